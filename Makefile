@@ -1,0 +1,78 @@
+# Byzantine MW Studio. `make help` lists the targets.
+SHELL := /bin/bash
+PY    := .venv/bin/python
+STAMP := .venv/.installed
+SHOWCASE := MWWeightBars
+# Debian packages Manim (cairo, pango, ffmpeg) and MathTex (LaTeX, dvisvgm) need.
+APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base texlive-latex-recommended \
+            texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup apt demo test render preview stills figures slides bench clean help
+
+help:
+	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
+	@echo "make test                     set up and run the whole test suite"
+	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k]   talk video of one scene"
+	@echo "make preview SCENE=Name       manim -pql on that scene's file"
+	@echo "make stills [SCENE=Name] [QUALITY=h] [TRANSPARENT=1]   PNG key frames into stills/"
+	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
+	@echo "make slides [SCENE=Name]      offline HTML slides (one scene, or the whole talk)"
+	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
+	@echo "make setup | clean"
+
+setup: apt $(STAMP)
+
+apt:
+	@missing=""; \
+	for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v gcc >/dev/null || missing="$$missing build-essential"; \
+	[ -f "$$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] || missing="$$missing python3-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): requirements.txt pyproject.toml
+	@echo "setup: creating .venv and installing requirements.txt"
+	@python3 -m venv .venv
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+demo: setup
+	@$(PY) -m studio demo $(SHOWCASE)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+define need_scene
+	@if [ -z "$(SCENE)" ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
+endef
+
+render: setup
+	$(need_scene)
+	@$(PY) -m studio render $(SCENE) -q $(or $(QUALITY),l)
+
+preview: setup
+	$(need_scene)
+	@file=$$($(PY) -m studio file $(SCENE)) || exit 2; .venv/bin/manim -pql "$$file" $(SCENE)
+
+stills: setup
+	@$(PY) -m studio stills $(SCENE) -q $(or $(QUALITY),h) $(if $(TRANSPARENT),--transparent)
+
+figures: setup
+	@$(PY) -m studio figures
+
+slides: setup
+	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
+
+bench: setup
+	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf media stills figures traces slides sweeps .pytest_cache .hypothesis
+	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +

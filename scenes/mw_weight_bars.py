@@ -1,0 +1,115 @@
+"""MWWeightBars: sources as bars whose heights are their MW weights (seed 000's mw_animation).
+
+Replays an ``mw_sources`` trace: each round the reports land on a number line,
+the median mu_hat moves, the pseudo-losses appear, the bars shrink by
+(1 - eta * loss), and sources whose weight falls below tau are greyed out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, FadeIn, FadeOut, LEFT, RIGHT, UP, AnimationGroup, MathTex, Transform, VGroup
+
+from studio.traces import TraceSpec
+
+from scenes.base import StudioScene
+from scenes.pieces import (COLORS, FS, ReportStrip, ValueRow, WeightBars, counter, label, legend, swatch_box,
+                     swatch_dot, swatch_line, swatch_triangle, title)
+
+ROUND_TIME = 0.7
+
+
+class MWWeightBars(StudioScene):
+    trace_spec = TraceSpec("mw_sources", seed=7, params={"n_sources": 9, "byz_fraction": 1 / 3, "rounds": 12,
+                                                         "eta": 0.25, "tau": 0.1, "c": 4.0, "byz_distance": 5.0,
+                                                         "byz_spread": 1.0})
+    key_frames = ("initial", "after_round_3", "final")
+    talk_order = 10
+
+    def construct(self):
+        tr = self.trace
+        self.colors = [COLORS.byzantine if b else COLORS.honest for b in tr["is_byzantine"]]
+        self.build_layout(tr)
+        self.key_frame("initial", notes="Every source starts with weight 1.")
+        for t in range(tr.params["rounds"]):
+            self.play_round(tr, t)
+            if t + 1 == 3:
+                self.key_frame("after_round_3")
+            else:
+                self.slide_break()
+        self.show_summary(tr)
+        self.key_frame("final")
+
+    # -- storyboard steps -------------------------------------------------
+    def build_layout(self, tr):
+        p = tr.params
+        head = title("Multiplicative weights vs Byzantine sources")
+        rule = MathTex(r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\!\Big(1,\ \tfrac{|x_i-\hat\mu|}{c}\Big)",
+                       font_size=FS.body, color=COLORS.text).next_to(head, DOWN, buff=0.2).shift(LEFT * 0.9)
+        self.round = counter("t =", 0).next_to(rule, RIGHT, buff=0.9)
+        x = tr["x"][np.isfinite(tr["x"])]
+        self.strip = ReportStrip(min(x.min(), p["mu"]), max(x.max(), p["mu"]), self.colors, length=9.8)
+        self.strip.move_to([0.55, 1.35, 0])
+        for i, dot in enumerate(self.strip.dots):
+            dot.move_to(self.strip.dot_position(i, p["mu"]))
+        self.strip.marker.move_to(self.strip.marker_position(p["mu"]))
+        self.strip.dots.set_opacity(0)
+        self.mu_hat = counter(r"\hat\mu =", 0, FS.label, places=2).next_to(self.strip, LEFT, buff=0.3)
+        self.mu_hat.number.set_value(p["mu"])
+        self.bars = WeightBars(self.colors, p["tau"], labels=tr.meta["labels"], width=9.4, height=2.9)
+        self.bars.move_to([-0.6, -1.0, 0], aligned_edge=DOWN).shift(DOWN * (2.45 - 1.0))
+        xs = [self.bars.x_of(i) for i in range(self.bars.n)]
+        self.loss_row = ValueRow(r"\ell_i", xs, -3.1)
+        self.weight_row = ValueRow(r"w_i", xs, -3.55)
+        self.weight_row.set_values(tr["weights"][0])
+        key = legend([("honest", swatch_dot(COLORS.honest)), ("Byzantine", swatch_dot(COLORS.byzantine)),
+                      ("median", swatch_triangle(COLORS.estimate)), ("true mean", swatch_line(COLORS.true_value, True)),
+                      ("blacklisted", swatch_box(COLORS.blacklisted))], FS.tiny)
+        key.to_edge(RIGHT, buff=0.25).shift(DOWN * 0.9)
+        params = label(f"\u03b7 = {p['eta']:g}   \u03c4 = {p['tau']:g}   c = {p['c']:g}", FS.tiny, COLORS.muted)
+        params.next_to(key, UP, buff=0.4).to_edge(RIGHT, buff=0.25)
+        self.true_line = self.strip.true_value_line(p["mu"])
+        self.add(head, rule, self.round, self.strip, self.true_line, self.mu_hat,
+                 self.bars, self.loss_row, self.weight_row, key, params)
+
+    def play_round(self, tr, t: int):
+        active = tr["active"][t]
+        self.round.number.set_value(t + 1)
+        self.mu_hat.number.set_value(tr["mu_hat"][t])
+        moves = [dot.animate.move_to(self.strip.dot_position(i, tr["x"][t, i])).set_opacity(0.95)
+                 for i, dot in enumerate(self.strip.dots) if active[i]]
+        self.play(*moves, self.strip.marker.animate.move_to(self.strip.marker_position(tr["mu_hat"][t])),
+                  run_time=ROUND_TIME)
+        self.loss_row.set_values(np.where(active, tr["loss"][t], 0.0))
+        w = tr["weights"][t + 1]
+        shrink = [Transform(bar, self.bars.bar_at(i, w[i], self.colors[i]))
+                  for i, bar in enumerate(self.bars.bars) if active[i]]
+        self.play(*shrink, run_time=ROUND_TIME)
+        self.weight_row.set_values(w)
+        caught = np.flatnonzero(tr["blacklisted_at"] == t + 1)
+        if caught.size:
+            self.play(*[self.grey_out(i) for i in caught], run_time=ROUND_TIME / 2)
+
+    def grey_out(self, i: int):
+        grey = COLORS.blacklisted
+        self.colors[i] = grey
+        return AnimationGroup(
+            self.bars.bars[i].animate.set_fill(grey),
+            self.strip.dots[i].animate.set_color(grey).set_opacity(0.25),
+            self.bars.names[i].animate.set_color(grey),
+            self.loss_row.numbers[i].animate.set_color(grey),
+            self.weight_row.numbers[i].animate.set_color(grey),
+        )
+
+    def show_summary(self, tr):
+        p, meta = tr.params, tr.meta
+        caught = tr["blacklisted_at"][tr["is_byzantine"]]
+        honest_left = int(np.sum((tr["blacklisted_at"] == -1) & ~tr["is_byzantine"]))
+        lines = [f"Byzantine blacklisted: {int(np.sum(caught > 0))} of {meta['n_byzantine']}"
+                 + (f", in round {int(caught[caught > 0].max())}" if np.any(caught > 0) else ""),
+                 f"honest sources kept: {honest_left} of {p['n_sources'] - meta['n_byzantine']}"]
+        theory = MathTex(r"\text{predicted: }\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil = "
+                         + str(meta["theoretical_blacklist_round"]), font_size=FS.label, color=COLORS.estimate)
+        box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        box.move_to(self.strip).shift(UP * 0.15)
+        self.play(FadeOut(self.strip, self.true_line, self.mu_hat), FadeIn(box, shift=UP * 0.2), run_time=ROUND_TIME)

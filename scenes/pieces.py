@@ -1,0 +1,167 @@
+"""Shared visual pieces of the scenes: colours, titles, legends, bars, strips.
+
+Pieces only lay out and move things; the numbers come from traces.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, UR, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
+                   Rectangle, Square, Text, Triangle, VGroup, ManimColor)
+
+from studio.theme import theme
+
+_T = theme()
+COLORS = SimpleNamespace(**{k: ManimColor(v) for k, v in _T.palette.__dict__.items()})
+FS = _T.font_size
+
+
+def label(text: str, size: int | None = None, color=None) -> Text:
+    return Text(text, font=_T.font, font_size=size or FS.label, color=color or COLORS.text)
+
+
+def title(text: str) -> Text:
+    return label(text, FS.title).to_edge(UP, buff=0.3)
+
+
+def nice_step(span: float, target_ticks: int = 8) -> float:
+    raw = span / target_ticks
+    mag = 10 ** np.floor(np.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if raw <= m * mag:
+            return float(m * mag)
+    return float(10 * mag)
+
+
+def legend(entries: list[tuple[str, object]], size: int | None = None) -> VGroup:
+    """Rows of (text, swatch mobject) stacked downwards."""
+    rows = VGroup()
+    for text, swatch in entries:
+        rows.add(VGroup(swatch, label(text, size or FS.small)).arrange(RIGHT, buff=0.15))
+    return rows.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+
+
+def swatch_dot(color) -> Dot:
+    return Dot(radius=0.08, color=color)
+
+
+def swatch_box(color) -> Square:
+    return Square(0.22, fill_color=color, fill_opacity=1, stroke_width=0)
+
+
+def swatch_triangle(color) -> Triangle:
+    return Triangle(color=color, fill_color=color, fill_opacity=1).scale(0.11).rotate(np.pi)
+
+
+def swatch_line(color, dashed: bool = False):
+    cls = DashedLine if dashed else Line
+    return cls(LEFT * 0.15, RIGHT * 0.15, color=color, stroke_width=3)
+
+
+class WeightBars(VGroup):
+    """One bar per source, height proportional to its weight in [0, 1].
+
+    Includes a y axis with ticks at 0, 0.5, 1 and a dashed tau line.
+    """
+
+    def __init__(self, colors, tau: float, *, width: float = 9.4, height: float = 3.0,
+                 labels: list[str] | None = None):
+        super().__init__()
+        n = len(colors)
+        self.n, self.unit = n, height
+        step = width / n
+        self.bar_width = 0.62 * step
+        self.xs = np.array([(i + 0.5) * step - width / 2 for i in range(n)])
+        self.baseline = Line(LEFT * (width / 2 + 0.1), RIGHT * (width / 2), color=COLORS.muted, stroke_width=2)
+        self.bars = VGroup(*[self._bar(x, 1.0, c) for x, c in zip(self.xs, colors)])
+        axis_x = -width / 2 - 0.1
+        self.axis = Line([axis_x, 0, 0], [axis_x, height * 1.04, 0], color=COLORS.muted, stroke_width=2)
+        ticks = VGroup()
+        for v in (0.0, 0.5, 1.0):
+            y = v * height
+            ticks.add(Line([axis_x - 0.08, y, 0], [axis_x, y, 0], color=COLORS.muted, stroke_width=2))
+            ticks.add(label(f"{v:g}", FS.tiny, COLORS.muted).next_to([axis_x - 0.08, y, 0], LEFT, buff=0.08))
+        self.tau_line = DashedLine([axis_x, tau * height, 0], [width / 2, tau * height, 0],
+                                   color=COLORS.byzantine, stroke_width=2, dash_length=0.12)
+        self.tau_label = MathTex(r"\tau", font_size=FS.label, color=COLORS.byzantine).next_to(self.tau_line, RIGHT, buff=0.1)
+        self.names = VGroup(*[label(s, FS.small).move_to([x, -0.25, 0]) for s, x in zip(labels or [], self.xs)])
+        self.add(self.axis, ticks, self.baseline, self.tau_line, self.tau_label, self.bars, self.names)
+
+    def _bar(self, x: float, w: float, color) -> Rectangle:
+        h = max(float(w), 1e-3) * self.unit
+        r = Rectangle(width=self.bar_width, height=h, fill_color=color, fill_opacity=0.9, stroke_width=0)
+        return r.move_to(self.baseline.get_center() + np.array([x, h / 2, 0]))
+
+    def bar_at(self, i: int, w: float, color) -> Rectangle:
+        """A bar of source i at weight w (for Transform)."""
+        return self._bar(self.xs[i], w, color)
+
+    def x_of(self, i: int) -> float:
+        return self.baseline.get_center()[0] + self.xs[i]
+
+
+class ValueRow(VGroup):
+    """A row of DecimalNumbers under the bars, with a MathTex row header.
+
+    Values change with ``set_values`` once per round (never per frame).
+    """
+
+    def __init__(self, header: str, xs, y: float, places: int = 2, header_x: float = -6.3):
+        super().__init__()
+        self.header = MathTex(header, font_size=FS.label, color=COLORS.muted).move_to([header_x, y, 0])
+        self.numbers = VGroup(*[DecimalNumber(0, num_decimal_places=places, font_size=FS.small, color=COLORS.text)
+                                .move_to([x, y, 0]) for x in xs])
+        self.add(self.header, self.numbers)
+
+    def set_values(self, values) -> None:
+        for num, v in zip(self.numbers, values):
+            num.set_value(float(v))
+
+
+class ReportStrip(VGroup):
+    """A number line with one dot per source (3 lanes) and the estimate marker."""
+
+    def __init__(self, lo: float, hi: float, colors, *, length: float = 10.4, lanes: int = 3):
+        super().__init__()
+        step = nice_step(hi - lo)
+        lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
+        self.line = NumberLine(x_range=[lo, hi, step], length=length, color=COLORS.muted, include_numbers=True,
+                               font_size=FS.small, numbers_to_exclude=[])
+        self.line.numbers.set_color(COLORS.muted)
+        self.lanes = lanes
+        self.dots = VGroup(*[Dot(radius=0.085, color=c, fill_opacity=0.95) for c in colors])
+        self.marker = Triangle(color=COLORS.estimate, fill_color=COLORS.estimate, fill_opacity=1).scale(0.13).rotate(np.pi)
+        self.add(self.line, self.dots, self.marker)
+
+    def lane_y(self, i: int) -> float:
+        return self.line.get_center()[1] + 0.22 + 0.18 * (i % self.lanes)
+
+    def dot_position(self, i: int, x: float) -> np.ndarray:
+        p = self.line.n2p(float(np.clip(x, *self.line.x_range[:2])))
+        return np.array([p[0], self.lane_y(i), 0])
+
+    def marker_position(self, mu_hat: float) -> np.ndarray:
+        p = self.line.n2p(float(mu_hat))
+        return np.array([p[0], self.lane_y(self.lanes - 1) + 0.25, 0])
+
+    def true_value_line(self, mu: float) -> DashedLine:
+        x = self.line.n2p(float(mu))[0]
+        y0 = self.line.get_center()[1]
+        return DashedLine([x, y0, 0], [x, self.lane_y(self.lanes - 1) + 0.12, 0], color=COLORS.true_value,
+                          stroke_width=3, dash_length=0.06)
+
+
+def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: int = 0) -> VGroup:
+    """A MathTex prefix and a DecimalNumber, e.g. 't =' 3; ``.number.set_value`` once per round."""
+    head = MathTex(prefix_tex, font_size=size or FS.body, color=COLORS.text)
+    num = DecimalNumber(value, num_decimal_places=places, font_size=size or FS.body, color=COLORS.text,
+                        include_sign=places > 0)
+    g = VGroup(head, num).arrange(RIGHT, buff=0.15)
+    g.number = num
+    return g
+
+
+__all__ = ["COLORS", "FS", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
+           "ValueRow", "ReportStrip", "counter", "nice_step", "UR"]

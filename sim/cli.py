@@ -1,0 +1,94 @@
+"""``python -m sim``: list trace kinds, write a trace, show a trace.
+
+Bad input prints one line naming the problem and the allowed values and
+exits with code 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ParamError, TraceError
+from .kinds import all_kinds, get_kind, simulate
+from .trace import load_trace, save_trace
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise ParamError(message)
+
+
+def _parse_sets(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ParamError(f"--set: expected name=value, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def cmd_list(args) -> int:
+    for kind in all_kinds().values():
+        print(f"{kind.name} (version {kind.version}): {kind.summary}")
+        for p in kind.params:
+            print(f"    {p.name:<16} default {p.default!r:<22} {p.range_text()}  {p.doc}")
+    return 0
+
+
+def cmd_trace(args) -> int:
+    get_kind(args.kind)
+    t = simulate(args.kind, args.seed, _parse_sets(args.set))
+    out = Path(args.out) if args.out else Path(f"{args.kind}-seed{t.seed}.npz")
+    save_trace(t, out)
+    print(f"wrote {out} ({t.content_hash[:19]})")
+    return 0
+
+
+def cmd_show(args) -> int:
+    t = load_trace(args.path)
+    h = t.header
+    print(f"{args.path}: kind {t.kind} v{t.kind_version}, seed {t.seed}, sim {t.package_version}")
+    print(f"  command: {t.command}")
+    print(f"  hash:    {t.content_hash}")
+    print("  params:  " + json.dumps(h["params"], sort_keys=True))
+    for name, a in sorted(t.arrays.items()):
+        finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a
+        rng = f" range [{finite.min():.4g}, {finite.max():.4g}]" if finite.size and a.dtype.kind in "fiu" else ""
+        print(f"  {name:<16} {str(a.dtype):<8} {tuple(a.shape)!s:<16}{rng}")
+    if t.meta:
+        print("  meta:    " + json.dumps(h["meta"], sort_keys=True)[:400])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="python -m sim", description="Byzantine MW Studio simulations")
+    sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
+    sub.add_parser("list", help="trace kinds, their parameters, defaults and ranges")
+    tr = sub.add_parser("trace", help="simulate one trace and write it")
+    tr.add_argument("kind")
+    tr.add_argument("--seed", default="0")
+    tr.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    tr.add_argument("--out")
+    sh = sub.add_parser("show", help="validate a trace file and summarise it")
+    sh.add_argument("path")
+    return ap
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.cmd is None:
+            raise ParamError("command: expected one of list, trace, show")
+        return {"list": cmd_list, "trace": cmd_trace, "show": cmd_show}[args.cmd](args)
+    except (ParamError, TraceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        return 2

@@ -1,0 +1,134 @@
+"""Registry of trace kinds.
+
+A simulation declares itself where it is defined::
+
+    @trace_kind("mw_sources", version=1, summary="...", params=(...), arrays={...})
+    def simulate(p: dict, rng: np.random.Generator) -> tuple[dict, dict]:
+        return arrays, meta
+
+and is found by :func:`all_kinds`, which imports every module of the ``sim``
+package, so a new subject plugs in without edits elsewhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import shlex
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .errors import ParamError, TraceError
+from .params import Param, resolve
+from .rng import check_seed, make_rng
+from .trace import ArraySpec, Trace, make_trace
+
+_KINDS: dict[str, "TraceKind"] = {}
+_SKIP_MODULES = {"sim.__main__", "sim.cli"}
+
+
+@dataclass(frozen=True)
+class TraceKind:
+    name: str
+    version: int
+    summary: str
+    params: tuple[Param, ...]
+    arrays: Mapping[str, ArraySpec]
+    simulate: Callable[[dict, np.random.Generator], tuple[dict, dict]]
+    sizes: Callable[[dict], dict] | None = None
+    check: Callable[[dict], None] | None = None
+
+    def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict:
+        p = resolve(self.params, overrides, f"kind '{self.name}'")
+        if self.check is not None:
+            self.check(p)
+        return p
+
+
+def trace_kind(name: str, *, version: int, summary: str, params: tuple[Param, ...],
+               arrays: Mapping[str, ArraySpec], sizes=None, check=None):
+    """Decorator registering ``simulate(params, rng) -> (arrays, meta)``."""
+
+    def deco(fn):
+        if name in _KINDS and _KINDS[name].simulate.__qualname__ != fn.__qualname__:
+            raise ValueError(f"trace kind {name!r} registered twice")
+        _KINDS[name] = TraceKind(name, version, summary, tuple(params), dict(arrays), fn, sizes, check)
+        return fn
+
+    return deco
+
+
+def discover() -> None:
+    import sim
+
+    for mod in pkgutil.walk_packages(sim.__path__, "sim."):
+        if mod.name not in _SKIP_MODULES:
+            importlib.import_module(mod.name)
+
+
+def all_kinds() -> dict[str, TraceKind]:
+    discover()
+    return dict(sorted(_KINDS.items()))
+
+
+def get_kind(name: str) -> TraceKind:
+    kinds = all_kinds()
+    if name not in kinds:
+        raise ParamError(f"kind: unknown trace kind {name!r}; allowed: {', '.join(kinds)}")
+    return kinds[name]
+
+
+def command_for(kind: TraceKind, params: Mapping, seed: int) -> str:
+    """The canonical CLI command that recreates a trace (part of its header)."""
+    parts = ["python", "-m", "sim", "trace", kind.name, "--seed", str(seed)]
+    for p in kind.params:
+        v = params[p.name]
+        v = str(v).lower() if isinstance(v, bool) else repr(v) if isinstance(v, float) else str(v)
+        parts += ["--set", f"{p.name}={v}"]
+    return shlex.join(parts)
+
+
+def simulate(kind_name: str, seed: int, params: Mapping[str, Any] | None = None) -> Trace:
+    """Run a trace kind: validated params, a Generator from SeedSequence(seed)."""
+    kind = get_kind(kind_name)
+    seed = check_seed(seed)
+    p = kind.resolve(params)
+    arrays, meta = kind.simulate(dict(p), make_rng(seed))
+    t = make_trace(kind.name, kind.version, p, seed, arrays, meta, command=command_for(kind, p, seed))
+    validate_against_kind("<memory>", t.header, t.arrays)
+    return t
+
+
+def validate_against_kind(path, header: dict, arrays: Mapping[str, np.ndarray]) -> None:
+    kinds = all_kinds()
+    name = header["kind"]
+    if name not in kinds:
+        raise TraceError(path, "kind", f"unknown trace kind {name!r}; known: {', '.join(kinds)}")
+    kind = kinds[name]
+    if header["kind_version"] != kind.version:
+        raise TraceError(path, "kind_version", f"unknown schema version {header['kind_version']} of {name!r}; this build reads {kind.version}")
+    try:
+        params = kind.resolve(header["params"])
+    except ParamError as e:
+        raise TraceError(path, "params", str(e)) from None
+    missing = [n for n in kind.params if n.name not in header["params"]]
+    if missing:
+        raise TraceError(path, f"params.{missing[0].name}", "missing")
+    dims: dict[str, int] = dict(kind.sizes(params)) if kind.sizes else {}
+    for aname, spec in kind.arrays.items():
+        if aname not in arrays:
+            raise TraceError(path, f"arrays.{aname}", "missing")
+        a = arrays[aname]
+        if str(a.dtype) != spec.dtype:
+            raise TraceError(path, f"arrays.{aname}", f"dtype must be {spec.dtype}, got {a.dtype}")
+        if a.ndim != len(spec.dims):
+            raise TraceError(path, f"arrays.{aname}", f"must have {len(spec.dims)} dimensions {spec.dims}, got shape {a.shape}")
+        for d, n in zip(spec.dims, a.shape):
+            want = d if isinstance(d, int) else dims.setdefault(d, n)
+            if n != want:
+                raise TraceError(path, f"arrays.{aname}", f"dimension '{d}' must have length {want}, got shape {a.shape}")
+    extra = sorted(set(arrays) - set(kind.arrays))
+    if extra:
+        raise TraceError(path, f"arrays.{extra[0]}", f"not an array of kind {name!r}")

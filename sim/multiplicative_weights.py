@@ -1,0 +1,160 @@
+"""Algorithm 1 of Knowlson et al. (Sec. III-C.9) in its simplest form.
+
+n sources report x_i(t); a robust estimate mu_hat(t) (median of the sources
+not blacklisted); pseudo-loss l_i(t) = min(1, |x_i(t) - mu_hat(t)| / c);
+update w_i(t+1) = w_i(t) (1 - eta l_i(t)); optional blacklisting once
+w_i(t+1) < tau. Registered as trace kind ``mw_sources``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ParamError
+from .estimators import median
+from .kinds import trace_kind
+from .losses import clipped_linear
+from .params import Param
+from .trace import ArraySpec
+
+NEVER = -1  # blacklisted_at value of a source that was never blacklisted
+
+
+def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
+    """Clipped linear pseudo-loss min(1, |x - mu_hat| / c) (Alg. 1, line 6).
+
+    A non-finite report has loss 1: it is an attack, not a crash.
+    """
+    return clipped_linear(np.abs(np.asarray(x, dtype=float) - mu_hat) / c)
+
+
+def mw_update(w: np.ndarray, loss: np.ndarray, eta: float) -> np.ndarray:
+    """w_i(t+1) = w_i(t) (1 - eta l_i(t)) (Alg. 1, line 7)."""
+    return w * (1.0 - eta * loss)
+
+
+def rounds_to_blacklist(eta: float, tau: float) -> int:
+    """Round in which a source with loss 1 every round is blacklisted.
+
+    (1 - eta)^t < tau first holds at t = floor(log(tau)/log(1 - eta)) + 1,
+    which is ceil(log(tau)/log(1 - eta)) unless that ratio is an integer.
+    """
+    return math.floor(math.log(tau) / math.log1p(-eta)) + 1
+
+
+@dataclass(frozen=True)
+class MWConfig:
+    n_sources: int = 9
+    byz_fraction: float = 1 / 3
+    rounds: int = 12
+    eta: float = 0.25
+    tau: float = 0.1
+    c: float = 4.0
+    blacklist: bool = True
+    mu: float = 0.0
+    sigma: float = 1.0
+    byz_distance: float = 6.0
+    byz_spread: float = 0.5
+
+    @property
+    def n_byzantine(self) -> int:
+        return int(math.floor(self.byz_fraction * self.n_sources + 1e-9))
+
+
+@dataclass(frozen=True)
+class MWRun:
+    x: np.ndarray              # (round, source) reports x_i(t)
+    mu_hat: np.ndarray         # (round,) median of the active reports
+    loss: np.ndarray           # (round, source) pseudo-loss, 0 when inactive
+    weights: np.ndarray        # (step, source) w_i(t), t = 0..rounds
+    active: np.ndarray         # (round, source) not blacklisted before round t
+    blacklisted_at: np.ndarray  # (source,) round of blacklisting, NEVER if none
+    is_byzantine: np.ndarray   # (source,)
+
+
+def draw_reports(cfg: MWConfig, is_byz: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Honest: N(mu, sigma^2). Byzantine: a colluding cluster at mu + byz_distance."""
+    n = cfg.n_sources
+    honest = rng.normal(cfg.mu, cfg.sigma, size=(cfg.rounds, n))
+    byz = rng.normal(cfg.mu + cfg.byz_distance, cfg.byz_spread, size=(cfg.rounds, n))
+    return np.where(is_byz[None, :], byz, honest)
+
+
+def run_mw(cfg: MWConfig, x: np.ndarray, is_byz: np.ndarray) -> MWRun:
+    """Algorithm 1 on given reports ``x`` (rounds x sources)."""
+    rounds, n = x.shape
+    w = np.ones(n)
+    weights = np.empty((rounds + 1, n))
+    weights[0] = w
+    loss = np.zeros((rounds, n))
+    mu_hat = np.empty(rounds)
+    active = np.ones((rounds, n), dtype=bool)
+    blacklisted_at = np.full(n, NEVER, dtype=np.int64)
+    alive = np.ones(n, dtype=bool)
+    for t in range(rounds):
+        active[t] = alive
+        mu_hat[t] = median(x[t, alive])
+        loss[t, alive] = pseudo_loss(x[t, alive], mu_hat[t], cfg.c)
+        w = np.where(alive, mw_update(w, loss[t], cfg.eta), w)
+        if cfg.blacklist:
+            caught = alive & (w < cfg.tau)
+            blacklisted_at[caught] = t + 1
+            alive = alive & ~caught
+        weights[t + 1] = w
+    return MWRun(x, mu_hat, loss, weights, active, blacklisted_at, is_byz)
+
+
+def simulate_mw(cfg: MWConfig, rng: np.random.Generator) -> MWRun:
+    is_byz = np.zeros(cfg.n_sources, dtype=bool)
+    is_byz[rng.permutation(cfg.n_sources)[: cfg.n_byzantine]] = True
+    return run_mw(cfg, draw_reports(cfg, is_byz, rng), is_byz)
+
+
+def _check(p: dict) -> None:
+    cfg = MWConfig(**p)
+    if cfg.n_sources - cfg.n_byzantine < 1:
+        raise ParamError("byz_fraction: must leave at least one honest source")
+
+
+@trace_kind(
+    "mw_sources",
+    version=1,
+    summary="Algorithm 1 (simplest form): median estimate, clipped loss, MW update, blacklisting",
+    params=(
+        Param("n_sources", int, 9, "number of sources n", low=2, high=100_000),
+        Param("byz_fraction", float, 1 / 3, "fraction of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True),
+        Param("rounds", int, 12, "rounds T", low=1, high=100_000),
+        Param("eta", float, 0.25, "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("c", float, 4.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True),
+        Param("blacklist", bool, True, "blacklist sources whose weight falls below tau"),
+        Param("mu", float, 0.0, "true mean", low=-1e9, high=1e9),
+        Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
+        Param("byz_distance", float, 6.0, "offset of the Byzantine cluster from mu", low=-1e12, high=1e12),
+        Param("byz_spread", float, 0.5, "standard deviation of the Byzantine cluster", low=0.0, high=1e9),
+    ),
+    arrays={
+        "x": ArraySpec("float64", ("round", "source"), "reports x_i(t)"),
+        "mu_hat": ArraySpec("float64", ("round",), "median of active reports"),
+        "loss": ArraySpec("float64", ("round", "source"), "pseudo-loss l_i(t)"),
+        "weights": ArraySpec("float64", ("step", "source"), "w_i(t), t = 0..T"),
+        "active": ArraySpec("bool", ("round", "source"), "source not blacklisted before round t"),
+        "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never"),
+        "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
+    },
+    sizes=lambda p: {"round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"]},
+    check=_check,
+)
+def _mw_sources(p: dict, rng: np.random.Generator):
+    cfg = MWConfig(**p)
+    r = simulate_mw(cfg, rng)
+    arrays = {k: getattr(r, k) for k in ("x", "mu_hat", "loss", "weights", "active", "blacklisted_at", "is_byzantine")}
+    meta = {
+        "labels": [f"S{i + 1}" for i in range(cfg.n_sources)],
+        "n_byzantine": cfg.n_byzantine,
+        "theoretical_blacklist_round": rounds_to_blacklist(cfg.eta, cfg.tau),
+    }
+    return arrays, meta

@@ -1,0 +1,1 @@
+"""The thin shell around ``sim``: theme, trace cache, scene/figure registry, rendering."""

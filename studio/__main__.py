@@ -1,0 +1,109 @@
+"""``python -m studio``: scenes, render, stills, figures, slides (used by the Makefile).
+
+Bad input (unknown scene, bad quality) prints one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim.errors import ParamError, TraceError
+
+from .registry import UnknownName
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise ParamError(message)
+
+
+def main(argv=None) -> int:
+    ap = _Parser(prog="python -m studio")
+    sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
+    sub.add_parser("scenes", help="list the scenes in talk order with their key frames")
+    p = sub.add_parser("file", help="print the source file of a scene")
+    p.add_argument("scene")
+    p = sub.add_parser("demo", help="showcase: trace, preview-quality video and still")
+    p.add_argument("scene")
+    p = sub.add_parser("render", help="render one scene as a talk video")
+    p.add_argument("scene")
+    p.add_argument("-q", "--quality", default="l")
+    p = sub.add_parser("stills", help="PNG stills of the named key frames")
+    p.add_argument("scene", nargs="?")
+    p.add_argument("-q", "--quality", default="h")
+    p.add_argument("--transparent", action="store_true")
+    p = sub.add_parser("figures", help="regenerate every paper figure")
+    p.add_argument("only", nargs="*")
+    p = sub.add_parser("slides", help="HTML slides of one scene, or the whole talk")
+    p.add_argument("scene", nargs="?")
+    p.add_argument("-q", "--quality", default="l")
+    try:
+        args = ap.parse_args(argv)
+        if args.cmd is None:
+            raise ParamError("command: expected one of scenes, file, render, stills, figures, slides")
+        return _run(args)
+    except (ParamError, TraceError, UnknownName) as e:
+        print(f"error: {e.args[0] if isinstance(e, UnknownName) else e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # RenderError and friends: one line, no traceback
+        from .render import RenderError
+
+        if isinstance(e, RenderError):
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _run(args) -> int:
+    from . import registry
+
+    if args.cmd == "scenes":
+        for name, e in registry.scenes().items():
+            print(f"{name:<22} {e.file.relative_to(e.file.parents[1])}  key frames: {', '.join(e.key_frames)}")
+        return 0
+    if args.cmd == "file":
+        print(registry.scene(args.scene).file)
+        return 0
+    if args.cmd == "demo":
+        from .paths import stills_dir
+        from .render import capture_key_frames, render_video
+        from .traces import trace_path
+
+        entry = registry.scene(args.scene)
+        video = render_video(entry.name, "l")
+        stills = capture_key_frames(entry.name, stills_dir() / entry.name, "l")
+        print(f"trace:  {trace_path(entry.cls.trace_name())}")
+        print(f"video:  {video}")
+        for p in stills:
+            print(f"still:  {p}")
+        return 0
+    if args.cmd == "render":
+        from .render import render_video
+
+        path = render_video(args.scene, args.quality)
+        print(f"video: {path}")
+        return 0
+    if args.cmd == "stills":
+        from .render import write_stills
+
+        names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
+        for path in write_stills(names, args.quality, args.transparent):
+            print(f"still: {path}")
+        return 0
+    if args.cmd == "figures":
+        from .figure_runner import run_figures
+
+        return run_figures(args.only)
+    if args.cmd == "slides":
+        from .slides import build_slides
+
+        path = build_slides([registry.scene(args.scene).name] if args.scene else list(registry.scenes()),
+                            args.quality, deck="talk" if not args.scene else args.scene)
+        print(f"slides: {path}")
+        return 0
+    raise ParamError(f"command: unknown {args.cmd!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Trace cache for scenes and figures: reuse when up to date, else regenerate.
+
+A consumer declares a :class:`TraceSpec`; :func:`ensure_trace` returns the
+trace from ``traces/<name>.npz`` when its header matches the spec (kind, kind
+version, resolved parameters, seed, sim version) and otherwise simulates it
+through the sim API and writes it atomically.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import sim
+from sim.errors import TraceError
+from sim.kinds import get_kind, simulate
+from sim.trace import Trace, load_trace, read_header, save_trace
+
+from .paths import trace_dir
+
+
+@dataclass(frozen=True)
+class TraceSpec:
+    kind: str
+    seed: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def trace_path(name: str) -> Path:
+    return trace_dir() / f"{name}.npz"
+
+
+def staleness(spec: TraceSpec, path: Path) -> str | None:
+    """Why the trace at ``path`` cannot be reused for ``spec`` (None: reusable)."""
+    if not path.exists():
+        return "missing"
+    try:
+        h = read_header(path)
+    except TraceError as e:
+        return f"unreadable ({e.problem})"
+    kind = get_kind(spec.kind)
+    want = {"kind": kind.name, "kind_version": kind.version, "seed": spec.seed,
+            "package_version": sim.__version__, "params": kind.resolve(spec.params)}
+    for key, value in want.items():
+        if h.get(key) != value:
+            return f"{key} changed"
+    return None
+
+
+def ensure_trace(spec: TraceSpec, name: str, *, quiet: bool = False) -> Trace:
+    path = trace_path(name)
+    why = staleness(spec, path)
+    if why is None:
+        try:
+            return load_trace(path, spec.kind)
+        except TraceError as e:
+            why = f"invalid ({e.field}: {e.problem})"
+    t = simulate(spec.kind, spec.seed, spec.params)
+    save_trace(t, path)
+    if not quiet:
+        print(f"[trace] {name}: {why}, regenerated {path}", file=sys.stderr)
+    return t
