@@ -1,7 +1,8 @@
 """Pseudo-losses of the MW update, each mapped into [0, 1] (MW needs l in [0, 1]).
 
-Every loss takes the scaled residual r = |x - mu_hat| / c (>= 0, +inf for a
-non-finite report) and returns values in [0, 1]; ``LOSSES`` maps names to them.
+Every loss takes the scaled residuals r = |x_i - mu_hat| / c of shape (..., n)
+(>= 0; +inf or NaN for a non-finite report) and the mask of active sources,
+and returns losses in [0, 1] of the same shape. ``LOSSES`` maps names to them.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import numpy as np
 from .errors import ParamError
 
 
-def clipped_linear(r: np.ndarray) -> np.ndarray:
-    """min(1, r): the clipped loss of Alg. 1, line 6 (NaN/inf -> 1)."""
+def clipped_linear(r, mask=None) -> np.ndarray:
+    """min(1, r): the clipped loss of Alg. 1, line 6 (non-finite r -> 1)."""
     r = np.asarray(r, dtype=float)
     return np.where(np.isfinite(r), np.minimum(1.0, r), 1.0)
 

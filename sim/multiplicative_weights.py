@@ -14,13 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ParamError
-from .estimators import median
 from .kinds import trace_kind
 from .losses import clipped_linear
+from .mw_engine import NEVER, mw_update, run_mw_batch  # noqa: F401  (mw_update re-exported)
 from .params import Param
 from .trace import ArraySpec
 
-NEVER = -1  # blacklisted_at value of a source that was never blacklisted
 
 
 def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
@@ -29,11 +28,6 @@ def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
     A non-finite report has loss 1: it is an attack, not a crash.
     """
     return clipped_linear(np.abs(np.asarray(x, dtype=float) - mu_hat) / c)
-
-
-def mw_update(w: np.ndarray, loss: np.ndarray, eta: float) -> np.ndarray:
-    """w_i(t+1) = w_i(t) (1 - eta l_i(t)) (Alg. 1, line 7)."""
-    return w * (1.0 - eta * loss)
 
 
 def rounds_to_blacklist(eta: float, tau: float) -> int:
@@ -84,27 +78,11 @@ def draw_reports(cfg: MWConfig, is_byz: np.ndarray, rng: np.random.Generator) ->
 
 
 def run_mw(cfg: MWConfig, x: np.ndarray, is_byz: np.ndarray) -> MWRun:
-    """Algorithm 1 on given reports ``x`` (rounds x sources)."""
-    rounds, n = x.shape
-    w = np.ones(n)
-    weights = np.empty((rounds + 1, n))
-    weights[0] = w
-    loss = np.zeros((rounds, n))
-    mu_hat = np.empty(rounds)
-    active = np.ones((rounds, n), dtype=bool)
-    blacklisted_at = np.full(n, NEVER, dtype=np.int64)
-    alive = np.ones(n, dtype=bool)
-    for t in range(rounds):
-        active[t] = alive
-        mu_hat[t] = median(x[t, alive])
-        loss[t, alive] = pseudo_loss(x[t, alive], mu_hat[t], cfg.c)
-        w = np.where(alive, mw_update(w, loss[t], cfg.eta), w)
-        if cfg.blacklist:
-            caught = alive & (w < cfg.tau)
-            blacklisted_at[caught] = t + 1
-            alive = alive & ~caught
-        weights[t + 1] = w
-    return MWRun(x, mu_hat, loss, weights, active, blacklisted_at, is_byz)
+    """Algorithm 1 on given 1-D reports ``x`` (rounds x sources), median centre, fixed c."""
+    b = run_mw_batch(np.asarray(x, dtype=float)[None, :, :, None], eta=cfg.eta, tau=cfg.tau, c=cfg.c,
+                     center="median", loss="clipped", update="linear", blacklist=cfg.blacklist)
+    return MWRun(np.asarray(x, dtype=float), b.mu_hat[0, :, 0], b.loss[0], b.weights[0], b.active[0],
+                 b.blacklisted_at[0], np.asarray(is_byz, dtype=bool))
 
 
 def simulate_mw(cfg: MWConfig, rng: np.random.Generator) -> MWRun:
