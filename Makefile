@@ -71,7 +71,7 @@ slides: setup
 	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
 
 bench: setup
-	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
 	rm -rf media stills figures traces slides sweeps .pytest_cache .hypothesis

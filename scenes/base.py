@@ -34,7 +34,9 @@ class StudioScene(Scene):
 
     @classmethod
     def trace_name(cls) -> str:
-        return cls.__name__
+        """The scene class that declares the trace (subclasses share its file)."""
+        owner = next(c for c in cls.__mro__ if "trace_spec" in vars(c))
+        return owner.__name__
 
     def key_frame(self, name: str, notes: str = "") -> None:
         """A named moment: a still for papers and a slide break for talks."""
@@ -50,6 +52,33 @@ class StudioScene(Scene):
         next_slide = getattr(self, "next_slide", None)
         if next_slide is not None:
             next_slide(notes=notes)
+
+    def freeze_background(self, *mobjects) -> None:
+        """Paint ``mobjects`` into the camera background once and take them out of the scene.
+
+        Manim re-renders every static mobject at the start of each play(); a
+        layout of many glyphs (titles, legends, axes) costs that again and
+        again. Frozen, they cost nothing per play and the pixels are the same.
+        Call ``thaw_background()`` before changing any of them.
+        """
+        cam = self.renderer.camera
+        self.thaw_background()
+        self._frozen = list(mobjects)
+        self._plain_background = cam.background.copy()
+        cam.reset()
+        cam.capture_mobjects(list(mobjects))
+        cam.background = cam.pixel_array.copy()
+        self.remove(*mobjects)
+
+    def thaw_background(self) -> None:
+        """Undo freeze_background: the mobjects are back in the scene, behind the rest."""
+        frozen = getattr(self, "_frozen", None)
+        if not frozen:
+            return
+        self.renderer.camera.background = self._plain_background
+        self.renderer.camera.reset()
+        self.bring_to_back(*frozen)
+        self._frozen = []
 
     def current_frame(self):
         """Pixels of the current state (also when animations are skipped)."""

@@ -1,22 +1,22 @@
 """MWWeightBars: sources as bars whose heights are their MW weights (seed 000's mw_animation).
 
-Replays an ``mw_sources`` trace: each round the reports land on a number line,
-the median mu_hat moves, the pseudo-losses appear, the bars shrink by
-(1 - eta * loss), and sources whose weight falls below tau are greyed out.
+Replays an ``mw_sources`` trace: each round the reports land on a number line
+and the median mu_hat moves; the pseudo-losses fill their gauges while the
+slice eta * loss * w that the update removes lights up on each bar; the bars
+shrink to w (1 - eta * loss); sources whose weight falls below tau are greyed out.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, FadeIn, FadeOut, LEFT, RIGHT, UP, AnimationGroup, MathTex, Transform, VGroup
-
-from studio.traces import TraceSpec
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, VGroup
 
 from scenes.base import StudioScene
-from scenes.pieces import (COLORS, FS, ReportStrip, ValueRow, WeightBars, counter, label, legend, swatch_box,
-                     swatch_dot, swatch_line, swatch_triangle, title)
+from scenes.pieces import (COLORS, FS, GaugeRow, Morph, with_opacity, ReportStrip, WeightBars, counter, label, legend, swatch_box,
+                           swatch_dot, swatch_line, swatch_triangle, title)
+from studio.traces import TraceSpec
 
-ROUND_TIME = 0.7
+STEP_TIME = 0.6
 
 
 class MWWeightBars(StudioScene):
@@ -59,47 +59,60 @@ class MWWeightBars(StudioScene):
         self.bars = WeightBars(self.colors, p["tau"], labels=tr.meta["labels"], width=9.4, height=2.9)
         self.bars.move_to([-0.6, -1.0, 0], aligned_edge=DOWN).shift(DOWN * (2.45 - 1.0))
         xs = [self.bars.x_of(i) for i in range(self.bars.n)]
-        self.loss_row = ValueRow(r"\ell_i", xs, -3.1)
-        self.weight_row = ValueRow(r"w_i", xs, -3.55)
-        self.weight_row.set_values(tr["weights"][0])
+        self.losses = GaugeRow(r"\ell_i", xs, -3.05, self.bars.bar_width, COLORS.estimate)
         key = legend([("honest", swatch_dot(COLORS.honest)), ("Byzantine", swatch_dot(COLORS.byzantine)),
                       ("median", swatch_triangle(COLORS.estimate)), ("true mean", swatch_line(COLORS.true_value, True)),
+                      ("removed: \u03b7\u2113w", swatch_box(COLORS.estimate)),
                       ("blacklisted", swatch_box(COLORS.blacklisted))], FS.tiny)
         key.to_edge(RIGHT, buff=0.25).shift(DOWN * 0.9)
         params = label(f"\u03b7 = {p['eta']:g}   \u03c4 = {p['tau']:g}   c = {p['c']:g}", FS.tiny, COLORS.muted)
         params.next_to(key, UP, buff=0.4).to_edge(RIGHT, buff=0.25)
         self.true_line = self.strip.true_value_line(p["mu"])
-        self.add(head, rule, self.round, self.strip, self.true_line, self.mu_hat,
-                 self.bars, self.loss_row, self.weight_row, key, params)
+        # the layout that never changes is painted into the background once
+        self.layout = [head, rule, self.strip.line, self.true_line, self.bars.static_parts(), self.losses.header,
+                       self.losses.frames, key, params]
+        self.add(*self.layout)
+        self.freeze_background(*self.layout)
+        self.add(self.round, self.mu_hat)
+        self.add(self.losses.fills, self.bars.bars, self.bars.cuts, self.strip.dots, self.strip.marker_group)
 
     def play_round(self, tr, t: int):
         active = tr["active"][t]
+        live = np.flatnonzero(active)
+        w0, w1 = tr["weights"][t], tr["weights"][t + 1]
         self.round.number.set_value(t + 1)
         self.mu_hat.number.set_value(tr["mu_hat"][t])
-        moves = [dot.animate.move_to(self.strip.dot_position(i, tr["x"][t, i])).set_opacity(0.95)
-                 for i, dot in enumerate(self.strip.dots) if active[i]]
-        self.play(*moves, self.strip.marker.animate.move_to(self.strip.marker_position(tr["mu_hat"][t])),
-                  run_time=ROUND_TIME)
-        self.loss_row.set_values(np.where(active, tr["loss"][t], 0.0))
-        w = tr["weights"][t + 1]
-        shrink = [Transform(bar, self.bars.bar_at(i, w[i], self.colors[i]))
-                  for i, bar in enumerate(self.bars.bars) if active[i]]
-        self.play(*shrink, run_time=ROUND_TIME)
-        self.weight_row.set_values(w)
+        dots = self.strip.dots
+        targets = {i: self.strip.dot_position(i, tr["x"][t, i]) for i in live}
+        if t == 0:  # the first reports appear
+            targets = {i: with_opacity(dots[i].copy().move_to(p), 0.95) for i, p in targets.items()}
+        # manim redraws each frame everything after the first moving mobject: keep the movers on top
+        self.bring_to_front(dots, self.strip.marker_group)
+        self.play(Morph(dots, targets), Morph(self.strip.marker_group, {0: self.strip.marker_position(tr["mu_hat"][t])}),
+                  run_time=STEP_TIME)
+        self.bring_to_front(self.losses.fills, self.bars.cuts)
+        self.play(Morph(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
+                  Morph(self.bars.cuts, {i: self.bars.cut_at(i, w0[i], w1[i]) for i in live}), run_time=STEP_TIME)
+        self.bring_to_front(self.bars.bars, self.bars.cuts)
+        self.play(Morph(self.bars.bars, {i: self.bars.bar_at(i, w1[i], self.colors[i]) for i in live}),
+                  Morph(self.bars.cuts, {i: self.bars.cut_at(i, w1[i], w1[i]) for i in live}), run_time=STEP_TIME)
         caught = np.flatnonzero(tr["blacklisted_at"] == t + 1)
         if caught.size:
-            self.play(*[self.grey_out(i) for i in caught], run_time=ROUND_TIME / 2)
+            self.grey_out(caught)
 
-    def grey_out(self, i: int):
+    def grey_out(self, caught):
+        """Blacklisted: bars and dots fade to grey; the source takes no further part."""
         grey = COLORS.blacklisted
-        self.colors[i] = grey
-        return AnimationGroup(
-            self.bars.bars[i].animate.set_fill(grey),
-            self.strip.dots[i].animate.set_color(grey).set_opacity(0.25),
-            self.bars.names[i].animate.set_color(grey),
-            self.loss_row.numbers[i].animate.set_color(grey),
-            self.weight_row.numbers[i].animate.set_color(grey),
-        )
+        self.thaw_background()
+        for i in caught:
+            self.colors[i] = grey
+            self.bars.names[i].set_color(grey)
+            self.losses.fills[i].set_opacity(0)
+        self.freeze_background(*self.layout)
+        bars = {i: self.bars.bars[i].copy().set_fill(grey) for i in caught}
+        dots = {i: with_opacity(self.strip.dots[i].copy().set_fill(grey), 0.25) for i in caught}
+        self.bring_to_front(self.bars.bars, self.strip.dots)
+        self.play(Morph(self.bars.bars, bars), Morph(self.strip.dots, dots), run_time=STEP_TIME / 2)
 
     def show_summary(self, tr):
         p, meta = tr.params, tr.meta
@@ -112,4 +125,8 @@ class MWWeightBars(StudioScene):
                          + str(meta["theoretical_blacklist_round"]), font_size=FS.label, color=COLORS.estimate)
         box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         box.move_to(self.strip).shift(UP * 0.15)
-        self.play(FadeOut(self.strip, self.true_line, self.mu_hat), FadeIn(box, shift=UP * 0.2), run_time=ROUND_TIME)
+        self.thaw_background()
+        self.remove(self.strip.dots, self.strip.marker_group, self.strip.line, self.true_line, self.mu_hat)
+        self.layout = [m for m in self.layout if m not in (self.strip.line, self.true_line)]
+        self.freeze_background(*self.layout)
+        self.play(FadeIn(box, shift=UP * 0.2), run_time=STEP_TIME)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, UR, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
+from manim import (DOWN, LEFT, RIGHT, UP, UR, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
                    Rectangle, Square, Text, Triangle, VGroup, ManimColor)
 
 from studio.theme import theme
@@ -87,7 +87,24 @@ class WeightBars(VGroup):
                                    color=COLORS.byzantine, stroke_width=2, dash_length=0.12)
         self.tau_label = MathTex(r"\tau", font_size=FS.label, color=COLORS.byzantine).next_to(self.tau_line, RIGHT, buff=0.1)
         self.names = VGroup(*[label(s, FS.small).move_to([x, -0.25, 0]) for s, x in zip(labels or [], self.xs)])
-        self.add(self.axis, ticks, self.baseline, self.tau_line, self.tau_label, self.bars, self.names)
+        self.ticks = ticks
+        # the slice w(t) - w(t+1) that an update removes, shown on top of each bar before it goes
+        self.cuts = VGroup(*[self._slice(x, 1.0, 1.0) for x in self.xs])
+        self.add(self.axis, ticks, self.baseline, self.tau_line, self.tau_label, self.names, self.bars, self.cuts)
+
+    def static_parts(self) -> VGroup:
+        """Everything that does not move (add these to the scene before the moving parts)."""
+        return VGroup(self.axis, self.ticks, self.baseline, self.tau_line, self.tau_label, self.names)
+
+    def _slice(self, x: float, w_top: float, w_bottom: float) -> Rectangle:
+        h = max(float(w_top - w_bottom), 0.0) * self.unit
+        r = Rectangle(width=self.bar_width, height=max(h, 1e-4), fill_color=COLORS.estimate,
+                      fill_opacity=0.85 if h > 0 else 0.0, stroke_width=0)
+        return r.move_to(self.baseline.get_center() + np.array([x, w_bottom * self.unit + h / 2, 0]))
+
+    def cut_at(self, i: int, w_old: float, w_new: float) -> Rectangle:
+        """The removed slice of source i, between w_new and w_old (zero height when equal)."""
+        return self._slice(self.xs[i], w_old, w_new)
 
     def _bar(self, x: float, w: float, color) -> Rectangle:
         h = max(float(w), 1e-3) * self.unit
@@ -120,6 +137,26 @@ class ValueRow(VGroup):
             num.set_value(float(v))
 
 
+class GaugeRow(VGroup):
+    """A row of small horizontal gauges in [0, 1] (e.g. the losses l_i(t)), with a row header."""
+
+    def __init__(self, header: str, xs, y: float, width: float, color, header_x: float = -6.3):
+        super().__init__()
+        self.gauge_width, self.gauge_color = width, color
+        self.header = MathTex(header, font_size=FS.label, color=COLORS.muted).move_to([header_x, y, 0])
+        self.frames = VGroup(*[Rectangle(width=width, height=0.16, stroke_color=COLORS.grid, stroke_width=1.5)
+                               .move_to([x, y, 0]) for x in xs])
+        self.fills = VGroup(*[self.fill_at(i, 0.0) for i in range(len(xs))])
+        self.add(self.header, self.frames, self.fills)
+
+    def fill_at(self, i: int, value: float) -> Rectangle:
+        frame = self.frames[i]
+        w = max(float(np.clip(value, 0, 1)) * self.gauge_width, 1e-4)
+        r = Rectangle(width=w, height=0.16, fill_color=self.gauge_color, fill_opacity=1.0 if value > 0 else 0.0,
+                      stroke_width=0)
+        return r.move_to(frame.get_left(), aligned_edge=LEFT)
+
+
 class ReportStrip(VGroup):
     """A number line with one dot per source (3 lanes) and the estimate marker."""
 
@@ -133,7 +170,8 @@ class ReportStrip(VGroup):
         self.lanes = lanes
         self.dots = VGroup(*[Dot(radius=0.085, color=c, fill_opacity=0.95) for c in colors])
         self.marker = Triangle(color=COLORS.estimate, fill_color=COLORS.estimate, fill_opacity=1).scale(0.13).rotate(np.pi)
-        self.add(self.line, self.dots, self.marker)
+        self.marker_group = VGroup(self.marker)
+        self.add(self.line, self.dots, self.marker_group)
 
     def lane_y(self, i: int) -> float:
         return self.line.get_center()[1] + 0.22 + 0.18 * (i % self.lanes)
@@ -153,6 +191,48 @@ class ReportStrip(VGroup):
                           stroke_width=3, dash_length=0.06)
 
 
+class Morph(Animation):
+    """Move many shapes to new points (and fill) at once, without copying them.
+
+    ``group`` must already be in the scene; ``targets`` maps an index of
+    ``group`` to a target shape with the same number of points (for example a
+    Rectangle to a Rectangle) or to a 3-vector (the new centre, keeping the
+    shape). Much cheaper per round than one Transform per shape.
+    """
+
+    def __init__(self, group, targets: dict, **kwargs):
+        self.moves = []
+        for i, tgt in targets.items():
+            m = group[i]
+            p0 = m.points.copy()
+            if isinstance(tgt, np.ndarray):
+                p1, f1 = p0 + (tgt - m.get_center()), None
+            else:
+                p1, f1 = tgt.points, tgt.fill_rgbas
+            f0 = m.fill_rgbas.copy()
+            if f1 is not None and f1.shape != f0.shape:
+                f1 = np.broadcast_to(f1[-1:], f0.shape)
+            self.moves.append((m, p0, p1, f0, f1))
+        super().__init__(group, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        for m, p0, p1, f0, f1 in self.moves:
+            m.points = p0 + a * (p1 - p0)
+            if f1 is not None:
+                m.fill_rgbas = f0 + a * (f1 - f0)
+
+
+def with_opacity(mob, opacity: float):
+    """A target for Morph: ``mob``'s points with another fill opacity."""
+    t = SimpleNamespace(points=mob.points, fill_rgbas=mob.fill_rgbas.copy())
+    t.fill_rgbas[:, 3] = opacity
+    return t
+
+
 def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: int = 0) -> VGroup:
     """A MathTex prefix and a DecimalNumber, e.g. 't =' 3; ``.number.set_value`` once per round."""
     head = MathTex(prefix_tex, font_size=size or FS.body, color=COLORS.text)
@@ -164,4 +244,4 @@ def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: 
 
 
 __all__ = ["COLORS", "FS", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
-           "ValueRow", "ReportStrip", "counter", "nice_step", "UR"]
+           "ValueRow", "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "with_opacity", "UR"]

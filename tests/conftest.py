@@ -1,0 +1,55 @@
+"""Test session setup: outputs go to a temporary folder; scene renders must not all skip."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_SCENE_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "scene: renders a Manim scene (the suite fails if every one is skipped)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_outputs(tmp_path_factory):
+    """Traces, media, stills and figures of the tests go to a temp folder.
+
+    The LaTeX cache (BYZMW_TEX_CACHE, default media/Tex in the repo) is kept
+    outside it so that compiled formulas are reused across runs.
+    """
+    root = tmp_path_factory.mktemp("studio-out")
+    old = {k: os.environ.get(k) for k in ("BYZMW_TRACES", "BYZMW_MEDIA", "BYZMW_STILLS", "BYZMW_FIGURES", "BYZMW_SWEEPS")}
+    for k, sub in (("BYZMW_TRACES", "traces"), ("BYZMW_MEDIA", "media"), ("BYZMW_STILLS", "stills"),
+                   ("BYZMW_FIGURES", "figures"), ("BYZMW_SWEEPS", "sweeps")):
+        os.environ[k] = str(root / sub)
+    yield root
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def pytest_runtest_logreport(report):
+    if "scene" not in report.keywords:
+        return
+    if report.when == "call":
+        _SCENE_OUTCOMES["passed" if report.passed else "failed"] += 1
+    elif report.skipped:
+        _SCENE_OUTCOMES["skipped"] += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    o = _SCENE_OUTCOMES
+    if o["skipped"] and not o["passed"] and not o["failed"]:
+        session.config._scene_all_skipped = True
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if getattr(terminalreporter.config, "_scene_all_skipped", False):
+        terminalreporter.write_line("FAILED: every scene render test was skipped, so no scene was proven to render",
+                                    red=True)
