@@ -8,7 +8,7 @@ APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base t
             texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt demo test render preview stills figures slides bench clean help
+.PHONY: setup apt demo test render preview stills figures slides bench controls clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
@@ -19,6 +19,7 @@ help:
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
 	@echo "make slides [SCENE=Name]      offline HTML slides (one scene, or the whole talk)"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
+	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
 	@echo "make setup | clean"
 
 setup: apt $(STAMP)
@@ -41,6 +42,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@$(PY) -m studio.slides fetch >/dev/null
 	@touch $@
 
 demo: setup
@@ -69,6 +71,9 @@ figures: setup
 
 slides: setup
 	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
+
+controls: setup   ## regenerate the visual-regression control frames after an intended visual change
+	$(PY) -m pytest tests/test_visual_regression.py --set_test -q
 
 bench: setup
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -48,8 +48,9 @@ def main(argv=None) -> int:
         return 2
     except Exception as e:  # RenderError and friends: one line, no traceback
         from .render import RenderError
+        from .slides import SlidesError
 
-        if isinstance(e, RenderError):
+        if isinstance(e, (RenderError, SlidesError)):
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise

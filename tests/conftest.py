@@ -7,10 +7,19 @@ import os
 import pytest
 
 _SCENE_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0}
+_VISUAL_SKIPPED: list[str] = []
+
+
+def pytest_addoption(parser):
+    parser.addoption("--set_test", action="store_true", default=False,
+                     help="write the control frames of the visual regression tests instead of comparing")
+    parser.addoption("--show_diff", action="store_true", default=False,
+                     help="show the difference of a failing visual regression test")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "scene: renders a Manim scene (the suite fails if every one is skipped)")
+    config.addinivalue_line("markers", "visual: compares key frames with control frames (a skip fails the suite)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,6 +43,8 @@ def _isolated_outputs(tmp_path_factory):
 
 
 def pytest_runtest_logreport(report):
+    if "visual" in report.keywords and report.skipped:
+        _VISUAL_SKIPPED.append(report.nodeid)
     if "scene" not in report.keywords:
         return
     if report.when == "call":
@@ -47,9 +58,13 @@ def pytest_sessionfinish(session, exitstatus):
     if o["skipped"] and not o["passed"] and not o["failed"]:
         session.config._scene_all_skipped = True
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _VISUAL_SKIPPED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter):
+    for nodeid in _VISUAL_SKIPPED:
+        terminalreporter.write_line(f"FAILED: visual comparison skipped, which proves nothing: {nodeid}", red=True)
     if getattr(terminalreporter.config, "_scene_all_skipped", False):
         terminalreporter.write_line("FAILED: every scene render test was skipped, so no scene was proven to render",
                                     red=True)

@@ -1,0 +1,119 @@
+"""Talk slides with manim-slides: pauses come from the scenes' key frames and slide breaks.
+
+Each scene is rendered through a manim-slides ``Slide`` subclass of itself
+(``StudioScene.slide_break`` calls ``next_slide``), then converted into one
+HTML presentation that works offline: reveal.js is fetched once from the npm
+registry (pinned version and integrity hash) and referenced by relative path.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from .paths import REPO
+from .render import manim_config
+from .registry import scene
+
+REVEAL_VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version
+REVEAL_URL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
+REVEAL_INTEGRITY = "sha512-9eacArNIgqO2HGWOK+93gJNn+gvdGDVbSq+i2u3Ja9kjiHps0XNLpgYTZTYjKRH91uXy3clGimeGiw4umHG/tg=="
+
+
+class SlidesError(RuntimeError):
+    pass
+
+
+def slides_dir() -> Path:
+    return Path(os.environ["BYZMW_SLIDES"]).resolve() if os.environ.get("BYZMW_SLIDES") else REPO / "slides"
+
+
+def reveal_cache() -> Path:
+    return Path(os.environ.get("BYZMW_REVEAL_CACHE", REPO / ".venv" / "share" / f"reveal.js-{REVEAL_VERSION}"))
+
+
+def fetch_reveal() -> Path:
+    """reveal.js's dist/ folder, downloaded once and verified against its npm integrity hash."""
+    dest = reveal_cache()
+    if (dest / "dist" / "reveal.js").exists():
+        return dest / "dist"
+    try:
+        data = urllib.request.urlopen(REVEAL_URL, timeout=60).read()
+    except OSError as e:
+        raise SlidesError(f"reveal.js: cannot download {REVEAL_URL} ({e})") from None
+    got = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if got != REVEAL_INTEGRITY:
+        raise SlidesError(f"reveal.js: integrity mismatch for {REVEAL_URL}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".reveal-", dir=dest.parent))
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith("package/dist/") and m.isfile()
+                   and ".." not in Path(m.name).parts]
+        for m in members:
+            target = tmp / Path(m.name).relative_to("package")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(tar.extractfile(m).read())
+    if dest.exists():
+        shutil.rmtree(dest)
+    tmp.rename(dest)
+    return dest / "dist"
+
+
+def render_slide_scene(name: str, quality: str, folder: Path) -> Path:
+    """Render one scene as manim-slides slides into ``folder`` (``<name>.json`` + files)."""
+    from manim_slides.slide import Slide
+
+    entry = scene(name)
+    cls = type(entry.name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
+    with manim_config(quality, input_file=str(entry.file), write_to_movie=True):
+        cls(output_folder=folder).render()
+    out = folder / f"{entry.name}.json"
+    if not out.exists():
+        raise SlidesError(f"{name}: manim-slides wrote no {out.name}")
+    return out
+
+
+def build_slides(names: list[str], quality: str = "l", deck: str = "talk") -> Path:
+    """One offline HTML presentation of ``names`` in the given order."""
+    folder = slides_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    dist = fetch_reveal()
+    local = folder / "reveal.js"
+    if not (local / "dist" / "reveal.js").exists():
+        shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
+    for name in names:
+        render_slide_scene(name, quality, folder)
+    html = folder / f"{deck}.html"
+    exe = Path(sys.executable).with_name("manim-slides")
+    cmd = [str(exe), "convert", "--to", "html", "--folder", str(folder), *names, str(html),
+           "-ccdn_url=reveal.js", f"-creveal_version={REVEAL_VERSION}", f"-ctitle={deck}", "-cbackground_color=black"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0 or not html.exists():
+        raise SlidesError(f"manim-slides convert failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
+    check_offline(html)
+    return html
+
+
+def check_offline(html: Path) -> None:
+    """Every src/href of the presentation is a local file that exists."""
+    text = re.sub(r"<!--.*?-->", "", html.read_text(), flags=re.S)
+    for ref in re.findall(r'(?:src|href)="([^"]+)"', text):
+        if re.match(r"[a-z]+:", ref) and not ref.startswith("data:"):
+            raise SlidesError(f"{html.name}: refers to remote {ref}")
+        if not ref.startswith("data:") and not (html.parent / ref).exists():
+            raise SlidesError(f"{html.name}: missing local file {ref}")
+
+
+if __name__ == "__main__":  # `python -m studio.slides fetch` (used by make setup)
+    if sys.argv[1:] == ["fetch"]:
+        print(fetch_reveal())
