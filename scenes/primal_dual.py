@@ -1,0 +1,163 @@
+"""PrimalDual: point-line duality (seed 000's dual.py), replaying a ``primal_dual`` trace.
+
+Left the primal plane (segment AB on its line L), right the dual plane
+(p = (a, b) becomes the line p*: y = a x - b). The dual lines A*, B* meet at
+the dual point L*; then a point p runs along AB while its dual line p* turns
+about L*, leaving a fan of dual lines that all pass through L*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, DashedLine, DecimalNumber, FadeIn, Line, MathTex, \
+    ValueTracker, VGroup, Write, linear
+
+from studio.traces import TraceSpec
+
+from scenes.base import StudioScene
+from scenes.pieces import COLORS, FS, label, title
+
+SIDE = 5.2          # axes length (scene units)
+STEP_TIME = 0.6     # seconds per trace sample of the sweep
+
+
+def _clip(line, R: float):
+    """End points of y = m x + q inside the square [-R, R]^2 (layout only)."""
+    m, q = float(line[0]), float(line[1])
+    lo, hi = -R, R
+    if m != 0:
+        xa, xb = sorted(((-R - q) / m, (R - q) / m))
+        lo, hi = max(lo, xa), min(hi, xb)
+    if lo > hi:  # misses the square: collapse onto its nearest edge point
+        lo = hi = float(np.clip(-q / m if m else 0.0, -R, R))
+    return np.array([lo, np.clip(m * lo + q, -R, R)]), np.array([hi, np.clip(m * hi + q, -R, R)])
+
+
+def _at(arr: np.ndarray, s: float) -> np.ndarray:
+    """Row s of a per-sample array, linear between samples (exact here: both maps are affine in t)."""
+    k = int(np.clip(np.floor(s), 0, len(arr) - 2))
+    f = s - k
+    return (1 - f) * arr[k] + f * arr[k + 1]
+
+
+class PrimalDual(StudioScene):
+    trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
+    key_frames = ("primal", "dual", "sweep_mid", "final")
+    talk_order = 90
+
+    def construct(self):
+        tr = self.trace
+        self.build_layout(tr)
+        self.show_primal(tr)
+        self.key_frame("primal", notes="A segment AB and the line L through it.")
+        self.show_dual(tr)
+        self.key_frame("dual", notes="A and B become lines; they meet at the dual point of L.")
+        self.sweep(tr)
+        self.key_frame("final", notes="Every point of AB lies on L, so every dual line passes through L*.")
+
+    # -- layout -------------------------------------------------------------
+    def build_layout(self, tr):
+        pts = np.concatenate([tr["endpoints"], tr["dual_point_L"][None, :]])
+        self.R = R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
+        head = title("Point–line duality")
+        rule = MathTex(r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b", r"\qquad",
+                       r"\ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", font_size=FS.body, color=COLORS.text)
+        rule.next_to(head, DOWN, buff=0.2)
+        self.primal_ax = self._axes().move_to([-3.4, -0.65, 0])
+        self.dual_ax = self._axes().move_to([3.4, -0.65, 0])
+        cap_p = label("primal plane", FS.small, COLORS.muted).next_to(self.primal_ax, UP, buff=0.12)
+        cap_d = label("dual plane", FS.small, COLORS.muted).next_to(self.dual_ax, UP, buff=0.12)
+        self.add(head, rule, self.primal_ax, self.dual_ax, cap_p, cap_d)
+
+    def _axes(self) -> Axes:
+        R = self.R
+        ax = Axes(x_range=[-R, R, 1], y_range=[-R, R, 1], x_length=SIDE, y_length=SIDE, tips=False,
+                  axis_config={"color": COLORS.muted, "stroke_width": 2, "tick_size": 0.05})
+        ticks = [v for v in (-2 * (R // 2), R // 2 * 2) if v != 0]
+        ax.add_coordinates(ticks, ticks, font_size=FS.tiny)
+        ax.coordinate_labels.set_color(COLORS.muted)
+        frame = VGroup(*[Line(ax.c2p(*a), ax.c2p(*b), color=COLORS.grid, stroke_width=1.5)
+                         for a, b in (((-R, -R), (R, -R)), ((R, -R), (R, R)), ((R, R), (-R, R)), ((-R, R), (-R, -R)))])
+        ax.add_to_back(frame)
+        return ax
+
+    def _line(self, ax: Axes, line, color, width=3.0, dashed=False):
+        a, b = _clip(line, self.R)
+        cls = DashedLine if dashed else Line
+        return cls(ax.c2p(*a), ax.c2p(*b), color=color, stroke_width=width)
+
+    def _top_end(self, ax: Axes, line) -> np.ndarray:
+        a, b = _clip(line, self.R)
+        return ax.c2p(*(a if a[1] > b[1] else b))
+
+    # -- storyboard -----------------------------------------------------------
+    def show_primal(self, tr):
+        ax = self.primal_ax
+        A, B = tr["endpoints"]
+        self.L = self._line(ax, tr["line_L"], COLORS.estimate, 2.5, dashed=True)
+        seg = Line(ax.c2p(*A), ax.c2p(*B), color=COLORS.text, stroke_width=5)
+        self.dot_a = Dot(ax.c2p(*A), radius=0.09, color=COLORS.true_value)
+        self.dot_b = Dot(ax.c2p(*B), radius=0.09, color=COLORS.volatile)
+        u = seg.get_unit_vector()
+        self.up = up = np.array([-u[1], u[0], 0.0]) * (1 if u[0] >= 0 else -1)  # normal of AB pointing up
+        lab_a = MathTex("A", font_size=FS.label, color=COLORS.true_value).move_to(self.dot_a.get_center() + 0.32 * up)
+        lab_b = MathTex("B", font_size=FS.label, color=COLORS.volatile).move_to(self.dot_b.get_center() + 0.32 * up)
+        lab_l = MathTex("L", font_size=FS.label, color=COLORS.estimate)
+        lab_l.move_to(self.L.get_end() - 0.3 * up - 0.25 * self.L.get_unit_vector())
+        self.play(Create(self.L), Create(seg), run_time=0.8)
+        self.play(FadeIn(self.dot_a, self.dot_b, lab_a, lab_b, lab_l), run_time=0.5)
+
+    def show_dual(self, tr):
+        ax = self.dual_ax
+        a_star, b_star = tr["endpoint_duals"]
+        la = self._line(ax, a_star, COLORS.true_value)
+        lb = self._line(ax, b_star, COLORS.volatile)
+        lab_a = MathTex("A^*", font_size=FS.label, color=COLORS.true_value).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
+        lab_b = MathTex("B^*", font_size=FS.label, color=COLORS.volatile).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
+        self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.estimate)
+        lab_l = MathTex("L^*", font_size=FS.label, color=COLORS.estimate).next_to(self.l_star, UP, buff=0.32)
+        self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=1.0)
+        self.play(FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=0.6)
+        self.add_foreground_mobjects(self.l_star)
+
+    def sweep(self, tr):
+        pax, dax = self.primal_ax, self.dual_ax
+        pts, duals = tr["points"], tr["dual_lines"]
+        n = len(pts)
+        s = ValueTracker(0.0)
+        p = Dot(pax.c2p(*pts[0]), radius=0.1, color=COLORS.honest)
+        p_star = self._line(dax, duals[0], COLORS.honest, 4)
+        p_lab = MathTex("p", font_size=FS.label, color=COLORS.honest)
+        ps_lab = MathTex("p^*", font_size=FS.label, color=COLORS.honest)
+        p.add_updater(lambda m: m.move_to(pax.c2p(*_at(pts, s.get_value()))))
+        p_lab.add_updater(lambda m: m.move_to(p.get_center() - 0.32 * self.up))
+
+        def turn(m):
+            a, b = _clip(_at(duals, s.get_value()), self.R)
+            m.put_start_and_end_on(dax.c2p(*a), dax.c2p(*b))
+
+        p_star.add_updater(turn)
+        pivot = self.l_star.get_center()
+
+        def beside(m):  # on the upper side of p*, 1.6 units right of L*
+            u = p_star.get_unit_vector()
+            m.move_to(pivot + 1.6 * u + 0.28 * np.array([-u[1], u[0], 0.0]))
+
+        ps_lab.add_updater(beside)
+        ghosts = [(Dot(pax.c2p(*pts[k]), radius=0.05, color=COLORS.honest),
+                   self._line(dax, duals[k], COLORS.honest, 1.5).set_stroke(opacity=0.45)) for k in range(n)]
+        t_lab = MathTex("t =", font_size=FS.label, color=COLORS.text)
+        t_num = DecimalNumber(0, num_decimal_places=3, font_size=FS.label, color=COLORS.text)
+        counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.12).next_to(self.primal_ax, DOWN, buff=0.2)
+        note = MathTex(r"p \in L \iff L^* \in p^*", font_size=FS.label, color=COLORS.text)
+        note.next_to(self.dual_ax, DOWN, buff=0.2)
+        self.play(FadeIn(p, p_star, p_lab, ps_lab, counter), run_time=0.5)
+        self.add(*ghosts[0])
+        mid = (n - 1) // 2
+        for k in range(1, n):
+            self.play(s.animate.set_value(k), run_time=STEP_TIME, rate_func=linear)
+            self.add(*ghosts[k])
+            t_num.set_value(float(tr["t"][k]))
+            if k == mid:
+                self.key_frame("sweep_mid", notes="p halfway along AB; p* still passes through L*.")
+        self.play(Write(note), run_time=0.6)

@@ -1,0 +1,51 @@
+"""What a figure function gets: the output folder, traces, the style, save()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from studio.theme import MPL_STYLE, theme  # noqa: E402
+from studio.traces import TraceSpec, ensure_trace  # noqa: E402
+
+
+@dataclass
+class FigureContext:
+    out_dir: Path
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def colors(self):
+        """The paper palette (white background) from assets/theme.toml."""
+        return theme().paper
+
+    def trace(self, spec: TraceSpec, name: str):
+        return ensure_trace(spec, name, quiet=True)
+
+    def subplots(self, *args, **kwargs):
+        with plt.style.context(str(MPL_STYLE)):
+            return plt.subplots(*args, **kwargs)
+
+    def style(self):
+        """Context manager applying the studio style (for figures built without subplots())."""
+        return plt.style.context(str(MPL_STYLE))
+
+    def save(self, fig, stem: str) -> list[Path]:
+        """Write ``stem.png`` and ``stem.pdf`` (no timestamps, so reruns are identical)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        with plt.style.context(str(MPL_STYLE)):
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None})):
+                p = self.out_dir / f"{stem}.{ext}"
+                tmp = p.with_name(f".{p.name}.tmp")
+                fig.savefig(tmp, format=ext, metadata=meta)
+                tmp.replace(p)
+                paths.append(p)
+        plt.close(fig)
+        self.written.extend(paths)
+        return paths
