@@ -8,7 +8,7 @@ APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base t
             texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt demo test render preview stills figures slides bench controls clean help
+.PHONY: setup apt demo test render preview stills figures slides bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
@@ -20,6 +20,7 @@ help:
 	@echo "make slides [SCENE=Name]      offline HTML slides (one scene, or the whole talk)"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
 	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
+	@echo "make catalog                  regenerate docs/catalog.md (scenes, figures, trace kinds) from the registry"
 	@echo "make setup | clean"
 
 setup: apt $(STAMP)
@@ -71,6 +72,9 @@ figures: setup
 
 slides: setup
 	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
+
+catalog: setup   ## regenerate docs/catalog.md from the registry
+	@$(PY) -m studio.catalog
 
 controls: setup   ## regenerate the visual-regression control frames after an intended visual change
 	$(PY) -m pytest tests/test_visual_regression.py --set_test -q

@@ -47,6 +47,16 @@ class StudioScene(Scene):
             sink(self, name)
         self.slide_break(notes)
 
+    def rounds(self, n: int, key_frames: dict[int, str] | None = None):
+        """Yield t = 0 .. n-1; after round t, a key frame if key_frames names round t+1, else a slide break."""
+        key_frames = key_frames or {}
+        for t in range(n):
+            yield t
+            if t + 1 in key_frames:
+                self.key_frame(key_frames[t + 1])
+            else:
+                self.slide_break()
+
     def slide_break(self, notes: str = "") -> None:
         """A pause in the talk; a new slide when rendered with manim-slides."""
         next_slide = getattr(self, "next_slide", None)

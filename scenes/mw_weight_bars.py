@@ -9,10 +9,10 @@ shrink to w (1 - eta * loss); sources whose weight falls below tau are greyed ou
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, MathTex, VGroup
 
 from scenes.base import StudioScene
-from scenes.pieces import (COLORS, FS, GaugeRow, Morph, with_opacity, ReportStrip, WeightBars, counter, label, legend, swatch_box,
+from scenes.pieces import (COLORS, FS, FadeInPlace, GaugeRow, Morph, with_opacity, ReportStrip, WeightBars, counter, label, legend, swatch_box,
                            swatch_dot, swatch_line, swatch_triangle, title)
 from studio.traces import TraceSpec
 
@@ -31,12 +31,8 @@ class MWWeightBars(StudioScene):
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in tr["is_byzantine"]]
         self.build_layout(tr)
         self.key_frame("initial", notes="Every source starts with weight 1.")
-        for t in range(tr.params["rounds"]):
+        for t in self.rounds(tr.params["rounds"], {3: "after_round_3"}):
             self.play_round(tr, t)
-            if t + 1 == 3:
-                self.key_frame("after_round_3")
-            else:
-                self.slide_break()
         self.show_summary(tr)
         self.key_frame("final")
 
@@ -81,14 +77,17 @@ class MWWeightBars(StudioScene):
         live = np.flatnonzero(active)
         w0, w1 = tr["weights"][t], tr["weights"][t + 1]
         self.round.number.set_value(t + 1)
-        self.mu_hat.number.set_value(tr["mu_hat"][t])
+        mu_hat = tr["mu_hat"][t]  # NaN only if every source was blacklisted: nothing left to aggregate
+        if np.isfinite(mu_hat):
+            self.mu_hat.number.set_value(mu_hat)
         dots = self.strip.dots
         targets = {i: self.strip.dot_position(i, tr["x"][t, i]) for i in live}
         if t == 0:  # the first reports appear
             targets = {i: with_opacity(dots[i].copy().move_to(p), 0.95) for i, p in targets.items()}
         # manim redraws each frame everything after the first moving mobject: keep the movers on top
         self.bring_to_front(dots, self.strip.marker_group)
-        self.play(Morph(dots, targets), Morph(self.strip.marker_group, {0: self.strip.marker_position(tr["mu_hat"][t])}),
+        marker = {0: self.strip.marker_position(mu_hat)} if np.isfinite(mu_hat) else {}
+        self.play(Morph(dots, targets), Morph(self.strip.marker_group, marker),
                   run_time=STEP_TIME)
         self.bring_to_front(self.losses.fills, self.bars.cuts)
         self.play(Morph(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
@@ -129,4 +128,4 @@ class MWWeightBars(StudioScene):
         self.remove(self.strip.dots, self.strip.marker_group, self.strip.line, self.true_line, self.mu_hat)
         self.layout = [m for m in self.layout if m not in (self.strip.line, self.true_line)]
         self.freeze_background(*self.layout)
-        self.play(FadeIn(box, shift=UP * 0.2), run_time=STEP_TIME)
+        self.play(FadeInPlace(box), run_time=STEP_TIME)

@@ -226,6 +226,19 @@ class Morph(Animation):
                 m.fill_rgbas = f0 + a * (f1 - f0)
 
 
+class FadeInPlace(Animation):
+    """Fade a (static, already laid out) group in by opacity alone, without copying it."""
+
+    def __init__(self, group, **kwargs):
+        super().__init__(group, introducer=True, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        self.mobject.set_fill(opacity=self.rate_func(alpha), family=True)
+
+
 def with_opacity(mob, opacity: float):
     """A target for Morph: ``mob``'s points with another fill opacity."""
     t = SimpleNamespace(points=mob.points, fill_rgbas=mob.fill_rgbas.copy())
@@ -244,4 +257,4 @@ def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: 
 
 
 __all__ = ["COLORS", "FS", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
-           "ValueRow", "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "with_opacity", "UR"]
+           "ValueRow", "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "FadeInPlace", "with_opacity", "UR"]

@@ -40,6 +40,8 @@ def bad_rows(x: np.ndarray) -> np.ndarray:
 
 def outliers_to_inf(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Bad active rows -> ±inf (alternating by bad-row rank), masked rows -> NaN."""
+    if np.isfinite(x).all():                       # the common case: nothing to rewrite
+        return x if mask.all() else np.where(mask[..., None], x, np.nan)
     bad = bad_rows(x) & mask
     rank = np.cumsum(bad, axis=-1)
     sign = np.where(rank % 2 == 1, np.inf, -np.inf)
@@ -68,7 +70,16 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     """Coordinate-wise median of the active rows (breakdown point 1/2)."""
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
-    s = np.sort(outliers_to_inf(x, mask), axis=-2)  # NaN (masked) sorts last
+    xin = outliers_to_inf(x, mask)                   # NaN (masked) sorts last
+    if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:
+        # one active count for the whole batch: O(n) selection instead of a sort
+        k0 = int(k.flat[0])
+        lo, hi = (k0 - 1) // 2, k0 // 2
+        part = np.partition(xin, (lo, hi) if hi != lo else lo, axis=-2)
+        with np.errstate(invalid="ignore"):
+            out = 0.5 * (np.take(part, lo, axis=-2) + np.take(part, hi, axis=-2))
+        return _check_finite("median", out)
+    s = np.sort(xin, axis=-2)
     return _check_finite("median", _order_stat_mean(s, (k - 1) // 2, k // 2 + 1))
 
 
@@ -93,6 +104,9 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
     """
     if rng is None:
         raise ParamError("rng: median_of_means needs a numpy Generator for its random partition")
+    if isinstance(buckets, bool) or int(buckets) != buckets or buckets < 1:
+        raise ParamError(f"buckets: must be an integer in [1, inf), got {buckets!r}")
+    buckets = int(buckets)
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     if np.any(k == 0):
@@ -117,8 +131,155 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
     return _check_finite("median_of_means", median(means, bmask))
 
 
+def mean(x, mask=None, rng=None) -> np.ndarray:
+    """Plain mean of the active rows (breakdown point 0): a non-finite row makes it non-finite.
+
+    That is the lesson, so it does not raise for non-finite input; it raises
+    EstimatorError only when no row is active.
+    """
+    x, mask = _prep(x, mask)
+    k = mask.sum(-1)
+    if np.any(k == 0):
+        raise EstimatorError("mean: nothing finite left: no report is active")
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(mask[..., None], x, 0.0).sum(-2) / k[..., None]
+
+
+def _bad_directions(x: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Unit directions to infinity of bad rows, +-(1,..,1)/sqrt(d) alternating like outliers_to_inf."""
+    rank = np.cumsum(bad, axis=-1)
+    sign = np.where(rank % 2 == 1, 1.0, -1.0)
+    d = x.shape[-1]
+    return np.where(bad[..., None], sign[..., None] / np.sqrt(d), 0.0) * np.ones(d)
+
+
+def _weiszfeld_step(y, xf, fin, pull_bad, eps):
+    """One Weiszfeld step with the Vardi--Zhang fix, for (m, d) iterates and (m, n, d) rows."""
+    diff = xf - y[:, None, :]
+    dist = np.sqrt(np.einsum("mnd,mnd->mn", diff, diff))
+    on = fin & (dist <= eps[:, None])
+    off = fin & ~on
+    inv = np.where(off, 1.0 / np.where(off, dist, 1.0), 0.0)
+    sw = inv.sum(-1)
+    num = np.einsum("mn,mnd->md", inv, xf) + pull_bad
+    m = on.sum(-1)
+    force = num - sw[:, None] * y                                   # pull of the off-point rows
+    r = np.linalg.norm(force, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_y = num / sw[:, None]
+        gamma = np.where(m > 0, np.minimum(1.0, m / np.where(r > 0, r, 1.0)), 0.0)
+    gamma = np.where(sw > 0, gamma, 1.0)                              # every row sits on y: y is the minimiser
+    return (1.0 - gamma)[:, None] * np.where(sw[:, None] > 0, t_y, y) + gamma[:, None] * y
+
+
+def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 1000) -> np.ndarray:
+    """argmin_y sum_i ||x_i - y|| over the active rows: Weiszfeld's iteration (breakdown point 1/2).
+
+    The iterate y <- (sum_i x_i/d_i + sum_bad u_j) / sum_i 1/d_i, d_i = ||x_i - y||,
+    starts at the coordinate-wise median and stops when a step is below
+    ``tol`` times the spread of the data. When y lands on data points the
+    Vardi--Zhang (2000) modification applies: with R the pull of the other
+    points and m the multiplicity of y, y <- (1 - min(1, m/||R||)) T(y) +
+    min(1, m/||R||) y, so y stays put exactly when it is the minimiser.
+    A non-finite row is a point at infinity: it adds a unit pull u_j (in the
+    alternating direction +-(1,..,1)/sqrt(d)) and nothing to the denominator;
+    the result stays finite while those pulls are weaker than the finite rows'.
+    """
+    if not (isinstance(tol, (int, float)) and tol > 0):
+        raise ParamError(f"tol: must be a number in (0, inf), got {tol!r}")
+    x, mask = _prep(x, mask)
+    bad = bad_rows(x) & mask
+    fin = mask & ~bad
+    kf = fin.sum(-1)
+    if np.any(kf == 0):
+        raise EstimatorError("geometric_median: nothing finite left: too many reports are NaN or ±inf (or no report is active)")
+    xf = np.where(fin[..., None], x, 0.0)
+    pull_bad = _bad_directions(x, bad).sum(-2)                         # (..., d)
+    if np.any(np.linalg.norm(pull_bad, axis=-1) >= kf - 1e-12):
+        raise EstimatorError("geometric_median: nothing finite left: non-finite reports outweigh the finite ones")
+    y = median(np.where(fin[..., None], x, np.nan), fin)
+    spread = median(np.linalg.norm(xf - y[..., None, :], axis=-1)[..., None], fin)[..., 0]
+    spread = np.where(spread > 0, spread, np.abs(y).max(-1) + 1.0)      # (...,)
+    batch = y.shape[:-1]
+    y, xf, fin, pull_bad, spread = (y.reshape(-1, y.shape[-1]), xf.reshape(-1, *xf.shape[-2:]),
+                                    fin.reshape(-1, fin.shape[-1]), pull_bad.reshape(-1, y.shape[-1]),
+                                    spread.reshape(-1))
+    todo = np.arange(len(y))                    # entries not yet converged
+    for _ in range(max_iter):
+        if todo.size == 0:
+            break
+        yt, xt, ft, sp = y[todo], xf[todo], fin[todo], spread[todo]
+        y_new = _weiszfeld_step(yt, xt, ft, pull_bad[todo], 1e-12 * sp)
+        y[todo] = y_new
+        todo = todo[np.linalg.norm(y_new - yt, axis=-1) > tol * sp]
+    y = y.reshape(*batch, y.shape[-1])
+    return _check_finite("geometric_median", y)
+
+
+_BIG = np.finfo(float).max / 4
+
+
+def nonneg_median(r, mask=None) -> np.ndarray:
+    """Median over the last axis of non-negative values (distances); NaN/inf count as +inf.
+
+    Unlike the location estimators (which send bad rows to +-inf in turn), a
+    distance can only be outlying upwards; the result is +inf when at least
+    half of the active values are. No active value: NaN.
+    """
+    r = np.asarray(r, dtype=float)
+    mask = np.ones(r.shape, dtype=bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), r.shape)
+    rr = np.where(np.isfinite(r), r, _BIG)
+    k = mask.sum(-1)
+    vals = np.where(mask, rr, np.inf)
+    if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:     # one count: O(n) selection
+        k0 = int(k.flat[0])
+        lo0, hi0 = (k0 - 1) // 2, k0 // 2
+        part = np.partition(vals, (lo0, hi0) if hi0 != lo0 else lo0, axis=-1)
+        a, b = part[..., lo0], part[..., hi0]
+    else:
+        s = np.sort(vals, axis=-1)
+        lo = np.clip((k - 1) // 2, 0, None)
+        hi = np.clip(k // 2, 0, None)
+        a = np.take_along_axis(s, lo[..., None], -1)[..., 0]
+        b = np.take_along_axis(s, hi[..., None], -1)[..., 0]
+    out = 0.5 * a + 0.5 * b
+    out = np.where(out >= _BIG, np.inf, out)
+    return np.where(k > 0, out, np.nan)
+
+
+def mad(x, mask=None, rng=None, normalize: bool = False) -> np.ndarray:
+    """Coordinate-wise median absolute deviation median_i |x_i - median(x)| (Sec. III-C.1); breakdown 1/2.
+
+    A non-finite row has an infinite deviation. ``normalize`` multiplies by
+    1.4826 so that MAD estimates sigma for Gaussian data.
+    """
+    x, mask = _prep(x, mask)
+    med = median(x, mask)
+    with np.errstate(invalid="ignore"):
+        dev = np.abs(x - med[..., None, :])
+    out = nonneg_median(np.moveaxis(dev, -1, -2), mask[..., None, :])
+    return out * 1.482602218505602 if normalize else out
+
+
 # name -> estimator(x, mask=None, rng=None); every entry vectorised as above.
-ESTIMATORS = {"median": median, "trimmed_mean": trimmed_mean, "median_of_means": median_of_means}
+ESTIMATORS = {"median": median, "trimmed_mean": trimmed_mean, "median_of_means": median_of_means,
+              "mean": mean, "geometric_median": geometric_median}
+# Scale estimators, same calling convention.
+SCALES = {"mad": mad}
+
+
+def breakdown_point(name: str, n: int, **kw) -> float:
+    """Largest fraction of arbitrary rows an estimator tolerates with a bounded output (finite-sample)."""
+    if name == "mean":
+        return 0.0
+    if name in ("median", "geometric_median", "mad"):
+        return (np.ceil(n / 2) - 1) / n
+    if name == "trimmed_mean":
+        return np.floor(kw.get("trim", 0.1) * n) / n
+    if name == "median_of_means":
+        b = min(kw.get("buckets", 5), n)
+        return (np.ceil(b / 2) - 1) / n
+    raise ParamError(f"estimator: must be one of {', '.join([*ESTIMATORS, *SCALES])}, got {name!r}")
 
 
 def get_estimator(name: str):

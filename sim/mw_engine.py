@@ -5,16 +5,24 @@ or the MW weighted mean itself); residuals r_i = ||x_i(t) - mu_hat(t)|| / c;
 pseudo-loss l_i(t) in [0, 1]; update w_i <- w_i (1 - eta l_i) (or the
 exponential form w_i exp(-eta l_i)); optional blacklisting once w_i < tau.
 Blacklisted sources take no further part (mask) and keep their last weight.
+
+Reports that depend on the state (an adaptive adversary reads mu_hat and c
+before it reports) come in through the optional ``reports`` hook: called as
+``reports(t, x_t, state)`` with the round's pre-drawn reports and an
+:class:`MWState`, it returns the reports actually used; ``state.probe(x, mask)``
+tells it the centre and scale the engine would compute for any candidate
+reports (a rushing adversary).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .errors import ParamError
-from .estimators import get_estimator
+from .estimators import EstimatorError, get_estimator
 from .losses import get_loss
 
 NEVER = -1
@@ -30,21 +38,52 @@ class MWBatch:
     weights: np.ndarray         # (trials, rounds + 1, n)
     active: np.ndarray          # (trials, rounds, n)
     blacklisted_at: np.ndarray  # (trials, n) round (1-based) of blacklisting, NEVER if none
+    x: np.ndarray | None = None  # (trials, rounds, n, d) reports used (differs from the input with a hook)
+
+
+@dataclass(frozen=True)
+class MWState:
+    """What a state-dependent report sees before round t (0-based) is aggregated."""
+
+    t: int
+    weights: np.ndarray          # (trials, n) w(t)
+    active: np.ndarray           # (trials, n) not blacklisted
+    mu_prev: np.ndarray | None   # (trials, d) centre of round t-1 (None in round 0)
+    c_prev: np.ndarray | None    # (trials,) scale of round t-1
+    probe: Callable              # probe(x_t, mask=None) -> (mu (trials, d), c (trials,))
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """sum_i w_i x_i / sum_i w_i over active rows (Sec. III-C.2, mu_hat_MW); non-finite rows poison it."""
-    ww = np.where(mask, w, 0.0)
+    if mask.all():
+        ww, xm = w, x
+    else:
+        ww, xm = np.where(mask, w, 0.0), np.where(mask[..., None], x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        num = np.einsum("...n,...nd->...d", ww, np.where(mask[..., None], x, 0.0))
+        num = np.einsum("...n,...nd->...d", ww, xm)
         return num / ww.sum(-1)[..., None]
 
 
-def mad_scale(r: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """MAD = median_i ||x_i - mu_hat|| over active sources (Sec. III-C.1), per trial."""
-    from .estimators import median
+def row_distances(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """||x_i - mu|| per row, (..., n, d) and (..., d) -> (..., n); +inf for a non-finite row.
 
-    return median(np.where(np.isfinite(r), r, np.inf)[..., None], mask)[..., 0]
+    Summed one coordinate at a time: for small d this is several times faster
+    than a reduction over a short last axis.
+    """
+    s = None
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in range(x.shape[-1]):
+            dk = x[..., k] - mu[..., None, k]
+            s = dk * dk if s is None else s + dk * dk
+        dist = np.sqrt(s)
+    return dist if np.isfinite(dist).all() else np.where(np.isfinite(dist), dist, np.inf)
+
+
+def mad_scale(r: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """MAD = median_i ||x_i - mu_hat|| over active sources (Sec. III-C.1), per trial; a non-finite distance counts as +inf."""
+    from .estimators import nonneg_median
+
+    return nonneg_median(r, mask)
 
 
 def mw_update(w, loss, eta: float, update: str = "linear"):
@@ -54,12 +93,16 @@ def mw_update(w, loss, eta: float, update: str = "linear"):
 
 def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0, c_k: float = 3.0,
                  center: str = "median", loss: str = "clipped", update: str = "linear", blacklist: bool = True,
-                 rng: np.random.Generator | None = None, estimator_kw: dict | None = None) -> MWBatch:
+                 rng: np.random.Generator | None = None, estimator_kw: dict | None = None,
+                 loss_kw: dict | None = None,
+                 reports: Callable[[int, np.ndarray, MWState], np.ndarray] | None = None) -> MWBatch:
     """Run Algorithm 1 on reports ``x`` of shape (trials, rounds, n, d).
 
     ``center`` names an estimator of sim.estimators.ESTIMATORS or is
     "weighted_mean" (losses against the MW mean itself). ``c`` is a fixed
-    scale or "mad" for c(t) = c_k * MAD(t).
+    scale (a known sigma) or "mad" for c(t) = c_k * MAD(t). ``loss_kw`` goes
+    to the loss (beta, delta, steepness); ``reports`` is the optional hook
+    for state-dependent reports (module docstring).
     """
     if not 0 < eta < 1:
         raise ParamError(f"eta: must be a number in (0, 1), got {eta!r}")
@@ -69,6 +112,8 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
         raise ParamError(f"update: must be one of {', '.join(UPDATES)}, got {update!r}")
     if not (c == "mad" or (isinstance(c, (int, float)) and c > 0)):
         raise ParamError(f"c: must be a number in (0, inf) or 'mad', got {c!r}")
+    if not (isinstance(c_k, (int, float)) and c_k > 0):
+        raise ParamError(f"c_k: must be a number in (0, inf), got {c_k!r}")
     x = np.asarray(x, dtype=float)
     if x.ndim != 4:
         raise ValueError("x must have shape (trials, rounds, n, d)")
@@ -76,6 +121,8 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
     est = None if center == "weighted_mean" else get_estimator(center)
     loss_fn = get_loss(loss)
     kw = dict(estimator_kw or {})
+    lkw = dict(loss_kw or {})
+    x_used = x if reports is None else np.array(x, copy=True)
 
     w = np.ones((trials, n))
     alive = np.ones((trials, n), dtype=bool)
@@ -84,19 +131,64 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
     out_mu = np.empty((trials, rounds, d)); out_mw = np.empty((trials, rounds, d))
     out_c = np.empty((trials, rounds)); out_active = np.empty((trials, rounds, n), dtype=bool)
     black = np.full((trials, n), NEVER, dtype=np.int64)
+
+    def centre_scale(xt, w, mask):
+        # A trial whose sources are all blacklisted has nothing left to estimate:
+        # its centre and scale are NaN, its losses 0, its weights frozen.
+        live = mask.any(-1)
+        if not live.all():
+            mw, mu, ct = (np.full((trials, d), np.nan), np.full((trials, d), np.nan), np.full(trials, np.nan))
+            dist = np.full((trials, n), np.inf)
+            if live.any():
+                sub = centre_scale_all(xt[live], w[live], mask[live])
+                mw[live], mu[live], dist[live], ct[live] = sub
+            return mw, mu, dist, ct
+        return centre_scale_all(xt, w, mask)
+
+    def robust_centre(xt, mask):
+        # An estimator past its breakdown point (EstimatorError) gives a NaN centre
+        # in that trial only: every loss there becomes 1 (the attack succeeded).
+        try:
+            return est(xt, mask, rng=rng, **kw)
+        except EstimatorError:
+            out = np.full((len(xt), d), np.nan)
+            for i in range(len(xt)):
+                try:
+                    out[i] = est(xt[i:i + 1], mask[i:i + 1], rng=rng, **kw)[0]
+                except EstimatorError:
+                    pass
+            return out
+
+    def centre_scale_all(xt, w, mask):
+        mw = weighted_mean(xt, w, mask)
+        mu = mw if est is None else robust_centre(xt, mask)
+        dist = row_distances(xt, mu)
+        ct = np.full(len(xt), float(c)) if c != "mad" else c_k * mad_scale(dist, mask)
+        return mw, mu, dist, np.maximum(ct, 1e-12)
+
     for t in range(rounds):
-        xt = x[:, t]
+        xt = x_used[:, t]
+        if reports is not None:
+            w_now, alive_now = w, alive
+
+            def probe(xc, mask=None, _w=w_now, _a=alive_now):
+                m = _a if mask is None else (_a & np.broadcast_to(mask, _a.shape))
+                _, mu_p, _, c_p = centre_scale(np.asarray(xc, dtype=float), _w, m)
+                return mu_p, c_p
+
+            state = MWState(t, w.copy(), alive.copy(), out_mu[:, t - 1].copy() if t else None,
+                            out_c[:, t - 1].copy() if t else None, probe)
+            xt = np.asarray(reports(t, xt.copy(), state), dtype=float)
+            if xt.shape != (trials, n, d):
+                raise ValueError(f"reports hook must return shape {(trials, n, d)}, got {xt.shape}")
+            x_used[:, t] = xt
         out_active[:, t] = alive
-        out_mw[:, t] = weighted_mean(xt, w, alive)
-        mu = out_mw[:, t] if est is None else est(xt, alive, rng=rng, **kw)
+        out_mw[:, t], mu, dist, ct = centre_scale(xt, w, alive)
         out_mu[:, t] = mu
-        with np.errstate(invalid="ignore", over="ignore"):
-            dist = np.sqrt(np.sum((xt - mu[:, None, :]) ** 2, axis=-1))
-        dist = np.where(np.isfinite(dist), dist, np.inf)
-        ct = np.full(trials, float(c)) if c != "mad" else c_k * mad_scale(dist, alive)
-        ct = np.maximum(ct, 1e-12)
         out_c[:, t] = ct
-        lt = np.where(alive, loss_fn(dist / ct[:, None], alive), 0.0)
+        with np.errstate(invalid="ignore"):
+            r = dist / ct[:, None]
+        lt = np.where(alive, loss_fn(r, alive, **lkw), 0.0)
         out_loss[:, t] = lt
         w = np.where(alive, mw_update(w, lt, eta, update), w)
         if blacklist:
@@ -104,4 +196,24 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
             black[caught] = t + 1
             alive = alive & ~caught
         out_w[:, t + 1] = w
-    return MWBatch(out_mu, out_mw, out_c, out_loss, out_w, out_active, black)
+    return MWBatch(out_mu, out_mw, out_c, out_loss, out_w, out_active, black, x_used)
+
+
+def rounds_to_blacklist(eta: float, tau: float, update: str = "linear") -> int:
+    """Round in which a source with loss 1 every round is blacklisted (Sec. III-C.8).
+
+    Linear: first t with (1 - eta)^t < tau, i.e. floor(log tau / log(1 - eta)) + 1
+    (= ceil(log tau / log(1 - eta)) unless that ratio is an integer);
+    exponential: first t with exp(-eta t) < tau.
+    """
+    import math
+
+    step = math.log1p(-eta) if update == "linear" else -eta
+    return math.floor(math.log(tau) / step) + 1
+
+
+def honest_weight_floor(eta: float, eps: float, rounds: int) -> float:
+    """exp(-4 eta eps T): the paper's lower bound on an honest weight when S_i(T) <= 2 eps T (Sec. III-C.6)."""
+    import math
+
+    return math.exp(-4.0 * eta * eps * rounds)

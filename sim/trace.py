@@ -161,11 +161,10 @@ def to_bytes(t: Trace) -> bytes:
     return buf.getvalue()
 
 
-def save_trace(t: Trace, path) -> Path:
-    """Write atomically: a temp file in the same folder, fsync, rename."""
+def atomic_write(path, data: bytes) -> Path:
+    """Temp file in the same folder, fsync, rename: readers see the old file or the whole new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = to_bytes(t)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -180,6 +179,11 @@ def save_trace(t: Trace, path) -> Path:
             pass
         raise
     return path
+
+
+def save_trace(t: Trace, path) -> Path:
+    """Write the trace file atomically (see atomic_write)."""
+    return atomic_write(path, to_bytes(t))
 
 
 def read_header(path) -> dict:

@@ -64,3 +64,11 @@ def test_figure_files_are_reproducible(tmp_path):
     assert {p.suffix for p in a.written} >= {".png", ".pdf"}
     for pa, pb in zip(a.written, b.written):
         assert pa.name == pb.name and pa.read_bytes() == pb.read_bytes()
+
+
+def test_catalog_doc_is_up_to_date():
+    """docs/catalog.md lists exactly what the registry declares (regenerate with `make catalog`)."""
+    from studio.catalog import CATALOG, render_catalog
+
+    assert CATALOG.exists(), "run `make catalog`"
+    assert CATALOG.read_text() == render_catalog(), "docs/catalog.md is stale: run `make catalog`"

@@ -1,0 +1,165 @@
+"""BlacklistingRace: honest and Byzantine weights racing down a log axis toward tau (Knowlson et al., Fig. 5).
+
+Replays one trial of a ``blacklisting_cell`` trace (one cell of the
+verification sweep): every round each source's weight curve grows by one
+segment; the theoretical T = ceil((1/eta) ln(1/tau)) is marked from the start;
+a source whose weight falls below tau is blacklisted and drops out (its curve
+greys, its head becomes a cross); the empirical T is marked when the average
+Byzantine weight crosses tau.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, Cross, DashedLine, DecimalNumber, Dot,
+                   FadeIn, Line, MathTex, VGroup)
+
+from studio.traces import TraceSpec
+
+from scenes.base import StudioScene
+from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, title
+
+ROUND_TIME = 0.2
+
+
+def _count(text: str, value: int, color) -> VGroup:
+    """A label and a DecimalNumber (set_value once per change)."""
+    num = DecimalNumber(value, num_decimal_places=0, font_size=FS.label, color=color)
+    g = VGroup(label(text, FS.small, color), num).arrange(RIGHT, buff=0.15)
+    g.number = num
+    return g
+
+
+class BlacklistingRace(StudioScene):
+    trace_spec = TraceSpec("blacklisting_cell", seed=4, params={"eta": 0.1, "tau": 0.06, "rounds": 50,
+                                                                 "trials": 200, "n_sources": 20,
+                                                                 "byz_fraction": 0.3, "byz_distance": 5.0,
+                                                                 "c": 1.5})
+    key_frames = ("initial", "byzantine_caught", "final")
+    talk_order = 40
+
+    def construct(self):
+        tr = self.trace
+        self.build_layout(tr)
+        self.key_frame("initial", notes="All weights start at 1; theory predicts when Byzantine weights cross tau.")
+        caught_shown = False
+        for t in range(tr.params["rounds"]):
+            self.play_round(tr, t)
+            if not caught_shown and t + 1 == tr.meta["T_emp_trial"]:
+                self.show_empirical_T(tr)
+                self.key_frame("byzantine_caught", notes="The average Byzantine weight is below tau.")
+                caught_shown = True
+            elif (t + 1) % 5 == 0:
+                self.slide_break()
+        self.show_summary(tr)
+        self.key_frame("final")
+
+    # -- layout ----------------------------------------------------------------
+    def build_layout(self, tr):
+        p, meta = tr.params, tr.meta
+        w = np.asarray(tr["weights"])
+        self.log_w = np.log10(w)
+        R = p["rounds"]
+        ymin = float(np.floor(min(self.log_w.min(), np.log10(p["tau"]) - 0.2) * 2) / 2)
+        self.ymin = ymin
+        head = title("The blacklisting race")
+        # y is log10(w) - ymin, so the round axis sits at the bottom
+        self.axes = Axes(x_range=[0, R, 10], y_range=[0, 0.05 - ymin, 0.5], x_length=9.2, y_length=4.9,
+                         axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
+                         x_axis_config={"include_numbers": True, "font_size": FS.small})
+        self.axes.x_axis.numbers.set_color(COLORS.muted)
+        self.axes.to_corner(LEFT + DOWN, buff=0.55).shift(RIGHT * 0.5 + UP * 0.35)
+        yl = VGroup()
+        for e in np.arange(0, ymin - 1e-9, -0.5):
+            if abs(e - round(e)) < 1e-9:
+                tex = MathTex("10^{%d}" % round(e) if e < 0 else "1", font_size=FS.small, color=COLORS.muted)
+                yl.add(tex.next_to(self.pt(0, e), LEFT, buff=0.15))
+        xlab = label("round t", FS.small, COLORS.muted).next_to(self.axes.x_axis, DOWN, buff=0.45)
+        ylab = label("weight (log scale)", FS.small, COLORS.muted).rotate(np.pi / 2)
+        ylab.next_to(self.axes.y_axis, LEFT, buff=0.65)
+        ty = np.log10(p["tau"])
+        self.tau_line = DashedLine(self.pt(0, ty), self.pt(R, ty), color=COLORS.estimate, stroke_width=2.5,
+                                   dash_length=0.1)
+        tau_lab = MathTex(r"\tau = %g" % p["tau"], font_size=FS.small, color=COLORS.estimate)
+        tau_lab.next_to(self.tau_line, RIGHT, buff=0.1)
+        Tt = meta["T_theory"]
+        self.theory = DashedLine(self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.true_value,
+                                 stroke_width=3, dash_length=0.12)
+        th_lab = MathTex(r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=%d" % Tt, font_size=FS.small,
+                         color=COLORS.true_value).next_to(self.pt(Tt, 0.05), UP, buff=0.08)
+        self.is_byz = np.asarray(tr["is_byzantine"])
+        self.colors = [COLORS.byzantine if b else COLORS.honest for b in self.is_byz]
+        self.heads = VGroup(*[Dot(self.pt(0, 0), radius=0.06, color=c) for c in self.colors])
+        self.curves = VGroup()
+        # right panel: parameters, counters, legend
+        params = MathTex(r"\eta=%g,\ \ \tau=%g,\ \ n=%d" % (p["eta"], p["tau"], p["n_sources"]), font_size=FS.small,
+                         color=COLORS.text)
+        self.round = counter("t =", 0, FS.label)
+        self.byz_left = _count("Byzantine left:", meta["n_byzantine"], COLORS.byzantine)
+        self.hon_left = _count("honest left:", meta["n_honest"], COLORS.honest)
+        key = legend([("honest source", swatch_dot(COLORS.honest)), ("Byzantine source", swatch_dot(COLORS.byzantine)),
+                      ("blacklisted", swatch_dot(COLORS.blacklisted)),
+                      ("theoretical T", swatch_line(COLORS.true_value, True)),
+                      ("empirical T", swatch_line(COLORS.estimate))], FS.tiny)
+        panel = VGroup(params, self.round, self.byz_left, self.hon_left, key).arrange(DOWN, aligned_edge=LEFT,
+                                                                                      buff=0.35)
+        panel.to_edge(RIGHT, buff=0.35).shift(UP * 0.2)
+        self.panel = panel
+        self.add(head, self.axes, yl, xlab, ylab, self.tau_line, tau_lab, self.theory, th_lab, self.curves,
+                 self.heads, panel)
+        self.n_byz_left, self.n_hon_left = meta["n_byzantine"], meta["n_honest"]
+
+    def pt(self, t, log_w):
+        """Scene point of round t and log10 weight (the axis runs from ymin up)."""
+        return self.axes.c2p(t, log_w - self.ymin)
+
+    # -- one round -------------------------------------------------------------
+    def play_round(self, tr, t: int):
+        black = np.asarray(tr["blacklisted_at"])
+        alive = (black == -1) | (black > t)        # not blacklisted before round t + 1
+        segs, moves = [], []
+        for i in np.flatnonzero(alive):
+            a, b = self.pt(t, self.log_w[i, t]), self.pt(t + 1, self.log_w[i, t + 1])
+            seg = Line(a, b, color=self.colors[i], stroke_width=2.2 if self.is_byz[i] else 1.6, stroke_opacity=0.85)
+            self.curves.add(seg)
+            segs.append(Create(seg))
+            moves.append(self.heads[i].animate.move_to(b))
+        self.round.number.set_value(t + 1)
+        self.play(*segs, *moves, run_time=ROUND_TIME)
+        caught = np.flatnonzero(black == t + 1)
+        if caught.size:
+            self.drop_out(caught)
+
+    def drop_out(self, idx):
+        anims = []
+        for i in idx:
+            cross = Cross(self.heads[i], stroke_color=COLORS.blacklisted, stroke_width=3, scale_factor=1.6)
+            anims.append(AnimationGroup(self.heads[i].animate.set_color(COLORS.blacklisted), FadeIn(cross)))
+            if self.is_byz[i]:
+                self.n_byz_left -= 1
+            else:
+                self.n_hon_left -= 1
+        self.byz_left.number.set_value(self.n_byz_left)
+        self.hon_left.number.set_value(self.n_hon_left)
+        self.play(*anims, run_time=0.35)
+
+    def show_empirical_T(self, tr):
+        Te = tr.meta["T_emp_trial"]
+        ymin = self.ymin
+        line = Line(self.pt(Te, ymin), self.pt(Te, 0.05), color=COLORS.estimate, stroke_width=3)
+        lab = MathTex(r"T_{\mathrm{emp}}=%d" % Te, font_size=FS.small, color=COLORS.estimate)
+        lab.next_to(self.pt(Te, ymin), UP, buff=0.1).shift(LEFT * 0.6)
+        self.play(Create(line), FadeIn(lab), run_time=0.5)
+
+    def show_summary(self, tr):
+        meta = tr.meta
+        lines = VGroup(
+            label(f"theoretical T: {meta['T_theory']}", FS.tiny, COLORS.true_value),
+            label(f"empirical T, this trial: {meta['T_emp_trial']}", FS.tiny, COLORS.estimate),
+            label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.estimate),
+            label(f"P(honest out): {meta['p_honest']:.3f}", FS.tiny, COLORS.honest),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        lines.next_to(self.panel, DOWN, buff=0.4, aligned_edge=LEFT)
+        if lines.get_right()[0] > 6.9:
+            lines.shift(LEFT * (lines.get_right()[0] - 6.9))
+        self.play(FadeIn(lines, shift=UP * 0.2), run_time=0.6)
