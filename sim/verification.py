@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import ParamError
-from .estimators import ESTIMATORS, EstimatorError
+from .estimators import ESTIMATORS
 from .kinds import trace_kind
 from .losses import LOSSES
 from .mw_engine import NEVER, run_mw_batch
@@ -455,42 +455,11 @@ def mw_weights(x: np.ndarray, *, eta: float, tau: float, c, loss: str, estimator
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Weights (trials, rounds + 1, n) and blacklisting rounds (trials, n) of Algorithm 1 with blacklisting.
 
-    run_mw_batch needs at least one active source per trial; a trial in which
-    every source is blacklisted ends there (weights frozen, as the engine keeps
-    blacklisted weights). Such trials are split off by finding the last round
-    the engine can run for the whole batch, then the rest are run again.
+    A trial in which every source is blacklisted ends there: the engine freezes its weights.
     """
-    kw = dict(eta=eta, tau=tau, c=c, center=estimator, loss=loss, update="linear", blacklist=True, rng=rng)
-    trials, rounds, n, _ = x.shape
-    W = np.empty((trials, rounds + 1, n))
-    B = np.full((trials, n), NEVER, dtype=np.int64)
-    pending = np.arange(trials)
-    while pending.size:
-        xs = x[pending]
-        try:
-            b = run_mw_batch(xs, **kw)
-            W[pending], B[pending] = b.weights, b.blacklisted_at
-            break
-        except EstimatorError:
-            pass
-        lo, hi = 0, rounds  # run on lo rounds succeeds (0 rounds always), hi fails
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            try:
-                run_mw_batch(xs[:, :mid], **kw)
-                lo = mid
-            except EstimatorError:
-                hi = mid
-        b = run_mw_batch(xs[:, :lo], **kw)
-        dead = np.all(b.blacklisted_at != NEVER, axis=-1)
-        if not dead.any():  # cannot happen for deterministic estimators; guard against a loop
-            raise EstimatorError(f"{estimator}: failed at round {lo + 1} with active sources left")
-        idx = pending[dead]
-        W[idx, : lo + 1] = b.weights[dead]
-        W[idx, lo + 1:] = b.weights[dead][:, -1:, :]
-        B[idx] = b.blacklisted_at[dead]
-        pending = pending[~dead]
-    return W, B
+    b = run_mw_batch(x, eta=eta, tau=tau, c=c, center=estimator, loss=loss, update="linear", blacklist=True,
+                     rng=rng)
+    return b.weights, b.blacklisted_at
 
 
 def first_below(avg: np.ndarray, tau: float) -> np.ndarray:
