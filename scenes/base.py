@@ -11,7 +11,6 @@ In ``construct`` it calls ``self.key_frame("name")`` at those moments and
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, ClassVar
 
 from manim import Scene

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, UR, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
                    Rectangle, Square, Text, Triangle, VGroup, ManimColor)
 
 from studio.theme import theme
@@ -117,24 +117,6 @@ class WeightBars(VGroup):
 
     def x_of(self, i: int) -> float:
         return self.baseline.get_center()[0] + self.xs[i]
-
-
-class ValueRow(VGroup):
-    """A row of DecimalNumbers under the bars, with a MathTex row header.
-
-    Values change with ``set_values`` once per round (never per frame).
-    """
-
-    def __init__(self, header: str, xs, y: float, places: int = 2, header_x: float = -6.3):
-        super().__init__()
-        self.header = MathTex(header, font_size=FS.label, color=COLORS.muted).move_to([header_x, y, 0])
-        self.numbers = VGroup(*[DecimalNumber(0, num_decimal_places=places, font_size=FS.small, color=COLORS.text)
-                                .move_to([x, y, 0]) for x in xs])
-        self.add(self.header, self.numbers)
-
-    def set_values(self, values) -> None:
-        for num, v in zip(self.numbers, values):
-            num.set_value(float(v))
 
 
 class GaugeRow(VGroup):
@@ -257,4 +239,4 @@ def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: 
 
 
 __all__ = ["COLORS", "FS", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
-           "ValueRow", "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "FadeInPlace", "with_opacity", "UR"]
+           "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "FadeInPlace", "with_opacity"]

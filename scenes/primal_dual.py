@@ -58,7 +58,7 @@ class PrimalDual(StudioScene):
     # -- layout -------------------------------------------------------------
     def build_layout(self, tr):
         pts = np.concatenate([tr["endpoints"], tr["dual_point_L"][None, :]])
-        self.R = R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
+        self.R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
         head = title("Point–line duality")
         rule = MathTex(r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b", r"\qquad",
                        r"\ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", font_size=FS.body, color=COLORS.text)

@@ -9,7 +9,7 @@ three final errors stand side by side.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Dot, FadeIn, FadeOut, NumberLine, Rectangle, RoundedRectangle, Triangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Dot, FadeIn, NumberLine, Rectangle, RoundedRectangle, Triangle,
                    VGroup, DashedLine, DecimalNumber)
 
 from studio.traces import TraceSpec

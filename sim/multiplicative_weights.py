@@ -16,7 +16,7 @@ import numpy as np
 from .errors import ParamError
 from .kinds import trace_kind
 from .losses import clipped_linear
-from .mw_engine import NEVER, mw_update, run_mw_batch  # noqa: F401  (mw_update re-exported)
+from .mw_engine import rounds_to_blacklist, run_mw_batch
 from .params import Param
 from .trace import ArraySpec
 
@@ -28,15 +28,6 @@ def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
     A non-finite report has loss 1: it is an attack, not a crash.
     """
     return clipped_linear(np.abs(np.asarray(x, dtype=float) - mu_hat) / c)
-
-
-def rounds_to_blacklist(eta: float, tau: float) -> int:
-    """Round in which a source with loss 1 every round is blacklisted.
-
-    (1 - eta)^t < tau first holds at t = floor(log(tau)/log(1 - eta)) + 1,
-    which is ceil(log(tau)/log(1 - eta)) unless that ratio is an integer.
-    """
-    return math.floor(math.log(tau) / math.log1p(-eta)) + 1
 
 
 @dataclass(frozen=True)

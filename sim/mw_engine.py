@@ -16,6 +16,7 @@ reports (a rushing adversary).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -206,8 +207,6 @@ def rounds_to_blacklist(eta: float, tau: float, update: str = "linear") -> int:
     (= ceil(log tau / log(1 - eta)) unless that ratio is an integer);
     exponential: first t with exp(-eta t) < tau.
     """
-    import math
-
     step = math.log1p(-eta) if update == "linear" else -eta
     return math.floor(math.log(tau) / step) + 1
 

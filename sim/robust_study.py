@@ -26,7 +26,7 @@ import numpy as np
 
 from .adversaries import STRATEGIES, Adversary, byzantine_mask, corrupt
 from .errors import ParamError
-from .estimators import EstimatorError, geometric_median, mean, median, trimmed_mean
+from .estimators import EstimatorError, geometric_median, median, trimmed_mean
 from .honest_data import LAWS, SUB_GAUSSIAN, honest_reports
 from .kinds import trace_kind
 from .losses import LOSSES

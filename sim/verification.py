@@ -27,7 +27,7 @@ import itertools
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np

@@ -28,13 +28,12 @@ import platform
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 

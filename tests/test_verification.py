@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sim.errors import ParamError
 from sim.kinds import simulate
 from sim.mw_engine import NEVER
-from sim.verification import (Cell, cell_seeds, compute_cell, draw_reports, exact_T, first_below, fit_line,
-                              grid_cells, make_grid, mw_weights, parse_axis, run_cell, theoretical_T, wilson)
+from sim.verification import (cell_seeds, compute_cell, draw_reports, exact_T, first_below, fit_line,
+                              grid_cells, make_grid, mw_weights, parse_axis, theoretical_T, wilson)
 
 
 # --------------------------------------------------------------------------- grid validation

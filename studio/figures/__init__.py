@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable
 
 _FIGURES: dict[str, "FigureEntry"] = {}

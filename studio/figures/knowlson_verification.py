@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from sim.mw_engine import NEVER
-from sim.verification import CellResult, LineFit, best_cell, exclusion_reason, make_grid
+from sim.verification import CellResult, LineFit, best_cell, make_grid
 
 from . import figure
 from .context import FigureContext
