@@ -194,10 +194,14 @@ def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 
     if np.any(kf == 0):
         raise EstimatorError("geometric_median: nothing finite left: too many reports are NaN or ±inf (or no report is active)")
     xf = np.where(fin[..., None], x, 0.0)
+    # scale equivariance: iterate on x / s with s = max |x_ij| (no overflow of squared distances), rescale at the end
+    scale = np.abs(xf).max(axis=(-2, -1))
+    scale = np.where(scale > 0, scale, 1.0)
+    xf = xf / scale[..., None, None]
     pull_bad = _bad_directions(x, bad).sum(-2)                         # (..., d)
     if np.any(np.linalg.norm(pull_bad, axis=-1) >= kf - 1e-12):
         raise EstimatorError("geometric_median: nothing finite left: non-finite reports outweigh the finite ones")
-    y = median(np.where(fin[..., None], x, np.nan), fin)
+    y = median(np.where(fin[..., None], xf, np.nan), fin)
     spread = median(np.linalg.norm(xf - y[..., None, :], axis=-1)[..., None], fin)[..., 0]
     spread = np.where(spread > 0, spread, np.abs(y).max(-1) + 1.0)      # (...,)
     batch = y.shape[:-1]
@@ -212,7 +216,7 @@ def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 
         y_new = _weiszfeld_step(yt, xt, ft, pull_bad[todo], 1e-12 * sp)
         y[todo] = y_new
         todo = todo[np.linalg.norm(y_new - yt, axis=-1) > tol * sp]
-    y = y.reshape(*batch, y.shape[-1])
+    y = y.reshape(*batch, y.shape[-1]) * scale[..., None]
     return _check_finite("geometric_median", y)
 
 
