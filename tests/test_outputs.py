@@ -72,3 +72,19 @@ def test_catalog_doc_is_up_to_date():
 
     assert CATALOG.exists(), "run `make catalog`"
     assert CATALOG.read_text() == render_catalog(), "docs/catalog.md is stale: run `make catalog`"
+
+
+def test_every_registered_figure_builds_png_and_pdf(tmp_path):
+    """`make figures` in miniature: each figure writes PNG + PDF pairs (traces and sweeps in the temp folder)."""
+    from PIL import Image
+
+    for name, entry in all_figures().items():
+        ctx = FigureContext(tmp_path / name)
+        entry.build(ctx)
+        pngs = {p.stem for p in ctx.written if p.suffix == ".png"}
+        pdfs = {p.stem for p in ctx.written if p.suffix == ".pdf"}
+        assert pngs and pngs == pdfs, name
+        for stem in pngs:
+            img = np.asarray(Image.open(ctx.out_dir / f"{stem}.png").convert("L"), dtype=float)
+            assert img.std() > 5, f"{name}: {stem}.png is blank"
+            assert (ctx.out_dir / f"{stem}.pdf").read_bytes().startswith(b"%PDF")

@@ -132,8 +132,9 @@ def comparison(ctx: FigureContext) -> None:
     for ax, (i, s) in zip(axes.flat, enumerate(strategies)):
         for j, e in enumerate(names):
             v = err[i, :, j]
-            med = np.median(v, axis=-1)
-            lo, hi = np.percentile(v, 25, axis=-1), np.percentile(v, 75, axis=-1)
+            with np.errstate(invalid="ignore"):  # inf errors (broken mean) make inf/NaN quantiles: shown hollow
+                med = np.median(v, axis=-1)
+                lo, hi = np.percentile(v, 25, axis=-1), np.percentile(v, 75, axis=-1)
             c, ls = sty[e]
             shown = np.where(np.isfinite(med), med, np.nan)
             ax.plot(fr, shown, ls, color=c, marker=MARKERS[e], ms=3.5, lw=1.3, label=tr.meta["estimator_labels"][j])
