@@ -8,16 +8,15 @@ w_i(t+1) < tau. Registered as trace kind ``mw_sources``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParamError
 from .kinds import trace_kind
 from .losses import clipped_linear
 from .mw_engine import rounds_to_blacklist, run_mw_batch
 from .params import Param
+from .population import check_honest_left, n_byzantine
 from .trace import ArraySpec
 
 
@@ -46,7 +45,7 @@ class MWConfig:
 
     @property
     def n_byzantine(self) -> int:
-        return int(math.floor(self.byz_fraction * self.n_sources + 1e-9))
+        return n_byzantine(self.byz_fraction, self.n_sources)
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,7 @@ def simulate_mw(cfg: MWConfig, rng: np.random.Generator) -> MWRun:
 
 
 def _check(p: dict) -> None:
-    cfg = MWConfig(**p)
-    if cfg.n_sources - cfg.n_byzantine < 1:
-        raise ParamError("byz_fraction: must leave at least one honest source")
+    check_honest_left(p["byz_fraction"], p["n_sources"])
 
 
 @trace_kind(

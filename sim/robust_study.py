@@ -19,7 +19,6 @@ strategy and keeps the final-round error of every estimator.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -32,6 +31,7 @@ from .kinds import trace_kind
 from .losses import LOSSES
 from .mw_engine import UPDATES, MWBatch, rounds_to_blacklist, run_mw_batch
 from .params import Param
+from .population import check_honest_left, n_byzantine
 from .trace import ArraySpec
 
 ESTIMATES = ("mean", "mw_mean", "mom_mw_mean", "mom", "median", "trimmed_mean", "geometric_median")
@@ -72,7 +72,7 @@ class StudyConfig:
 
     @property
     def n_byzantine(self) -> int:
-        return int(math.floor(self.byz_fraction * self.n_sources + 1e-9))
+        return n_byzantine(self.byz_fraction, self.n_sources)
 
     @property
     def adversary(self) -> Adversary:
@@ -187,8 +187,7 @@ def _params(**over) -> tuple[Param, ...]:
 
 def _check(p: dict) -> None:
     cfg = StudyConfig(**p)
-    if cfg.n_sources - cfg.n_byzantine < 1:
-        raise ParamError("byz_fraction: must leave at least one honest source")
+    check_honest_left(cfg.byz_fraction, cfg.n_sources)
     if cfg.buckets > cfg.n_sources:
         raise ParamError(f"buckets: must be an integer in [1, n_sources={cfg.n_sources}], got {cfg.buckets}")
     if cfg.trials * cfg.rounds * cfg.n_sources * cfg.d > 20_000_000:

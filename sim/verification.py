@@ -38,6 +38,7 @@ from .kinds import trace_kind
 from .losses import LOSSES
 from .mw_engine import NEVER, run_mw_batch
 from .params import Param
+from .population import check_honest_left, n_byzantine
 from .rng import SEED_MAX, check_seed
 from .trace import ArraySpec
 
@@ -113,11 +114,6 @@ class Cell:
     def slice_key(self) -> tuple:
         """The non-(eta, tau) axes: one eta x tau heatmap / line fit per slice."""
         return tuple(getattr(self, a) for a in AXES[:-2])
-
-
-def n_byzantine(byz_fraction: float, n_sources: int) -> int:
-    """floor(beta n) Byzantine sources (as in the mw_sources kind)."""
-    return int(math.floor(byz_fraction * n_sources + 1e-9))
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -242,8 +238,7 @@ def make_grid(**kw) -> GridSpec:
         raise ParamError(f"seed: must be an integer in [0, {SEED_MAX}], got {get('seed')!r}") from None
     for b in bf:
         for n in ns:
-            if n - n_byzantine(b, n) < 1:
-                raise ParamError(f"byz_fraction: must leave at least one honest source, got {b:g} with n_sources={n}")
+            check_honest_left(b, n)
     return GridSpec(eta, tau, bf, bd, ns, loss, est, rounds, trials, c, sigma, spread, delta, bt, conf, seed)
 
 
@@ -599,8 +594,7 @@ def _grid_from_params(p: Mapping) -> tuple[GridSpec, Cell]:
 
 
 def _check_cell(p: dict) -> None:
-    if p["n_sources"] - n_byzantine(p["byz_fraction"], p["n_sources"]) < 1:
-        raise ParamError("byz_fraction: must leave at least one honest source")
+    check_honest_left(p["byz_fraction"], p["n_sources"])
     if n_byzantine(p["byz_fraction"], p["n_sources"]) < 1:
         raise ParamError(f"byz_fraction: must give at least one Byzantine source (floor(byz_fraction * n_sources) >= 1), "
                          f"got {p['byz_fraction']:g} with n_sources={p['n_sources']}")

@@ -10,23 +10,20 @@ the guesses so far are recorded.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
-from .errors import ParamError
 from .estimators import mean, median, median_of_means
 from .kinds import trace_kind
 from .params import Param
+from .population import check_honest_left, n_byzantine
 from .trace import ArraySpec
 
 CROWD_ESTIMATORS = ("mean", "median", "median_of_means")
 
 
 def _check(p: dict) -> None:
-    nb = int(math.floor(p["byz_fraction"] * p["n_guesses"] + 1e-9))
-    if p["n_guesses"] - nb < 1:
-        raise ParamError("byz_fraction: must leave at least one honest guesser")
+    check_honest_left(p["byz_fraction"], p["n_guesses"], "guesser")
 
 
 @trace_kind(
@@ -52,7 +49,7 @@ def _check(p: dict) -> None:
 )
 def _wisdom_crowd(p: dict, rng: np.random.Generator):
     n, true = p["n_guesses"], float(p["true_count"])
-    nb = int(math.floor(p["byz_fraction"] * n + 1e-9))
+    nb = n_byzantine(p["byz_fraction"], n)
     honest = np.maximum(0.0, np.round(true + p["rel_sd"] * true * rng.standard_normal(n - nb)))
     extremes = np.where(np.arange(nb) % 2 == 0, p["high_factor"] * true, 0.0)
     g = np.concatenate([honest, extremes])
