@@ -50,7 +50,7 @@ def plain_loop(x, eta, tau, c):
 
 
 def main() -> int:
-    from sim.verification import cell_seeds, cell_rng, draw_reports, grid_cells, make_grid, mw_weights
+    from sim.knowlson.verification import cell_seeds, cell_rng, draw_reports, grid_cells, make_grid, mw_weights
     from studio.sweep import run_sweep
 
     grid = make_grid(trials=1000)

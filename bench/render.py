@@ -25,7 +25,7 @@ def main() -> int:
     os.environ.setdefault("BYZMW_TRACES", str(tmp / "traces"))
     from manim import Rectangle, Scene, Transform, VGroup
 
-    from scenes.mw_weight_bars import MWWeightBars
+    from scenes.knowlson.mw_weight_bars import MWWeightBars
     from scenes.pieces import COLORS
     from studio.render import capture_key_frames, manim_config
 

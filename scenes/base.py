@@ -7,11 +7,20 @@ A scene declares, where it is defined:
 
 In ``construct`` it calls ``self.key_frame("name")`` at those moments and
 ``self.slide_break()`` at other pauses (round boundaries).
+
+Pacing is data: ``pace`` (a :class:`Pace`) gives seconds per round, per
+event round, and the holds at key frames, the opening and the end. Scenes
+take every duration from it (``self.round_time(t)``, ``self.hold()``), so one
+multiplier (``PACE=slow|normal|fast|<number>``, environment variable
+BYZMW_PACE) changes a whole talk. ``self.conclude(text)`` ends a scene on its
+conclusion line and holds it.
 """
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar
+import os
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Iterable
 
 from manim import Scene
 
@@ -21,10 +30,39 @@ from studio.traces import TraceSpec, ensure_trace
 _STILL_SINK: list[Callable] = []
 
 
+PACES = {"slow": 1.5, "normal": 1.0, "fast": 0.6}
+
+
+def pace_multiplier() -> float:
+    """BYZMW_PACE: slow, normal, fast or a number in [0.1, 10] (default normal)."""
+    v = os.environ.get("BYZMW_PACE", "normal").strip() or "normal"
+    if v in PACES:
+        return PACES[v]
+    try:
+        m = float(v)
+    except ValueError:
+        m = float("nan")
+    if not 0.1 <= m <= 10:
+        raise ValueError(f"PACE: must be slow, normal, fast or a number in [0.1, 10], got {v!r}")
+    return m
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A scene's rhythm in seconds at the normal pace."""
+
+    round: float = 0.8          # an ordinary round
+    event_round: float = 2.0    # a round at or next to a key event
+    key_hold: float = 2.0       # hold at every key frame
+    intro_hold: float = 2.0     # hold on the opening state
+    end_hold: float = 3.0       # hold on the conclusion line (at least 2 s)
+
+
 class StudioScene(Scene):
     trace_spec: ClassVar[TraceSpec | None] = None
     key_frames: ClassVar[tuple[str, ...]] = ()
     talk_order: ClassVar[int] = 1000
+    pace: ClassVar[Pace] = Pace()
 
     def setup(self):
         super().setup()
@@ -55,6 +93,27 @@ class StudioScene(Scene):
                 self.key_frame(key_frames[t + 1])
             else:
                 self.slide_break()
+
+    # -- pacing -----------------------------------------------------------
+    def seconds(self, s: float) -> float:
+        """``s`` seconds at the normal pace, scaled by the pace multiplier."""
+        return float(s) * pace_multiplier()
+
+    def round_time(self, t: int, events: Iterable[int] = (), near: int = 1) -> float:
+        """Run time of round t: the event pace within ``near`` rounds of an event round, else the ordinary pace."""
+        slow = any(abs(t - e) <= near for e in events)
+        return self.seconds(self.pace.event_round if slow else self.pace.round)
+
+    def hold(self, s: float | None = None) -> None:
+        """Hold the picture (default: the key-frame hold) so a speaker can talk over it."""
+        self.wait(self.seconds(self.pace.key_hold if s is None else s))
+
+    def conclude(self, mobject) -> None:
+        """Show the conclusion line (a mobject already placed) and hold it for the end hold (>= 2 s)."""
+        from manim import FadeIn
+
+        self.play(FadeIn(mobject), run_time=self.seconds(0.8))
+        self.wait(max(2.0, self.seconds(self.pace.end_hold)))
 
     def slide_break(self, notes: str = "") -> None:
         """A pause in the talk; a new slide when rendered with manim-slides."""

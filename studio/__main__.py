@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.errors import ParamError, TraceError
+from sim.core.errors import ParamError, TraceError
 
 from .registry import UnknownName
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.kinds import all_kinds
+from sim.core.kinds import all_kinds
 
 from .figures import all_figures
 from .paths import REPO

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sim.errors import ParamError
+from sim.core.errors import ParamError
 
 from .figures import FigureContext, all_figures
 from .paths import figures_dir

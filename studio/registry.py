@@ -2,7 +2,7 @@
 
 Scenes are the StudioScene subclasses defined in modules of ``scenes/``;
 figures are the functions decorated with ``studio.figures.figure`` in modules of
-``studio/figures/``; trace kinds come from ``sim.kinds``. Nothing is listed by
+``studio/figures/``; trace kinds come from ``sim.core.kinds``. Nothing is listed by
 hand, so a new subject plugs in by declaring itself.
 """
 

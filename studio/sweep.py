@@ -2,7 +2,7 @@
 
 ``python -m studio.sweep run --name NAME [--eta 0.01:0.1:10] [--tau ...] [--trials 1000] ...``
 
-- every cell is computed by :func:`sim.verification.compute_cell` from its own
+- every cell is computed by :func:`sim.knowlson.verification.compute_cell` from its own
   ``SeedSequence.spawn`` child, so serial, local-parallel (processes) and Dask
   cluster runs (``--scheduler ADDRESS``) give identical numbers;
 - each finished cell is written at once, atomically, to
@@ -38,9 +38,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 import sim
-from sim.errors import ParamError
-from sim.trace import atomic_write
-from sim.verification import (AXES, Cell, CellResult, GridSpec, LineFit, cell_key, cell_seeds, compute_cell,
+from sim.core.errors import ParamError
+from sim.core.files import atomic_write
+from sim.knowlson.verification import (AXES, Cell, CellResult, GridSpec, LineFit, cell_key, cell_seeds, compute_cell,
                               convergence_grid, exclusion_reason, fit_line, grid_cells, make_grid, slices)
 
 from .paths import REPO
@@ -55,7 +55,7 @@ def sweeps_dir() -> Path:
 
 
 # --------------------------------------------------------------------------- atomic files
-# atomic_write: sim.trace.atomic_write (temp file, fsync, rename)
+# atomic_write: sim.core.files.atomic_write (temp file, fsync, rename)
 def cell_path(sweep_dir: Path, index: int) -> Path:
     return sweep_dir / "cells" / f"cell_{index:05d}.npz"
 
@@ -251,9 +251,9 @@ def provenance(res: SweepResult, command: str, what: str) -> list[str]:
             f"command: {command}",
             f"grid: {json.dumps(res.grid.to_json(), sort_keys=True)}",
             f"seeds: numpy SeedSequence({res.grid.seed}).spawn({res.grid.n_cells}); cell i uses child i",
-            f"model: Algorithm 1 (sim.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
-            f"Byzantine N(byz_distance, byz_spread^2) (sim.verification, cell version "
-            f"{__import__('sim.verification', fromlist=['CELL_VERSION']).CELL_VERSION})",
+            f"model: Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
+            f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version "
+            f"{__import__('sim.knowlson.verification', fromlist=['CELL_VERSION']).CELL_VERSION})",
             f"versions: byzmw sim {sim.__version__}, git {_git()}, python {platform.python_version()}, "
             f"numpy {np.__version__}, scipy {scipy.__version__}"]
 
@@ -323,7 +323,7 @@ def write_csvs(res: SweepResult, command: str) -> list[Path]:
 
 def write_figures(res: SweepResult, command: str) -> list[Path]:
     from studio.figures.context import FigureContext
-    from studio.figures.knowlson_verification import draw_all
+    from studio.figures.knowlson.verification import draw_all
 
     ctx = FigureContext(res.dir / "figures")
     many = len(res.fits) > 1

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import sim
-from sim.errors import TraceError
-from sim.kinds import get_kind, simulate
-from sim.trace import Trace, load_trace, read_header, save_trace
+from sim.core.errors import TraceError
+from sim.core.kinds import get_kind, simulate
+from sim.core.kinds import load_trace
+from sim.core.trace import Trace, read_header, save_trace
 
 from .paths import trace_dir
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sim.kinds import all_kinds
+from sim.core.kinds import all_kinds
 
 
 def run(*args, cwd=None):

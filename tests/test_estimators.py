@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy.optimize import minimize
 
-from sim.errors import ParamError
-from sim.estimators import (ESTIMATORS, EstimatorError, breakdown_point, geometric_median, mad, mean, median,
+from sim.core.errors import ParamError
+from sim.stats.robust import (ESTIMATORS, EstimatorError, breakdown_point, geometric_median, mad, mean, median,
                             median_of_means, trimmed_mean)
 
 ROBUST = ("median", "trimmed_mean", "median_of_means", "geometric_median")

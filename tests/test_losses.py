@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from sim.errors import ParamError
-from sim.losses import LOSSES, clipped_linear, get_loss, softmin_paper
+from sim.core.errors import ParamError
+from sim.knowlson.losses import LOSSES, clipped_linear, get_loss, softmin_paper
 
 residuals = st.lists(st.floats(0, 1e6) | st.sampled_from([np.inf, np.nan, 0.0, 1.0]), min_size=1, max_size=20)
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 from hypothesis import assume, given, settings, strategies as st
 
-from sim.kinds import simulate
-from sim.multiplicative_weights import MWConfig, pseudo_loss, rounds_to_blacklist, run_mw
+from sim.core.kinds import simulate
+from sim.knowlson.multiplicative_weights import MWConfig, pseudo_loss, rounds_to_blacklist, run_mw
 
 etas = st.floats(0.01, 0.9)
 taus = st.floats(0.001, 0.9)

@@ -11,7 +11,7 @@ from studio.theme import theme
 
 
 def test_sim_never_imports_manim_or_matplotlib():
-    code = ("import sys, sim.kinds; sim.kinds.all_kinds(); "
+    code = ("import sys, sim.core.kinds; sim.core.kinds.all_kinds(); "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('manim', 'matplotlib')]; "
             "assert not bad, bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from sim.errors import ParamError
-from sim.kinds import simulate
-from sim.mw_engine import honest_weight_floor, rounds_to_blacklist, run_mw_batch
-from sim.robust_study import ESTIMATES, StudyConfig, run_study
-from sim.rng import make_rng
-from sim.trace import to_bytes
+from sim.core.errors import ParamError
+from sim.core.kinds import simulate
+from sim.knowlson.mw_engine import honest_weight_floor, rounds_to_blacklist, run_mw_batch
+from sim.knowlson.robust_study import ESTIMATES, StudyConfig, run_study
+from sim.core.rng import make_rng
+from sim.core.trace import to_bytes
 
 SMALL = {"n_sources": 12, "rounds": 6, "trials": 3}
 
@@ -114,7 +114,7 @@ def test_adaptive_adversary_keeps_its_clipped_loss_below_one():
     assert np.mean(lg < 1.0) > 0.8
     # with the deterministic coordinate median as centre it is always right
     x = np.random.default_rng(1).normal(size=(5, 8, 30, 2))
-    from sim.adversaries import Adversary, byzantine_mask, corrupt
+    from sim.knowlson.adversaries import Adversary, byzantine_mask, corrupt
     isb = byzantine_mask(5, 30, 9)
     xa, hook = corrupt(Adversary("adaptive", radius=0.9), x, isb, 0.0, 1.0, 0.5, np.random.default_rng(2))
     b = run_mw_batch(xa, eta=0.5, tau=0.01, c="mad", c_k=1.5, center="median", reports=hook)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.verification import cell_seeds, compute_cell, grid_cells, make_grid
+from sim.knowlson.verification import cell_seeds, compute_cell, grid_cells, make_grid
 from studio.sweep import cell_path, load_cell, main, read_csv, run_sweep, save_cell, cell_key
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,9 +13,10 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from sim.errors import TraceError
-from sim.kinds import simulate
-from sim.trace import HEADER, load_trace, make_trace, read_header, save_trace, to_bytes
+from sim.core.errors import TraceError
+from sim.core.kinds import simulate
+from sim.core.kinds import load_trace
+from sim.core.trace import HEADER, make_trace, read_header, save_trace, to_bytes
 
 KIND = "mw_sources"
 

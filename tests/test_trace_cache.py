@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.trace import load_trace
+from sim.core.kinds import load_trace
 from studio.traces import TraceSpec, ensure_trace, staleness, trace_path
 
 

@@ -1,4 +1,4 @@
-"""sim.verification: grid validation, Wilson intervals, theoretical T, one cell against brute force, the line fit."""
+"""sim.knowlson.verification: grid validation, Wilson intervals, theoretical T, one cell against brute force, the line fit."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ParamError
-from sim.kinds import simulate
-from sim.mw_engine import NEVER
-from sim.verification import (cell_seeds, compute_cell, draw_reports, exact_T, first_below, fit_line,
+from sim.core.errors import ParamError
+from sim.core.kinds import simulate
+from sim.knowlson.mw_engine import NEVER
+from sim.knowlson.verification import (cell_seeds, compute_cell, draw_reports, exact_T, first_below, fit_line,
                               grid_cells, make_grid, mw_weights, parse_axis, theoretical_T, wilson)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from studio.traces import TraceSpec
 
-from . import figure
+from studio.figures import figure
 
 SPEC = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9,
                                                 "probe_slope": 1.5})

@@ -24,15 +24,15 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .adversaries import STRATEGIES, Adversary, byzantine_mask, corrupt
-from .errors import ParamError
-from .estimators import EstimatorError, geometric_median, median, trimmed_mean
+from ..core.errors import ParamError
+from ..stats.robust import EstimatorError, geometric_median, median, trimmed_mean
 from .honest_data import LAWS, SUB_GAUSSIAN, honest_reports
-from .kinds import trace_kind
+from ..core.kinds import trace_kind
 from .losses import LOSSES
 from .mw_engine import UPDATES, MWBatch, rounds_to_blacklist, run_mw_batch
-from .params import Param
-from .population import check_honest_left, n_byzantine
-from .trace import ArraySpec
+from ..core.params import Param
+from ..core.population import check_honest_left, n_byzantine
+from ..core.trace import ArraySpec
 
 ESTIMATES = ("mean", "mw_mean", "mom_mw_mean", "mom", "median", "trimmed_mean", "geometric_median")
 LABELS = {"mean": "straight mean", "mw_mean": "MW mean (to MW mean)", "mom_mw_mean": "MoM-guided MW mean",

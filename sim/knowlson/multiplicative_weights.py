@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinds import trace_kind
+from ..core.kinds import trace_kind
 from .losses import clipped_linear
 from .mw_engine import rounds_to_blacklist, run_mw_batch
-from .params import Param
-from .population import check_honest_left, n_byzantine
-from .trace import ArraySpec
+from ..core.params import Param
+from ..core.population import check_honest_left, n_byzantine
+from ..core.trace import ArraySpec
 
 
 

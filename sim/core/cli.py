@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import ParamError, TraceError
 from .kinds import all_kinds, get_kind, simulate
-from .trace import load_trace, save_trace
+from .kinds import load_trace
+from .trace import save_trace
 
 
 class _Parser(argparse.ArgumentParser):

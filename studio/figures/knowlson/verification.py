@@ -15,11 +15,11 @@ from typing import Sequence
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
-from sim.mw_engine import NEVER
-from sim.verification import CellResult, LineFit, best_cell, make_grid
+from sim.knowlson.mw_engine import NEVER
+from sim.knowlson.verification import CellResult, LineFit, best_cell, make_grid
 
-from . import figure
-from .context import FigureContext
+from studio.figures import figure
+from studio.figures.context import FigureContext
 
 DEFAULT_NAME = "knowlson_default"
 DEFAULT_GRID = make_grid(trials=1000)     # the grid of verification.py; everything else at its default

@@ -23,10 +23,10 @@ import numpy as np
 from .errors import ParamError, TraceError
 from .params import Param, resolve
 from .rng import check_seed, make_rng
-from .trace import ArraySpec, Trace, make_trace
+from .trace import ArraySpec, Trace, make_trace, read_trace
 
 _KINDS: dict[str, "TraceKind"] = {}
-_SKIP_MODULES = {"sim.__main__", "sim.cli"}
+_SKIP_MODULES = {"sim.__main__", "sim.core.cli"}
 
 
 @dataclass(frozen=True)
@@ -39,22 +39,35 @@ class TraceKind:
     simulate: Callable[[dict, np.random.Generator], tuple[dict, dict]]
     sizes: Callable[[dict], dict] | None = None
     check: Callable[[dict], None] | None = None
+    work: Callable[[dict], float] | None = None     # element operations of one simulation (trials x sources x rounds ...)
+    max_work: float = 2e9
 
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict:
         p = resolve(self.params, overrides, f"kind '{self.name}'")
         if self.check is not None:
             self.check(p)
+        if self.work is not None:
+            w = float(self.work(p))
+            if w > self.max_work:
+                raise ParamError(f"work: kind '{self.name}' with these parameters needs about {w:.3g} element "
+                                 f"operations; the cap is {self.max_work:.3g}; use smaller sizes")
         return p
 
 
 def trace_kind(name: str, *, version: int, summary: str, params: tuple[Param, ...],
-               arrays: Mapping[str, ArraySpec], sizes=None, check=None):
-    """Decorator registering ``simulate(params, rng) -> (arrays, meta)``."""
+               arrays: Mapping[str, ArraySpec], sizes=None, check=None, work=None, max_work: float = 2e9):
+    """Decorator registering ``simulate(params, rng) -> (arrays, meta)``.
+
+    ``work(params)`` estimates the element operations of one simulation; above
+    ``max_work`` the parameters are refused with a ParamError (no 74 GiB
+    allocation, no run that never ends).
+    """
 
     def deco(fn):
         if name in _KINDS and _KINDS[name].simulate.__qualname__ != fn.__qualname__:
             raise ValueError(f"trace kind {name!r} registered twice")
-        _KINDS[name] = TraceKind(name, version, summary, tuple(params), dict(arrays), fn, sizes, check)
+        _KINDS[name] = TraceKind(name, version, summary, tuple(params), dict(arrays), fn, sizes, check, work,
+                                 max_work)
         return fn
 
     return deco
@@ -132,3 +145,8 @@ def validate_against_kind(path, header: dict, arrays: Mapping[str, np.ndarray]) 
     extra = sorted(set(arrays) - set(kind.arrays))
     if extra:
         raise TraceError(path, f"arrays.{extra[0]}", f"not an array of kind {name!r}")
+
+
+def load_trace(path, kind: str | None = None) -> Trace:
+    """Load a trace file, validated for format, content hash and its kind's declared arrays and parameters."""
+    return read_trace(path, kind, validate=validate_against_kind)

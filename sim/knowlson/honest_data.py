@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParamError
+from ..core.errors import ParamError
 
 LAWS = ("gaussian", "uniform", "rademacher", "student_t")
 SUB_GAUSSIAN = {"gaussian": True, "uniform": True, "rademacher": True, "student_t": False}

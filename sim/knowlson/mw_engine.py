@@ -22,8 +22,8 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import ParamError
-from .estimators import EstimatorError, get_estimator
+from ..core.errors import ParamError
+from ..stats.robust import EstimatorError, get_estimator
 from .losses import get_loss
 
 NEVER = -1
@@ -82,7 +82,7 @@ def row_distances(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 def mad_scale(r: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """MAD = median_i ||x_i - mu_hat|| over active sources (Sec. III-C.1), per trial; a non-finite distance counts as +inf."""
-    from .estimators import nonneg_median
+    from ..stats.robust import nonneg_median
 
     return nonneg_median(r, mask)
 

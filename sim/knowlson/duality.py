@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParamError
-from .kinds import trace_kind
-from .params import Param
-from .trace import ArraySpec
+from ..core.errors import ParamError
+from ..core.kinds import trace_kind
+from ..core.params import Param
+from ..core.trace import ArraySpec
 
 # Lines through AB's line L at these positions t (p = A + t (B - A)) pivot the probe lines.
 PROBE_T = (0.5, 1.4)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParamError
+from ..core.errors import ParamError
 
 STRATEGIES = ("cluster", "scattered", "scale_bad", "sign_flip", "adaptive", "nonfinite")
 STATE_DEPENDENT = ("sign_flip", "adaptive")

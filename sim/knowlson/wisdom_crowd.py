@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .estimators import mean, median, median_of_means
-from .kinds import trace_kind
-from .params import Param
-from .population import check_honest_left, n_byzantine
-from .trace import ArraySpec
+from ..stats.robust import mean, median, median_of_means
+from ..core.kinds import trace_kind
+from ..core.params import Param
+from ..core.population import check_honest_left, n_byzantine
+from ..core.trace import ArraySpec
 
 CROWD_ESTIMATORS = ("mean", "median", "median_of_means")
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParamError
+from ..core.errors import ParamError
 
 
 def _r(r) -> np.ndarray:

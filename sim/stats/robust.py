@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParamError
+from ..core.errors import ParamError
 
 
 class EstimatorError(ValueError):

@@ -32,20 +32,22 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import ParamError
-from .estimators import ESTIMATORS
-from .kinds import trace_kind
+from ..core.errors import ParamError
+from ..stats.robust import ESTIMATORS
+from ..core.kinds import trace_kind
 from .losses import LOSSES
 from .mw_engine import NEVER, run_mw_batch
-from .params import Param
-from .population import check_honest_left, n_byzantine
-from .rng import SEED_MAX, check_seed
-from .trace import ArraySpec
+from ..core.params import Param
+from ..core.population import check_honest_left, n_byzantine
+from ..core.rng import SEED_MAX, check_seed
+from ..core.trace import ArraySpec
+from ..stats.intervals import wilson
 
 # Version of the per-cell computation: part of every checkpoint key, so a
 # change here invalidates old checkpoints.
 CELL_VERSION = 1
 AXES = ("byz_fraction", "byz_distance", "n_sources", "loss", "estimator", "eta", "tau")
+CODE_MODULES = ("sim.knowlson.mw_engine", "sim.stats.robust", "sim.knowlson.losses", "sim.knowlson.verification")
 _MAX_CHUNK = 2_000_000   # trials * rounds * n per engine call (memory bound; depends on params only)
 
 
@@ -258,20 +260,16 @@ def cell_rng(ss: np.random.SeedSequence) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(ss))
 
 
-@functools.lru_cache(maxsize=1)
 def _code_digest() -> str:
     """Hash of the code a cell's numbers come from (engine, estimators, losses, this module)."""
-    from pathlib import Path
+    from ..core.sweeps import code_digest
 
-    h = hashlib.sha256()
-    for name in ("mw_engine.py", "estimators.py", "losses.py", "verification.py"):
-        h.update((Path(__file__).parent / name).read_bytes())
-    return h.hexdigest()[:16]
+    return code_digest(CODE_MODULES)
 
 
 def cell_key(grid: GridSpec, cell: Cell) -> str:
     """Everything a cell's numbers depend on, hashed: a checkpoint is reusable iff its key matches."""
-    from . import __version__
+    from .. import __version__
 
     fixed = {k: v for k, v in grid.to_json().items() if k not in AXES}
     blob = {"cell_version": CELL_VERSION, "sim": __version__, "code": _code_digest(), "fixed": fixed,
@@ -280,20 +278,6 @@ def cell_key(grid: GridSpec, cell: Cell) -> str:
 
 
 # --------------------------------------------------------------------------- statistics
-def wilson(k, n, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion k/n (NaN, NaN when n = 0)."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z / den * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
-
-
 def theoretical_T(eta: float, tau: float) -> int:
     """T = ceil((1/eta) ln(1/tau)), rounds to blacklist a source with loss 1 (Sec. III-C.8)."""
     return int(math.ceil(math.log(1 / tau) / eta))

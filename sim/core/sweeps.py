@@ -1,0 +1,416 @@
+"""Declared parameter sweeps: one engine for every subject.
+
+A sweep is a cell function of (parameters, Generator) -> a small record of
+numbers and arrays, a grid (product of axes, plus fixed values), a number of
+trials and a seed. A subject declares it where its code lives::
+
+    @sweep("blacklisting_error", version=1, summary="honest peers wrongly blacklisted against C and eps",
+           axes=(Param("eps", float, 0.5, "accuracy", low=0, high=10, low_open=True), ...),
+           fixed=(Param("n_sources", int, 100, "sources", low=1, high=100_000), ...),
+           defaults={"eps": (0.25, 0.5, 1.0)},
+           trials=1000,
+           record={"wrong": Field("int64", (), low=0, high="trials"),
+                   "error": Field("float64", ("trials",), low=0)},
+           work=lambda p: p["trials"] * p["n_sources"],
+           figures="studio.figures.consensus.blacklisting:sweep_figures")
+    def blacklisting_cell(p: dict, rng: np.random.Generator) -> dict:
+        ...                                   # p holds every axis and fixed value, plus "trials"
+        return {"wrong": np.int64(k), "error": err}
+
+The engine (:mod:`studio.sweep`) runs any declared sweep serially, on local
+processes or on a Dask cluster: cell i always draws from
+``SeedSequence(seed).spawn(n_cells)[i]``, so the numbers do not depend on where
+a cell runs. Everything here is pure (no files, no plotting): checkpoints, CSV
+files and figures live in the studio shell, which finds a sweep's figure
+function by the dotted name it declares and never imports a subject itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import ParamError
+from .params import Param
+from .rng import check_seed
+
+_SWEEPS: dict[str, "SweepKind"] = {}
+DEFAULT_MAX_WORK = 2e10        # element operations of a whole sweep (cells x trials x sources x rounds ...)
+MAX_CELLS = 100_000
+
+
+# --------------------------------------------------------------------------- declarations
+@dataclass(frozen=True)
+class Field:
+    """One entry of a cell's record.
+
+    ``shape`` holds ints or names of cell parameters ("trials", "rounds", ...),
+    or is a callable ``p -> tuple``. ``low``/``high`` are numbers, names of cell
+    parameters, or callables ``p -> number``; NaN is allowed only when
+    ``allow_nan`` (e.g. a mean over an empty set), ±inf never.
+    """
+
+    dtype: str
+    shape: Any = ()
+    low: Any = None
+    high: Any = None
+    allow_nan: bool = False
+    doc: str = ""
+
+    def resolved_shape(self, p: Mapping) -> tuple:
+        if callable(self.shape):
+            return tuple(int(v) for v in self.shape(p))
+        return tuple(int(p[s]) if isinstance(s, str) else int(s) for s in self.shape)
+
+    @staticmethod
+    def _bound(b, p):
+        if b is None:
+            return None
+        if callable(b):
+            return float(b(p))
+        if isinstance(b, str):
+            return float(p[b])
+        return float(b)
+
+
+@dataclass(frozen=True)
+class SweepKind:
+    """A declared sweep (see the module docstring)."""
+
+    name: str
+    version: int
+    summary: str
+    axes: tuple[Param, ...]
+    fixed: tuple[Param, ...]
+    defaults: Mapping[str, tuple]
+    trials: int
+    record: Mapping[str, Field]
+    cell: Callable[[dict, np.random.Generator], dict]
+    work: Callable[[dict], float]
+    max_work: float = DEFAULT_MAX_WORK
+    max_trials: int = 10_000_000
+    check: Callable[[dict], None] | None = None
+    check_record: Callable[[dict, dict], str | None] | None = None
+    row: Callable[[dict, dict], dict] | None = None
+    tables: Callable[["SweepOutput"], dict] | None = None
+    summarise: Callable[["SweepOutput"], list[str]] | None = None
+    figures: str | None = None
+    code: tuple[str, ...] = ()
+    model: str = ""
+    smoke: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return self.axes + self.fixed
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ParamError(f"{name}: unknown parameter of sweep '{self.name}'; allowed: "
+                         f"{', '.join(p.name for p in self.params)}, trials, seed")
+
+
+def sweep(name: str, *, version: int, summary: str, axes: Sequence[Param], fixed: Sequence[Param] = (),
+          defaults: Mapping[str, Sequence] | None = None, trials: int = 200, record: Mapping[str, Field],
+          work: Callable[[dict], float], max_work: float = DEFAULT_MAX_WORK, max_trials: int = 10_000_000,
+          check=None, check_record=None, row=None, tables=None, summarise=None, figures: str | None = None,
+          code: Sequence[str] = (), model: str = "", smoke: Mapping[str, Any] | None = None):
+    """Decorator registering ``cell(p, rng) -> record`` as the sweep ``name``.
+
+    ``defaults`` gives each axis its default values (an axis without one takes
+    its Param default alone). ``code`` names the modules whose source is part
+    of every checkpoint key (default: the cell function's module); ``figures``
+    is "module:function" of the studio function ``fn(ctx, out, provenance)``.
+    ``model`` is one line for the CSV provenance header (the model simulated).
+    ``smoke`` is a tiny grid (``sets`` for :func:`make_grid`, "trials" included,
+    at most 4 cells of well under a second) that the engine's generic tests run
+    for every declared sweep (serial = processes = Dask, checkpoint fuzzing).
+    """
+
+    def deco(fn):
+        names = [p.name for p in (*axes, *fixed)]
+        if len(set(names)) != len(names) or {"trials", "seed"} & set(names):
+            raise ValueError(f"sweep {name!r}: parameter names must be unique and not 'trials' or 'seed'")
+        if name in _SWEEPS and _SWEEPS[name].cell.__qualname__ != fn.__qualname__:
+            raise ValueError(f"sweep {name!r} registered twice")
+        d = {p.name: (p.default,) for p in axes}
+        for k, v in (defaults or {}).items():
+            if k not in d:
+                raise ValueError(f"sweep {name!r}: default values for {k!r}, which is not an axis")
+            d[k] = tuple(v)
+        _SWEEPS[name] = SweepKind(name, version, summary, tuple(axes), tuple(fixed), MappingProxyType(d), int(trials),
+                                  MappingProxyType(dict(record)), fn, work, max_work, max_trials, check,
+                                  check_record, row, tables, summarise, figures,
+                                  tuple(code) or (fn.__module__,), model, MappingProxyType(dict(smoke or {})))
+        return fn
+
+    return deco
+
+
+def all_sweeps() -> dict[str, SweepKind]:
+    from .kinds import discover
+
+    discover()
+    return dict(sorted(_SWEEPS.items()))
+
+
+def get_sweep(name: str) -> SweepKind:
+    sweeps = all_sweeps()
+    if name not in sweeps:
+        raise ParamError(f"sweep: unknown sweep {name!r}; allowed: {', '.join(sweeps) or '(none)'}")
+    return sweeps[name]
+
+
+# --------------------------------------------------------------------------- grids
+@dataclass(frozen=True)
+class Cell:
+    """One grid point: its index (= its SeedSequence child) and every parameter of the cell function."""
+
+    index: int
+    params: Mapping[str, Any]
+
+    def __getitem__(self, k):
+        return self.params[k]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A validated sweep: axis values (in declaration order), fixed values, trials and seed."""
+
+    sweep: str
+    version: int
+    axes: Mapping[str, tuple]
+    fixed: Mapping[str, Any]
+    trials: int
+    seed: int
+
+    @property
+    def n_cells(self) -> int:
+        return math.prod(len(v) for v in self.axes.values())
+
+    def to_json(self) -> dict:
+        return {"sweep": self.sweep, "version": self.version, "axes": {k: list(v) for k, v in self.axes.items()},
+                "fixed": dict(self.fixed), "trials": self.trials, "seed": self.seed}
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def cells(self) -> list[Cell]:
+        """Cartesian product of the axes, last axis innermost; cell i is SeedSequence child i."""
+        names = list(self.axes)
+        out = []
+        for i, vals in enumerate(itertools.product(*self.axes.values())):
+            p = {**self.fixed, **dict(zip(names, vals)), "trials": self.trials}
+            out.append(Cell(i, MappingProxyType(p)))
+        return out
+
+    def seeds(self) -> list[np.random.SeedSequence]:
+        return np.random.SeedSequence(self.seed).spawn(self.n_cells)
+
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_RANGE = re.compile(rf"^({_NUM}):({_NUM}):(\d+)$")
+
+
+def parse_values(param: Param, value) -> tuple:
+    """Values of one axis: a list, one value, "a,b,c" or "start:stop:num" (numpy.linspace; num >= 1)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ParamError(f"{param.name}: empty list of values; must be {param.range_text()}")
+        if ":" in text:
+            if param.type not in (int, float):
+                raise ParamError(f"{param.name}: start:stop:num needs a numeric parameter; give a,b,c")
+            m = _RANGE.match(text.replace(" ", ""))
+            if not m:
+                raise ParamError(f"{param.name}: expected start:stop:num (num an integer >= 1), got {text!r}")
+            num = int(m.group(3))
+            if not 1 <= num <= MAX_CELLS:
+                raise ParamError(f"{param.name}: number of points must be an integer in [1, {MAX_CELLS}], got {num}")
+            pts = np.linspace(float(m.group(1)), float(m.group(2)), num)
+            if param.type is int:
+                if not np.all(pts == np.round(pts)):
+                    raise ParamError(f"{param.name}: {text!r} gives non-integer points; must be {param.range_text()}")
+                pts = np.round(pts)
+            items = [float(v) if param.type is float else int(v) for v in pts]
+        else:
+            items = [t for t in text.split(",")]
+            if any(not t.strip() for t in items):
+                raise ParamError(f"{param.name}: empty item in {text!r}")
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        items = [value]
+    if not items:
+        raise ParamError(f"{param.name}: empty list of values; must be {param.range_text()}")
+    vals = tuple(param.coerce(v.strip() if isinstance(v, str) else v) for v in items)
+    if len(set(vals)) != len(vals):
+        raise ParamError(f"{param.name}: repeated value in {value!r}")
+    return vals
+
+
+def make_grid(sweep_kind: SweepKind | str, sets: Mapping[str, Any] | None = None, *, trials=None,
+              seed=0) -> Grid:
+    """Defaults updated by ``sets`` (axis -> values, fixed -> one value), each validated; ParamError otherwise."""
+    sw = get_sweep(sweep_kind) if isinstance(sweep_kind, str) else sweep_kind
+    sets = dict(sets or {})
+    for k in ("trials", "seed"):
+        if k in sets:
+            v = sets.pop(k)
+            if k == "trials":
+                trials = v if trials is None else trials
+            else:
+                seed = v
+    for k in sets:
+        sw.param(k)                                   # unknown name -> ParamError
+    axes = {p.name: (parse_values(p, sets[p.name]) if p.name in sets else
+                     tuple(p.coerce(v) for v in sw.defaults[p.name])) for p in sw.axes}
+    fixed = {}
+    for p in sw.fixed:
+        v = sets.get(p.name, p.default)
+        if isinstance(v, (list, tuple)) or (isinstance(v, str) and p.type is not str and ("," in v or ":" in v)):
+            raise ParamError(f"{p.name}: a fixed setting of sweep '{sw.name}' takes one value, got {v!r}")
+        fixed[p.name] = p.coerce(v)
+    tp = Param("trials", int, sw.trials, low=1, high=sw.max_trials)
+    trials = tp.coerce(sw.trials if trials is None else trials)
+    seed = check_seed(seed)
+    g = Grid(sw.name, sw.version, MappingProxyType(axes), MappingProxyType(fixed), trials, seed)
+    if g.n_cells > MAX_CELLS:
+        raise ParamError(f"grid: {g.n_cells} cells; a sweep may have at most {MAX_CELLS}")
+    total = 0.0
+    for c in g.cells():
+        if sw.check is not None:
+            sw.check(dict(c.params))
+        total += float(sw.work(dict(c.params)))
+    if total > sw.max_work:
+        raise ParamError(f"work: sweep '{sw.name}' needs about {total:.3g} element operations (cells x trials x "
+                         f"sizes); the cap is {sw.max_work:.3g}; use fewer cells, trials or smaller sizes")
+    return g
+
+
+# --------------------------------------------------------------------------- cells
+@lru_cache(maxsize=None)
+def code_digest(modules: tuple[str, ...]) -> str:
+    """sha256 of the source of the named modules: part of every checkpoint key."""
+    h = hashlib.sha256()
+    for name in modules:
+        mod = importlib.import_module(name)
+        h.update(name.encode() + b"\0" + inspect.getsource(mod).encode())
+    return h.hexdigest()[:16]
+
+
+def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
+    """Everything a cell's numbers depend on, hashed: a checkpoint is reusable iff its key matches."""
+    from .. import __version__
+
+    blob = {"sweep": sw.name, "version": sw.version, "sim": __version__, "code": code_digest(sw.code),
+            "params": dict(cell.params), "spawn": [grid.seed, cell.index, grid.n_cells]}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def normalise_record(sw: SweepKind, p: Mapping, rec: Mapping) -> dict:
+    """The cell function's output as numpy arrays of the declared dtypes (no validation)."""
+    out = {}
+    for name, f in sw.record.items():
+        if name in rec:
+            out[name] = np.asarray(rec[name]).astype(f.dtype, copy=False)
+    for name in rec:
+        if name not in out:
+            out[name] = np.asarray(rec[name])
+    return out
+
+
+def validate_record(sw: SweepKind, p: Mapping, rec: Mapping) -> str | None:
+    """Why ``rec`` is not a valid record of this cell (None: valid): names, dtype, shape, ranges, sums."""
+    extra = sorted(set(rec) - set(sw.record))
+    if extra:
+        return f"unexpected field {extra[0]!r}"
+    for name, f in sw.record.items():
+        if name not in rec:
+            return f"field {name!r} missing"
+        a = rec[name]
+        if not isinstance(a, np.ndarray):
+            return f"field {name!r} is not an array"
+        if str(a.dtype) != f.dtype:
+            return f"field {name!r}: dtype {a.dtype}, expected {f.dtype}"
+        want = f.resolved_shape(p)
+        if a.shape != want:
+            return f"field {name!r}: shape {a.shape}, expected {want}"
+        if a.dtype.kind in "fiub" and a.size:
+            v = a.astype(float)
+            nan = np.isnan(v)
+            if nan.any() and not f.allow_nan:
+                return f"field {name!r}: NaN"
+            if np.isinf(v).any():
+                return f"field {name!r}: infinite value"
+            ok = v[~nan]
+            lo, hi = Field._bound(f.low, p), Field._bound(f.high, p)
+            if ok.size and lo is not None and ok.min() < lo:
+                return f"field {name!r}: value {ok.min():g} below {lo:g}"
+            if ok.size and hi is not None and ok.max() > hi:
+                return f"field {name!r}: value {ok.max():g} above {hi:g}"
+    if sw.check_record is not None:
+        return sw.check_record(dict(p), dict(rec))
+    return None
+
+
+def compute_cell(sweep_name: str, params: Mapping, ss: np.random.SeedSequence) -> dict:
+    """One cell with its own Generator, normalised and validated (what the engine ships to workers)."""
+    sw = get_sweep(sweep_name)
+    p = dict(params)
+    rec = normalise_record(sw, p, sw.cell(dict(p), np.random.Generator(np.random.PCG64(ss))))
+    why = validate_record(sw, p, rec)
+    if why is not None:
+        raise RuntimeError(f"sweep {sweep_name}: cell function returned an invalid record: {why}")
+    return rec
+
+
+@dataclass(frozen=True)
+class SweepOutput:
+    """A finished sweep: grid, cells and their records (in cell order). Input of tables and figures."""
+
+    sweep: SweepKind
+    grid: Grid
+    cells: tuple[Cell, ...]
+    records: tuple[dict, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def rows(self) -> list[dict]:
+        """One flat row per cell: the index, the axis values, then the sweep's row() (or its scalar fields)."""
+        out = []
+        for c, r in zip(self.cells, self.records):
+            head = {"cell": c.index, **{a: c.params[a] for a in self.grid.axes}}
+            if self.sweep.row is not None:
+                body = self.sweep.row(dict(c.params), r)
+            else:
+                body = {k: v.item() for k, v in r.items() if np.ndim(v) == 0}
+            out.append({**head, **body})
+        return out
+
+    def tables(self) -> dict[str, tuple[str, list[dict]]]:
+        """CSV tables beyond cells.csv: stem -> (one-line description, rows)."""
+        return dict(self.sweep.tables(self)) if self.sweep.tables else {}
+
+    def summary(self) -> list[str]:
+        return list(self.sweep.summarise(self)) if self.sweep.summarise else []
+
+
+def run_serial(sweep_kind: SweepKind | str, grid: Grid | None = None, **sets) -> SweepOutput:
+    """Every cell in this process, no checkpoints (tests, small figure sweeps). Same numbers as the engine."""
+    sw = get_sweep(sweep_kind) if isinstance(sweep_kind, str) else sweep_kind
+    grid = grid or make_grid(sw, sets)
+    cells = grid.cells()
+    recs = [compute_cell(sw.name, c.params, ss) for c, ss in zip(cells, grid.seeds())]
+    return SweepOutput(sw, grid, tuple(cells), tuple(recs))
