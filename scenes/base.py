@@ -31,31 +31,55 @@ _STILL_SINK: list[Callable] = []
 
 
 PACES = {"slow": 1.5, "normal": 1.0, "fast": 0.6}
+PACE_RANGE = (0.1, 10.0)
 
 
-def pace_multiplier() -> float:
-    """BYZMW_PACE: slow, normal, fast or a number in [0.1, 10] (default normal)."""
-    v = os.environ.get("BYZMW_PACE", "normal").strip() or "normal"
+def pace_multiplier(value: str | None = None) -> float:
+    """BYZMW_PACE (or ``value``): slow, normal, fast or a number in [0.1, 10] (default normal)."""
+    v = (os.environ.get("BYZMW_PACE", "normal") if value is None else str(value)).strip() or "normal"
     if v in PACES:
         return PACES[v]
     try:
         m = float(v)
     except ValueError:
         m = float("nan")
-    if not 0.1 <= m <= 10:
-        raise ValueError(f"PACE: must be slow, normal, fast or a number in [0.1, 10], got {v!r}")
+    if not PACE_RANGE[0] <= m <= PACE_RANGE[1]:
+        from sim.core.errors import ParamError
+
+        raise ParamError(f"PACE: must be slow, normal, fast or a number in [0.1, 10], got {v!r}")
     return m
 
 
 @dataclass(frozen=True)
 class Pace:
-    """A scene's rhythm in seconds at the normal pace."""
+    """A scene's rhythm in seconds at the normal pace (``PACE`` scales all of it).
+
+    ``round`` is an ordinary round, ``event_round`` a round within ``near``
+    rounds of a key event (a long scene runs the dull stretch at ``round`` and
+    slows down around its events); ``key_hold`` is held after every key frame,
+    ``intro_hold`` on the opening state, ``end_hold`` on the conclusion line
+    (never below :data:`MIN_END_HOLD` seconds, whatever the pace).
+    """
 
     round: float = 0.8          # an ordinary round
     event_round: float = 2.0    # a round at or next to a key event
     key_hold: float = 2.0       # hold at every key frame
     intro_hold: float = 2.0     # hold on the opening state
     end_hold: float = 3.0       # hold on the conclusion line (at least 2 s)
+    near: int = 1               # rounds either side of an event that run at the event pace
+
+    def __post_init__(self):
+        for f in ("round", "event_round", "key_hold", "intro_hold", "end_hold"):
+            v = getattr(self, f)
+            if not (isinstance(v, (int, float)) and 0 < v <= 60):
+                raise ValueError(f"Pace.{f}: must be a number of seconds in (0, 60], got {v!r}")
+        if self.end_hold < MIN_END_HOLD:
+            raise ValueError(f"Pace.end_hold: must be at least {MIN_END_HOLD} s, got {self.end_hold}")
+
+
+MIN_END_HOLD = 2.0
+# Set by studio.render while rendering: called as hook(scene, seconds) after every play/wait (progress bars).
+_PLAY_HOOKS: list[Callable] = []
 
 
 class StudioScene(Scene):
@@ -63,34 +87,61 @@ class StudioScene(Scene):
     key_frames: ClassVar[tuple[str, ...]] = ()
     talk_order: ClassVar[int] = 1000
     pace: ClassVar[Pace] = Pace()
+    trace_label: ClassVar[str | None] = None   # set by studio.render for SET= renders (own trace file)
 
     def setup(self):
         super().setup()
+        from scenes.pieces import COLORS, apply_theme
+
+        apply_theme()
+        cam = getattr(self.renderer, "camera", None)
+        if cam is not None and hasattr(cam, "background_color") and COLORS.theme != "talk":
+            cam.background_color = COLORS.background
+            cam.init_background()
         self.reached_key_frames: list[str] = []
+        # what happened, in order: dicts with "what" in play|wait|key|break|conclude|caption (see studio.timing)
+        self.timeline: list[dict] = []
+        self.conclusion: str | None = None
+        self._caption: tuple[str, float] | None = None
         self.trace = ensure_trace(self.trace_spec, type(self).trace_name()) if self.trace_spec else None
 
     @classmethod
     def trace_name(cls) -> str:
         """The scene class that declares the trace (subclasses share its file)."""
+        if cls.trace_label:
+            return cls.trace_label
         owner = next(c for c in cls.__mro__ if "trace_spec" in vars(c))
         return owner.__name__
 
     def key_frame(self, name: str, notes: str = "") -> None:
-        """A named moment: a still for papers and a slide break for talks."""
+        """A named moment: a still for papers, a slide break for talks, a caption (``notes``) in both.
+
+        Follow it with ``self.hold()`` so that a speaker can talk over it.
+        """
         if name not in self.key_frames:
             raise ValueError(f"{type(self).__name__}: key frame {name!r} not declared in key_frames {self.key_frames}")
         self.reached_key_frames.append(name)
+        self._flush_caption()
         for sink in _STILL_SINK:
             sink(self, name)
-        self.slide_break(notes)
+        self.timeline.append({"what": "key", "name": name, "t": self._now(), "notes": notes})
+        if notes:
+            self._caption = (notes, self._now())
+        self.slide_break(notes, ends_here=True)
 
-    def rounds(self, n: int, key_frames: dict[int, str] | None = None):
-        """Yield t = 0 .. n-1; after round t, a key frame if key_frames names round t+1, else a slide break."""
-        key_frames = key_frames or {}
+    def opening(self, name: str | None = None, notes: str = "") -> None:
+        """Hold the initial state (already laid out, no animation before) and make it the first key frame."""
+        self.hold(self.pace.intro_hold)
+        self.key_frame(name or self.key_frames[0], notes)
+
+    def rounds(self, n: int, key_frames: dict[int, str] | None = None, notes: dict[int, str] | None = None):
+        """Yield t = 0 .. n-1; after round t, a key frame (and its hold) if key_frames names round t+1, else a slide break."""
+        key_frames, notes = key_frames or {}, notes or {}
         for t in range(n):
             yield t
             if t + 1 in key_frames:
-                self.key_frame(key_frames[t + 1])
+                self.key_frame(key_frames[t + 1], notes.get(t + 1, ""))
+                self.hold()
             else:
                 self.slide_break()
 
@@ -99,26 +150,103 @@ class StudioScene(Scene):
         """``s`` seconds at the normal pace, scaled by the pace multiplier."""
         return float(s) * pace_multiplier()
 
-    def round_time(self, t: int, events: Iterable[int] = (), near: int = 1) -> float:
+    def round_time(self, t: int, events: Iterable[int] = (), near: int | None = None) -> float:
         """Run time of round t: the event pace within ``near`` rounds of an event round, else the ordinary pace."""
+        near = self.pace.near if near is None else near
         slow = any(abs(t - e) <= near for e in events)
         return self.seconds(self.pace.event_round if slow else self.pace.round)
 
     def hold(self, s: float | None = None) -> None:
-        """Hold the picture (default: the key-frame hold) so a speaker can talk over it."""
-        self.wait(self.seconds(self.pace.key_hold if s is None else s))
+        """Hold the picture (default: the key-frame hold) so a speaker can talk over it.
 
-    def conclude(self, mobject) -> None:
-        """Show the conclusion line (a mobject already placed) and hold it for the end hold (>= 2 s)."""
+        In slides a hold right after a slide break is the slide's pause itself
+        (the speaker decides how long), so it is not played there.
+        """
+        d = self.seconds(self.pace.key_hold if s is None else s)
+        if getattr(self, "next_slide", None) is not None and self.timeline and self.timeline[-1]["what"] == "break":
+            self.timeline.append({"what": "wait", "t": self._now(), "d": 0.0, "hold": True})
+            return
+        self.wait(d)
+        self.timeline[-1]["hold"] = True
+
+    def conclude(self, mobject, caption: str | None = None) -> None:
+        """End on the conclusion line and hold it for the end hold (>= 2 s whatever the pace).
+
+        ``mobject`` is a placed mobject or a string (set as the standard
+        conclusion banner at the bottom of the frame). ``caption`` is its
+        subtitle and speaker note (default: the text of the line).
+        """
         from manim import FadeIn
 
-        self.play(FadeIn(mobject), run_time=self.seconds(0.8))
-        self.wait(max(2.0, self.seconds(self.pace.end_hold)))
+        from scenes.pieces import conclusion_line
 
-    def slide_break(self, notes: str = "") -> None:
-        """A pause in the talk; a new slide when rendered with manim-slides."""
+        if isinstance(mobject, str):
+            caption = caption or mobject
+            mobject = conclusion_line(mobject)
+        caption = caption or getattr(mobject, "text", "") or ""
+        self._flush_caption()
+        self.conclusion = caption
+        self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
+        self.play(FadeIn(mobject), run_time=self.seconds(0.8))
+        end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold))
+        if caption:
+            self._add_caption(caption, end + self.seconds(0.8), -self.seconds(0.8))
+        self.slide_break(caption)
+        self.wait(end)
+        self.timeline[-1]["hold"] = True
+
+    # -- bookkeeping --------------------------------------------------------
+    def _now(self) -> float:
+        return float(getattr(self.renderer, "time", 0.0))
+
+    def play(self, *args, **kwargs):
+        t0 = self._now()
+        super().play(*args, **kwargs)
+        d = float(getattr(self, "duration", 0.0) or 0.0)   # the declared run time (the clock counts whole frames)
+        from manim import Wait
+
+        is_wait = bool(args) and all(isinstance(a, Wait) for a in args)
+        self.timeline.append({"what": "wait" if is_wait else "play", "t": t0, "d": d})
+        for hook in _PLAY_HOOKS:
+            hook(self, d)
+
+    def _add_caption(self, text: str, duration: float, offset: float = 0.0) -> None:
+        if duration <= 0:
+            return
+        self.timeline.append({"what": "caption", "t": self._now() + offset, "d": duration, "text": text})
+        from manim import config
+
+        if config.write_to_movie and not config.dry_run:  # the .srt goes next to the video
+            self.add_subcaption(text, duration=duration, offset=offset)
+
+    def _flush_caption(self) -> None:
+        """Show the pending key-frame caption from its key frame until now (at most 8 s, at least 2 s)."""
+        if self._caption is None:
+            return
+        text, t0 = self._caption
+        self._caption = None
+        now = self._now()
+        dur = min(max(now - t0, MIN_END_HOLD), self.seconds(8.0))
+        self._add_caption(text, dur, offset=t0 - now)
+
+    def slide_break(self, notes: str = "", ends_here: bool = False) -> None:
+        """A pause in the talk; a new slide when rendered with manim-slides.
+
+        ``notes`` are speaker notes: of the slide that ends here when
+        ``ends_here`` (a key frame: the slide pauses on it), else of the next.
+        """
+        self.timeline.append({"what": "break", "t": self._now(), "notes": notes})
         next_slide = getattr(self, "next_slide", None)
-        if next_slide is not None:
+        if next_slide is None:
+            return
+        current = getattr(self, "_base_slide_config", None)
+        if ends_here and notes and current is not None:
+            try:
+                current.notes = notes
+            except Exception:
+                pass
+            next_slide()
+        else:
             next_slide(notes=notes)
 
     def freeze_background(self, *mobjects) -> None:

@@ -11,19 +11,151 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
                    Rectangle, Square, Text, Triangle, VGroup, ManimColor)
 
-from studio.theme import theme
+from studio.theme import ESTIMATORS, active_theme, theme
 
 _T = theme()
-COLORS = SimpleNamespace(**{k: ManimColor(v) for k, v in _T.palette.__dict__.items()})
+COLORS = SimpleNamespace()      # role colours of the active theme (talk or paper), filled by apply_theme
+EST = SimpleNamespace()         # estimator colours of the active theme
 FS = _T.font_size
+FONT = _T.font
+MARKERS = dict(_T.markers)      # matplotlib marker codes, shared with the figures
+BLACKLISTED_OPACITY = 0.55      # a blacklisted source: blacklisted colour at this opacity, with a cross
+
+
+def apply_theme(name: str | None = None) -> str:
+    """Fill COLORS and EST from theme ``name`` (default: BYZMW_THEME). Scenes read them when they lay out."""
+    name = name or active_theme()
+    for k, v in _T.palette_of(name).__dict__.items():
+        setattr(COLORS, k, ManimColor(v))
+    for k, v in _T.estimators_of(name).__dict__.items():
+        setattr(EST, k, ManimColor(v))
+    COLORS.theme = name
+    return name
+
+
+apply_theme()
 
 
 def label(text: str, size: int | None = None, color=None) -> Text:
-    return Text(text, font=_T.font, font_size=size or FS.label, color=color or COLORS.text)
+    """Text in the one font family of the theme (words and numbers alike)."""
+    return Text(text, font=FONT, font_size=size or FS.label, color=color or COLORS.text)
+
+
+def est_color(name: str):
+    """The colour of estimator ``name`` (mean, median, mom, mw_mean, mom_mw_mean, ...)."""
+    if name not in ESTIMATORS:
+        raise KeyError(f"estimator {name!r}: not in the theme ({', '.join(ESTIMATORS)})")
+    return getattr(EST, name)
+
+
+def marker(name: str, color=None, size: float = 0.1):
+    """The theme's marker shape for ``name`` (an estimator, 'true_value', 'source', 'blacklisted')."""
+    from manim import Cross, Star
+
+    code = MARKERS[name]
+    color = color or (getattr(EST, name) if name in ESTIMATORS else getattr(COLORS, name, COLORS.text))
+    kw = dict(color=color, fill_color=color, fill_opacity=1, stroke_width=0)
+    if code == "o":
+        m = Dot(radius=size, **kw)
+    elif code == "s":
+        m = Square(1.7 * size, **kw)
+    elif code == "D":
+        m = Square(1.6 * size, **kw).rotate(np.pi / 4)
+    elif code in "^v":
+        m = Triangle(**kw).scale(1.2 * size)
+        if code == "v":
+            m.rotate(np.pi)
+    elif code == "*":
+        m = Star(n=5, outer_radius=1.6 * size, **kw)
+    elif code in "PX":
+        bar = 2.0 * size
+        m = VGroup(Rectangle(width=bar, height=bar / 3.2, **kw), Rectangle(width=bar / 3.2, height=bar, **kw))
+        if code == "X":
+            m.rotate(np.pi / 4)
+    else:
+        raise KeyError(f"marker {code!r} of {name!r}: no scene shape")
+    return m
+
+
+def blacklist_cross(mob, size: float | None = None):
+    """The cross drawn over a blacklisted source (the same in every scene)."""
+    from manim import Cross
+
+    s = size or max(mob.width, mob.height, 0.12)
+    return Cross(stroke_color=COLORS.blacklisted, stroke_width=3, scale_factor=1).scale_to_fit_width(1.4 * s).move_to(mob)
+
+
+class Number(VGroup):
+    """A number in the theme's font (not LaTeX), updated with ``set_value`` once per round.
+
+    Replaces DecimalNumber so that numbers are set in the same face as every
+    other text. The glyphs of a string are laid out once and cached.
+    """
+
+    _cache: dict = {}
+
+    def __init__(self, value: float = 0, places: int = 0, size: int | None = None, color=None,
+                 include_sign: bool = False, group_with_commas: bool = False, edge=LEFT):
+        super().__init__()
+        self.places, self.size, self.sign, self.commas, self.edge = places, size or FS.body, include_sign, group_with_commas, edge
+        self.num_color = color or COLORS.text
+        self.value = None
+        self.set_value(value)
+
+    def _text(self, s: str) -> Text:
+        key = (s, self.size, FONT)
+        if key not in Number._cache:
+            Number._cache[key] = Text(s, font=FONT, font_size=self.size)
+        return Number._cache[key].copy().set_color(self.num_color)
+
+    def format(self, v: float) -> str:
+        if not np.isfinite(v):
+            return "–" if np.isnan(v) else ("∞" if v > 0 else "−∞")
+        s = f"{v:{'+' if self.sign else ''}{',' if self.commas else ''}.{self.places}f}"
+        return s.replace("-", "−")
+
+    def set_value(self, v: float):
+        self.value = float(v)
+        new = self._text(self.format(self.value))
+        if self.submobjects:
+            anchor = self.get_critical_point(self.edge + DOWN)
+            new.move_to(anchor, aligned_edge=self.edge + DOWN)
+            opacity = self.submobjects[0].get_fill_opacity()
+            new.set_fill(opacity=opacity)
+        self.submobjects = [new]
+        return self
+
+    def get_value(self) -> float:
+        return self.value
+
+
+def tick_labels(line, values, size: int | None = None, color=None, direction=DOWN, buff: float = 0.15,
+                fmt: str = "{:g}") -> VGroup:
+    """Tick numbers of a NumberLine / axis in the theme's font (instead of LaTeX numbers)."""
+    g = VGroup()
+    for v in values:
+        g.add(label(fmt.format(v).replace("-", "−"), size or FS.small, color or COLORS.muted)
+              .next_to(line.n2p(v), direction, buff=buff))
+    return g
 
 
 def title(text: str) -> Text:
     return label(text, FS.title).to_edge(UP, buff=0.3)
+
+
+def conclusion_line(text: str, size: int | None = None):
+    """The standard conclusion banner: one line (or two) of text on a panel at the bottom of the frame."""
+    from manim import RoundedRectangle
+
+    line = label(text, size or FS.body, COLORS.text)
+    if line.width > 12.6:
+        line.scale_to_fit_width(12.6)
+    panel = RoundedRectangle(corner_radius=0.12, width=line.width + 0.5, height=line.height + 0.35,
+                             fill_color=COLORS.background, fill_opacity=0.94, stroke_color=COLORS.estimate,
+                             stroke_width=2)
+    g = VGroup(panel, line.move_to(panel)).to_edge(DOWN, buff=0.2)
+    g.text = text
+    return g
 
 
 def nice_step(span: float, target_ticks: int = 8) -> float:
@@ -84,8 +216,8 @@ class WeightBars(VGroup):
             ticks.add(Line([axis_x - 0.08, y, 0], [axis_x, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:g}", FS.tiny, COLORS.muted).next_to([axis_x - 0.08, y, 0], LEFT, buff=0.08))
         self.tau_line = DashedLine([axis_x, tau * height, 0], [width / 2, tau * height, 0],
-                                   color=COLORS.byzantine, stroke_width=2, dash_length=0.12)
-        self.tau_label = MathTex(r"\tau", font_size=FS.label, color=COLORS.byzantine).next_to(self.tau_line, RIGHT, buff=0.1)
+                                   color=COLORS.threshold, stroke_width=2.5, dash_length=0.12)
+        self.tau_label = MathTex(r"\tau", font_size=FS.label, color=COLORS.threshold).next_to(self.tau_line, RIGHT, buff=0.1)
         self.names = VGroup(*[label(s, FS.small).move_to([x, -0.25, 0]) for s, x in zip(labels or [], self.xs)])
         self.ticks = ticks
         # the slice w(t) - w(t+1) that an update removes, shown on top of each bar before it goes
@@ -146,9 +278,9 @@ class ReportStrip(VGroup):
         super().__init__()
         step = nice_step(hi - lo)
         lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
-        self.line = NumberLine(x_range=[lo, hi, step], length=length, color=COLORS.muted, include_numbers=True,
-                               font_size=FS.small, numbers_to_exclude=[])
-        self.line.numbers.set_color(COLORS.muted)
+        self.line = NumberLine(x_range=[lo, hi, step], length=length, color=COLORS.muted, include_numbers=False)
+        self.line.numbers = tick_labels(self.line, np.arange(lo, hi + step / 2, step), FS.small)
+        self.line.add(self.line.numbers)
         self.lanes = lanes
         self.dots = VGroup(*[Dot(radius=0.085, color=c, fill_opacity=0.95) for c in colors])
         self.marker = Triangle(color=COLORS.estimate, fill_color=COLORS.estimate, fill_opacity=1).scale(0.13).rotate(np.pi)
@@ -228,15 +360,23 @@ def with_opacity(mob, opacity: float):
     return t
 
 
-def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: int = 0) -> VGroup:
-    """A MathTex prefix and a DecimalNumber, e.g. 't =' 3; ``.number.set_value`` once per round."""
-    head = MathTex(prefix_tex, font_size=size or FS.body, color=COLORS.text)
-    num = DecimalNumber(value, num_decimal_places=places, font_size=size or FS.body, color=COLORS.text,
-                        include_sign=places > 0)
+def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: int = 0, color=None) -> VGroup:
+    """A prefix and a :class:`Number`, e.g. 't =' 3; ``.number.set_value`` once per round.
+
+    The prefix is LaTeX only when it is mathematics (contains a backslash, ^ or _),
+    otherwise text in the theme's font; the number is always in the theme's font.
+    """
+    color = color or COLORS.text
+    if any(c in prefix_tex for c in "\\^_"):
+        head = MathTex(prefix_tex, font_size=size or FS.body, color=color)
+    else:
+        head = label(prefix_tex, size or FS.body, color)
+    num = Number(value, places=places, size=size or FS.body, color=color, include_sign=places > 0)
     g = VGroup(head, num).arrange(RIGHT, buff=0.15)
     g.number = num
     return g
 
 
-__all__ = ["COLORS", "FS", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
+__all__ = ["COLORS", "EST", "FS", "FONT", "MARKERS", "BLACKLISTED_OPACITY", "apply_theme", "est_color", "marker",
+           "blacklist_cross", "Number", "tick_labels", "conclusion_line", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
            "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "FadeInPlace", "with_opacity"]

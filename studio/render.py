@@ -27,8 +27,11 @@ def _quality(q: str) -> str:
 @contextlib.contextmanager
 def manim_config(quality: str = "l", **overrides):
     """manim.cfg of the repo (whatever the cwd), then quality and overrides."""
+    import logging
+
     from manim import config, tempconfig
 
+    logging.getLogger("manim").setLevel(logging.WARNING)   # no "Reading config file" lines
     config.digest_file(str(MANIM_CFG))
     opts = {"quality": _quality(quality), "media_dir": str(media_dir()), "tex_dir": str(tex_cache_dir()),
             "verbosity": "WARNING", "progress_bar": "none", "disable_caching": True}

@@ -1,12 +1,22 @@
-"""The shared theme, read from ``assets/theme.toml`` (no colour literals elsewhere)."""
+"""The shared theme, read from ``assets/theme.toml`` (no colour literals elsewhere).
+
+Two themes: ``talk`` (dark background, the videos and slides) and ``paper``
+(dark text on white or transparent, the stills a paper prints). Both have the
+same role colours (:class:`Palette`), estimator colours (:class:`Estimators`),
+marker shapes (:data:`Theme.markers`, matplotlib codes shared by figures and
+scenes), one font family and a minimum readable text height at 480p.
+"""
 
 from __future__ import annotations
 
+import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from .paths import ASSETS
+
+THEMES = ("talk", "paper")
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,25 @@ class Palette:
     true_value: str
     blacklisted: str
     volatile: str
+    threshold: str
+    theory: str
+
+
+ROLES = ("honest", "byzantine", "blacklisted", "estimate", "true_value", "threshold", "theory")
+
+
+@dataclass(frozen=True)
+class Estimators:
+    mean: str
+    median: str
+    mom: str
+    mw_mean: str
+    mom_mw_mean: str
+    trimmed_mean: str
+    geometric_median: str
+
+
+ESTIMATORS = tuple(f.name for f in fields(Estimators))
 
 
 @dataclass(frozen=True)
@@ -36,9 +65,37 @@ class FontSizes:
 @dataclass(frozen=True)
 class Theme:
     palette: Palette        # talk (dark background)
-    paper: Palette          # figures (white background)
+    paper: Palette          # figures and paper stills (white background)
     font_size: FontSizes
     font: str
+    estimators: Estimators          # talk
+    paper_estimators: Estimators    # paper
+    markers: dict                   # name -> matplotlib marker code
+    min_text_px_480: float
+
+    def palette_of(self, name: str) -> Palette:
+        return {"talk": self.palette, "paper": self.paper}[check_theme(name)]
+
+    def estimators_of(self, name: str) -> Estimators:
+        return {"talk": self.estimators, "paper": self.paper_estimators}[check_theme(name)]
+
+    def all_colours(self, name: str) -> set[str]:
+        """Every colour a scene in theme ``name`` may use (upper-case #RRGGBB)."""
+        p, e = self.palette_of(name), self.estimators_of(name)
+        return {v.upper() for v in list(p.__dict__.values()) + list(e.__dict__.values())}
+
+
+def check_theme(name: str) -> str:
+    if name not in THEMES:
+        from sim.core.errors import ParamError
+
+        raise ParamError(f"THEME: must be one of {', '.join(THEMES)}, got {name!r}")
+    return name
+
+
+def active_theme() -> str:
+    """The theme scenes are drawn in: BYZMW_THEME (talk or paper), default talk."""
+    return check_theme(os.environ.get("BYZMW_THEME", "talk").strip() or "talk")
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +104,15 @@ def theme() -> Theme:
         raw = tomllib.load(f)
     talk = raw["palette"]
     paper = {**talk, "background": talk["paper"], **raw["paper_palette"]}
-    return Theme(Palette(**talk), Palette(**paper), FontSizes(**raw["font_size"]), raw["font"]["family"])
+    return Theme(Palette(**talk), Palette(**paper), FontSizes(**raw["font_size"]), raw["font"]["family"],
+                 Estimators(**raw["estimators"]), Estimators(**raw["paper_estimators"]), dict(raw["markers"]),
+                 float(raw["font"]["min_text_px_480"]))
+
+
+def estimator_style(name: str, palette: str = "paper") -> tuple[str, str]:
+    """(colour, marker) of an estimator, for figures (paper) and scenes (talk)."""
+    th = theme()
+    return getattr(th.estimators_of(palette), name), th.markers[name]
 
 
 MPL_STYLE = ASSETS / "studio.mplstyle"

@@ -1,0 +1,205 @@
+"""A scene's declared timing, without rendering a frame.
+
+:func:`timeline` runs a scene's ``construct`` with animations skipped (as the
+stills do) and returns what the scene declared, in order: every play and wait
+with its run time, every key frame, slide break, caption and the conclusion.
+:func:`problems` checks it against the studio's rules for an audience; the
+tests apply it to every registered scene, so a new scene is covered as soon
+as it is discovered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .registry import scene
+
+MIN_VIDEO_S, MAX_VIDEO_S = 20.0, 90.0
+MIN_KEY_HOLD = 1.5       # seconds of stillness right after every key frame (normal pace)
+MIN_INTRO_HOLD = 1.5
+MIN_END_HOLD = 2.0
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    events: tuple           # the scene's timeline (dicts, see StudioScene)
+    length: float           # seconds of video
+    key_frames: tuple       # names in the order reached
+    conclusion: str | None
+    slides: int             # slides in the deck (breaks + 1)
+    captions: tuple         # (start, duration, text)
+
+    def hold_after(self, i: int) -> float:
+        """Seconds of holds (waits) directly after event i, up to the next animation."""
+        total = 0.0
+        for e in self.events[i + 1:]:
+            if e["what"] == "play":
+                break
+            if e["what"] == "wait":
+                total += e["d"]
+        return total
+
+
+def timeline(name: str, scene_cls=None, quality: str = "l") -> Timing:
+    """Run scene ``name`` with animations skipped; its declared timeline."""
+    from .render import manim_config
+
+    entry = scene(name)
+    cls = scene_cls or entry.cls
+    with manim_config(quality, input_file=str(entry.file), save_last_frame=False, write_to_movie=False,
+                      skip_animations=True):
+        sc = cls()
+        sc.render()
+    ev = tuple(sc.timeline)
+    length = sum(e["d"] for e in ev if e["what"] in ("play", "wait"))
+    breaks = sum(1 for e in ev if e["what"] == "break")
+    caps = tuple((e["t"], e["d"], e["text"]) for e in ev if e["what"] == "caption")
+    return Timing(entry.name, ev, length, tuple(sc.reached_key_frames), sc.conclusion, breaks + 1, caps)
+
+
+def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) -> list[str]:
+    """What makes this timing unfit for an audience (empty: fine). Holds scale with the pace multiplier."""
+    out = []
+    if not MIN_VIDEO_S * multiplier <= tm.length <= MAX_VIDEO_S * multiplier:
+        out.append(f"video length {tm.length:.1f} s outside [{MIN_VIDEO_S * multiplier:g}, {MAX_VIDEO_S * multiplier:g}] s")
+    ev = tm.events
+    missing = [k for k in declared_key_frames if k not in tm.key_frames]
+    if missing:
+        out.append(f"key frames never reached: {', '.join(missing)}")
+    keys = [i for i, e in enumerate(ev) if e["what"] == "key"]
+    if not keys:
+        return out + ["no key frame"]
+    first = keys[0]
+    if any(e["what"] == "play" for e in ev[:first]):
+        out.append("opening: animations play before the first key frame (open on the initial state, then hold)")
+    if any(e["what"] == "break" for e in ev[:first]):
+        out.append("opening: a slide break before the first key frame (the first slide must be the opening state)")
+    intro = sum(e["d"] for e in ev[:first] if e["what"] == "wait")
+    if intro < MIN_INTRO_HOLD * multiplier - 1e-9:
+        out.append(f"opening: held {intro:.2f} s, needs >= {MIN_INTRO_HOLD * multiplier:g} s")
+    if ev[first]["name"] != declared_key_frames[0]:
+        out.append(f"opening: first key frame is {ev[first]['name']!r}, declared first is {declared_key_frames[0]!r}")
+    conc = [i for i, e in enumerate(ev) if e["what"] == "conclude"]
+    if not conc or not (tm.conclusion or "").strip():
+        out.append("no conclusion line (end with self.conclude(...))")
+    else:
+        c = conc[-1]
+        if any(e["what"] in ("key",) for e in ev[c + 1:]):
+            out.append("key frame after the conclusion")
+        after = [e for e in ev[c + 1:] if e["what"] in ("play", "wait")]
+        tail = 0.0
+        for e in reversed(after):
+            if e["what"] != "wait":
+                break
+            tail += e["d"]
+        if tail < MIN_END_HOLD - 1e-9:
+            out.append(f"end hold {tail:.2f} s < {MIN_END_HOLD} s")
+    for i in keys[1:]:
+        if conc and i > conc[-1]:
+            continue
+        if ev[i]["name"] == tm.key_frames[-1] and conc and not any(e["what"] == "play" for e in ev[i + 1:conc[-1]]):
+            continue  # the last key frame is followed directly by the conclusion (which holds)
+        h = tm.hold_after(i)
+        if h < MIN_KEY_HOLD * multiplier - 1e-9:
+            out.append(f"key frame {ev[i]['name']!r}: held {h:.2f} s, needs >= {MIN_KEY_HOLD * multiplier:g} s")
+    for i in keys:
+        if not ev[i].get("notes", "").strip():
+            out.append(f"key frame {ev[i]['name']!r}: no caption (key_frame(name, notes=...))")
+    return out
+
+
+# -- what is on screen at a key frame ------------------------------------------------------------------
+def _hex(rgb) -> str:
+    r, g, b = (int(round(float(c) * 255)) for c in rgb[:3])
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def on_screen(sc) -> list:
+    """Every mobject (family members included) shown: in the scene or painted into the frozen background."""
+    seen, out = set(), []
+    for top in list(sc.mobjects) + list(getattr(sc, "_frozen", []) or []) + list(getattr(sc, "foreground_mobjects", [])):
+        for m in top.get_family():
+            if id(m) not in seen:
+                seen.add(id(m))
+                out.append(m)
+    return out
+
+
+def _visible(m) -> bool:
+    try:
+        f = m.get_fill_opacities()
+        s = m.get_stroke_opacities()
+    except AttributeError:
+        return False
+    fill = m.has_points() and len(f) and float(max(f)) > 0.02
+    stroke = m.has_points() and len(s) and float(max(s)) > 0.02 and float(m.get_stroke_width() or 0) > 0
+    return bool(fill or stroke)
+
+
+def colours_used(sc) -> set[str]:
+    """#RRGGBB of every visible fill and stroke on screen."""
+    out = set()
+    for m in on_screen(sc):
+        if not hasattr(m, "get_fill_rgbas") or not m.has_points():
+            continue
+        for rgba in m.get_fill_rgbas():
+            if rgba[3] > 0.02:
+                out.add(_hex(rgba))
+        if float(m.get_stroke_width() or 0) > 0:
+            for rgba in m.get_stroke_rgbas():
+                if rgba[3] > 0.02:
+                    out.add(_hex(rgba))
+    return out
+
+
+def text_heights(sc) -> list[tuple[str, float]]:
+    """(text, height in pixels at 480p of its tallest glyph) of every visible text, formula and number."""
+    from manim import DecimalNumber, SingleStringMathTex, Text, config
+
+    px_per_unit = 480 / config.frame_height
+    out = []
+    for m in on_screen(sc):
+        if isinstance(m, (Text, SingleStringMathTex)) and not isinstance(m, DecimalNumber):
+            glyphs = [g for g in m.submobjects if g.has_points() and _visible(g)] or ([m] if _visible(m) else [])
+            if not glyphs:
+                continue
+            name = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
+            out.append((name, max(g.height for g in glyphs) * px_per_unit))
+    return out
+
+
+def font_problems(sc, family: str) -> list[str]:
+    """Texts not in the theme's family, and numbers set in LaTeX (DecimalNumber) instead of the theme's face."""
+    from manim import DecimalNumber, Text
+
+    out = []
+    for m in on_screen(sc):
+        if isinstance(m, DecimalNumber) and _any_visible(m):
+            out.append(f"number {m.get_value():g} is a DecimalNumber (LaTeX digits): use scenes.pieces.Number")
+        elif isinstance(m, Text) and getattr(m, "font", family) not in (family, "") and _any_visible(m):
+            out.append(f"text {m.text!r} in font {m.font!r}, not {family!r}")
+    return out
+
+
+def _any_visible(m) -> bool:
+    return any(_visible(x) for x in m.get_family())
+
+
+def inspect_key_frames(name: str, scene_cls=None) -> tuple[Timing, dict]:
+    """The timing, and for each key frame: colours, text heights and font problems on screen."""
+    import scenes.base as base
+    from .theme import theme
+
+    found: dict = {}
+
+    def sink(sc, key):
+        found[key] = {"colours": colours_used(sc), "texts": text_heights(sc),
+                      "fonts": font_problems(sc, theme().font)}
+
+    base._STILL_SINK.append(sink)
+    try:
+        tm = timeline(name, scene_cls)
+    finally:
+        base._STILL_SINK.remove(sink)
+    return tm, found

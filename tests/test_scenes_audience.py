@@ -1,0 +1,68 @@
+"""Every registered scene is fit for an audience, checked from its declared timing (no video rendered).
+
+Generic over ``registry.scenes()``: a new scene is covered as soon as it is
+discovered. One skipped-animation pass per scene (as for the stills) gives
+its timeline and, at every key frame, what is on screen: colours, text
+heights and fonts.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from studio import registry
+from studio.theme import theme
+from studio.timing import MAX_VIDEO_S, MIN_VIDEO_S, inspect_key_frames, problems
+
+SCENES = registry.scenes()
+HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
+_CACHE: dict = {}
+
+
+def _inspected(name):
+    if not HAVE_LATEX:
+        pytest.skip("LaTeX (latex, dvisvgm) is not installed")
+    if name not in _CACHE:
+        _CACHE[name] = inspect_key_frames(name)
+    return _CACHE[name]
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_timing_is_fit_for_an_audience(name):
+    """20-90 s; opens on the held initial state; holds at every key frame; conclusion line and >= 2 s end hold."""
+    tm, _ = _inspected(name)
+    assert MIN_VIDEO_S <= tm.length <= MAX_VIDEO_S, f"{name}: {tm.length:.1f} s of video"
+    assert problems(tm, SCENES[name].key_frames) == []
+    assert tm.captions, f"{name}: no subtitles"
+    assert tm.captions[-1][2] == tm.conclusion
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_key_frames_use_only_theme_colours(name):
+    _, frames = _inspected(name)
+    allowed = theme().all_colours("talk")
+    for key, f in frames.items():
+        assert not f["colours"] - allowed, f"{name}/{key}: colours outside assets/theme.toml: {sorted(f['colours'] - allowed)}"
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_key_frame_text_is_readable_at_480p(name):
+    _, frames = _inspected(name)
+    least = theme().min_text_px_480
+    for key, f in frames.items():
+        assert f["texts"], f"{name}/{key}: no text measured"
+        small = [(t, round(h, 1)) for t, h in f["texts"] if h < least]
+        assert not small, f"{name}/{key}: text below {least} px at 480p: {small}"
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_key_frames_use_one_font_family(name):
+    _, frames = _inspected(name)
+    for key, f in frames.items():
+        assert f["fonts"] == [], f"{name}/{key}: {f['fonts']}"

@@ -1,0 +1,95 @@
+"""Pacing as data (scenes.base.Pace, PACE / BYZMW_PACE) and captions, on a tiny scene (no LaTeX)."""
+
+from __future__ import annotations
+
+import pytest
+from manim import FadeIn, Square
+
+from scenes.base import MIN_END_HOLD, Pace, StudioScene, pace_multiplier
+from scenes.pieces import COLORS, label
+from sim.core.errors import ParamError
+
+
+class Tiny(StudioScene):
+    key_frames = ("initial", "event")
+    pace = Pace(round=0.5, event_round=1.5, key_hold=2.0, intro_hold=1.0, end_hold=2.5)
+
+    def construct(self):
+        sq = Square(color=COLORS.honest)
+        self.add(sq)
+        self.opening(notes="a square")
+        for t in range(10):
+            self.play(sq.animate.shift([0.01, 0, 0]), run_time=self.round_time(t, events=[5]))
+            if t == 5:
+                self.key_frame("event", notes="the event")
+                self.hold()
+        self.conclude(label("done"))
+
+
+def _timeline(monkeypatch, pace="normal"):
+    from studio.render import manim_config
+
+    monkeypatch.setenv("BYZMW_PACE", pace)
+    with manim_config("l", write_to_movie=False, skip_animations=True):
+        sc = Tiny()
+        sc.render()
+    return sc
+
+
+def test_pace_names_and_numbers():
+    assert pace_multiplier("slow") > pace_multiplier("normal") == 1.0 > pace_multiplier("fast")
+    assert pace_multiplier("2.5") == 2.5
+    for bad in ("0", "11", "nan", "quick", "-1"):
+        with pytest.raises(ParamError, match="PACE"):
+            pace_multiplier(bad)
+
+
+def test_pace_rejects_a_short_end_hold():
+    with pytest.raises(ValueError, match="end_hold"):
+        Pace(end_hold=1.0)
+    with pytest.raises(ValueError, match="round"):
+        Pace(round=0)
+
+
+def test_events_run_slow_and_the_rest_fast(monkeypatch):
+    sc = _timeline(monkeypatch)
+    plays = [e["d"] for e in sc.timeline if e["what"] == "play"][:10]
+    # rounds 4, 5, 6 are within one round of the event
+    assert plays == pytest.approx([0.5] * 4 + [1.5] * 3 + [0.5] * 3)
+
+
+def test_multiplier_scales_every_duration_but_the_end_hold_floor(monkeypatch):
+    normal = _timeline(monkeypatch, "normal")
+    fast = _timeline(monkeypatch, "0.5")
+    d = lambda sc: [e["d"] for e in sc.timeline if e["what"] in ("play", "wait")]
+    n, f = d(normal), d(fast)
+    assert len(n) == len(f)
+    assert f[:-1] == pytest.approx([x * 0.5 for x in n[:-1]])
+    assert f[-1] == pytest.approx(max(MIN_END_HOLD, 2.5 * 0.5)) and n[-1] == pytest.approx(2.5)
+
+
+def test_captions_cover_key_frames_and_conclusion(monkeypatch):
+    sc = _timeline(monkeypatch)
+    caps = [(e["text"], e["d"]) for e in sc.timeline if e["what"] == "caption"]
+    assert [c[0] for c in caps] == ["a square", "the event", "done"]
+    assert all(d >= MIN_END_HOLD for _, d in caps)
+    assert sc.conclusion == "done"
+
+
+def test_video_writes_srt_next_to_it(monkeypatch, tmp_path):
+    import srt
+
+    from studio.render import manim_config
+
+    monkeypatch.setenv("BYZMW_PACE", "0.2")
+    with manim_config("l", media_dir=str(tmp_path), write_to_movie=True, input_file=__file__):
+        sc = Tiny()
+        sc.render()
+        movie = sc.renderer.file_writer.movie_file_path
+    from pathlib import Path
+
+    sub = Path(movie).with_suffix(".srt")
+    assert sub.exists()
+    entries = list(srt.parse(sub.read_text()))
+    assert [e.content for e in entries] == ["a square", "the event", "done"]
+    assert entries[-1].end.total_seconds() <= sc.renderer.time + 1e-6
