@@ -8,16 +8,20 @@ APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base t
             texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt demo test render preview stills figures slides bench controls catalog clean help
+.PHONY: setup apt demo test scenes timing render preview stills figures slides bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
 	@echo "make test                     set up and run the whole test suite"
-	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k]   talk video of one scene"
-	@echo "make preview SCENE=Name       manim -pql on that scene's file"
-	@echo "make stills [SCENE=Name] [QUALITY=h] [TRANSPARENT=1]   PNG key frames into stills/"
+	@echo "make scenes                   list the scenes (talk order, key frames): what you can render"
+	@echo "make timing [SCENE=Name]      each scene's video length, slides, key frames and pacing problems"
+	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
+	@echo "                              talk video (+ .srt subtitles) of one scene; SET/PACE go into its name"
+	@echo "make preview SCENE=Name       render at -ql and open it (without a display: prints the path)"
+	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [TRANSPARENT=1] [SET=...]"
+	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
-	@echo "make slides [SCENE=Name]      offline HTML slides (one scene, or the whole talk)"
+	@echo "make slides [SCENE=Name] [PACE=...] [SET=...]   offline HTML slides (one scene, or the whole talk)"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
 	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
 	@echo "make catalog                  regenerate docs/catalog.md (scenes, figures, trace kinds) from the registry"
@@ -56,22 +60,28 @@ define need_scene
 	@if [ -z "$(SCENE)" ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
 endef
 
+scenes: setup
+	@$(PY) -m studio scenes
+
+timing: setup
+	@$(PY) -m studio timing $(if $(SCENE),"$(SCENE)")
+
 render: setup
 	$(need_scene)
-	@$(PY) -m studio render $(SCENE) -q $(or $(QUALITY),l)
+	@$(PY) -m studio render "$(SCENE)" -q "$(or $(QUALITY),l)" --pace "$(PACE)" --set "$(SET)"
 
 preview: setup
 	$(need_scene)
-	@file=$$($(PY) -m studio file $(SCENE)) || exit 2; .venv/bin/manim -pql "$$file" $(SCENE)
+	@$(PY) -m studio preview "$(SCENE)" --pace "$(PACE)" --set "$(SET)"
 
 stills: setup
-	@$(PY) -m studio stills $(SCENE) -q $(or $(QUALITY),h) $(if $(TRANSPARENT),--transparent)
+	@$(PY) -m studio stills $(if $(SCENE),"$(SCENE)") -q "$(or $(QUALITY),h)" --theme "$(THEME)" --set "$(SET)" $(if $(TRANSPARENT),--transparent)
 
 figures: setup
 	@$(PY) -m studio figures
 
 slides: setup
-	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
+	@$(PY) -m studio slides $(if $(SCENE),"$(SCENE)") -q "$(or $(QUALITY),l)" --pace "$(PACE)" --set "$(SET)"
 
 catalog: setup   ## regenerate docs/catalog.md from the registry
 	@$(PY) -m studio.catalog

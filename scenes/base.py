@@ -26,6 +26,35 @@ from manim import Scene
 
 from studio.traces import TraceSpec, ensure_trace
 
+def _project_config_outside_repo() -> None:
+    """`manim scenes/x.py X` run from another folder: use the project's manim.cfg (background, media folder).
+
+    Manim reads manim.cfg from the current folder only; without this a render
+    from elsewhere would get a black background and a stray media/ folder.
+    Command-line flags (quality, -o, --media_dir) still win.
+    """
+    import sys
+    from pathlib import Path
+
+    from studio.paths import MANIM_CFG, REPO
+
+    if Path(sys.argv[0]).name != "manim" or Path.cwd().resolve() == REPO:
+        return
+    from manim import config
+
+    from studio.theme import active_theme, theme
+
+    config.background_color = theme().palette_of(active_theme()).background
+    if "--media_dir" not in sys.argv:
+        config.media_dir = str(REPO / "media")
+    config.tex_dir = str(REPO / "media" / "Tex")
+    config.disable_caching = True
+    print(f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})",
+          file=sys.stderr)
+
+
+_project_config_outside_repo()
+
 # Set by studio.render while capturing stills: called as sink(scene, name).
 _STILL_SINK: list[Callable] = []
 

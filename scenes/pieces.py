@@ -114,14 +114,23 @@ class Number(VGroup):
         s = f"{v:{'+' if self.sign else ''}{',' if self.commas else ''}.{self.places}f}"
         return s.replace("-", "−")
 
+    def _baseline(self, text: Text, s: str) -> float:
+        """y of the baseline of ``text`` showing ``s`` (digits sit on it; a lone dash is centred on digit height)."""
+        if any(c.isdigit() for c in s):
+            return text.get_bottom()[1]
+        return text.get_center()[1] - self._text("0").height / 2
+
     def set_value(self, v: float):
         self.value = float(v)
-        new = self._text(self.format(self.value))
+        s = self.format(self.value)
+        new = self._text(s)
         if self.submobjects:
-            anchor = self.get_critical_point(self.edge + DOWN)
-            new.move_to(anchor, aligned_edge=self.edge + DOWN)
-            opacity = self.submobjects[0].get_fill_opacity()
-            new.set_fill(opacity=opacity)
+            old, old_s = self.submobjects[0], self._shown
+            x = old.get_critical_point(self.edge)[0]
+            new.move_to([x, 0, 0], aligned_edge=self.edge)
+            new.shift(UP * (self._baseline(old, old_s) - self._baseline(new, s)))
+            new.set_fill(opacity=old.get_fill_opacity())
+        self._shown = s
         self.submobjects = [new]
         return self
 

@@ -26,18 +26,26 @@ def main(argv=None) -> int:
     p.add_argument("scene")
     p = sub.add_parser("demo", help="showcase: trace, preview-quality video and still")
     p.add_argument("scene")
-    p = sub.add_parser("render", help="render one scene as a talk video")
+    p = sub.add_parser("render", help="render one scene as a talk video (+ .srt subtitles)")
     p.add_argument("scene")
     p.add_argument("-q", "--quality", default="l")
+    _options(p)
+    p = sub.add_parser("preview", help="render at -ql and open the video (prints its path without a display)")
+    p.add_argument("scene")
+    _options(p)
+    p = sub.add_parser("timing", help="a scene's declared timing: length, slides, key frames, problems")
+    p.add_argument("scene", nargs="?")
     p = sub.add_parser("stills", help="PNG stills of the named key frames")
     p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="h")
     p.add_argument("--transparent", action="store_true")
+    _options(p, pace=False)
     p = sub.add_parser("figures", help="regenerate every paper figure")
     p.add_argument("only", nargs="*")
     p = sub.add_parser("slides", help="HTML slides of one scene, or the whole talk")
     p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="l")
+    _options(p, theme=False)
     try:
         args = ap.parse_args(argv)
         if args.cmd is None:
@@ -54,6 +62,15 @@ def main(argv=None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise
+
+
+def _options(p, pace: bool = True, theme: bool = True) -> None:
+    p.add_argument("--set", action="append", default=[], metavar="'NAME=VALUE ...'",
+                   help="trace parameters, validated like `python -m sim trace --set`")
+    if pace:
+        p.add_argument("--pace", default="", help="slow, normal, fast or a multiplier in [0.1, 10]")
+    if theme:
+        p.add_argument("--theme", default="", help="talk (dark) or paper (dark text on white)")
 
 
 def _run(args) -> int:
@@ -79,17 +96,35 @@ def _run(args) -> int:
         for p in stills:
             print(f"still:  {p}")
         return 0
-    if args.cmd == "render":
-        from .render import render_video
+    if args.cmd in ("render", "preview"):
+        from .render import parse_set, render_video
 
-        path = render_video(args.scene, args.quality)
+        quality = args.quality if args.cmd == "render" else "l"
+        path = render_video(args.scene, quality, sets=parse_set(args.set), pace=args.pace, theme_name=args.theme)
         print(f"video: {path}")
+        srt = path.with_suffix(".srt")
+        if srt.exists():
+            print(f"subtitles: {srt}")
+        if args.cmd == "preview":
+            return _open(path)
+        return 0
+    if args.cmd == "timing":
+        from .timing import problems, timeline
+
+        for name in [registry.scene(args.scene).name] if args.scene else list(registry.scenes()):
+            tm = timeline(name)
+            bad = problems(tm, registry.scene(name).key_frames)
+            print(f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  key frames: {', '.join(tm.key_frames)}")
+            print(f"{'':<24} conclusion: {tm.conclusion!r}")
+            for b in bad:
+                print(f"{'':<24} PROBLEM: {b}")
         return 0
     if args.cmd == "stills":
-        from .render import write_stills
+        from .render import parse_set, write_stills
 
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        for path in write_stills(names, args.quality, args.transparent):
+        for path in write_stills(names, args.quality, args.transparent, sets=parse_set(args.set),
+                                 theme_name=args.theme):
             print(f"still: {path}")
         return 0
     if args.cmd == "figures":
@@ -99,11 +134,30 @@ def _run(args) -> int:
     if args.cmd == "slides":
         from .slides import build_slides
 
+        from .render import parse_set
+
+        sets = parse_set(args.set)
+        if sets and not args.scene:
+            raise ParamError("SET: give one SCENE with SET=...")
         path = build_slides([registry.scene(args.scene).name] if args.scene else list(registry.scenes()),
-                            args.quality, deck="talk" if not args.scene else args.scene)
+                            args.quality, deck="talk" if not args.scene else args.scene, sets=sets,
+                            pace=args.pace)
         print(f"slides: {path}")
         return 0
     raise ParamError(f"command: unknown {args.cmd!r}")
+
+
+def _open(path) -> int:
+    """Open a video with the desktop's viewer; without a display, say where it is (exit 0)."""
+    import os
+    import shutil
+    import subprocess
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or not shutil.which("xdg-open"):
+        print(f"no display: open {path} yourself")
+        return 0
+    subprocess.Popen(["xdg-open", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return 0
 
 
 if __name__ == "__main__":

@@ -69,21 +69,31 @@ def fetch_reveal() -> Path:
     return dest / "dist"
 
 
-def render_slide_scene(name: str, quality: str, folder: Path) -> Path:
-    """Render one scene as manim-slides slides into ``folder`` (``<name>.json`` + files)."""
+def render_slide_scene(name: str, quality: str, folder: Path, sets: dict | None = None,
+                       pace: str | None = None) -> Path:
+    """Render one scene as manim-slides slides into ``folder`` (``<name>[__params].json`` + files).
+
+    Key-frame captions and the conclusion become the slides' speaker notes.
+    """
     from manim_slides.slide import Slide
 
+    from .render import options, scene_variant, variant_suffix
+
     entry = scene(name)
-    cls = type(entry.name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
-    with manim_config(quality, input_file=str(entry.file), write_to_movie=True):
-        cls(output_folder=folder).render()
-    out = folder / f"{entry.name}.json"
+    with options(pace, None):
+        base, sfx = scene_variant(entry.name, sets)
+        deck_name = entry.name + variant_suffix(sfx, pace)
+        cls = type(deck_name, (Slide, base), {"__module__": entry.cls.__module__})
+        with manim_config(quality, input_file=str(entry.file), write_to_movie=True):
+            cls(output_folder=folder).render()
+    out = folder / f"{deck_name}.json"
     if not out.exists():
         raise SlidesError(f"{name}: manim-slides wrote no {out.name}")
     return out
 
 
-def build_slides(names: list[str], quality: str = "l", deck: str = "talk") -> Path:
+def build_slides(names: list[str], quality: str = "l", deck: str = "talk", sets: dict | None = None,
+                 pace: str | None = None) -> Path:
     """One offline HTML presentation of ``names`` in the given order."""
     folder = slides_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,8 +101,10 @@ def build_slides(names: list[str], quality: str = "l", deck: str = "talk") -> Pa
     local = folder / "reveal.js"
     if not (local / "dist" / "reveal.js").exists():
         shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
-    for name in names:
-        render_slide_scene(name, quality, folder)
+    jsons = [render_slide_scene(name, quality, folder, sets, pace) for name in names]
+    names = [j.stem for j in jsons]
+    if len(names) == 1:
+        deck = names[0]
     html = folder / f"{deck}.html"
     exe = Path(sys.executable).with_name("manim-slides")
     cmd = [str(exe), "convert", "--to", "html", "--folder", str(folder), *names, str(html),

@@ -34,6 +34,8 @@ class Palette:
     volatile: str
     threshold: str
     theory: str
+    accent: str
+    accent2: str
 
 
 ROLES = ("honest", "byzantine", "blacklisted", "estimate", "true_value", "threshold", "theory")

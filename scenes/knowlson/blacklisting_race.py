@@ -11,20 +11,19 @@ Byzantine weight crosses tau.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, Cross, DashedLine, DecimalNumber, Dot,
-                   FadeIn, Line, MathTex, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, Dot, FadeIn, Line, MathTex,
+                   VGroup)
 
 from studio.traces import TraceSpec
 
-from scenes.base import StudioScene
-from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, title
-
-ROUND_TIME = 0.2
+from scenes.base import Pace, StudioScene
+from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, FS, Number, blacklist_cross, counter, label, legend, swatch_dot,
+                           swatch_line, tick_labels, title)
 
 
 def _count(text: str, value: int, color) -> VGroup:
-    """A label and a DecimalNumber (set_value once per change)."""
-    num = DecimalNumber(value, num_decimal_places=0, font_size=FS.label, color=color)
+    """A label and a Number (set_value once per change)."""
+    num = Number(value, places=0, size=FS.label, color=color)
     g = VGroup(label(text, FS.small, color), num).arrange(RIGHT, buff=0.15)
     g.number = num
     return g
@@ -37,22 +36,33 @@ class BlacklistingRace(StudioScene):
                                                                  "c": 1.5})
     key_frames = ("initial", "byzantine_caught", "final")
     talk_order = 40
+    # 50 rounds: the dull stretch runs fast, the rounds around T and the blacklistings slowly
+    pace = Pace(round=0.22, event_round=1.1, key_hold=3.0, intro_hold=2.5, end_hold=3.5, near=2)
 
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
-        self.key_frame("initial", notes="All weights start at 1; theory predicts when Byzantine weights cross tau.")
+        self.opening(notes="All weights start at 1; the theory predicts the round T at which Byzantine weights "
+                           "cross the threshold tau.")
+        black = np.asarray(tr["blacklisted_at"])
+        self.events = sorted({tr.meta["T_emp_trial"] - 1, tr.meta["T_theory"] - 1} | {int(b) - 1 for b in black if b > 0})
         caught_shown = False
         for t in range(tr.params["rounds"]):
             self.play_round(tr, t)
             if not caught_shown and t + 1 == tr.meta["T_emp_trial"]:
                 self.show_empirical_T(tr)
-                self.key_frame("byzantine_caught", notes="The average Byzantine weight is below tau.")
+                self.key_frame("byzantine_caught", notes="The average Byzantine weight is below tau: "
+                                                         "the Byzantine sources are caught, near the predicted T.")
+                self.hold()
                 caught_shown = True
-            elif (t + 1) % 5 == 0:
+            elif (t + 1) % 10 == 0:
                 self.slide_break()
         self.show_summary(tr)
-        self.key_frame("final")
+        self.key_frame("final", notes="Theory and simulation agree on T; a few honest sources can fall too.")
+        self.hold()
+        meta = tr.meta
+        self.conclude(f"Byzantine weights cross \u03c4 at round {meta['T_emp_trial']}, "
+                      f"as the theory predicts (T = {meta['T_theory']})")
 
     # -- layout ----------------------------------------------------------------
     def build_layout(self, tr):
@@ -66,46 +76,49 @@ class BlacklistingRace(StudioScene):
         # y is log10(w) - ymin, so the round axis sits at the bottom
         self.axes = Axes(x_range=[0, R, 10], y_range=[0, 0.05 - ymin, 0.5], x_length=9.2, y_length=4.9,
                          axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
-                         x_axis_config={"include_numbers": True, "font_size": FS.small})
-        self.axes.x_axis.numbers.set_color(COLORS.muted)
+                         x_axis_config={"include_numbers": False})
         self.axes.to_corner(LEFT + DOWN, buff=0.55).shift(RIGHT * 0.5 + UP * 0.35)
+        xt = tick_labels(self.axes.x_axis, range(0, R + 1, 10), FS.small)
         yl = VGroup()
         for e in np.arange(0, ymin - 1e-9, -0.5):
             if abs(e - round(e)) < 1e-9:
-                tex = MathTex("10^{%d}" % round(e) if e < 0 else "1", font_size=FS.small, color=COLORS.muted)
+                tex = (MathTex("10^{%d}" % round(e), font_size=FS.label, color=COLORS.muted) if e < 0
+                       else label("1", FS.small, COLORS.muted))
                 yl.add(tex.next_to(self.pt(0, e), LEFT, buff=0.15))
         xlab = label("round t", FS.small, COLORS.muted).next_to(self.axes.x_axis, DOWN, buff=0.45)
         ylab = label("weight (log scale)", FS.small, COLORS.muted).rotate(np.pi / 2)
         ylab.next_to(self.axes.y_axis, LEFT, buff=0.65)
         ty = np.log10(p["tau"])
-        self.tau_line = DashedLine(self.pt(0, ty), self.pt(R, ty), color=COLORS.estimate, stroke_width=2.5,
+        self.tau_line = DashedLine(self.pt(0, ty), self.pt(R, ty), color=COLORS.threshold, stroke_width=2.5,
                                    dash_length=0.1)
-        tau_lab = MathTex(r"\tau = %g" % p["tau"], font_size=FS.small, color=COLORS.estimate)
+        tau_lab = label("\u03c4 = %g" % p["tau"], FS.small, COLORS.threshold)
         tau_lab.next_to(self.tau_line, RIGHT, buff=0.1)
         Tt = meta["T_theory"]
-        self.theory = DashedLine(self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.true_value,
+        self.theory = DashedLine(self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.theory,
                                  stroke_width=3, dash_length=0.12)
-        th_lab = MathTex(r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=%d" % Tt, font_size=FS.small,
-                         color=COLORS.true_value).next_to(self.pt(Tt, 0.05), UP, buff=0.08)
+        th_lab = VGroup(MathTex(r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=", font_size=FS.label,
+                                color=COLORS.theory), label(str(Tt), FS.small, COLORS.theory)).arrange(RIGHT, buff=0.1)
+        th_lab.next_to(self.pt(Tt, 0.05), UP, buff=0.08)
         self.is_byz = np.asarray(tr["is_byzantine"])
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in self.is_byz]
         self.heads = VGroup(*[Dot(self.pt(0, 0), radius=0.06, color=c) for c in self.colors])
         self.curves = VGroup()
         # right panel: parameters, counters, legend
-        params = MathTex(r"\eta=%g,\ \ \tau=%g,\ \ n=%d" % (p["eta"], p["tau"], p["n_sources"]), font_size=FS.small,
-                         color=COLORS.text)
+        params = label("\u03b7 = %g,  \u03c4 = %g,  n = %d" % (p["eta"], p["tau"], p["n_sources"]), FS.small)
         self.round = counter("t =", 0, FS.label)
         self.byz_left = _count("Byzantine left:", meta["n_byzantine"], COLORS.byzantine)
         self.hon_left = _count("honest left:", meta["n_honest"], COLORS.honest)
         key = legend([("honest source", swatch_dot(COLORS.honest)), ("Byzantine source", swatch_dot(COLORS.byzantine)),
                       ("blacklisted", swatch_dot(COLORS.blacklisted)),
-                      ("theoretical T", swatch_line(COLORS.true_value, True)),
+                      ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
+                      ("theoretical T", swatch_line(COLORS.theory, True)),
                       ("empirical T", swatch_line(COLORS.estimate))], FS.tiny)
         panel = VGroup(params, self.round, self.byz_left, self.hon_left, key).arrange(DOWN, aligned_edge=LEFT,
                                                                                       buff=0.35)
         panel.to_edge(RIGHT, buff=0.35).shift(UP * 0.2)
         self.panel = panel
-        self.add(head, self.axes, yl, xlab, ylab, self.tau_line, tau_lab, self.theory, th_lab, self.curves,
+        self.segs = [[] for _ in self.colors]
+        self.add(head, self.axes, xt, yl, xlab, ylab, self.tau_line, tau_lab, self.theory, th_lab, self.curves,
                  self.heads, panel)
         self.n_byz_left, self.n_hon_left = meta["n_byzantine"], meta["n_honest"]
 
@@ -122,10 +135,11 @@ class BlacklistingRace(StudioScene):
             a, b = self.pt(t, self.log_w[i, t]), self.pt(t + 1, self.log_w[i, t + 1])
             seg = Line(a, b, color=self.colors[i], stroke_width=2.2 if self.is_byz[i] else 1.6, stroke_opacity=0.85)
             self.curves.add(seg)
+            self.segs[i].append(seg)
             segs.append(Create(seg))
             moves.append(self.heads[i].animate.move_to(b))
         self.round.number.set_value(t + 1)
-        self.play(*segs, *moves, run_time=ROUND_TIME)
+        self.play(*segs, *moves, run_time=self.round_time(t, self.events))
         caught = np.flatnonzero(black == t + 1)
         if caught.size:
             self.drop_out(caught)
@@ -133,33 +147,36 @@ class BlacklistingRace(StudioScene):
     def drop_out(self, idx):
         anims = []
         for i in idx:
-            cross = Cross(self.heads[i], stroke_color=COLORS.blacklisted, stroke_width=3, scale_factor=1.6)
-            anims.append(AnimationGroup(self.heads[i].animate.set_color(COLORS.blacklisted), FadeIn(cross)))
+            cross = blacklist_cross(self.heads[i], 0.2)
+            curve = VGroup(*self.segs[i])
+            anims.append(AnimationGroup(self.heads[i].animate.set_color(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
+                                        curve.animate.set_stroke(COLORS.blacklisted, opacity=BLACKLISTED_OPACITY),
+                                        FadeIn(cross)))
             if self.is_byz[i]:
                 self.n_byz_left -= 1
             else:
                 self.n_hon_left -= 1
         self.byz_left.number.set_value(self.n_byz_left)
         self.hon_left.number.set_value(self.n_hon_left)
-        self.play(*anims, run_time=0.35)
+        self.play(*anims, run_time=self.seconds(0.8))
 
     def show_empirical_T(self, tr):
         Te = tr.meta["T_emp_trial"]
         ymin = self.ymin
         line = Line(self.pt(Te, ymin), self.pt(Te, 0.05), color=COLORS.estimate, stroke_width=3)
-        lab = MathTex(r"T_{\mathrm{emp}}=%d" % Te, font_size=FS.small, color=COLORS.estimate)
-        lab.next_to(self.pt(Te, ymin), UP, buff=0.1).shift(LEFT * 0.6)
-        self.play(Create(line), FadeIn(lab), run_time=0.5)
+        lab = label("empirical T = %d" % Te, FS.small, COLORS.estimate)
+        lab.next_to(self.pt(Te, ymin), UP, buff=0.1).shift(LEFT * (lab.width / 2 + 0.12))
+        self.play(Create(line), FadeIn(lab), run_time=self.seconds(1.0))
 
     def show_summary(self, tr):
         meta = tr.meta
         lines = VGroup(
-            label(f"theoretical T: {meta['T_theory']}", FS.tiny, COLORS.true_value),
+            label(f"theoretical T: {meta['T_theory']}", FS.tiny, COLORS.theory),
             label(f"empirical T, this trial: {meta['T_emp_trial']}", FS.tiny, COLORS.estimate),
             label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.estimate),
-            label(f"P(honest out): {meta['p_honest']:.3f}", FS.tiny, COLORS.honest),
+            label(f"P(an honest source out): {meta['p_honest']:.2f}", FS.tiny, COLORS.honest),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         lines.next_to(self.panel, DOWN, buff=0.4, aligned_edge=LEFT)
         if lines.get_right()[0] > 6.9:
             lines.shift(LEFT * (lines.get_right()[0] - 6.9))
-        self.play(FadeIn(lines, shift=UP * 0.2), run_time=0.6)
+        self.play(FadeIn(lines, shift=UP * 0.2), run_time=self.seconds(0.8))

@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, MathTex, VGroup
 
-from scenes.base import StudioScene
-from scenes.pieces import (COLORS, FS, FadeInPlace, GaugeRow, Morph, with_opacity, ReportStrip, WeightBars, counter, label, legend, swatch_box,
-                           swatch_dot, swatch_line, swatch_triangle, title)
+from scenes.base import Pace, StudioScene
+from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, FadeInPlace, GaugeRow, Morph, Number, with_opacity,
+                           ReportStrip, WeightBars, blacklist_cross, counter, label, legend, swatch_box, swatch_dot,
+                           swatch_line, swatch_triangle, title)
 from studio.traces import TraceSpec
-
-STEP_TIME = 0.6
 
 
 class MWWeightBars(StudioScene):
@@ -25,16 +24,31 @@ class MWWeightBars(StudioScene):
                                                          "byz_spread": 1.0})
     key_frames = ("initial", "after_round_3", "final")
     talk_order = 10
+    # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower
+    pace = Pace(round=2.1, event_round=3.0, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
+    normalised = False   # bars show w / max w (MWWeightBarsNormalised)
 
     def construct(self):
         tr = self.trace
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in tr["is_byzantine"]]
+        self.events = sorted({int(r) - 1 for r in tr["blacklisted_at"] if r > 0} | {0})
         self.build_layout(tr)
-        self.key_frame("initial", notes="Every source starts with weight 1.")
-        for t in self.rounds(tr.params["rounds"], {3: "after_round_3"}):
+        self.opening(notes="Every source starts with weight 1. Each round: reports, a loss per source, "
+                           "and each weight shrinks by the factor (1 − η ℓ).")
+        notes = {3: "After three rounds the Byzantine reports, far from the median, have lost most of their weight."}
+        for t in self.rounds(tr.params["rounds"], {3: "after_round_3"}, notes):
             self.play_round(tr, t)
         self.show_summary(tr)
-        self.key_frame("final")
+        self.key_frame("final", notes="The Byzantine sources are blacklisted; the honest ones keep their weight.")
+        self.hold()
+        self.conclude(self.conclusion_text(tr))
+
+    def conclusion_text(self, tr) -> str:
+        caught = tr["blacklisted_at"][tr["is_byzantine"]]
+        if np.all(caught > 0):
+            return (f"Far from the median, a source loses a factor (1 − η) a round: "
+                    f"all {caught.size} Byzantine sources fall below τ by round {int(caught.max())}")
+        return "Multiplicative weights shrink every source that reports far from the median"
 
     # -- storyboard steps -------------------------------------------------
     def build_layout(self, tr):
@@ -45,73 +59,146 @@ class MWWeightBars(StudioScene):
         self.round = counter("t =", 0).next_to(rule, RIGHT, buff=0.9)
         x = tr["x"][np.isfinite(tr["x"])]
         self.strip = ReportStrip(min(x.min(), p["mu"]), max(x.max(), p["mu"]), self.colors, length=9.8)
-        self.strip.move_to([0.55, 1.35, 0])
+        self.strip.move_to([0.55, 1.5, 0])
+        self.strip.marker.set_color(EST.median)
         for i, dot in enumerate(self.strip.dots):
             dot.move_to(self.strip.dot_position(i, p["mu"]))
         self.strip.marker.move_to(self.strip.marker_position(p["mu"]))
         self.strip.dots.set_opacity(0)
-        self.mu_hat = counter(r"\hat\mu =", 0, FS.label, places=2).next_to(self.strip, LEFT, buff=0.3)
-        self.mu_hat.number.set_value(p["mu"])
-        self.bars = WeightBars(self.colors, p["tau"], labels=tr.meta["labels"], width=9.4, height=2.9)
-        self.bars.move_to([-0.6, -1.0, 0], aligned_edge=DOWN).shift(DOWN * (2.45 - 1.0))
+        self.strip.marker.set_opacity(0)
+        self.mu_hat = counter(r"\hat\mu =", 0, FS.label, places=2, color=EST.median).next_to(self.strip, LEFT, buff=0.3)
+        self.mu_hat.set_opacity(0)
+        self.bars = WeightBars(self.colors, p["tau"], labels=tr.meta["labels"], width=9.4, height=2.5)
+        self.bars.move_to([-0.6, -0.55, 0], aligned_edge=DOWN).shift(DOWN * 1.25)
         xs = [self.bars.x_of(i) for i in range(self.bars.n)]
-        self.losses = GaugeRow(r"\ell_i", xs, -3.05, self.bars.bar_width, COLORS.estimate)
+        base_y = self.bars.baseline.get_center()[1]
+        self.w_nums = VGroup(*[Number(1.0, places=2, size=FS.tiny, color=COLORS.muted).move_to([x, base_y - 0.62, 0])
+                               for x in xs])
+        w_head = MathTex("w_i", font_size=FS.label, color=COLORS.muted).move_to([-6.3, base_y - 0.62, 0])
+        self.losses = GaugeRow(r"\ell_i", xs, base_y - 1.02, self.bars.bar_width, COLORS.estimate)
         key = legend([("honest", swatch_dot(COLORS.honest)), ("Byzantine", swatch_dot(COLORS.byzantine)),
-                      ("median", swatch_triangle(COLORS.estimate)), ("true mean", swatch_line(COLORS.true_value, True)),
+                      ("median " + "\u03bc\u0302", swatch_triangle(EST.median)),
+                      ("true mean", swatch_line(COLORS.true_value, True)),
+                      ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
                       ("removed: \u03b7\u2113w", swatch_box(COLORS.estimate)),
                       ("blacklisted", swatch_box(COLORS.blacklisted))], FS.tiny)
-        key.to_edge(RIGHT, buff=0.25).shift(DOWN * 0.9)
+        key.to_edge(RIGHT, buff=0.2).shift(DOWN * 0.75)
         params = label(f"\u03b7 = {p['eta']:g}   \u03c4 = {p['tau']:g}   c = {p['c']:g}", FS.tiny, COLORS.muted)
-        params.next_to(key, UP, buff=0.4).to_edge(RIGHT, buff=0.25)
+        params.next_to(key, UP, buff=0.35).to_edge(RIGHT, buff=0.2)
+        if self.normalised:
+            params = VGroup(params, label("bars: w / max w", FS.tiny, COLORS.muted)).arrange(DOWN, aligned_edge=RIGHT, buff=0.1)
+            params.next_to(key, UP, buff=0.3).to_edge(RIGHT, buff=0.2)
         self.true_line = self.strip.true_value_line(p["mu"])
+        byz = np.flatnonzero(tr["is_byzantine"])
+        hon = np.flatnonzero(~tr["is_byzantine"])
+        self.example_ids = [int(hon[0])] + ([int(byz[0])] if byz.size else [])
+        self.example = VGroup()
         # the layout that never changes is painted into the background once
-        self.layout = [head, rule, self.strip.line, self.true_line, self.bars.static_parts(), self.losses.header,
-                       self.losses.frames, key, params]
+        static = self.bars.static_parts()
+        if self.normalised:  # tau / max w moves: keep the threshold line out of the frozen layout
+            static.remove(self.bars.tau_line, self.bars.tau_label)
+            self.add(self.bars.tau_line, self.bars.tau_label)
+        self.layout = [head, rule, self.strip.line, self.true_line, static, self.losses.header,
+                       self.losses.frames, key, params, w_head]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
-        self.add(self.round, self.mu_hat)
+        self.add(self.round, self.mu_hat, self.w_nums, self.example)
         self.add(self.losses.fills, self.bars.bars, self.bars.cuts, self.strip.dots, self.strip.marker_group)
+
+    def shown(self, w, t: int, tr):
+        """Bar heights: the weights, or the weights over the largest active weight (normalised view)."""
+        if not self.normalised:
+            return w
+        act = tr["active"][min(t, len(tr["active"]) - 1)]
+        top = float(np.max(w[act])) if act.any() else 1.0
+        return w / max(top, 1e-300)
+
+    def worked_example(self, tr, t: int) -> VGroup:
+        """One honest and one Byzantine source's numbers put into the loss and the update of round t+1."""
+        p = tr.params
+        rows = VGroup()
+        for i in self.example_ids:
+            who = "Byzantine" if tr["is_byzantine"][i] else "honest"
+            name = tr.meta["labels"][i]
+            if not tr["active"][t, i]:
+                text = f"{name} ({who}): blacklisted, w < \u03c4"
+            else:
+                x, mu, l = tr["x"][t, i], tr["mu_hat"][t], tr["loss"][t, i]
+                w0, w1 = tr["weights"][t, i], tr["weights"][t + 1, i]
+                mu_s = f"({mu:.2f})" if mu < 0 else f"{mu:.2f}"
+                text = (f"{name} ({who}):  \u2113 = min(1, |{x:.2f} \u2212 {mu_s}| / {p['c']:g}) = {l:.2f}"
+                        f"     w \u2190 {w0:.3f} \u00b7 (1 \u2212 {p['eta']:g} \u00b7 {l:.2f}) = {w1:.3f}")
+            rows.add(label(text.replace("-", "\u2212"), FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted))
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        rows.move_to([-0.2, -3.55, 0])
+        if rows.width > 13.6:
+            rows.scale_to_fit_width(13.6)
+        return rows
 
     def play_round(self, tr, t: int):
         active = tr["active"][t]
         live = np.flatnonzero(active)
         w0, w1 = tr["weights"][t], tr["weights"][t + 1]
+        step = self.round_time(t, self.events) / 3
         self.round.number.set_value(t + 1)
         mu_hat = tr["mu_hat"][t]  # NaN only if every source was blacklisted: nothing left to aggregate
-        if np.isfinite(mu_hat):
-            self.mu_hat.number.set_value(mu_hat)
         dots = self.strip.dots
         targets = {i: self.strip.dot_position(i, tr["x"][t, i]) for i in live}
         if t == 0:  # the first reports appear
             targets = {i: with_opacity(dots[i].copy().move_to(p), 0.95) for i, p in targets.items()}
         # manim redraws each frame everything after the first moving mobject: keep the movers on top
         self.bring_to_front(dots, self.strip.marker_group)
-        marker = {0: self.strip.marker_position(mu_hat)} if np.isfinite(mu_hat) else {}
-        self.play(Morph(dots, targets), Morph(self.strip.marker_group, marker),
-                  run_time=STEP_TIME)
+        marker = {}
+        if np.isfinite(mu_hat):
+            m = self.strip.marker.copy().move_to(self.strip.marker_position(mu_hat))
+            marker = {0: with_opacity(m, 1.0)}
+        self.play(Morph(dots, targets), Morph(self.strip.marker_group, marker), run_time=step)
+        if np.isfinite(mu_hat):  # the number changes when the marker arrives
+            self.mu_hat.number.set_value(mu_hat)
+            self.mu_hat.set_opacity(1)
+        self.remove(self.example)
+        self.example = self.worked_example(tr, t)
+        self.add(self.example)
         self.bring_to_front(self.losses.fills, self.bars.cuts)
+        h0, h1 = self.shown(w0, t, tr), self.shown(w1, t + 1, tr)
         self.play(Morph(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
-                  Morph(self.bars.cuts, {i: self.bars.cut_at(i, w0[i], w1[i]) for i in live}), run_time=STEP_TIME)
+                  Morph(self.bars.cuts, {i: self.bars.cut_at(i, h0[i], h0[i] * w1[i] / max(w0[i], 1e-300))
+                                         for i in live}), run_time=step)
         self.bring_to_front(self.bars.bars, self.bars.cuts)
-        self.play(Morph(self.bars.bars, {i: self.bars.bar_at(i, w1[i], self.colors[i]) for i in live}),
-                  Morph(self.bars.cuts, {i: self.bars.cut_at(i, w1[i], w1[i]) for i in live}), run_time=STEP_TIME)
+        moves = [Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
+                 Morph(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
+        if self.normalised:
+            top = float(np.max(w1[active])) if active.any() else 1.0
+            y = self.bars.baseline.get_center()[1] + min(tr.params["tau"] / max(top, 1e-300), 1.02) * self.bars.unit
+            dy = np.array([0, y - self.bars.tau_line.get_center()[1], 0])
+            moves.append(Morph(VGroup(self.bars.tau_line, self.bars.tau_label),
+                               {0: self.bars.tau_line.get_center() + dy, 1: self.bars.tau_label.get_center() + dy}))
+        self.play(*moves, run_time=step)
+        for i in live:
+            self.w_nums[i].set_value(w1[i])
         caught = np.flatnonzero(tr["blacklisted_at"] == t + 1)
         if caught.size:
-            self.grey_out(caught)
+            self.grey_out(caught, step)
 
-    def grey_out(self, caught):
-        """Blacklisted: bars and dots fade to grey; the source takes no further part."""
+    def grey_out(self, caught, run_time: float):
+        """Blacklisted: bars, dots and weights turn the blacklisted grey, with a cross; no further part."""
         grey = COLORS.blacklisted
         self.thaw_background()
         for i in caught:
             self.colors[i] = grey
             self.bars.names[i].set_color(grey)
             self.losses.fills[i].set_opacity(0)
+            self.w_nums[i].set_color(grey)
         self.freeze_background(*self.layout)
-        bars = {i: self.bars.bars[i].copy().set_fill(grey) for i in caught}
-        dots = {i: with_opacity(self.strip.dots[i].copy().set_fill(grey), 0.25) for i in caught}
+        bars = {i: with_opacity(self.bars.bars[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
+        dots = {i: with_opacity(self.strip.dots[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
+        self.crosses = getattr(self, "crosses", VGroup())
+        new = VGroup(*[blacklist_cross(self.strip.dots[i], 0.17) for i in caught])
+        self.crosses.add(*new)
         self.bring_to_front(self.bars.bars, self.strip.dots)
-        self.play(Morph(self.bars.bars, bars), Morph(self.strip.dots, dots), run_time=STEP_TIME / 2)
+        self.play(Morph(self.bars.bars, bars), Morph(self.strip.dots, dots), FadeInPlace(new), run_time=run_time)
+        self.remove(new)
+        self.add(self.crosses)
 
     def show_summary(self, tr):
         p, meta = tr.params, tr.meta
@@ -120,12 +207,22 @@ class MWWeightBars(StudioScene):
         lines = [f"Byzantine blacklisted: {int(np.sum(caught > 0))} of {meta['n_byzantine']}"
                  + (f", in round {int(caught[caught > 0].max())}" if np.any(caught > 0) else ""),
                  f"honest sources kept: {honest_left} of {p['n_sources'] - meta['n_byzantine']}"]
-        theory = MathTex(r"\text{predicted: }\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil = "
-                         + str(meta["theoretical_blacklist_round"]), font_size=FS.label, color=COLORS.estimate)
-        box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        box.move_to(self.strip).shift(UP * 0.15)
+        theory = VGroup(label("predicted:", FS.small, COLORS.theory),
+                        MathTex(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", font_size=FS.label,
+                                color=COLORS.theory),
+                        label(str(meta["theoretical_blacklist_round"]), FS.small, COLORS.theory)).arrange(RIGHT, buff=0.15)
+        box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        box.move_to(self.strip).shift(UP * 0.1)
         self.thaw_background()
-        self.remove(self.strip.dots, self.strip.marker_group, self.strip.line, self.true_line, self.mu_hat)
+        self.remove(self.strip.dots, self.strip.marker_group, self.strip.line, self.true_line, self.mu_hat,
+                    self.example, getattr(self, "crosses", VGroup()))
         self.layout = [m for m in self.layout if m not in (self.strip.line, self.true_line)]
         self.freeze_background(*self.layout)
-        self.play(FadeInPlace(box), run_time=STEP_TIME)
+        self.play(FadeInPlace(box), run_time=self.seconds(0.8))
+
+
+class MWWeightBarsNormalised(MWWeightBars):
+    """The same replay, bars normalised to the largest weight: the surviving honest bars stay tall (the seed's view)."""
+
+    normalised = True
+    talk_order = 11

@@ -9,16 +9,15 @@ about L*, leaving a fan of dual lines that all pass through L*.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, DashedLine, DecimalNumber, FadeIn, Line, MathTex, \
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, DashedLine, FadeIn, Line, MathTex, \
     ValueTracker, VGroup, Write, linear
 
 from studio.traces import TraceSpec
 
-from scenes.base import StudioScene
-from scenes.pieces import COLORS, FS, label, title
+from scenes.base import Pace, StudioScene
+from scenes.pieces import COLORS, FS, Number, label, tick_labels, title
 
 SIDE = 5.2          # axes length (scene units)
-STEP_TIME = 0.6     # seconds per trace sample of the sweep
 
 
 def _clip(line, R: float):
@@ -44,16 +43,21 @@ class PrimalDual(StudioScene):
     trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
     key_frames = ("primal", "dual", "sweep_mid", "final")
     talk_order = 90
+    # "round" = one trace sample of the sweep
+    pace = Pace(round=1.2, event_round=1.2, key_hold=3.0, intro_hold=3.0, end_hold=3.5)
 
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
         self.show_primal(tr)
-        self.key_frame("primal", notes="A segment AB and the line L through it.")
+        self.opening(notes="A segment AB on its line L, and the duality rule: points become lines, lines points.")
         self.show_dual(tr)
-        self.key_frame("dual", notes="A and B become lines; they meet at the dual point of L.")
+        self.key_frame("dual", notes="A and B become the lines A* and B*; they meet at L*, the dual point of L.")
+        self.hold()
         self.sweep(tr)
         self.key_frame("final", notes="Every point of AB lies on L, so every dual line passes through L*.")
+        self.hold()
+        self.conclude("A point on a line becomes a line through a point: p \u2208 L \u21d4 L* \u2208 p*")
 
     # -- layout -------------------------------------------------------------
     def build_layout(self, tr):
@@ -74,8 +78,8 @@ class PrimalDual(StudioScene):
         ax = Axes(x_range=[-R, R, 1], y_range=[-R, R, 1], x_length=SIDE, y_length=SIDE, tips=False,
                   axis_config={"color": COLORS.muted, "stroke_width": 2, "tick_size": 0.05})
         ticks = [v for v in (-2 * (R // 2), R // 2 * 2) if v != 0]
-        ax.add_coordinates(ticks, ticks, font_size=FS.tiny)
-        ax.coordinate_labels.set_color(COLORS.muted)
+        ax.add(tick_labels(ax.x_axis, ticks, FS.tiny, fmt="{:.0f}"),
+               tick_labels(ax.y_axis, ticks, FS.tiny, direction=LEFT, fmt="{:.0f}"))
         frame = VGroup(*[Line(ax.c2p(*a), ax.c2p(*b), color=COLORS.grid, stroke_width=1.5)
                          for a, b in (((-R, -R), (R, -R)), ((R, -R), (R, R)), ((R, R), (-R, R)), ((-R, R), (-R, -R)))])
         ax.add_to_back(frame)
@@ -94,30 +98,29 @@ class PrimalDual(StudioScene):
     def show_primal(self, tr):
         ax = self.primal_ax
         A, B = tr["endpoints"]
-        self.L = self._line(ax, tr["line_L"], COLORS.estimate, 2.5, dashed=True)
+        self.L = self._line(ax, tr["line_L"], COLORS.text, 2.5, dashed=True)
         seg = Line(ax.c2p(*A), ax.c2p(*B), color=COLORS.text, stroke_width=5)
-        self.dot_a = Dot(ax.c2p(*A), radius=0.09, color=COLORS.true_value)
-        self.dot_b = Dot(ax.c2p(*B), radius=0.09, color=COLORS.volatile)
+        self.dot_a = Dot(ax.c2p(*A), radius=0.09, color=COLORS.volatile)
+        self.dot_b = Dot(ax.c2p(*B), radius=0.09, color=COLORS.accent)
         u = seg.get_unit_vector()
         self.up = up = np.array([-u[1], u[0], 0.0]) * (1 if u[0] >= 0 else -1)  # normal of AB pointing up
-        lab_a = MathTex("A", font_size=FS.label, color=COLORS.true_value).move_to(self.dot_a.get_center() + 0.32 * up)
-        lab_b = MathTex("B", font_size=FS.label, color=COLORS.volatile).move_to(self.dot_b.get_center() + 0.32 * up)
-        lab_l = MathTex("L", font_size=FS.label, color=COLORS.estimate)
+        lab_a = MathTex("A", font_size=FS.label, color=COLORS.volatile).move_to(self.dot_a.get_center() + 0.32 * up)
+        lab_b = MathTex("B", font_size=FS.label, color=COLORS.accent).move_to(self.dot_b.get_center() + 0.32 * up)
+        lab_l = MathTex("L", font_size=FS.label, color=COLORS.text)
         lab_l.move_to(self.L.get_end() - 0.3 * up - 0.25 * self.L.get_unit_vector())
-        self.play(Create(self.L), Create(seg), run_time=0.8)
-        self.play(FadeIn(self.dot_a, self.dot_b, lab_a, lab_b, lab_l), run_time=0.5)
+        self.add(self.L, seg, self.dot_a, self.dot_b, lab_a, lab_b, lab_l)   # the opening state: no animation
 
     def show_dual(self, tr):
         ax = self.dual_ax
         a_star, b_star = tr["endpoint_duals"]
-        la = self._line(ax, a_star, COLORS.true_value)
-        lb = self._line(ax, b_star, COLORS.volatile)
-        lab_a = MathTex("A^*", font_size=FS.label, color=COLORS.true_value).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
-        lab_b = MathTex("B^*", font_size=FS.label, color=COLORS.volatile).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
-        self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.estimate)
-        lab_l = MathTex("L^*", font_size=FS.label, color=COLORS.estimate).next_to(self.l_star, UP, buff=0.32)
-        self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=1.0)
-        self.play(FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=0.6)
+        la = self._line(ax, a_star, COLORS.volatile)
+        lb = self._line(ax, b_star, COLORS.accent)
+        lab_a = MathTex("A^*", font_size=FS.label, color=COLORS.volatile).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
+        lab_b = MathTex("B^*", font_size=FS.label, color=COLORS.accent).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
+        self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.text)
+        lab_l = MathTex("L^*", font_size=FS.label, color=COLORS.text).next_to(self.l_star, UP, buff=0.32)
+        self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=self.seconds(1.5))
+        self.play(FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=self.seconds(1.0))
         self.add_foreground_mobjects(self.l_star)
 
     def sweep(self, tr):
@@ -125,10 +128,10 @@ class PrimalDual(StudioScene):
         pts, duals = tr["points"], tr["dual_lines"]
         n = len(pts)
         s = ValueTracker(0.0)
-        p = Dot(pax.c2p(*pts[0]), radius=0.1, color=COLORS.honest)
-        p_star = self._line(dax, duals[0], COLORS.honest, 4)
-        p_lab = MathTex("p", font_size=FS.label, color=COLORS.honest)
-        ps_lab = MathTex("p^*", font_size=FS.label, color=COLORS.honest)
+        p = Dot(pax.c2p(*pts[0]), radius=0.1, color=COLORS.accent2)
+        p_star = self._line(dax, duals[0], COLORS.accent2, 4)
+        p_lab = MathTex("p", font_size=FS.label, color=COLORS.accent2)
+        ps_lab = MathTex("p^*", font_size=FS.label, color=COLORS.accent2)
         p.add_updater(lambda m: m.move_to(pax.c2p(*_at(pts, s.get_value()))))
         p_lab.add_updater(lambda m: m.move_to(p.get_center() - 0.32 * self.up))
 
@@ -144,20 +147,21 @@ class PrimalDual(StudioScene):
             m.move_to(pivot + 1.6 * u + 0.28 * np.array([-u[1], u[0], 0.0]))
 
         ps_lab.add_updater(beside)
-        ghosts = [(Dot(pax.c2p(*pts[k]), radius=0.05, color=COLORS.honest),
-                   self._line(dax, duals[k], COLORS.honest, 1.5).set_stroke(opacity=0.45)) for k in range(n)]
-        t_lab = MathTex("t =", font_size=FS.label, color=COLORS.text)
-        t_num = DecimalNumber(0, num_decimal_places=3, font_size=FS.label, color=COLORS.text)
+        ghosts = [(Dot(pax.c2p(*pts[k]), radius=0.05, color=COLORS.accent2),
+                   self._line(dax, duals[k], COLORS.accent2, 1.5).set_stroke(opacity=0.45)) for k in range(n)]
+        t_lab = label("t =", FS.label, COLORS.text)
+        t_num = Number(0, places=3, size=FS.label, color=COLORS.text)
         counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.12).next_to(self.primal_ax, DOWN, buff=0.2)
         note = MathTex(r"p \in L \iff L^* \in p^*", font_size=FS.label, color=COLORS.text)
         note.next_to(self.dual_ax, DOWN, buff=0.2)
-        self.play(FadeIn(p, p_star, p_lab, ps_lab, counter), run_time=0.5)
+        self.play(FadeIn(p, p_star, p_lab, ps_lab, counter), run_time=self.seconds(0.8))
         self.add(*ghosts[0])
         mid = (n - 1) // 2
         for k in range(1, n):
-            self.play(s.animate.set_value(k), run_time=STEP_TIME, rate_func=linear)
+            self.play(s.animate.set_value(k), run_time=self.round_time(k), rate_func=linear)
             self.add(*ghosts[k])
             t_num.set_value(float(tr["t"][k]))
             if k == mid:
                 self.key_frame("sweep_mid", notes="p halfway along AB; p* still passes through L*.")
-        self.play(Write(note), run_time=0.6)
+                self.hold()
+        self.play(Write(note), run_time=self.seconds(1.0))

@@ -1,24 +1,27 @@
 """WisdomOfTheCrowd: guess the beans in a jar (seed 000's wisdom_of_crowd.py).
 
-Replays a ``wisdom_crowd`` trace: guesses land one by one on a number line
-(honest ones around the true count, Byzantine ones at the extremes) while
-the running mean, median and median of means move above it; at the end the
-three final errors stand side by side.
+Replays a ``wisdom_crowd`` trace: the jar fills with beans; guesses land one
+by one on a number line (honest ones around the true count, Byzantine ones at
+the extremes) and in a running column, Byzantine ones in the Byzantine colour,
+while the running mean, median and median of means move above the line; at
+the end the three final errors stand side by side under the closing headline.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Dot, FadeIn, NumberLine, Rectangle, RoundedRectangle, Triangle,
-                   VGroup, DashedLine, DecimalNumber)
+from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Dot, FadeIn, LaggedStart, NumberLine, Rectangle, \
+    RoundedRectangle, VGroup
 
 from studio.traces import TraceSpec
 
-from scenes.base import StudioScene
-from scenes.pieces import COLORS, FS, label, legend, swatch_dot, swatch_line, swatch_triangle, title
+from scenes.base import Pace, StudioScene
+from scenes.pieces import (COLORS, EST, FS, FadeInPlace, Number, label, legend, marker, swatch_dot, swatch_line,
+                           tick_labels, title)
 
-STEP = 0.35
-LINE_Y = -2.4
+LINE_Y = -2.5
+ESTIMATOR_KEYS = {"mean": "mean", "median": "median", "median_of_means": "mom"}
+COLUMN_ROWS = 5
 
 
 class WisdomOfTheCrowd(StudioScene):
@@ -26,71 +29,103 @@ class WisdomOfTheCrowd(StudioScene):
                                                            "rel_sd": 0.15, "high_factor": 5.0, "buckets": 5})
     key_frames = ("initial", "first_attack", "all_guesses", "final")
     talk_order = 20
+    # one guess a "round"; a Byzantine guess is an event and lands slowly
+    pace = Pace(round=0.9, event_round=1.8, key_hold=2.5, intro_hold=2.5, end_hold=3.5, near=0)
 
     def construct(self):
         tr = self.trace
-        self.est_colors = [COLORS.volatile, COLORS.estimate, COLORS.text]
+        names = tr.meta["estimators"]
+        self.est_colors = [getattr(EST, ESTIMATOR_KEYS.get(n, n)) for n in names]
         self.build_layout(tr)
-        self.key_frame("initial", notes="A jar of beans; every guess is a report, some of them Byzantine.")
-        first_byz = int(np.flatnonzero(tr["is_byzantine"])[0]) if tr["is_byzantine"].any() else -1
+        self.opening(notes="A jar of beans. Everybody guesses how many; some guesses are Byzantine.")
+        self.fill_jar(tr)
+        byz = np.flatnonzero(tr["is_byzantine"])
+        first_byz = int(byz[0]) if byz.size else -1
         for k in range(len(tr["guesses"])):
-            self.arrive(tr, k)
+            self.arrive(tr, k, byz)
             if k == first_byz:
                 self.key_frame("first_attack", notes="An extreme guess drags the mean, not the median.")
+                self.hold()
         if first_byz < 0:
-            self.key_frame("first_attack")
-        self.key_frame("all_guesses")
+            self.key_frame("first_attack", notes="No Byzantine guess in this crowd.")
+            self.hold()
+        self.key_frame("all_guesses", notes="All guesses are in: the mean sits far from the true count.")
+        self.hold()
         self.show_errors(tr)
-        self.key_frame("final")
+        self.key_frame("final", notes="Final errors: the mean is dragged away; the robust estimates stay close.")
+        self.hold()
+        self.conclude(self.headline(tr))
+
+    def headline(self, tr) -> str:
+        err = dict(zip(tr.meta["estimators"], tr["final_error"]))
+        mean, med, mom = err.get("mean"), err.get("median"), err.get("median_of_means")
+        if mean is not None and mom is not None and med is not None and max(med, mom) < mean:
+            return (f"Median of means resists the Byzantine guesses: off by {mom:.0f} beans "
+                    f"(median {med:.0f}), the mean by {mean:.0f}")
+        return "With Byzantine guesses in the crowd, compare robust estimates before trusting the mean"
 
     def build_layout(self, tr):
         p = tr.params
-        self.add(title("Wisdom of the crowd: how many beans?"))
-        jar = RoundedRectangle(corner_radius=0.25, width=1.3, height=1.6, color=COLORS.muted, stroke_width=3)
-        beans = VGroup(*[Dot(radius=0.05, color=COLORS.estimate, fill_opacity=0.8) for _ in range(40)])
-        grid = [(-0.45 + 0.15 * (i % 7), -0.6 + 0.15 * (i // 7)) for i in range(40)]
-        for b, (gx, gy) in zip(beans, grid):
-            b.move_to(jar.get_center() + np.array([gx, gy, 0]))
-        self.jar = VGroup(jar, beans).to_corner(UP + LEFT, buff=0.5).shift(DOWN * 0.75)
+        head = title("Wisdom of the crowd: how many beans?")
+        jar = RoundedRectangle(corner_radius=0.25, width=1.5, height=1.9, color=COLORS.muted, stroke_width=3)
+        jar.move_to([-5.9, 1.45, 0])
+        self.beans = VGroup()
+        for i in range(54):
+            gx, gy = -0.54 + 0.18 * (i % 7), -0.75 + 0.17 * (i // 7)
+            self.beans.add(Dot(jar.get_center() + np.array([gx, gy, 0]), radius=0.065, color=COLORS.true_value,
+                               fill_opacity=0.9))
+        self.jar_tag = label(f"{p['true_count']} beans", FS.small, COLORS.true_value).next_to(jar, DOWN, buff=0.15)
+        self.jar_tag.set_opacity(0)
         hi = p["high_factor"] * p["true_count"]
         step = 500.0 if hi <= 6000 else float(10 ** np.floor(np.log10(hi / 10)))
-        self.line = NumberLine(x_range=[0, hi, step], length=12.2, color=COLORS.muted, include_numbers=True,
-                               font_size=FS.small, decimal_number_config={"num_decimal_places": 0,
-                                                                          "group_with_commas": False})
-        self.line.numbers.set_color(COLORS.muted)
+        self.line = NumberLine(x_range=[0, hi, step], length=12.4, color=COLORS.muted, include_numbers=False)
         self.line.move_to([0, LINE_Y, 0])
-        self.axis_label = label("guessed number of beans", FS.small, COLORS.muted).next_to(self.line, DOWN, buff=0.5)
+        ticks = tick_labels(self.line, np.arange(0, hi + step / 2, 2 * step), FS.small, fmt="{:.0f}")
+        axis_label = label("guessed number of beans", FS.small, COLORS.muted).next_to(ticks, DOWN, buff=0.15)
         x_true = self.line.n2p(p["true_count"])[0]
-        self.true_line = DashedLine([x_true, LINE_Y, 0], [x_true, LINE_Y + 3.0, 0], color=COLORS.true_value,
-                                    stroke_width=3, dash_length=0.08)
-        self.true_tag = label(f"true count {p['true_count']}", FS.tiny, COLORS.true_value).next_to(self.true_line, UP, buff=0.05)
-        self.markers = VGroup(*[Triangle(color=c, fill_color=c, fill_opacity=1).scale(0.14).rotate(np.pi)
-                                for c in self.est_colors])
+        true_line = DashedLine([x_true, LINE_Y, 0], [x_true, LINE_Y + 2.55, 0], color=COLORS.true_value,
+                               stroke_width=3, dash_length=0.08)
+        true_tag = label(f"true count {p['true_count']}", FS.tiny, COLORS.true_value).next_to(true_line, UP, buff=0.05)
+        true_tag.shift(RIGHT * (true_tag.width / 2 + 0.08))
+        names = tr.meta["estimator_labels"]
+        keys = [ESTIMATOR_KEYS.get(n, n) for n in tr.meta["estimators"]]
+        self.markers = VGroup(*[marker(k, c, 0.12) for k, c in zip(keys, self.est_colors)])
         for i, m in enumerate(self.markers):
             m.move_to(self.marker_pos(i, p["true_count"])).set_opacity(0)
-        names = tr.meta["estimator_labels"]
         self.readouts = VGroup()
         for name, c in zip(names, self.est_colors):
-            num = DecimalNumber(0, num_decimal_places=0, font_size=FS.label, color=c, group_with_commas=False)
+            num = Number(float("nan"), places=0, size=FS.label, color=c)
             row = VGroup(label(name, FS.small, c), num).arrange(RIGHT, buff=0.2)
             row.number = num
             self.readouts.add(row)
-        self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(self.jar, RIGHT, buff=0.6).align_to(self.jar, UP)
+        self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).move_to([-3.2, 1.75, 0], aligned_edge=LEFT + UP)
+        self.readouts.align_to(jar, UP)
         self.count = VGroup(label("guesses:", FS.small, COLORS.muted),
-                            DecimalNumber(0, num_decimal_places=0, font_size=FS.label, color=COLORS.text)).arrange(RIGHT, buff=0.15)
-        self.count.next_to(self.readouts, DOWN, aligned_edge=LEFT, buff=0.25)
+                            Number(0, places=0, size=FS.label, color=COLORS.text)).arrange(RIGHT, buff=0.15)
+        self.count.next_to(self.readouts, DOWN, aligned_edge=LEFT, buff=0.3)
         key = legend([("honest guess", swatch_dot(COLORS.honest)), ("Byzantine guess", swatch_dot(COLORS.byzantine)),
                       ("true count", swatch_line(COLORS.true_value, True))]
-                     + [(n, swatch_triangle(c)) for n, c in zip(names, self.est_colors)], FS.tiny)
-        key.to_corner(UP + RIGHT, buff=0.4).shift(DOWN * 0.75)
+                     + [(n, marker(k, c, 0.09)) for n, k, c in zip(names, keys, self.est_colors)], FS.tiny)
+        key.to_corner(UP + RIGHT, buff=0.3).shift(DOWN * 0.75)
+        # the running column of guesses (filled column by column)
+        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.35, 2.35, 0])
+        self.column = VGroup()
         self.stack: dict[int, int] = {}
-        self.add(self.jar, self.line, self.axis_label, self.true_line, self.true_tag, self.markers, self.readouts,
-                 self.count, key)
+        self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
+        self.add(*self.layout)
+        self.freeze_background(*self.layout)
+        self.add(self.jar_tag, self.markers, self.readouts, self.count, self.column)
+
+    def fill_jar(self, tr):
+        """The jar visibly fills with beans (the count everybody guesses)."""
+        drops = [FadeIn(b, shift=DOWN * 0.4) for b in self.beans]
+        self.play(LaggedStart(*drops, lag_ratio=0.04), run_time=self.seconds(2.5))
+        self.play(FadeInPlace(self.jar_tag), run_time=self.seconds(0.6))
 
     def marker_pos(self, i: int, value: float) -> np.ndarray:
         lo, hi = self.line.x_range[:2]
         x = self.line.n2p(float(np.clip(value, lo, hi)))[0]
-        return np.array([x, LINE_Y + 2.15 + 0.3 * i, 0])
+        return np.array([x, LINE_Y + 1.55 + 0.3 * i, 0])
 
     def dot_pos(self, value: float) -> np.ndarray:
         x = self.line.n2p(float(value))[0]
@@ -99,15 +134,24 @@ class WisdomOfTheCrowd(StudioScene):
         self.stack[b] = lane + 1
         return np.array([x, LINE_Y + 0.2 + 0.17 * lane, 0])
 
-    def arrive(self, tr, k: int):
+    def column_pos(self, k: int) -> np.ndarray:
+        col, row = divmod(k, COLUMN_ROWS)
+        return np.array([1.25 + 0.72 * col, 1.95 - 0.34 * row, 0])
+
+    def arrive(self, tr, k: int, byz_idx):
         g, byz = tr["guesses"][k], tr["is_byzantine"][k]
-        dot = Dot(radius=0.08, color=COLORS.byzantine if byz else COLORS.honest).move_to(self.dot_pos(g))
-        self.count[1].set_value(k + 1)
-        for i, row in enumerate(self.readouts):
-            row.number.set_value(tr["running"][k, i])
+        color = COLORS.byzantine if byz else COLORS.honest
+        dot = Dot(radius=0.08, color=color).move_to(self.dot_pos(g))
+        entry = label(f"{g:.0f}", FS.tiny, color).move_to(self.column_pos(k), aligned_edge=RIGHT)
         moves = [m.animate.move_to(self.marker_pos(i, tr["running"][k, i])).set_opacity(1)
                  for i, m in enumerate(self.markers)]
-        self.play(FadeIn(dot, shift=DOWN * 0.3), *moves, run_time=STEP)
+        self.play(FadeIn(dot, shift=DOWN * 0.3), FadeIn(entry), *moves,
+                  run_time=self.round_time(k, byz_idx))
+        self.remove(entry)
+        self.column.add(entry)
+        self.count[1].set_value(k + 1)
+        for i, row in enumerate(self.readouts):   # the numbers change when the markers arrive
+            row.number.set_value(tr["running"][k, i])
 
     def show_errors(self, tr):
         err = tr["final_error"]
@@ -115,13 +159,18 @@ class WisdomOfTheCrowd(StudioScene):
         top = max(float(err.max()), 1.0)
         bars = VGroup()
         for i, (e, n, c) in enumerate(zip(err, names, self.est_colors)):
-            h = 1.5 * float(e) / top
+            h = 1.2 * float(e) / top
             bar = Rectangle(width=0.9, height=max(h, 0.02), fill_color=c, fill_opacity=0.9, stroke_width=0)
-            bar.move_to([1.6 * i, 0, 0], aligned_edge=DOWN)
+            bar.move_to([1.7 * i, 0, 0], aligned_edge=DOWN)
             val = label(f"{e:.0f}", FS.small, c).next_to(bar, UP, buff=0.1)
             name = label(n, FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
             bars.add(VGroup(bar, val, name))
         head = label("final error |estimate − true count|", FS.small, COLORS.text)
-        panel = VGroup(head, bars).arrange(DOWN, buff=0.35)
-        panel.move_to([1.35, 0, 0]).align_to(self.readouts, UP)
-        self.play(FadeIn(panel, shift=UP * 0.2), run_time=0.8)
+        bars.move_to([2.3, 0.55, 0])
+        head.next_to(bars, UP, buff=0.3)
+        panel = VGroup(head, bars)
+        self.thaw_background()
+        self.layout.remove(self.col_head)
+        self.freeze_background(*self.layout)
+        self.remove(self.column, self.col_head)
+        self.play(FadeIn(panel, shift=UP * 0.2), run_time=self.seconds(1.0))
