@@ -153,19 +153,36 @@ def colours_used(sc) -> set[str]:
     return out
 
 
+_CAP: dict = {}
+
+
+def _cap_height(kind: str, font: str, size: float) -> float:
+    """Height (scene units) of a capital H in this face at this font size."""
+    key = (kind, font, round(size, 3))
+    if key not in _CAP:
+        from manim import MathTex, Text
+
+        _CAP[key] = (Text("H", font=font, font_size=size) if kind == "text" else MathTex("H", font_size=size)).height
+    return _CAP[key]
+
+
 def text_heights(sc) -> list[tuple[str, float]]:
-    """(text, height in pixels at 480p of its tallest glyph) of every visible text, formula and number."""
+    """(text, cap height in pixels at 480p) of every visible text, formula and number on screen.
+
+    The size is what is drawn: a text's font size follows every scaling
+    applied to it, and the cap height of that size in its face is measured.
+    """
     from manim import DecimalNumber, SingleStringMathTex, Text, config
 
     px_per_unit = 480 / config.frame_height
     out = []
     for m in on_screen(sc):
         if isinstance(m, (Text, SingleStringMathTex)) and not isinstance(m, DecimalNumber):
-            glyphs = [g for g in m.submobjects if g.has_points() and _visible(g)] or ([m] if _visible(m) else [])
-            if not glyphs:
+            if not _any_visible(m) or m.height <= 0:
                 continue
+            kind = "text" if isinstance(m, Text) else "tex"
             name = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
-            out.append((name, max(g.height for g in glyphs) * px_per_unit))
+            out.append((name, _cap_height(kind, getattr(m, "font", ""), float(m.font_size)) * px_per_unit))
     return out
 
 

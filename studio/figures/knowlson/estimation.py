@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from studio.figures import FigureContext, figure
+from studio.theme import theme
 from studio.traces import TraceSpec
 
 FIG1 = {bl: TraceSpec("robust_study", seed=11, params={"n_sources": 300, "trials": 1, "blacklist": bl})
@@ -19,15 +20,16 @@ FIG23 = {bl: TraceSpec("robust_study", seed=12, params={"n_sources": 100, "trial
 SWEEP = TraceSpec("robust_sweep", seed=13, params={"trials": 200, "blacklist": False})
 
 MWPY = ("mean", "mw_mean", "mom_mw_mean", "mom")        # the four estimates MW.py reports
-MARKERS = {"mean": "o", "mw_mean": "s", "mom_mw_mean": "D", "mom": "^", "median": "v", "trimmed_mean": "P",
-           "geometric_median": "X"}
+ESTIMATORS = ("mean", "mw_mean", "mom_mw_mean", "mom", "median", "trimmed_mean", "geometric_median")
+MARKERS = {e: theme().markers[e] for e in ESTIMATORS}    # the same shapes as in the scenes (assets/theme.toml)
+LINESTYLES = {"mean": "-", "mw_mean": "-", "mom_mw_mean": "-", "mom": "-", "median": "--", "trimmed_mean": ":",
+              "geometric_median": "--"}
 
 
-def styles(c) -> dict:
-    """Colour and line style per estimator, from the paper palette only."""
-    return {"mean": (c.volatile, "-"), "mw_mean": (c.estimate, "-"), "mom_mw_mean": (c.true_value, "-"),
-            "mom": (c.text, "-"), "median": (c.muted, "--"), "trimmed_mean": (c.volatile, ":"),
-            "geometric_median": (c.true_value, "--")}
+def styles(c=None) -> dict:
+    """Colour and line style per estimator: the theme's estimator colours on paper (as in the scenes)."""
+    est = theme().paper_estimators
+    return {e: (getattr(est, e), LINESTYLES[e]) for e in ESTIMATORS}
 
 
 def _params_line(p) -> str:
