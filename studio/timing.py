@@ -127,6 +127,10 @@ def on_screen(sc) -> list:
 
 
 def _visible(m) -> bool:
+    from manim import VMobject
+
+    if not isinstance(m, VMobject):
+        return False
     try:
         f = m.get_fill_opacities()
         s = m.get_stroke_opacities()
@@ -139,9 +143,11 @@ def _visible(m) -> bool:
 
 def colours_used(sc) -> set[str]:
     """#RRGGBB of every visible fill and stroke on screen."""
+    from manim import VMobject
+
     out = set()
     for m in on_screen(sc):
-        if not hasattr(m, "get_fill_rgbas") or not m.has_points():
+        if not isinstance(m, VMobject) or not m.has_points():
             continue
         for rgba in m.get_fill_rgbas():
             if rgba[3] > 0.02:

@@ -74,7 +74,7 @@ class BlacklistingRace(StudioScene):
         self.ymin = ymin
         head = title("The blacklisting race")
         # y is log10(w) - ymin, so the round axis sits at the bottom
-        self.axes = Axes(x_range=[0, R, 10], y_range=[0, 0.05 - ymin, 0.5], x_length=9.2, y_length=4.9,
+        self.axes = Axes(x_range=[0, R, 10], y_range=[0, 0.05 - ymin, 0.5], x_length=8.3, y_length=4.9,
                          axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
                          x_axis_config={"include_numbers": False})
         self.axes.to_corner(LEFT + DOWN, buff=0.55).shift(RIGHT * 0.5 + UP * 0.35)
@@ -92,7 +92,7 @@ class BlacklistingRace(StudioScene):
         self.tau_line = DashedLine(self.pt(0, ty), self.pt(R, ty), color=COLORS.threshold, stroke_width=2.5,
                                    dash_length=0.1)
         tau_lab = label("\u03c4 = %g" % p["tau"], FS.small, COLORS.threshold)
-        tau_lab.next_to(self.tau_line, RIGHT, buff=0.1)
+        tau_lab.next_to(self.pt(1, ty), UP, buff=0.08, aligned_edge=LEFT)
         Tt = meta["T_theory"]
         self.theory = DashedLine(self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.theory,
                                  stroke_width=3, dash_length=0.12)
@@ -116,7 +116,7 @@ class BlacklistingRace(StudioScene):
         panel = VGroup(params, self.round, self.byz_left, self.hon_left, key).arrange(DOWN, aligned_edge=LEFT,
                                                                                       buff=0.35)
         panel.to_edge(RIGHT, buff=0.35).shift(UP * 0.2)
-        self.panel = panel
+        self.panel, self.key = panel, key
         self.segs = [[] for _ in self.colors]
         self.add(head, self.axes, xt, yl, xlab, ylab, self.tau_line, tau_lab, self.theory, th_lab, self.curves,
                  self.heads, panel)
@@ -176,7 +176,9 @@ class BlacklistingRace(StudioScene):
             label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.estimate),
             label(f"P(an honest source out): {meta['p_honest']:.2f}", FS.tiny, COLORS.honest),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        lines.next_to(self.panel, DOWN, buff=0.4, aligned_edge=LEFT)
+        lines.move_to(self.key, aligned_edge=LEFT + UP)   # the summary takes the legend's place
         if lines.get_right()[0] > 6.9:
             lines.shift(LEFT * (lines.get_right()[0] - 6.9))
+        self.remove(self.key)
+        self.panel.remove(self.key)
         self.play(FadeIn(lines, shift=UP * 0.2), run_time=self.seconds(0.8))

@@ -87,7 +87,7 @@ class MWTrajectories(StudioScene):
         self.round = counter("t =", 0, FS.label).next_to(key, DOWN, buff=0.45).align_to(key, LEFT)
         self.alive = counter("Byzantine left:", int(byz.sum()), FS.label, color=COLORS.byzantine)
         self.alive.next_to(self.round, DOWN, buff=0.25).align_to(key, LEFT)
-        note = label(f"η = {p['eta']:g}, τ = {p['tau']:g}, c = {p['c_k']:g}·MAD", FS.tiny, COLORS.muted)
+        note = label(f"η = {p['eta']:g},  τ = {p['tau']:g}\nc = {p['c_k']:g}·MAD", FS.tiny, COLORS.muted)
         note.next_to(self.alive, DOWN, buff=0.3).align_to(key, LEFT)
         layout = [head, self.axes, ticks, star, key, note]
         self.add(*layout)
