@@ -160,8 +160,11 @@ class StudioScene(Scene):
 
     def opening(self, name: str | None = None, notes: str = "") -> None:
         """Hold the initial state (already laid out, no animation before) and make it the first key frame."""
+        t0 = self._now()
         self.hold(self.pace.intro_hold)
         self.key_frame(name or self.key_frames[0], notes)
+        if notes:  # the opening's caption runs from the first frame
+            self._caption = (notes, t0)
 
     def rounds(self, n: int, key_frames: dict[int, str] | None = None, notes: dict[int, str] | None = None):
         """Yield t = 0 .. n-1; after round t, a key frame (and its hold) if key_frames names round t+1, else a slide break."""

@@ -153,16 +153,17 @@ def title(text: str) -> Text:
 
 
 def conclusion_line(text: str, size: int | None = None):
-    """The standard conclusion banner: one line (or two) of text on a panel at the bottom of the frame."""
-    from manim import RoundedRectangle
+    """The standard conclusion: one line of text on an opaque band across the bottom of the frame."""
+    from manim import config
 
     line = label(text, size or FS.body, COLORS.text)
-    if line.width > 12.6:
-        line.scale_to_fit_width(12.6)
-    panel = RoundedRectangle(corner_radius=0.12, width=line.width + 0.5, height=line.height + 0.35,
-                             fill_color=COLORS.background, fill_opacity=0.94, stroke_color=COLORS.estimate,
-                             stroke_width=2)
-    g = VGroup(panel, line.move_to(panel)).to_edge(DOWN, buff=0.2)
+    if line.width > config.frame_width - 0.8:
+        line.scale_to_fit_width(config.frame_width - 0.8)
+    h = line.height + 0.45
+    band = Rectangle(width=config.frame_width + 0.1, height=h, fill_color=COLORS.background, fill_opacity=1,
+                     stroke_width=0).to_edge(DOWN, buff=0)
+    rule = Line(band.get_corner(UP + LEFT), band.get_corner(UP + RIGHT), color=COLORS.estimate, stroke_width=3)
+    g = VGroup(band, rule, line.move_to(band))
     g.text = text
     return g
 
