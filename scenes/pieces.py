@@ -156,9 +156,14 @@ def conclusion_line(text: str, size: int | None = None):
     """The standard conclusion: one line of text on an opaque band across the bottom of the frame."""
     from manim import config
 
+    room = config.frame_width - 0.8
     line = label(text, size or FS.body, COLORS.text)
-    if line.width > config.frame_width - 0.8:
-        line.scale_to_fit_width(config.frame_width - 0.8)
+    if line.width > room and " " in text:   # two lines, broken at the space nearest the middle
+        spaces = [i for i, c in enumerate(text) if c == " "]
+        cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+        line = label(text[:cut] + "\n" + text[cut + 1:], size or FS.body, COLORS.text)
+    if line.width > room:
+        line.scale_to_fit_width(room)
     h = line.height + 0.45
     band = Rectangle(width=config.frame_width + 0.1, height=h, fill_color=COLORS.background, fill_opacity=1,
                      stroke_width=0).to_edge(DOWN, buff=0)
