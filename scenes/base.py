@@ -49,6 +49,7 @@ def _project_config_outside_repo() -> None:
         config.media_dir = str(REPO / "media")
     config.tex_dir = str(REPO / "media" / "Tex")
     config.disable_caching = True
+    config.notify_outdated_version = False
     print(f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})",
           file=sys.stderr)
 

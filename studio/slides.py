@@ -75,9 +75,14 @@ def render_slide_scene(name: str, quality: str, folder: Path, sets: dict | None 
 
     Key-frame captions and the conclusion become the slides' speaker notes.
     """
+    import logging
+
     from manim_slides.slide import Slide
 
     from .render import options, scene_variant, variant_suffix
+
+    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice
+    logging.getLogger("manim-slides").propagate = False
 
     entry = scene(name)
     with options(pace, None):
