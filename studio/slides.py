@@ -107,9 +107,9 @@ def build_slides(names: list[str], quality: str = "l", deck: str = "talk", sets:
     if not (local / "dist" / "reveal.js").exists():
         shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
     jsons = [render_slide_scene(name, quality, folder, sets, pace) for name in names]
+    if len(names) == 1 and jsons[0].stem != scene(names[0]).name:
+        deck += jsons[0].stem[len(scene(names[0]).name):]    # SET / PACE variants get their own deck
     names = [j.stem for j in jsons]
-    if len(names) == 1:
-        deck = names[0]
     html = folder / f"{deck}.html"
     exe = Path(sys.executable).with_name("manim-slides")
     cmd = [str(exe), "convert", "--to", "html", "--folder", str(folder), *names, str(html),
