@@ -40,6 +40,11 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     assert len(sections) >= len(SCENES[FIRST].key_frames)
     videos = re.findall(r'data-background-video="([^"]+)"', text)
     assert videos and all((html.parent / v).exists() for v in videos)
+    # speaker notes: the captions of the key frames and the conclusion; the opening slide carries its own
+    notes = re.findall(r'<aside class="notes"[^>]*>(.*?)</aside>', text, re.S)
+    assert len(notes) >= len(SCENES[FIRST].key_frames) + 1
+    first = text[text.index("<section"):]
+    assert '<aside class="notes"' in first[:first.index("</section>")]
 
 
 def test_every_scene_declares_talk_order_and_key_frames():
