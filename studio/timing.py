@@ -209,8 +209,10 @@ def _any_visible(m) -> bool:
     return any(_visible(x) for x in m.get_family())
 
 
-def inspect_key_frames(name: str, scene_cls=None) -> tuple[Timing, dict]:
-    """The timing, and for each key frame: colours, text heights and font problems on screen."""
+def inspect_key_frames(name: str, scene_cls=None, *, pixels: bool = False) -> tuple[Timing, dict]:
+    """The timing, and for each key frame: colours, text heights, font problems (and the RGB frame)."""
+    import numpy as np
+
     import scenes.base as base
     from .theme import theme
 
@@ -219,6 +221,8 @@ def inspect_key_frames(name: str, scene_cls=None) -> tuple[Timing, dict]:
     def sink(sc, key):
         found[key] = {"colours": colours_used(sc), "texts": text_heights(sc),
                       "fonts": font_problems(sc, theme().font)}
+        if pixels:
+            found[key]["frame"] = np.asarray(sc.current_frame())[..., :3].copy()
 
     base._STILL_SINK.append(sink)
     try:

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from studio import registry
@@ -30,25 +29,8 @@ def test_scenes_are_discovered():
         assert e.cls.trace_spec is None or e.cls.trace_spec.kind
 
 
-@pytest.mark.scene
-@pytest.mark.parametrize("name", list(SCENES))
-def test_scene_renders_its_key_frames(name, tmp_path):
-    if not HAVE_LATEX:
-        pytest.skip("LaTeX (latex, dvisvgm) is not installed")
-    from PIL import Image
-
-    from studio.render import capture_key_frames
-
-    paths = capture_key_frames(name, tmp_path, "l")
-    assert sorted(p.stem for p in paths) == sorted(SCENES[name].key_frames)
-    frames = []
-    for p in paths:
-        img = np.asarray(Image.open(p).convert("RGB"), dtype=float)
-        assert img.shape == (480, 854, 3)
-        assert img.std() > 3, f"{p.name} is blank"
-        frames.append(img)
-    for a, b in zip(frames, frames[1:]):
-        assert np.abs(a - b).mean() > 0.05, "consecutive key frames are identical"
+# Rendering every scene's key frames (reached, not blank, distinct) is checked in
+# tests/test_scenes_audience.py, in the same pass that checks timing, colours and text.
 
 
 @pytest.mark.scene

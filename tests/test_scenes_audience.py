@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 from studio import registry
@@ -25,8 +26,22 @@ def _inspected(name):
     if not HAVE_LATEX:
         pytest.skip("LaTeX (latex, dvisvgm) is not installed")
     if name not in _CACHE:
-        _CACHE[name] = inspect_key_frames(name)
+        _CACHE[name] = inspect_key_frames(name, pixels=True)
     return _CACHE[name]
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_scene_renders_its_key_frames(name):
+    """Every declared key frame is reached, in order, not blank, and each differs from the one before."""
+    tm, frames = _inspected(name)
+    assert list(tm.key_frames) == list(SCENES[name].key_frames)
+    imgs = [frames[k]["frame"].astype(float) for k in tm.key_frames]
+    for k, img in zip(tm.key_frames, imgs):
+        assert img.shape == (480, 854, 3)
+        assert img.std() > 3, f"{name}/{k} is blank"
+    for a, b in zip(imgs, imgs[1:]):
+        assert np.abs(a - b).mean() > 0.05, "consecutive key frames are identical"
 
 
 @pytest.mark.scene
