@@ -161,12 +161,12 @@ class WisdomOfTheCrowd(StudioScene):
         for i, (e, n, c) in enumerate(zip(err, names, self.est_colors)):
             h = 1.2 * float(e) / top
             bar = Rectangle(width=0.9, height=max(h, 0.02), fill_color=c, fill_opacity=0.9, stroke_width=0)
-            bar.move_to([1.7 * i, 0, 0], aligned_edge=DOWN)
+            bar.move_to([1.6 * i, 0, 0], aligned_edge=DOWN)
             val = label(f"{e:.0f}", FS.small, c).next_to(bar, UP, buff=0.1)
-            name = label(n, FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
+            name = label(n.replace(" of ", "\nof "), FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
             bars.add(VGroup(bar, val, name))
-        head = label("final error |estimate − true count|", FS.small, COLORS.text)
-        bars.move_to([2.3, 0.55, 0])
+        head = label("final error: beans off", FS.small, COLORS.text)
+        bars.move_to([2.1, 0.5, 0])
         head.next_to(bars, UP, buff=0.3)
         panel = VGroup(head, bars)
         self.thaw_background()
