@@ -166,7 +166,7 @@ class WisdomOfTheCrowd(StudioScene):
             name = label(n.replace(" of ", "\nof "), FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
             bars.add(VGroup(bar, val, name))
         head = label("final error: beans off", FS.small, COLORS.text)
-        bars.move_to([2.1, 0.5, 0])
+        bars.move_to([2.55, 0.45, 0])
         head.next_to(bars, UP, buff=0.3)
         panel = VGroup(head, bars)
         self.thaw_background()
