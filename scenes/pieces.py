@@ -153,22 +153,26 @@ def title(text: str) -> Text:
 
 
 def conclusion_line(text: str, size: int | None = None):
-    """The standard conclusion: one line of text on an opaque band across the bottom of the frame."""
+    """The standard conclusion: the picture dimmed, the line on an opaque band across the bottom of the frame."""
     from manim import config
 
     room = config.frame_width - 0.8
-    line = label(text, size or FS.body, COLORS.text)
+    size = size or FS.label
+    line = label(text, size, COLORS.text)
     if line.width > room and " " in text:   # two lines, broken at the space nearest the middle
         spaces = [i for i, c in enumerate(text) if c == " "]
         cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
-        line = label(text[:cut] + "\n" + text[cut + 1:], size or FS.body, COLORS.text)
+        line = label(text[:cut] + "\n" + text[cut + 1:], size, COLORS.text)
     if line.width > room:
         line.scale_to_fit_width(room)
     h = line.height + 0.45
     band = Rectangle(width=config.frame_width + 0.1, height=h, fill_color=COLORS.background, fill_opacity=1,
                      stroke_width=0).to_edge(DOWN, buff=0)
     rule = Line(band.get_corner(UP + LEFT), band.get_corner(UP + RIGHT), color=COLORS.estimate, stroke_width=3)
-    g = VGroup(band, rule, line.move_to(band))
+    # the rest of the picture stays, dimmed, so that the line stands out and nothing looks cut off
+    veil = Rectangle(width=config.frame_width + 0.1, height=config.frame_height + 0.1, fill_color=COLORS.background,
+                     fill_opacity=0.45, stroke_width=0)
+    g = VGroup(veil, band, rule, line.move_to(band))
     g.text = text
     return g
 
