@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine,
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine, VMobject,
                    Rectangle, Square, Text, Triangle, VGroup, ManimColor)
 
 from studio.theme import ESTIMATORS, active_theme, theme
@@ -85,6 +85,67 @@ def blacklist_cross(mob, size: float | None = None):
     return Cross(stroke_color=COLORS.blacklisted, stroke_width=3, scale_factor=1).scale_to_fit_width(1.4 * s).move_to(mob)
 
 
+class FastText(VGroup):
+    """A line of text in the theme's font, composed from cached glyphs (for text that changes every round).
+
+    ``Text`` lays out and parses a whole SVG for every new string, which is
+    what made per-round numbers and worked examples expensive. Here each
+    character is laid out once (its outline, advance width and baseline offset
+    measured between two capitals H), and a string is a row of copies of
+    those outlines: no SVG parsing after the first use of a character. Digits
+    of DejaVu Sans have no kerning, so numbers are set exactly as Text sets them.
+    """
+
+    _REF = 48.0
+    _glyphs: dict = {}      # char -> (points at _REF size, x offset, baseline offset, advance) or None
+    _h_adv: dict = {}
+
+    def __init__(self, text: str, size: int | None = None, color=None):
+        super().__init__()
+        self.text, self.font, self._size = text, FONT, float(size or FS.label)
+        k = self._size / self._REF
+        x = 0.0
+        for ch in text:
+            g = self._glyph(ch)
+            pts, gx, gy, adv = g
+            if pts is not None:
+                m = VMobject(fill_color=color or COLORS.text, fill_opacity=1, stroke_width=0)
+                m.points = pts * k + np.array([x + gx * k, gy * k, 0.0])
+                self.add(m)
+            x += adv * k
+        self._ref_height = self.height if self.submobjects else 0.0
+        self._advance = x
+
+    @classmethod
+    def _hadv(cls) -> float:
+        if FONT not in cls._h_adv:
+            hh = Text("HH", font=FONT, font_size=cls._REF)
+            cls._h_adv[FONT] = hh[1].get_left()[0] - hh[0].get_left()[0]
+        return cls._h_adv[FONT]
+
+    @classmethod
+    def _glyph(cls, ch: str):
+        key = (FONT, ch)
+        if key not in cls._glyphs:
+            h = cls._hadv()
+            t = Text("H" + ch + "H", font=FONT, font_size=cls._REF)
+            h1, h2 = t[0], t[-1]
+            x0, base = h1.get_left()[0], h1.get_bottom()[1]
+            adv = h2.get_left()[0] - x0 - h
+            if len(t) == 3:
+                g = t[1]
+                pts = g.points.copy()
+                origin = np.array([x0 + h, base, 0.0])
+                cls._glyphs[key] = (pts - origin, 0.0, 0.0, adv)
+            else:  # a space: no outline, only an advance
+                cls._glyphs[key] = (None, 0.0, 0.0, adv)
+        return cls._glyphs[key]
+
+    @property
+    def font_size(self) -> float:
+        return self._size * (self.height / self._ref_height) if self._ref_height else self._size
+
+
 class Number(VGroup):
     """A number in the theme's font (not LaTeX), updated with ``set_value`` once per round.
 
@@ -102,11 +163,8 @@ class Number(VGroup):
         self.value = None
         self.set_value(value)
 
-    def _text(self, s: str) -> Text:
-        key = (s, self.size, FONT)
-        if key not in Number._cache:
-            Number._cache[key] = Text(s, font=FONT, font_size=self.size)
-        return Number._cache[key].copy().set_color(self.num_color)
+    def _text(self, s: str) -> "FastText":
+        return FastText(s, self.size, self.num_color)
 
     def format(self, v: float) -> str:
         if not np.isfinite(v):
@@ -397,5 +455,5 @@ def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: 
 
 
 __all__ = ["COLORS", "EST", "FS", "FONT", "MARKERS", "BLACKLISTED_OPACITY", "apply_theme", "est_color", "marker",
-           "blacklist_cross", "Number", "tick_labels", "conclusion_line", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
+           "blacklist_cross", "Number", "FastText", "tick_labels", "conclusion_line", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
            "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "FadeInPlace", "with_opacity"]

@@ -180,13 +180,15 @@ def text_heights(sc) -> list[tuple[str, float]]:
     """
     from manim import DecimalNumber, SingleStringMathTex, Text, config
 
+    from scenes.pieces import FastText
+
     px_per_unit = 480 / config.frame_height
     out = []
     for m in on_screen(sc):
-        if isinstance(m, (Text, SingleStringMathTex)) and not isinstance(m, DecimalNumber):
+        if isinstance(m, (Text, SingleStringMathTex, FastText)) and not isinstance(m, DecimalNumber):
             if not _any_visible(m) or m.height <= 0:
                 continue
-            kind = "text" if isinstance(m, Text) else "tex"
+            kind = "tex" if isinstance(m, SingleStringMathTex) else "text"
             name = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
             out.append((name, _cap_height(kind, getattr(m, "font", ""), float(m.font_size)) * px_per_unit))
     return out
@@ -196,11 +198,13 @@ def font_problems(sc, family: str) -> list[str]:
     """Texts not in the theme's family, and numbers set in LaTeX (DecimalNumber) instead of the theme's face."""
     from manim import DecimalNumber, Text
 
+    from scenes.pieces import FastText
+
     out = []
     for m in on_screen(sc):
         if isinstance(m, DecimalNumber) and _any_visible(m):
             out.append(f"number {m.get_value():g} is a DecimalNumber (LaTeX digits): use scenes.pieces.Number")
-        elif isinstance(m, Text) and getattr(m, "font", family) not in (family, "") and _any_visible(m):
+        elif isinstance(m, (Text, FastText)) and getattr(m, "font", family) not in (family, "") and _any_visible(m):
             out.append(f"text {m.text!r} in font {m.font!r}, not {family!r}")
     return out
 

@@ -104,12 +104,14 @@ def test_one_font_family_and_a_readable_minimum():
 def test_number_uses_the_theme_font_and_keeps_its_baseline():
     from manim import Text
 
-    from scenes.pieces import FONT, Number
+    from scenes.pieces import FONT, FastText, Number
 
     n = Number(float("nan"), places=0, size=24)
     bottom_dash = n.get_bottom()[1]
     n.set_value(1234)
-    assert isinstance(n[0], Text) and n[0].font == FONT
+    assert isinstance(n[0], FastText) and n[0].font == FONT
+    ref = Text("1234", font=FONT, font_size=24)            # set exactly as Text sets it
+    assert abs(n[0].width - ref.width) < 0.01 * ref.width and abs(n[0].height - ref.height) < 0.01 * ref.height
     assert n[0].text == "1234"
     x0 = n.get_left()[0]
     n.set_value(-5.5)

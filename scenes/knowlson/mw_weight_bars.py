@@ -12,7 +12,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, MathTex, VGroup
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, FadeInPlace, GaugeRow, Morph, Number, with_opacity,
+from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, FadeInPlace, FastText, GaugeRow, Morph, Number, with_opacity,
                            ReportStrip, WeightBars, blacklist_cross, counter, label, legend, swatch_box, swatch_dot,
                            swatch_line, swatch_triangle, title)
 from studio.traces import TraceSpec
@@ -127,7 +127,7 @@ class MWWeightBars(StudioScene):
                 mu_s = f"({mu:.2f})" if mu < 0 else f"{mu:.2f}"
                 text = (f"{name} ({who}):  \u2113 = min(1, |{x:.2f} \u2212 {mu_s}| / {p['c']:g}) = {l:.2f}"
                         f"     w \u2190 {w0:.3f} \u00b7 (1 \u2212 {p['eta']:g} \u00b7 {l:.2f}) = {w1:.3f}")
-            rows.add(label(text.replace("-", "\u2212"), FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted))
+            rows.add(FastText(text.replace("-", "\u2212"), FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         rows.move_to([-0.2, -3.55, 0])
         if rows.width > 13.6:
