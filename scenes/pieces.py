@@ -104,15 +104,16 @@ class FastText(VGroup):
         super().__init__()
         self.text, self.font, self._size = text, FONT, float(size or FS.label)
         k = self._size / self._REF
-        x = 0.0
+        x, parts = 0.0, []
         for ch in text:
-            g = self._glyph(ch)
-            pts, gx, gy, adv = g
+            pts, gx, gy, adv = self._glyph(ch)
             if pts is not None:
-                m = VMobject(fill_color=color or COLORS.text, fill_opacity=1, stroke_width=0)
-                m.points = pts * k + np.array([x + gx * k, gy * k, 0.0])
-                self.add(m)
+                parts.append(pts * k + np.array([x + gx * k, gy * k, 0.0]))
             x += adv * k
+        if parts:  # one path for the whole line: one object to draw, not one per glyph
+            m = VMobject(fill_color=color or COLORS.text, fill_opacity=1, stroke_width=0)
+            m.points = np.concatenate(parts)
+            self.add(m)
         self._ref_height = self.height if self.submobjects else 0.0
         self._advance = x
 
