@@ -188,7 +188,8 @@ class Number(VGroup):
             x = old.get_critical_point(self.edge)[0]
             new.move_to([x, 0, 0], aligned_edge=self.edge)
             new.shift(UP * (self._baseline(old, old_s) - self._baseline(new, s)))
-            new.set_fill(opacity=old.get_fill_opacity())
+            shown = old.family_members_with_points()
+            new.set_fill(opacity=max((m.get_fill_opacity() for m in shown), default=1.0))
         self._shown = s
         self.submobjects = [new]
         return self

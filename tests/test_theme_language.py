@@ -113,6 +113,7 @@ def test_number_uses_the_theme_font_and_keeps_its_baseline():
     ref = Text("1234", font=FONT, font_size=24)            # set exactly as Text sets it
     assert abs(n[0].width - ref.width) < 0.01 * ref.width and abs(n[0].height - ref.height) < 0.01 * ref.height
     assert n[0].text == "1234"
+    assert n.family_members_with_points()[0].get_fill_opacity() == 1.0   # still shown after set_value
     x0 = n.get_left()[0]
     n.set_value(-5.5)
     assert n[0].text == "−6" and abs(n.get_left()[0] - x0) < 1e-9

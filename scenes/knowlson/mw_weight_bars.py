@@ -83,7 +83,7 @@ class MWWeightBars(StudioScene):
                       ("removed: \u03b7\u2113w", swatch_box(COLORS.estimate)),
                       ("blacklisted", swatch_box(COLORS.blacklisted))], FS.tiny)
         key.to_edge(RIGHT, buff=0.2).shift(DOWN * 0.45)
-        params = label(f"\u03b7 = {p['eta']:g},  \u03c4 = {p['tau']:g}\nc = {p['c']:g}", FS.tiny, COLORS.muted)
+        params = label(f"\u03b7 = {p['eta']:g}\n\u03c4 = {p['tau']:g},  c = {p['c']:g}", FS.tiny, COLORS.muted)
         if self.normalised:
             params = VGroup(params, label("bars: w / max w", FS.tiny, COLORS.muted)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         params.next_to(key, DOWN, buff=0.3).align_to(key, LEFT)
