@@ -93,3 +93,21 @@ def test_video_writes_srt_next_to_it(monkeypatch, tmp_path):
     entries = list(srt.parse(sub.read_text()))
     assert [e.content for e in entries] == ["a square", "the event", "done"]
     assert entries[-1].end.total_seconds() <= sc.renderer.time + 1e-6
+
+
+def test_one_progress_bar_for_the_whole_scene_at_high_quality(monkeypatch, capsys):
+    """At QUALITY=h/p/k one bar counts the scene's video seconds (its total is the declared length)."""
+    from studio.render import _progress, manim_config
+
+    monkeypatch.setenv("BYZMW_PACE", "normal")
+    with _progress("PrimalDual", Tiny, "h", None):
+        with manim_config("l", write_to_movie=False, skip_animations=True):
+            sc = Tiny()
+            sc.render()
+    err = capsys.readouterr().err
+    total = sum(e["d"] for e in sc.timeline if e["what"] in ("play", "wait"))
+    assert err.count("PrimalDual -qh") >= 1 and "100%" in err
+    assert f"{total:.1f}/{total:.1f} s of video" in err
+    with _progress("PrimalDual", Tiny, "l", None):   # not at low quality
+        pass
+    assert "PrimalDual -ql" not in capsys.readouterr().err
