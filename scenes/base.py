@@ -88,7 +88,8 @@ class Pace:
     rounds of a key event (a long scene runs the dull stretch at ``round`` and
     slows down around its events); ``key_hold`` is held after every key frame,
     ``intro_hold`` on the opening state, ``end_hold`` on the conclusion line
-    (never below :data:`MIN_END_HOLD` seconds, whatever the pace).
+    (``conclude`` never holds less than :data:`MIN_END_HOLD` seconds, whatever
+    the pace or this value).
     """
 
     round: float = 0.8          # an ordinary round
@@ -103,8 +104,6 @@ class Pace:
             v = getattr(self, f)
             if not (isinstance(v, (int, float)) and 0 < v <= 60):
                 raise ValueError(f"Pace.{f}: must be a number of seconds in (0, 60], got {v!r}")
-        if self.end_hold < MIN_END_HOLD:
-            raise ValueError(f"Pace.end_hold: must be at least {MIN_END_HOLD} s, got {self.end_hold}")
 
 
 MIN_END_HOLD = 2.0

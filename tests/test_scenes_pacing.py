@@ -44,11 +44,23 @@ def test_pace_names_and_numbers():
             pace_multiplier(bad)
 
 
-def test_pace_rejects_a_short_end_hold():
-    with pytest.raises(ValueError, match="end_hold"):
-        Pace(end_hold=1.0)
+def test_pace_rejects_nonsense_and_the_end_hold_has_a_floor(monkeypatch):
     with pytest.raises(ValueError, match="round"):
         Pace(round=0)
+    with pytest.raises(ValueError, match="key_hold"):
+        Pace(key_hold=-1)
+
+    class Short(Tiny):
+        pace = Pace(round=0.5, event_round=1.5, key_hold=2.0, intro_hold=1.0, end_hold=1.0)
+
+    from studio.render import manim_config
+
+    monkeypatch.setenv("BYZMW_PACE", "normal")
+    with manim_config("l", write_to_movie=False, skip_animations=True):
+        sc = Short()
+        sc.render()
+    last = [e for e in sc.timeline if e["what"] in ("play", "wait")][-1]
+    assert last["what"] == "wait" and last["d"] == pytest.approx(MIN_END_HOLD)
 
 
 def test_events_run_slow_and_the_rest_fast(monkeypatch):
