@@ -310,7 +310,7 @@ class WeightBars(VGroup):
     def _slice(self, x: float, w_top: float, w_bottom: float) -> Rectangle:
         h = max(float(w_top - w_bottom), 0.0) * self.unit
         r = Rectangle(width=self.bar_width, height=max(h, 1e-4), fill_color=COLORS.estimate,
-                      fill_opacity=0.85 if h > 0 else 0.0, stroke_width=0)
+                      fill_opacity=1.0 if h > 0 else 0.0, stroke_width=0)
         return r.move_to(self.baseline.get_center() + np.array([x, w_bottom * self.unit + h / 2, 0]))
 
     def cut_at(self, i: int, w_old: float, w_new: float) -> Rectangle:

@@ -164,8 +164,13 @@ class MWWeightBars(StudioScene):
                   Morph(self.bars.cuts, {i: self.bars.cut_at(i, h0[i], h0[i] * w1[i] / max(w0[i], 1e-300))
                                          for i in live}), run_time=step)
         self.bring_to_front(self.bars.bars, self.bars.cuts)
-        moves = [Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
-                 Morph(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
+        if self.normalised:  # every bar is rescaled: bars and slices move together
+            moves = [Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
+                     Morph(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
+        else:  # the bar already stands at w1 under its opaque slice; only the slice collapses onto it
+            for i in live:
+                self.bars.bars[i].points = self.bars.bar_at(i, h1[i], self.colors[i]).points
+            moves = [Morph(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
         if self.normalised:
             top = float(np.max(w1[active])) if active.any() else 1.0
             y = self.bars.baseline.get_center()[1] + min(tr.params["tau"] / max(top, 1e-300), 1.02) * self.bars.unit
