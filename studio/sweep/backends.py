@@ -147,8 +147,9 @@ def run_dask(sweep: str, tasks: Sequence[Task], on_done: OnDone, client) -> None
         f = client.submit(compute_cell, sweep, dict(t.params), t.seed, pure=False)
         futs[f.key] = (f, t.index)
     try:
-        for f in dask_completed([f for f, _ in futs.values()]):
-            on_done(futs[f.key][1], f.result())
+        with client.as_current():
+            for f in dask_completed([f for f, _ in futs.values()]):
+                on_done(futs[f.key][1], f.result())
     except BaseException:
         client.cancel([f for f, _ in futs.values()])
         raise

@@ -4,13 +4,15 @@
 (JSON: format, sweep, cell index, key) and one member per record field. A file
 read back is hostile until proven otherwise: its size is capped before it is
 read, every member's size and ``.npy`` header (dtype, shape) are checked before
-its data is, nothing is unpickled, and the record must pass
+its data is, nothing is unpickled, the data must match the sha256 in the
+header (bytes changed after the write), and the record must pass
 :func:`sim.core.sweeps.validate_record` for the cell it claims to be. Anything
 else makes :func:`load` return a reason, and the engine recomputes the cell.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -51,8 +53,34 @@ def max_size(sw: SweepKind, cell: Cell) -> int:
     return sum(sizes.values()) + _HEADER_MAX * 4 + (len(sizes) + 1) * (_NPY_SLACK + _ZIP_SLACK)
 
 
+def record_digest(sw: SweepKind, rec: Mapping[str, np.ndarray]) -> str:
+    """sha256 of the record's fields (name, dtype, shape, bytes): catches bytes changed after the write."""
+    h = hashlib.sha256()
+    for name in sw.record:
+        a = np.asarray(rec[name])
+        h.update(f"{name}\0{a.dtype.str}\0{a.shape}\0".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def _clear_path(path: Path) -> None:
+    """Make room for a checkpoint where something that is not a regular file sits (a link, FIFO, folder...)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        return
+    if stat.S_ISDIR(st.st_mode):
+        os.rename(path, path.with_name(f".{path.name}.{os.getpid()}.{st.st_ino}.invalid"))
+    else:
+        os.unlink(path)
+
+
 def save(path: Path, sw: SweepKind, cell: Cell, key: str, rec: Mapping[str, np.ndarray]) -> Path:
-    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "sweep": sw.name, "index": cell.index, "key": key}
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "sweep": sw.name, "index": cell.index, "key": key,
+              "digest": record_digest(sw, rec)}
+    _clear_path(Path(path))
     buf = io.BytesIO()
     np.savez(buf, **{HEADER: np.array(json.dumps(header, sort_keys=True))}, **{k: rec[k] for k in sw.record})
     return atomic_write(path, buf.getvalue())
@@ -145,6 +173,8 @@ def _parse(data: bytes, sw: SweepKind, cell: Cell, key: str) -> dict | str:
             if isinstance(a, str):
                 return f"field {name!r}: {a}"
             rec[name] = a
+    if h.get("digest") != record_digest(sw, rec):
+        return "contents do not match their digest"
     why = validate_record(sw, p, rec)
     return rec if why is None else why
 

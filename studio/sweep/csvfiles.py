@@ -9,6 +9,7 @@ import math
 import platform
 import shlex
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -21,6 +22,7 @@ from sim.core.sweeps import Grid, SweepKind, SweepOutput
 from ..paths import REPO
 
 
+@lru_cache(maxsize=1)
 def git_revision() -> str:
     try:
         rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True,
