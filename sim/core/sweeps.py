@@ -167,6 +167,8 @@ def all_sweeps() -> dict[str, SweepKind]:
 
 
 def get_sweep(name: str) -> SweepKind:
+    if isinstance(name, str) and name in _SWEEPS:         # registered already: no package walk (once per cell)
+        return _SWEEPS[name]
     sweeps = all_sweeps()
     if name not in sweeps:
         raise ParamError(f"sweep: unknown sweep {name!r}; allowed: {', '.join(sweeps) or '(none)'}")
