@@ -94,7 +94,7 @@ def _list() -> int:
         if i:
             print()
         print("\n".join(describe(sw)))
-    print(f"\n{len(sweeps)} sweeps. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
+    print(f"\n{len(sweeps)} sweep{'' if len(sweeps) == 1 else 's'}. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
           f"(at most {MAX_CELLS} cells)")
     return 0
 
