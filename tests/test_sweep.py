@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sim.core.sweeps import compute_cell, get_sweep, make_grid
-from studio.sweep import cell_path, load_checkpoint, main, read_csv, run, run_sweep
+from studio.sweep import load_checkpoint, main, read_csv, run, run_sweep
 from studio.sweep.runner import SweepLock
 
 SWEEP = "knowlson_verification"
