@@ -111,6 +111,8 @@ def _check(p: dict) -> None:
         "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never"),
         "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
     },
+    work=lambda p: p["rounds"] * p["n_sources"],     # reports; four (round, source) arrays are kept
+    max_work=1e7,
     sizes=lambda p: {"round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"]},
     check=_check,
 )

@@ -237,6 +237,8 @@ _ARRAYS = {
     sizes=lambda p: {"trial": p["trials"], "round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"],
                      "dim": p["d"], "estimator": len(ESTIMATES)},
     check=_check,
+    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"] * p["d"],     # reports (x, x_mw are kept)
+    max_work=2e7,
 )
 def _robust_study(p: dict, rng: np.random.Generator):
     cfg = StudyConfig(**p)
@@ -273,6 +275,8 @@ def run_sweep(cfg: StudyConfig, rng: np.random.Generator, strategies=STRATEGIES,
     sizes=lambda p: {"strategy": len(STRATEGIES), "fraction": len(FRACTIONS), "estimator": len(ESTIMATES),
                      "trial": p["trials"]},
     check=lambda p: _check({**p, "byz_fraction": max(FRACTIONS), "strategy": "cluster"}),
+    work=lambda p: len(STRATEGIES) * len(FRACTIONS) * p["trials"] * p["rounds"] * p["n_sources"] * p["d"],
+    max_work=2e8,
 )
 def _robust_sweep(p: dict, rng: np.random.Generator):
     cfg = StudyConfig(**{**p, "byz_fraction": 0.0, "strategy": "cluster"})

@@ -616,6 +616,7 @@ def _check_cell(p: dict) -> None:
     },
     sizes=lambda p: {"source": p["n_sources"], "step": p["rounds"] + 1, "trial": p["trials"]},
     check=_check_cell,
+    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],     # reports, drawn in bounded chunks
 )
 def _blacklisting_cell(p: dict, rng: np.random.Generator):
     g, cell = _grid_from_params(p)
