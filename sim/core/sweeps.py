@@ -221,7 +221,7 @@ class Grid:
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_RANGE = re.compile(rf"^({_NUM}):({_NUM}):(\d+)$")
+_RANGE = re.compile(rf"^({_NUM}):({_NUM}):(\d+)$", re.ASCII)     # ASCII digits only (no '\u0661')
 
 
 def parse_values(param: Param, value) -> tuple:

@@ -29,7 +29,7 @@ from ..stats.robust import EstimatorError, geometric_median, median, trimmed_mea
 from .honest_data import LAWS, SUB_GAUSSIAN, honest_reports
 from ..core.kinds import trace_kind
 from .losses import LOSSES
-from .mw_engine import UPDATES, MWBatch, rounds_to_blacklist, run_mw_batch
+from .mw_engine import ETA_MIN, UPDATES, MWBatch, rounds_to_blacklist, run_mw_batch
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
@@ -171,7 +171,7 @@ def _params(**over) -> tuple[Param, ...]:
         Param("flip", float, dflt["flip"], "sign_flip: amplification", low=0.0, high=1e9),
         Param("radius", float, dflt["radius"], "adaptive: distance from mu_hat in units of c", low=0.0, high=1e3,
               low_open=True),
-        Param("eta", float, dflt["eta"], "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("eta", float, dflt["eta"], "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, dflt["tau"], "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
         Param("update", str, dflt["update"], "linear w(1 - eta l) or exp w exp(-eta l)", choices=UPDATES),
         Param("loss", str, dflt["loss"], "pseudo-loss", choices=tuple(LOSSES)),

@@ -36,8 +36,8 @@ from ..core.errors import ParamError
 from ..stats.robust import ESTIMATORS
 from ..core.kinds import trace_kind
 from .losses import LOSSES
-from .mw_engine import NEVER, run_mw_batch
-from ..core.params import Param
+from .mw_engine import ETA_MIN, NEVER, run_mw_batch
+from ..core.params import Param, parse_float, parse_int
 from ..core.population import check_honest_left, n_byzantine
 from ..core.rng import SEED_MAX, check_seed
 from ..core.trace import ArraySpec
@@ -119,7 +119,7 @@ class Cell:
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_RANGE = re.compile(rf"^\s*(?:linspace\s*\(\s*)?({_NUM})\s*[:,]\s*({_NUM})\s*[:,]\s*(\S+?)\s*\)?\s*$")
+_RANGE = re.compile(rf"^\s*(?:linspace\s*\(\s*)?({_NUM})\s*[:,]\s*({_NUM})\s*[:,]\s*(\S+?)\s*\)?\s*$", re.ASCII)
 
 
 def _number(name: str, s, integer: bool = False):
@@ -129,7 +129,7 @@ def _number(name: str, s, integer: bool = False):
         v = float(s)
     else:
         try:
-            v = float(str(s).strip())
+            v = parse_float(str(s).strip())
         except ValueError:
             raise ParamError(f"{name}: {str(s).strip()!r} is not a number") from None
     if not math.isfinite(v):
@@ -156,7 +156,7 @@ def parse_axis(name: str, value, *, integer: bool = False) -> tuple:
                 raise ParamError(f"{name}: expected start:stop:num or linspace(start, stop, num), got {text!r}")
             a, b = _number(name, m.group(1)), _number(name, m.group(2))
             try:
-                num = int(m.group(3))
+                num = parse_int(m.group(3))
             except ValueError:
                 raise ParamError(f"{name}: number of points must be an integer >= 1, got {m.group(3)!r}") from None
             if num < 1:
@@ -202,7 +202,7 @@ def make_grid(**kw) -> GridSpec:
     d = GridSpec()
     get = lambda k: kw.get(k, getattr(d, k))  # noqa: E731
     eta = parse_axis("eta", get("eta"))
-    _in("eta", eta, 0, 1, True, True)
+    _in("eta", eta, ETA_MIN, 1, False, True)
     tau = parse_axis("tau", get("tau"))
     _in("tau", tau, 0, 1, True, True)
     bf = parse_axis("byz_fraction", get("byz_fraction"))
@@ -589,7 +589,7 @@ def _check_cell(p: dict) -> None:
     version=1,
     summary="one cell of the verification sweep: weight curves racing to tau (Figs. 5-6), for BlacklistingRace",
     params=(
-        Param("eta", float, 0.1, "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, 0.08, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
         Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
         Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5,
