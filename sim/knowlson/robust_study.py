@@ -230,7 +230,7 @@ _ARRAYS = {
 
 @trace_kind(
     "robust_study",
-    version=1,
+    version=2,     # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
     summary="Seed 000's MW.py: robust estimators and MW (to MW mean, MoM-guided) on Byzantine sub-Gaussian sources",
     params=_params(),
     arrays=_ARRAYS,
@@ -265,7 +265,7 @@ def run_sweep(cfg: StudyConfig, rng: np.random.Generator, strategies=STRATEGIES,
 
 @trace_kind(
     "robust_sweep",
-    version=1,
+    version=2,     # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
     summary="Final error of every estimator across Byzantine fraction 0 ... 0.45 and strategy",
     params=tuple(p for p in _params(trials=200) if p.name not in ("byz_fraction", "strategy")),
     arrays={
