@@ -42,11 +42,13 @@ class UnsafeTarget(OSError):
     """The target of a write is not a regular file (directory, FIFO, socket, device) or is empty."""
 
 
-def _host() -> str:
+def host_tag() -> str:
+    """This host's name, reduced to [A-Za-z0-9-] (part of temp names)."""
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host."""
     if pid <= 0:
         return False
     try:
@@ -63,7 +65,7 @@ def _pid_alive(pid: int) -> bool:
 def temp_name(target: Path) -> str:
     """The temp file name of one write to ``target`` (same folder)."""
     stem = target.name[:120]
-    return f".{stem}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    return f".{stem}.{host_tag()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
 
 
 def sweep_stale_temps(folder: Path, *, force: bool = False) -> list[Path]:
@@ -74,7 +76,7 @@ def sweep_stale_temps(folder: Path, *, force: bool = False) -> list[Path]:
         return []
     _last_sweep[key] = now
     removed = []
-    host, me, wall = _host(), os.getpid(), time.time()
+    host, me, wall = host_tag(), os.getpid(), time.time()
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -93,7 +95,7 @@ def sweep_stale_temps(folder: Path, *, force: bool = False) -> list[Path]:
         mine = m["host"] == host
         if mine and pid == me:
             continue                  # this process's own write in flight (threads)
-        dead = mine and not _pid_alive(pid)
+        dead = mine and not pid_alive(pid)
         if dead or wall - st.st_mtime > STALE_AFTER_S:
             try:
                 os.unlink(e.path)
