@@ -141,7 +141,7 @@ def test_cli_subprocess_no_traceback():
     p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", "--eta", "0.1,2"], cwd=REPO,
                        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr.strip() == "error: eta: must be numbers in (0, 1), got 2"
+    assert p.stderr.strip() == "error: eta: must be numbers in [1e-06, 1), got 2"
     p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", "--bogus"], cwd=REPO, capture_output=True,
                        text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
