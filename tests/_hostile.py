@@ -87,8 +87,6 @@ def bomb_trace(trace_bytes: bytes, array: str, inflated: int, declare: str) -> b
     "zip_lies": header keeps the true shape, the zip's sizes claim the true size but the data inflates on;
     "zip_huge": header keeps the true shape, the zip's file_size claims ``inflated``.
     """
-    import numpy as np
-
     members = members_of(trace_bytes)
     h = json.loads(dict(members)[HEADER])
     entries = []
@@ -107,5 +105,4 @@ def bomb_trace(trace_bytes: bytes, array: str, inflated: int, declare: str) -> b
             entries.append((name, payload, zipfile.ZIP_DEFLATED, 0, size))
             continue
         entries.append((name, zlib.compress(b)[2:-4], zipfile.ZIP_DEFLATED, zlib.crc32(b), len(b)))
-    del np
     return raw_zip(entries)
