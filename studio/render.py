@@ -48,11 +48,11 @@ def _quality(q: str) -> str:
 
 
 @contextlib.contextmanager
-def tex_lock():
-    """Exclusive lock on the shared LaTeX cache (blocks while another process compiles into it)."""
+def tex_lock(d: Path | None = None):
+    """Exclusive lock on a LaTeX cache folder (default tex_cache_dir()); blocks while another process compiles."""
     import fcntl
 
-    d = tex_cache_dir()
+    d = Path(d) if d is not None else tex_cache_dir()
     d.mkdir(parents=True, exist_ok=True)
     # beside the cache, not in it: manim deletes every non-.svg/.tex file of the cache after a compile
     with open(d.with_name(d.name + ".lock"), "a") as f:
@@ -72,8 +72,10 @@ def _svg_ok(svg: Path) -> bool:
         return False
 
 
-def _install_tex_lock() -> None:
-    """Wrap manim's tex_to_svg_file: compile under tex_lock, recompile a truncated SVG (idempotent)."""
+def install_render_guards() -> None:
+    """Make manim safe for concurrent renders sharing a LaTeX cache (idempotent; scenes.base calls it, so the
+    manim CLI gets it too): tex_to_svg_file compiles under tex_lock and recompiles a truncated SVG; the SVG
+    loader's temp copy gets a name of its own process."""
     import manim.mobject.text.tex_mobject as tex_mobject
     import manim.utils.tex_file_writing as tfw
 
@@ -82,7 +84,7 @@ def _install_tex_lock() -> None:
     original = tfw.tex_to_svg_file
 
     def locked(expression, environment=None, tex_template=None):
-        with tex_lock():
+        with tex_lock(tfw.config.get_dir("tex_dir")):
             tex_file = tfw.generate_tex_file(expression, environment, tex_template)
             if not _svg_ok(tex_file.with_suffix(".svg")):   # missing, or left half-written by a killed compile
                 for suffix in (".svg", ".dvi", ".xdv", ".pdf", ".log", ".aux", ".tex"):
@@ -167,7 +169,7 @@ def manim_config(quality: str = "l", **overrides):
     """
     from manim import config, tempconfig
 
-    _install_tex_lock()
+    install_render_guards()
     config.digest_file(str(MANIM_CFG))
     q = _quality(quality)
     with private_media() as media:
