@@ -223,7 +223,7 @@ def test_cli_list_and_subprocess_errors(tmp_path):
     p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--set", "eta=0.1,2", "--out", ""],
                        cwd=REPO, capture_output=True, text=True, env=ENV)
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr.strip() == "error: eta: must be a number in (0, 1), got '2'"
+    assert p.stderr.strip() == "error: eta: must be a number in [1e-06, 1), got '2'"
     p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--out", ""], cwd=REPO,
                        capture_output=True, text=True, env=ENV)
     assert p.returncode == 2 and p.stderr.startswith("error: out:") and len(p.stderr.strip().splitlines()) == 1

@@ -5,11 +5,18 @@ batch axes (trials); ``mask`` is (..., n), True for the rows that take part
 (blacklisted sources are masked out). Every estimator returns (..., d).
 
 Non-finite input is an attack: a row containing NaN or ±inf counts as
-maximally outlying. For order statistics each coordinate of such a row is
-placed at +inf or -inf (alternating between bad rows, so NaNs cannot all
-push one way); the result stays finite while bad rows are fewer than the
-estimator's breakdown point, and EstimatorError says so when nothing finite
-is left.
+maximally outlying. For order statistics (median, trimmed mean, median of
+means) each coordinate of such a row is placed at +inf or -inf: a ±inf
+coordinate keeps its sign (so ``median([1, 2, 3, 4, -inf]) == 2``, as
+``np.median``), while a NaN coordinate -- and a finite coordinate of a row
+that is bad elsewhere -- goes to +inf and -inf in turn (by its rank among
+such entries of that coordinate, so NaNs cannot all push one way). The
+result stays finite while bad rows are fewer than the estimator's breakdown
+point, and EstimatorError says so when nothing finite is left.
+
+No input is an error, never a number: an empty set of rows, or a batch entry
+whose rows are all masked out, raises EstimatorError naming the estimator
+(``median: nothing finite left: no active report (empty input or every row masked)``).
 """
 
 from __future__ import annotations
@@ -39,14 +46,27 @@ def bad_rows(x: np.ndarray) -> np.ndarray:
 
 
 def outliers_to_inf(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Bad active rows -> ±inf (alternating by bad-row rank), masked rows -> NaN."""
+    """Bad active rows -> ±inf, masked rows -> NaN.
+
+    A ±inf coordinate keeps its sign; the other coordinates of a bad row
+    (NaN, or finite beside a non-finite one) alternate +inf, -inf, ... by their
+    rank among such entries of the same coordinate.
+    """
     if np.isfinite(x).all():                       # the common case: nothing to rewrite
         return x if mask.all() else np.where(mask[..., None], x, np.nan)
     bad = bad_rows(x) & mask
-    rank = np.cumsum(bad, axis=-1)
-    sign = np.where(rank % 2 == 1, np.inf, -np.inf)
-    out = np.where(bad[..., None], sign[..., None], x)
+    signed = np.isinf(x)
+    free = bad[..., None] & ~signed                  # entries that get an alternating sign
+    rank = np.cumsum(free, axis=-2)
+    alt = np.where(rank % 2 == 1, np.inf, -np.inf)
+    out = np.where(bad[..., None], np.where(signed, x, alt), x)
     return np.where(mask[..., None], out, np.nan)
+
+
+def _check_active(name: str, k: np.ndarray) -> None:
+    """k: (...,) active rows per batch entry; an empty batch (no entries) is fine, an entry with none is not."""
+    if np.any(k == 0):
+        raise EstimatorError(f"{name}: nothing finite left: no active report (empty input or every row masked)")
 
 
 def _order_stat_mean(x_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -70,6 +90,7 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     """Coordinate-wise median of the active rows (breakdown point 1/2)."""
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
+    _check_active("median", k)
     xin = outliers_to_inf(x, mask)                   # NaN (masked) sorts last
     if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:
         # one active count for the whole batch: O(n) selection instead of a sort
@@ -89,6 +110,7 @@ def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1) -> np.ndarray:
         raise ParamError(f"trim: must be a number in (0, 0.5), got {trim!r}")
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
+    _check_active("trimmed_mean", k)
     g = np.floor(trim * k).astype(int)
     s = np.sort(outliers_to_inf(x, mask), axis=-2)
     return _check_finite("trimmed_mean", _order_stat_mean(s, g, k - g))
@@ -109,8 +131,7 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
     buckets = int(buckets)
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
-    if np.any(k == 0):
-        raise EstimatorError("median_of_means: nothing finite left: no report is active")
+    _check_active("median_of_means", k)
     b = np.minimum(buckets, k)                                   # (...,)
     keys = rng.random(mask.shape)
     keys = np.where(mask, keys, 2.0)                              # inactive last
@@ -139,8 +160,7 @@ def mean(x, mask=None, rng=None) -> np.ndarray:
     """
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
-    if np.any(k == 0):
-        raise EstimatorError("mean: nothing finite left: no report is active")
+    _check_active("mean", k)
     with np.errstate(invalid="ignore", over="ignore"):
         return np.where(mask[..., None], x, 0.0).sum(-2) / k[..., None]
 
@@ -188,6 +208,7 @@ def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise ParamError(f"tol: must be a number in (0, inf), got {tol!r}")
     x, mask = _prep(x, mask)
+    _check_active("geometric_median", mask.sum(-1))
     bad = bad_rows(x) & mask
     fin = mask & ~bad
     kf = fin.sum(-1)
@@ -258,6 +279,7 @@ def mad(x, mask=None, rng=None, normalize: bool = False) -> np.ndarray:
     1.4826 so that MAD estimates sigma for Gaussian data.
     """
     x, mask = _prep(x, mask)
+    _check_active("mad", mask.sum(-1))
     med = median(x, mask)
     with np.errstate(invalid="ignore"):
         dev = np.abs(x - med[..., None, :])
