@@ -34,6 +34,7 @@ class RunResult:
     loss: np.ndarray        # (method, T, B, N): ℓ_k(w_k(i)) on the current sample after combining
     msd: np.ndarray         # (method, T, B, N): ||w_k(i) - w°_k||^2
     final: np.ndarray       # (method, B, N, 2): w(T)
+    byz_weight: np.ndarray  # (method, T, B): largest total weight a normal agent puts on Byzantine neighbours
     history: History | None = None
 
 
@@ -51,6 +52,10 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
     a_self = np.zeros((B, N, K))
     a_self[:, :, 0] = 1.0
     w_true = net.w_true
+    b_idx = np.arange(B)[:, None, None]
+    byz_slot = net.byzantine[b_idx, nb] & valid & ~byz                     # Byzantine neighbours of normal agents
+    byz_w = np.zeros((M, T, B))
+    byz_w[1] = np.max(np.sum(a_avg * byz_slot, axis=2), axis=1)
     loss = np.empty((M, T, B, N))
     msd = np.empty((M, T, B, N))
     if record:
@@ -74,6 +79,8 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
         P = gather(psi[3], nb)
         r_loss, adm_i, a_loss = loss_step(r_loss, P, net.positions, nb, valid, u, d, cfg)
         new[3] = combine(a_loss, P)
+        byz_w[2, i] = np.max(np.sum(a_dist * byz_slot, axis=2), axis=1)
+        byz_w[3, i] = np.max(np.sum(a_loss * byz_slot, axis=2), axis=1)
         w = np.where(byz[None], net.psi_a[None], new)
         loss[:, i] = local_loss(w, net.positions[None], u[None], d[None])
         msd[:, i] = np.sum((w - w_true[None]) ** 2, axis=-1)
@@ -91,7 +98,7 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
     loss[mask] = np.nan
     msd[mask] = np.nan
     hist = History(est, wts, adm, rl, rd) if record else None
-    return RunResult(loss, msd, w, hist)
+    return RunResult(loss, msd, w, byz_w, hist)
 
 
 def noncoop_step(w: np.ndarray, q: np.ndarray, mu: float, byz: np.ndarray, psi_a: np.ndarray) -> np.ndarray:
