@@ -67,6 +67,8 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
         adm = np.empty((T, B, N, K), bool)
         rl = np.empty((T, B, N, K))
         rd = np.empty((T, B, N, K))
+    quiet = np.errstate(invalid="ignore", over="ignore")     # non-finite Byzantine messages are an attack, not an error
+    quiet.__enter__()
     for i in range(T):
         u, d, q = samples.u[i], samples.d[i], samples.q[i]
         psi = np.where(byz[None], net.psi_a[None], adapt(w, q[None], cfg.mu))     # (M, B, N, 2)
@@ -91,6 +93,7 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
             adm[i] = adm_i
             rl[i] = r_loss
             rd[i] = r_dist
+    quiet.__exit__(None, None, None)
     if record:                                  # Byzantine agents combine nothing
         wts[:, :, net.byzantine] = 0.0
         adm[:, net.byzantine] = False

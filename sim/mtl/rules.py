@@ -52,7 +52,8 @@ def gather(psi: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
 
 def combine(weights: np.ndarray, P: np.ndarray) -> np.ndarray:
     """w_k = Σ_l a_kl psi_l; zero weights never touch their (possibly non-finite) message."""
-    return np.sum(np.where(weights[..., None] > 0, weights[..., None] * P, 0.0), axis=2)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.sum(np.where(weights[..., None] > 0, weights[..., None] * P, 0.0), axis=2)
 
 
 def average_weights(valid: np.ndarray) -> np.ndarray:
@@ -71,8 +72,8 @@ def _accumulate(r: np.ndarray, new: np.ndarray, gamma: float, self_updates: int)
 def distance_step(r: np.ndarray, w_prev: np.ndarray, P: np.ndarray, valid: np.ndarray,
                   cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray]:
     """r_kl <- (1-gamma) r_kl + gamma ||w_k(i-1) - psi_l||^2; a_kl ∝ 1/r_kl on all of N_k (no filtering)."""
-    dist = np.sum((w_prev[:, :, None, :] - P) ** 2, axis=-1)
     with np.errstate(invalid="ignore", over="ignore"):
+        dist = np.sum((w_prev[:, :, None, :] - P) ** 2, axis=-1)
         r = _accumulate(r, dist, cfg.gamma, cfg.self_updates)
     inv = np.where(valid, 1.0 / r, 0.0)
     return r, inv / inv.sum(axis=2, keepdims=True)
