@@ -12,8 +12,8 @@ targets' centroid; below, the mean Loss over normal agents growing in step.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, Cross, Dot, Line, MathTex, Square, Triangle,
-                   UpdateFromAlphaFunc, VGroup, VMobject)
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, MathTex, Square, Triangle,
+                   VGroup, VMobject)
 
 from studio.traces import TraceSpec
 
@@ -27,6 +27,20 @@ PLOTTED = ((LOSS, "loss-based", COLORS.honest), (AVG, "average", COLORS.volatile
 SIDE = 3.3                  # side of the three square panels
 PLANE = (-1.0, 23.0)        # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
 MAX_WIDTH = 7.0             # stroke width of a link of weight 1
+
+
+class Replay(Animation):
+    """Calls ``fn(alpha)`` every frame; no copy of the (large) mobject group it moves."""
+
+    def __init__(self, group, fn, **kwargs):
+        self.fn = fn
+        super().__init__(group, **kwargs)
+
+    def create_starting_mobject(self):
+        return VGroup()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        self.fn(self.rate_func(alpha))
 
 
 class ResilientNetwork(StudioScene):
@@ -133,6 +147,8 @@ class ResilientNetwork(StudioScene):
         self.normal = normal
         self.dots_loss = VGroup(*[Dot(radius=0.055, color=TASK_COLORS[self.task[k]]) for k in normal])
         self.dots_avg = VGroup(*[Dot(radius=0.055, color=TASK_COLORS[self.task[k]]) for k in normal])
+        self.dot_shape = [d.points - d.get_center() for d in self.dots_loss]     # moved by offsetting points
+        self.shown_width = np.full(len(self.pairs), -1.0)
         # loss plot below
         lo = float(np.floor(self.log_loss[[m for m, _, _ in PLOTTED]].min()))
         hi = float(np.ceil(self.log_loss[[m for m, _, _ in PLOTTED]].max()))
@@ -150,6 +166,8 @@ class ResilientNetwork(StudioScene):
         ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
         xlab = label("iteration i", FS.small, COLORS.muted).next_to(self.axes.x_axis, RIGHT, buff=0.2)
         self.curves = VGroup(*[VMobject(stroke_color=c, stroke_width=3) for _, _, c in PLOTTED])
+        it = np.arange(self.T)
+        self.curve_pts = [np.asarray(self.axes.c2p(it, self.log_loss[m] - lo)).T for m, _, _ in PLOTTED]
         self.iter = counter("i =", 0, FS.label)
         self.iter.move_to(self.axes.c2p(self.T, hi - lo), aligned_edge=RIGHT + UP)
         key_methods = legend([(name, swatch_line(c)) for _, name, c in PLOTTED], FS.small)
@@ -167,6 +185,11 @@ class ResilientNetwork(StudioScene):
     def to_net(self, p, box):
         return self.net_center + (np.array([p[0], p[1], 0]) / box - np.array([0.5, 0.5, 0])) * (SIDE - 0.3)
 
+    def to_plane_many(self, w: np.ndarray, center) -> np.ndarray:
+        lo, hi = PLANE
+        xyz = np.column_stack([w, np.zeros(len(w))])
+        return center + (xyz - np.array([lo, lo, 0])) / (hi - lo) * SIDE - np.array([SIDE / 2, SIDE / 2, 0])
+
     def to_plane(self, w, center):
         lo, hi = PLANE
         return center + (np.array([w[0], w[1], 0]) - lo) / (hi - lo) * SIDE - np.array([SIDE / 2, SIDE / 2, 0])
@@ -178,24 +201,24 @@ class ResilientNetwork(StudioScene):
         return np.array([w[e].max() for e in self.pair_edges])
 
     def set_state(self, i: float, i_from: int | None = None, alpha: float = 1.0) -> None:
+        """Show the state after iteration i (interpolated from iteration ``i_from`` by ``alpha``)."""
         j = int(i)
         j0 = j if i_from is None else i_from
         wid = (1 - alpha) * self.link_widths(j0) + alpha * self.link_widths(j)
-        for line, w in zip(self.links, wid):
-            line.set_stroke(width=MAX_WIDTH * w, opacity=0.0 if w <= 1e-9 else 0.9)
+        for n, (line, w) in enumerate(zip(self.links, wid)):
+            if abs(w - self.shown_width[n]) > 0.01 or (w <= 1e-9) != (self.shown_width[n] <= 1e-9):
+                line.set_stroke(width=MAX_WIDTH * w, opacity=0.0 if w <= 1e-9 else 0.9)
+                self.shown_width[n] = w
         for dots, m, c in ((self.dots_loss, LOSS, self.loss_center), (self.dots_avg, AVG, self.avg_center)):
-            e = (1 - alpha) * self.est[m, j0] + alpha * self.est[m, j]
-            for d, k in zip(dots, self.normal):
-                d.move_to(self.to_plane(e[k], c))
+            e = (1 - alpha) * self.est[m, j0][self.normal] + alpha * self.est[m, j][self.normal]
+            centres = self.to_plane_many(e, c)
+            for d, base, xyz in zip(dots, self.dot_shape, centres):
+                d.points = base + xyz
         if j >= 1:
-            for curve, (m, _, _) in zip(self.curves, PLOTTED):
-                its = np.arange(1, j + 1)
-                pts = [self.axes.c2p(t - 1, self.log_loss[m, t - 1] - self.lo) for t in its]
-                if len(pts) == 1:
-                    pts = pts * 2
-                curve.set_points_as_corners(pts)
+            for curve, pts in zip(self.curves, self.curve_pts):
+                curve.set_points_as_corners(pts[:max(j, 2)])
 
     def step(self, i_from: int, i_to: int):
         self.iter.number.set_value(i_to)
-        return UpdateFromAlphaFunc(VGroup(self.links, self.dots_loss, self.dots_avg, self.curves),
-                                   lambda m, a: self.set_state(i_to, i_from, a))
+        return Replay(VGroup(self.links, self.dots_loss, self.dots_avg, self.curves),
+                      lambda a: self.set_state(i_to, i_from, a))
