@@ -47,7 +47,7 @@ def byzantine_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str
 
 def paper_seed_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str = "mtl_sweep_paper_seeds"):
     fs = sorted(set(out.grid.axes["n_byzantine"]))
-    fig, axes = ctx.subplots(1, len(fs), figsize=(5.0 * len(fs), 3.4), sharey=True, squeeze=False)
+    fig, axes = ctx.subplots(1, len(fs), figsize=(5.5 * len(fs), 3.4), sharey=True, squeeze=False)
     seeds = list(out.grid.axes["paper_seed"])
     for ax, F in zip(axes[0], fs):
         totals = {}
@@ -61,7 +61,8 @@ def paper_seed_figures(ctx: FigureContext, out: SweepOutput, provenance: list[st
             totals[dev] = sum(vals)
         ax.set_xticks(range(len(seeds)), [str(s) for s in seeds])
         ax.set_xlabel("seed of the authors' script")
-        ax.set_title(f"F = {F}: {totals[True]} captured with the authors' code, {totals[False]} with the correct rule")
+        ax.set_title(f"F = {F}: captured in total {totals[True]} (authors' code), {totals[False]} (correct rule)",
+                     fontsize=9)
     axes[0][0].set_ylabel("normal agents captured")
     fig.legend(loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.1))
     _footer(fig, provenance)
