@@ -13,7 +13,8 @@ import numpy as np
 
 from .measurements import Samples, local_loss
 from .network import Network
-from .rules import (METHODS, RuleConfig, adapt, average_weights, combine, distance_step, gather, loss_step)
+from .rules import (METHODS, RuleConfig, adapt, average_weights, combine, distance_step, dot2, flat_index, gather,
+                    loss_step)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
     a_self = np.zeros((B, N, K))
     a_self[:, :, 0] = 1.0
     w_true = net.w_true
+    flat = flat_index(nb)
+    x_neigh = gather(net.positions, nb, flat) if cfg.neighbour_position else None
     b_idx = np.arange(B)[:, None, None]
     byz_slot = net.byzantine[b_idx, nb] & valid & ~byz                     # Byzantine neighbours of normal agents
     byz_w = np.zeros((M, T, B))
@@ -74,18 +77,18 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
         psi = np.where(byz[None], net.psi_a[None], adapt(w, q[None], cfg.mu))     # (M, B, N, 2)
         new = np.empty_like(w)
         new[0] = psi[0]
-        new[1] = np.sum(a_avg[..., None] * gather(psi[1], nb), axis=2)
-        P = gather(psi[2], nb)
-        r_dist, a_dist = distance_step(r_dist, w[2], P, valid, cfg)
-        new[2] = combine(a_dist, P)
-        P = gather(psi[3], nb)
-        r_loss, adm_i, a_loss = loss_step(r_loss, P, net.positions, nb, valid, u, d, cfg)
-        new[3] = combine(a_loss, P)
+        P_all = psi[1:].reshape(3, -1, 2)[:, flat]                                  # (3, B, N, K, 2), one gather
+        new[1] = np.sum(a_avg[..., None] * P_all[0], axis=2)
+        r_dist, a_dist = distance_step(r_dist, w[2], P_all[1], valid, cfg)
+        new[2] = combine(a_dist, P_all[1])
+        r_loss, adm_i, a_loss = loss_step(r_loss, P_all[2], net.positions, nb, valid, u, d, cfg, x_neigh)
+        new[3] = combine(a_loss, P_all[2])
         byz_w[2, i] = np.max(np.sum(a_dist * byz_slot, axis=2), axis=1)
         byz_w[3, i] = np.max(np.sum(a_loss * byz_slot, axis=2), axis=1)
         w = np.where(byz[None], net.psi_a[None], new)
         loss[:, i] = local_loss(w, net.positions[None], u[None], d[None])
-        msd[:, i] = np.sum((w - w_true[None]) ** 2, axis=-1)
+        err = w - w_true[None]
+        msd[:, i] = dot2(err, err)
         if record:
             est[:, i + 1] = w
             wts[2, i] = a_dist

@@ -59,4 +59,4 @@ def make_samples(net: Network, v_d: np.ndarray, v_u: np.ndarray) -> Samples:
 
 def local_loss(w: np.ndarray, x: np.ndarray, u: np.ndarray, d: np.ndarray) -> np.ndarray:
     """ℓ(w) = (d + x·u - w·u)^2 over the trailing coordinate axis (broadcasting)."""
-    return (d + np.sum(x * u, axis=-1) - np.sum(w * u, axis=-1)) ** 2
+    return (d + (x[..., 0] * u[..., 0] + x[..., 1] * u[..., 1]) - (w[..., 0] * u[..., 0] + w[..., 1] * u[..., 1])) ** 2

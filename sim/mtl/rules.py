@@ -39,21 +39,31 @@ class RuleConfig:
             raise ParamError(f"self_updates: must be 1 or 2, got {self.self_updates!r}")
 
 
+def dot2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a·b over a trailing axis of length 2 (two multiplies and one add: faster than a reduction)."""
+    return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]
+
+
 def adapt(w: np.ndarray, q: np.ndarray, mu: float) -> np.ndarray:
     """psi_k = w_k + mu (q_k - w_k): one LMS step towards the location fix."""
     return w + mu * (q - w)
 
 
-def gather(psi: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+def flat_index(neighbours: np.ndarray) -> np.ndarray:
+    """Row of psi[b, l] in psi.reshape(-1, 2) for every slot: b N + neighbours[b, k, j]."""
+    B, N = neighbours.shape[:2]
+    return np.arange(B)[:, None, None] * N + neighbours
+
+
+def gather(psi: np.ndarray, neighbours: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
     """P[b, k, j] = psi[b, neighbours[b, k, j]]: (B, N, K, 2)."""
-    b = np.arange(psi.shape[0])[:, None, None]
-    return psi[b, neighbours]
+    flat = flat_index(neighbours) if flat is None else flat
+    return psi.reshape(-1, psi.shape[-1])[flat]
 
 
 def combine(weights: np.ndarray, P: np.ndarray) -> np.ndarray:
     """w_k = Σ_l a_kl psi_l; zero weights never touch their (possibly non-finite) message."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.sum(np.where(weights[..., None] > 0, weights[..., None] * P, 0.0), axis=2)
+    return np.sum(np.where(weights[..., None] > 0, weights[..., None] * P, 0.0), axis=2)
 
 
 def average_weights(valid: np.ndarray) -> np.ndarray:
@@ -73,7 +83,8 @@ def distance_step(r: np.ndarray, w_prev: np.ndarray, P: np.ndarray, valid: np.nd
                   cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray]:
     """r_kl <- (1-gamma) r_kl + gamma ||w_k(i-1) - psi_l||^2; a_kl ∝ 1/r_kl on all of N_k (no filtering)."""
     with np.errstate(invalid="ignore", over="ignore"):
-        dist = np.sum((w_prev[:, :, None, :] - P) ** 2, axis=-1)
+        diff = w_prev[:, :, None, :] - P
+        dist = dot2(diff, diff)
         r = _accumulate(r, dist, cfg.gamma, cfg.self_updates)
     inv = np.where(valid, 1.0 / r, 0.0)
     return r, inv / inv.sum(axis=2, keepdims=True)
@@ -81,18 +92,19 @@ def distance_step(r: np.ndarray, w_prev: np.ndarray, P: np.ndarray, valid: np.nd
 
 def neighbour_losses(P: np.ndarray, x_eval: np.ndarray, u: np.ndarray, d: np.ndarray) -> np.ndarray:
     """ℓ_k(psi_l) = (d_k + x·u_k - psi_l·u_k)^2 for every slot; x = x_k (paper) or x_l (deviation 1)."""
-    return (d[:, :, None] + np.sum(x_eval * u[:, :, None, :], axis=-1)
-            - np.sum(P * u[:, :, None, :], axis=-1)) ** 2
+    uu = u[:, :, None, :]
+    return (d[:, :, None] + dot2(x_eval, uu) - dot2(P, uu)) ** 2
 
 
 def loss_step(r: np.ndarray, P: np.ndarray, positions: np.ndarray, neighbours: np.ndarray, valid: np.ndarray,
-              u: np.ndarray, d: np.ndarray, cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              u: np.ndarray, d: np.ndarray, cfg: RuleConfig,
+              x_neigh: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The resilient rule: accumulate ℓ_k(psi_l); admit S_k = {l : r_kl <= r_kk}; a_kl ∝ 1/r_kl on S_k.
 
     Returns (r, admitted, weights).
     """
-    if cfg.neighbour_position:
-        x_eval = gather(positions, neighbours)           # slot 0 is k itself, so r_kk still uses x_k
+    if cfg.neighbour_position:                           # slot 0 is k itself, so r_kk still uses x_k
+        x_eval = gather(positions, neighbours) if x_neigh is None else x_neigh
     else:
         x_eval = positions[:, :, None, :]
     with np.errstate(invalid="ignore", over="ignore"):
