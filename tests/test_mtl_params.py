@@ -73,3 +73,14 @@ def test_sweep_smoke_grids_give_valid_records(name):
         assert validate_record(sw, dict(c.params), r) is None
     with pytest.raises(ParamError):
         make_grid(sw, {**sw.smoke, "n_byzantine": "0,500"})
+
+
+def test_paper_kind_replays_the_authors_draws_and_leaves_the_seed_argument_alone():
+    a = simulate("mtl_paper", 0, {"n_byzantine": 20, "iterations": 30})
+    b = simulate("mtl_paper", 7, {"n_byzantine": 20, "iterations": 30})
+    assert np.array_equal(a["estimates"], b["estimates"])                 # paper_seed decides, not the trace seed
+    c = simulate("mtl_paper", 0, {"n_byzantine": 20, "iterations": 30, "paper_seed": 1})
+    assert not np.array_equal(a["positions"], c["positions"])
+    assert a.meta["mode"] == "paper_compat" and len(a.meta["attackers"]) == 20
+    with pytest.raises(ParamError, match="^n_byzantine:"):
+        simulate("mtl_paper", 0, {"n_byzantine": 100})
