@@ -70,3 +70,13 @@ def test_compat_with_the_correct_rule_changes_only_the_resilient_rules(runs):
     assert not np.allclose(dev.loss[3], fix.loss[3], equal_nan=True)
     tail = lambda r: np.nanmean(r.loss[3, 100:, 0])
     assert tail(fix) < tail(dev)                                            # the correct rule does better here
+
+
+def test_batched_replays_equal_one_by_one():
+    from sim.mtl.paper_compat import run_paper_batch
+
+    _, batch = run_paper_batch(20, [3, 4], iterations=60)
+    for b, seed in enumerate((3, 4)):
+        _, one = run_paper(20, seed=seed, iterations=60)
+        assert np.array_equal(batch.loss[:, :, b], one.loss[:, :, 0], equal_nan=True)
+        assert np.array_equal(batch.final[:, b], one.final[:, 0])

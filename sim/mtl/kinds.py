@@ -29,7 +29,7 @@ ARRAYS = {
     "estimates": ArraySpec("float64", ("method", "step", "agent", 2), "w_k(i), i = 0..T (step 0 = start)"),
     "weights": ArraySpec("float32", ("method", "iteration", "edge"), "combination weight a_kl of each edge"),
     "admitted": ArraySpec("bool", ("iteration", "edge"), "loss rule: l in S_k (r_kl <= r_kk)"),
-    "acc_loss": ArraySpec("float64", ("iteration", "edge"), "loss rule: accumulated loss r_kl"),
+    "acc_loss": ArraySpec("float32", ("iteration", "edge"), "loss rule: accumulated loss r_kl"),
     "loss": ArraySpec("float64", ("method", "iteration", "agent"), "ℓ_k(w_k(i)) after combining (NaN: Byzantine)"),
     "msd": ArraySpec("float64", ("method", "iteration", "agent"), "||w_k(i) - w°_k||^2 (NaN: Byzantine)"),
 }
@@ -49,7 +49,7 @@ def trace_arrays(net: Network, res: RunResult) -> dict:
         "is_byzantine": net.byzantine[0], "psi_a": np.where(net.byzantine[0][:, None], net.psi_a[0], 0.0),
         "edges": net.edges(0),
         "estimates": h.estimates[:, :, 0], "weights": h.weights[:, :, 0, k, j].astype(np.float32),
-        "admitted": h.admitted[:, 0, k, j], "acc_loss": h.r_loss[:, 0, k, j],
+        "admitted": h.admitted[:, 0, k, j], "acc_loss": h.r_loss[:, 0, k, j].astype(np.float32),
         "loss": res.loss[:, :, 0], "msd": res.msd[:, :, 0],
     }
 
@@ -61,7 +61,7 @@ def _meta(net: Network) -> dict:
 
 @trace_kind(
     "mtl_localization",
-    version=1,
+    version=2,
     summary="Target localization (Li et al. 2020): four diffusion rules, F Byzantine agents, correct loss rule",
     params=loc.PARAMS,
     arrays=ARRAYS,
@@ -85,7 +85,7 @@ COMPAT_PARAMS = (
 
 @trace_kind(
     "mtl_paper",
-    version=1,
+    version=2,
     summary="Target localization replayed with the authors' seeding, draw order and code deviations",
     params=COMPAT_PARAMS,
     arrays=ARRAYS,

@@ -102,6 +102,25 @@ def run_paper(n_byzantine: int, *, seed: int = 0, iterations: int = PAPER_T, dev
     return s, run(s.net, samples, s.w0, cfg, record=record)
 
 
+def stack(setups: list[PaperSetup]) -> PaperSetup:
+    """Several replays as one batch (same N, T and max_neighbours): networks, noise and starts stacked."""
+    nets = [s.net for s in setups]
+    cat = lambda name: np.concatenate([getattr(n, name) for n in nets], axis=0)
+    net = Network(cat("positions"), cat("targets"), nets[0].task, cat("byzantine"), cat("neighbours"),
+                  cat("valid"), cat("psi_a"))
+    noise = Noise(*(np.concatenate([getattr(s.noise, f) for s in setups], axis=0 if f.startswith("sd") else 1)
+                    for f in ("sd_d", "sd_u", "v_d", "v_u")))
+    return PaperSetup(net, noise, np.concatenate([s.w0 for s in setups]), [], [])
+
+
+def run_paper_batch(n_byzantine: int, seeds, *, iterations: int = PAPER_T, deviations: bool = True,
+                    **setup) -> tuple[PaperSetup, RunResult]:
+    """The authors' script for each seed in ``seeds``, simulated together (numbers equal to one by one)."""
+    s = stack([paper_setup(n_byzantine, seed=int(k), iterations=iterations, **setup) for k in seeds])
+    cfg = PAPER_RULES if deviations else RuleConfig(mu=0.1, gamma=0.1, r_init=10.0)
+    return s, run(s.net, make_samples(s.net, s.noise.v_d, s.noise.v_u), s.w0, cfg)
+
+
 def table_numbers(res: RunResult) -> np.ndarray:
     """(method, 2): mean Loss over normal agents at iteration 0 and averaged over iterations 100-499."""
     mean = np.nanmean(res.loss[:, :, 0, :], axis=2)          # (method, T)

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.params import Param
 from ..core.sweeps import Field, sweep
 from . import localization as loc
-from .paper_compat import PAPER_N, run_paper
+from .paper_compat import PAPER_N, run_paper_batch
 from .rules import METHODS
 
 BATCH = 16                       # networks simulated together (memory ~ BATCH x T x N)
@@ -101,30 +101,35 @@ def byzantine_cell(p: dict, rng: np.random.Generator) -> dict:
 
 @sweep(
     "mtl_paper_seeds",
-    version=1,
+    version=2,
     summary="the authors' script over its seed: with both code deviations and with the correct rule",
-    axes=(Param("paper_seed", int, 0, "value of random.seed / numpy.random.seed", low=0, high=2**32 - 1),
-          Param("n_byzantine", int, 20, "attackerNum", low=0, high=PAPER_N - 1),
+    axes=(Param("n_byzantine", int, 20, "attackerNum", low=0, high=PAPER_N - 1),
           Param("deviations", bool, True, "both deviations of the authors' code")),
-    fixed=(Param("iterations", int, 500, "iterations (changes the noise draws, as in the authors' script)",
-                 low=1, high=100_000),),
-    defaults={"paper_seed": tuple(range(10)), "n_byzantine": (20, 40), "deviations": (True, False)},
-    trials=1,
-    max_trials=1,
+    fixed=(Param("first_seed", int, 0, "trial t replays random.seed / numpy.random.seed = first_seed + t",
+                 low=0, high=2**32 - 100_001),
+           Param("iterations", int, 500, "iterations (changes the noise draws, as in the authors' script)",
+                 low=1, high=100_000)),
+    defaults={"n_byzantine": (20, 40), "deviations": (True, False)},
+    trials=10,
+    max_trials=100_000,
     record={
-        "loss_tail": Field("float64", (1, M), low=0),
-        "msd_tail": Field("float64", (1, M), low=0),
-        "captured": Field("int64", (1,), low=0, high=PAPER_N),
-        "byz_weight": Field("float64", (1,), low=0, high=1 + 1e-9),
+        "loss_tail": Field("float64", ("trials", M), low=0),
+        "msd_tail": Field("float64", ("trials", M), low=0),
+        "captured": Field("int64", ("trials",), low=0, high=PAPER_N),
+        "byz_weight": Field("float64", ("trials",), low=0, high=1 + 1e-9),
     },
-    work=lambda p: loc.work({"iterations": p["iterations"], "n_agents": PAPER_N, "max_neighbours": 10}),
+    work=lambda p: p["trials"] * loc.work({"iterations": p["iterations"], "n_agents": PAPER_N, "max_neighbours": 10}),
     row=_rows,
     figures="studio.figures.mtl.sweeps:paper_seed_figures",
-    model="Li et al. 2020 target localization replayed with the authors' seeding (paper_compat)",
-    smoke={"paper_seed": (0, 1), "n_byzantine": (20,), "deviations": (True, False), "iterations": 40},
+    model="Li et al. 2020 target localization replayed with the authors' seeding (paper_compat); trial = seed",
+    smoke={"n_byzantine": (20,), "deviations": (True, False), "iterations": 40, "trials": 2},
 )
 def paper_seed_cell(p: dict, rng: np.random.Generator) -> dict:
-    """One replay of the authors' script (deterministic in paper_seed; ``rng`` is not used)."""
-    s, res = run_paper(p["n_byzantine"], seed=p["paper_seed"], deviations=p["deviations"],
-                       iterations=p["iterations"])
-    return tail_summary(res, s.net, p["iterations"])
+    """Seeds first_seed .. first_seed + trials - 1 of the authors' script, BATCH at a time (``rng`` unused)."""
+    seeds = p["first_seed"] + np.arange(p["trials"])
+    parts = []
+    for lo in range(0, len(seeds), BATCH):
+        s, res = run_paper_batch(p["n_byzantine"], seeds[lo:lo + BATCH], deviations=p["deviations"],
+                                 iterations=p["iterations"])
+        parts.append(tail_summary(res, s.net, p["iterations"]))
+    return {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
