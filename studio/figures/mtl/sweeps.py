@@ -74,10 +74,10 @@ def paper_seed_figures(ctx: FigureContext, out: SweepOutput, provenance: list[st
 
 @figure("mtl_sweep_byzantine", paper_ref="Li et al. 2020, target localization: resilience against F", order=310)
 def sweep_byzantine(ctx: FigureContext) -> None:
-    """Tail MSD of the four methods against F for both attacks (correct rule, 3 networks per point)."""
-    out = run_serial("mtl_byzantine", n_byzantine=(0, 20, 40, 60, 80, 99), trials=3)
+    """Tail MSD of the four methods against F for both attacks (correct rule, 2 networks per point)."""
+    out = run_serial("mtl_byzantine", n_byzantine=(0, 20, 40, 60, 80, 99), trials=2)
     byzantine_figures(ctx, out, ["python -m studio.sweep run mtl_byzantine --set n_byzantine=0,20,40,60,80,99 "
-                                 "--set trials=3"])
+                                 "--set trials=2"])
 
 
 @figure("mtl_sweep_paper_seeds", paper_ref="Li et al. 2020, target localization: the code deviations over seeds",
