@@ -70,33 +70,32 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
         adm = np.empty((T, B, N, K), bool)
         rl = np.empty((T, B, N, K))
         rd = np.empty((T, B, N, K))
-    quiet = np.errstate(invalid="ignore", over="ignore")     # non-finite Byzantine messages are an attack, not an error
-    quiet.__enter__()
-    for i in range(T):
-        u, d, q = samples.u[i], samples.d[i], samples.q[i]
-        psi = np.where(byz[None], net.psi_a[None], adapt(w, q[None], cfg.mu))     # (M, B, N, 2)
-        new = np.empty_like(w)
-        new[0] = psi[0]
-        P_all = psi[1:].reshape(3, -1, 2)[:, flat]                                  # (3, B, N, K, 2), one gather
-        new[1] = np.sum(a_avg[..., None] * P_all[0], axis=2)
-        r_dist, a_dist = distance_step(r_dist, w[2], P_all[1], valid, cfg)
-        new[2] = combine(a_dist, P_all[1])
-        r_loss, adm_i, a_loss = loss_step(r_loss, P_all[2], net.positions, nb, valid, u, d, cfg, x_neigh)
-        new[3] = combine(a_loss, P_all[2])
-        byz_w[2, i] = np.max(np.sum(a_dist * byz_slot, axis=2), axis=1)
-        byz_w[3, i] = np.max(np.sum(a_loss * byz_slot, axis=2), axis=1)
-        w = np.where(byz[None], net.psi_a[None], new)
-        loss[:, i] = local_loss(w, net.positions[None], u[None], d[None])
-        err = w - w_true[None]
-        msd[:, i] = dot2(err, err)
-        if record:
-            est[:, i + 1] = w
-            wts[2, i] = a_dist
-            wts[3, i] = a_loss
-            adm[i] = adm_i
-            rl[i] = r_loss
-            rd[i] = r_dist
-    quiet.__exit__(None, None, None)
+    # non-finite Byzantine messages are an attack, not an error
+    with np.errstate(invalid="ignore", over="ignore"):
+        for i in range(T):
+            u, d, q = samples.u[i], samples.d[i], samples.q[i]
+            psi = np.where(byz[None], net.psi_a[None], adapt(w, q[None], cfg.mu))     # (M, B, N, 2)
+            new = np.empty_like(w)
+            new[0] = psi[0]
+            P_all = psi[1:].reshape(3, -1, 2)[:, flat]                                  # (3, B, N, K, 2), one gather
+            new[1] = np.sum(a_avg[..., None] * P_all[0], axis=2)
+            r_dist, a_dist = distance_step(r_dist, w[2], P_all[1], valid, cfg)
+            new[2] = combine(a_dist, P_all[1])
+            r_loss, adm_i, a_loss = loss_step(r_loss, P_all[2], net.positions, nb, valid, u, d, cfg, x_neigh)
+            new[3] = combine(a_loss, P_all[2])
+            byz_w[2, i] = np.max(np.sum(a_dist * byz_slot, axis=2), axis=1)
+            byz_w[3, i] = np.max(np.sum(a_loss * byz_slot, axis=2), axis=1)
+            w = np.where(byz[None], net.psi_a[None], new)
+            loss[:, i] = local_loss(w, net.positions[None], u[None], d[None])
+            err = w - w_true[None]
+            msd[:, i] = dot2(err, err)
+            if record:
+                est[:, i + 1] = w
+                wts[2, i] = a_dist
+                wts[3, i] = a_loss
+                adm[i] = adm_i
+                rl[i] = r_loss
+                rd[i] = r_dist
     if record:                                  # Byzantine agents combine nothing
         wts[:, :, net.byzantine] = 0.0
         adm[:, net.byzantine] = False
