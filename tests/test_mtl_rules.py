@@ -205,3 +205,16 @@ def test_no_attackers_everyone_is_normal_and_loss_rule_still_beats_noncooperativ
     summ = tail_summary(r, s.net, p["iterations"])
     assert np.all(summ["msd_tail"][:, LOSS] < summ["msd_tail"][:, NC])
     assert np.all(r.byz_weight == 0)
+
+
+@pytest.mark.parametrize("message", [(np.inf, 0.0), (np.nan, np.nan), (-np.inf, np.inf), (1e300, -1e300)])
+def test_non_finite_messages_are_filtered_not_a_crash(message):
+    p = loc.defaults(n_byzantine=20, iterations=150, n_agents=60)
+    s = loc.make_setup(p, np.random.default_rng(71), 2)
+    r = loc.run_setup(loc.with_attack(s, np.array(message)), p)
+    normal = ~s.net.byzantine
+    assert np.all(np.isfinite(r.final[LOSS][normal]))
+    assert np.all(np.isfinite(r.msd[LOSS][:, normal]))
+    assert np.all(r.byz_weight[LOSS] == 0)                    # an infinite loss is never admitted
+    ok = loc.run_setup(loc.with_attack(s, np.zeros(2)), p)
+    assert np.all(np.isfinite(ok.final[AVG][normal]))
