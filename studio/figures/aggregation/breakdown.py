@@ -12,6 +12,7 @@ import math
 from typing import Sequence
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from sim.core.sweeps import run_serial
 
@@ -53,6 +54,8 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
         if orc:
             ax.plot(*zip(*orc), color=c.honest, linewidth=1.0, linestyle=(0, (1, 1)), label="oracle: mean of honest")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(ATTACK_TITLES.get(att, att), fontsize=9)
         ax.set_xlabel("Byzantine fraction β", fontsize=8)
         ax.set_ylabel("error ‖aggregate − μ‖", fontsize=8)
