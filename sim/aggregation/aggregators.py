@@ -100,10 +100,9 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
                 idx.append(np.zeros(0, dtype=np.intp))
             else:
                 idx.append(rng.choice(a.shape[0], size=S, replace=a.shape[0] < S))
-    x = np.zeros((S, C, d))
-    for i, a in enumerate(arrs):
-        if i not in dropped:
-            x[:, i, :] = a if num_samples_per_client is None else a[idx[i]]
+    zero = np.zeros((S, d))
+    x = np.stack([zero if i in dropped else a if num_samples_per_client is None else a[idx[i]]
+                  for i, a in enumerate(arrs)], axis=1)
     mask = np.array([i not in dropped for i in range(C)])
     return x, mask, idx, nonfinite, empty
 

@@ -12,7 +12,8 @@ to 1 over the rows that count): one-hot for Krum, 1/m on the chosen rows for
 Multi-Krum and minimum-diameter averaging, the Weiszfeld weights 1/||x_i - y||
 for the geometric median, the clipping factors for centered clipping, and for
 the coordinate-wise rules the fraction of coordinates at which the client's
-value entered the average, divided by the number of values averaged.
+value entered the average, divided by the number of values averaged (measured
+on at most TRACK_COORDS evenly spaced coordinates: exact up to that length).
 
 Masked rows (dropped clients) never count. Pre-aggregation steps return new
 points and a mixing matrix M (..., n', n): point p is sum_j M[p, j] x_j, so a
@@ -30,6 +31,14 @@ from ..core.errors import ParamError
 from ..stats import robust
 
 _EPS = 1e-12
+TRACK_COORDS = 8192      # coordinate-wise shares are measured on at most this many evenly spaced coordinates
+
+
+def _track_view(*arrs):
+    """Every s-th coordinate (s = ceil(d / TRACK_COORDS)) of each array: shares of long vectors at a fixed cost."""
+    d = arrs[0].shape[-1]
+    s = -(-d // TRACK_COORDS)
+    return arrs if s == 1 else tuple(a[..., ::s] for a in arrs)
 
 
 def _f(name: str, f) -> int:
@@ -64,9 +73,11 @@ def _prep(x, mask):
 def _band_shares(x, mask, lo, hi):
     """Shares of a coordinate-wise rule that averages the values inside [lo, hi] (ties all count)."""
     with np.errstate(invalid="ignore"):
-        used = (x >= lo[..., None, :]) & (x <= hi[..., None, :]) & mask[..., None]
-    cnt = np.maximum(used.sum(-2, keepdims=True), 1)
-    return (used / cnt).mean(-1)
+        used = x >= lo[..., None, :]
+        used &= x <= hi[..., None, :]
+    used &= mask[..., None]
+    w = 1.0 / np.maximum(np.count_nonzero(used, axis=-2), 1)          # (..., d)
+    return np.einsum("...nd,...d->...n", used, w) / x.shape[-1]
 
 
 def mean(x, mask=None, rng=None, *, weights=None, track=True):
@@ -80,30 +91,36 @@ def mean(x, mask=None, rng=None, *, weights=None, track=True):
 
 
 def coordinate_median(x, mask=None, rng=None, *, track=True):
-    """Coordinate-wise median (breakdown point 1/2): robust.median."""
+    """Coordinate-wise median (breakdown point 1/2): robust.median.
+
+    Shares: per coordinate the one or two middle values (and their ties) count;
+    the two middle values are found by a running max/min over clients (a loop
+    over the n clients, each step vectorised over coordinates and batch).
+    """
     x, mask = _prep(x, mask)
     agg = robust.median(x, mask)
     if not track:
         return agg, None
-    xin = robust.outliers_to_inf(x, mask)
+    xs, ag = _track_view(x, agg)
+    xin = xs if (mask.all() and np.isfinite(xs).all()) else robust.outliers_to_inf(xs, mask)
+    lo = np.full(ag.shape, -np.inf)
+    hi = np.full(ag.shape, np.inf)
     with np.errstate(invalid="ignore"):
-        lo = np.max(np.where(mask[..., None] & (xin <= agg[..., None, :]), xin, -np.inf), axis=-2)
-        hi = np.min(np.where(mask[..., None] & (xin >= agg[..., None, :]), xin, np.inf), axis=-2)
+        for i in range(x.shape[-2]):
+            xi, mi = xin[..., i, :], mask[..., i, None]
+            np.maximum(lo, np.where(mi & (xi <= ag), xi, -np.inf), out=lo)
+            np.minimum(hi, np.where(mi & (xi >= ag), xi, np.inf), out=hi)
     return agg, _band_shares(xin, mask, lo, hi)
 
 
 def trimmed_mean(x, mask=None, rng=None, *, trim=0.1, track=True):
     """Coordinate-wise mean after dropping floor(trim k) values at each end (breakdown trim): robust.trimmed_mean."""
     x, mask = _prep(x, mask)
-    agg = robust.trimmed_mean(x, mask, trim=trim)
     if not track:
-        return agg, None
-    k = _k(mask)
-    g = int(math.floor(trim * k))
-    xin = robust.outliers_to_inf(x, mask)                 # masked rows are NaN and sort last
-    kth = (g, k - g - 1) if k - g - 1 != g else (g,)
-    part = np.partition(xin, kth, axis=-2)
-    lo, hi = np.take(part, g, axis=-2), np.take(part, k - g - 1, axis=-2)
+        return robust.trimmed_mean(x, mask, trim=trim), None
+    agg, lo, hi = robust.trimmed_mean(x, mask, trim=trim, return_cuts=True)
+    xs, lo, hi = _track_view(x, lo, hi)
+    xin = xs if (mask.all() and np.isfinite(xs).all()) else robust.outliers_to_inf(xs, mask)
     return agg, _band_shares(xin, mask, lo, hi)
 
 
@@ -115,8 +132,8 @@ def mean_around_median(x, mask=None, rng=None, *, f=0, track=True):
     if not track:
         return agg, None
     k = _k(mask)
-    med = robust.median(x, mask)
-    xin = robust.outliers_to_inf(x, mask)
+    xs, med = _track_view(x, robust.median(x, mask))
+    xin = robust.outliers_to_inf(xs, mask)
     with np.errstate(invalid="ignore"):
         dev = np.abs(xin - med[..., None, :])
     dev = np.where(mask[..., None] & ~np.isnan(dev), dev, np.inf)
@@ -159,7 +176,7 @@ def krum(x, mask=None, rng=None, *, f=0, m=1, neighbours=None, track=True):
     chosen = np.argsort(scores, axis=-1, kind="stable")[..., :m]
     w = np.zeros(mask.shape)
     np.put_along_axis(w, chosen, 1.0 / m, axis=-1)
-    agg = np.einsum("...n,...nd->...d", w, np.where(w[..., None] > 0, x, 0.0))
+    agg = np.take_along_axis(x, chosen[..., None], axis=-2).mean(-2)
     return agg, w
 
 
@@ -228,12 +245,16 @@ def minimum_diameter_averaging(x, mask=None, rng=None, *, f=0, track=True):
     combos = np.array(list(itertools.combinations(range(k), m)), dtype=np.intp).reshape(-1, m)   # (C, m)
     best_val = np.full(d2f.shape[0], np.inf)
     best_idx = np.zeros(d2f.shape[0], dtype=np.intp)
-    b_ix = np.arange(d2f.shape[0])[:, None, None, None]
-    chunk = max(1, int(2e7 // max(1, d2f.shape[0] * m * m)))
+    iu, ju = np.triu_indices(m, 1)                                  # the m(m-1)/2 pairs inside a subset
+    b_ix = np.arange(d2f.shape[0])[:, None, None]
+    chunk = max(1, int(2e7 // max(1, d2f.shape[0] * max(len(iu), 1))))
     for s in range(0, len(combos), chunk):                          # loop over chunks of subsets, not pairs
         cmb = combos[s:s + chunk]
         rows = active[:, cmb]                                       # (B, c, m)
-        diam = d2f[b_ix, rows[..., :, None], rows[..., None, :]].max(axis=(-2, -1))   # (B, c)
+        if len(iu):
+            diam = d2f[b_ix, rows[..., iu], rows[..., ju]].max(axis=-1)    # (B, c)
+        else:
+            diam = np.zeros(rows.shape[:2])
         j = np.argmin(diam, axis=-1)
         v = diam[np.arange(len(j)), j]
         better = v < best_val

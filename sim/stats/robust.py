@@ -83,15 +83,22 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     return _check_finite("median", _order_stat_mean(s, (k - 1) // 2, k // 2 + 1))
 
 
-def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1) -> np.ndarray:
-    """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim)."""
+def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = False) -> np.ndarray:
+    """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim).
+
+    ``return_cuts``: also return the lowest and highest kept values (..., d) (the order statistics
+    g and k - g - 1), from the same sort.
+    """
     if not 0 < trim < 0.5:
         raise ParamError(f"trim: must be a number in (0, 0.5), got {trim!r}")
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     g = np.floor(trim * k).astype(int)
     s = np.sort(outliers_to_inf(x, mask), axis=-2)
-    return _check_finite("trimmed_mean", _order_stat_mean(s, g, k - g))
+    out = _check_finite("trimmed_mean", _order_stat_mean(s, g, k - g))
+    if return_cuts:
+        return out, *_kept_cuts(s, g, k)
+    return out
 
 
 def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
@@ -295,6 +302,14 @@ def get_estimator(name: str):
 # --------------------------------------------------------------------------- distance-based and scale-free statistics
 # (added for federated aggregation, sim/aggregation; additive: nothing above changes)
 
+def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
+    """Sorted (..., n, d): the entries at index g and k - g - 1 along axis -2 (lo, hi), each (..., d)."""
+    lo = np.take_along_axis(s, np.broadcast_to(g[..., None, None], (*g.shape, 1, s.shape[-1])), axis=-2)[..., 0, :]
+    hi = np.take_along_axis(s, np.broadcast_to((k - g - 1)[..., None, None], (*g.shape, 1, s.shape[-1])),
+                            axis=-2)[..., 0, :]
+    return lo, hi
+
+
 def pairwise_sq_distances(x, mask=None) -> np.ndarray:
     """(..., n, n) squared Euclidean distances between the rows of ``x`` (..., n, d), by one Gram product.
 
@@ -306,9 +321,12 @@ def pairwise_sq_distances(x, mask=None) -> np.ndarray:
     """
     x, mask = _prep(x, mask)
     ok = mask & ~bad_rows(x)
-    xz = np.where(ok[..., None], x, 0.0)
-    cnt = np.maximum(ok.sum(-1), 1)[..., None]
-    xz = np.where(ok[..., None], xz - (xz.sum(-2) / cnt)[..., None, :], 0.0)
+    if ok.all():                                   # the common case: no masked copies
+        xz = x - x.mean(-2, keepdims=True)
+    else:
+        xz = np.where(ok[..., None], x, 0.0)
+        cnt = np.maximum(ok.sum(-1), 1)[..., None]
+        xz = np.where(ok[..., None], xz - (xz.sum(-2) / cnt)[..., None, :], 0.0)
     sq = np.einsum("...nd,...nd->...n", xz, xz)
     gram = xz @ np.swapaxes(xz, -1, -2)
     with np.errstate(over="ignore", invalid="ignore"):
