@@ -12,7 +12,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sim.core.sweeps import run_serial
 
@@ -54,6 +54,7 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
         if orc:
             ax.plot(*zip(*orc), color=c.honest, linewidth=1.0, linestyle=(0, (1, 1)), label="oracle: mean of honest")
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(ATTACK_TITLES.get(att, att), fontsize=9)
@@ -66,7 +67,7 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
     axes[len(attacks)].legend(h, lab, loc="center", fontsize=7.5, frameon=False)
     fig.suptitle(f"Breakdown of robust aggregators: n = {fx['n_clients']} clients, d = {fx['dim']}, "
                  f"N(1, {fx['sigma']:g}²) updates, {out.grid.trials} trials per point (bands: 95% CI of the mean)",
-                 fontsize=10)
+                 fontsize=10, y=1.0 + 0.06 / nrow)
     return ctx.save(fig, stem)
 
 
