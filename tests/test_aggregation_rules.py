@@ -144,6 +144,19 @@ def test_rules_are_vectorised_over_batches(samples):
         assert np.allclose(w.sum(-1), 1.0), name
 
 
+def test_coordinatewise_shares_on_long_vectors_match_exact(monkeypatch):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((9, 30_000))
+    x[2] *= 50
+    kw = {"coordinate_median": {}, "trimmed_mean": {"trim": 0.2}, "mean_around_median": {"f": 2}}
+    approx = {n: rules.RULES[n](x, **k)[1] for n, k in kw.items()}
+    monkeypatch.setattr(rules, "TRACK_COORDS", 10**9)
+    for n, a in approx.items():
+        exact = rules.RULES[n](x, **kw[n])[1]
+        assert np.allclose(a, exact, atol=0.01), n
+        assert a[2] < 0.2 / 9, n                                # the scaled client hardly counts
+
+
 def test_bucketing_partitions_clients_with_the_generator():
     x = np.arange(14.0).reshape(7, 2)
     y, mask, M = rules.bucketing(x, rng=np.random.default_rng(3), bucket_size=2)

@@ -81,28 +81,34 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
     if len(dims) != 1:
         raise ParamError(f"client_updates: every client must send vectors of one dimension d, got {sorted(dims)}")
     d = dims.pop()
-    empty = [i for i, a in enumerate(arrs) if a.shape[0] == 0]
-    nonfinite = [i for i, a in enumerate(arrs) if a.shape[0] > 0 and not np.isfinite(a).all()]
-    dropped = set(empty) | set(nonfinite)
     C = len(arrs)
+    empty = [i for i, a in enumerate(arrs) if a.shape[0] == 0]
     if num_samples_per_client is None:
-        counts = {a.shape[0] for i, a in enumerate(arrs) if i not in dropped}
+        counts = {a.shape[0] for a in arrs if a.shape[0] > 0}
         if len(counts) > 1:
             raise ParamError(f"num_samples_per_client: clients send different numbers of vectors {sorted(counts)}; "
                              "set num_samples_per_client to sample the same number from each")
         S = counts.pop() if counts else 1
+        zero = np.zeros((S, d))
+        x = np.stack([zero if a.shape[0] == 0 else a for a in arrs], axis=1)       # one copy, one finiteness pass
+        fin = np.isfinite(x).all(axis=(0, 2))
+        nonfinite = [int(i) for i in np.flatnonzero(~fin) if i not in set(empty)]
+        if nonfinite:
+            x[:, nonfinite, :] = 0.0
+        dropped = set(empty) | set(nonfinite)
         idx = [np.arange(S) if i not in dropped else np.zeros(0, dtype=np.intp) for i in range(C)]
     else:
         S = num_samples_per_client
+        nonfinite = [i for i, a in enumerate(arrs) if a.shape[0] > 0 and not np.isfinite(a).all()]
+        dropped = set(empty) | set(nonfinite)
         idx = []
         for i, a in enumerate(arrs):                 # one draw per client (a loop over clients, not pairs)
             if i in dropped:
                 idx.append(np.zeros(0, dtype=np.intp))
             else:
                 idx.append(rng.choice(a.shape[0], size=S, replace=a.shape[0] < S))
-    zero = np.zeros((S, d))
-    x = np.stack([zero if i in dropped else a if num_samples_per_client is None else a[idx[i]]
-                  for i, a in enumerate(arrs)], axis=1)
+        zero = np.zeros((S, d))
+        x = np.stack([zero if i in dropped else a[idx[i]] for i, a in enumerate(arrs)], axis=1)
     mask = np.array([i not in dropped for i in range(C)])
     return x, mask, idx, nonfinite, empty
 

@@ -38,7 +38,7 @@ def _track_view(*arrs):
     """Every s-th coordinate (s = ceil(d / TRACK_COORDS)) of each array: shares of long vectors at a fixed cost."""
     d = arrs[0].shape[-1]
     s = -(-d // TRACK_COORDS)
-    return arrs if s == 1 else tuple(a[..., ::s] for a in arrs)
+    return arrs if s == 1 else tuple(np.ascontiguousarray(a[..., ::s]) for a in arrs)
 
 
 def _f(name: str, f) -> int:

@@ -300,7 +300,8 @@ def get_estimator(name: str):
 
 
 # --------------------------------------------------------------------------- distance-based and scale-free statistics
-# (added for federated aggregation, sim/aggregation; additive: nothing above changes)
+# (added for federated aggregation, sim/aggregation; additive: above, only trimmed_mean's opt-in
+# return_cuts is new, and its default output is unchanged)
 
 def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
     """Sorted (..., n, d): the entries at index g and k - g - 1 along axis -2 (lo, hi), each (..., d)."""
