@@ -157,6 +157,31 @@ def test_coordinatewise_shares_on_long_vectors_match_exact(monkeypatch):
         assert a[2] < 0.2 / 9, n                                # the scaled client hardly counts
 
 
+def test_norm_clipping_and_pipeline_shares_match_loops():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((8, 5))
+    x[0] *= 40
+    y, _, M = rules.norm_clipping(x, radius=1.5)
+    for i in range(8):
+        nrm = np.linalg.norm(x[i])
+        assert np.allclose(y[i], x[i] * min(1.0, 1.5 / nrm)) and np.isclose(M[i, i], min(1.0, 1.5 / nrm))
+    agg, w = rules.run_pipeline("clipping+mean", x)
+    c = np.median(np.linalg.norm(x, axis=1))
+    ref = np.mean([xi * min(1.0, c / np.linalg.norm(xi)) for xi in x], axis=0)
+    assert np.allclose(agg, ref) and np.isclose(w.sum(), 1) and w[0] < 1 / 8
+    agg, w = rules.run_pipeline("nnm+mean", x, f=2)
+    assert np.allclose(agg, ref_nnm(x, 2).mean(0)) and np.isclose(w.sum(), 1)
+
+
+def test_weighted_mean_uses_weights_robust_rules_do_not():
+    ups = [np.full(3, v) for v in (0.0, 1.0, 2.0)]
+    from sim.aggregation.aggregators import MeanAggregator, CoordinateMedianAggregator
+    agg, st = MeanAggregator(num_samples_per_client=None).aggregate(ups, weights=[1, 1, 2])
+    assert np.allclose(agg, 1.25) and st["weights_used"]
+    agg, st = CoordinateMedianAggregator(num_samples_per_client=None).aggregate(ups, weights=[1, 1, 2])
+    assert np.allclose(agg, 1.0) and not st["weights_used"]
+
+
 def test_bucketing_partitions_clients_with_the_generator():
     x = np.arange(14.0).reshape(7, 2)
     y, mask, M = rules.bucketing(x, rng=np.random.default_rng(3), bucket_size=2)
