@@ -180,3 +180,20 @@ def test_seed_attacks_exact():
         ModelPoisoningAttack("flood")
     with pytest.raises(ParamError, match="^malicious_indices"):
         ModelPoisoningAttack().apply(u, [2])
+
+
+def test_calibrated_robust_scorer_keeps_its_false_alarm_rate_and_catches_the_seed_attacker(example):
+    det = RobustZScoreDetector("calibrated")
+    assert [s.is_outlier for s in det.score_clients(example.attacked)] == [True, False, False, False, False]
+    rng = np.random.default_rng(21)
+    flagged = total = 0
+    for _ in range(600):                               # honest clients only: 600 rounds of 10 clients
+        sc = det.score_clients([rng.standard_normal((20, 16)) for _ in range(10)])
+        flagged += sum(s.is_outlier for s in sc)
+        total += len(sc)
+    assert flagged / total <= 3 * 0.0027               # target 0.27% (Monte-Carlo slack)
+    plain = RobustZScoreDetector()                     # 3.5: many honest false alarms among few clients
+    rng = np.random.default_rng(21)
+    fa = sum(s.is_outlier for _ in range(600) for s in plain.score_clients([rng.standard_normal((20, 16))
+                                                                              for _ in range(10)]))
+    assert fa > flagged

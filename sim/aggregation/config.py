@@ -10,7 +10,7 @@ import numpy as np
 from ..core.errors import ParamError
 from . import rules
 
-SCORING_METHODS = ("zscore", "robust_zscore", "none")
+SCORING_METHODS = ("zscore", "robust_zscore", "robust_zscore_calibrated", "none")
 
 
 def aggregation_methods() -> tuple[str, ...]:
@@ -26,7 +26,7 @@ class RobustnessConfig:
       "trimmed_mean", ..., optionally "nnm+krum"-style pipelines);
     - num_byzantine: integer >= 0 (the defence's prior f);
     - trim_fraction: strictly inside (0, 0.5) (each tail);
-    - client_scoring_method: "zscore" (seed), "robust_zscore" or "none";
+    - client_scoring_method: "zscore" (seed), "robust_zscore", "robust_zscore_calibrated" or "none";
     - zscore_threshold: > 0.
     """
 
@@ -70,6 +70,10 @@ class RobustnessConfig:
 
         agg = make_aggregator(self.aggregation_method, num_byzantine=self.num_byzantine,
                               trim_fraction=self.trim_fraction, **kw)
-        scorer = None if self.client_scoring_method == "none" else SCORERS[self.client_scoring_method](
-            threshold=self.zscore_threshold)
+        if self.client_scoring_method == "none":
+            scorer = None
+        elif self.client_scoring_method == "robust_zscore_calibrated":     # zscore_threshold unused: calibrated per n
+            scorer = SCORERS["robust_zscore"](threshold="calibrated")
+        else:
+            scorer = SCORERS[self.client_scoring_method](threshold=self.zscore_threshold)
         return agg, scorer

@@ -14,7 +14,8 @@ ddof=1, the seed's "about 1.8"), not flagged.
 
 RobustZScoreDetector uses the median and the MAD (sim.stats.robust.robust_zscores):
 one outlier moves neither, so it is caught; threshold 3.5 by default
-(Iglewicz & Hoaglin's cut-off for modified z-scores).
+(Iglewicz & Hoaglin's cut-off for modified z-scores), or "calibrated" to a
+false-alarm rate for the number of clients (the MAD of a few clients is noisy).
 
 Both treat a client whose update holds NaN/±inf (or that sends no vector)
 as an outlier with score +inf and keep it out of the others' statistics.
@@ -23,6 +24,7 @@ as an outlier with score +inf and keep it out of the others' statistics.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Dict, List
 
 import numpy as np
@@ -109,11 +111,54 @@ class ZScoreDetector:
         return _scores(self.zscores(vals, ok), vals, ok, self.threshold, "zscore")
 
 
-class RobustZScoreDetector(ZScoreDetector):
-    """Median/MAD z-scores (robust.robust_zscores) of the same metrics: no masking; threshold 3.5."""
+FALSE_ALARM = 0.0027          # P(|Z| >= 3) for a normal Z: the false-alarm rate seed 003's threshold 3 aims at
 
-    def __init__(self, threshold: float = 3.5):
+
+@lru_cache(maxsize=256)
+def calibrated_threshold(n: int, false_alarm: float = FALSE_ALARM) -> float:
+    """Threshold on the largest of the 3 metrics' median/MAD |z| with per-client false-alarm rate <= false_alarm.
+
+    Per metric the (1 - false_alarm/3) quantile of one client's |z| among n
+    iid normal clients (union bound over the 3 metrics), by simulation with
+    a fixed seed (about 1e6 draws; deterministic), or the normal quantile
+    Phi^-1(1 - false_alarm/6) for n > 200. With few clients the MAD is noisy
+    and the quantile is far above 3.5 (n = 5: about 15 per metric at 0.27%).
+    """
+    from scipy.stats import norm
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3:
+        raise ParamError(f"n: calibration needs an integer number of clients in [3, inf), got {n!r}")
+    if not 0 < false_alarm < 1:
+        raise ParamError(f"false_alarm: must be a number in (0, 1), got {false_alarm!r}")
+    q = 1 - false_alarm / 3
+    if n > 200:
+        return float(norm.ppf(1 - false_alarm / 6))
+    m = int(np.ceil(1e6 / n))
+    v = np.random.Generator(np.random.PCG64(np.random.SeedSequence(20240603))).standard_normal((m, int(n)))
+    return float(np.quantile(robust_zscores(v), q))
+
+
+class RobustZScoreDetector(ZScoreDetector):
+    """Median/MAD z-scores (robust.robust_zscores) of the same metrics: no masking.
+
+    ``threshold`` 3.5 (default; Iglewicz & Hoaglin's cut-off for modified
+    z-scores) or "calibrated": per number of clients, the threshold whose
+    false-alarm rate for an honest client is ``false_alarm`` under iid normal
+    metrics (:func:`calibrated_threshold`). With few clients 3.5 flags honest
+    clients often (measured: 15% of honest clients among 5, 5% among 10).
+    """
+
+    def __init__(self, threshold: float | str = 3.5, false_alarm: float = FALSE_ALARM):
+        if threshold == "calibrated":
+            if not (isinstance(false_alarm, float) and 0 < false_alarm < 1):
+                raise ParamError(f"false_alarm: must be a number in (0, 1), got {false_alarm!r}")
+            self.threshold, self.calibrated, self.false_alarm, self.ddof = "calibrated", True, false_alarm, 0
+            return
         super().__init__(threshold)
+        self.calibrated = False
+
+    def threshold_for(self, n: int) -> float:
+        return calibrated_threshold(int(n), self.false_alarm) if self.calibrated else self.threshold
 
     def zscores(self, vals: np.ndarray, ok: np.ndarray) -> np.ndarray:
         if not ok.any():
@@ -123,7 +168,8 @@ class RobustZScoreDetector(ZScoreDetector):
 
     def score_clients(self, client_updates) -> List[ClientScore]:
         vals, ok = norm_statistics(client_updates)
-        return _scores(self.zscores(vals, ok), vals, ok, self.threshold, "robust_zscore")
+        thr = self.threshold_for(max(int(ok.sum()), 3))
+        return _scores(self.zscores(vals, ok), vals, ok, thr, "robust_zscore")
 
 
 SCORERS = {"zscore": ZScoreDetector, "robust_zscore": RobustZScoreDetector}
