@@ -197,3 +197,16 @@ def test_calibrated_robust_scorer_keeps_its_false_alarm_rate_and_catches_the_see
     fa = sum(s.is_outlier for _ in range(600) for s in plain.score_clients([rng.standard_normal((20, 16))
                                                                               for _ in range(10)]))
     assert fa > flagged
+
+
+def test_sampled_aggregation_equals_reference_on_the_drawn_vectors():
+    rng = np.random.default_rng(31)
+    ups = [rng.normal(size=(int(rng.integers(3, 40)), 4)) for _ in range(7)]
+    agg, st = CoordinateMedianAggregator(num_samples_per_client=25, seed=5).aggregate(ups)
+    for s in range(25):
+        rows = np.array([ups[i][st["sample_indices"][i][s]] for i in range(7)])
+        assert np.allclose(agg[s], np.median(rows, axis=0))
+    agg, st = TrimmedMeanAggregator(trim_fraction=0.3, num_samples_per_client=25, seed=5).aggregate(ups)
+    for s in range(25):
+        rows = np.sort(np.array([ups[i][st["sample_indices"][i][s]] for i in range(7)]), axis=0)
+        assert np.allclose(agg[s], rows[2:5].mean(0))
