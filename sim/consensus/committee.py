@@ -4,8 +4,11 @@ k peers, f = floor(beta k) Byzantine (chosen at random), an external array of n 
 round: a committee of s peers drawn at random queries the cell (``queries`` times each, keeping the
 majority of its answers), and every member sends its report to every other peer.
 
-- A committee member decides a value with at least V = ceil(2 s / 3) matching reports (its own
-  included) from members it has not blacklisted; otherwise it stays undecided.
+- A committee member decides a value with at least V = ceil(2 s' / 3) matching reports (its own
+  included) from members it has not blacklisted, where s' is the number of members it still listens to
+  (s' = s until somebody in the committee is blacklisted); otherwise it stays undecided. Counting s'
+  rather than s keeps a committee live once its liars are blacklisted, and keeps it safe: honest
+  reports s - f >= ceil(2 s / 3) >= ceil(2 s' / 3), lies f - b < ceil(2 (s - b) / 3) when s >= 3 f.
 - A peer outside the committee adopts the majority of the reports it received from members it has not
   blacklisted (undecided on a tie or on no report).
 - Blacklisting: a peer that decided v blacklists every sender whose report to it was not v; it
@@ -88,7 +91,6 @@ def play_cell(bit: int, members: np.ndarray, answers: np.ndarray, is_byz: np.nda
     """
     k = is_byz.size
     s = members.size
-    V = vote_threshold(s)
     byz_m = is_byz[members]
     rep = np.broadcast_to(answers[:, None], (s, k)).astype(np.int8).copy()
     if byz_m.any():
@@ -108,7 +110,9 @@ def play_cell(bit: int, members: np.ndarray, answers: np.ndarray, is_byz: np.nda
     support[members, answers.astype(np.intp)] += 1                # a member counts its own answer
     decision = np.full(k, -1, dtype=np.int8)
     by = np.zeros(k, dtype=np.int8)
-    vote = (support >= V) & is_member[:, None]
+    listened = (~blacklist[:, members]).sum(axis=1)               # s' per observer
+    V_eff = (2 * listened + 2) // 3                                # ceil(2 s' / 3)
+    vote = (support >= V_eff[:, None]) & is_member[:, None]
     vm = vote.any(axis=1)
     decision[vm] = np.argmax(np.where(vote, support, -1), axis=1)[vm]
     by[vm] = BY_VOTE
