@@ -14,7 +14,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Cross, DashedLine, Dot, FadeIn,
                    Rectangle, Triangle, VGroup)
 
 from scenes.base import Pace, StudioScene
-from scenes.consensus.network import PeerRing
+from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
 from scenes.pieces import COLORS, FS, Morph, label, legend, swatch_box, swatch_dot, swatch_line, swatch_triangle, title
 from sim.consensus.presets import SEED_BLACKLISTING
 from studio.traces import TraceSpec
@@ -150,15 +150,15 @@ class BlacklistingProtocol(StudioScene):
         for step, o in enumerate(self.hon):
             if step:
                 moves = {m: np.array([self.x(rep[o, b]), self.ys[b], 0]) for m, b in enumerate(byz)}
-                self.play(window.animate.move_to([self.x(est[o]), (top + bot) / 2, 0]), Morph(dots, moves),
+                self.play(Morph(VGroup(window), {0: np.array([self.x(est[o]), (top + bot) / 2, 0])}), Morph(dots, moves),
                           run_time=self.seconds(self.pace.round))
             edges = [self.ring.edge(int(o), int(b)) for b in byz if bl[o, b]]
             if edges:
                 crosses = VGroup(*[Cross(dots[m], stroke_color=COLORS.byzantine, stroke_width=3, scale_factor=1.5)
                                    for m, b in enumerate(byz) if bl[o, b]])
-                self.play(*[e.animate.set_stroke(COLORS.byzantine, width=3, opacity=1) for e in edges],
+                self.play(Restyle({e: (COLORS.byzantine, 3, 1.0) for e in edges}),
                           FadeIn(crosses), run_time=self.seconds(self.pace.round * 0.6))
-                self.play(FadeOut(crosses), run_time=self.seconds(0.3))
+                self.play(FadeOutPlace(crosses), run_time=self.seconds(0.3))
             if step == 0 and first:
                 self.key_frame("pair_test", notes="Observer P%d: is each report within 2 eps/3 of its own estimate?" % (o + 1))
                 self.hold()
@@ -179,8 +179,8 @@ class BlacklistingProtocol(StudioScene):
 
     def reset(self, tr):
         edges = [e for e in self.ring.edges.values()]
-        self.play(FadeOut(self.window), FadeOut(self.byz_dots), FadeOut(self.marker_lab),
-                  *[e.animate.set_stroke(COLORS.grid, width=1.5, opacity=1) for e in edges],
+        self.play(FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab)),
+                  Restyle({e: (COLORS.grid, 1.5, 1.0) for e in edges}),
                   run_time=self.seconds(0.8))
 
     def show_bias(self, tr, a0, a1):
@@ -188,7 +188,7 @@ class BlacklistingProtocol(StudioScene):
         fin = np.asarray(tr["final"])
         f0, f1 = float(fin[a0, o, self.i]), float(fin[a1, o, self.i])
         y = self.ys[0] + 0.6
-        self.play(self.marker.animate.move_to([self.x(f1), y, 0]), run_time=self.seconds(self.pace.event_round))
+        self.play(Morph(VGroup(self.marker), {0: np.array([self.x(f1), y, 0])}), run_time=self.seconds(self.pace.event_round))
         arrow = Arrow([self.x(self.mu), y + 0.32, 0], [self.x(f1), y + 0.32, 0], buff=0, color=COLORS.byzantine,
                       stroke_width=4, max_tip_length_to_length_ratio=0.25)
         bias = f1 - self.mu
@@ -203,7 +203,7 @@ class BlacklistingProtocol(StudioScene):
 
     def conclusion(self, tr):
         f, k = int(self.byz.sum()), self.k
-        self.play(FadeOut(self.phase), run_time=self.seconds(0.4))
+        self.play(FadeOutPlace(self.phase), run_time=self.seconds(0.4))
         lines = VGroup(label("2\u03b5/3 stops the loud liar; the quiet one survives", FS.small, COLORS.estimate),
                        label(f"and shifts every average by about f/k\u00b72\u03b5/3 = {f / k * 2 * self.eps / 3:.3f}",
                              FS.small, COLORS.estimate)).arrange(DOWN, buff=0.1)

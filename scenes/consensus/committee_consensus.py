@@ -15,7 +15,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, VGroup
 
 from scenes.base import Pace, StudioScene
-from scenes.consensus.network import OracleRow, PeerRing, bit_color, count_line
+from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
 from scenes.pieces import (COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line,
                            title)
 from sim.consensus.committee import BY_MAJORITY, BY_VOTE
@@ -86,7 +86,7 @@ class CommitteeConsensus(StudioScene):
                       ("decided by the vote", swatch_box(COLORS.honest)),
                       ("adopted majority", swatch_box(COLORS.text)),
                       ("undecided", swatch_box(COLORS.blacklisted)),
-                      ("blacklisted edge", swatch_line(COLORS.byzantine, True))], FS.tiny)
+                      ("blacklisted edge", swatch_line(COLORS.byzantine))], FS.tiny)
         rules = VGroup(size_rule, vote_rule, vote_sub, adopt_rule).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         panel = VGroup(rules, VGroup(self.cell_no, self.cost).arrange(DOWN, aligned_edge=LEFT, buff=0.15), key)
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.25).shift(DOWN * 0.25)
@@ -112,18 +112,20 @@ class CommitteeConsensus(StudioScene):
         self.cell_no.number.set_value(c + 1)
         self.total += int(members.size * tr.params["queries"])
         self.cost.number.set_value(self.total)
-        rings = {i: self.ring.nodes[i].copy().set_stroke(COLORS.estimate if i in members else COLORS.muted,
-                                                           4 if i in members else 2) for i in range(self.k)}
+        rings = {self.ring.nodes[i]: (COLORS.estimate if i in members else COLORS.muted, 4 if i in members else 2, 1.0)
+                 for i in range(self.k)}
         marker = self.oracle.boxes[c].copy().set_stroke(COLORS.estimate, 4)
-        self.play(*[self.ring.nodes[i].animate.become(m) for i, m in rings.items()], FadeIn(marker),
-                  run_time=step)
+        self.play(Restyle(rings), FadeIn(marker), run_time=step)
+        self.bring_to_front(self.ring.names)
         beams, answers = VGroup(), VGroup()
         for j, i in enumerate(members):
             beams.add(Line(self.ring.pos[i], self.oracle.bottom(c), color=COLORS.estimate, stroke_width=2.5,
                            stroke_opacity=0.5, buff=self.ring.r_node))
-            a = label(str(int(ans[j])), FS.small, bit_color(ans[j]))
+            a = glyph(str(int(ans[j])), FS.small, bit_color(ans[j]))
             answers.add(a.move_to(self.ring.pos[i] + UP * 0.5))
-        self.play(FadeIn(beams), FadeIn(answers), run_time=step)
+        answers.set_opacity(0)
+        self.add(answers)
+        self.play(FadeIn(beams), FadeInPlace(answers), run_time=step)
         self.marker, self.beams, self.answers = marker, beams, answers
 
     def send_reports(self, tr, c, step, pause=False):
@@ -135,7 +137,7 @@ class CommitteeConsensus(StudioScene):
                 if rep[j, r] >= 0:
                     pairs.append((int(i), r))
                     vals.append(int(rep[j, r]))
-        self.play(FadeOut(self.beams), run_time=step * 0.3)
+        self.play(FadeOutPlace(self.beams), run_time=step * 0.3)
         dots, ends = self.ring.message_dots(pairs, vals, radius=0.06)
         self.add(dots)
         if pause:
@@ -164,7 +166,7 @@ class CommitteeConsensus(StudioScene):
             V = math.ceil(2 * listened / 3)
             best = int(np.argmax(sup[i]))
             ok = sup[i, best] >= V
-            t = label(f"{int(sup[i, best])}/{V}", FS.tiny, COLORS.honest if ok else COLORS.byzantine)
+            t = glyph(f"{int(sup[i, best])}/{V}", FS.tiny, COLORS.honest if ok else COLORS.byzantine)
             tallies.add(t.move_to(self.ring.pos[i] + DOWN * 0.47))
         fills, digits = {}, []
         for p in range(self.k):
@@ -179,9 +181,11 @@ class CommitteeConsensus(StudioScene):
                 v, color = -1, COLORS.blacklisted
             fills[p] = mem.fill_at(c, 1.0, color, 1.0)
             d = mem.digits[c]
-            d.become(label("?" if v < 0 else str(v), FS.tiny, COLORS.background).move_to(mem.centers[c])).set_opacity(0)
+            d.become(glyph("?" if v < 0 else str(v), FS.tiny, COLORS.background).move_to(mem.centers[c])).set_opacity(0)
             digits.append(d)
-        self.play(FadeIn(tallies), run_time=step * 0.6)
+        tallies.set_opacity(0)
+        self.add(tallies)
+        self.play(FadeInPlace(tallies), run_time=step * 0.6)
         for m in self.ring.memories:
             self.bring_to_front(m.fills, m.digits)
         self.play(*[Morph(self.ring.memories[p].fills, {c: f}) for p, f in fills.items()],
@@ -191,22 +195,18 @@ class CommitteeConsensus(StudioScene):
     def blacklist(self, tr, c, step):
         bl = np.asarray(tr["blacklisted_at"])
         obs, tgt = np.nonzero(bl == c)
-        anims = []
-        for o, q in zip(obs, tgt):
-            e = self.ring.edge(int(o), int(q))
-            anims.append(e.animate.set_stroke(COLORS.byzantine, width=2.5, opacity=0.85))
-        if anims:
-            self.play(*anims, run_time=step * 0.6)
+        edges = {self.ring.edge(int(o), int(q)) for o, q in zip(obs, tgt)}
+        if edges:
+            self.play(Restyle({e: (COLORS.byzantine, 2.5, 0.85) for e in edges}), run_time=step * 0.6)
             if c == self.first_bl:
                 self.key_frame("first_blacklist", notes="A peer that contradicted the decision is blacklisted: its edge fades.")
                 self.hold()
-            self.play(*[self.ring.edge(int(o), int(q)).animate.set_stroke(COLORS.blacklisted, width=1, opacity=0.15)
-                        for o, q in zip(obs, tgt)], run_time=step * 0.6)
+            self.play(Restyle({e: (COLORS.blacklisted, 1.0, 0.15) for e in edges}), run_time=step * 0.6)
         elif c == self.first_bl:
             self.key_frame("first_blacklist")
         if c == self.n - 1 and self.first_bl < 0:
             self.key_frame("first_blacklist", notes="Nobody was blacklisted.")
-        self.play(FadeOut(self.temp), run_time=step * 0.4)
+        self.play(FadeOutPlace(self.temp), run_time=step * 0.4)
 
     def reveal(self, tr):
         byz = np.flatnonzero(np.asarray(tr["is_byzantine"]))
@@ -214,9 +214,10 @@ class CommitteeConsensus(StudioScene):
         self.reveal_text = label(f"Byzantine peers: {names}", FS.small, COLORS.byzantine)
         self.reveal_text.move_to([-2.6, 1.3, 0])
         honest = [i for i in range(self.k) if i not in byz]
-        self.play(*[self.ring.nodes[i].animate.set_stroke(COLORS.byzantine, 4) for i in byz],
-                  *[self.ring.nodes[i].animate.set_stroke(COLORS.honest, 3) for i in honest],
+        self.play(Restyle({**{self.ring.nodes[i]: (COLORS.byzantine, 4, 1.0) for i in byz},
+                           **{self.ring.nodes[i]: (COLORS.honest, 3, 1.0) for i in honest}}),
                   FadeIn(self.reveal_text), run_time=self.seconds(1.2))
+        self.bring_to_front(self.ring.names)
 
     def conclusion(self, tr):
         h = ~np.asarray(tr["is_byzantine"])

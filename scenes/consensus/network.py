@@ -7,7 +7,8 @@ Layout only: every number comes from a trace. Bit values are coloured by value (
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Line, Rectangle, Square, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Circle, Dot, Line, Rectangle, Square, Text, VGroup
+from manim.utils.color import rgb_to_color
 
 from scenes.pieces import COLORS, FS, label
 
@@ -19,7 +20,7 @@ def bit_color(v: int):
 
 
 def digit(v, size: int, color) -> Text:
-    return label("?" if v is None or int(v) < 0 else str(int(v)), size, color)
+    return glyph("?" if v is None or int(v) < 0 else str(int(v)), size, color)
 
 
 class OracleRow(VGroup):
@@ -122,3 +123,51 @@ def count_line(text: str, value: int = 0, color=None, size: int | None = None) -
     g = VGroup(label(text, size, color or COLORS.text), num).arrange(RIGHT, buff=0.15)
     g.number = num
     return g
+
+
+_GLYPHS: dict = {}
+
+
+def glyph(text: str, size: int, color) -> Text:
+    """A copy of a cached label: parsing a Text's SVG costs far more than copying it."""
+    key = (text, size, str(color))
+    if key not in _GLYPHS:
+        _GLYPHS[key] = label(text, size, color)
+    return _GLYPHS[key].copy()
+
+
+class Restyle(Animation):
+    """Change the stroke (colour, width, opacity) of many mobjects at once, without copying them."""
+
+    def __init__(self, targets: dict, **kwargs):
+        from manim import ManimColor
+
+        self.items = []
+        for mob, (color, width, opacity) in targets.items():
+            c0 = np.array(mob.get_stroke_rgbas()[0], dtype=float)
+            c1 = np.array([*ManimColor(color).to_rgb(), opacity], dtype=float)
+            self.items.append((mob, c0, c1, float(mob.get_stroke_width()), float(width)))
+        super().__init__(VGroup(*[m for m, *_ in self.items]), **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        for mob, c0, c1, w0, w1 in self.items:
+            c = c0 + a * (c1 - c0)
+            mob.set_stroke(color=rgb_to_color(c[:3]), width=w0 + a * (w1 - w0), opacity=c[3])
+
+
+class FadeOutPlace(Animation):
+    """Fade a group out by opacity alone (no copy), then take it out of the scene."""
+
+    def __init__(self, group, **kwargs):
+        super().__init__(group, remover=True, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        o = 1 - self.rate_func(alpha)
+        self.mobject.set_opacity(o)

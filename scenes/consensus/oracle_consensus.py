@@ -12,7 +12,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, VGroup
 
 from scenes.base import Pace, StudioScene
-from scenes.consensus.network import OracleRow, PeerRing, bit_color, count_line
+from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, bit_color, count_line, glyph
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, title
 from sim.consensus.presets import SEED_ORACLE
 from sim.consensus.threshold import ACCEPTED, PARTIAL, VERIFIED
@@ -113,7 +113,7 @@ class OracleConsensus(StudioScene):
         """The reports fly along the edges (with ``pause``: a key frame half way)."""
         msg = np.asarray(tr["messages"])
         msg = msg[msg[:, 0] == t]
-        self.play(FadeOut(self.beams), run_time=step * 0.25)
+        self.play(FadeOutPlace(self.beams), run_time=step * 0.25)
         if len(msg) == 0:
             if pause:
                 self.key_frame("first_broadcast")
@@ -149,7 +149,7 @@ class OracleConsensus(StudioScene):
             if s in (ACCEPTED, VERIFIED) and mem.digits[c].get_fill_opacity() == 0:
                 v = bits[c] if s == VERIFIED else dec[p, c]
                 d = mem.digits[c]
-                new = label(str(int(v)), FS.tiny, COLORS.background).move_to(d)
+                new = glyph(str(int(v)), FS.tiny, COLORS.background).move_to(d)
                 d.become(new).set_opacity(0)
                 shown.append(d)
         by_group = {}
