@@ -197,3 +197,35 @@ def test_queries_sweep_counts():
 def test_sweep_work_cap():
     with pytest.raises(ParamError, match="work"):
         make_grid("eb_final_error", {"n_sources": 1_000_000, "n_peers": 1000})
+
+
+@pytest.mark.parametrize("strategy", ["shift", "random", "equivocate", "just_inside"])
+def test_vectorised_trial_equals_brute_force_per_report(strategy):
+    """run_trial's shortcuts (shared reports, one just-inside comparison, sign sums) against report-by-report."""
+    import copy
+
+    from sim.consensus.error_bounded import receiver_reports, shared_reports
+
+    rng = np.random.default_rng(8)
+    for trial in range(5):
+        h, f, n, eps = 6, 3, 9, 0.4
+        mu = rng.random(n)
+        E = draw_estimates(mu, h, int(rng.integers(5, 60)), rng)
+        att = Attack(strategy, eps, shift=float(rng.uniform(0.05, 0.6)), margin=0.01)
+        twin = copy.deepcopy(rng)
+        r = run_trial(mu, E, f, att, rng)
+        R = shared_reports(att, mu, f, twin)
+        if R is not None:
+            reports = [np.broadcast_to(R[b], E.shape) for b in range(f)]
+        elif strategy == "just_inside":
+            reports = [receiver_reports(att, mu, E, twin)] * f          # the same report from every attacker
+        else:
+            reports = [receiver_reports(att, mu, E, twin) for b in range(f)]
+        for p in range(h):
+            kept = [E[q] for q in range(h) if q == p or np.abs(E[q] - E[p]).max() <= 2 * eps / 3]
+            for b in range(f):
+                caught = np.abs(reports[b][p] - E[p]).max() > 2 * eps / 3
+                assert r.byz_bl[p, b] == caught
+                if not caught:
+                    kept.append(reports[b][p])
+            assert np.allclose(r.final[p], np.mean(kept, axis=0), atol=1e-12)

@@ -95,11 +95,24 @@ def shared_reports(att: Attack, mu: np.ndarray, f: int, rng: np.random.Generator
     return None
 
 
+def _bits(rng: np.random.Generator, shape, count: int = 0) -> np.ndarray:
+    """Fair random bits, one per element of ``shape`` (``count`` such blocks stacked when > 0), from rng.bytes.
+
+    Each block takes a whole number of 8-byte words, so c blocks drawn at once equal c blocks drawn one by
+    one (the shortcut in run_trial and receiver_reports draw the same bits).
+    """
+    size = int(np.prod(shape))
+    nb = 8 * ((size + 63) // 64)
+    c = max(1, count)
+    raw = np.frombuffer(rng.bytes(c * nb), dtype=np.uint8).reshape(c, nb)
+    bits = np.unpackbits(raw, axis=1, count=size).view(bool)
+    return bits.reshape((c, *shape)) if count else bits.reshape(shape)
+
+
 def receiver_reports(att: Attack, mu: np.ndarray, E: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(h, n) reports of ONE attacker to each of the h honest receivers (estimates E) for per-receiver strategies."""
     if att.strategy == "equivocate":
-        sign = np.where(rng.random(E.shape) < 0.5, -1.0, 1.0)
-        return mu + att.shift * sign
+        return mu + att.shift * np.where(_bits(rng, E.shape), 1.0, -1.0)
     if att.strategy == "just_inside":
         return E + att.direction * (att.threshold - att.margin)
     raise ValueError(f"strategy: {att.strategy!r} sends the same report to everybody")
@@ -140,13 +153,38 @@ def run_trial(mu: np.ndarray, E: np.ndarray, f: int, att: Attack, rng: np.random
             ok = ~byz_bl
             total += ok.astype(float) @ np.where(np.isfinite(R), R, 0.0)
             count += ok.sum(axis=1)
-        else:
-            for b in range(f):
-                Rb = receiver_reports(att, mu, E, rng)
-                bl = violates(np.max(np.abs(Rb - E), axis=1), thr)
-                byz_bl[:, b] = bl
-                total += np.where(bl[:, None], 0.0, Rb)
-                count += ~bl
+        elif att.strategy == "just_inside":
+            # every attacker sends observer p the same report E_p + d: one comparison serves all f of them
+            Rb = receiver_reports(att, mu, E, rng)
+            bl = violates(np.max(np.abs(Rb - E), axis=1), thr)
+            byz_bl[:] = bl[:, None]
+            total += np.where(bl[:, None], 0.0, f * Rb)
+            count += f * ~bl
+        else:                                            # equivocate: mu +- shift, a random sign per (b, p, i)
+            # whether each sign's report fails the test on (p, i), computed once; then bits only
+            fail_hi = violates(np.abs(mu + att.shift - E), thr)
+            fail_lo = violates(np.abs(mu - att.shift - E), thr)
+            ups = np.zeros(E.shape, dtype=np.int32)     # surviving "+shift" reports per (p, i)
+            always = (fail_hi & fail_lo).any(axis=1)    # caught whatever the signs
+            differ = (fail_hi ^ fail_lo).ravel()
+            idx = np.flatnonzero(differ)                 # only there does the sign decide
+            row = idx // E.shape[1]
+            want = fail_hi.ravel()[idx]
+            chunk = max(1, min(255, 8_000_000 // max(1, E.size)))
+            for b0 in range(0, f, chunk):
+                c = min(chunk, f - b0)
+                up = _bits(rng, E.shape, c)                                    # (c, h, n)
+                hit = up.reshape(c, -1)[:, idx] == want[None, :]               # sign makes the report fail
+                bl = always[None, :].repeat(c, axis=0)
+                if idx.size:
+                    bl |= np.stack([np.bincount(row, weights=hc, minlength=E.shape[0]) > 0 for hc in hit])
+                byz_bl[:, b0:b0 + c] = bl.T
+                u8 = up.view(np.uint8)
+                u8 *= (~bl)[:, :, None]
+                ups += u8.sum(axis=0, dtype=np.uint8)                          # c <= 255: no overflow
+            n_b = (~byz_bl).sum(axis=1)
+            count += n_b
+            total += n_b[:, None] * (mu[None, :] - att.shift) + 2 * att.shift * ups
     return TrialResult(honest_bl, byz_bl, total / count[:, None])
 
 

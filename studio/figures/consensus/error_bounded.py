@@ -99,8 +99,8 @@ def byzantine_caught_figures(ctx: FigureContext, out: SweepOutput, provenance: S
     ax.text(eps / 3, 0.08, " \u03b5/3: below it never caught", color=col.muted, fontsize=7.5)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("distance of the Byzantine reports from \u03bc (shift, equivocate; ignored by the others)")
-    ax.set_ylabel("share of Byzantine peers caught by every honest peer")
-    ax.set_title(f"Byzantine peers caught ({_fixed(out, 'n_sources', 'n_peers', 'byz_fraction', 'eps', 'C')}; "
+    ax.set_ylabel("share caught by every honest peer")
+    ax.set_title(f"Byzantine peers caught\n({_fixed(out, 'n_sources', 'n_peers', 'byz_fraction', 'eps', 'C')}; "
                  f"{g.trials} trials, 95% Wilson)", fontsize=9)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4)
     ctx.save(fig, stem)
