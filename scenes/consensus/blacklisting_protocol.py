@@ -24,8 +24,7 @@ LANE_TOP, LANE_STEP = 1.2, 0.56
 
 class BlacklistingProtocol(StudioScene):
     trace_spec = TraceSpec("error_bounded", seed=2, params=dict(SEED_BLACKLISTING))
-    key_frames = ("initial", "estimates", "pair_test", "blacklisted", "surviving_average", "just_inside", "bias",
-                  "conclusion")
+    key_frames = ("initial", "pair_test", "blacklisted", "just_inside", "bias", "conclusion")
     talk_order = 62
     pace = Pace(round=1.2, event_round=2.0, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
@@ -35,12 +34,12 @@ class BlacklistingProtocol(StudioScene):
         self.hold(self.pace.intro_hold)
         self.key_frame("initial", notes="k peers estimate n sources; one source shown, its truth and the eps/3 band.")
         self.show_estimates(tr)
-        self.key_frame("estimates", notes=f"m = {tr.meta['m']} queries per source put every honest estimate within eps/3.")
+        self.slide_break(notes=f"m = {tr.meta['m']} queries per source put every honest estimate within eps/3.")
         self.hold()
         a0 = tr.meta["strategies"].index("shift") if "shift" in tr.meta["strategies"] else 0
         self.attack(tr, a0, first=True)
         self.surviving_average(tr, a0)
-        self.key_frame("surviving_average", notes="Each peer averages itself and the peers it kept.")
+        self.slide_break(notes="Each peer averages itself and the peers it kept.")
         self.hold()
         if "just_inside" in tr.meta["strategies"]:
             a1 = tr.meta["strategies"].index("just_inside")
