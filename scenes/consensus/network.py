@@ -160,9 +160,11 @@ class Restyle(Animation):
 
 
 class FadeOutPlace(Animation):
-    """Fade a group out by opacity alone (no copy), then take it out of the scene."""
+    """Fade a group out by scaling each part's fill and stroke opacity to 0 (no copy), then remove it."""
 
     def __init__(self, group, **kwargs):
+        self.parts = [(m, m.get_fill_opacities().copy(), m.get_stroke_opacities().copy())
+                      for m in group.family_members_with_points()]
         super().__init__(group, remover=True, **kwargs)
 
     def create_starting_mobject(self):
@@ -170,4 +172,6 @@ class FadeOutPlace(Animation):
 
     def interpolate_mobject(self, alpha: float) -> None:
         o = 1 - self.rate_func(alpha)
-        self.mobject.set_opacity(o)
+        for m, fill, stroke in self.parts:
+            m.set_fill(opacity=fill * o, family=False)
+            m.set_stroke(opacity=stroke * o, family=False)
