@@ -181,3 +181,12 @@ def test_state_codes_match_the_decisions():
     assert ((last == ACCEPTED) == (t["decided_by"][h] == BY_THRESHOLD)).all()
     # state never goes back
     assert (np.diff(t["state"][:, h].astype(int), axis=0) >= 0).all()
+
+
+@pytest.mark.parametrize("name", ["large_oracle", "large_committee"])
+def test_larger_networks_are_a_preset_away(name):
+    kind, params = preset(name)
+    t = simulate(kind, 0, params)
+    h = _honest(t)
+    assert t.meta["n_byzantine"] <= t.meta["tolerated"]
+    assert (t["decision"][h] == t["bits"][None, :]).all()
