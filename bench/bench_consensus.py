@@ -13,7 +13,6 @@ peak memory is measured separately with tracemalloc on a few trials (numpy repor
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time

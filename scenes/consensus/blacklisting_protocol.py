@@ -10,7 +10,7 @@ observer's estimate: it survives every test, and the average moves by the bias i
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Cross, DashedLine, Dot, FadeIn, FadeOut, Line, NumberLine,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Cross, DashedLine, Dot, FadeIn, Line, NumberLine,
                    Rectangle, Triangle, VGroup)
 
 from scenes.base import Pace, StudioScene

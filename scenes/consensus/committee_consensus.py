@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, VGroup
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph

@@ -7,7 +7,7 @@ Layout only: every number comes from a trace. Bit values are coloured by value (
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Animation, Circle, Dot, Line, Rectangle, Square, Text, VGroup
+from manim import LEFT, RIGHT, Animation, Circle, Dot, Line, Rectangle, Square, Text, VGroup
 from manim.utils.color import rgb_to_color
 
 from scenes.pieces import COLORS, FS, label

@@ -9,7 +9,7 @@ accepted without a query.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, VGroup
+from manim import DOWN, LEFT, RIGHT, FadeIn, Line, VGroup
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, bit_color, count_line, glyph

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine

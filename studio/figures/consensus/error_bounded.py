@@ -7,7 +7,6 @@ trials, small networks) for ``make figures``. docs/consensus.md gives the full-s
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
