@@ -15,7 +15,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Cross, DashedLine, Dot, FadeIn,
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
-from scenes.pieces import COLORS, FS, Morph, label, legend, swatch_box, swatch_dot, swatch_line, swatch_triangle, title
+from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line, swatch_triangle, title
 from sim.consensus.presets import SEED_BLACKLISTING
 from studio.traces import TraceSpec
 
@@ -131,8 +131,11 @@ class BlacklistingProtocol(StudioScene):
         text = {"shift": f"attack: every report shifted by {tr.params['shift']:g}",
                 "just_inside": "attack: just inside 2\u03b5/3 of each receiver",
                 "random": "attack: random reports", "equivocate": "attack: equivocation"}[strategies[a]]
-        new_phase = label(text, FS.small, COLORS.byzantine).move_to(self.phase)
-        self.play(self.phase.animate.become(new_phase).set_opacity(1), run_time=self.seconds(0.8))
+        new_phase = label(text, FS.small, COLORS.byzantine).move_to(self.phase).set_opacity(0)
+        self.remove(self.phase)
+        self.phase = new_phase
+        self.add(new_phase)
+        self.play(FadeInPlace(new_phase), run_time=self.seconds(0.8))
         rep = np.asarray(tr["reports"])[a, :, :, self.i]
         bl = np.asarray(tr["blacklist"])[a]
         est = np.asarray(tr["estimates"])[:, self.i]
