@@ -147,6 +147,8 @@ class BlacklistingProtocol(StudioScene):
         window.move_to([self.x(est[o0]), (top + bot) / 2, 0])
         byz = np.flatnonzero(self.byz)
         dots = VGroup(*[Dot([self.x(rep[o0, b]), self.ys[b], 0], radius=0.09, color=COLORS.byzantine) for b in byz])
+        self.add(window)
+        self.bring_to_front(self.bars, self.est_dots)             # the estimates stay on top of the window
         self.play(FadeIn(window), FadeIn(dots), run_time=self.seconds(self.pace.event_round))
         self.marks = VGroup()
         for step, o in enumerate(self.hon):
