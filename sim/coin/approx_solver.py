@@ -22,8 +22,8 @@ is a proven upper bound on OPT. Two stages:
    e^(-eps/2) >= 1 - eps / 2, X >= (1 - eps / 2) OPT >= (1 - eps) OPT, and
    OPT <= min(U, X / (1 - eps / 2)) is recorded as the bound.
 
-The list holds at most ln(c_r / theta) / delta + 2 sums; above ``max_states`` the solver
-returns the greedy solution with its (weaker, still proven) bound U and says so (solver
+The list holds at most ln(c_r / theta) / delta + 2 sums (usually far fewer); if it ever holds
+more than ``max_states`` the solver returns the greedy solution with its (weaker, still proven) bound U and says so (solver
 code GREEDY), so the trace never claims a factor it did not prove.
 """
 
@@ -37,7 +37,7 @@ from . import greedy_solver
 from .knapsack import APPROX_DP, APPROX_GREEDY, GREEDY, Problem, Solution, infeasible, repair
 
 EPS = 1e-3
-MAX_STATES = 300_000
+MAX_STATES = 1_000_000
 
 
 def _binary_items(counts: np.ndarray):
@@ -84,14 +84,15 @@ def prefix_fill(problem: Problem, starts: np.ndarray, values: np.ndarray, counts
     return X, np.minimum(j, C), q
 
 
-def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES) -> Solution:
+def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, certificate: bool = True) -> Solution:
+    """(1 - eps)-approximation; ``certificate=False`` skips stage 1 (tests exercise the DP alone)."""
     if not 0 < eps < 1:
         raise ValueError("eps must be in (0, 1)")
     if not problem.feasible(0.0):
         return infeasible(problem, APPROX_GREEDY)
     U = problem.upper_bound()
     g = greedy_solver.solve(problem)
-    if g.X >= (1 - eps) * U:
+    if certificate and g.X >= (1 - eps) * U:
         return Solution(g.x, g.X, APPROX_GREEDY, U)
     counts = problem.usable_counts()
     v = problem.values
@@ -101,7 +102,7 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES) -> S
     sizes = mult * v[cls]
     m = max(len(cls), 1)
     delta = eps / (2 * m)
-    if g.X <= 0 or math.log(max(U, theta) / theta) / delta + 2 > max_states:
+    if g.X <= 0:
         return Solution(g.x, g.X, GREEDY, U)
     lg = math.log1p(delta)
     cur = np.zeros(1)
@@ -118,6 +119,8 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES) -> S
             b = np.where(cand > 0, np.floor(np.log(np.where(cand > 0, cand, 1.0)) / lg), -np.inf)
         keep = np.concatenate(([True], b[1:] != b[:-1]))
         cur = cand[keep]
+        if len(cur) > max_states:                  # beyond the budget: greedy with its proven (weaker) bound
+            return Solution(g.x, g.X, GREEDY, U)
         parents.append(par[keep]); takes.append(took[keep])
     # fill every kept sum with the small classes (descending): whole classes while they fit, then one partial
     small = np.flatnonzero(~large & (counts > 0))

@@ -124,7 +124,7 @@ class CoinRuns:
 
     rounds: np.ndarray               # (runs,) round with z = d (1-based); max_rounds + 1 when censored
     censored: np.ndarray             # (runs,) bool
-    corrupted_weight: np.ndarray     # (runs, horizon) total corrupted weight *before* round r+1; NaN after the end
+    corrupted_weight: np.ndarray     # (runs, horizon) weight of K (with round r's captures) at the start of round r; NaN after
     corrupted_share: np.ndarray      # (runs, horizon) its share of the total weight
     records: list = field(default_factory=list)   # per run: dict of per-round arrays (when record=True)
 
@@ -175,13 +175,15 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
             kidx = kidxs[i] if kidxs is not None else None
             view = RoundView(r, int(d[j]), w[j], ups[i], adv[j], K, eta, float(good_vote[j]), kidx)
             m = move(view)
+            if m.corrupted is not K:                       # adaptive: K includes this round's captures
+                Wk[j] = float(w[j][m.corrupted].sum())
             if r < horizon:
                 cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
             z = 1 if m.S >= 0 else -1
             if record:
                 rec = recs[i]
                 for key, val in (("weights", w[j].copy()), ("advice", m.advice), ("d", d[j]), ("z", z),
-                                 ("corrupted", K.copy()), ("J", m.J), ("volatile", m.volatile),
+                                 ("corrupted", m.corrupted.copy()), ("J", m.J), ("volatile", m.volatile),
                                  ("solver", m.solver), ("X", m.X), ("bound", m.bound),
                                  ("corrupted_weight", Wk[j]), ("corrupted_share", Wk[j] / Wt[j])):
                     rec[key].append(val)

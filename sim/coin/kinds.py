@@ -59,7 +59,7 @@ RE = ("round", "expert")
             params=PARAMS, check=_check, work=_work, max_work=5e9,
             arrays={"weights": ArraySpec("float64", RE, "w_i at the start of round r"),
                     "advice": ArraySpec("int8", RE, "a_i in round r (after the adversary)"),
-                    "corrupted": ArraySpec("bool", RE, "K at the start of round r"),
+                    "corrupted": ArraySpec("bool", RE, "K in round r (with its captures)"),
                     "J": ArraySpec("bool", RE, "adversary's experts advising d"),
                     "volatile": ArraySpec("bool", RE, "good experts whose advice the adversary set"),
                     "d": ArraySpec("int8", ROUND, "hidden direction"),
