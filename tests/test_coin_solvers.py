@@ -67,7 +67,7 @@ def test_approximation_within_its_certified_factor(eps):
         problem, _ = make_problem(w, G, d, ups)
         ex = solve(problem, "exact")
         for cert in (True, False):
-            ap = approx_solver.solve(problem, eps, certificate=cert)
+            ap = approx_solver.solve(problem, eps, max_states=10 ** 7, certificate=cert)
             assert ap.found == ex.found
             if not ex.found:
                 continue
@@ -87,7 +87,7 @@ def test_approximation_on_many_classes_against_exact():
         W = float(np.dot(values, counts))
         problem = Problem(values, counts, float(rng.uniform(-0.8, 0.8) * W), int(rng.choice([-1, 1])))
         ex = exact_solver.solve(problem, max_states=10 ** 7)
-        ap = approx_solver.solve(problem, 1e-3, certificate=False)
+        ap = approx_solver.solve(problem, 1e-3, max_states=10 ** 7, certificate=False)
         assert ex is not None and ap.found == ex.found
         if ex.found:
             assert (1 - 1e-3) * ex.X - 1e-9 <= ap.X <= ex.X * (1 + 1e-12) + 1e-12

@@ -7,6 +7,9 @@ is a proven upper bound on OPT. Two stages:
    OPT <= U = min(c_r, W_K) (the LP bound: J cannot reach the cap, nor exceed all of K).
    If X_g >= (1 - eps) U, then X_g >= (1 - eps) OPT: done (bound U).
 
+Between the stages, instances with few classes (typically early rounds) go to the exact solver with a
+small budget (:data:`EXACT_STATES` partial sums per half); its answer is optimal and recorded as exact.
+
 2. **Trimmed dynamic programme** (the FPTAS of subset sum, with buckets). Split each
    class's count in binary (1, 2, 4, ..., rest): m items whose subset sums are exactly
    the achievable X. Items of size <= theta = (eps / 2) X_g are *small*, the others *large*.
@@ -33,11 +36,12 @@ import math
 
 import numpy as np
 
-from . import greedy_solver
+from . import exact_solver, greedy_solver
 from .knapsack import APPROX_DP, APPROX_GREEDY, GREEDY, Problem, Solution, infeasible, repair
 
 EPS = 1e-3
-MAX_STATES = 1_000_000
+MAX_STATES = 60_000
+EXACT_STATES = 20_000   # partial sums per half for the exact solver tried between the two stages
 
 
 def _binary_items(counts: np.ndarray):
@@ -94,6 +98,10 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     g = greedy_solver.solve(problem)
     if certificate and g.X >= (1 - eps) * U:
         return Solution(g.x, g.X, APPROX_GREEDY, U)
+    if certificate:                                  # few classes (typically early rounds): exact is cheap
+        ex = exact_solver.solve(problem, max_states=EXACT_STATES)
+        if ex is not None:
+            return ex
     counts = problem.usable_counts()
     v = problem.values
     theta = 0.5 * eps * g.X
@@ -102,8 +110,8 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     sizes = mult * v[cls]
     m = max(len(cls), 1)
     delta = eps / (2 * m)
-    if g.X <= 0:
-        return Solution(g.x, g.X, GREEDY, U)
+    if g.X <= 0 or math.log(max(U, theta) / theta) / delta + 2 > max_states:
+        return Solution(g.x, g.X, GREEDY, U)       # the DP's list could outgrow the budget: greedy, bound U
     lg = math.log1p(delta)
     cur = np.zeros(1)
     parents, takes = [], []
