@@ -35,7 +35,7 @@ class GlobalCoinAdversary(StudioScene):
     talk_order = 400
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
-    conclusion_text = "The adversary keeps z ≠ d while it can, but its share of the weight cannot keep up"
+    conclusion_text = "The adversary keeps z ≠ d while it can,\nbut good experts outgrow it: z = d in the end"
 
     def construct(self):
         tr = self.trace
@@ -59,7 +59,9 @@ class GlobalCoinAdversary(StudioScene):
                 self.slide_break()
         self.key_frame("final")
         self.hold()
-        self.conclude(label(self.conclusion_text, FS.small, COLORS.estimate).to_edge(DOWN, buff=0.22))
+        self.play(*[FadeOut(m) for m in self.shown if m in self.solver_texts.values()], run_time=self.seconds(0.4))
+        line = VGroup(*[label(s, FS.small, COLORS.estimate) for s in self.conclusion_text.split("\n")])
+        self.conclude(line.arrange(DOWN, buff=0.1).move_to([1.3, -3.05, 0]))
 
     # -- layout -------------------------------------------------------------------------------
     def radius(self, w: float) -> float:
@@ -102,8 +104,8 @@ class GlobalCoinAdversary(StudioScene):
         self.tilt = 0.0
         side_l = MathTex("-1", font_size=FS.body, color=COLORS.text).move_to(PIVOT + LEFT * (BEAM / 2) + DOWN * 0.55)
         side_r = MathTex("+1", font_size=FS.body, color=COLORS.text).move_to(PIVOT + RIGHT * (BEAM / 2) + DOWN * 0.55)
-        self.w_minus = DecimalNumber(0, num_decimal_places=1, font_size=FS.small, color=COLORS.muted)
-        self.w_plus = DecimalNumber(0, num_decimal_places=1, font_size=FS.small, color=COLORS.muted)
+        self.w_minus = DecimalNumber(0, num_decimal_places=1, font_size=FS.label, color=COLORS.text)
+        self.w_plus = DecimalNumber(0, num_decimal_places=1, font_size=FS.label, color=COLORS.text)
         self.w_minus.move_to(PIVOT + LEFT * (BEAM / 2) + UP * 1.25)
         self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
         wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
@@ -116,13 +118,13 @@ class GlobalCoinAdversary(StudioScene):
                          False: label("z ≠ d: the adversary wins this round", FS.label, COLORS.byzantine)}
         for v in self.verdicts.values():
             v.move_to([-1.0, -0.45, 0])
-        self.solver_texts = {k: label(s, FS.tiny, COLORS.muted).move_to([-1.0, -3.05, 0])
+        self.solver_texts = {k: label(s, FS.tiny, COLORS.muted).move_to([1.3, -3.05, 0])
                              for k, s in SOLVER_TEXT.items() if s}
         # gauge of the corrupted share
         frame = Rectangle(width=0.5, height=GAUGE_H, stroke_color=COLORS.muted, stroke_width=2)
         frame.move_to([GAUGE_X, GAUGE_Y0 + GAUGE_H / 2, 0])
         self.fill = self.gauge_fill(float(tr["corrupted_share"][0]))
-        g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.12)
+        g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.2)
         ticks = VGroup()
         for v in (0.0, 0.25, 0.5):
             y = GAUGE_Y0 + v / 0.5 * GAUGE_H
@@ -199,7 +201,7 @@ class GlobalCoinAdversary(StudioScene):
             self.play(Morph(self.experts, {i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95,
                                                       fill_color=cols[i]).move_to([self.xs[i], ROW_Y, 0])
                                            for i in range(len(w))}),
-                      Morph(self.fill, {0: self.gauge_fill(share1)}) if False else Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
+                      Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
                       run_time=step)
             self.swap([self.d_texts[0]], step * 0.5)
 
@@ -211,5 +213,5 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
                                                         "max_rounds": 60})
     key_frames = ("initial", "first_round", "peak_share", "final")
     talk_order = 401
-    heading = "The adaptive adversary: captures and volatile flips"
-    conclusion_text = "Capturing and flipping buy it rounds, not the coin: z = d in the end"
+    heading = "Adaptive adversary: captures and flips"
+    conclusion_text = "Captures and volatile flips buy it rounds,\nnot the coin: z = d in the end"

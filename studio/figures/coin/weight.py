@@ -15,6 +15,9 @@ from sim.core.sweeps import SweepOutput, run_serial
 from studio.figures import FigureContext, figure
 
 
+MIN_RUNS = 5
+
+
 def _ci(cw: np.ndarray):
     from scipy.stats import t as student
 
@@ -38,15 +41,20 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
         fig, (ax, ax2) = ctx.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}, figsize=(6.4, 5.0))
         for i in range(min(3, cw.shape[0])):
             ax.plot(r, cw[i], color=c.blacklisted, lw=0.7, alpha=0.8, label="single runs" if i == 0 else None)
+        lo, hi = np.where(k >= MIN_RUNS, np.maximum(lo, 0), np.nan), np.where(k >= MIN_RUNS, hi, np.nan)
         ax.fill_between(r, lo, hi, color=c.byzantine, alpha=0.2, lw=0, label="95% interval")
         ax.plot(r, mean, color=c.byzantine, lw=1.8, label="mean over runs still going")
-        peak = int(np.nanargmax(mean[:last])) + 1
-        ax.axvline(peak, color=c.muted, ls=":", lw=1)
-        ax.annotate(f"peak of the mean: round {peak}", (peak, np.nanmax(mean[:last])), xytext=(8, 4),
-                    textcoords="offset points", fontsize=8, color=c.text)
-        n, tau = cell.params["n"], int(np.floor(cell.params["tau_fraction"] * n + 1e-9))
+        enough = np.flatnonzero(k >= MIN_RUNS)                 # the mean and its interval mean something
+        if enough.size:
+            peak = int(enough[np.nanargmax(mean[enough])]) + 1
+            ax.axvline(peak, color=c.muted, ls=":", lw=1)
+            ax.annotate(f"peak of the mean ({MIN_RUNS}+ runs going): round {peak}", (peak, mean[peak - 1]),
+                        xytext=(8, 30), textcoords="offset points", fontsize=8, color=c.text)
+        n = cell.params["n"]
+        tau = int(np.floor(cell.params["tau_fraction"] * n + 1e-9))
         ax.axhline(tau, color=c.muted, ls="--", lw=1, label=f"initial corrupted weight τ = {tau}")
         ax.set_ylabel("total corrupted weight")
+        ax.set_ylim(bottom=0)
         ax.set_title(f"n = {n}, τ = {tau}, η = √(ln n / n): {cw.shape[0]} runs")
         ax.legend(loc="best", fontsize=8)
         ax2.plot(r, k, color=c.text, lw=1.2, drawstyle="steps-post")
