@@ -126,3 +126,35 @@ def test_exact_refuses_beyond_its_budget():
     assert exact_solver.solve(p, max_states=1000) is None
     sol = solve(p, "auto")                                     # falls back to the certified approximation
     assert sol.found and sol.X >= (1 - approx_solver.EPS) * sol.bound
+
+
+def test_exact_ties_count_as_zero_vote():
+    """Weights are power products, so S = 0 happens exactly: here J = {one (1 + eta), six (1 - eta)} against
+    G = 6 eta gives S = 0, so z = +1 = d and that J is not allowed; every solver must see it the same way."""
+    eta = 0.18787615
+    vals = np.array([1 + eta, 1 - eta])
+    p = Problem(vals, np.array([5, 9]), G=6 * eta, d=1)
+    X_tie = vals[0] + 6 * vals[1]
+    assert not p.feasible(X_tie)
+    res = {s: solve(p, s) for s in ("exact", "approx", "greedy", "brute")}
+    for s, sol in res.items():
+        assert sol.X < X_tie - 1e-9, s
+    assert res["exact"].X == pytest.approx(res["brute"].X, rel=1e-12)
+
+
+def test_dual_coin_instance_is_the_nonadaptive_adversary():
+    """Sec. 4: the generic greedy dual with the coin's objective and F = (z = d) picks the same weight."""
+    from sim.coin.dual import CoinState, coin_instance
+
+    rng = np.random.default_rng(8)
+    dual = coin_instance()
+    for _ in range(150):
+        w, ups, G, d = _instance(rng, tau_max=10)
+        problem, _ = make_problem(w, G, d, ups)
+        ex = solve(problem, "exact")
+        mask, choice = dual.choose(CoinState(w, G, d, 0.1))
+        if ex.found:
+            assert not choice.ends
+            assert w[mask].sum() == pytest.approx(ex.X, rel=1e-12, abs=1e-12)
+        else:
+            assert choice.ends

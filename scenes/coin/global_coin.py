@@ -110,14 +110,14 @@ class GlobalCoinAdversary(StudioScene):
         self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
         wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
         # hidden direction and output
-        self.d_texts = {v: label(s, FS.body, COLORS.true_value).move_to([-1.0, 0.55, 0])
+        self.d_texts = {v: label(s, FS.body, COLORS.true_value).move_to([-1.0, 0.78, 0])
                         for v, s in ((0, "hidden d = ?"), (1, "hidden d = +1"), (-1, "hidden d = −1"))}
-        self.z_texts = {v: label(s, FS.body, COLORS.text).move_to([-1.0, 0.05, 0])
+        self.z_texts = {v: label(s, FS.body, COLORS.text).move_to([-1.0, 0.3, 0])
                         for v, s in ((1, "output z = +1"), (-1, "output z = −1"))}
         self.verdicts = {True: label("z = d: the coin is out", FS.label, COLORS.honest),
                          False: label("z ≠ d: the adversary wins this round", FS.label, COLORS.byzantine)}
         for v in self.verdicts.values():
-            v.move_to([-1.0, -0.45, 0])
+            v.move_to([-1.0, -0.18, 0])
         self.solver_texts = {k: label(s, FS.tiny, COLORS.muted).move_to([1.3, -3.05, 0])
                              for k, s in SOLVER_TEXT.items() if s}
         # gauge of the corrupted share
@@ -178,11 +178,12 @@ class GlobalCoinAdversary(StudioScene):
                                       for i in range(len(w))}), run_time=step)
         # 2. the adversary's advice and J
         self.bring_to_front(self.arrows, self.rings)
-        rings = {i: self.rings[i].copy().set_stroke(opacity=1.0 if tr["J"][t, i] else 0.0) for i in range(len(w))}
+        for i in range(len(w)):                                   # J is ringed as the adversary's advice lands
+            self.rings[i].set_stroke(opacity=1.0 if tr["J"][t, i] else 0.0)
         solver = int(tr["solver"][t])
         extra = [self.solver_texts[solver]] if solver in self.solver_texts else []
         self.play(Morph(self.arrows, {i: self.arrow(i, int(a[i]), cols[i]) for i in np.flatnonzero(ctrl)}),
-                  Morph(self.rings, rings), *[FadeIn(m) for m in extra], run_time=step)
+                  *[FadeIn(m) for m in extra], run_time=step)
         # 3. the balance tips
         S = float(np.dot(w, a))
         angle = -MAX_TILT * S / float(w.sum())                 # positive S tips the +1 (right) side down

@@ -35,7 +35,7 @@ import math
 import numpy as np
 
 from .coin_mwu import Move, RoundView
-from .knapsack import EXACT, GREEDY, make_problem
+from .knapsack import EXACT, GREEDY, TIE, make_problem
 from .nonadaptive import solve
 
 EXACT_MAX_N = 20
@@ -61,7 +61,8 @@ def _best_over_sets(view: RoundView, G: float, base: np.ndarray, sets: np.ndarra
     masks = ((np.arange(2 ** t)[:, None] >> np.arange(t)[None, :]) & 1).astype(float)   # (2^t, t)
     X = Wi @ masks.T                                           # (B, 2^t)
     S = G_T[:, None] + d * (2 * X - W_T[:, None])
-    ok = S < 0 if d > 0 else S >= 0
+    tol = TIE * float(w.sum())                                 # the tie rule of sim.coin.knapsack
+    ok = S < -tol if d > 0 else S >= -tol
     ok[:, 0] = False                                           # Eq. (7): some expert must advise d
     Xb = np.where(ok, X, -1.0)
     k = Xb.argmax(1)
@@ -75,7 +76,7 @@ def _na(view: RoundView, G: float, T: np.ndarray, solver: str):
     w, a = view.weights, view.advice
     extra = T[~view.corrupted[T]]
     G_T = G - float(np.dot(w[extra], a[extra]))
-    problem, inv = make_problem(w[T], G_T, view.d, view.ups[T])
+    problem, inv = make_problem(w[T], G_T, view.d, view.ups[T], float(w.sum()))
     sol = solve(problem, solver)
     if not sol.found or sol.X <= 0:
         return 0.0, None, sol
@@ -151,7 +152,7 @@ def adaptive_move(view: RoundView, tau: int, solver: str = "auto", exact_max_n: 
         return _play(view, G, T, Jm, captured, volatile, X, code, X if exact else math.nan, True)
     # nothing helps: play the best over K alone (J may be empty) if z != d is still possible
     if len(K):
-        problem, inv = make_problem(w[K], G, d, view.ups[K])
+        problem, inv = make_problem(w[K], G, d, view.ups[K], float(w.sum()))
         sol = solve(problem, "exact" if exact else solver)
         if sol.found:
             from .knapsack import assign

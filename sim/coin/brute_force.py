@@ -22,10 +22,10 @@ def subset_sums(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return masks.astype(float) @ np.asarray(weights, dtype=float), masks
 
 
-def solve_items(weights: np.ndarray, good_vote: float, d: int):
+def solve_items(weights: np.ndarray, good_vote: float, d: int, scale: float = 0.0):
     """(J mask, X) maximising X = sum_J w subject to z != d, or (None, nan) when no J works."""
     w = np.asarray(weights, dtype=float)
-    prob = Problem(np.sort(w)[::-1], np.ones(len(w), dtype=np.int64), float(good_vote), int(d))
+    prob = Problem(np.sort(w)[::-1], np.ones(len(w), dtype=np.int64), float(good_vote), int(d), float(scale))
     sums, masks = subset_sums(w)
     ok = prob.feasible(sums)
     if not ok.any():

@@ -15,7 +15,8 @@ accumulates. The table stays finite while r * |ln(1 -/+ eta)| < 700; longer runs
 censored at ``max_rounds`` (recorded), never overflowed.
 
 z is computed from the same quantities the adversary solves with
-(:class:`sim.coin.knapsack.Problem`): S = G + d (2 X - W_K), G the good vote.
+(:class:`sim.coin.knapsack.Problem`): S = G + d (2 X - W_K), G the good vote, with the tie rule of
+:mod:`sim.coin.knapsack` (|S| <= 1e-9 of the total weight is S = 0: exact ties are common).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import ParamError
-from .knapsack import NONE, Problem, make_problem, assign
+from .knapsack import NONE, Problem, assign, make_problem, output
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
 LOG_LIMIT = 700.0
@@ -97,7 +98,7 @@ def nonadaptive_move(view: RoundView, solver: str = "auto", eps: float = 1e-3) -
     G = view.good_vote
     if G is None:
         G = float(np.dot(view.weights[~K], view.advice[~K]))
-    problem, inv = make_problem(view.weights[kidx], G, view.d, view.ups[kidx])
+    problem, inv = make_problem(view.weights[kidx], G, view.d, view.ups[kidx], float(view.weights.sum()))
     sol = solve(problem, solver, eps)
     advice = view.advice.copy()
     J = np.zeros_like(K)
@@ -179,7 +180,7 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
                 Wk[j] = float(w[j][m.corrupted].sum())
             if r < horizon:
                 cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
-            z = 1 if m.S >= 0 else -1
+            z = int(output(m.S, Wt[j]))
             if record:
                 rec = recs[i]
                 for key, val in (("weights", w[j].copy()), ("advice", m.advice), ("d", d[j]), ("z", z),

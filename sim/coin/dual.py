@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.errors import ParamError
+from .knapsack import output
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class CoinState:
     G: float             # good vote
     d: int
     eta: float
+    scale: float = 0.0   # total weight (tie rule); 0: W_K + |G|
 
 
 def coin_instance() -> GreedyDual:
@@ -75,8 +77,7 @@ def coin_instance() -> GreedyDual:
     def terminates(s: CoinState, masks):
         X = masks.astype(float) @ s.w_K
         S = s.G + s.d * (2 * X - s.w_K.sum())
-        z = np.where(S >= 0, 1, -1)
-        return z == s.d
+        return output(S, s.scale or (s.w_K.sum() + abs(s.G))) == s.d
 
     return GreedyDual(cands, objective, terminates)
 

@@ -16,6 +16,12 @@ and maximises the corrupted weight after the update, (1 - eta) W_K + 2 eta X, i.
 :meth:`Problem.feasible` evaluates the sign test itself in floating point; it is
 monotone in X (rounding is monotone), so "the largest feasible X" is well defined
 and every solver and the simulator use this one predicate.
+
+Ties are real here: every weight is a power product of (1 + eta) and (1 - eta), so S can be exactly
+0 in real arithmetic (e.g. G = 6 eta against J = {one (1 + eta), six (1 - eta)}), and then floating
+point decides at random. The tie rule: |S| <= TIE * (total weight) counts as S = 0, so z = +1
+(sgn(0) = +1). With TIE = 1e-9 this is far above rounding (1e-16 relative) and far below any
+non-tie met in practice; :func:`output` applies the same rule to the simulator's z.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+TIE = 1e-9
 
 # solver codes recorded in traces
 EXACT, APPROX_GREEDY, APPROX_DP, GREEDY, BRUTE, NONE = 0, 1, 2, 3, 4, -1
@@ -39,11 +47,13 @@ class Problem:
     counts: np.ndarray   # (C,) int64 >= 1
     G: float             # weighted advice of the good experts
     d: int               # hidden direction, +1 or -1
+    scale: float = 0.0   # total weight of all experts (tie tolerance); 0: W_K + |G|
 
     def __post_init__(self):
         W = float(np.dot(self.counts, self.values))
         object.__setattr__(self, "_W", W)
         object.__setattr__(self, "_cap", (W - self.d * self.G) / 2.0)
+        object.__setattr__(self, "_tol", TIE * max(float(self.scale), W + abs(self.G)))
 
     @property
     def W_K(self) -> float:
@@ -67,11 +77,14 @@ class Problem:
     def feasible(self, X):
         """z != d for a J of weight X (vectorised)."""
         S = self.vote(X)
-        return S < 0 if self.d > 0 else S >= 0
+        return S < -self._tol if self.d > 0 else S >= -self._tol
 
     def value(self, x) -> float:
         """X = sum_k x_k v_k of a count vector."""
         return float(np.dot(np.asarray(x, dtype=np.int64), self.values))
+
+    def with_scale(self, scale: float) -> "Problem":
+        return Problem(self.values, self.counts, self.G, self.d, float(scale))
 
     def upper_bound(self) -> float:
         """LP bound: OPT <= min(c_r, W_K) (nothing above the cap, nothing beyond everything)."""
@@ -84,6 +97,11 @@ class Problem:
             return np.zeros_like(self.counts)
         lim = np.floor(cap / self.values) + 1           # +1: one spare against rounding; feasible() decides
         return np.minimum(self.counts, lim.astype(np.int64))
+
+
+def output(S, scale: float):
+    """z = sgn(S) with sgn(0) = +1 and the tie rule (module docstring)."""
+    return np.where(np.asarray(S) >= -TIE * scale, 1, -1)
 
 
 def classes(weights: np.ndarray, ups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,10 +117,10 @@ def classes(weights: np.ndarray, ups: np.ndarray | None = None) -> tuple[np.ndar
     return np.asarray(weights, dtype=float)[first], cnt.astype(np.int64), inv
 
 
-def make_problem(weights, good_vote: float, d: int, ups=None) -> tuple[Problem, np.ndarray]:
+def make_problem(weights, good_vote: float, d: int, ups=None, scale: float = 0.0) -> tuple[Problem, np.ndarray]:
     """The problem of one round from the corrupted weights; returns it and each item's class index."""
     values, counts, inv = classes(np.asarray(weights, dtype=float), ups)
-    return Problem(values, counts, float(good_vote), int(d)), inv
+    return Problem(values, counts, float(good_vote), int(d), float(scale)), inv
 
 
 def assign(counts_taken: np.ndarray, inv: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ def solve(problem: Problem, solver: str = "auto", eps: float = approx_solver.EPS
         return s
     if solver == "brute":
         w = np.repeat(problem.values, problem.counts)
-        J, X = brute_force.solve_items(w, problem.G, problem.d)
+        J, X = brute_force.solve_items(w, problem.G, problem.d, problem.scale)
         if J is None:
             return infeasible(problem, BRUTE)
         # counts per class of the chosen subset (items are in class order)
@@ -46,9 +46,9 @@ def solve(problem: Problem, solver: str = "auto", eps: float = approx_solver.EPS
 
 
 def choose(weights: np.ndarray, ups: np.ndarray, good_vote: float, d: int, solver: str = "auto",
-           eps: float = approx_solver.EPS) -> tuple[np.ndarray | None, Solution]:
+           eps: float = approx_solver.EPS, scale: float = 0.0) -> tuple[np.ndarray | None, Solution]:
     """J (a mask over the given corrupted experts) or None, and the solution behind it."""
-    problem, inv = make_problem(weights, good_vote, d, ups)
+    problem, inv = make_problem(weights, good_vote, d, ups, scale)
     sol = solve(problem, solver, eps)
     if not sol.found:
         return None, sol
