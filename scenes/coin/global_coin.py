@@ -48,7 +48,9 @@ class GlobalCoinAdversary(StudioScene):
         if self.peak in (0, R - 1):
             self.peak = int(np.argmax(share[1:-1])) + 1 if R > 3 else -1
         for t in range(R):
-            self.play_round(tr, t)
+            self.play_round(tr, t)                 # advice, J, the vote, d revealed
+            if t == R - 1:
+                break
             if t == 0:
                 self.key_frame("first_round")
                 self.hold()
@@ -57,6 +59,7 @@ class GlobalCoinAdversary(StudioScene):
                 self.hold()
             else:
                 self.slide_break()
+            self.flow(tr, t)                       # weights and the gauge follow the update
         self.key_frame("final")
         self.hold()
         self.play(*[FadeOut(m) for m in self.shown if m in self.solver_texts.values()], run_time=self.seconds(0.4))
@@ -193,25 +196,30 @@ class GlobalCoinAdversary(StudioScene):
         self.tilt = angle
         # 4. d is revealed, z and the verdict
         self.swap([self.d_texts[d], self.z_texts[z], self.verdicts[z == d]] + extra, step)
-        # 5. weights flow (when the run goes on) and the gauge follows
-        if t + 1 < R:
-            w1 = tr["weights"][t + 1]
-            share1 = float(tr["corrupted_share"][t + 1])
-            self.share.set_value(100 * share1)
-            self.bring_to_front(self.experts, self.rings)
-            self.play(Morph(self.experts, {i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95,
-                                                      fill_color=cols[i]).move_to([self.xs[i], ROW_Y, 0])
-                                           for i in range(len(w))}),
-                      Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
-                      run_time=step)
-            self.swap([self.d_texts[0]], step * 0.5)
+
+    def flow(self, tr, t: int):
+        """5. the weights flow (w (1 + eta) for advice d, w (1 - eta) otherwise) and the gauge follows."""
+        R = len(tr["d"])
+        step = self.round_time(t, [0, self.peak, R - 1]) / 5
+        w = tr["weights"][t]
+        cols = [self.role_colour(tr, t, i) for i in range(len(w))]
+        w1 = tr["weights"][t + 1]
+        share1 = float(tr["corrupted_share"][t + 1])
+        self.share.set_value(100 * share1)
+        self.bring_to_front(self.experts, self.rings)
+        self.play(Morph(self.experts, {i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95,
+                                                  fill_color=cols[i]).move_to([self.xs[i], ROW_Y, 0])
+                                       for i in range(len(w))}),
+                  Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
+                  run_time=step)
+        self.swap([self.d_texts[0]], step * 0.5)
 
 
 class AdaptiveCoinAdversary(GlobalCoinAdversary):
     """The adaptive act: no expert corrupted at first; captures (for good) and volatile flips (one round)."""
 
     trace_spec = TraceSpec("coin_run", seed=2, params={"n": 16, "tau": 2, "adversary": "adaptive", "volatile": 1,
-                                                        "max_rounds": 60})
+                                                    "max_rounds": 60})
     key_frames = ("initial", "first_round", "peak_share", "final")
     talk_order = 401
     heading = "Adaptive adversary: captures and flips"

@@ -134,7 +134,7 @@ def _adaptive_row(p, rec) -> dict:
        trials=20,
        record={"rounds": Field("int64", ("trials",), low=1, high=lambda p: p["max_rounds"] + 1),
                "censored": Field("int64", (), low=0, high="trials")},
-       work=lambda p: p["trials"] * p["max_rounds"] * math.comb(p["n"], min(p["n"], math.isqrt(p["n"]) + 2)) * 64,
+       work=lambda p: p["trials"] * p["max_rounds"] * math.comb(p["n"], min(p["n"], math.isqrt(p["n"]) + 2)),
        row=_adaptive_row, code=CODE,
        figures="studio.figures.coin.adaptive:sweep_figures",
        smoke={"n": (6, 8), "volatile": (0, 1), "trials": 3, "max_rounds": 20},

@@ -33,13 +33,14 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
             ax.plot(n[cens > 0], m[cens > 0], "o", mfc="white", mec=col, ms=7)
     mr = out.grid.fixed["max_rounds"]
     ax.axhline(mr + 1, color=c.muted, ls=":", lw=1)
-    ax.text(out.cells[0].params["n"], mr + 1, f" censored at {mr} rounds (open: some runs censored)",
-            va="bottom", fontsize=8, color=c.muted)
+    ax.text(max(cell.params["n"] for cell in out.cells), (mr + 1) * 0.93,
+            f"censored at {mr} rounds (open marker: some runs censored) ", ha="right", va="top", fontsize=8,
+            color=c.muted)
     ax.set_yscale("log")
     ax.set_xlabel("number of experts n (capture budget τ = ⌊n/10⌋)")
     ax.set_ylabel("rounds until z = d (mean)")
-    ax.set_title(f"Adaptive greedy adversary, exact search: {out.grid.trials} runs per point, 95% intervals")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(f"Adaptive adversary (exact search): {out.grid.trials} runs per point, 95% intervals")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=2, fontsize=8)
     ctx.save(fig, stem)
 
 
