@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from .coin_mwu import Move, RoundView
+from .moves import Move, RoundView
 from .knapsack import EXACT, GREEDY, TIE, make_problem
 from .nonadaptive import solve
 

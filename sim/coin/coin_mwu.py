@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import ParamError
-from .knapsack import NONE, Problem, assign, make_problem, output
+from .adaptive import adaptive_move
+from .knapsack import output
+from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401  (re-exported)
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
 LOG_LIMIT = 700.0
@@ -60,66 +62,6 @@ def weight_table(r: int, eta: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class RoundView:
-    """What an adversary sees in round r of one run (after the good advice and d)."""
-
-    r: int
-    d: int
-    weights: np.ndarray      # (n,)
-    ups: np.ndarray          # (n,) exponents a_i
-    advice: np.ndarray       # (n,) int8 good advice (corrupted entries to be set)
-    corrupted: np.ndarray    # (n,) bool, K at the start of the round
-    eta: float
-    good_vote: float | None = None   # sum over good experts of w_i a_i (computed if None)
-    kidx: np.ndarray | None = None   # indices of K (computed if None)
-
-
-@dataclass(frozen=True)
-class Move:
-    """The adversary's move: advice of its experts, the J it chose, volatile experts, K after the round."""
-
-    advice: np.ndarray       # (n,) int8 final advice of every expert
-    J: np.ndarray            # (n,) bool corrupted or volatile experts advising d
-    volatile: np.ndarray     # (n,) bool good experts whose advice the adversary set this round
-    corrupted: np.ndarray    # (n,) bool K after this round's captures
-    solver: int
-    X: float                 # weight advising d among the adversary's experts
-    bound: float             # proven upper bound on the optimal X
-    S: float                 # the weighted vote
-    possible: bool           # some choice made z != d
-
-
-def nonadaptive_move(view: RoundView, solver: str = "auto", eps: float = 1e-3) -> Move:
-    """Sec. 2: solve Eqs. (4)-(5) over the fixed K."""
-    from .nonadaptive import solve
-
-    K = view.corrupted
-    kidx = np.flatnonzero(K) if view.kidx is None else view.kidx
-    G = view.good_vote
-    if G is None:
-        G = float(np.dot(view.weights[~K], view.advice[~K]))
-    problem, inv = make_problem(view.weights[kidx], G, view.d, view.ups[kidx], float(view.weights.sum()))
-    sol = solve(problem, solver, eps)
-    advice = view.advice.copy()
-    J = np.zeros_like(K)
-    if sol.found:
-        jk = assign(sol.x, inv)
-        J[kidx[jk]] = True
-        X = sol.X
-    else:
-        X = 0.0                                    # no J works: the adversary's experts advise -d
-    advice[K] = -view.d
-    advice[J] = view.d
-    return Move(advice, J, np.zeros_like(K), K, sol.solver, X, sol.bound, float(problem.vote(X)), sol.found)
-
-
-def honest_move(view: RoundView) -> Move:
-    G = float(np.dot(view.weights, view.advice))
-    z = np.zeros(len(view.weights), dtype=bool)
-    return Move(view.advice, z, z, view.corrupted, NONE, 0.0, math.nan, G, False)
-
-
-@dataclass(frozen=True)
 class CoinRuns:
     """Outcome of independent runs; per-round records only for recorded runs."""
 
@@ -143,8 +85,6 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
         for i in range(runs):
             corrupted[i, rng.choice(n, tau, replace=False)] = True
     if adversary == "adaptive":
-        from .adaptive import adaptive_move
-
         kw = dict(adaptive_kw or {})
         move = lambda v: adaptive_move(v, tau, solver=solver, **kw)   # noqa: E731
     elif adversary == "nonadaptive":
