@@ -12,11 +12,11 @@ one round only).
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Circle, DecimalNumber, FadeIn, FadeOut, Line, MathTex, Polygon,
-                   Rectangle, Rotate, Triangle, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Circle, DecimalNumber, Line, MathTex, Polygon, Rectangle,
+                   Rotate, Triangle, VGroup)
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, Morph, counter, label, legend, swatch_dot, title
+from scenes.pieces import COLORS, FS, FadeInPlace, Morph, counter, label, legend, swatch_dot, title
 from studio.traces import TraceSpec
 
 PIVOT = np.array([-1.0, -1.95, 0.0])
@@ -26,6 +26,19 @@ ROW_Y, ADVICE_Y = 1.75, 1.22
 GAUGE_X, GAUGE_Y0, GAUGE_H = 6.15, -2.55, 2.9
 SOLVER_TEXT = {-1: "", 0: "J by the exact knapsack solver", 1: "J certified within 0.1% (greedy + bound)",
                2: "J certified within 0.1% (trimmed DP)", 3: "J by the greedy heuristic", 4: "J by brute force"}
+
+
+class FadeOutPlace(Animation):
+    """Fade a group out by opacity alone (no copy of its glyphs); it is removed at the end."""
+
+    def __init__(self, group, **kwargs):
+        super().__init__(group, remover=True, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        self.mobject.set_fill(opacity=1.0 - self.rate_func(alpha), family=True)
 
 
 class GlobalCoinAdversary(StudioScene):
@@ -62,7 +75,9 @@ class GlobalCoinAdversary(StudioScene):
             self.flow(tr, t)                       # weights and the gauge follow the update
         self.key_frame("final")
         self.hold()
-        self.play(*[FadeOut(m) for m in self.shown if m in self.solver_texts.values()], run_time=self.seconds(0.4))
+        gone = [m for m in self.shown if m in self.solver_texts.values()]
+        if gone:
+            self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(0.4))
         line = VGroup(*[label(s, FS.small, COLORS.estimate) for s in self.conclusion_text.split("\n")])
         self.conclude(line.arrange(DOWN, buff=0.1).move_to([1.3, -3.05, 0]))
 
@@ -164,7 +179,9 @@ class GlobalCoinAdversary(StudioScene):
     def swap(self, new, run_time):
         old = self.shown
         self.shown = list(new)
-        self.play(*[FadeOut(m) for m in old], *[FadeIn(m) for m in new], run_time=run_time)
+        new = [m for m in new if m not in old]
+        old = [m for m in old if m not in self.shown]
+        self.play(*[FadeOutPlace(m) for m in old], *[FadeInPlace(m) for m in new], run_time=run_time)
 
     # -- one round ----------------------------------------------------------------------------
     def play_round(self, tr, t: int):
@@ -186,7 +203,8 @@ class GlobalCoinAdversary(StudioScene):
         solver = int(tr["solver"][t])
         extra = [self.solver_texts[solver]] if solver in self.solver_texts else []
         self.play(Morph(self.arrows, {i: self.arrow(i, int(a[i]), cols[i]) for i in np.flatnonzero(ctrl)}),
-                  *[FadeIn(m) for m in extra], run_time=step)
+                  *[FadeInPlace(m) for m in extra if m not in self.shown], run_time=step)
+        self.shown += [m for m in extra if m not in self.shown]
         # 3. the balance tips
         S = float(np.dot(w, a))
         angle = -MAX_TILT * S / float(w.sum())                 # positive S tips the +1 (right) side down
