@@ -77,6 +77,8 @@ def solve(problem: Problem, max_states: int = MAX_STATES) -> Solution | None:
     x = np.zeros(len(counts), dtype=np.int64)
     if live.size == 0:
         return Solution(x, 0.0, EXACT, 0.0)
+    if np.log(counts[live] + 1.0).sum() > 2 * math.log(max_states) + 2 * math.log(2):
+        return None                                   # no split can bring both halves under the budget
     ia, ib = split(counts[live])
     ia, ib = live[ia], live[ib]
     pa = float(np.prod((counts[ia] + 1).astype(float)))

@@ -52,8 +52,10 @@ class Problem:
     def __post_init__(self):
         W = float(np.dot(self.counts, self.values))
         object.__setattr__(self, "_W", W)
-        object.__setattr__(self, "_cap", (W - self.d * self.G) / 2.0)
-        object.__setattr__(self, "_tol", TIE * max(float(self.scale), W + abs(self.G)))
+        tol = TIE * max(float(self.scale), W + abs(self.G))
+        object.__setattr__(self, "_tol", tol)
+        # the threshold the tie rule puts on X: S < -tol (d = +1) is X < c_r - tol/2; S >= -tol (d = -1) is X <= c_r + tol/2
+        object.__setattr__(self, "_cap", (W - self.d * self.G) / 2.0 - self.d * tol / 2.0)
 
     @property
     def W_K(self) -> float:
@@ -61,7 +63,7 @@ class Problem:
 
     @property
     def cap(self) -> float:
-        """c_r of Eq. (5): X must stay below it (strictly when d = +1)."""
+        """c_r of Eq. (5), moved by the tie tolerance: X must stay below it (strictly when d = +1)."""
         return self._cap
 
     @property
