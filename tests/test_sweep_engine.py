@@ -102,8 +102,8 @@ def _edit_value(data, a: np.ndarray, f, p) -> np.ndarray:
             + ([hi + 1.0, 1e300] if hi is not None else [])
     elif a.dtype.kind in "iu":
         info = np.iinfo(a.dtype)
-        bad = ([v for v in (info.min, int(lo) - 1) if lo is not None and info.min <= v < lo]
-               + [v for v in (info.max, int(hi) + 1) if hi is not None and hi < v <= info.max])
+        bad = ([v for v in (info.min, int(lo) - 1) if info.min <= v < lo] if lo is not None else []) \
+            + ([v for v in (info.max, int(hi) + 1) if hi < v <= info.max] if hi is not None else [])
     else:
         bad = []
     if not bad or a.size == 0:
