@@ -2,9 +2,9 @@
 
 The published figures come from the seed's scripts (MW.py, verification.py),
 which differ from the paper's Algorithm 1. This module replays them, draw for
-draw, from a *local* ``numpy.random.RandomState(42)`` (the scripts call
-``np.random.seed(42)`` and draw from the global stream; the global stream is
-never touched here). It is the only module of ``sim/`` allowed a RandomState
+draw, from a *local* ``numpy.random.RandomState(42)`` (the scripts seed the
+global NumPy stream with 42 and draw from it; the global stream is never
+touched here). It is the only module of ``sim/`` allowed a RandomState
 (tests/test_project_rules.py). What the scripts do is written down in
 ``../shared/reference/knowlson-seed-code-behaviour.md`` (sections A, B).
 
@@ -79,7 +79,7 @@ PAPER_WORST_HONEST = 0.6
 
 
 def legacy_stream(seed: int = LEGACY_SEED) -> np.random.RandomState:
-    """A local RandomState: the scripts' np.random.seed(seed) stream without touching global state."""
+    """A local RandomState: the scripts' global stream seeded with ``seed``, without touching global state."""
     return np.random.RandomState(seed)
 
 
