@@ -178,3 +178,17 @@ def test_every_difference_has_a_reason():
         assert d and why and "\n" not in d + why
         assert d in pc.__doc__
     assert math.isclose(pc.exact_T(0.1, 0.01), 44)
+
+
+# --------------------------------------------------------------------------- default mode: the paper's cell rule
+def test_default_fit_uses_the_paper_cell_rule_and_filters_only_when_asked():
+    from sim.knowlson.verification import cell_seeds, compute_cell, fit_line
+
+    g = make_grid(eta="0.06:0.1:3", tau="0.05:0.1:3", trials=20)
+    res = [compute_cell(g, c, s) for c, s in zip(grid_cells(g), cell_seeds(g))]
+    plain, filt = fit_line(res), fit_line(res, honest_filter=True)
+    for i, why in plain.excluded:                 # only censoring (or nothing caught) excludes a cell
+        assert why.startswith("censored") or "p_byz = 0" in why
+    assert set(filt.included) <= set(plain.included)
+    assert all(not res[i].meets_honest for i in set(plain.included) - set(filt.included))
+    assert any(not res[i].meets_honest for i in plain.included)      # the filter is what would drop them

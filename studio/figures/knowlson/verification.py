@@ -330,27 +330,27 @@ def draw_all(ctx: FigureContext, results, fit: LineFit, suffix: str = "", subtit
 @figure("knowlson_fig4", paper_ref="Knowlson et al., Fig. 4", order=50)
 def fig4(ctx: FigureContext) -> None:
     """P(honest blacklisted) and P(Byzantine blacklisted) over the eta x tau grid."""
-    draw_fig4(ctx, default_sweep().results, "knowlson_fig4")
+    draw_fig4(ctx, default_sweep().results, "knowlson_fig4_default")
 
 
 @figure("knowlson_fig5", paper_ref="Knowlson et al., Fig. 5", order=60)
 def fig5(ctx: FigureContext) -> None:
     """Best weight curves, honest vs Byzantine, with tau and both T's."""
-    draw_fig5(ctx, default_sweep().results, "knowlson_fig5")
+    draw_fig5(ctx, default_sweep().results, "knowlson_fig5_default")
 
 
 @figure("knowlson_fig6", paper_ref="Knowlson et al., Fig. 6", order=70)
 def fig6(ctx: FigureContext) -> None:
     """Empirical vs theoretical rounds to blacklist, coloured by confidence."""
-    draw_fig6(ctx, default_sweep().results, "knowlson_fig6")
+    draw_fig6(ctx, default_sweep().results, "knowlson_fig6_default")
 
 
 @figure("knowlson_fig7", paper_ref="Knowlson et al., Fig. 7", order=80)
 def fig7(ctx: FigureContext) -> None:
     """Fitted line against the ideal line (and the error histogram, knowlson_fig7_errors)."""
     res = default_sweep()
-    draw_fig7(ctx, res.results, res.fit, "knowlson_fig7")
-    draw_errors(ctx, res.results, res.fit, "knowlson_fig7_errors")
+    draw_fig7(ctx, res.results, res.fit, "knowlson_fig7_default")
+    draw_errors(ctx, res.results, res.fit, "knowlson_fig7_errors_default")
 
 
 @figure("knowlson_table1", paper_ref="Knowlson et al., Table I", order=90)
@@ -359,5 +359,5 @@ def table1(ctx: FigureContext) -> None:
     from studio.sweep import _default_command, provenance
 
     res = default_sweep()
-    draw_table1(ctx, res.results, res.fit, "knowlson_table1",
+    draw_table1(ctx, res.results, res.fit, "knowlson_table1_default",
                 provenance=provenance(res, _default_command(res.name, res.grid), ""))
