@@ -322,22 +322,38 @@ def stream_cell(index: int, *, n: int = 20, nb: int = 6, rounds: int = 50, dist:
     return _cell_data(rs, n, nb, rounds, dist)
 
 
-def draw_queries(trials: int, n: int, nb: int, rounds: int, dist: float, rng: np.random.Generator) -> np.ndarray:
-    """(trials, rounds, n) queries with verification.py's data model, honest sources first, from a Generator."""
+def draw_queries(trials: int, n: int, nb: int, rounds: int, dist: float, rng: np.random.Generator,
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """(trials, rounds, n) queries with verification.py's data model, honest sources first, from a Generator.
+
+    Draw order: mu (trials, 1), source means (trials, n), query noise (trials, rounds, n); written into ``out``
+    (C-contiguous) when given, in place.
+    """
     s = SWEEP_SETTINGS
     mu = rng.standard_normal((trials, 1)) * s["mu_scale"]
     means = mu + s["mean_spread"] * rng.standard_normal((trials, n))
     means[:, n - nb:] += dist
-    return means[:, None, :] + s["query_noise"] * rng.standard_normal((trials, rounds, n))
+    q = np.empty((trials, rounds, n)) if out is None else out
+    rng.standard_normal(out=q)
+    q *= s["query_noise"]
+    q += means[:, None, :]
+    return q
 
 
 def paper_weights(q: np.ndarray, eta: float, c: float = 1.0) -> np.ndarray:
     """(trials, rounds + 1, n) weights: median centre, loss min(1, |q - median|/c), w *= (1 - eta l), no removal."""
-    med = np.median(q, axis=-1, keepdims=True)
-    loss = np.minimum(1.0, np.abs(q - med) / c)
+    n = q.shape[-1]
+    s = np.sort(q, axis=-1)             # SIMD sort of short rows: several times faster than np.median's partition
+    med = s[..., n // 2:n // 2 + 1] if n % 2 else (s[..., n // 2 - 1:n // 2] + s[..., n // 2:n // 2 + 1]) / 2
+    loss = np.abs(q - med)              # = np.median's value: the mean of the two middle order statistics
+    if c != 1.0:
+        loss /= c
+    np.minimum(loss, 1.0, out=loss)
+    loss *= -eta
+    loss += 1.0
     w = np.empty((q.shape[0], q.shape[1] + 1, q.shape[2]))
     w[:, 0] = 1.0
-    np.cumprod(1.0 - eta * loss, axis=1, out=w[:, 1:])
+    np.cumprod(loss, axis=1, out=w[:, 1:])
     return w
 
 
@@ -365,14 +381,13 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     if trials < 1:
         raise ParamError(f"trials: must be an integer >= 1, got {trials}")
     idx = paper_grid_index(eta, tau)
-    parts = []
+    q = np.empty((trials, R, n))
+    first = 0
     if idx is not None:
-        q0, _ = stream_cell(idx, n=n, nb=nb, rounds=R, dist=dist, seed=int(p.get("legacy_seed", LEGACY_SEED)))
-        parts.append(q0[None])
-    extra = trials - len(parts)
-    if extra:
-        parts.append(draw_queries(extra, n, nb, R, dist, rng))
-    q = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        q[0], _ = stream_cell(idx, n=n, nb=nb, rounds=R, dist=dist, seed=int(p.get("legacy_seed", LEGACY_SEED)))
+        first = 1
+    if trials > first:
+        draw_queries(trials - first, n, nb, R, dist, rng, out=q[first:])
     W = paper_weights(q, eta, c)
     final = W[:, -1] < tau
     ah = W[:, :, :nh].mean(-1)

@@ -1,0 +1,121 @@
+"""Paper-compatible verification sweep (seed 000's verification.py settings, 1,000 trials per cell) vs the scripts' loop.
+
+The grid of verification.py: eta and tau each linspace(0.01, 0.1, 10), 20 sources, 30% Byzantine at
+distance 5, c = 1, 50 rounds; 1,000 trials per cell instead of the scripts' one (100 cells, 100,000
+trials), cell i replaying the scripts' stream for trial 0 (sim/knowlson/paper_compat.py). Run through the
+sweep engine when it declares ``knowlson_verification`` with a ``variant`` parameter, else on a local
+process pool with the engine's seeding (cell i: SeedSequence(0) child i). Target: <= 10 s on 2 cores.
+
+Baseline, timed in the same run: the scripts' own per-trial loop (one trial, a Python loop over rounds:
+queries, np.median, w *= 1 - eta * loss) on a few cells, median of several paired repetitions, scaled to
+the whole grid; its final weights must equal the vectorised cell's trial 0. The issue quotes about 74 ms
+a cell for the scripts themselves (7.4 s for 100 cells at one trial), printed for reference.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TARGET_S = 10.0
+TRIALS = 1000
+BASE_CELLS = (0, 45, 99)
+REPEATS = 3
+SCRIPTS_MS_PER_TRIAL = 74.0          # quoted in issue 11 for the scripts (one trial per cell)
+
+
+def _cell(args):
+    from sim.knowlson import paper_compat as pc
+
+    i, eta, tau, ss = args
+    counts, arrays = pc.run_paper_cell({"eta": eta, "tau": tau}, TRIALS, np.random.Generator(np.random.PCG64(ss)))
+    return i, counts["honest_blacklisted"], int(arrays["T_emp"][0])
+
+
+def via_engine():
+    """The generic engine with variant=paper, or None while it does not offer it."""
+    try:
+        from sim.core.sweeps import get_sweep
+
+        sw = get_sweep("knowlson_verification")
+        if "variant" not in {p.name for p in sw.params}:
+            return None
+        import studio.sweep as eng
+    except Exception:
+        return None
+    run = getattr(eng, "run_declared", None) or getattr(eng, "run", None)
+    if run is None:
+        return None
+    import tempfile
+
+    t0 = time.perf_counter()
+    run("knowlson_verification", name="bench_paper", root=Path(tempfile.mkdtemp(prefix="bench-paper-")),
+        sets={"variant": "paper"}, trials=TRIALS, progress=False, figures=False)
+    return time.perf_counter() - t0
+
+
+def via_pool() -> float:
+    from sim.knowlson.verification import cell_seeds, grid_cells, make_grid
+
+    g = make_grid(trials=TRIALS)
+    jobs = [(c.index, c.eta, c.tau, s) for c, s in zip(grid_cells(g), cell_seeds(g))]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        out = list(ex.map(_cell, jobs, chunksize=10))
+    dt = time.perf_counter() - t0
+    assert len(out) == 100
+    return dt
+
+
+def scripts_loop(q: np.ndarray, eta: float, c: float = 1.0) -> np.ndarray:
+    """verification.py's per-trial loop on queries (rounds, n): final weights."""
+    w = np.ones(q.shape[1])
+    for t in range(q.shape[0]):
+        mu_hat = np.median(q[t])
+        w *= 1 - eta * np.minimum(1, np.abs(q[t] - mu_hat) / c)
+    return w
+
+
+def main() -> int:
+    from sim.knowlson import paper_compat as pc
+
+    base = []
+    for _ in range(REPEATS):
+        t = 0.0
+        for i in BASE_CELLS:
+            q, _ = pc.stream_cell(i)
+            eta = pc.GRID_ETA[i // 10]
+            t0 = time.perf_counter()
+            w = scripts_loop(q, eta)
+            t += time.perf_counter() - t0
+            if not np.array_equal(w, pc.paper_weights(q[None], eta)[0, -1]):
+                print(f"error: cell {i}: the scripts' loop and the vectorised cell disagree", file=sys.stderr)
+                return 1
+        base.append(t / len(BASE_CELLS))
+    per_trial = statistics.median(base)
+    mode = "engine"
+    sweep_s = via_engine()
+    if sweep_s is None:
+        mode = f"local process pool ({os.cpu_count()} workers; the engine has no variant=paper yet)"
+        sweep_s = via_pool()
+    full_loop = per_trial * 100 * TRIALS
+    full_scripts = SCRIPTS_MS_PER_TRIAL / 1000 * 100 * TRIALS
+    print(f"paper-compatible sweep, 100 cells x {TRIALS} trials via {mode}: {sweep_s:.2f} s (target <= {TARGET_S:g} s)")
+    print(f"scripts' loop (median of {REPEATS}): {per_trial * 1e3:.3f} ms per trial -> {full_loop:.1f} s for the grid; "
+          f"ratio {full_loop / sweep_s:.1f}x")
+    print(f"scripts as quoted ({SCRIPTS_MS_PER_TRIAL:g} ms per cell-trial): {full_scripts:.0f} s for the grid; "
+          f"ratio {full_scripts / sweep_s:.0f}x")
+    print("(timings on a shared 2-core machine are noisy)")
+    return 0 if sweep_s <= TARGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
