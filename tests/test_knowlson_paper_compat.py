@@ -192,3 +192,17 @@ def test_default_fit_uses_the_paper_cell_rule_and_filters_only_when_asked():
     assert set(filt.included) <= set(plain.included)
     assert all(not res[i].meets_honest for i in set(plain.included) - set(filt.included))
     assert any(not res[i].meets_honest for i in plain.included)      # the filter is what would drop them
+
+
+def test_paper_cell_counts_add_up():
+    """Weights only fall (0 < 1 - eta l <= 1), so 'below tau at the end' = 'below tau once'; counts agree."""
+    cell = grid_cells(make_grid(trials=1))[97]
+    counts, a = pc.run_paper_cell({"eta": cell.eta, "tau": cell.tau}, 50, make_rng(3))
+    w, black, nh = a["example_w"], a["example_black"], counts["n_honest"]
+    assert np.all(np.diff(w, axis=1) <= 0) and np.all(w[:, 0] == 1)
+    for i in np.flatnonzero(black != NEVER):
+        assert w[i, black[i]] < cell.tau <= w[i, black[i] - 1]
+    assert np.array_equal(black != NEVER, w[:, -1] < cell.tau)
+    assert counts["honest_any"] <= counts["honest_blacklisted"] <= counts["honest_any"] * nh
+    assert np.array_equal(a["is_byz"], np.arange(20) >= nh)
+    assert a["mean_honest"][0] == 1 and (a["T_emp"] != 0).all()

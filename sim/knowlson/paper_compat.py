@@ -394,7 +394,7 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     ab = W[:, :, nh:].mean(-1) if nb else np.full_like(ah, np.nan)
     T_emp = first_below(ab, tau) if nb else np.full(trials, NEVER, dtype=np.int64)
     q5 = lambda a: np.quantile(a, [0.05, 0.95], axis=0) if np.isfinite(a).all() else np.full((2, R + 1), np.nan)  # noqa: E731
-    black0 = np.where(final[0], R, NEVER).astype(np.int64)   # no removal: "blacklisted" = final weight < tau
+    black0 = first_below(W[0].T, tau)      # no removal: the round a weight first falls below tau (it stays below)
     counts = {"trials": trials, "rounds": R, "n_honest": nh, "n_byzantine": nb,
               "honest_blacklisted": int(final[:, :nh].sum()), "honest_any": int(final[:, :nh].any(-1).sum()),
               "byz_blacklisted": int(final[:, nh:].sum()), "byz_all": int(final[:, nh:].all(-1).sum()) if nb else 0,
