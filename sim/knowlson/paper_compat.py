@@ -367,7 +367,8 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     """One cell in paper mode: (counts, arrays) with the keys of CellResult.counts() / arrays().
 
     ``p`` holds eta, tau, n_sources, byz_fraction, byz_distance, rounds (and optionally delta, byz_target,
-    confidence, c, legacy_seed). Trial 0 is the scripts' own trial when (eta, tau) is on their grid.
+    confidence, legacy_seed); c = 1 always (the default mode's c, sigma and byz_spread do not apply). Trial 0
+    is the scripts' own trial when (eta, tau) is on their grid.
     """
     from ..core.population import n_byzantine
 
@@ -377,7 +378,7 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     nh = n - nb
     R = int(p.get("rounds", SWEEP_SETTINGS["rounds"]))
     dist = float(p.get("byz_distance", SWEEP_SETTINGS["byz_distance"]))
-    c = float(p.get("c", SWEEP_SETTINGS["c"]))
+    c = SWEEP_SETTINGS["c"]                 # the scripts' c = 1; the default mode's c, sigma, byz_spread are unused
     if trials < 1:
         raise ParamError(f"trials: must be an integer >= 1, got {trials}")
     idx = paper_grid_index(eta, tau)
