@@ -46,14 +46,18 @@ DIFFERENCES = (
      "MW.py's bucket rule"),
     ("study: Figs. 2-3 average five runs continuing one stream (four clipped-loss, one logistic-loss run)",
      "MW.py loops over five loss flags of which only the clipped and logistic losses take effect"),
+    ("study: the logistic run's loss is 1/(1 + exp(-(r/c - 3))) on the raw residual",
+     "our assumption: the note does not give MW.py's logistic form; this standard form reproduces Figs. 2-3"),
     ("sweep: c = 1 fixed, median centre, linear update, no removal (blacklisted = final weight < tau)",
      "verification.py's cell; with Byzantine reports ~5 away every Byzantine loss is 1"),
     ("sweep: fresh source means per cell (mu ~ 2 N(0,1), honest sd 0.5, Byzantine +5), queries with sd 0.1",
      "verification.py's data model (the default mode draws i.i.d. N(0, 1) reports)"),
     ("sweep: one trial per cell, every cell continuing one stream from RandomState(42)",
      "verification.py's loop; here cell i replays the draws of cells 0..i-1 so cells stay independent"),
+    ("sweep: trials > 1 draw trials 1..N-1 from the cell's own Generator with the same data model",
+     "the scripts have no second trial; trial 0 stays the scripts' own"),
     ("sweep: Table I fits cells with (T_emp > 0 or T_theory <= 60) and p_byz > 0, no honest-target filter",
-     "verification.py's cell rule (the default mode fits only cells meeting both targets)"),
+     "verification.py's cell rule (the default mode now uses it too; censored cells are excluded and listed)"),
 )
 __doc__ += "".join(f"\n- {d}  ({why})" for d, why in DIFFERENCES) + """
 
@@ -69,7 +73,7 @@ Extra trials of the sweep (trials > 1): trial 0 of a cell on the scripts' grid
 is the scripts' own trial (stream replay); trials 1..N-1 are drawn with the
 same data model from the cell's own Generator (SeedSequence child, as every
 sweep cell), vectorised. A cell off the scripts' grid draws every trial from
-its Generator (meta ``replayed = False``).
+its Generator (array ``replayed`` False).
 """
 
 LEGACY_SEED = 42
