@@ -16,6 +16,7 @@ from sim.knowlson.mw_engine import NEVER
 from sim.knowlson.verification import CellResult, grid_cells, make_grid
 
 IDX = {e: i for i, e in enumerate(pc.STUDY_ESTIMATES)}
+GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]      # verification.py's loop order
 
 
 @pytest.fixture(scope="module")
