@@ -93,7 +93,7 @@ FIXED_PARAMS = (
     Param("confidence", float, 0.95, "level of the Wilson intervals", low=0.0, high=1.0, low_open=True,
           high_open=True),
     Param("variant", str, "default", "default: Algorithm 1; paper: what the paper's verification.py computes "
-          "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its RandomState(42) stream; "
+          "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
           "c, sigma, byz_spread unused)", choices=VARIANTS),
 )
 FIXED = tuple(p.name for p in FIXED_PARAMS)
