@@ -567,7 +567,8 @@ def _check_grid_cell(p: dict) -> None:
        check=_check_grid_cell, check_record=check_record, row=row, tables=_tables, summarise=_summarise,
        figures="studio.figures.knowlson.verification:sweep_figures", code=CODE_MODULES,
        model=("Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
-              f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION})"),
+              f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION}); "
+              "variant=paper: the paper's verification.py (sim.knowlson.paper_compat)"),
        smoke={"eta": "0.1,0.3", "tau": "0.05,0.2", "n_sources": 10, "rounds": 15, "trials": 6})
 def verification_cell(p: dict, rng: np.random.Generator) -> dict:
     """One cell of the verification grid: :func:`run_cell`, or the paper's cell with ``variant=paper``."""

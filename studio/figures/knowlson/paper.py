@@ -143,11 +143,17 @@ def fig3(ctx: FigureContext) -> None:
 PAPER_SETS = {"variant": "paper", "delta": 0.01, "c": 1.0}     # verification.py: pass = P(honest) <= 0.01/14
 
 
-def paper_cells(ctx: FigureContext, trials: int = 1) -> list:
+def paper_sweep(ctx: FigureContext, trials: int = 1):
     """The scripts' 100 cells in paper mode through the sweep engine (sweeps/knowlson_paper_<trials>)."""
-    from sim.knowlson.verification import SWEEP, cell_results
+    from sim.knowlson.verification import SWEEP
 
-    return cell_results(ctx.sweep(SWEEP, f"knowlson_paper_{trials}", sets=PAPER_SETS, trials=trials, seed=SEED))
+    return ctx.sweep(SWEEP, f"knowlson_paper_{trials}", sets=PAPER_SETS, trials=trials, seed=SEED)
+
+
+def paper_cells(ctx: FigureContext, trials: int = 1) -> list:
+    from sim.knowlson.verification import cell_results
+
+    return cell_results(paper_sweep(ctx, trials))
 
 
 def worst_honest(results) -> dict:
@@ -211,6 +217,11 @@ def table1(ctx: FigureContext) -> None:
     """Table I with the paper's cell rule (equals the published one) and why it is so tight."""
     from studio.figures.knowlson.verification import draw_table1
 
-    res = paper_cells(ctx, 1)
+    from sim.knowlson.verification import cell_results
+    from studio.sweep.csvfiles import default_command, provenance
+
+    out = paper_sweep(ctx, 1)
+    res = cell_results(out)
+    name = "knowlson_paper_1"
     draw_table1(ctx, res, pc.paper_fit(res), "knowlson_table1_paper", SUB + "; the paper's cell rule",
-                provenance=["", "paper-compatible mode: sim/knowlson/paper_compat.py, RandomState(42) replay"])
+                provenance=provenance(out.sweep, out.grid, name, default_command(out.grid, name)))
