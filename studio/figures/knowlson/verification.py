@@ -309,11 +309,11 @@ def draw_table1(ctx: FigureContext, results, fit: LineFit, stem: str, subtitle: 
 
 
 def draw_all(ctx: FigureContext, results, fit: LineFit, suffix: str = "", subtitle: str = "",
-             provenance: Sequence[str] = ()):
-    """Every per-sweep figure of one eta x tau slice."""
+             provenance: Sequence[str] = (), best=None):
+    """Every per-sweep figure of one eta x tau slice (``best``: the cell of Figs. 5-6, default best_cell)."""
     draw_fig4(ctx, results, f"fig4_heatmaps{suffix}", subtitle)
-    draw_fig5(ctx, results, f"fig5_weight_curves{suffix}", subtitle)
-    draw_fig6(ctx, results, f"fig6_emp_vs_theory{suffix}", subtitle)
+    draw_fig5(ctx, results, f"fig5_weight_curves{suffix}", subtitle, best=best)
+    draw_fig6(ctx, results, f"fig6_emp_vs_theory{suffix}", subtitle, best=best)
     draw_fig7(ctx, results, fit, f"fig7_fit{suffix}", subtitle)
     draw_errors(ctx, results, fit, f"fig7_errors{suffix}", subtitle)
     draw_table1(ctx, results, fit, f"table1{suffix}", subtitle, provenance)
@@ -324,9 +324,13 @@ def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str
     results = cell_results(out)
     fitted = fits(results)
     many = len(fitted) > 1
+    paper = out.grid.fixed.get("variant") == "paper"
+    if paper:                                   # the scripts' "best" cell: pass first, then lowest P(honest)
+        from sim.knowlson.paper_compat import paper_best
     for i, (key, group) in enumerate(slices(results).items()):
-        draw_all(ctx, group, fitted[key], suffix=f"_slice{i}" if many else "",
-                 subtitle=slice_label(key) if many else "", provenance=provenance)
+        sub = " ".join(s for s in (slice_label(key) if many else "", "paper-compatible mode" if paper else "") if s)
+        draw_all(ctx, group, fitted[key], suffix=f"_slice{i}" if many else "", subtitle=sub, provenance=provenance,
+                 best=paper_best(group) if paper else None)
 
 
 # --------------------------------------------------------------------------- registered paper figures
