@@ -239,3 +239,19 @@ def test_paper_cell_counts_add_up():
     assert counts["honest_any"] <= counts["honest_blacklisted"] <= counts["honest_any"] * nh
     assert np.array_equal(a["is_byz"], np.arange(20) >= nh)
     assert a["mean_honest"][0] == 1 and (a["T_emp"] != 0).all()
+
+
+# --------------------------------------------------------------------------- figures: file names say the mode
+def test_figure_files_say_their_mode(tmp_path):
+    from studio.figures import FigureContext, all_figures
+
+    figs = all_figures()
+    for name in ("knowlson_fig1_paper", "knowlson_fig3_paper"):
+        ctx = FigureContext(tmp_path / name)
+        figs[name].build(ctx)
+        stems = {p.stem for p in ctx.written}
+        mode = "_paper" if name.endswith("_paper") else "_default"
+        assert stems and all(s.endswith(mode) or s.endswith(mode + "_trace") for s in stems), stems
+    knowlson = [n for n, e in figs.items() if e.paper_ref.startswith("Knowlson")]
+    assert {n for n in knowlson if n.endswith("_paper")} == {f"{n}_paper" for n in knowlson
+                                                             if not n.endswith("_paper")}
