@@ -23,6 +23,7 @@ where it runs. Pure NumPy/SciPy: no plotting, no files here.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -274,6 +275,10 @@ class CellResult:
         return float((0.0 if self.n_byzantine == 0 else self.p_byz) * (1 - self.p_honest))
 
     def T_stats(self) -> dict:
+        return dict(self._T_stats)
+
+    @functools.cached_property
+    def _T_stats(self) -> dict:
         t = self.T_emp[self.T_emp != NEVER].astype(float)
         if t.size == 0:
             return {k: math.nan for k in ("T_emp_mean", "T_emp_median", "T_emp_std", "T_emp_p05", "T_emp_p95",
@@ -402,9 +407,11 @@ def check_record(p: Mapping, rec: Mapping) -> str | None:
     w, black = rec["example_w"], rec["example_black"]
     if rec["mean_honest"][0] != 1 or np.any(w[:, 0] != 1) or (nb and rec["mean_byz"][0] != 1):
         return "weights do not start at 1"
-    for i in np.flatnonzero(black != NEVER):
-        if not w[i, black[i]] < tau <= w[i, black[i] - 1]:
-            return f"example source {i}: blacklisting round {black[i]} does not match its weights"
+    idx = np.flatnonzero(black != NEVER)
+    bad = ~((w[idx, black[idx]] < tau) & (w[idx, black[idx] - 1] >= tau))
+    if bad.any():
+        i = idx[np.argmax(bad)]
+        return f"example source {i}: blacklisting round {black[i]} does not match its weights"
     if np.any(w[black == NEVER, -1] < tau):
         return "example: a source below tau was never blacklisted"
     return None
@@ -419,8 +426,11 @@ def row(p: Mapping, rec: Mapping) -> dict:
 
 
 def cell_results(out: SweepOutput) -> list[CellResult]:
-    """The CellResults of a finished sweep, in cell order."""
-    return [CellResult.from_record(c.index, c.params, r) for c, r in zip(out.cells, out.records)]
+    """The CellResults of a finished sweep, in cell order (derived once per output, kept in ``out.extra``)."""
+    cache = out.extra if isinstance(out.extra, dict) else {}
+    if SWEEP not in cache:
+        cache[SWEEP] = [CellResult.from_record(c.index, c.params, r) for c, r in zip(out.cells, out.records)]
+    return list(cache[SWEEP])
 
 
 # --------------------------------------------------------------------------- across cells

@@ -12,7 +12,6 @@ from sim.core.errors import ParamError
 from sim.core.sweeps import MAX_CELLS, SweepKind, all_sweeps, get_sweep, make_grid
 
 from .backends import check_address
-from .draw import draw_figures
 from .runner import run
 
 
@@ -94,7 +93,7 @@ def _list() -> int:
         if i:
             print()
         print("\n".join(describe(sw)))
-    print(f"\n{len(sweeps)} sweeps. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
+    print(f"\n{len(sweeps)} sweep{'' if len(sweeps) == 1 else 's'}. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
           f"(at most {MAX_CELLS} cells)")
     return 0
 
@@ -117,9 +116,12 @@ def _run(args, argv) -> int:
         raise ParamError("out: empty path; give a folder or leave --out out")
     name = args.name if args.name is not None else sw.name
     command = shlex.join(["python", "-m", "studio.sweep", *(sys.argv[1:] if argv is None else argv)])
+    draw_figures = None
+    if not args.no_figures:
+        from .draw import draw_figures                 # matplotlib only when figures are drawn
     res = run(sw, grid, name, root=Path(args.out).resolve() if args.out else None, workers=workers,
               scheduler=args.scheduler, progress=not args.no_progress, command=command,
-              draw=None if args.no_figures else draw_figures, wait=not args.no_wait, replace=args.replace)
+              draw=draw_figures, wait=not args.no_wait, replace=args.replace)
     print(f"sweep {res.name} ({sw.name}): {res.grid.n_cells} cells ({res.computed} computed, {res.reused} reused "
           f"from checkpoints) in {res.seconds:.1f} s -> {res.dir}")
     for line in res.out.summary():

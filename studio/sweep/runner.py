@@ -19,6 +19,7 @@ import os
 import stat
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -236,8 +237,12 @@ def run(sweep: SweepKind | str, grid: Grid, name: str, *, root: Path | None = No
             reused = len(records)
             bar = Progress(progress, len(cells), reused, f"{sw.name} {name}")
 
+            writer = ThreadPoolExecutor(1, thread_name_prefix="checkpoints")   # file I/O overlaps compute
+            writes = []
+
             def on_done(index: int, rec: dict) -> None:
-                save(cell_path(sdir / "cells", index), sw, cells[index], keys[index], rec)
+                writes.append(writer.submit(save, cell_path(sdir / "cells", index), sw, cells[index], keys[index],
+                                            rec))
                 records[index] = rec
                 bar.advance()
                 if on_cell:
@@ -254,7 +259,10 @@ def run(sweep: SweepKind | str, grid: Grid, name: str, *, root: Path | None = No
                         else:
                             run_processes(sw.name, tasks, on_done, w)
             finally:
+                writer.shutdown(wait=True)             # every finished cell is on disk before anything else
                 bar.close()
+            for f in writes:
+                f.result()                            # a failed write is an error of this run
             out = SweepOutput(sw, grid, tuple(cells), tuple(records[c.index] for c in cells))
             prov = provenance(sw, grid, name, command or default_command(grid, name))
             files = write_csvs(sdir, out, prov)
