@@ -255,3 +255,14 @@ def test_figure_files_say_their_mode(tmp_path):
     knowlson = [n for n, e in figs.items() if e.paper_ref.startswith("Knowlson")]
     assert {n for n in knowlson if n.endswith("_paper")} == {f"{n}_paper" for n in knowlson
                                                              if not n.endswith("_paper")}
+
+
+def test_paper_cell_in_chunks():
+    """More trials than one chunk (2,000 at 50 rounds x 20 sources): same trial 0, counts over every trial."""
+    eta, tau = GRID_ETA_TAU[99]
+    c1, a1 = pc.run_paper_cell({"eta": eta, "tau": tau}, 1, make_rng(5))
+    c, a = pc.run_paper_cell({"eta": eta, "tau": tau}, 2500, make_rng(5))
+    assert a["T_emp"].shape == (2500,) and np.array_equal(a["example_w"], a1["example_w"])
+    assert (a["T_emp"] == pc.exact_T(eta, tau)).all()           # every Byzantine loss is 1 in every trial
+    assert c["byz_blacklisted"] == 2500 * c["n_byzantine"] and c["byz_all"] == 2500
+    assert 0 < c["honest_blacklisted"] < 2500 * c["n_honest"]

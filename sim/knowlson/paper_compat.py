@@ -289,6 +289,7 @@ def _robust_study_paper(p: dict, rng: np.random.Generator):
 # =========================================================================== B. the verification sweep (Figs. 4-7, Table I)
 GRID_ETA = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))   # outer loop of verification.py
 GRID_TAU = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))   # inner loop
+_MAX_CHUNK = 2_000_000   # trials * rounds * n per chunk (as the default cell)
 SWEEP_SETTINGS = {"n_sources": 20, "byz_fraction": 0.3, "rounds": 50, "byz_distance": 5.0, "delta": 0.01,
                   "byz_target": 0.8, "c": 1.0, "mu_scale": 2.0, "mean_spread": 0.5, "query_noise": 0.1}
 
@@ -386,28 +387,45 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     if trials < 1:
         raise ParamError(f"trials: must be an integer >= 1, got {trials}")
     idx = paper_grid_index(eta, tau)
-    q = np.empty((trials, R, n))
-    first = 0
-    if idx is not None:
-        q[0], _ = stream_cell(idx, n=n, nb=nb, rounds=R, dist=dist, seed=int(p.get("legacy_seed", LEGACY_SEED)))
-        first = 1
-    if trials > first:
-        draw_queries(trials - first, n, nb, R, dist, rng, out=q[first:])
-    W = paper_weights(q, eta, c)
-    final = W[:, -1] < tau
-    ah = W[:, :, :nh].mean(-1)
-    ab = W[:, :, nh:].mean(-1) if nb else np.full_like(ah, np.nan)
-    T_emp = first_below(ab, tau) if nb else np.full(trials, NEVER, dtype=np.int64)
+    chunk = max(1, min(trials, _MAX_CHUNK // (R * n)))      # memory bound; depends on the parameters only
+    hb = ha = bb = ba = 0
+    T_emp, avg_h, avg_b, example = [], [], [], None
+    for start in range(0, trials, chunk):
+        m = min(chunk, trials - start)
+        q = np.empty((m, R, n))
+        first = 0
+        if start == 0 and idx is not None:
+            q[0], _ = stream_cell(idx, n=n, nb=nb, rounds=R, dist=dist,
+                                  seed=int(p.get("legacy_seed", LEGACY_SEED)))
+            first = 1
+        if m > first:
+            draw_queries(m - first, n, nb, R, dist, rng, out=q[first:])
+        W = paper_weights(q, eta, c)
+        final = W[:, -1] < tau                  # weights only fall: below tau at the end = below tau once
+        hb += int(final[:, :nh].sum())
+        ha += int(final[:, :nh].any(-1).sum())
+        bb += int(final[:, nh:].sum())
+        ba += int(final[:, nh:].all(-1).sum()) if nb else 0
+        avg_h.append(W[:, :, :nh].mean(-1))
+        if nb:
+            avg_b.append(W[:, :, nh:].mean(-1))
+            T_emp.append(first_below(avg_b[-1], tau))
+        else:
+            T_emp.append(np.full(m, NEVER, dtype=np.int64))
+        if example is None:
+            example = W[0].T.copy()
+    ah = np.concatenate(avg_h)
+    ab = np.concatenate(avg_b) if nb else np.full_like(ah, np.nan)
+    T_emp = np.concatenate(T_emp)
     q5 = lambda a: np.quantile(a, [0.05, 0.95], axis=0) if np.isfinite(a).all() else np.full((2, R + 1), np.nan)  # noqa: E731
-    black0 = first_below(W[0].T, tau)      # no removal: the round a weight first falls below tau (it stays below)
+    black0 = first_below(example, tau)      # no removal: the round a weight first falls below tau (it stays below)
     counts = {"trials": trials, "rounds": R, "n_honest": nh, "n_byzantine": nb,
-              "honest_blacklisted": int(final[:, :nh].sum()), "honest_any": int(final[:, :nh].any(-1).sum()),
-              "byz_blacklisted": int(final[:, nh:].sum()), "byz_all": int(final[:, nh:].all(-1).sum()) if nb else 0,
+              "honest_blacklisted": hb, "honest_any": ha, "byz_blacklisted": bb, "byz_all": ba,
               "delta": float(p.get("delta", SWEEP_SETTINGS["delta"])),
               "byz_target": float(p.get("byz_target", SWEEP_SETTINGS["byz_target"])),
               "confidence": float(p.get("confidence", 0.95))}
     arrays = {"T_emp": T_emp, "mean_honest": ah.mean(0), "mean_byz": ab.mean(0), "q_honest": q5(ah),
-              "q_byz": q5(ab), "example_w": W[0].T.copy(), "example_black": black0,
+              "q_byz": q5(ab), "example_w": example, "example_black": black0,
               "is_byz": np.arange(n) >= nh, "replayed": np.bool_(idx is not None)}
     return counts, arrays
 
