@@ -8,7 +8,7 @@ APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base t
             texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt demo test render preview stills figures slides bench controls catalog clean help
+.PHONY: setup apt demo test render preview stills figures slides sweep bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
@@ -18,6 +18,7 @@ help:
 	@echo "make stills [SCENE=Name] [QUALITY=h] [TRANSPARENT=1]   PNG key frames into stills/"
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
 	@echo "make slides [SCENE=Name]      offline HTML slides (one scene, or the whole talk)"
+	@echo "make sweep SWEEP=s NAME=n [SET=\"a=1 b=0.1:1:10\"] [TRIALS=N]   a declared sweep into sweeps/NAME/"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
 	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
 	@echo "make catalog                  regenerate docs/catalog.md (scenes, figures, trace kinds) from the registry"
@@ -72,6 +73,17 @@ figures: setup
 
 slides: setup
 	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
+
+# SWEEP, NAME, SET, TRIALS reach the shell single-quoted and unexpanded ($(value)): text, never code.
+sq = '$(subst ','\'',$(value $(1)))'
+unexport SWEEP NAME SET TRIALS
+sweep: setup
+	@sweep=$(call sq,SWEEP); name=$(call sq,NAME); set=$(call sq,SET); trials=$(call sq,TRIALS); \
+	if [ -z "$$sweep" ]; then echo "error: SWEEP=name is required; available:"; $(PY) -m studio.sweep list; exit 2; fi; \
+	args=(run "$$sweep" --name "$${name:-$$sweep}"); read -r -a sets <<< "$$set"; \
+	for s in "$${sets[@]}"; do args+=(--set "$$s"); done; \
+	if [ -n "$$trials" ]; then args+=(--trials "$$trials"); fi; \
+	$(PY) -m studio.sweep "$${args[@]}"
 
 catalog: setup   ## regenerate docs/catalog.md from the registry
 	@$(PY) -m studio.catalog

@@ -13,19 +13,30 @@ from sim.core.rng import make_rng
 from sim.core.trace import to_bytes
 from sim.knowlson import paper_compat as pc
 from sim.knowlson.mw_engine import NEVER
-from sim.knowlson.verification import CellResult, grid_cells, make_grid
+from sim.core.sweeps import run_serial
+from sim.knowlson.verification import SWEEP, cell_results
+
+GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]      # verification.py's loop order
 
 IDX = {e: i for i, e in enumerate(pc.STUDY_ESTIMATES)}
 GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]      # verification.py's loop order
+
+
+def _result(index: int, p: dict, counts: dict, arrays: dict):
+    from sim.knowlson.verification import CellResult
+
+    full = {"byz_fraction": 0.3, "byz_distance": 5.0, "n_sources": 20, "loss": "clipped", "estimator": "median",
+            "rounds": 50, "delta": 0.01, **p, "trials": counts["trials"]}
+    return CellResult.from_record(index, full, {**counts, **arrays})
 
 
 @pytest.fixture(scope="module")
 def one_trial_cells():
     """The scripts' 100 cells, one trial each, from our own loop (what verification.py runs)."""
     out = []
-    for cell in grid_cells(make_grid(trials=1)):
-        counts, arrays = pc.run_paper_cell({"eta": cell.eta, "tau": cell.tau}, 1, make_rng(cell.index))
-        out.append(CellResult.from_parts(cell, counts, arrays))
+    for i, (eta, tau) in enumerate(GRID_ETA_TAU):
+        counts, arrays = pc.run_paper_cell({"eta": eta, "tau": tau}, 1, make_rng(i))
+        out.append(_result(i, {"eta": eta, "tau": tau}, counts, arrays))
     return out
 
 
@@ -65,9 +76,9 @@ def test_honest_filter_only_when_asked(one_trial_cells):
 
 
 def test_more_trials_keep_the_scripts_trial_first():
-    cell = grid_cells(make_grid(trials=1))[57]
-    c1, a1 = pc.run_paper_cell({"eta": cell.eta, "tau": cell.tau}, 1, make_rng(1))
-    c5, a5 = pc.run_paper_cell({"eta": cell.eta, "tau": cell.tau}, 5, make_rng(1))
+    eta, tau = GRID_ETA_TAU[57]
+    c1, a1 = pc.run_paper_cell({"eta": eta, "tau": tau}, 1, make_rng(1))
+    c5, a5 = pc.run_paper_cell({"eta": eta, "tau": tau}, 5, make_rng(1))
     assert np.array_equal(a1["example_w"], a5["example_w"]) and a5["T_emp"][0] == a1["T_emp"][0]
     assert c5["trials"] == 5 and a5["T_emp"].shape == (5,) and bool(a5["replayed"])
     # off the scripts' grid: every trial from the Generator, still valid
@@ -183,10 +194,9 @@ def test_every_difference_has_a_reason():
 
 # --------------------------------------------------------------------------- default mode: the paper's cell rule
 def test_default_fit_uses_the_paper_cell_rule_and_filters_only_when_asked():
-    from sim.knowlson.verification import cell_seeds, compute_cell, fit_line
+    from sim.knowlson.verification import fit_line
 
-    g = make_grid(eta="0.06:0.1:3", tau="0.05:0.1:3", trials=20)
-    res = [compute_cell(g, c, s) for c, s in zip(grid_cells(g), cell_seeds(g))]
+    res = cell_results(run_serial(SWEEP, eta="0.06:0.1:3", tau="0.05:0.1:3", trials=20))
     plain, filt = fit_line(res), fit_line(res, honest_filter=True)
     for i, why in plain.excluded:                 # only censoring (or nothing caught) excludes a cell
         assert why.startswith("censored") or "p_byz = 0" in why
@@ -195,15 +205,38 @@ def test_default_fit_uses_the_paper_cell_rule_and_filters_only_when_asked():
     assert any(not res[i].meets_honest for i in plain.included)      # the filter is what would drop them
 
 
+# --------------------------------------------------------------------------- the declared sweep, variant=paper
+def test_declared_sweep_variant_paper_gives_table1_and_the_scripts_cells(one_trial_cells):
+    out = run_serial(SWEEP, variant="paper", delta=0.01, trials=1)
+    res = cell_results(out)
+    f = pc.paper_fit(res)
+    assert (round(f.slope, 4), round(f.intercept, 4), round(f.r2, 4)) == (0.9844, -0.4758, 0.9981)
+    for a, b in zip(res, one_trial_cells):       # trial 0 is the scripts' trial, whatever the cell's Generator
+        assert (a.cell.eta, a.cell.tau) == (b.cell.eta, b.cell.tau)
+        assert np.array_equal(a.example_w, b.example_w) and a.honest_blacklisted == b.honest_blacklisted
+    assert pc.paper_best(res).T_theory == 51 and int(pc.paper_best(res).T_emp[0]) == 50     # Fig. 5's legend
+    worst = max(res, key=lambda r: r.p_honest)
+    assert worst.p_honest == pytest.approx(9 / 14)                      # the paper reads 0.6 off Fig. 4
+
+
+def test_variant_paper_serial_equals_engine_rows():
+    """The record passes the engine's checks; rows are the same computed twice (deterministic)."""
+    a = run_serial(SWEEP, variant="paper", eta="0.05,0.1", tau="0.05,0.1", trials=30)
+    b = run_serial(SWEEP, variant="paper", eta="0.05,0.1", tau="0.05,0.1", trials=30)
+    assert a.rows() == b.rows()
+    d = run_serial(SWEEP, eta="0.05,0.1", tau="0.05,0.1", trials=30)
+    assert a.rows() != d.rows()
+
+
 def test_paper_cell_counts_add_up():
     """Weights only fall (0 < 1 - eta l <= 1), so 'below tau at the end' = 'below tau once'; counts agree."""
-    cell = grid_cells(make_grid(trials=1))[97]
-    counts, a = pc.run_paper_cell({"eta": cell.eta, "tau": cell.tau}, 50, make_rng(3))
+    eta, tau = GRID_ETA_TAU[97]
+    counts, a = pc.run_paper_cell({"eta": eta, "tau": tau}, 50, make_rng(3))
     w, black, nh = a["example_w"], a["example_black"], counts["n_honest"]
     assert np.all(np.diff(w, axis=1) <= 0) and np.all(w[:, 0] == 1)
     for i in np.flatnonzero(black != NEVER):
-        assert w[i, black[i]] < cell.tau <= w[i, black[i] - 1]
-    assert np.array_equal(black != NEVER, w[:, -1] < cell.tau)
+        assert w[i, black[i]] < tau <= w[i, black[i] - 1]
+    assert np.array_equal(black != NEVER, w[:, -1] < tau)
     assert counts["honest_any"] <= counts["honest_blacklisted"] <= counts["honest_any"] * nh
     assert np.array_equal(a["is_byz"], np.arange(20) >= nh)
     assert a["mean_honest"][0] == 1 and (a["T_emp"] != 0).all()

@@ -509,3 +509,17 @@ def paper_fit(results: Sequence, honest_filter: bool = False) -> PaperFit:
 def paper_best(results: Sequence):
     """verification.py's "best" cell: sorted by pass (true first), then p_honest ascending; first one."""
     return sorted(results, key=lambda r: (not r.meets_targets, r.p_honest, r.cell.index))[0]
+
+
+RECORD_KEYS = ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all", "T_emp", "mean_honest", "mean_byz",
+               "q_honest", "q_byz", "example_w", "example_black", "is_byz")
+
+
+def paper_record(p: dict, rng: np.random.Generator) -> dict:
+    """The declared sweep's record of one cell in paper mode (``variant=paper``): run_paper_cell's numbers."""
+    counts, arrays = run_paper_cell(p, int(p["trials"]), rng)
+    rec = {**counts, **arrays}
+    out = {k: rec[k] for k in RECORD_KEYS}
+    for k in ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all"):
+        out[k] = np.int64(out[k])
+    return out

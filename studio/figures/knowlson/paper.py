@@ -4,14 +4,13 @@ Every file name ends in ``_paper``; the default mode (Algorithm 1) writes
 ``*_default`` (estimation.py) and the verification figures. Figs. 1-3 come from
 traces of the kind ``robust_study_paper``; Figs. 4-7 and Table I from the
 scripts' 100 cells with one trial each (the published setting), and Fig. 4's
-honest-blacklisting summary also at 1,000 trials per cell.
+honest-blacklisting summary also at 1,000 trials per cell; both through the sweep engine
+(``knowlson_verification`` with ``variant=paper``, checkpoints under sweeps/knowlson_paper_<trials>).
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-
 import numpy as np
 
 from sim.knowlson import paper_compat as pc
@@ -141,17 +140,20 @@ def fig3(ctx: FigureContext) -> None:
 
 
 # --------------------------------------------------------------------------- Figs. 4-7, Table I
-@lru_cache(maxsize=4)
-def paper_cells(trials: int = 1, seed: int = SEED) -> tuple:
-    """The scripts' 100 cells in paper mode (cell i: SeedSequence(seed) child i for trials 1..N-1)."""
-    from sim.knowlson.verification import CellResult, cell_rng, cell_seeds, grid_cells, make_grid
+PAPER_SETS = {"variant": "paper", "delta": 0.01, "c": 1.0}     # verification.py: pass = P(honest) <= 0.01/14
 
-    g = make_grid(trials=trials, seed=seed)
-    out = []
-    for cell, ss in zip(grid_cells(g), cell_seeds(g)):
-        counts, arrays = pc.run_paper_cell({"eta": cell.eta, "tau": cell.tau}, trials, cell_rng(ss))
-        out.append(CellResult.from_parts(cell, counts, arrays))
-    return tuple(out)
+
+def paper_sweep(ctx: FigureContext, trials: int = 1):
+    """The scripts' 100 cells in paper mode through the sweep engine (sweeps/knowlson_paper_<trials>)."""
+    from sim.knowlson.verification import SWEEP
+
+    return ctx.sweep(SWEEP, f"knowlson_paper_{trials}", sets=PAPER_SETS, trials=trials, seed=SEED)
+
+
+def paper_cells(ctx: FigureContext, trials: int = 1) -> list:
+    from sim.knowlson.verification import cell_results
+
+    return cell_results(paper_sweep(ctx, trials))
 
 
 def worst_honest(results) -> dict:
@@ -178,8 +180,8 @@ def fig4(ctx: FigureContext) -> None:
     """P(honest / Byzantine below tau) over tau (x) and eta (y), the scripts' one trial per cell."""
     from studio.figures.knowlson.verification import draw_fig4
 
-    one, many = paper_cells(1), paper_cells(WILSON_TRIALS)
-    draw_fig4(ctx, list(one), "knowlson_fig4_paper",
+    one, many = paper_cells(ctx, 1), paper_cells(ctx, WILSON_TRIALS)
+    draw_fig4(ctx, one, "knowlson_fig4_paper",
               f"{SUB}\n{honest_line(one)}\n{honest_line(many)}")
 
 
@@ -188,7 +190,7 @@ def fig5(ctx: FigureContext) -> None:
     """Weight curves of the scripts' best cell (pass first, then lowest P(honest))."""
     from studio.figures.knowlson.verification import draw_fig5
 
-    res = list(paper_cells(1))
+    res = paper_cells(ctx, 1)
     draw_fig5(ctx, res, "knowlson_fig5_paper", SUB, best=pc.paper_best(res))
 
 
@@ -197,7 +199,7 @@ def fig6(ctx: FigureContext) -> None:
     """Empirical vs theoretical T per cell, the scripts' best cell starred."""
     from studio.figures.knowlson.verification import draw_fig6
 
-    res = list(paper_cells(1))
+    res = paper_cells(ctx, 1)
     draw_fig6(ctx, res, "knowlson_fig6_paper", SUB, best=pc.paper_best(res))
 
 
@@ -206,7 +208,7 @@ def fig7(ctx: FigureContext) -> None:
     """Fit with the paper's cell rule against the ideal line and the exact T of loss 1."""
     from studio.figures.knowlson.verification import draw_fig7
 
-    res = list(paper_cells(1))
+    res = paper_cells(ctx, 1)
     draw_fig7(ctx, res, pc.paper_fit(res), "knowlson_fig7_paper", SUB + "; the paper's cell rule")
 
 
@@ -215,6 +217,11 @@ def table1(ctx: FigureContext) -> None:
     """Table I with the paper's cell rule (equals the published one) and why it is so tight."""
     from studio.figures.knowlson.verification import draw_table1
 
-    res = list(paper_cells(1))
+    from sim.knowlson.verification import cell_results
+    from studio.sweep.csvfiles import default_command, provenance
+
+    out = paper_sweep(ctx, 1)
+    res = cell_results(out)
+    name = "knowlson_paper_1"
     draw_table1(ctx, res, pc.paper_fit(res), "knowlson_table1_paper", SUB + "; the paper's cell rule",
-                provenance=["", "paper-compatible mode: sim/knowlson/paper_compat.py, RandomState(42) replay"])
+                provenance=provenance(out.sweep, out.grid, name, default_command(out.grid, name)))

@@ -1,10 +1,12 @@
-"""Knowlson et al., Figs. 4-7 and Table I: the verification sweep of the MW blacklisting bounds.
+"""Knowlson et al., Figs. 4-7 and Table I: the figures of the ``knowlson_verification`` sweep.
 
-The registered figures run (or reuse, from its checkpoints) the default sweep
+:func:`sweep_figures` is the figure function the sweep declares: the engine
+(``python -m studio.sweep run knowlson_verification ...``) calls it with the
+finished sweep and it draws every figure per eta x tau slice. The registered
+paper figures run (or reuse, from its checkpoints) the default sweep
 ``sweeps/knowlson_default`` -- the grid of the seed's verification.py: eta and
 tau each linspace(0.01, 0.1, 10), 20 sources, 30% Byzantine at distance 5,
-50 rounds, 1,000 trials per cell -- through :func:`studio.sweep.run_sweep`.
-The ``draw_*`` functions are shared with the per-sweep figures of that runner.
+50 rounds, 1,000 trials per cell -- through :meth:`FigureContext.sweep`.
 """
 
 from __future__ import annotations
@@ -15,32 +17,25 @@ from typing import Sequence
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
+from sim.core.files import atomic_write
+from sim.core.sweeps import SweepOutput
 from sim.knowlson.mw_engine import NEVER
-from sim.knowlson.verification import CellResult, LineFit, best_cell, exact_T, make_grid
+from sim.knowlson.verification import (PAPER_TABLE1 as PAPER, SWEEP, CellResult, LineFit, best_cell, cell_results, exact_T,
+                                       fit_line, fits, slice_label, slices)
 
 from studio.figures import figure
 from studio.figures.context import FigureContext
+from studio.sweep.csvfiles import csv_bytes, default_command, provenance
 
 DEFAULT_NAME = "knowlson_default"
-DEFAULT_GRID = make_grid(trials=1000)     # the grid of verification.py; everything else at its default
-PAPER = {"slope": 0.9844, "intercept": -0.4758, "r2": 0.9981}
-_CACHE: dict = {}
+DEFAULT_TRIALS = 1000     # the grid of verification.py; everything else at its default
 
 
-def default_sweep():
-    """The default sweep, computed once and then reused from its checkpoints."""
-    from studio.sweep import run_sweep, sweeps_dir
-
-    key = (str(sweeps_dir()), DEFAULT_GRID.digest())
-    if key not in _CACHE:
-        res = run_sweep(DEFAULT_GRID, DEFAULT_NAME, progress=False, figures=False)
-        if res.computed:
-            import sys
-
-            print(f"[sweep] {DEFAULT_NAME}: computed {res.computed} cells, reused {res.reused} "
-                  f"({res.seconds:.1f} s)", file=sys.stderr)
-        _CACHE[key] = res
-    return _CACHE[key]
+def default_sweep(ctx: FigureContext) -> tuple[list[CellResult], LineFit, SweepOutput]:
+    """The default sweep's results, line fit and output, computed once and then reused from its checkpoints."""
+    out = ctx.sweep(SWEEP, DEFAULT_NAME, trials=DEFAULT_TRIALS)
+    res = cell_results(out)
+    return res, fit_line(res), out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -282,8 +277,6 @@ def draw_table1(ctx: FigureContext, results, fit: LineFit, stem: str, subtitle: 
     """Table I rendered (metric, this run, paper), plus a CSV next to the PNG/PDF, and why the fit is tight."""
     import textwrap
 
-    from studio.sweep import atomic_write, csv_bytes
-
     rows = table_rows(fit)
     fig, ax = ctx.subplots(figsize=(5.6, 2.9))
     ax.axis("off")
@@ -310,54 +303,66 @@ def draw_table1(ctx: FigureContext, results, fit: LineFit, stem: str, subtitle: 
     p = ctx.out_dir / f"{stem}.csv"
     atomic_write(p, csv_bytes(["Table I: least-squares line of mean empirical T on (1/eta) ln(1/tau)",
                                f"cells: {getattr(fit, 'note', '') or 'meeting both targets'}", WHY_TIGHT,
-                               *provenance[1:]], rows))
+                               *provenance], rows))
     ctx.written.append(p)
     return out + [p]
 
 
 def draw_all(ctx: FigureContext, results, fit: LineFit, suffix: str = "", subtitle: str = "",
-             provenance: Sequence[str] = ()):
-    """Every per-sweep figure of one eta x tau slice."""
+             provenance: Sequence[str] = (), best=None):
+    """Every per-sweep figure of one eta x tau slice (``best``: the cell of Figs. 5-6, default best_cell)."""
     draw_fig4(ctx, results, f"fig4_heatmaps{suffix}", subtitle)
-    draw_fig5(ctx, results, f"fig5_weight_curves{suffix}", subtitle)
-    draw_fig6(ctx, results, f"fig6_emp_vs_theory{suffix}", subtitle)
+    draw_fig5(ctx, results, f"fig5_weight_curves{suffix}", subtitle, best=best)
+    draw_fig6(ctx, results, f"fig6_emp_vs_theory{suffix}", subtitle, best=best)
     draw_fig7(ctx, results, fit, f"fig7_fit{suffix}", subtitle)
     draw_errors(ctx, results, fit, f"fig7_errors{suffix}", subtitle)
     draw_table1(ctx, results, fit, f"table1{suffix}", subtitle, provenance)
+
+
+def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str]) -> None:
+    """The figure function of the knowlson_verification sweep: every figure, one set per eta x tau slice."""
+    results = cell_results(out)
+    fitted = fits(results)
+    many = len(fitted) > 1
+    paper = out.grid.fixed.get("variant") == "paper"
+    if paper:                                   # the scripts' "best" cell: pass first, then lowest P(honest)
+        from sim.knowlson.paper_compat import paper_best
+    for i, (key, group) in enumerate(slices(results).items()):
+        sub = " ".join(s for s in (slice_label(key) if many else "", "paper-compatible mode" if paper else "") if s)
+        draw_all(ctx, group, fitted[key], suffix=f"_slice{i}" if many else "", subtitle=sub, provenance=provenance,
+                 best=paper_best(group) if paper else None)
 
 
 # --------------------------------------------------------------------------- registered paper figures
 @figure("knowlson_fig4", paper_ref="Knowlson et al., Fig. 4", order=50)
 def fig4(ctx: FigureContext) -> None:
     """P(honest blacklisted) and P(Byzantine blacklisted) over the eta x tau grid."""
-    draw_fig4(ctx, default_sweep().results, "knowlson_fig4_default")
+    draw_fig4(ctx, default_sweep(ctx)[0], "knowlson_fig4_default")
 
 
 @figure("knowlson_fig5", paper_ref="Knowlson et al., Fig. 5", order=60)
 def fig5(ctx: FigureContext) -> None:
     """Best weight curves, honest vs Byzantine, with tau and both T's."""
-    draw_fig5(ctx, default_sweep().results, "knowlson_fig5_default")
+    draw_fig5(ctx, default_sweep(ctx)[0], "knowlson_fig5_default")
 
 
 @figure("knowlson_fig6", paper_ref="Knowlson et al., Fig. 6", order=70)
 def fig6(ctx: FigureContext) -> None:
     """Empirical vs theoretical rounds to blacklist, coloured by confidence."""
-    draw_fig6(ctx, default_sweep().results, "knowlson_fig6_default")
+    draw_fig6(ctx, default_sweep(ctx)[0], "knowlson_fig6_default")
 
 
 @figure("knowlson_fig7", paper_ref="Knowlson et al., Fig. 7", order=80)
 def fig7(ctx: FigureContext) -> None:
     """Fitted line against the ideal line (and the error histogram, knowlson_fig7_errors)."""
-    res = default_sweep()
-    draw_fig7(ctx, res.results, res.fit, "knowlson_fig7_default")
-    draw_errors(ctx, res.results, res.fit, "knowlson_fig7_errors_default")
+    results, fit, _ = default_sweep(ctx)
+    draw_fig7(ctx, results, fit, "knowlson_fig7_default")
+    draw_errors(ctx, results, fit, "knowlson_fig7_errors_default")
 
 
 @figure("knowlson_table1", paper_ref="Knowlson et al., Table I", order=90)
 def table1(ctx: FigureContext) -> None:
     """Slope, intercept and R² of the line fit (CSV and rendered table)."""
-    from studio.sweep import _default_command, provenance
-
-    res = default_sweep()
-    draw_table1(ctx, res.results, res.fit, "knowlson_table1_default",
-                provenance=provenance(res, _default_command(res.name, res.grid), ""))
+    results, fit, out = default_sweep(ctx)
+    draw_table1(ctx, results, fit, "knowlson_table1_default",
+                provenance=provenance(out.sweep, out.grid, DEFAULT_NAME, default_command(out.grid, DEFAULT_NAME)))
