@@ -7,6 +7,12 @@ SHOWCASE := MWWeightBars
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# User variables reach the shell only through these: $(call sh_quote,SCENE) is the variable's raw value (never
+# expanded by make, so no $(shell ...)) in single quotes; $(call sh_or,QUALITY,l) is the same, or a default.
+sh_quote = '$(subst ','\'',$(value $(1)))'
+sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
+# ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
+unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP
 
 .PHONY: setup apt demo test render preview stills figures slides sweep bench controls catalog clean help
 
@@ -54,25 +60,25 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 define need_scene
-	@if [ -z "$(SCENE)" ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
+	@if [ -z $(call sh_quote,SCENE) ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
 endef
 
 render: setup
 	$(need_scene)
-	@$(PY) -m studio render $(SCENE) -q $(or $(QUALITY),l)
+	@$(PY) -m studio render $(call sh_quote,SCENE) -q $(call sh_or,QUALITY,l)
 
 preview: setup
 	$(need_scene)
-	@file=$$($(PY) -m studio file $(SCENE)) || exit 2; .venv/bin/manim -pql "$$file" $(SCENE)
+	@file=$$($(PY) -m studio file $(call sh_quote,SCENE)) || exit 2; .venv/bin/manim -pql "$$file" $(call sh_quote,SCENE)
 
 stills: setup
-	@$(PY) -m studio stills $(SCENE) -q $(or $(QUALITY),h) $(if $(TRANSPARENT),--transparent)
+	@$(PY) -m studio stills $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,h) $(if $(value TRANSPARENT),--transparent)
 
 figures: setup
 	@$(PY) -m studio figures
 
 slides: setup
-	@$(PY) -m studio slides $(SCENE) -q $(or $(QUALITY),l)
+	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l)
 
 # SWEEP, NAME, SET, TRIALS reach the shell single-quoted and unexpanded ($(value)): text, never code.
 sq = '$(subst ','\'',$(value $(1)))'

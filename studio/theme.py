@@ -22,6 +22,10 @@ class Palette:
     true_value: str
     blacklisted: str
     volatile: str
+    task_1: str        # the four tasks of multi-task scenes and figures (seed 002)
+    task_2: str
+    task_3: str
+    task_4: str
 
 
 @dataclass(frozen=True)

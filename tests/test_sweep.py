@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sim.core.sweeps import compute_cell, get_sweep, make_grid
-from studio.sweep import cell_path, load_checkpoint, main, read_csv, run, run_sweep
+from studio.sweep import load_checkpoint, main, read_csv, run, run_sweep
 from studio.sweep.runner import SweepLock
 
 SWEEP = "knowlson_verification"
@@ -172,8 +172,22 @@ def test_concurrent_run_of_a_name_waits_or_refuses(tmp_path):
     assert waiting.returncode == 0 and "waiting" in err and "1 reused" in out
 
 
-@pytest.mark.parametrize("address", ["bogus://x", "notanaddress", "tcp://127.0.0.1:1", "tcp://:80", "tcp://h:99999"])
-def test_bad_scheduler_one_line_exit_2_quickly(address, tmp_path, capsys):
+@pytest.fixture
+def silent_server():
+    """A TCP server that accepts connections and never says a word (not a Dask scheduler)."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    yield f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    s.close()
+
+
+@pytest.mark.parametrize("address", ["bogus://x", "notanaddress", "tcp://127.0.0.1:1", "tcp://:80", "tcp://h:99999",
+                                     "tcp://no-such-host.invalid:8786", "SILENT"])
+def test_bad_scheduler_one_line_exit_2_quickly(address, tmp_path, capsys, silent_server):
+    address = silent_server if address == "SILENT" else address
     t0 = time.monotonic()
     assert main(["run", SWEEP, "--name", "d", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
                  "--scheduler", address, "--no-progress"]) == 2
@@ -209,7 +223,7 @@ def test_cli_list_and_subprocess_errors(tmp_path):
     p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--set", "eta=0.1,2", "--out", ""],
                        cwd=REPO, capture_output=True, text=True, env=ENV)
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr.strip() == "error: eta: must be a number in (0, 1), got '2'"
+    assert p.stderr.strip() == "error: eta: must be a number in [1e-06, 1), got '2'"
     p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--out", ""], cwd=REPO,
                        capture_output=True, text=True, env=ENV)
     assert p.returncode == 2 and p.stderr.startswith("error: out:") and len(p.stderr.strip().splitlines()) == 1
@@ -229,3 +243,13 @@ def test_make_sweep_quotes_what_the_user_types(tmp_path):
         p = subprocess.run(["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
                            cwd=REPO, capture_output=True, text=True, env=env)
         assert p.returncode != 0 and p.stderr.startswith(err), (var, p.stderr)
+
+
+def test_silent_scheduler_subprocess_within_10_s(tmp_path, silent_server):
+    """The whole command, interpreter start and exit included: one line, exit 2, under 10 s, nothing left behind."""
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--name", "z", "--out", str(tmp_path),
+                        "--scheduler", silent_server], cwd=REPO, capture_output=True, text=True, env=ENV, timeout=60)
+    assert time.monotonic() - t0 < 10
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("error: scheduler:")
+    assert not list(tmp_path.iterdir())

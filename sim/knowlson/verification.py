@@ -39,7 +39,7 @@ from ..core.trace import ArraySpec
 from ..stats.intervals import wilson
 from ..stats.robust import ESTIMATORS
 from .losses import LOSSES
-from .mw_engine import NEVER, run_mw_batch
+from .mw_engine import ETA_MIN, NEVER, run_mw_batch
 
 SWEEP = "knowlson_verification"
 # Version of the per-cell computation: part of every checkpoint key, so a
@@ -77,7 +77,7 @@ AXIS_PARAMS = (
     Param("n_sources", int, 20, "number of sources n", low=2, high=100_000),
     Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
     Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
-    Param("eta", float, 0.1, "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+    Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
     Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
 )
 AXES = tuple(p.name for p in AXIS_PARAMS)
@@ -602,7 +602,7 @@ def _check_cell(p: dict) -> None:
     version=1,
     summary="one cell of the verification sweep: weight curves racing to tau (Figs. 5-6), for BlacklistingRace",
     params=(
-        Param("eta", float, 0.1, "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, 0.08, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
         Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
         Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5,
@@ -629,6 +629,7 @@ def _check_cell(p: dict) -> None:
     },
     sizes=lambda p: {"source": p["n_sources"], "step": p["rounds"] + 1, "trial": p["trials"]},
     check=_check_cell,
+    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],     # reports, drawn in bounded chunks
 )
 def _blacklisting_cell(p: dict, rng: np.random.Generator):
     q = {**p, "byz_target": 0.8, "confidence": 0.95}

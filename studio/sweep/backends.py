@@ -26,7 +26,7 @@ import numpy as np
 from sim.core.errors import ParamError
 from sim.core.sweeps import compute_cell
 
-CONNECT_TIMEOUT_S = 4.0
+CONNECT_TIMEOUT_S = 2.5       # probe <= 3 s, then the identity handshake <= 4 s: a bad address fails within 10 s
 _ADDRESS = re.compile(r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
                       r"(?::(?P<port>\d{1,5}))?/?$")
 _SCHEMES = ("tcp", "tls")
@@ -123,6 +123,46 @@ def _probe(host: str, port: int, timeout: float) -> None:
         pool.shutdown(wait=False)
 
 
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:160] if lines else type(e).__name__
+
+
+def _identity(address: str, timeout: float) -> None:
+    """Ask the server at ``address`` who it is (Dask's "identity" op), in a daemon thread with a hard timeout,
+    so that a silent or foreign server fails fast and leaves no half-made Client behind."""
+    import asyncio
+
+    from distributed.comm import connect as dask_connect
+
+    async def ask():
+        comm = await dask_connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    box: dict = {}
+
+    def go():
+        try:
+            box["reply"] = asyncio.run(asyncio.wait_for(ask(), timeout))
+        except BaseException as e:            # handed to the caller below
+            box["error"] = e
+
+    t = threading.Thread(target=go, name="dask-identity", daemon=True)
+    t.start()
+    t.join(timeout + 1)
+    reply, err = box.get("reply"), box.get("error")
+    if t.is_alive() or (reply is None and (isinstance(err, TimeoutError) or not isinstance(err, OSError))):
+        raise ParamError(f"scheduler: {address} does not answer like a Dask scheduler within {timeout + 1:g} s")
+    if reply is None:
+        raise ParamError(f"scheduler: cannot connect to {address} ({_first_line(err)})")
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise ParamError(f"scheduler: {address} is not a Dask scheduler")
+
+
 def connect(scheduler, timeout: float = CONNECT_TIMEOUT_S):
     """(client, owned): a distributed.Client for an address (checked first), or the Client / cluster given."""
     if hasattr(scheduler, "submit"):
@@ -131,12 +171,13 @@ def connect(scheduler, timeout: float = CONNECT_TIMEOUT_S):
     scheme, host, port = check_address(address)
     if port is not None:
         _probe(host, port, timeout)
+        _identity(address if "://" in address else f"tcp://{address}", timeout)
     from distributed import Client
 
     try:
         return Client(address, timeout=f"{timeout:g}s", set_as_default=False), True
     except (OSError, TimeoutError) as e:
-        raise ParamError(f"scheduler: cannot connect to {address}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        raise ParamError(f"scheduler: cannot connect to {address} ({_first_line(e)})") from None
 
 
 def run_dask(sweep: str, tasks: Sequence[Task], on_done: OnDone, client) -> None:

@@ -8,6 +8,9 @@ its data is, nothing is unpickled, the data must match the sha256 in the
 header (bytes changed after the write), and the record must pass
 :func:`sim.core.sweeps.validate_record` for the cell it claims to be. Anything
 else makes :func:`load` return a reason, and the engine recomputes the cell.
+(The digest catches damage, not forgery: a file rewritten on purpose with a
+fresh digest and numbers that pass every check is taken as written -- the
+sweeps folder is as trustworthy as whoever can write to it.)
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ from .runner import run
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
+        if message.startswith("unrecognized arguments"):
+            message += " (parameters are set with --set NAME=VALUES; see python -m studio.sweep list)"
         raise ParamError(message)
 
 
