@@ -19,7 +19,6 @@ from sim.knowlson.verification import SWEEP, cell_results
 GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]      # verification.py's loop order
 
 IDX = {e: i for i, e in enumerate(pc.STUDY_ESTIMATES)}
-GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]      # verification.py's loop order
 
 
 def _result(index: int, p: dict, counts: dict, arrays: dict):
@@ -253,7 +252,7 @@ def test_figure_files_say_their_mode(tmp_path):
         stems = {p.stem for p in ctx.written}
         mode = "_paper" if name.endswith("_paper") else "_default"
         assert stems and all(s.endswith(mode) or s.endswith(mode + "_trace") for s in stems), stems
-    knowlson = [n for n, e in figs.items() if e.paper_ref.startswith("Knowlson")]
+    knowlson = [n for n, e in figs.items() if n.startswith("knowlson_") and e.paper_ref.startswith("Knowlson")]
     assert {n for n in knowlson if n.endswith("_paper")} == {f"{n}_paper" for n in knowlson
                                                              if not n.endswith("_paper")}
 

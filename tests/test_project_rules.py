@@ -31,8 +31,8 @@ def test_randomstate_only_in_the_compat_module():
     """A local RandomState replays a paper's draw order; only a module whose name says "compat" may use one."""
     pat = re.compile(r"\bRandomState\b|np\.random\.mtrand|numpy\.random\.mtrand")
     users = sorted(f.relative_to(REPO).as_posix() for f in (REPO / "sim").rglob("*.py") if pat.search(f.read_text()))
-    assert users == ["sim/knowlson/paper_compat.py"], users
-    assert all("compat" in u.rsplit("/", 1)[-1] for u in users)
+    assert "sim/knowlson/paper_compat.py" in users
+    assert all("compat" in u.rsplit("/", 1)[-1] for u in users), users
 
 
 def test_colours_come_from_the_theme():
