@@ -172,7 +172,7 @@ def honest_line(results) -> str:
             f"(η = {w['eta']:.2f}, τ = {w['tau']:.2f}; Wilson 95%: {w['lo']:.3f}–{w['hi']:.3f}); paper: 0.6")
 
 
-SUB = "paper-compatible mode (verification.py): c = 1, fixed source means queried with noise 0.1, 1 trial per cell"
+SUB = "paper-compatible mode (verification.py): c = 1, fixed source means queried with noise 0.1"
 
 
 @figure("knowlson_fig4_paper", paper_ref="Knowlson et al., Fig. 4, paper-compatible mode", order=51)

@@ -109,9 +109,9 @@ def draw_fig4(ctx: FigureContext, results, stem: str, subtitle: str = ""):
             ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
                 (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=ctx.colors.true_value, linewidth=0.9))
     r0 = results[0]
-    fig.suptitle(_sub(f"Fig. 4: blacklisting probabilities, {r0.trials} trial{'s' if r0.trials > 1 else ''} per cell "
-                      f"(blue outline: meets both targets)", subtitle), fontsize=11,
-                 y=1.0 + 0.035 * (subtitle.count("\n") + 1) if subtitle else 0.99)
+    title = _sub(f"Fig. 4: blacklisting probabilities, {r0.trials} trial{'s' if r0.trials > 1 else ''} per cell "
+                 f"(blue outline: meets both targets)", subtitle, width=150)
+    fig.suptitle(title, fontsize=11, y=1.0 + 0.045 * title.count("\n") if subtitle else 0.99)
     return ctx.save(fig, stem)
 
 
