@@ -267,7 +267,7 @@ def table_rows(fit: LineFit) -> list[dict]:
             {"metric": "cells in fit", "value": fit.n_points, "stderr": math.nan, "paper": math.nan}]
 
 
-WHY_TIGHT = ("Why the fit is so tight: in the sweep every Byzantine loss is 1 (c = 1, reports ~5 away), so the average "
+WHY_TIGHT = ("Why the fit is so tight: in the sweep every Byzantine loss is 1 (reports ~5 away, farther than c), so the average "
              "Byzantine weight is exactly (1 - eta)^t and the empirical T is floor(ln tau / ln(1 - eta)) + 1 in every "
              "fitted cell: Table I measures how well (1/eta) ln(1/tau) approximates that integer.")
 
