@@ -9,7 +9,8 @@ Grid: the seed's verification.py -- eta and tau each linspace(0.01, 0.1, 10),
    fsync, validation, spec, lock, CSVs with provenance; no figures) and (b) as
    a plain loop calling the declared cell function with each cell's
    SeedSequence child. Paired runs in alternating order; the median of the
-   per-pair ratios engine / loop is the overhead, in wall time and in CPU time
+   per-pair ratios engine / loop is the overhead (after one warm-up run on the
+   sweep's smoke grid: imports), in wall time and in CPU time
    of this process (all threads: the checkpoint writer included), which a
    loaded machine disturbs much less. Target: <= 1.05.
 2. The old comparison, kept because it is cheap: a plain per-trial Python loop
@@ -80,6 +81,7 @@ def main(argv=None) -> int:
         return run(sw, grid, f"bench{i}", root=tmp, workers=1, progress=False, log=lambda m: None)
 
     try:
+        run(sw, make_grid(sw, dict(sw.smoke)), "warmup", root=tmp, workers=1, progress=False)   # imports, caches
         ratios, cpu_ratios, t_eng, t_loop = [], [], [], []
         for i in range(args.pairs):
             order = ("loop", "engine") if i % 2 == 0 else ("engine", "loop")
