@@ -14,7 +14,8 @@ N(byz_distance, byz_spread^2), and measures
   success >= 0.8.
 
 The line fit of empirical T against (1/eta) ln(1/tau) (Table I) uses
-scipy.stats.linregress. The engine (``python -m studio.sweep run
+scipy.stats.linregress over the paper's cell rule (censored cells excluded and
+listed; the honest-target filter only when asked). The engine (``python -m studio.sweep run
 knowlson_verification ...``) gives cell i the child i of
 ``SeedSequence(seed).spawn(n_cells)``, so a cell's numbers do not depend on
 where it runs. Pure NumPy/SciPy: no plotting, no files here.
@@ -44,7 +45,9 @@ SWEEP = "knowlson_verification"
 # Version of the per-cell computation: part of every checkpoint key, so a
 # change here invalidates old checkpoints.
 CELL_VERSION = 1
-CODE_MODULES = ("sim.knowlson.mw_engine", "sim.stats.robust", "sim.knowlson.losses", "sim.knowlson.verification")
+CODE_MODULES = ("sim.knowlson.mw_engine", "sim.stats.robust", "sim.knowlson.losses", "sim.knowlson.verification",
+                "sim.knowlson.paper_compat")
+VARIANTS = ("default", "paper")
 _MAX_CHUNK = 2_000_000   # trials * rounds * n per engine call (memory bound; depends on params only)
 
 
@@ -90,6 +93,9 @@ FIXED_PARAMS = (
     Param("byz_target", float, 0.8, "Byzantine success target", low=0.0, high=1.0, low_open=True),
     Param("confidence", float, 0.95, "level of the Wilson intervals", low=0.0, high=1.0, low_open=True,
           high_open=True),
+    Param("variant", str, "default", "default: Algorithm 1; paper: what the paper's verification.py computes "
+          "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
+          "c, sigma, byz_spread unused)", choices=VARIANTS),
 )
 FIXED = tuple(p.name for p in FIXED_PARAMS)
 PAPER_TABLE1 = {"slope": 0.9844, "intercept": -0.4758, "r2": 0.9981}
@@ -443,27 +449,32 @@ class LineFit:
     note: str = ""
 
 
-def exclusion_reason(r: CellResult) -> str | None:
-    """Why a cell is left out of the line fit (None: it is used)."""
+def exclusion_reason(r: CellResult, honest_filter: bool = False) -> str | None:
+    """Why a cell is left out of the line fit (None: it is used).
+
+    The paper's cell rule (verification.py): keep cells whose Byzantine sources are caught at all (p_byz > 0)
+    and whose empirical T is known; censored cells (some trial never below tau) are excluded and listed. The
+    honest-target filter (P(honest blacklisted) <= delta/n_honest) only when ``honest_filter``.
+    """
     if r.n_byzantine == 0:
         return "no Byzantine sources"
     if r.reached < r.trials:
         return (f"censored: average Byzantine weight stayed above tau for {r.rounds} rounds "
                 f"in {r.trials - r.reached} of {r.trials} trials")
-    if not r.meets_byz:
-        return f"fails Byzantine target: P(caught) {r.p_byz:.3f} < {r.byz_target:g}"
-    if not r.meets_honest:
+    if not r.p_byz > 0:
+        return "no Byzantine source blacklisted (p_byz = 0)"
+    if honest_filter and not r.meets_honest:
         return f"fails honest target: P(honest blacklisted) {r.p_honest:.4f} > delta/n_honest {r.honest_target:.4f}"
     return None
 
 
-def fit_line(results: Sequence[CellResult]) -> LineFit:
-    """scipy.stats.linregress of mean empirical T on (1/eta) ln(1/tau) over the cells that meet the targets."""
+def fit_line(results: Sequence[CellResult], honest_filter: bool = False) -> LineFit:
+    """scipy.stats.linregress of mean empirical T on (1/eta) ln(1/tau) over the cells of the paper's cell rule."""
     from scipy.stats import linregress
 
     inc, exc = [], []
     for r in results:
-        why = exclusion_reason(r)
+        why = exclusion_reason(r, honest_filter)
         (exc.append((r.cell.index, why)) if why else inc.append(r))
     xs = np.array([r.x_theory for r in inc])
     ys = np.array([r.T_stats()["T_emp_mean"] for r in inc])
@@ -473,7 +484,8 @@ def fit_line(results: Sequence[CellResult]) -> LineFit:
                        note=f"too few distinct usable cells for a line fit ({len(inc)})")
     f = linregress(xs, ys)
     return LineFit(float(f.slope), float(f.intercept), float(f.rvalue ** 2), float(f.stderr),
-                   float(f.intercept_stderr), len(inc), ids, tuple(exc))
+                   float(f.intercept_stderr), len(inc), ids, tuple(exc),
+                   note="paper cell rule" + (" + honest-target filter" if honest_filter else ""))
 
 
 def slices(results: Sequence[CellResult]) -> dict[tuple, list[CellResult]]:
@@ -565,10 +577,15 @@ def _check_grid_cell(p: dict) -> None:
        check=_check_grid_cell, check_record=check_record, row=row, tables=_tables, summarise=_summarise,
        figures="studio.figures.knowlson.verification:sweep_figures", code=CODE_MODULES,
        model=("Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
-              f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION})"),
+              f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION}); "
+              "variant=paper: the paper's verification.py (sim.knowlson.paper_compat)"),
        smoke={"eta": "0.1,0.3", "tau": "0.05,0.2", "n_sources": 10, "rounds": 15, "trials": 6})
 def verification_cell(p: dict, rng: np.random.Generator) -> dict:
-    """One cell of the verification grid: :func:`run_cell`."""
+    """One cell of the verification grid: :func:`run_cell`, or the paper's cell with ``variant=paper``."""
+    if p.get("variant", "default") == "paper":
+        from .paper_compat import paper_record
+
+        return paper_record(p, rng)
     return run_cell(p, rng)
 
 
