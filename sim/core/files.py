@@ -165,3 +165,18 @@ def atomic_write(path, data: bytes) -> Path:
     except OSError:
         pass
     return path
+
+
+def npy_header(f) -> tuple[tuple, bool, "np.dtype"]:
+    """(shape, fortran_order, dtype) from the header of a .npy stream, before any data is read.
+
+    Raises ValueError for anything but a version 1.0 or 2.0 header (callers turn it into their own error).
+    """
+    import numpy as np
+
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(f)
+    raise ValueError(f"unsupported .npy version {version}")

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import TraceError
-from .files import atomic_write
+from .files import atomic_write, npy_header
 from .rng import SEED_MAX
 
 FORMAT = "byzmw-trace"
@@ -347,13 +347,7 @@ def _read_npy(path, z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, want: 
     data = _read_member(path, z, info, field, limit)
     try:
         f = io.BytesIO(data)
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
+        shape, fortran, dtype = npy_header(f)
     except Exception as e:  # noqa: BLE001 - any malformed .npy header
         raise TraceError(path, field, f"unreadable array ({e.__class__.__name__}: {str(e)[:200]})") from None
     if dtype != want.dtype or tuple(shape) != want.shape or fortran:

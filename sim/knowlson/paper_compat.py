@@ -24,6 +24,7 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
+from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 from .mw_engine import NEVER
 
 # (difference, reason): printed in the docstring above, in docs/reproduce_figures.md and in trace meta.
@@ -431,34 +432,6 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
 
 
 # --------------------------------------------------------------------------- the paper's cell rule and fit
-@dataclass(frozen=True)
-class PaperFit:
-    """Table I as verification.py computes it (fields as sim.knowlson.verification.LineFit)."""
-
-    slope: float
-    intercept: float
-    r2: float
-    slope_stderr: float
-    intercept_stderr: float
-    n_points: int
-    included: tuple
-    excluded: tuple
-    note: str = ""
-
-
-def theoretical_x(eta: float, tau: float) -> float:
-    return math.log(1 / tau) / eta
-
-
-def theoretical_T(eta: float, tau: float) -> int:
-    return int(math.ceil(math.log(1 / tau) / eta))
-
-
-def exact_T(eta: float, tau: float) -> int:
-    """floor(ln tau / ln(1 - eta)) + 1: the empirical T of every fitted cell, since every Byzantine loss is 1."""
-    return math.floor(math.log(tau) / math.log1p(-eta)) + 1
-
-
 def paper_exclusion(r, honest_filter: bool = False, T_max: int = 60) -> str | None:
     """verification.py's cell rule for a CellResult-like ``r`` (None: used in the fit).
 
@@ -480,7 +453,7 @@ def paper_exclusion(r, honest_filter: bool = False, T_max: int = 60) -> str | No
     return None
 
 
-def paper_fit(results: Sequence, honest_filter: bool = False) -> PaperFit:
+def paper_fit(results: Sequence, honest_filter: bool = False) -> LineFit:
     """Least squares of mean empirical T on x = (1/eta) ln(1/tau) over the cells the paper's rule keeps."""
     inc, exc = [], []
     for r in sorted(results, key=lambda r: r.cell.index):
@@ -490,7 +463,7 @@ def paper_fit(results: Sequence, honest_filter: bool = False) -> PaperFit:
     ys = np.array([float(np.mean(r.T_emp)) for r in inc])
     ids = tuple(r.cell.index for r in inc)
     if len(inc) < 3 or np.ptp(xs) == 0:
-        return PaperFit(math.nan, math.nan, math.nan, math.nan, math.nan, len(inc), ids, tuple(exc),
+        return LineFit(math.nan, math.nan, math.nan, math.nan, math.nan, len(inc), ids, tuple(exc),
                         note=f"too few distinct usable cells for a line fit ({len(inc)})")
     xm, ym = xs.mean(), ys.mean()
     sxx = float(((xs - xm) ** 2).sum())
@@ -502,7 +475,7 @@ def paper_fit(results: Sequence, honest_filter: bool = False) -> PaperFit:
     s2 = ss_res / (len(xs) - 2) if len(xs) > 2 else math.nan
     se_slope = math.sqrt(s2 / sxx)
     se_icpt = math.sqrt(s2 * (1 / len(xs) + xm * xm / sxx))
-    return PaperFit(slope, icpt, r2, se_slope, se_icpt, len(inc), ids, tuple(exc),
+    return LineFit(slope, icpt, r2, se_slope, se_icpt, len(inc), ids, tuple(exc),
                     note="paper cell rule" + (" + honest-target filter" if honest_filter else ""))
 
 

@@ -38,6 +38,7 @@ from ..core.sweeps import Field, SweepOutput, sweep
 from ..core.trace import ArraySpec
 from ..stats.intervals import wilson
 from ..stats.robust import ESTIMATORS
+from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 from .losses import LOSSES
 from .mw_engine import ETA_MIN, NEVER, run_mw_batch
 
@@ -46,7 +47,7 @@ SWEEP = "knowlson_verification"
 # change here invalidates old checkpoints.
 CELL_VERSION = 1
 CODE_MODULES = ("sim.knowlson.mw_engine", "sim.stats.robust", "sim.knowlson.losses", "sim.knowlson.verification",
-                "sim.knowlson.paper_compat")
+                "sim.knowlson.paper_compat", "sim.knowlson.table1")
 VARIANTS = ("default", "paper")
 _MAX_CHUNK = 2_000_000   # trials * rounds * n per engine call (memory bound; depends on params only)
 
@@ -139,21 +140,6 @@ def cell_rng(ss: np.random.SeedSequence) -> np.random.Generator:
 
 
 # --------------------------------------------------------------------------- statistics
-def theoretical_T(eta: float, tau: float) -> int:
-    """T = ceil((1/eta) ln(1/tau)), rounds to blacklist a source with loss 1 (Sec. III-C.8)."""
-    return int(math.ceil(math.log(1 / tau) / eta))
-
-
-def theoretical_x(eta: float, tau: float) -> float:
-    """(1/eta) ln(1/tau), the abscissa of Fig. 7 and Table I."""
-    return math.log(1 / tau) / eta
-
-
-def exact_T(eta: float, tau: float) -> int:
-    """First t with (1 - eta)^t < tau (the exact round for loss 1 every round)."""
-    return math.floor(math.log(tau) / math.log1p(-eta)) + 1
-
-
 def honest_target(delta: float, n_honest: int) -> float:
     """Per-source honest failure budget delta / n_honest (union bound, Sec. III-C.7)."""
     return delta / n_honest
@@ -434,21 +420,6 @@ def cell_results(out: SweepOutput) -> list[CellResult]:
 
 
 # --------------------------------------------------------------------------- across cells
-@dataclass(frozen=True)
-class LineFit:
-    """Least-squares line of empirical T against (1/eta) ln(1/tau) (Table I)."""
-
-    slope: float
-    intercept: float
-    r2: float
-    slope_stderr: float
-    intercept_stderr: float
-    n_points: int
-    included: tuple                 # cell indices used
-    excluded: tuple                 # (cell index, reason)
-    note: str = ""
-
-
 def exclusion_reason(r: CellResult, honest_filter: bool = False) -> str | None:
     """Why a cell is left out of the line fit (None: it is used).
 

@@ -27,7 +27,7 @@ from typing import Mapping
 
 import numpy as np
 
-from sim.core.files import atomic_write
+from sim.core.files import atomic_write, npy_header
 from sim.core.sweeps import Cell, SweepKind, validate_record
 
 FORMAT = "byzmw-sweep-cell"
@@ -112,13 +112,10 @@ def _read_capped(path: Path, cap: int) -> bytes | str:
 def _npy(raw: bytes, dtype: np.dtype, shape: tuple) -> np.ndarray | str:
     """A .npy member with exactly this dtype and shape (checked before the data is read), or why not."""
     f = io.BytesIO(raw)
-    version = np.lib.format.read_magic(f)
-    if version == (1, 0):
-        got_shape, fortran, got_dtype = np.lib.format.read_array_header_1_0(f)
-    elif version == (2, 0):
-        got_shape, fortran, got_dtype = np.lib.format.read_array_header_2_0(f)
-    else:
-        return f"unsupported .npy version {version}"
+    try:
+        got_shape, fortran, got_dtype = npy_header(f)
+    except ValueError as e:
+        return str(e)
     if got_dtype != dtype or str(got_dtype) != str(dtype):
         return f"dtype {got_dtype}, expected {dtype}"
     if tuple(got_shape) != tuple(shape):
