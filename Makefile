@@ -7,8 +7,14 @@ SHOWCASE := MWWeightBars
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config ffmpeg texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm fonts-dejavu-core
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# User variables reach the shell only through these: $(call sh_quote,SCENE) is the variable's raw value (never
+# expanded by make, so no $(shell ...)) in single quotes; $(call sh_or,QUALITY,l) is the same, or a default.
+sh_quote = '$(subst ','\'',$(value $(1)))'
+sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
+# ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
+unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP
 
-.PHONY: setup apt demo test scenes timing render preview stills figures slides bench controls catalog clean help
+.PHONY: setup apt demo test scenes timing render preview stills figures slides sweep bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
@@ -22,6 +28,7 @@ help:
 	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
 	@echo "make slides [SCENE=Name] [PACE=...] [SET=...]   offline HTML slides (one scene, or the whole talk)"
+	@echo "make sweep SWEEP=s NAME=n [SET=\"a=1 b=0.1:1:10\"] [TRIALS=N]   a declared sweep into sweeps/NAME/"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
 	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
 	@echo "make catalog                  regenerate docs/catalog.md (scenes, figures, trace kinds) from the registry"
@@ -57,31 +64,42 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 define need_scene
-	@if [ -z "$(SCENE)" ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
+	@if [ -z $(call sh_quote,SCENE) ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
 endef
 
 scenes: setup
 	@$(PY) -m studio scenes
 
 timing: setup
-	@$(PY) -m studio timing $(if $(SCENE),"$(SCENE)")
+	@$(PY) -m studio timing $(if $(value SCENE),$(call sh_quote,SCENE))
 
 render: setup
 	$(need_scene)
-	@$(PY) -m studio render "$(SCENE)" -q "$(or $(QUALITY),l)" --pace "$(PACE)" --set "$(SET)"
+	@$(PY) -m studio render $(call sh_quote,SCENE) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
 
 preview: setup
 	$(need_scene)
-	@$(PY) -m studio preview "$(SCENE)" --pace "$(PACE)" --set "$(SET)"
+	@$(PY) -m studio preview $(call sh_quote,SCENE) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
 
 stills: setup
-	@$(PY) -m studio stills $(if $(SCENE),"$(SCENE)") -q "$(or $(QUALITY),h)" --theme "$(THEME)" --set "$(SET)" $(if $(TRANSPARENT),--transparent)
+	@$(PY) -m studio stills $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,h) --theme $(call sh_quote,THEME) --set $(call sh_quote,SET) $(if $(value TRANSPARENT),--transparent)
 
 figures: setup
 	@$(PY) -m studio figures
 
 slides: setup
-	@$(PY) -m studio slides $(if $(SCENE),"$(SCENE)") -q "$(or $(QUALITY),l)" --pace "$(PACE)" --set "$(SET)"
+	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
+
+# SWEEP, NAME, SET, TRIALS reach the shell single-quoted and unexpanded ($(value)): text, never code.
+sq = '$(subst ','\'',$(value $(1)))'
+unexport SWEEP NAME SET TRIALS
+sweep: setup
+	@sweep=$(call sq,SWEEP); name=$(call sq,NAME); set=$(call sq,SET); trials=$(call sq,TRIALS); \
+	if [ -z "$$sweep" ]; then echo "error: SWEEP=name is required; available:"; $(PY) -m studio.sweep list; exit 2; fi; \
+	args=(run "$$sweep" --name "$${name:-$$sweep}"); read -r -a sets <<< "$$set"; \
+	for s in "$${sets[@]}"; do args+=(--set "$$s"); done; \
+	if [ -n "$$trials" ]; then args+=(--trials "$$trials"); fi; \
+	$(PY) -m studio.sweep "$${args[@]}"
 
 catalog: setup   ## regenerate docs/catalog.md from the registry
 	@$(PY) -m studio.catalog

@@ -24,6 +24,7 @@ from typing import Callable, ClassVar, Iterable
 
 from manim import Scene
 
+from studio.render import install_render_guards
 from studio.traces import TraceSpec, ensure_trace
 
 def _project_config_outside_repo() -> None:
@@ -55,6 +56,7 @@ def _project_config_outside_repo() -> None:
 
 
 _project_config_outside_repo()
+install_render_guards()     # concurrent renders (also with the manim CLI) share the LaTeX cache safely
 
 # Set by studio.render while capturing stills: called as sink(scene, name).
 _STILL_SINK: list[Callable] = []

@@ -1,6 +1,7 @@
 """``python -m studio``: scenes, render, stills, figures, slides (used by the Makefile).
 
-Bad input (unknown scene, bad quality) prints one line and exits with code 2.
+Bad input (unknown scene, bad quality) prints one line and exits with code 2;
+a closed stdout (``| head``) ends quietly (sim.core.cli.run_main).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.core.cli import one_line, run_main
 from sim.core.errors import ParamError, TraceError
 
 from .registry import UnknownName
@@ -19,6 +21,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv=None) -> int:
+    return run_main(_main, argv)
+
+
+def _main(argv) -> int:
     ap = _Parser(prog="python -m studio")
     sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
     sub.add_parser("scenes", help="list the scenes in talk order with their key frames")
@@ -52,14 +58,19 @@ def main(argv=None) -> int:
             raise ParamError("command: expected one of scenes, file, render, stills, figures, slides")
         return _run(args)
     except (ParamError, TraceError, UnknownName) as e:
-        print(f"error: {e.args[0] if isinstance(e, UnknownName) else e}", file=sys.stderr)
+        print(f"error: {one_line(e.args[0] if isinstance(e, UnknownName) else e)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        print(f"error: {one_line(e.filename or '')}: {one_line(e.strerror or e)}", file=sys.stderr)
         return 2
     except Exception as e:  # RenderError and friends: one line, no traceback
         from .render import RenderError
         from .slides import SlidesError
 
         if isinstance(e, (RenderError, SlidesError)):
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {one_line(e)}", file=sys.stderr)
             return 2
         raise
 

@@ -1,4 +1,4 @@
-"""docs/catalog.md, generated from the registry: scenes, figures and trace kinds.
+"""docs/catalog.md, generated from the registry: scenes, figures, trace kinds and sweeps.
 
 ``make catalog`` rewrites it; a test fails while it is out of date.
 """
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sim.core.kinds import all_kinds
+from sim.core.sweeps import all_sweeps
 
 from .figures import all_figures
 from .paths import REPO
@@ -38,6 +39,11 @@ def render_catalog() -> str:
             "| kind | version | what | parameters |", "|---|---|---|---|"]
     for name, k in all_kinds().items():
         out.append(f"| `{name}` | {k.version} | {k.summary} | {', '.join(p.name for p in k.params)} |")
+    out += ["", "## Sweeps (`python -m studio.sweep list` for every default and range)", "",
+            "| sweep | version | what | axes | fixed settings | figures |", "|---|---|---|---|---|---|"]
+    for name, sw in all_sweeps().items():
+        out.append(f"| `{name}` | {sw.version} | {sw.summary} | {', '.join(p.name for p in sw.axes)} | "
+                   f"{', '.join(p.name for p in sw.fixed)} | `{sw.figures or ''}` |")
     return "\n".join(out) + "\n"
 
 

@@ -4,6 +4,12 @@ A consumer declares a :class:`TraceSpec`; :func:`ensure_trace` returns the
 trace from ``traces/<name>.npz`` when its header matches the spec (kind, kind
 version, resolved parameters, seed, sim version) and otherwise simulates it
 through the sim API and writes it atomically.
+
+A cache file that fails in any way (every read problem is a TraceError:
+truncated, corrupted, a zip bomb, a FIFO ...) is regenerated, so one bad
+file never breaks later renders; when the cache path cannot be written (a
+directory or FIFO sits there) the fresh trace is still returned, with a
+warning.
 """
 
 from __future__ import annotations
@@ -59,7 +65,11 @@ def ensure_trace(spec: TraceSpec, name: str, *, quiet: bool = False) -> Trace:
         except TraceError as e:
             why = f"invalid ({e.field}: {e.problem})"
     t = simulate(spec.kind, spec.seed, spec.params)
-    save_trace(t, path)
+    try:
+        save_trace(t, path)
+    except OSError as e:
+        print(f"[trace] {name}: {why}; regenerated but not cached ({e.strerror or e})", file=sys.stderr)
+        return t
     if not quiet:
         print(f"[trace] {name}: {why}, regenerated {path}", file=sys.stderr)
     return t

@@ -35,8 +35,8 @@ def test_trace_then_show(tmp_path):
 
 @pytest.mark.parametrize("args, expect", [
     (("trace", "nope"), "unknown trace kind"),
-    (("trace", "mw_sources", "--set", "eta=1.5"), "eta: must be a number in (0, 1)"),
-    (("trace", "mw_sources", "--set", "eta=abc"), "eta: must be a number in (0, 1)"),
+    (("trace", "mw_sources", "--set", "eta=1.5"), "eta: must be a number in [1e-06, 1)"),
+    (("trace", "mw_sources", "--set", "eta=abc"), "eta: must be a number in [1e-06, 1)"),
     (("trace", "mw_sources", "--set", "tau=0"), "tau: must be a number in (0, 1)"),
     (("trace", "mw_sources", "--set", "n_sources=2.5"), "n_sources: must be an integer in [2, 100000]"),
     (("trace", "mw_sources", "--set", "blacklist=maybe"), "blacklist: must be true or false"),

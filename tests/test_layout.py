@@ -21,8 +21,10 @@ BEFORE_SPLIT = {
     "blacklisting_cell": "6dfdfa2e2b9076c2d35963d4217db79ca2aa20af3c7487895c2ab9eb66b22518",
     "mw_sources": "53996193e81de2f8504dded1272d2f7509d3db16fe4756d260cc2170ed678696",
     "primal_dual": "d492e0aaa04aa08f6ee47a0db27a18820a3287d138e6f246002a9ff4661052e4",
-    "robust_study": "abf8aafa2bdd223bdd33df4005e1692c43808a01773e6a06cf85bf5ab681e851",
-    "robust_sweep": "98539a27e1cf062d4a5729f89b003f46eb587738ce917f8efa8bb169991b564d",
+    # version 2 (issue 8): ±inf reports keep their sign in median/trimmed mean/MoM, so strategy "nonfinite"
+    # changes; robust_study's arrays at its defaults (strategy cluster) are unchanged, only kind_version is.
+    "robust_study": "9c20a08366c047d72a5b5bbabb191f53d77742ff5cccf410eafd52e5ba61cc47",
+    "robust_sweep": "db5f11b32949f0915208556ed40f501f27e86f9ff9359ba089d21e80190c5175",
     "wisdom_crowd": "02b91e167d7ea65c959cf0cfb7ae6f118db8fc620eb7763964851f9e8ead38b8",
 }
 

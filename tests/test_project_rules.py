@@ -27,6 +27,14 @@ def test_no_global_rng_in_sim_or_scenes():
             assert not pat.search(f.read_text()), f"global RNG in {f}"
 
 
+def test_randomstate_only_in_the_compat_module():
+    """A local RandomState replays a paper's draw order; only a module whose name says "compat" may use one."""
+    pat = re.compile(r"\bRandomState\b|np\.random\.mtrand|numpy\.random\.mtrand")
+    users = sorted(f.relative_to(REPO).as_posix() for f in (REPO / "sim").rglob("*.py") if pat.search(f.read_text()))
+    assert "sim/knowlson/paper_compat.py" in users
+    assert all("compat" in u.rsplit("/", 1)[-1] for u in users), users
+
+
 def test_colours_come_from_the_theme():
     """No colour literals or manim colour constants in scenes and figures."""
     hexpat = re.compile(r"#[0-9A-Fa-f]{6}\b")

@@ -1,4 +1,5 @@
-"""studio.sweep: identical numbers serial / local processes / Dask cluster, resume after a kill, CLI errors."""
+"""studio.sweep on the verification sweep: outputs, resume after kill -9, no orphans or temp files, one name is one
+sweep (spec refusal, lock), bad scheduler addresses, the CLI and the Makefile target."""
 
 from __future__ import annotations
 
@@ -12,63 +13,73 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.knowlson.verification import cell_seeds, compute_cell, grid_cells, make_grid
-from studio.sweep import cell_path, load_cell, main, read_csv, run_sweep, save_cell, cell_key
+from sim.core.sweeps import compute_cell, get_sweep, make_grid
+from studio.sweep import load_checkpoint, main, read_csv, run, run_sweep
+from studio.sweep.runner import SweepLock
 
+SWEEP = "knowlson_verification"
 REPO = Path(__file__).resolve().parents[1]
-SMALL = dict(eta="0.05,0.1", tau="0.05,0.1", n_sources="8,12", trials=25, rounds=30, seed=3)
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+KILL_ARGS = ["--set", "eta=0.02:0.1:5", "--set", "tau=0.02:0.1:6", "--trials", "1500", "--no-figures", "--no-progress"]
 
 
-def _rows(res):
-    return [r.record() for r in res.results]
+def _grid(**sets):
+    trials = sets.pop("trials", None)
+    return make_grid(SWEEP, sets, trials=trials)
 
 
-def _same(a, b):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        assert x.keys() == y.keys()
-        for k in x:
-            assert (x[k] == y[k]) or (isinstance(x[k], float) and np.isnan(x[k]) and np.isnan(y[k])), k
+def _cli(tmp_path, name, *args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--name", name, "--out", str(tmp_path),
+                             *args], cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
-def test_serial_local_parallel_and_dask_cluster_agree(tmp_path):
-    from distributed import Client, LocalCluster
+def _wait_for_cells(cells: Path, n: int, proc, limit=90.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit and len(list(cells.glob("cell_*.npz"))) < n and proc.poll() is None:
+        time.sleep(0.02)
 
-    g = make_grid(**SMALL)
-    serial = run_sweep(g, "s", root=tmp_path, workers=1, progress=False, figures=False)
-    local = run_sweep(g, "p", root=tmp_path, workers=2, progress=False, figures=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        addr = cluster.scheduler_address
-        with Client(addr) as client:
-            dask_res = run_sweep(g, "d", root=tmp_path, scheduler=addr, progress=False, figures=False)
-            assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter) >= 8 * 3
-    assert serial.computed == local.computed == dask_res.computed == g.n_cells == 8
-    _same(_rows(serial), _rows(local))
-    _same(_rows(serial), _rows(dask_res))
-    for a, b in zip(serial.results, dask_res.results):
-        assert np.array_equal(a.T_emp, b.T_emp) and np.array_equal(a.example_w, b.example_w)
-    # the CSVs are the same too, apart from the provenance lines
-    strip = lambda p: [l for l in p.read_text().splitlines() if not l.startswith("#")]  # noqa: E731
-    assert strip(tmp_path / "s" / "cells.csv") == strip(tmp_path / "d" / "cells.csv")
-    assert serial.fits.keys() == dask_res.fits.keys() and len(serial.fits) == 2    # one fit per n_sources slice
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def test_outputs_have_provenance_and_figures(tmp_path):
-    g = make_grid(eta="0.04:0.1:4", tau="0.02:0.1:3", trials=20, rounds=50)
-    res = run_sweep(g, "f", root=tmp_path, workers=1, progress=False, figures=True, command="python -m x")
+    g = _grid(eta="0.04:0.1:4", tau="0.02:0.1:3", trials=20, rounds=50)
+    res = run_sweep(SWEEP, g, "f", root=tmp_path, workers=1, progress=False, command="python -m x")
     d = tmp_path / "f"
-    head = [l for l in (d / "cells.csv").read_text().splitlines() if l.startswith("#")]
-    assert any("command: python -m x" in l for l in head)
-    assert any("SeedSequence(0).spawn(12)" in l for l in head)
-    assert any(l.startswith("# versions:") for l in head)
+    head = [line for line in (d / "cells.csv").read_text().splitlines() if line.startswith("#")]
+    assert any("command: python -m x" in line for line in head)
+    assert any("SeedSequence(0).spawn(12)" in line for line in head)
+    assert any(line.startswith("# model: Algorithm 1") for line in head)
+    assert any(line.startswith("# versions:") for line in head)
     rows = read_csv(d / "cells.csv")
     assert len(rows) == 12 and {"p_honest_lo", "p_byz_hi", "T_emp_mean", "T_theory", "meets_targets",
                                 "excluded_reason"} <= set(rows[0])
-    fit = read_csv(d / "fit.csv")[0]
-    assert float(fit["slope"]) == pytest.approx(res.fit.slope)
+    from sim.knowlson.verification import cell_results, fit_line
+
+    fit = fit_line(cell_results(res.out))
+    assert float(read_csv(d / "fit.csv")[0]["slope"]) == pytest.approx(fit.slope)
     assert len(read_csv(d / "grid_search.csv")) == 12
-    n_excl = len(read_csv(d / "excluded.csv"))
-    assert n_excl == len(res.fit.excluded) == 12 - res.fit.n_points
+    assert len(read_csv(d / "excluded.csv")) == len(fit.excluded) == 12 - fit.n_points
+    assert sum(r["in_fit"] == "true" for r in rows) == fit.n_points
     for stem in ("fig4_heatmaps", "fig5_weight_curves", "fig6_emp_vs_theory", "fig7_fit", "fig7_errors", "table1"):
         for ext in ("png", "pdf"):
             assert (d / "figures" / f"{stem}.{ext}").stat().st_size > 1000
@@ -76,72 +87,169 @@ def test_outputs_have_provenance_and_figures(tmp_path):
 
 
 def test_resume_after_kill_finishes_only_the_rest(tmp_path):
-    args = ["--name", "k", "--out", str(tmp_path), "--eta", "0.02:0.1:5", "--tau", "0.02:0.1:6", "--trials", "1500",
-            "--workers", "1", "--no-figures", "--no-progress"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "studio.sweep", "run", *args], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = _cli(tmp_path, "k", *KILL_ARGS, "--workers", "1")
     cells = tmp_path / "k" / "cells"
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 60 and len(list(cells.glob("cell_*.npz"))) < 4:
-        time.sleep(0.02)
+    _wait_for_cells(cells, 4, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done = sorted(cells.glob("cell_*.npz"))
     assert 4 <= len(done) < 30, "the sweep finished before it could be killed"
-    g = make_grid(eta="0.02:0.1:5", tau="0.02:0.1:6", trials=1500)
-    cs, ss = grid_cells(g), cell_seeds(g)
+    sw, g = get_sweep(SWEEP), _grid(eta="0.02:0.1:5", tau="0.02:0.1:6", trials=1500)
+    from sim.core.sweeps import cell_key
+
+    cs, ss = g.cells(), g.seeds()
     for p in done:                      # every file that exists is whole and valid
         i = int(p.stem.split("_")[1])
-        assert load_cell(p, cell_key(g, cs[i]), cs[i]) is not None
+        rec, why = load_checkpoint(p, sw, cs[i], cell_key(sw, g, cs[i]))
+        assert rec is not None and why is None
     # a half-written leftover or a corrupt cell is never taken for a result
     (cells / ".cell_00029.npz.123.tmp").write_bytes(b"partial")
-    corrupt = cells / "cell_00029.npz"
-    corrupt.write_bytes(b"PK\x03\x04 garbage")
-    seen = []
-    res = run_sweep(g, "k", root=tmp_path, workers=2, progress=False, figures=False, on_cell=seen.append)
+    (cells / "cell_00029.npz").write_bytes(b"PK\x03\x04 garbage")
+    seen, said = [], []
+    res = run(SWEEP, g, "k", root=tmp_path, workers=2, progress=False, on_cell=lambda i, r: seen.append(i),
+              log=said.append)
     assert res.reused == len(done) and res.computed == 30 - len(done)
-    assert {r.cell.index for r in seen} == set(range(30)) - {int(p.stem.split("_")[1]) for p in done}
+    assert set(seen) == set(range(30)) - {int(p.stem.split("_")[1]) for p in done}
+    assert len(said) == 1 and "cell 29" in said[0]            # the corrupt file, reported once
+    assert not list((tmp_path / "k").rglob("*.tmp"))
     # reused and recomputed cells are exactly what a fresh computation gives
     for i in (int(done[0].stem.split("_")[1]), 29):
-        fresh = compute_cell(g, cs[i], ss[i])
-        assert res.results[i].record() == fresh.record()
-        assert np.array_equal(res.results[i].T_emp, fresh.T_emp)
+        fresh = compute_cell(SWEEP, cs[i].params, ss[i])
+        assert all(np.array_equal(res.records[i][k], fresh[k], equal_nan=fresh[k].dtype.kind == "f") for k in fresh)
     # a finished sweep started again computes nothing
-    again = run_sweep(g, "k", root=tmp_path, workers=1, progress=False, figures=False)
+    again = run(SWEEP, g, "k", root=tmp_path, workers=1, progress=False)
     assert again.computed == 0 and again.reused == 30
 
 
-def test_changed_spec_invalidates_checkpoints(tmp_path):
-    g = make_grid(eta="0.05,0.1", tau=[0.1], trials=10, rounds=20)
-    run_sweep(g, "c", root=tmp_path, workers=1, progress=False, figures=False)
-    g2 = make_grid(eta="0.05,0.1", tau=[0.1], trials=11, rounds=20)
-    res = run_sweep(g2, "c", root=tmp_path, workers=1, progress=False, figures=False)
-    assert res.computed == 2 and res.reused == 0
-    # a checkpoint of another cell (wrong key) is refused
-    c0, c1 = grid_cells(g2)
-    r1 = compute_cell(g2, c1, cell_seeds(g2)[1])
-    save_cell(cell_path(tmp_path / "c", 0), cell_key(g2, c1), r1)
-    assert load_cell(cell_path(tmp_path / "c", 0), cell_key(g2, c0), c0) is None
+def test_kill_9_leaves_no_workers_and_no_temp_files(tmp_path):
+    proc = _cli(tmp_path, "w", *KILL_ARGS, "--workers", "2")
+    cells = tmp_path / "w" / "cells"
+    _wait_for_cells(cells, 2, proc)
+    kids = _children(proc.pid)
+    assert proc.poll() is None and len(kids) >= 2, "no worker processes to orphan"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10 and any(_alive(k) for k in kids):
+        time.sleep(0.05)
+    assert not [k for k in kids if _alive(k)], "worker processes outlived the killed parent"
+    (tmp_path / "w" / ".cells.csv.x1.tmp").write_bytes(b"left by a killed write")
+    res = run(SWEEP, _grid(eta="0.02:0.1:5", tau="0.02:0.1:6", trials=1500), "w", root=tmp_path, workers=2,
+              progress=False)
+    assert res.computed + res.reused == 30
+    assert not list((tmp_path / "w").rglob("*.tmp"))
+
+
+def test_one_name_is_one_sweep(tmp_path, capsys):
+    base = ["run", SWEEP, "--name", "s", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
+            "--trials", "5", "--no-figures", "--no-progress"]
+    assert main(base) == 0
+    spec = (tmp_path / "s" / "spec.json").read_bytes()
+    capsys.readouterr()
+    assert main([*base[:-3], "6", "--no-figures", "--no-progress"]) == 2            # other trials
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: name:") and "trials 5 there, 6 here" in err[0]
+    assert main([*base, "--set", "rounds=20"]) == 2
+    assert "rounds 50 there, 20 here" in capsys.readouterr().err
+    assert (tmp_path / "s" / "spec.json").read_bytes() == spec
+    assert main([*base[:-3], "6", "--no-figures", "--no-progress", "--replace"]) == 0
+    assert read_csv(tmp_path / "s" / "cells.csv")[0]["trials"] == "6"
+
+
+def test_concurrent_run_of_a_name_waits_or_refuses(tmp_path):
+    assert main(["run", SWEEP, "--name", "c", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
+                 "--trials", "5", "--no-figures", "--no-progress"]) == 0
+    args = ["--set", "eta=0.1", "--set", "tau=0.1", "--trials", "5", "--no-figures", "--no-progress"]
+    with SweepLock(tmp_path / "c", "c", wait=False):
+        refused = _cli(tmp_path, "c", *args, "--no-wait")
+        out, err = refused.communicate(timeout=60)
+        assert refused.returncode == 2 and err.strip().startswith("error: name:") and "being run" in err
+        assert len(err.strip().splitlines()) == 1
+        waiting = _cli(tmp_path, "c", *args)
+        time.sleep(3)
+        assert waiting.poll() is None                    # blocked on the lock
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0 and "waiting" in err and "1 reused" in out
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server that accepts connections and never says a word (not a Dask scheduler)."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    yield f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    s.close()
+
+
+@pytest.mark.parametrize("address", ["bogus://x", "notanaddress", "tcp://127.0.0.1:1", "tcp://:80", "tcp://h:99999",
+                                     "tcp://no-such-host.invalid:8786", "SILENT"])
+def test_bad_scheduler_one_line_exit_2_quickly(address, tmp_path, capsys, silent_server):
+    address = silent_server if address == "SILENT" else address
+    t0 = time.monotonic()
+    assert main(["run", SWEEP, "--name", "d", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
+                 "--scheduler", address, "--no-progress"]) == 2
+    assert time.monotonic() - t0 < 10
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: scheduler:")
+    assert not (tmp_path / "d").exists()
 
 
 @pytest.mark.parametrize("argv, name", [
-    (["run", "--eta", "1.5"], "eta"), (["run", "--tau", "0"], "tau"), (["run", "--eta", "abc"], "eta"),
-    (["run", "--tau", "0.01:0.1:0"], "tau"), (["run", "--eta", ""], "eta"), (["run", "--trials", "0"], "trials"),
-    (["run", "--workers", "0"], "workers"), (["run", "--name", "../x"], "name"), (["run", "--loss", "l9"], "loss"),
+    (["run", SWEEP, "--set", "eta=1.5"], "eta"), (["run", SWEEP, "--set", "tau=0"], "tau"),
+    (["run", SWEEP, "--set", "eta=abc"], "eta"), (["run", SWEEP, "--set", "tau=0.01:0.1:0"], "tau"),
+    (["run", SWEEP, "--set", "eta="], "eta"), (["run", SWEEP, "--trials", "0"], "trials"),
+    (["run", SWEEP, "--workers", "0"], "workers"), (["run", SWEEP, "--name", "../x"], "name"),
+    (["run", SWEEP, "--set", "loss=l9"], "loss"), (["run", SWEEP, "--set", "eta=0.1", "--set", "eta=0.2"], "eta"),
+    (["run", SWEEP, "--set", "eta"], "set"), (["run", SWEEP, "--set", "rounds=1,2"], "rounds"),
+    (["run", SWEEP, "--set", "bogus=1"], "bogus"), (["run", "no_such_sweep"], "sweep"),
+    (["run", SWEEP, "--seed", "-1"], "seed"), (["run", SWEEP, "--trials", "3", "--set", "trials=4"], "trials"),
+    (["run", SWEEP, "--set", "c=madness"], "c"), (["run", SWEEP, "--set", "n_sources=1"], "n_sources"),
+    (["run", SWEEP, "--set", "trials=10000000", "--set", "n_sources=100000"], "work"),
 ])
 def test_cli_bad_input_one_line_exit_2(argv, name, capsys, tmp_path):
     assert main([*argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"error: {name}:")
+    assert len(err) == 1 and err[0].startswith(f"error: {name}:"), err
     assert not list(tmp_path.iterdir())
 
 
-def test_cli_subprocess_no_traceback():
-    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", "--eta", "0.1,2"], cwd=REPO,
-                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+def test_cli_list_and_subprocess_errors(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "studio.sweep", "list"], cwd=REPO, capture_output=True, text=True,
+                       env=ENV)
+    assert p.returncode == 0 and SWEEP in p.stdout and "eta" in p.stdout and "(0, 1)" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--set", "eta=0.1,2", "--out", ""],
+                       cwd=REPO, capture_output=True, text=True, env=ENV)
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert p.stderr.strip() == "error: eta: must be numbers in (0, 1), got 2"
-    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", "--bogus"], cwd=REPO, capture_output=True,
-                       text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+    assert p.stderr.strip() == "error: eta: must be a number in [1e-06, 1), got '2'"
+    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--out", ""], cwd=REPO,
+                       capture_output=True, text=True, env=ENV)
+    assert p.returncode == 2 and p.stderr.startswith("error: out:") and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_make_sweep_quotes_what_the_user_types(tmp_path):
+    """Nothing typed into SWEEP/NAME/SET reaches the shell unquoted; a valid call runs the sweep."""
+    canary = tmp_path / "pwned"
+    env = {**ENV, "BYZMW_SWEEPS": str(tmp_path / "sweeps")}
+    for var in (f"SWEEP=x;touch {canary}", f"NAME=$(shell touch {canary})", f"NAME=a'$(touch {canary})'",
+                f"SET=eta=0.1 `touch {canary}`;touch {canary} *", f"TRIALS=1;touch {canary}"):
+        p = subprocess.run(["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
+                           cwd=REPO, capture_output=True, text=True, env=env)
+        assert p.returncode != 0 and not canary.exists(), (var, p.stderr)
+    # the words of SET become one --set each, TRIALS and NAME arrive intact (checked through the CLI's own errors)
+    for var, err in (("SET=eta=0.1  tau=0.1,0.2 eta=0.3", "error: eta: given twice"), ("NAME=../m", "error: name:")):
+        p = subprocess.run(["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
+                           cwd=REPO, capture_output=True, text=True, env=env)
+        assert p.returncode != 0 and p.stderr.startswith(err), (var, p.stderr)
+
+
+def test_silent_scheduler_subprocess_within_10_s(tmp_path, silent_server):
+    """The whole command, interpreter start and exit included: one line, exit 2, under 10 s, nothing left behind."""
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--name", "z", "--out", str(tmp_path),
+                        "--scheduler", silent_server], cwd=REPO, capture_output=True, text=True, env=ENV, timeout=60)
+    assert time.monotonic() - t0 < 10
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("error: scheduler:")
+    assert not list(tmp_path.iterdir())

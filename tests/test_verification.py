@@ -1,4 +1,5 @@
-"""sim.knowlson.verification: grid validation, Wilson intervals, theoretical T, one cell against brute force, the line fit."""
+"""sim.knowlson.verification (the knowlson_verification sweep): grid validation, Wilson intervals, theoretical T,
+one cell against brute force (through the engine too), the line fit, the trace kind."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ from hypothesis import strategies as st
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
 from sim.knowlson.mw_engine import NEVER
-from sim.knowlson.verification import (cell_seeds, compute_cell, draw_reports, exact_T, first_below, fit_line,
-                              grid_cells, make_grid, mw_weights, parse_axis, theoretical_T, wilson)
+from sim.core.sweeps import get_sweep, make_grid as make_sweep_grid, parse_values, run_serial
+from sim.knowlson.verification import (AXIS_PARAMS, SWEEP, CellResult, cell_results, draw_reports, exact_T,
+                                       first_below, fit_line, mw_weights, theoretical_T, wilson)
+
+
+def make_grid(**sets):
+    return make_sweep_grid(SWEEP, sets)
+
+
+def results(**sets) -> list[CellResult]:
+    return cell_results(run_serial(SWEEP, **sets))
 
 
 # --------------------------------------------------------------------------- grid validation
@@ -34,18 +44,20 @@ def test_invalid_grid_names_the_parameter(kw, name):
 
 @given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: not 0 < v < 1))
 def test_eta_outside_unit_interval_rejected(v):
-    with pytest.raises(ParamError, match=r"^eta: must be numbers in \(0, 1\)"):
+    with pytest.raises(ParamError, match=r"^eta: must be a number in \[1e-06, 1\)"):
         make_grid(eta=[v])
 
 
 def test_range_syntax_is_linspace():
-    want = np.linspace(0.01, 0.1, 10)
-    for text in ("0.01:0.1:10", "linspace(0.01, 0.1, 10)", "0.01,0.1,10".replace(",", ":")):
-        assert np.allclose(parse_axis("eta", text), want)
-    assert parse_axis("eta", "0.1, 0.2 0.3") == (0.1, 0.2, 0.3)
-    assert parse_axis("n_sources", "10:30:3", integer=True) == (10, 20, 30)
+    eta = next(p for p in AXIS_PARAMS if p.name == "eta")
+    n = next(p for p in AXIS_PARAMS if p.name == "n_sources")
+    assert np.allclose(parse_values(eta, "0.01:0.1:10"), np.linspace(0.01, 0.1, 10))
+    assert parse_values(eta, "0.1, 0.2,0.3") == (0.1, 0.2, 0.3)
+    assert parse_values(n, "10:30:3") == (10, 20, 30)
     g = make_grid(eta="0.05", tau="0.01:0.1:4", n_sources="10,20", loss="clipped")
-    assert g.n_cells == 8 and len(grid_cells(g)) == 8
+    assert g.n_cells == 8 and len(g.cells()) == 8
+    # eta x tau are the innermost axes: cell i runs over tau fastest, then eta, then n_sources
+    assert [(c["n_sources"], c["tau"]) for c in g.cells()][:5] == [(10, t) for t in np.linspace(0.01, 0.1, 4)] + [(20, 0.01)]
 
 
 # --------------------------------------------------------------------------- statistics
@@ -110,29 +122,45 @@ def test_engine_weights_match_brute_force(eta, tau, c):
     assert np.allclose(W, Wb, rtol=1e-12, atol=0)
 
 
-def test_cell_counts_match_brute_force():
-    g = make_grid(eta=[0.2], tau=[0.2], n_sources=[10], trials=13, rounds=12, c=1.0, seed=5)
-    cell, ss = grid_cells(g)[0], cell_seeds(g)[0]
-    r = compute_cell(g, cell, ss)
-    rng = np.random.Generator(np.random.PCG64(ss))
-    x = draw_reports(13, 12, 10, 3, 5.0, 1.0, 1.0, rng)
-    W, B = _brute(x, 0.2, 0.2, 1.0)
-    nh = 7
-    assert r.honest_blacklisted == int((B[:, :nh] != NEVER).sum())
-    assert r.byz_blacklisted == int((B[:, nh:] != NEVER).sum())
-    assert r.honest_any == int((B[:, :nh] != NEVER).any(1).sum())
-    avg = W[:, :, nh:].mean(-1)
-    want = [next((t for t in range(1, 13) if avg[k, t] < 0.2), NEVER) for k in range(13)]
-    assert r.T_emp.tolist() == want
-    assert np.allclose(r.mean_honest, W[:, :, :nh].mean(-1).mean(0))
+def test_engine_cell_counts_match_a_direct_computation(tmp_path):
+    """The engine's per-cell counts (through checkpoints and CSV) equal a direct computation: the cell's own
+    SeedSequence child, the reports drawn by hand, Algorithm 1 as a plain loop (no engine code)."""
+    from studio.sweep import read_csv, run
+
+    sets = {"eta": "0.2,0.35", "tau": "0.2", "n_sources": "10,7", "rounds": 12, "c": 1.0}
+    g = make_sweep_grid(SWEEP, sets, trials=13, seed=5)
+    res = run(SWEEP, g, "direct", root=tmp_path, workers=1, progress=False)
+    again = run(SWEEP, g, "direct", root=tmp_path, workers=1, progress=False)      # from the checkpoints
+    assert res.computed == 4 and again.reused == 4
+    rows = read_csv(tmp_path / "direct" / "cells.csv")
+    for i, ss in enumerate(np.random.SeedSequence(5).spawn(4)):
+        eta, n = (0.2, 0.35, 0.2, 0.35)[i], (10, 10, 7, 7)[i]       # n_sources outer, eta inner
+        assert (g.cells()[i]["n_sources"], g.cells()[i]["eta"]) == (n, eta)
+        nb = math.floor(0.3 * n + 1e-9)
+        nh = n - nb
+        x = np.random.Generator(np.random.PCG64(ss)).standard_normal((13, 12, n, 1))
+        x[:, :, nh:] += 5.0
+        W, B = _brute(x, eta, 0.2, 1.0)
+        black = B != NEVER
+        avg = W[:, :, nh:].mean(-1)
+        want = {"honest_blacklisted": int(black[:, :nh].sum()), "honest_any": int(black[:, :nh].any(1).sum()),
+                "byz_blacklisted": int(black[:, nh:].sum()), "byz_all": int(black[:, nh:].all(1).sum())}
+        t_emp = [next((t for t in range(1, 13) if avg[k, t] < 0.2), NEVER) for k in range(13)]
+        for out in (res, again):
+            rec = out.records[i]
+            assert {k: int(rec[k]) for k in want} == want
+            assert rec["T_emp"].tolist() == t_emp
+            assert np.allclose(rec["mean_honest"], W[:, :, :nh].mean(-1).mean(0))
+            assert np.array_equal(rec["example_black"], B[0])
+        assert int(rows[i]["n_honest"]) == nh and float(rows[i]["p_honest"]) == want["honest_blacklisted"] / (13 * nh)
+        assert float(rows[i]["p_byz"]) == want["byz_blacklisted"] / (13 * nb)
 
 
 @given(st.floats(0.02, 0.5), st.floats(0.01, 0.5))
 @settings(max_examples=15, deadline=None)
 def test_far_byzantine_blacklisted_at_exact_T(eta, tau):
     """Byzantine reports far beyond c have loss 1 every round, so w = (1 - eta)^t: T_emp is exact_T in every trial."""
-    g = make_grid(eta=[eta], tau=[tau], trials=5, rounds=60, byz_distance=[1e4], byz_spread=0.0, n_sources=[9])
-    r = compute_cell(g, grid_cells(g)[0], cell_seeds(g)[0])
+    (r,) = results(eta=[eta], tau=[tau], trials=5, rounds=60, byz_distance=[1e4], byz_spread=0.0, n_sources=[9])
     T = exact_T(eta, tau)
     if T <= 60:
         assert set(r.T_emp.tolist()) == {T} and r.p_byz == 1.0
@@ -142,21 +170,22 @@ def test_far_byzantine_blacklisted_at_exact_T(eta, tau):
 
 
 def test_cell_is_a_function_of_its_seed():
+    from sim.core.sweeps import compute_cell
+
     g = make_grid(eta="0.05,0.1", tau=[0.05], trials=30, rounds=20)
-    c0, c1 = grid_cells(g)
-    s0, s1 = cell_seeds(g)
-    a, b = compute_cell(g, c0, s0), compute_cell(g, c0, s0)
-    assert a.record() == b.record() and np.array_equal(a.T_emp, b.T_emp)
-    assert np.array_equal(a.example_w, b.example_w)
+    (c0, c1), (s0, s1) = g.cells(), g.seeds()
+    a, b = compute_cell(SWEEP, c0.params, s0), compute_cell(SWEEP, c0.params, s0)
+    for k in a:
+        assert np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f"), k
+    assert CellResult.from_record(0, c0.params, a).record() == CellResult.from_record(0, c0.params, b).record()
     # another child seed draws other data
-    assert not np.array_equal(compute_cell(g, c0, s1).example_w, a.example_w)
+    assert not np.array_equal(compute_cell(SWEEP, c0.params, s1)["example_w"], a["example_w"])
 
 
 def test_targets_and_first_below():
     assert first_below(np.array([[1.0, 0.5, 0.2, 0.05]]), 0.1).tolist() == [3]
     assert first_below(np.array([[1.0, 0.5]]), 0.1).tolist() == [NEVER]
-    g = make_grid(eta=[0.1], tau=[0.1], trials=20, rounds=50)
-    r = compute_cell(g, grid_cells(g)[0], cell_seeds(g)[0])
+    (r,) = results(eta=[0.1], tau=[0.1], trials=20, rounds=50)
     rec = r.record()
     assert rec["honest_target"] == pytest.approx(0.1 / 14)
     assert rec["meets_targets"] == (rec["p_honest"] <= 0.1 / 14 and rec["p_byz"] >= 0.8)
@@ -166,8 +195,7 @@ def test_targets_and_first_below():
 
 # --------------------------------------------------------------------------- the line fit
 def test_line_fit_on_verification_grid():
-    g = make_grid(trials=10, byz_spread=0.0)
-    res = [compute_cell(g, c, s) for c, s in zip(grid_cells(g), cell_seeds(g))]
+    res = results(trials=10, byz_spread=0.0)
     f = fit_line(res)
     assert set(f.included) | {i for i, _ in f.excluded} == set(range(100))
     assert not set(f.included) & {i for i, _ in f.excluded}
@@ -183,8 +211,7 @@ def test_line_fit_on_verification_grid():
 
 
 def test_fit_needs_three_points():
-    g = make_grid(eta=[0.1], tau="0.05,0.1", trials=5, rounds=50)
-    res = [compute_cell(g, c, s) for c, s in zip(grid_cells(g), cell_seeds(g))]
+    res = results(eta=[0.1], tau="0.05,0.1", trials=5, rounds=50)
     f = fit_line(res)
     assert math.isnan(f.slope) and "too few" in f.note
 
@@ -205,3 +232,17 @@ def test_blacklisting_cell_trace():
     assert t.meta["T_theory"] == math.ceil(math.log(1 / 0.06) / 0.1)
     with pytest.raises(ParamError, match="^byz_fraction"):
         simulate("blacklisting_cell", 1, {"byz_fraction": 0.0})
+
+
+def test_check_record_rejects_counts_that_do_not_add_up():
+    sw = get_sweep(SWEEP)
+    out = run_serial(SWEEP, eta="0.3", tau="0.2", n_sources=10, rounds=15, trials=8)
+    p, rec = dict(out.cells[0].params), out.records[0]
+    from sim.core.sweeps import validate_record
+
+    assert validate_record(sw, p, rec) is None
+    for field, value in (("honest_any", rec["honest_blacklisted"] + 1), ("byz_all", np.int64(9)),
+                         ("byz_blacklisted", np.int64(8 * 3 + 1)), ("T_emp", np.zeros(8, np.int64)),
+                         ("is_byz", ~rec["is_byz"]), ("example_black", np.full(10, 3, np.int64))):
+        bad = {**rec, field: np.asarray(value, dtype=rec[field].dtype)}
+        assert validate_record(sw, p, bad) is not None, field

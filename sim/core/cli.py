@@ -1,13 +1,17 @@
 """``python -m sim``: list trace kinds, write a trace, show a trace.
 
 Bad input prints one line naming the problem and the allowed values and
-exits with code 2 (no traceback).
+exits with code 2 (no traceback). A closed stdout (``python -m sim show f |
+head -1``) ends the command quietly with exit code 141 (128 + SIGPIPE, what
+a Unix tool killed by SIGPIPE reports). :func:`one_line` and
+:func:`run_main` are shared with ``python -m studio``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -25,13 +29,48 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parse_sets(items: list[str]) -> dict:
+    """``--set name=value`` items; a name given twice is an error (which one would win is a guess)."""
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
+        name = name.strip(" \t")
         if not sep or not name:
             raise ParamError(f"--set: expected name=value, got {item!r}")
-        out[name.strip()] = value.strip()
+        if name in out:
+            raise ParamError(f"--set: {name} given twice ({name}={out[name]!r} and {name}={value.strip(' ' + chr(9))!r})")
+        out[name] = value.strip(" \t")
     return out
+
+
+def check_out(value: str | None) -> str | None:
+    """``--out``: absent is fine (a default name is used); empty or blank is an error."""
+    if value is not None and not value.strip():
+        raise ParamError("--out: must be a file path, got an empty string")
+    return value
+
+
+def one_line(message: str) -> str:
+    """An error message as one line: control characters (newlines in a file name ...) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+
+
+def run_main(fn, argv) -> int:
+    """``fn(argv)`` with the CLI conventions: argparse's exits returned as codes, a closed stdout quiet (141)."""
+    try:
+        code = fn(argv)
+        sys.stdout.flush()
+        return code
+    except SystemExit as e:                    # -h / --help (0); argparse errors are ParamErrors already
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+    except BrokenPipeError:
+        # the reader went away (| head): silence the flush at interpreter exit too
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+        return 141
 
 
 def cmd_list(args) -> int:
@@ -44,8 +83,9 @@ def cmd_list(args) -> int:
 
 def cmd_trace(args) -> int:
     get_kind(args.kind)
+    check_out(args.out)
     t = simulate(args.kind, args.seed, _parse_sets(args.set))
-    out = Path(args.out) if args.out else Path(f"{args.kind}-seed{t.seed}.npz")
+    out = Path(args.out) if args.out is not None else Path(f"{args.kind}-seed{t.seed}.npz")
     save_trace(t, out)
     print(f"wrote {out} ({t.content_hash[:19]})")
     return 0
@@ -81,15 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv=None) -> int:
+def _main(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.cmd is None:
             raise ParamError("command: expected one of list, trace, show")
         return {"list": cmd_list, "trace": cmd_trace, "show": cmd_show}[args.cmd](args)
     except (ParamError, TraceError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(e)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise
     except OSError as e:
-        print(f"error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        print(f"error: {one_line(e.filename or '')}: {one_line(e.strerror or e)}", file=sys.stderr)
         return 2
+
+
+def main(argv=None) -> int:
+    return run_main(_main, argv)

@@ -48,7 +48,7 @@ class TraceKind:
             self.check(p)
         if self.work is not None:
             w = float(self.work(p))
-            if w > self.max_work:
+            if not w <= self.max_work:
                 raise ParamError(f"work: kind '{self.name}' with these parameters needs about {w:.3g} element "
                                  f"operations; the cap is {self.max_work:.3g}; use smaller sizes")
         return p
@@ -114,7 +114,14 @@ def simulate(kind_name: str, seed: int, params: Mapping[str, Any] | None = None)
     return t
 
 
-def validate_against_kind(path, header: dict, arrays: Mapping[str, np.ndarray]) -> None:
+def validate_against_kind(path, header: dict, arrays: Mapping[str, Any]) -> None:
+    """Check a trace header and its arrays against the declared kind; raises TraceError naming the field.
+
+    ``arrays`` holds ndarrays or :class:`~sim.core.trace.DeclaredArray` (dtype,
+    shape, ndim): :func:`load_trace` runs this on the header's declarations
+    before any array is read, so an array larger than its kind's dimensions
+    (a zip bomb) is refused before it is inflated.
+    """
     kinds = all_kinds()
     name = header["kind"]
     if name not in kinds:
@@ -126,6 +133,8 @@ def validate_against_kind(path, header: dict, arrays: Mapping[str, np.ndarray]) 
         params = kind.resolve(header["params"])
     except ParamError as e:
         raise TraceError(path, "params", str(e)) from None
+    except Exception as e:  # noqa: BLE001 - hostile params a kind's check did not expect
+        raise TraceError(path, "params", f"rejected ({e.__class__.__name__}: {str(e)[:200]})") from None
     missing = [n for n in kind.params if n.name not in header["params"]]
     if missing:
         raise TraceError(path, f"params.{missing[0].name}", "missing")
@@ -149,4 +158,4 @@ def validate_against_kind(path, header: dict, arrays: Mapping[str, np.ndarray]) 
 
 def load_trace(path, kind: str | None = None) -> Trace:
     """Load a trace file, validated for format, content hash and its kind's declared arrays and parameters."""
-    return read_trace(path, kind, validate=validate_against_kind)
+    return read_trace(path, kind, precheck=validate_against_kind)

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 from .errors import ParamError
 
+# Strict number syntax for strings (CLI, sweep axes): ASCII digits only -- no "1_0", no other scripts'
+# digits ("\u0661"), no surrounding junk; Python's int()/float() accept all of those.
+INT_RE = re.compile(r"[+-]?[0-9]{1,30}")
+FLOAT_RE = re.compile(r"[+-]?(?:[0-9]{1,400}(?:\.[0-9]{0,400})?|\.[0-9]{1,400})(?:[eE][+-]?[0-9]{1,4})?")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+
+
+def parse_int(text: str) -> int:
+    """An int from ASCII digits with an optional sign; ValueError otherwise."""
+    if not isinstance(text, str) or not INT_RE.fullmatch(text):
+        raise ValueError(f"not an integer: {text!r}")
+    return int(text)
+
+
+def parse_float(text: str) -> float:
+    """A float from ASCII decimal/scientific notation; ValueError for anything else (inf, nan, 1_0, ...)."""
+    if not isinstance(text, str) or not FLOAT_RE.fullmatch(text):
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
 
 
 def _fmt(v) -> str:
@@ -50,7 +71,8 @@ class Param:
         return f"{kind} in {left}{lo}, {hi}{right}"
 
     def _fail(self, value) -> ParamError:
-        return ParamError(f"{self.name}: must be {self.range_text()}, got {value!r}")
+        r = repr(value)
+        return ParamError(f"{self.name}: must be {self.range_text()}, got {r if len(r) <= 80 else r[:77] + '...'}")
 
     def coerce(self, value):
         """Parse (from a CLI string) and range-check ``value``."""
@@ -75,11 +97,20 @@ class Param:
                     if not value.is_integer():
                         raise ValueError
                     v = int(value)
+                elif isinstance(value, str):
+                    v = parse_int(value)
+                elif isinstance(value, (int, np.integer)):
+                    v = int(value)
                 else:
-                    v = int(str(value).strip())
+                    raise TypeError
             else:
-                v = float(value)
-        except (TypeError, ValueError):
+                if isinstance(value, str):
+                    v = parse_float(value)
+                elif isinstance(value, (int, float, np.integer, np.floating)):
+                    v = float(value)
+                else:
+                    raise TypeError
+        except (TypeError, ValueError, OverflowError):
             raise self._fail(value) from None
         if t is float and not math.isfinite(v):
             raise self._fail(value)

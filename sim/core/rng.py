@@ -6,6 +6,8 @@ serial, parallel and cluster runs draw identical numbers for the same work item.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .errors import ParamError
@@ -17,7 +19,7 @@ def check_seed(seed) -> int:
     """Return ``seed`` as an int in [0, 2**63 - 1] or raise ParamError."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         try:
-            if isinstance(seed, str) and seed.strip().lstrip("+").isdigit():
+            if isinstance(seed, str) and re.fullmatch(r"\+?[0-9]{1,25}", seed.strip(" \t")):   # ASCII digits only
                 seed = int(seed)
             else:
                 raise ValueError

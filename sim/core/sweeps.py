@@ -167,6 +167,8 @@ def all_sweeps() -> dict[str, SweepKind]:
 
 
 def get_sweep(name: str) -> SweepKind:
+    if isinstance(name, str) and name in _SWEEPS:         # registered already: no package walk (once per cell)
+        return _SWEEPS[name]
     sweeps = all_sweeps()
     if name not in sweeps:
         raise ParamError(f"sweep: unknown sweep {name!r}; allowed: {', '.join(sweeps) or '(none)'}")
@@ -220,8 +222,8 @@ class Grid:
         return np.random.SeedSequence(self.seed).spawn(self.n_cells)
 
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_RANGE = re.compile(rf"^({_NUM}):({_NUM}):(\d+)$")
+_NUM = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"   # ASCII digits only
+_RANGE = re.compile(rf"^({_NUM}):({_NUM}):([0-9]+)$")
 
 
 def parse_values(param: Param, value) -> tuple:

@@ -140,6 +140,7 @@ _COORD = dict(low=-100.0, high=100.0)
     },
     sizes=lambda p: {"step": p["steps"], "probe": len(PROBE_T)},
     check=_check,
+    work=lambda p: 16 * p["steps"],
 )
 def _primal_dual(p: dict, rng: np.random.Generator):
     """Deterministic: the seed is recorded in the header, ``rng`` is not used."""

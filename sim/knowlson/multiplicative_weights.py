@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.kinds import trace_kind
 from .losses import clipped_linear
-from .mw_engine import rounds_to_blacklist, run_mw_batch
+from .mw_engine import ETA_MIN, rounds_to_blacklist, run_mw_batch
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
@@ -93,7 +93,7 @@ def _check(p: dict) -> None:
         Param("n_sources", int, 9, "number of sources n", low=2, high=100_000),
         Param("byz_fraction", float, 1 / 3, "fraction of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True),
         Param("rounds", int, 12, "rounds T", low=1, high=100_000),
-        Param("eta", float, 0.25, "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("eta", float, 0.25, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
         Param("c", float, 4.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True),
         Param("blacklist", bool, True, "blacklist sources whose weight falls below tau"),
@@ -111,6 +111,8 @@ def _check(p: dict) -> None:
         "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never"),
         "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
     },
+    work=lambda p: p["rounds"] * p["n_sources"],     # reports; four (round, source) arrays are kept
+    max_work=1e7,
     sizes=lambda p: {"round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"]},
     check=_check,
 )

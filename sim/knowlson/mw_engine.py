@@ -105,8 +105,8 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
     to the loss (beta, delta, steepness); ``reports`` is the optional hook
     for state-dependent reports (module docstring).
     """
-    if not 0 < eta < 1:
-        raise ParamError(f"eta: must be a number in (0, 1), got {eta!r}")
+    if not ETA_MIN <= eta < 1:
+        raise ParamError(f"eta: must be a number in [{ETA_MIN!r}, 1), got {eta!r}")
     if not 0 < tau < 1:
         raise ParamError(f"tau: must be a number in (0, 1), got {tau!r}")
     if update not in UPDATES:
@@ -200,6 +200,9 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
     return MWBatch(out_mu, out_mw, out_c, out_loss, out_w, out_active, black, x_used)
 
 
+ETA_MIN = 1e-6   # smallest learning rate: ln(1/tau)/eta rounds stay an integer (a subnormal eta overflowed)
+
+
 def rounds_to_blacklist(eta: float, tau: float, update: str = "linear") -> int:
     """Round in which a source with loss 1 every round is blacklisted (Sec. III-C.8).
 
@@ -207,6 +210,10 @@ def rounds_to_blacklist(eta: float, tau: float, update: str = "linear") -> int:
     (= ceil(log tau / log(1 - eta)) unless that ratio is an integer);
     exponential: first t with exp(-eta t) < tau.
     """
+    if not ETA_MIN <= eta < 1:
+        raise ParamError(f"eta: must be a number in [{ETA_MIN!r}, 1), got {eta!r}")
+    if not 0 < tau < 1:
+        raise ParamError(f"tau: must be a number in (0, 1), got {tau!r}")
     step = math.log1p(-eta) if update == "linear" else -eta
     return math.floor(math.log(tau) / step) + 1
 

@@ -29,7 +29,7 @@ from ..stats.robust import EstimatorError, geometric_median, median, trimmed_mea
 from .honest_data import LAWS, SUB_GAUSSIAN, honest_reports
 from ..core.kinds import trace_kind
 from .losses import LOSSES
-from .mw_engine import UPDATES, MWBatch, rounds_to_blacklist, run_mw_batch
+from .mw_engine import ETA_MIN, UPDATES, MWBatch, rounds_to_blacklist, run_mw_batch
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
@@ -171,7 +171,7 @@ def _params(**over) -> tuple[Param, ...]:
         Param("flip", float, dflt["flip"], "sign_flip: amplification", low=0.0, high=1e9),
         Param("radius", float, dflt["radius"], "adaptive: distance from mu_hat in units of c", low=0.0, high=1e3,
               low_open=True),
-        Param("eta", float, dflt["eta"], "learning rate eta", low=0.0, high=1.0, low_open=True, high_open=True),
+        Param("eta", float, dflt["eta"], "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, dflt["tau"], "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
         Param("update", str, dflt["update"], "linear w(1 - eta l) or exp w exp(-eta l)", choices=UPDATES),
         Param("loss", str, dflt["loss"], "pseudo-loss", choices=tuple(LOSSES)),
@@ -230,13 +230,15 @@ _ARRAYS = {
 
 @trace_kind(
     "robust_study",
-    version=1,
+    version=2,     # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
     summary="Seed 000's MW.py: robust estimators and MW (to MW mean, MoM-guided) on Byzantine sub-Gaussian sources",
     params=_params(),
     arrays=_ARRAYS,
     sizes=lambda p: {"trial": p["trials"], "round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"],
                      "dim": p["d"], "estimator": len(ESTIMATES)},
     check=_check,
+    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"] * p["d"],     # reports (x, x_mw are kept)
+    max_work=2e7,
 )
 def _robust_study(p: dict, rng: np.random.Generator):
     cfg = StudyConfig(**p)
@@ -263,7 +265,7 @@ def run_sweep(cfg: StudyConfig, rng: np.random.Generator, strategies=STRATEGIES,
 
 @trace_kind(
     "robust_sweep",
-    version=1,
+    version=2,     # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
     summary="Final error of every estimator across Byzantine fraction 0 ... 0.45 and strategy",
     params=tuple(p for p in _params(trials=200) if p.name not in ("byz_fraction", "strategy")),
     arrays={
@@ -273,6 +275,8 @@ def run_sweep(cfg: StudyConfig, rng: np.random.Generator, strategies=STRATEGIES,
     sizes=lambda p: {"strategy": len(STRATEGIES), "fraction": len(FRACTIONS), "estimator": len(ESTIMATES),
                      "trial": p["trials"]},
     check=lambda p: _check({**p, "byz_fraction": max(FRACTIONS), "strategy": "cluster"}),
+    work=lambda p: len(STRATEGIES) * len(FRACTIONS) * p["trials"] * p["rounds"] * p["n_sources"] * p["d"],
+    max_work=2e8,
 )
 def _robust_sweep(p: dict, rng: np.random.Generator):
     cfg = StudyConfig(**{**p, "byz_fraction": 0.0, "strategy": "cluster"})

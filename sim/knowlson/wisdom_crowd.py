@@ -46,6 +46,8 @@ def _check(p: dict) -> None:
     },
     sizes=lambda p: {"guess": p["n_guesses"], "estimator": len(CROWD_ESTIMATORS)},
     check=_check,
+    work=lambda p: p["n_guesses"] ** 2,         # every estimator on every prefix of the arrivals
+    max_work=1e8,
 )
 def _wisdom_crowd(p: dict, rng: np.random.Generator):
     n, true = p["n_guesses"], float(p["true_count"])

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
+
+
+@lru_cache(maxsize=64)
+def _z(confidence: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def wilson(k, n, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion k/n (NaN, NaN when n = 0)."""
     if n <= 0:
         return (math.nan, math.nan)
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = _z(float(confidence))
     p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den

@@ -5,11 +5,18 @@ batch axes (trials); ``mask`` is (..., n), True for the rows that take part
 (blacklisted sources are masked out). Every estimator returns (..., d).
 
 Non-finite input is an attack: a row containing NaN or ±inf counts as
-maximally outlying. For order statistics each coordinate of such a row is
-placed at +inf or -inf (alternating between bad rows, so NaNs cannot all
-push one way); the result stays finite while bad rows are fewer than the
-estimator's breakdown point, and EstimatorError says so when nothing finite
-is left.
+maximally outlying. For order statistics (median, trimmed mean, median of
+means) each coordinate of such a row is placed at +inf or -inf: a ±inf
+coordinate keeps its sign (so ``median([1, 2, 3, 4, -inf]) == 2``, as
+``np.median``), while a NaN coordinate -- and a finite coordinate of a row
+that is bad elsewhere -- goes to +inf and -inf in turn (by its rank among
+such entries of that coordinate, so NaNs cannot all push one way). The
+result stays finite while bad rows are fewer than the estimator's breakdown
+point, and EstimatorError says so when nothing finite is left.
+
+No input is an error, never a number: an empty set of rows, or a batch entry
+whose rows are all masked out, raises EstimatorError naming the estimator
+(``median: nothing finite left: no active report (empty input or every row masked)``).
 """
 
 from __future__ import annotations
@@ -39,14 +46,27 @@ def bad_rows(x: np.ndarray) -> np.ndarray:
 
 
 def outliers_to_inf(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Bad active rows -> ±inf (alternating by bad-row rank), masked rows -> NaN."""
+    """Bad active rows -> ±inf, masked rows -> NaN.
+
+    A ±inf coordinate keeps its sign; the other coordinates of a bad row
+    (NaN, or finite beside a non-finite one) alternate +inf, -inf, ... by their
+    rank among such entries of the same coordinate.
+    """
     if np.isfinite(x).all():                       # the common case: nothing to rewrite
         return x if mask.all() else np.where(mask[..., None], x, np.nan)
     bad = bad_rows(x) & mask
-    rank = np.cumsum(bad, axis=-1)
-    sign = np.where(rank % 2 == 1, np.inf, -np.inf)
-    out = np.where(bad[..., None], sign[..., None], x)
+    signed = np.isinf(x)
+    free = bad[..., None] & ~signed                  # entries that get an alternating sign
+    rank = np.cumsum(free, axis=-2)
+    alt = np.where(rank % 2 == 1, np.inf, -np.inf)
+    out = np.where(bad[..., None], np.where(signed, x, alt), x)
     return np.where(mask[..., None], out, np.nan)
+
+
+def _check_active(name: str, k: np.ndarray) -> None:
+    """k: (...,) active rows per batch entry; an empty batch (no entries) is fine, an entry with none is not."""
+    if np.any(k == 0):
+        raise EstimatorError(f"{name}: nothing finite left: no active report (empty input or every row masked)")
 
 
 def _order_stat_mean(x_sorted: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -70,6 +90,7 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     """Coordinate-wise median of the active rows (breakdown point 1/2)."""
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
+    _check_active("median", k)
     xin = outliers_to_inf(x, mask)                   # NaN (masked) sorts last
     if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:
         # one active count for the whole batch: O(n) selection instead of a sort
@@ -83,15 +104,23 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     return _check_finite("median", _order_stat_mean(s, (k - 1) // 2, k // 2 + 1))
 
 
-def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1) -> np.ndarray:
-    """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim)."""
+def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = False) -> np.ndarray:
+    """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim).
+
+    ``return_cuts``: also return the lowest and highest kept values (..., d) (the order statistics
+    g and k - g - 1), from the same sort.
+    """
     if not 0 < trim < 0.5:
         raise ParamError(f"trim: must be a number in (0, 0.5), got {trim!r}")
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
+    _check_active("trimmed_mean", k)
     g = np.floor(trim * k).astype(int)
     s = np.sort(outliers_to_inf(x, mask), axis=-2)
-    return _check_finite("trimmed_mean", _order_stat_mean(s, g, k - g))
+    out = _check_finite("trimmed_mean", _order_stat_mean(s, g, k - g))
+    if return_cuts:
+        return out, *_kept_cuts(s, g, k)
+    return out
 
 
 def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
@@ -109,8 +138,7 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
     buckets = int(buckets)
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
-    if np.any(k == 0):
-        raise EstimatorError("median_of_means: nothing finite left: no report is active")
+    _check_active("median_of_means", k)
     b = np.minimum(buckets, k)                                   # (...,)
     keys = rng.random(mask.shape)
     keys = np.where(mask, keys, 2.0)                              # inactive last
@@ -139,8 +167,7 @@ def mean(x, mask=None, rng=None) -> np.ndarray:
     """
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
-    if np.any(k == 0):
-        raise EstimatorError("mean: nothing finite left: no report is active")
+    _check_active("mean", k)
     with np.errstate(invalid="ignore", over="ignore"):
         return np.where(mask[..., None], x, 0.0).sum(-2) / k[..., None]
 
@@ -188,6 +215,7 @@ def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise ParamError(f"tol: must be a number in (0, inf), got {tol!r}")
     x, mask = _prep(x, mask)
+    _check_active("geometric_median", mask.sum(-1))
     bad = bad_rows(x) & mask
     fin = mask & ~bad
     kf = fin.sum(-1)
@@ -258,6 +286,7 @@ def mad(x, mask=None, rng=None, normalize: bool = False) -> np.ndarray:
     1.4826 so that MAD estimates sigma for Gaussian data.
     """
     x, mask = _prep(x, mask)
+    _check_active("mad", mask.sum(-1))
     med = median(x, mask)
     with np.errstate(invalid="ignore"):
         dev = np.abs(x - med[..., None, :])
@@ -290,3 +319,120 @@ def get_estimator(name: str):
     if name not in ESTIMATORS:
         raise ParamError(f"estimator: must be one of {', '.join(ESTIMATORS)}, got {name!r}")
     return ESTIMATORS[name]
+
+
+# --------------------------------------------------------------------------- distance-based and scale-free statistics
+# (added for federated aggregation, sim/aggregation; additive: above, only trimmed_mean's opt-in
+# return_cuts is new, and its default output is unchanged)
+
+def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
+    """Sorted (..., n, d): the entries at index g and k - g - 1 along axis -2 (lo, hi), each (..., d)."""
+    lo = np.take_along_axis(s, np.broadcast_to(g[..., None, None], (*g.shape, 1, s.shape[-1])), axis=-2)[..., 0, :]
+    hi = np.take_along_axis(s, np.broadcast_to((k - g - 1)[..., None, None], (*g.shape, 1, s.shape[-1])),
+                            axis=-2)[..., 0, :]
+    return lo, hi
+
+
+def pairwise_sq_distances(x, mask=None) -> np.ndarray:
+    """(..., n, n) squared Euclidean distances between the rows of ``x`` (..., n, d), by one Gram product.
+
+    Rows that are masked out or hold NaN/±inf are infinitely far from every
+    row (themselves included), so they are nobody's neighbour. The diagonal of
+    an active finite row is exactly 0; rounding below 0 is clipped to 0.
+    Each row is centred on the batch's coordinate-wise mean of the finite
+    active rows first (distances do not change; cancellation does).
+    """
+    x, mask = _prep(x, mask)
+    ok = mask & ~bad_rows(x)
+    if ok.all():                                   # the common case: no masked copies
+        xz = x - x.mean(-2, keepdims=True)
+    else:
+        xz = np.where(ok[..., None], x, 0.0)
+        cnt = np.maximum(ok.sum(-1), 1)[..., None]
+        xz = np.where(ok[..., None], xz - (xz.sum(-2) / cnt)[..., None, :], 0.0)
+    sq = np.einsum("...nd,...nd->...n", xz, xz)
+    gram = xz @ np.swapaxes(xz, -1, -2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d2 = sq[..., :, None] + sq[..., None, :] - 2.0 * gram
+    d2 = np.maximum(d2, 0.0)
+    n = x.shape[-2]
+    d2[..., np.arange(n), np.arange(n)] = 0.0
+    pair_ok = ok[..., :, None] & ok[..., None, :]
+    return np.where(pair_ok & np.isfinite(d2), d2, np.inf)
+
+
+def krum_scores(x, f: int, mask=None, neighbours: int | None = None) -> np.ndarray:
+    """(..., n) Krum scores: sum of squared distances from each row to its ``neighbours`` nearest other rows.
+
+    Blanchard et al. (2017), Sec. 4: ``neighbours = n - f - 2`` by default
+    (n = active rows). A non-finite or masked row scores +inf; distances to
+    such rows are +inf, so a finite row's score is +inf only when fewer than
+    ``neighbours`` finite rows are left.
+    """
+    x, mask = _prep(x, mask)
+    if isinstance(f, bool) or int(f) != f or f < 0:
+        raise ParamError(f"f: must be an integer in [0, inf), got {f!r}")
+    n = x.shape[-2]
+    k_active = int(mask.sum(-1).min()) if mask.size else 0
+    k = (k_active - int(f) - 2) if neighbours is None else int(neighbours)
+    if not 1 <= k <= max(n - 1, 1):
+        raise ParamError(f"neighbours: Krum needs between 1 and n - 1 = {n - 1} neighbours; n - f - 2 = {k} "
+                         f"(n = {k_active} active rows, f = {f}): f must be at most n - 3")
+    d2 = pairwise_sq_distances(x, mask)
+    d2[..., np.arange(n), np.arange(n)] = np.inf                  # a row is not its own neighbour
+    near = np.partition(d2, k - 1, axis=-1)[..., :k]
+    with np.errstate(invalid="ignore"):
+        s = near.sum(-1)
+    ok = mask & ~bad_rows(x)
+    return np.where(ok, s, np.inf)
+
+
+def mean_around_median(x, mask=None, rng=None, f: int = 0) -> np.ndarray:
+    """Coordinate-wise mean of the k - f active values closest to the median (MeaMed; Xie et al. 2018).
+
+    Breakdown point: f/k while f < k/2. Non-finite rows are the alternating
+    ±inf outliers of the median, so they are never among the closest values
+    while finite values are enough.
+    """
+    if isinstance(f, bool) or int(f) != f or f < 0:
+        raise ParamError(f"f: must be an integer in [0, inf), got {f!r}")
+    x, mask = _prep(x, mask)
+    k = mask.sum(-1)
+    keep = k - int(f)
+    if np.any(keep < 1):
+        raise EstimatorError("mean_around_median: f leaves no active value to average")
+    med = median(x, mask)
+    xin = outliers_to_inf(x, mask)
+    with np.errstate(invalid="ignore"):
+        dev = np.abs(xin - med[..., None, :])
+    dev = np.where(mask[..., None], dev, np.inf)                  # masked rows sort last
+    dev = np.where(np.isnan(dev), np.inf, dev)
+    order = np.argsort(dev, axis=-2, kind="stable")
+    vals = np.take_along_axis(xin, order, axis=-2)
+    return _check_finite("mean_around_median", _order_stat_mean(vals, np.zeros_like(k), keep))
+
+
+def robust_zscores(v, mask=None) -> np.ndarray:
+    """|v - median| / scale over the last axis, scale = 1.4826 MAD (Iglewicz & Hoaglin's modified z-score).
+
+    No masking: one outlier moves neither the median nor the MAD. When the MAD
+    is 0 (over half the values tie) the scale falls back to 1.2533 times the
+    mean absolute deviation from the median; when that is 0 too, every value
+    equal to the median scores 0 and any other +inf. NaN/±inf values score
+    +inf and take no part in the median or the scale. Masked entries: NaN.
+    """
+    v = np.asarray(v, dtype=float)
+    mask = np.ones(v.shape, dtype=bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), v.shape)
+    fin = mask & np.isfinite(v)
+    if np.any(fin.sum(-1) == 0):
+        raise EstimatorError("robust_zscores: nothing finite left: no finite active value")
+    med = median(np.where(fin, v, 0.0)[..., None], fin)[..., 0]
+    dev = np.abs(np.where(fin, v, med[..., None]) - med[..., None])
+    mad_ = nonneg_median(dev, fin)
+    mean_ad = np.where(fin, dev, 0.0).sum(-1) / fin.sum(-1)
+    scale = np.where(mad_ > 0, 1.482602218505602 * mad_, 1.2533141373155001 * mean_ad)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(scale[..., None] > 0, dev / np.where(scale > 0, scale, 1.0)[..., None],
+                     np.where(dev > 0, np.inf, 0.0))
+    z = np.where(fin, z, np.inf)
+    return np.where(mask, z, np.nan)

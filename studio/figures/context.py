@@ -10,8 +10,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from sim.core.sweeps import SweepOutput, make_grid  # noqa: E402
 from studio.theme import MPL_STYLE, theme  # noqa: E402
 from studio.traces import TraceSpec, ensure_trace  # noqa: E402
+
+
+_SWEEPS: dict[tuple, SweepOutput] = {}
 
 
 @dataclass
@@ -26,6 +30,25 @@ class FigureContext:
 
     def trace(self, spec: TraceSpec, name: str):
         return ensure_trace(spec, name, quiet=True)
+
+    def sweep(self, sweep_name: str, run_name: str, sets: dict | None = None, trials=None, seed=0,
+              workers: int | None = None) -> SweepOutput:
+        """Run a declared sweep through the engine (checkpoints under sweeps/RUN_NAME; serial with workers=1,
+        else local processes) and return its output; finished cells are reused, within a process and across
+        runs. A changed grid starts ``sweeps/RUN_NAME`` over (the figure's code owns that name)."""
+        from studio.sweep.runner import run, sweeps_dir
+
+        grid = make_grid(sweep_name, sets, trials=trials, seed=seed)
+        key = (str(sweeps_dir()), run_name, grid.digest())
+        if key not in _SWEEPS:
+            res = run(sweep_name, grid, run_name, workers=workers, progress=False, replace=True)
+            if res.computed:
+                import sys
+
+                print(f"[sweep] {run_name}: computed {res.computed} cells, reused {res.reused} "
+                      f"({res.seconds:.1f} s)", file=sys.stderr)
+            _SWEEPS[key] = res.out
+        return _SWEEPS[key]
 
     def subplots(self, *args, **kwargs):
         with plt.style.context(str(MPL_STYLE)):

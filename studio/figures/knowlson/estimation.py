@@ -46,12 +46,13 @@ def fig1(ctx: FigureContext) -> None:
     fig, axes = ctx.subplots(1, 2, figsize=(11.5, 6.4), sharey=True)
     for ax, bl in zip(axes, (True, False)):
         tr = ctx.trace(FIG1[bl], f"knowlson_fig1_{'bl' if bl else 'nobl'}")
-        x, act, byz = tr["x"][0], tr["active"][0], tr["is_byzantine"][0]
+        x, byz = tr["x"][0], tr["is_byzantine"][0]
         names = tr.meta["estimators"]
+        survived = tr["blacklisted_at"][0] < 0            # never blacklisted (all sources when blacklisting is off)
         for is_b, c, lab in ((False, col.honest, "honest reports"), (True, col.byzantine, "Byzantine reports")):
-            sel = act & (byz[None, :] == is_b)
+            sel = np.broadcast_to(survived & (byz == is_b), x.shape[:2])   # only the surviving sources are drawn
             ax.scatter(x[..., 0][sel], x[..., 1][sel], s=4, alpha=0.35, color=c, lw=0, label=lab, rasterized=True)
-        gone = int(((~act) & byz[None, :]).sum())
+        gone_b, gone_h = int((~survived & byz).sum()), int((~survived & ~byz).sum())
         mu = tr["true_mean"]
         paths = {e: tr["estimates"][0, :, names.index(e)] for e in MWPY}
         ins = ax.inset_axes([0.52, 0.09, 0.46, 0.3])
@@ -61,17 +62,21 @@ def fig1(ctx: FigureContext) -> None:
                 a.plot(paths[e][:, 0], paths[e][:, 1], ls, color=c, marker=MARKERS[e], ms=4, lw=1.4,
                        label=tr.meta["estimator_labels"][names.index(e)])
                 a.plot(*paths[e][0], marker=MARKERS[e], ms=9, mfc="none", mec=c, mew=1.5)
-            a.plot(*mu, marker="*", ms=16, color=col.text, mec=col.paper, label="true mean", zorder=5)
+            a.plot(*mu, marker="*", ms=16 if a is ax else 12, color=col.text, mec=col.paper, label="true mean",
+                   zorder=5, clip_on=a is ax)
         allp = np.concatenate([*paths.values(), mu[None]])
         lo, hi = allp.min(0), allp.max(0)
-        pad = 0.15 * (hi - lo).max() + 0.05
+        pad = 0.22 * (hi - lo).max() + 0.08            # room for the largest marker (the star) inside the inset
         ins.set_xlim(lo[0] - pad, hi[0] + pad)
         ins.set_ylim(lo[1] - pad, hi[1] + pad)
         ins.tick_params(labelsize=7)
         ins.set_title("zoom on the trajectories", fontsize=7.5, pad=2)
-        ax.indicate_inset_zoom(ins, edgecolor=col.muted)
+        zoom = ax.indicate_inset_zoom(ins, edgecolor=col.muted)
+        for line in getattr(zoom, "connectors", None) or (zoom[1] if isinstance(zoom, tuple) else ()):
+            line.set_visible(False)                    # the box says where; connector lines crossed panels
         ax.set_title(("(a) with" if bl else "(b) without") + " blacklisting"
-                     + (f": {gone} Byzantine reports after blacklisting not drawn" if gone else ""), fontsize=10)
+                     + (f": surviving sources only\n({gone_b} Byzantine, {gone_h} honest blacklisted, not drawn)"
+                        if bl else "\n(every source)"), fontsize=10)
         ax.set_xlabel("coordinate 1")
         ax.set_aspect("equal", adjustable="datalim")
     axes[0].set_ylabel("coordinate 2")
@@ -79,8 +84,8 @@ def fig1(ctx: FigureContext) -> None:
     fig.legend(h, lab, loc="lower center", ncol=7, fontsize=8.5, markerscale=1.5, bbox_to_anchor=(0.5, -0.01))
     fig.suptitle("Fig. 1 — trajectory toward the true mean (large hollow marker: round 1)\n"
                  + _params_line(tr.params), fontsize=10)
-    fig.subplots_adjust(bottom=0.14, top=0.86, wspace=0.08)
-    ctx.save(fig, "knowlson_fig1")
+    fig.subplots_adjust(bottom=0.14, top=0.84, wspace=0.08)
+    ctx.save(fig, "knowlson_fig1_default")
 
 
 def _error_figure(ctx: FigureContext, bl: bool, stem: str, paper: str) -> None:
@@ -102,7 +107,7 @@ def _error_figure(ctx: FigureContext, bl: bool, stem: str, paper: str) -> None:
     ax.set_ylabel("distance to the true mean (mean over trials)")
     ax.set_xticks(rounds)
     ax.set_ylim(bottom=0)
-    ax.set_title(f"{paper} — {'with' if bl else 'without'} blacklisting; {err.shape[0]} trials, 95% CI bands\n"
+    ax.set_title(f"{paper} (default mode: Algorithm 1) — {'with' if bl else 'without'} blacklisting; {err.shape[0]} trials, 95% CI bands\n"
                  + _params_line(tr.params), fontsize=8.5)
     ax.legend(loc="lower left", framealpha=0.9)
     ctx.save(fig, stem)
@@ -111,13 +116,13 @@ def _error_figure(ctx: FigureContext, bl: bool, stem: str, paper: str) -> None:
 @figure("knowlson_fig2", paper_ref="Knowlson et al., Fig. 2", order=20)
 def fig2(ctx: FigureContext) -> None:
     """Error against round without blacklisting, averaged over trials, with 95% confidence bands."""
-    _error_figure(ctx, False, "knowlson_fig2", "Fig. 2")
+    _error_figure(ctx, False, "knowlson_fig2_default", "Fig. 2")
 
 
 @figure("knowlson_fig3", paper_ref="Knowlson et al., Fig. 3", order=30)
 def fig3(ctx: FigureContext) -> None:
     """Error against round with blacklisting, averaged over trials, with 95% confidence bands."""
-    _error_figure(ctx, True, "knowlson_fig3", "Fig. 3")
+    _error_figure(ctx, True, "knowlson_fig3_default", "Fig. 3")
 
 
 @figure("estimator_comparison", paper_ref="beyond the paper: every estimator vs beta and strategy", order=40)
@@ -146,7 +151,14 @@ def comparison(ctx: FigureContext) -> None:
             if broke.any():
                 ax.plot(fr[broke], np.full(broke.sum(), top * 2), linestyle="none", marker=MARKERS[e], ms=5,
                         mfc="none", mec=c)
-        ax.set_title(s + ("" if s != "nonfinite" else "  (hollow at top: non-finite)"), fontsize=10)
+        ax.set_title(s, fontsize=10)
+        if s == "nonfinite":
+            from matplotlib.lines import Line2D
+
+            ax.legend(handles=[Line2D([], [], ls="none", marker="o", ms=6, mfc="none", mec=col.text,
+                                      label="hollow marker at the top: median error is\n"
+                                            "non-finite (NaN/inf reached the estimate)")],
+                      loc="center right", fontsize=7, framealpha=0.95)
         ax.set_yscale("log")
         ax.axvline(0.25, color=col.grid, lw=1, ls=":")
     for ax in axes[-1]:

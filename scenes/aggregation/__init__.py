@@ -1,0 +1,1 @@
+"""Scenes of the federated robust-aggregation subject (seed 003)."""

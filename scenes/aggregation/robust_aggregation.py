@@ -1,0 +1,155 @@
+"""RobustAggregation: a scaled attacker drags the mean; the median and trimmed mean hold; z-scores are masked.
+
+Replays an ``aggregation_demo`` trace (seed 003's scaling attack on 2-D
+client updates): the Byzantine clients' arrows grow step by step, the mean
+follows them while the coordinate median and the trimmed mean stay with the
+honest clients; on the right, seed 003's z-score never reaches its threshold
+(masking: |z| <= sqrt(n - 1)), while the median/MAD z-score flags the attackers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Cross, DashedLine, DecimalNumber, Dot, FadeIn, Line,
+                   Rectangle, Transform, VGroup)
+
+from studio.traces import TraceSpec
+
+from scenes.base import Pace, StudioScene
+from scenes.pieces import COLORS, FS, label, legend, swatch_dot, swatch_line, title
+
+PLANE_CENTER = np.array([-3.55, -0.45, 0])
+PLANE_SIZE = 5.6
+Z_MAX = 6.0                      # z-bars are clipped here (values are printed)
+BAR_H = 1.5                     # screen height of Z_MAX
+
+
+class RobustAggregation(StudioScene):
+    trace_spec = TraceSpec("aggregation_demo", seed=1, params={})
+    key_frames = ("initial", "attack", "dragged", "final")
+    talk_order = 60
+    pace = Pace(round=1.6, event_round=2.2, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
+
+    def construct(self):
+        tr = self.trace
+        self.build(tr)
+        self.hold(self.pace.intro_hold)
+        self.key_frame("initial", notes="Seven clients send 2-D updates; the mean, median and trimmed mean agree.")
+        T = len(tr["scale"])
+        for t in range(1, T):
+            self.step(tr, t)
+            if t == 1:
+                self.key_frame("attack", notes="Two clients scale their updates: the mean starts to move.")
+                self.hold()
+        self.key_frame("dragged", notes="The mean is dragged away; median and trimmed mean hold. "
+                                        "The seed's z-score stays below 3; the median/MAD score flags both.")
+        self.hold()
+        end = VGroup(label("The mean follows the attackers; median and trimmed mean hold.", FS.small, COLORS.text),
+                     label("The z-score is masked (never above √(n−1)); median/MAD z-scores catch them.", FS.small,
+                           COLORS.text)).arrange(DOWN, buff=0.1).to_edge(DOWN, buff=0.15)
+        self.conclude(end)
+        self.key_frame("final")
+
+    # ------------------------------------------------------------------ layout
+    def to_screen(self, v) -> np.ndarray:
+        return PLANE_CENTER + np.array([(v[0] - self.c0[0]) * self.k, (v[1] - self.c0[1]) * self.k, 0])
+
+    def build(self, tr):
+        ups = tr["updates"]
+        lo = np.minimum(ups.min(axis=(0, 1)), 0.0) - 0.3
+        hi = ups.max(axis=(0, 1)) + 0.3
+        self.k = PLANE_SIZE / float(max(hi - lo))
+        self.c0 = (lo + hi) / 2
+        head = title("Robust aggregation: a scaled attacker")
+        o = self.to_screen((0.0, 0.0))
+        xa = Line(self.to_screen((lo[0], 0)), self.to_screen((hi[0], 0)), color=COLORS.grid, stroke_width=2)
+        ya = Line(self.to_screen((0, lo[1])), self.to_screen((0, hi[1])), color=COLORS.grid, stroke_width=2)
+        axes_lbl = label("client updates (2-D)", FS.small, COLORS.muted).next_to(VGroup(xa, ya), UP, buff=0.12)
+        mu = np.array(tr.meta["mu"])
+        truth = Cross(scale_factor=0.12, stroke_color=COLORS.true_value, stroke_width=5).move_to(self.to_screen(mu))
+        self.byz = tr["is_byzantine"]
+        self.arrows = VGroup(*[self.arrow(o, u, b) for u, b in zip(ups[0], self.byz)])
+        self.marks = VGroup(*[self.marker(i, tr["estimates"][0, i]) for i in range(3)])
+        names = tr.meta["estimator_labels"]
+        key = legend([("honest client", swatch_line(COLORS.honest)), ("Byzantine client", swatch_line(COLORS.byzantine)),
+                      ("honest mean μ", Cross(scale_factor=0.09, stroke_color=COLORS.true_value, stroke_width=4)),
+                      (names[0], swatch_dot(COLORS.volatile)), (names[1], swatch_dot(COLORS.estimate)),
+                      (names[2], swatch_dot(COLORS.text))], FS.tiny)
+        key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
+        self.scale_num = DecimalNumber(1.0, num_decimal_places=1, font_size=FS.label, color=COLORS.byzantine)
+        scale_row = VGroup(label("attack: scale ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
+        scale_row.next_to(key, DOWN, aligned_edge=LEFT, buff=0.3)
+        self.scale_row = scale_row
+        # z-score panels
+        n = len(self.byz)
+        self.zx = 0.85 + (np.arange(n) + 0.5) * (5.6 / n)
+        self.panels = {}
+        static = [head, xa, ya, axes_lbl, key, scale_row[0]]
+        for name, y0, thr, caption in (
+                ("classic", 0.75, tr.meta["threshold_classic"], "seed 003 z-score (mean, std)"),
+                ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score")):
+            base = Line([0.7, y0, 0], [6.6, y0, 0], color=COLORS.muted, stroke_width=2)
+            thr_y = y0 + min(thr, Z_MAX) / Z_MAX * BAR_H
+            thr_line = DashedLine([0.7, thr_y, 0], [6.6, thr_y, 0], color=COLORS.byzantine, stroke_width=2.5,
+                                  dash_length=0.1)
+            thr_lbl = label(f"flag at {thr:g}", FS.tiny, COLORS.byzantine).next_to(thr_line, UP, buff=0.05).align_to(
+                thr_line, RIGHT)
+            cap = label(caption, FS.small, COLORS.text).move_to([3.65, y0 + BAR_H + 0.38, 0])
+            ids = VGroup(*[label(f"{i}", FS.tiny, COLORS.muted).move_to([x, y0 - 0.2, 0]) for i, x in enumerate(self.zx)])
+            static += [base, thr_line, thr_lbl, cap, ids]
+            if name == "classic":
+                bnd = tr.meta["z_bound"]
+                by = y0 + bnd / Z_MAX * BAR_H
+                bline = DashedLine([0.7, by, 0], [6.6, by, 0], color=COLORS.muted, stroke_width=2, dash_length=0.05)
+                blbl = label(f"dotted: largest possible |z| = √(n−1) = {bnd:.2f}", FS.tiny, COLORS.muted) \
+                    .move_to([3.65, y0 + BAR_H + 0.02, 0])
+                static += [bline, blbl]
+            z = tr[f"z_{name}"][0]
+            bars = VGroup(*[self.bar(x, y0, zi, b) for x, zi, b in zip(self.zx, z, self.byz)])
+            nums = VGroup(*[DecimalNumber(min(zi, 99.9), num_decimal_places=1, font_size=FS.label,
+                                          color=COLORS.byzantine if b else COLORS.muted).move_to([x, y0 - 0.52, 0])
+                            for x, zi, b in zip(self.zx, z, self.byz)])
+            flags = VGroup(*[Circle(radius=0.26, color=COLORS.byzantine, stroke_width=4).move_to([x, y0 - 0.52, 0])
+                             .set_stroke(opacity=0.0) for x in self.zx])
+            self.panels[name] = (y0, bars, nums, flags)
+        zlabel = label("client", FS.tiny, COLORS.muted).move_to([0.3, 0.75 - 0.2, 0])
+        zlabel2 = label("client", FS.tiny, COLORS.muted).move_to([0.3, -2.1 - 0.2, 0])
+        static += [zlabel, zlabel2, truth]
+        self.add(*static)
+        self.freeze_background(*static)
+        self.add(self.arrows, self.marks, self.scale_num)
+        for _, bars, nums, flags in self.panels.values():
+            self.add(bars, nums, flags)
+
+    def arrow(self, o, u, byz) -> Arrow:
+        return Arrow(o, self.to_screen(u), buff=0, color=COLORS.byzantine if byz else COLORS.honest, stroke_width=4,
+                     max_tip_length_to_length_ratio=0.12, tip_length=0.18)
+
+    def marker(self, i: int, v) -> Dot:
+        c = (COLORS.volatile, COLORS.estimate, COLORS.text)[i]
+        r = (0.15, 0.11, 0.07)[i]                      # nested sizes: overlapping estimates stay visible
+        return Dot(self.to_screen(v), radius=r, color=c, fill_opacity=1.0).set_stroke(COLORS.background, 1.5)
+
+    def bar(self, x: float, y0: float, z: float, byz: bool) -> Rectangle:
+        h = max(min(float(z), Z_MAX) / Z_MAX * BAR_H, 0.01)
+        return Rectangle(width=0.42, height=h, fill_color=COLORS.byzantine if byz else COLORS.honest,
+                         fill_opacity=0.9, stroke_width=0).move_to([x, y0 + h / 2, 0])
+
+    # ------------------------------------------------------------------ one attack step
+    def step(self, tr, t: int):
+        o = self.to_screen((0.0, 0.0))
+        anims = []
+        for i, b in enumerate(self.byz):
+            if b:
+                anims.append(Transform(self.arrows[i], self.arrow(o, tr["updates"][t, i], True)))
+        for i in range(3):
+            anims.append(self.marks[i].animate.move_to(self.to_screen(tr["estimates"][t, i])))
+        self.scale_num.set_value(float(tr["scale"][t]))
+        for name, (y0, bars, nums, flags) in self.panels.items():
+            z = tr[f"z_{name}"][t]
+            fl = tr[f"flag_{name}"][t]
+            for i in range(len(z)):
+                anims.append(Transform(bars[i], self.bar(self.zx[i], y0, z[i], self.byz[i])))
+                nums[i].set_value(min(float(z[i]), 99.9))
+                flags[i].set_stroke(opacity=1.0 if fl[i] else 0.0)
+        self.play(*anims, run_time=self.round_time(t, events=(1,), near=0))

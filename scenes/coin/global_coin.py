@@ -1,0 +1,244 @@
+"""GlobalCoinAdversary and AdaptiveCoinAdversary: the global-coin MWU (seed 004) against greedy adversaries.
+
+Replays a ``coin_run`` trace. Each round: the experts' advice appears (good experts at random, the
+adversary's experts as it chose them: J, ringed, advise d, the rest -d); the weighted vote tips a
+balance towards -1 or +1; the hidden direction d is revealed; if the output z differs from d every
+weight is updated (sizes flow: (1 + eta) for advice d, (1 - eta) otherwise) and the gauge shows the
+corrupted share of the total weight; the run ends in the first round with z = d.
+The adaptive act shows experts captured (they turn corrupted for good) and volatile flips (violet,
+one round only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Circle, DecimalNumber, Line, MathTex, Polygon, Rectangle,
+                   Rotate, Triangle, VGroup)
+
+from scenes.base import Pace, StudioScene
+from scenes.pieces import COLORS, FS, FadeInPlace, Morph, counter, label, legend, swatch_dot, title
+from studio.traces import TraceSpec
+
+PIVOT = np.array([-1.0, -1.95, 0.0])
+BEAM = 6.4
+MAX_TILT = 0.32          # radians at |S| = total weight
+ROW_Y, ADVICE_Y = 1.75, 1.22
+GAUGE_X, GAUGE_Y0, GAUGE_H = 6.15, -2.55, 2.9
+SOLVER_TEXT = {-1: "", 0: "J by the exact knapsack solver", 1: "J certified within 0.1% (greedy + bound)",
+               2: "J certified within 0.1% (trimmed DP)", 3: "J by the greedy heuristic", 4: "J by brute force"}
+
+
+class FadeOutPlace(Animation):
+    """Fade a group out by opacity alone (no copy of its glyphs); it is removed at the end."""
+
+    def __init__(self, group, **kwargs):
+        super().__init__(group, remover=True, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        self.mobject.set_fill(opacity=1.0 - self.rate_func(alpha), family=True)
+
+
+class GlobalCoinAdversary(StudioScene):
+    trace_spec = TraceSpec("coin_run", seed=29, params={"n": 30, "tau": 3, "adversary": "nonadaptive",
+                                                         "max_rounds": 60})
+    key_frames = ("initial", "first_round", "peak_share", "final")
+    talk_order = 400
+    pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
+    heading = "A global coin against a greedy adversary"
+    conclusion_text = "The adversary keeps z ≠ d while it can,\nbut good experts outgrow it: z = d in the end"
+
+    def construct(self):
+        tr = self.trace
+        self.build(tr)
+        self.hold(self.pace.intro_hold)
+        self.key_frame("initial", notes="n experts, weight 1 each; tau of them are corrupted.")
+        R = len(tr["d"])
+        share = tr["corrupted_share"]
+        self.peak = int(np.argmax(share)) if R > 2 else -1
+        if self.peak in (0, R - 1):
+            self.peak = int(np.argmax(share[1:-1])) + 1 if R > 3 else -1
+        for t in range(R):
+            self.play_round(tr, t)                 # advice, J, the vote, d revealed
+            if t == R - 1:
+                break
+            if t == 0:
+                self.key_frame("first_round")
+                self.hold()
+            elif t == self.peak:
+                self.key_frame("peak_share")
+                self.hold()
+            else:
+                self.slide_break()
+            self.flow(tr, t)                       # weights and the gauge follow the update
+        self.key_frame("final")
+        self.hold()
+        gone = [m for m in self.shown if m in self.solver_texts.values()]
+        if gone:
+            self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(0.4))
+        line = VGroup(*[label(s, FS.small, COLORS.estimate) for s in self.conclusion_text.split("\n")])
+        self.conclude(line.arrange(DOWN, buff=0.1).move_to([1.3, -3.05, 0]))
+
+    # -- layout -------------------------------------------------------------------------------
+    def radius(self, w: float) -> float:
+        return float(np.clip(0.085 * np.sqrt(w / self.w_ref), 0.03, 0.17))
+
+    def role_colour(self, tr, t: int, i: int):
+        if tr["volatile"][t, i]:
+            return COLORS.volatile
+        return COLORS.byzantine if tr["corrupted"][t, i] else COLORS.honest
+
+    def build(self, tr):
+        p, meta = tr.params, tr.meta
+        n = p["n"]
+        self.w_ref = 1.0
+        self.xs = np.linspace(-6.2, 4.6, n)
+        head = title(self.heading)
+        rule = MathTex(r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)", font_size=FS.label,
+                       color=COLORS.text).next_to(head, DOWN, buff=0.18)
+        rule.set_x(-0.8)
+        self.round = counter("r =", 0, FS.label).move_to([5.6, 2.62, 0])
+        params = label(f"n = {n}   τ = {p['tau']}   η = {meta['eta']:.2f}", FS.tiny, COLORS.muted)
+        params.move_to([5.6, 2.2, 0])
+        row_label = label("experts (area ∝ weight), advice below", FS.tiny, COLORS.muted).move_to([-0.8, 2.3, 0])
+        row_label.align_to([-6.4, 0, 0], LEFT)
+        # experts and their advice
+        self.experts = VGroup(*[Circle(radius=self.radius(1.0), stroke_width=0, fill_opacity=0.95,
+                                       fill_color=self.role_colour(tr, 0, i)).move_to([x, ROW_Y, 0])
+                                for i, x in enumerate(self.xs)])
+        self.arrows = VGroup(*[self.arrow(i, 0, COLORS.grid) for i in range(n)])
+        self.rings = VGroup(*[Circle(radius=0.2, stroke_width=2.5, stroke_color=COLORS.estimate,
+                                     stroke_opacity=0.0).move_to([x, ROW_Y, 0]) for x in self.xs])
+        # the balance
+        pivot = Polygon(PIVOT, PIVOT + np.array([-0.35, -0.55, 0]), PIVOT + np.array([0.35, -0.55, 0]),
+                        fill_color=COLORS.muted, fill_opacity=1, stroke_width=0)
+        beam = Line(PIVOT + LEFT * BEAM / 2, PIVOT + RIGHT * BEAM / 2, color=COLORS.text, stroke_width=5)
+        pan_l = Line(PIVOT + LEFT * (BEAM / 2 - 0.5) + UP * 0.04, PIVOT + LEFT * (BEAM / 2 + 0.5) + UP * 0.04,
+                     color=COLORS.text, stroke_width=8)
+        pan_r = pan_l.copy().move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 0.04)
+        self.beam = VGroup(beam, pan_l, pan_r)
+        self.tilt = 0.0
+        side_l = MathTex("-1", font_size=FS.body, color=COLORS.text).move_to(PIVOT + LEFT * (BEAM / 2) + DOWN * 0.55)
+        side_r = MathTex("+1", font_size=FS.body, color=COLORS.text).move_to(PIVOT + RIGHT * (BEAM / 2) + DOWN * 0.55)
+        self.w_minus = DecimalNumber(0, num_decimal_places=1, font_size=FS.label, color=COLORS.text)
+        self.w_plus = DecimalNumber(0, num_decimal_places=1, font_size=FS.label, color=COLORS.text)
+        self.w_minus.move_to(PIVOT + LEFT * (BEAM / 2) + UP * 1.25)
+        self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
+        wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
+        # hidden direction and output
+        self.d_texts = {v: label(s, FS.body, COLORS.true_value).move_to([-1.0, 0.78, 0])
+                        for v, s in ((0, "hidden d = ?"), (1, "hidden d = +1"), (-1, "hidden d = −1"))}
+        self.z_texts = {v: label(s, FS.body, COLORS.text).move_to([-1.0, 0.3, 0])
+                        for v, s in ((1, "output z = +1"), (-1, "output z = −1"))}
+        self.verdicts = {True: label("z = d: the coin is out", FS.label, COLORS.honest),
+                         False: label("z ≠ d: the adversary wins this round", FS.label, COLORS.byzantine)}
+        for v in self.verdicts.values():
+            v.move_to([-1.0, -0.18, 0])
+        self.solver_texts = {k: label(s, FS.tiny, COLORS.muted).move_to([1.3, -3.05, 0])
+                             for k, s in SOLVER_TEXT.items() if s}
+        # gauge of the corrupted share
+        frame = Rectangle(width=0.5, height=GAUGE_H, stroke_color=COLORS.muted, stroke_width=2)
+        frame.move_to([GAUGE_X, GAUGE_Y0 + GAUGE_H / 2, 0])
+        self.fill = self.gauge_fill(float(tr["corrupted_share"][0]))
+        g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.2)
+        ticks = VGroup()
+        for v in (0.0, 0.25, 0.5):
+            y = GAUGE_Y0 + v / 0.5 * GAUGE_H
+            ticks.add(Line([GAUGE_X - 0.32, y, 0], [GAUGE_X - 0.25, y, 0], color=COLORS.muted, stroke_width=2))
+            ticks.add(label(f"{v:.0%}", FS.tiny, COLORS.muted).next_to([GAUGE_X - 0.32, y, 0], LEFT, buff=0.06))
+        self.share = DecimalNumber(100 * float(tr["corrupted_share"][0]), num_decimal_places=1, font_size=FS.small,
+                                   color=COLORS.byzantine, unit=r"\%")
+        self.share.next_to(frame, DOWN, buff=0.12)
+        key = legend([("good", swatch_dot(COLORS.honest)), ("corrupted", swatch_dot(COLORS.byzantine)),
+                      ("volatile (this round)", swatch_dot(COLORS.volatile)),
+                      ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate))],
+                     FS.tiny)
+        key.to_corner(DOWN + LEFT, buff=0.25)
+        self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key]
+        self.add(*self.layout)
+        self.freeze_background(*self.layout)
+        self.add(self.round, self.beam, self.w_minus, self.w_plus, self.d_texts[0], self.fill, self.share,
+                 self.experts, self.arrows, self.rings)
+        self.shown = [self.d_texts[0]]
+
+    def arrow(self, i: int, advice: int, colour) -> Triangle:
+        tri = Triangle(fill_color=colour, fill_opacity=1, stroke_width=0).scale(0.09)
+        if advice < 0:
+            tri.rotate(np.pi)
+        if advice == 0:
+            tri.set_fill(opacity=0.0)
+        return tri.move_to([self.xs[i], ADVICE_Y, 0])
+
+    def gauge_fill(self, share: float) -> Rectangle:
+        h = max(min(share / 0.5, 1.0) * GAUGE_H, 1e-3)
+        r = Rectangle(width=0.44, height=h, fill_color=COLORS.byzantine, fill_opacity=0.9, stroke_width=0)
+        return r.move_to([GAUGE_X, GAUGE_Y0 + h / 2, 0])
+
+    def swap(self, new, run_time):
+        old = self.shown
+        self.shown = list(new)
+        new = [m for m in new if m not in old]
+        old = [m for m in old if m not in self.shown]
+        self.play(*[FadeOutPlace(m) for m in old], *[FadeInPlace(m) for m in new], run_time=run_time)
+
+    # -- one round ----------------------------------------------------------------------------
+    def play_round(self, tr, t: int):
+        R = len(tr["d"])
+        step = self.round_time(t, [0, self.peak, R - 1]) / 5
+        w, a, d, z = tr["weights"][t], tr["advice"][t], int(tr["d"][t]), int(tr["z"][t])
+        ctrl = tr["corrupted"][t] | tr["volatile"][t]
+        self.round.number.set_value(t + 1)
+        cols = [self.role_colour(tr, t, i) for i in range(len(w))]
+        # 1. roles (captures, volatile) and the good experts' advice
+        self.bring_to_front(self.experts, self.arrows)
+        self.play(Morph(self.experts, {i: self.experts[i].copy().set_fill(cols[i]) for i in range(len(w))}),
+                  Morph(self.arrows, {i: self.arrow(i, int(a[i]) if not ctrl[i] else 0, cols[i])
+                                      for i in range(len(w))}), run_time=step)
+        # 2. the adversary's advice and J
+        self.bring_to_front(self.arrows, self.rings)
+        for i in range(len(w)):                                   # J is ringed as the adversary's advice lands
+            self.rings[i].set_stroke(opacity=1.0 if tr["J"][t, i] else 0.0)
+        solver = int(tr["solver"][t])
+        extra = [self.solver_texts[solver]] if solver in self.solver_texts else []
+        self.play(Morph(self.arrows, {i: self.arrow(i, int(a[i]), cols[i]) for i in np.flatnonzero(ctrl)}),
+                  *[FadeInPlace(m) for m in extra if m not in self.shown], run_time=step)
+        self.shown += [m for m in extra if m not in self.shown]
+        # 3. the balance tips
+        S = float(np.dot(w, a))
+        angle = -MAX_TILT * S / float(w.sum())                 # positive S tips the +1 (right) side down
+        self.w_minus.set_value(float(w[a < 0].sum()))
+        self.w_plus.set_value(float(w[a > 0].sum()))
+        self.play(Rotate(self.beam, angle - self.tilt, about_point=PIVOT), run_time=step)
+        self.tilt = angle
+        # 4. d is revealed, z and the verdict
+        self.swap([self.d_texts[d], self.z_texts[z], self.verdicts[z == d]] + extra, step)
+
+    def flow(self, tr, t: int):
+        """5. the weights flow (w (1 + eta) for advice d, w (1 - eta) otherwise) and the gauge follows."""
+        R = len(tr["d"])
+        step = self.round_time(t, [0, self.peak, R - 1]) / 5
+        w = tr["weights"][t]
+        cols = [self.role_colour(tr, t, i) for i in range(len(w))]
+        w1 = tr["weights"][t + 1]
+        share1 = float(tr["corrupted_share"][t + 1])
+        self.share.set_value(100 * share1)
+        self.bring_to_front(self.experts, self.rings)
+        self.play(Morph(self.experts, {i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95,
+                                                  fill_color=cols[i]).move_to([self.xs[i], ROW_Y, 0])
+                                       for i in range(len(w))}),
+                  Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
+                  run_time=step)
+        self.swap([self.d_texts[0]], step * 0.5)
+
+
+class AdaptiveCoinAdversary(GlobalCoinAdversary):
+    """The adaptive act: no expert corrupted at first; captures (for good) and volatile flips (one round)."""
+
+    trace_spec = TraceSpec("coin_run", seed=2, params={"n": 16, "tau": 2, "adversary": "adaptive", "volatile": 1,
+                                                    "max_rounds": 60})
+    key_frames = ("initial", "first_round", "peak_share", "final")
+    talk_order = 401
+    heading = "Adaptive adversary: captures and flips"
+    conclusion_text = "Captures and volatile flips buy it rounds,\nnot the coin: z = d in the end"

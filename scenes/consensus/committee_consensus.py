@@ -1,0 +1,231 @@
+"""CommitteeConsensus: committee download with a randomized oracle (seed 000's consensus_oracle_sim_2.py).
+
+Replays a ``committee_download`` trace, one cell per round: a random committee forms and queries the
+randomized oracle; its members' reports fly to every peer (Byzantine members lie); each member
+checks its tally against the vote threshold ceil(2 s' / 3), outsiders adopt the majority; the
+decision is written into every memory; senders caught contradicting a decision lose their edges
+(blacklisted); at the end the Byzantine peers are revealed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, VGroup
+
+from scenes.base import Pace, StudioScene
+from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
+from scenes.pieces import (COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line,
+                           title)
+from sim.consensus.committee import BY_MAJORITY, BY_VOTE
+from sim.consensus.presets import SEED_COMMITTEE
+from studio.traces import TraceSpec
+
+RULE_TEXT = {"seed": "min(k, max(3, \u230a{c:g} ln k\u230b, 2f+1))", "safe": "min(k, max(3, \u230a{c:g} ln k\u230b, 3f))",
+             "whp": "min(k, max(3, \u230a{c:g} ln k\u230b))"}
+
+
+class CommitteeConsensus(StudioScene):
+    trace_spec = TraceSpec("committee_download", seed=0, params={**SEED_COMMITTEE, "p_correct": 0.9})
+    key_frames = ("initial", "committee_queries", "reports", "first_blacklist", "byzantine_revealed", "conclusion")
+    talk_order = 61
+    pace = Pace(round=4.0, event_round=5.5, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
+
+    def construct(self):
+        tr = self.trace
+        self.build_layout(tr)
+        self.hold(self.pace.intro_hold)
+        self.key_frame("initial", notes="Peers, some of them Byzantine (we do not know which), and an oracle that answers noisily.")
+        n = tr["bits"].size
+        bl = np.asarray(tr["blacklisted_at"])
+        first_bl = int(bl[bl >= 0].min()) if (bl >= 0).any() else -1
+        self.first_bl = first_bl
+        for c in range(n):
+            step = self.round_time(c, [0, first_bl], near=0) / 5
+            self.form_committee(tr, c, step)
+            if c == 0:
+                self.key_frame("committee_queries", notes="A random committee queries the cell; answers can be wrong.")
+                self.hold()
+            self.send_reports(tr, c, step, pause=c == 0)
+            self.decide(tr, c, step)
+            self.blacklist(tr, c, step)
+            if c != first_bl:
+                self.slide_break()
+        self.reveal(tr)
+        self.key_frame("byzantine_revealed")
+        self.hold()
+        self.conclude(self.conclusion(tr))
+        self.key_frame("conclusion")
+
+    # -- layout ----------------------------------------------------------------
+    def build_layout(self, tr):
+        p, meta = tr.params, tr.meta
+        bits = np.asarray(tr["bits"])
+        k, n = tr["is_byzantine"].size, bits.size
+        self.k, self.n = k, n
+        head = title("Committee consensus on a randomized oracle")
+        oracle_name = f"randomized oracle, P(right) = {p['p_correct']:g}" if p["oracle"] == "randomized" else "oracle"
+        info = label(f"k = {k} peers, n = {n} bits, f = {meta['n_byzantine']} Byzantine (hidden), {oracle_name}",
+                     FS.tiny, COLORS.muted).next_to(head, DOWN, buff=0.12)
+        self.oracle = OracleRow(bits, (-2.5, 2.3), cell=min(0.5, 4.2 / n), header="true bits")
+        self.ring = PeerRing(k, n, (-2.6, -0.95), 1.6, cell=min(0.3, 2.0 / n), node_color=COLORS.muted)
+        s, V = meta["committee_size"], meta["vote_threshold"]
+        size_rule = VGroup(label("committee size s =", FS.tiny, COLORS.text),
+                           label(RULE_TEXT[p["committee_rule"]].format(c=p["c"]) + f" = {s}", FS.tiny, COLORS.text))
+        size_rule.arrange(DOWN, aligned_edge=LEFT, buff=0.06)
+        vote_rule = VGroup(label("a member decides at", FS.tiny, COLORS.text),
+                           label(f"\u2308 2s\u2032/3 \u2309 = {V} matching reports", FS.tiny, COLORS.text))
+        vote_rule.arrange(DOWN, aligned_edge=LEFT, buff=0.06)
+        vote_sub = label("(s\u2032: members it still hears)", FS.tiny, COLORS.muted)
+        adopt_rule = label("others adopt the majority", FS.tiny, COLORS.text)
+        self.cell_no = count_line("cell", 0)
+        self.cost = count_line("queries so far", 0)
+        key = legend([("committee member", swatch_box(COLORS.background).set_stroke(COLORS.estimate, 3)),
+                      ("value 1 / value 0", VGroup(swatch_dot(bit_color(1)), swatch_dot(bit_color(0))).arrange(RIGHT, buff=0.08)),
+                      ("decided by the vote", swatch_box(COLORS.honest)),
+                      ("adopted majority", swatch_box(COLORS.text)),
+                      ("undecided", swatch_box(COLORS.blacklisted)),
+                      ("blacklisted edge", swatch_line(COLORS.byzantine))], FS.tiny)
+        rules = VGroup(size_rule, vote_rule, vote_sub, adopt_rule).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        panel = VGroup(rules, VGroup(self.cell_no, self.cost).arrange(DOWN, aligned_edge=LEFT, buff=0.15), key)
+        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.25).shift(DOWN * 0.25)
+        self.layout = [head, info, self.oracle, self.ring.names, VGroup(*[m.frames for m in self.ring.memories]),
+                       rules, key]
+        self.add(*self.layout, self.ring.edge_group, self.ring.nodes)
+        self.freeze_background(*self.layout)
+        self.bring_to_front(self.ring.names)
+        self.add(self.cell_no, self.cost)
+        for m in self.ring.memories:
+            self.add(m.fills, m.digits)
+        self.total = 0
+        self.temp = VGroup()
+
+    def _outward(self, i: int) -> np.ndarray:
+        d = self.ring.pos[i] - self.ring.center
+        return d / np.linalg.norm(d)
+
+    # -- one cell ----------------------------------------------------------------
+    def form_committee(self, tr, c, step):
+        members = np.asarray(tr["committees"][c])
+        ans = np.asarray(tr["answers"][c])
+        self.cell_no.number.set_value(c + 1)
+        self.total += int(members.size * tr.params["queries"])
+        self.cost.number.set_value(self.total)
+        rings = {self.ring.nodes[i]: (COLORS.estimate if i in members else COLORS.muted, 4 if i in members else 2, 1.0)
+                 for i in range(self.k)}
+        marker = self.oracle.boxes[c].copy().set_stroke(COLORS.estimate, 4)
+        self.play(Restyle(rings), FadeIn(marker), run_time=step)
+        self.bring_to_front(self.ring.names)
+        beams, answers = VGroup(), VGroup()
+        for j, i in enumerate(members):
+            beams.add(Line(self.ring.pos[i], self.oracle.bottom(c), color=COLORS.estimate, stroke_width=2.5,
+                           stroke_opacity=0.5, buff=self.ring.r_node))
+            a = glyph(str(int(ans[j])), FS.small, bit_color(ans[j]))
+            answers.add(a.move_to(self.ring.pos[i] + UP * 0.5))
+        answers.set_opacity(0)
+        self.add(answers)
+        self.play(FadeIn(beams), FadeInPlace(answers), run_time=step)
+        self.marker, self.beams, self.answers = marker, beams, answers
+
+    def send_reports(self, tr, c, step, pause=False):
+        members = np.asarray(tr["committees"][c])
+        rep = np.asarray(tr["reports"][c])
+        pairs, vals = [], []
+        for j, i in enumerate(members):
+            for r in range(self.k):
+                if rep[j, r] >= 0:
+                    pairs.append((int(i), r))
+                    vals.append(int(rep[j, r]))
+        self.play(FadeOutPlace(self.beams), run_time=step * 0.3)
+        dots, ends = self.ring.message_dots(pairs, vals, radius=0.06)
+        self.add(dots)
+        if pause:
+            mids = {m: 0.6 * d.get_center() + 0.4 * ends[m] for m, d in enumerate(dots)}
+            self.play(Morph(dots, mids), run_time=step * 0.5)
+            self.key_frame("reports", notes="Members report to everybody; a Byzantine member reports the flipped bit.")
+            self.hold()
+            self.play(Morph(dots, ends), run_time=step * 0.5)
+        else:
+            self.play(Morph(dots, ends), run_time=step * 0.7)
+        self.dots = dots
+
+    def decide(self, tr, c, step):
+        members = np.asarray(tr["committees"][c])
+        sup = np.asarray(tr["support"][c])
+        dec, by = np.asarray(tr["decision"])[:, c], np.asarray(tr["decided_by"])[:, c]
+        bits = np.asarray(tr["bits"])
+        bl = np.asarray(tr["blacklisted_at"])
+        byz = np.asarray(tr["is_byzantine"])
+        self.remove(self.dots)
+        tallies = VGroup()
+        for i in members:
+            if byz[i]:
+                continue
+            listened = int(sum(1 for q in members if not (0 <= bl[i, q] < c)))
+            V = math.ceil(2 * listened / 3)
+            best = int(np.argmax(sup[i]))
+            ok = sup[i, best] >= V
+            t = glyph(f"{int(sup[i, best])}/{V}", FS.tiny, COLORS.honest if ok else COLORS.byzantine)
+            tallies.add(t.move_to(self.ring.pos[i] + DOWN * 0.47))
+        fills, digits = {}, []
+        for p in range(self.k):
+            mem = self.ring.memories[p]
+            if byz[p]:
+                v, color = 1 - int(bits[c]), COLORS.text                # the seed: Byzantine memories show the flip
+            elif by[p] == BY_VOTE:
+                v, color = int(dec[p]), COLORS.honest
+            elif by[p] == BY_MAJORITY:
+                v, color = int(dec[p]), COLORS.text
+            else:
+                v, color = -1, COLORS.blacklisted
+            fills[p] = mem.fill_at(c, 1.0, color, 1.0)
+            d = mem.digits[c]
+            d.become(glyph("?" if v < 0 else str(v), FS.tiny, COLORS.background).move_to(mem.centers[c])).set_opacity(0)
+            digits.append(d)
+        tallies.set_opacity(0)
+        self.add(tallies)
+        self.play(FadeInPlace(tallies), run_time=step * 0.6)
+        for m in self.ring.memories:
+            self.bring_to_front(m.fills, m.digits)
+        self.play(*[Morph(self.ring.memories[p].fills, {c: f}) for p, f in fills.items()],
+                  *[FadeInPlace(d) for d in digits], run_time=step)
+        self.temp = VGroup(tallies, self.answers, self.marker)
+
+    def blacklist(self, tr, c, step):
+        bl = np.asarray(tr["blacklisted_at"])
+        obs, tgt = np.nonzero(bl == c)
+        edges = {self.ring.edge(int(o), int(q)) for o, q in zip(obs, tgt)}
+        if edges:
+            self.play(Restyle({e: (COLORS.byzantine, 2.5, 0.85) for e in edges}), run_time=step * 0.6)
+            if c == self.first_bl:
+                self.key_frame("first_blacklist", notes="A peer that contradicted the decision is blacklisted: its edge fades.")
+                self.hold()
+            self.play(Restyle({e: (COLORS.blacklisted, 1.0, 0.15) for e in edges}), run_time=step * 0.6)
+        elif c == self.first_bl:
+            self.key_frame("first_blacklist")
+        if c == self.n - 1 and self.first_bl < 0:
+            self.key_frame("first_blacklist", notes="Nobody was blacklisted.")
+        self.play(FadeOutPlace(self.temp), run_time=step * 0.4)
+
+    def reveal(self, tr):
+        byz = np.flatnonzero(np.asarray(tr["is_byzantine"]))
+        names = ", ".join(f"P{i + 1}" for i in byz) or "none"
+        self.reveal_text = label(f"Byzantine peers: {names}", FS.small, COLORS.byzantine)
+        self.reveal_text.move_to([-2.6, 1.3, 0])
+        honest = [i for i in range(self.k) if i not in byz]
+        self.play(Restyle({**{self.ring.nodes[i]: (COLORS.byzantine, 4, 1.0) for i in byz},
+                           **{self.ring.nodes[i]: (COLORS.honest, 3, 1.0) for i in honest}}),
+                  FadeIn(self.reveal_text), run_time=self.seconds(1.2))
+        self.bring_to_front(self.ring.names)
+
+    def conclusion(self, tr):
+        h = ~np.asarray(tr["is_byzantine"])
+        dec = np.asarray(tr["decision"])[h]
+        bits = np.asarray(tr["bits"])
+        right = int((dec == bits).sum())
+        wrong = int(((dec >= 0) & (dec != bits)).sum())
+        caught = int((np.asarray(tr["blacklisted_at"])[np.ix_(h, ~h)] >= 0).sum())
+        text = (f"{right} of {dec.size} honest memory cells right, {wrong} wrong; "
+                f"{caught} of {int(h.sum()) * int((~h).sum())} honest-to-Byzantine edges cut")
+        return label(text, FS.small, COLORS.estimate).to_edge(DOWN, buff=0.22)

@@ -1,0 +1,224 @@
+"""ResilientNetwork: loss-based weights cut off attackers and other tasks; averaging drifts to the centroid.
+
+Replays one ``mtl_localization`` trace (correct loss rule): on the left the
+network on the plane, agents coloured by task and Byzantine agents in the
+Byzantine colour, every link as thick as its loss-based combination weight
+(a link vanishes once the neighbour is filtered); in the middle and on the
+right the estimates of the normal agents moving towards the four targets
+under the loss-based rule and under plain averaging, which drifts to the
+targets' centroid; below, the mean Loss over normal agents growing in step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, MathTex, Square, Triangle,
+                   VGroup, VMobject)
+
+from studio.traces import TraceSpec
+
+from scenes.base import Pace, StudioScene
+from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, title
+
+NC, AVG, DIST, LOSS = range(4)
+TASK_COLORS = (COLORS.task_1, COLORS.task_2, COLORS.task_3, COLORS.task_4)
+PLOTTED = ((LOSS, "loss-based", COLORS.honest), (AVG, "average", COLORS.volatile),
+           (NC, "non-cooperative", COLORS.muted))
+SIDE = 3.3                  # side of the three square panels
+PLANE = (-1.0, 23.0)        # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
+MAX_WIDTH = 7.0             # stroke width of a link of weight 1
+
+
+class Replay(Animation):
+    """Calls ``fn(alpha)`` every frame; no copy of the (large) mobject group it moves."""
+
+    def __init__(self, group, fn, **kwargs):
+        self.fn = fn
+        super().__init__(group, **kwargs)
+
+    def create_starting_mobject(self):
+        return VGroup()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        self.fn(self.rate_func(alpha))
+
+
+class ResilientNetwork(StudioScene):
+    trace_spec = TraceSpec("mtl_localization", seed=6, params={
+        "n_agents": 32, "n_byzantine": 6, "radius": 0.9, "max_neighbours": 8, "n_noisy": 2, "iterations": 200})
+    key_frames = ("initial", "filtered", "final")
+    talk_order = 200
+    pace = Pace(round=0.12, event_round=0.5, key_hold=2.5, intro_hold=3.0, end_hold=3.0)
+
+    def construct(self):
+        tr = self.trace
+        self.read(tr)
+        self.build_layout(tr)
+        self.set_state(0)
+        self.hold(self.pace.intro_hold)
+        self.key_frame("initial", notes="Agents localize four targets; six Byzantine agents broadcast a point "
+                                        "near the centroid. Links are as thick as their loss-based weight.")
+        self.hold()
+        prev = 0
+        for i in self.steps:
+            self.play(self.step(prev, i), run_time=self.round_time(i, (self.t_filtered,), near=2))
+            prev = i
+            if i == self.t_filtered:
+                self.key_frame("filtered", notes="Every link from an attacker, and most links across tasks, "
+                                                 "have zero weight: the accumulated loss filtered them.")
+                self.hold()
+        self.key_frame("final", notes="Loss-based agents sit on their own targets; averaging sits at the "
+                                      "centroid of the targets, where the attackers want it.")
+        self.hold()
+        line = label("Loss-based weights cut off the attackers; averaging drifts to the centroid.",
+                     FS.small, COLORS.text)
+        line.to_edge(DOWN, buff=0.18)
+        self.conclude(line)
+
+    # -- data -------------------------------------------------------------------
+    def read(self, tr):
+        self.T = tr.params["iterations"]
+        self.byz = np.asarray(tr["is_byzantine"])
+        self.task = np.asarray(tr["task"])
+        self.edges = np.asarray(tr["edges"])
+        self.w_loss = np.asarray(tr["weights"][LOSS], dtype=float)             # (T, E)
+        self.est = np.asarray(tr["estimates"])                                  # (M, T+1, N, 2)
+        normal = ~self.byz
+        self.log_loss = np.log10(np.asarray(tr["loss"])[:, :, normal].mean(axis=2))   # (M, T)
+        k, l = self.edges[:, 0], self.edges[:, 1]
+        from_byz = self.byz[l] & ~self.byz[k]
+        w_byz = (self.w_loss[:, from_byz] > 0).any(axis=1)                    # (T,) any weight on an attacker
+        after = np.flatnonzero(w_byz)
+        self.t_filtered = int(after.max()) + 2 if after.size else 1            # iterations are 1-based below
+        self.t_filtered = min(self.t_filtered, self.T)
+        steps = set(range(1, 41)) | set(range(45, self.T + 1, 5)) | {self.t_filtered, self.T}
+        self.steps = sorted(steps)
+        # undirected links: pair (k, l), k < l, thickness = the larger of a_kl and a_lk
+        pairs = {}
+        for e, (a, b) in enumerate(self.edges):
+            if a != b:
+                pairs.setdefault((min(a, b), max(a, b)), []).append(e)
+        self.pairs = list(pairs)
+        self.pair_edges = [pairs[p] for p in self.pairs]
+
+    # -- layout -----------------------------------------------------------------
+    def build_layout(self, tr):
+        head = title("Whom to listen to: resilient multi-task learning")
+        y0 = 0.95
+        centers = [np.array([-4.55, y0, 0]), np.array([-0.65, y0, 0]), np.array([3.25, y0, 0])]
+        frames = VGroup(*[Square(SIDE, color=COLORS.grid, stroke_width=1.5).move_to(c) for c in centers])
+        heads = VGroup(
+            label("network: loss-based weights", FS.small, COLORS.text),
+            label("estimates: loss-based", FS.small, COLORS.honest),
+            label("estimates: average", FS.small, COLORS.volatile))
+        for h, f in zip(heads, frames):
+            h.next_to(f, UP, buff=0.12)
+        self.net_center, self.loss_center, self.avg_center = centers
+        pos = np.asarray(tr["positions"])
+        box = tr.params["box"]
+        self.agent_pt = np.array([self.to_net(p, box) for p in pos])
+        # links (dynamic) and agents (above them)
+        self.links = VGroup()
+        for a, b in self.pairs:
+            if self.byz[a] or self.byz[b]:
+                col = COLORS.byzantine
+            elif self.task[a] == self.task[b]:
+                col = TASK_COLORS[self.task[a]]
+            else:
+                col = COLORS.muted
+            self.links.add(Line(self.agent_pt[a], self.agent_pt[b], color=col, stroke_width=1))
+        self.agents = VGroup(*[Dot(p, radius=0.075 if self.byz[k] else 0.06,
+                                   color=COLORS.byzantine if self.byz[k] else TASK_COLORS[self.task[k]])
+                               for k, p in enumerate(self.agent_pt)])
+        # the two estimate planes: targets, centroid, Byzantine messages (static); estimates (dynamic)
+        targets = np.asarray(tr["targets"])
+        psi_a = np.asarray(tr["psi_a"])[self.byz]
+        static = VGroup()
+        for c in (self.loss_center, self.avg_center):
+            for t, w in enumerate(targets):
+                static.add(Circle(radius=0.16, color=TASK_COLORS[t], stroke_width=3)
+                           .move_to(self.to_plane(w, c)))
+            static.add(Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.1)
+                       .move_to(self.to_plane(targets.mean(axis=0), c)))
+            for m in psi_a:
+                static.add(Triangle(color=COLORS.byzantine, fill_opacity=1, stroke_width=0).scale(0.06)
+                           .move_to(self.to_plane(m, c)))
+        normal = np.flatnonzero(~self.byz)
+        self.normal = normal
+        self.dots_loss = VGroup(*[Dot(radius=0.055, color=TASK_COLORS[self.task[k]]) for k in normal])
+        self.dots_avg = VGroup(*[Dot(radius=0.055, color=TASK_COLORS[self.task[k]]) for k in normal])
+        self.dot_shape = [d.points - d.get_center() for d in self.dots_loss]     # moved by offsetting points
+        self.shown_width = np.full(len(self.pairs), -1.0)
+        # loss plot below
+        lo = float(np.floor(self.log_loss[[m for m, _, _ in PLOTTED]].min()))
+        hi = float(np.ceil(self.log_loss[[m for m, _, _ in PLOTTED]].max()))
+        self.lo = lo
+        self.axes = Axes(x_range=[0, self.T, 50], y_range=[0, hi - lo, 1], x_length=6.6, y_length=1.8,
+                         axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
+                         x_axis_config={"include_numbers": True, "font_size": FS.label})
+        self.axes.x_axis.numbers.set_color(COLORS.muted)
+        self.axes.move_to([-2.55, -2.15, 0])
+        ylabels = VGroup()
+        for e in range(int(lo), int(hi) + 1, 2 if hi - lo > 3 else 1):
+            ylabels.add(MathTex("10^{%d}" % e, font_size=FS.label, color=COLORS.muted)
+                        .next_to(self.axes.c2p(0, e - lo), LEFT, buff=0.12))
+        ylab = label("mean Loss over normal agents (log)", FS.tiny, COLORS.muted)
+        ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
+        xlab = label("iteration i", FS.small, COLORS.muted).next_to(self.axes.x_axis, RIGHT, buff=0.2)
+        self.curves = VGroup(*[VMobject(stroke_color=c, stroke_width=3) for _, _, c in PLOTTED])
+        it = np.arange(self.T)
+        self.curve_pts = [np.asarray(self.axes.c2p(it, self.log_loss[m] - lo)).T for m, _, _ in PLOTTED]
+        self.iter = counter("i =", 0, FS.label)
+        self.iter.move_to(self.axes.c2p(self.T, hi - lo), aligned_edge=RIGHT + UP)
+        key_methods = legend([(name, swatch_line(c)) for _, name, c in PLOTTED], FS.small)
+        key_marks = legend([("Byzantine", swatch_dot(COLORS.byzantine)),
+                        ("target", Circle(radius=0.09, color=COLORS.text, stroke_width=2)),
+                        ("centroid", Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.08)),
+                        ("tasks", VGroup(*[swatch_dot(c) for c in TASK_COLORS]).arrange(RIGHT, buff=0.05))],
+                           FS.small)
+        key = VGroup(key_methods, key_marks).arrange(RIGHT, buff=0.4, aligned_edge=UP)
+        key.to_edge(RIGHT, buff=0.3).align_to(self.axes, UP)
+        self.add(head, frames, heads, static, self.axes, ylabels, ylab, xlab, key)
+        self.freeze_background(head, frames, heads, static, self.axes, ylabels, ylab, xlab, key)
+        self.add(self.links, self.agents, self.dots_loss, self.dots_avg, self.curves, self.iter)
+
+    def to_net(self, p, box):
+        return self.net_center + (np.array([p[0], p[1], 0]) / box - np.array([0.5, 0.5, 0])) * (SIDE - 0.3)
+
+    def to_plane_many(self, w: np.ndarray, center) -> np.ndarray:
+        lo, hi = PLANE
+        xyz = np.column_stack([w, np.zeros(len(w))])
+        return center + (xyz - np.array([lo, lo, 0])) / (hi - lo) * SIDE - np.array([SIDE / 2, SIDE / 2, 0])
+
+    def to_plane(self, w, center):
+        lo, hi = PLANE
+        return center + (np.array([w[0], w[1], 0]) - lo) / (hi - lo) * SIDE - np.array([SIDE / 2, SIDE / 2, 0])
+
+    # -- state ------------------------------------------------------------------
+    def link_widths(self, i: int) -> np.ndarray:
+        """Thickness of each link after iteration i (weights of iteration i; i = 0 shows the first weights)."""
+        w = self.w_loss[max(i - 1, 0)]
+        return np.array([w[e].max() for e in self.pair_edges])
+
+    def set_state(self, i: float, i_from: int | None = None, alpha: float = 1.0) -> None:
+        """Show the state after iteration i (interpolated from iteration ``i_from`` by ``alpha``)."""
+        j = int(i)
+        j0 = j if i_from is None else i_from
+        wid = (1 - alpha) * self.link_widths(j0) + alpha * self.link_widths(j)
+        for n, (line, w) in enumerate(zip(self.links, wid)):
+            if abs(w - self.shown_width[n]) > 0.01 or (w <= 1e-9) != (self.shown_width[n] <= 1e-9):
+                line.set_stroke(width=MAX_WIDTH * w, opacity=0.0 if w <= 1e-9 else 0.9)
+                self.shown_width[n] = w
+        for dots, m, c in ((self.dots_loss, LOSS, self.loss_center), (self.dots_avg, AVG, self.avg_center)):
+            e = (1 - alpha) * self.est[m, j0][self.normal] + alpha * self.est[m, j][self.normal]
+            centres = self.to_plane_many(e, c)
+            for d, base, xyz in zip(dots, self.dot_shape, centres):
+                d.points = base + xyz
+        if j >= 1:
+            for curve, pts in zip(self.curves, self.curve_pts):
+                curve.set_points_as_corners(pts[:max(j, 2)])
+
+    def step(self, i_from: int, i_to: int):
+        self.iter.number.set_value(i_to)
+        return Replay(VGroup(self.links, self.dots_loss, self.dots_avg, self.curves),
+                      lambda a: self.set_state(i_to, i_from, a))

@@ -1,0 +1,142 @@
+"""The global-coin MWU of Sec. 1.1, vectorised over independent runs.
+
+n experts with weights w_i = 1. Each round r: the hidden direction d ~ U{-1, +1}; good
+experts advise a_i ~ U{-1, +1} independently; the adversary (if any) sets the advice of
+its experts after seeing the good advice and d; the output is z = sgn(sum_i w_i a_i) with
+sgn(0) = +1. The run ends in the first round with z = d (that round is counted).
+Otherwise every expert gains m_i = +1 if a_i = d and -1 otherwise, and
+w_i <- w_i (1 + eta m_i). Default eta = sqrt(ln n / n) (Sec. 2.3), capped at 0.45 for
+n <= 8 where the report's formula leaves (0, 1/2).
+
+Weights are kept as exponents: an expert that advised d in a of r rounds has
+w = (1 + eta)^a (1 - eta)^(r - a), evaluated from a table per round, so equal exponents
+give bit-identical weights (the classes of the exact solver) and no rounding drift
+accumulates. The table stays finite while r * |ln(1 -/+ eta)| < 700; longer runs are
+censored at ``max_rounds`` (recorded), never overflowed.
+
+z is computed from the same quantities the adversary solves with
+(:class:`sim.coin.knapsack.Problem`): S = G + d (2 X - W_K), G the good vote, with the tie rule of
+:mod:`sim.coin.knapsack` (|S| <= 1e-9 of the total weight is S = 0: exact ties are common).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.errors import ParamError
+from .adaptive import adaptive_move
+from .knapsack import output
+from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401  (re-exported)
+
+ADVERSARIES = ("none", "nonadaptive", "adaptive")
+LOG_LIMIT = 700.0
+
+
+def default_eta(n: int) -> float:
+    """sqrt(ln n / n) (Sec. 2.3), capped at 0.45 (the report assumes eta < 1/2)."""
+    return min(math.sqrt(math.log(n) / n), 0.45)
+
+
+def check_params(n, tau, eta) -> None:
+    """ParamError unless n >= 2, 0 <= tau < n, 0 < eta < 1/2 (Sec. 1.1)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ParamError(f"n: must be an integer in [2, inf), got {n!r}")
+    if isinstance(tau, bool) or not isinstance(tau, (int, np.integer)) or not 0 <= tau < n:
+        raise ParamError(f"tau: must be an integer in [0, n) = [0, {n - 1}], got {tau!r}")
+    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not math.isfinite(eta) or not 0 < eta < 0.5:
+        raise ParamError(f"eta: must be a number in (0, 0.5), got {eta!r}")
+
+
+def round_limit(eta: float) -> int:
+    """Rounds for which every weight (1 + eta)^a (1 - eta)^(r - a) stays a normal float."""
+    return int(LOG_LIMIT / max(math.log1p(eta), -math.log1p(-eta)))
+
+
+def weight_table(r: int, eta: float) -> np.ndarray:
+    """(r + 1,) the weight after r rounds of an expert that advised d in a = 0..r of them."""
+    a = np.arange(r + 1, dtype=float)
+    return np.exp(a * math.log1p(eta) + (r - a) * math.log1p(-eta))
+
+
+@dataclass(frozen=True)
+class CoinRuns:
+    """Outcome of independent runs; per-round records only for recorded runs."""
+
+    rounds: np.ndarray               # (runs,) round with z = d (1-based); max_rounds + 1 when censored
+    censored: np.ndarray             # (runs,) bool
+    corrupted_weight: np.ndarray     # (runs, horizon) weight of K (with round r's captures) at the start of round r; NaN after
+    corrupted_share: np.ndarray      # (runs, horizon) its share of the total weight
+    records: list = field(default_factory=list)   # per run: dict of per-round arrays (when record=True)
+
+
+def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, *, adversary: str = "nonadaptive",
+             solver: str = "auto", eps: float = 1e-3, max_rounds: int = 100_000, horizon: int = 0,
+             record: bool = False, adaptive_kw: dict | None = None) -> CoinRuns:
+    """Simulate ``runs`` independent runs (module docstring). ``horizon`` rounds of corrupted weight are kept."""
+    check_params(n, tau, eta)
+    if adversary not in ADVERSARIES:
+        raise ParamError(f"adversary: must be one of {', '.join(ADVERSARIES)}, got {adversary!r}")
+    max_rounds = min(int(max_rounds), round_limit(eta))
+    corrupted = np.zeros((runs, n), dtype=bool)
+    if adversary == "nonadaptive":
+        for i in range(runs):
+            corrupted[i, rng.choice(n, tau, replace=False)] = True
+    if adversary == "adaptive":
+        kw = dict(adaptive_kw or {})
+        move = lambda v: adaptive_move(v, tau, solver=solver, **kw)   # noqa: E731
+    elif adversary == "nonadaptive":
+        move = lambda v: nonadaptive_move(v, solver, eps)   # noqa: E731
+    else:
+        move = honest_move
+    kidxs = [np.flatnonzero(corrupted[i]) for i in range(runs)] if adversary == "nonadaptive" else None
+    ups = np.zeros((runs, n), dtype=np.int64)
+    rounds = np.full(runs, max_rounds + 1, dtype=np.int64)
+    cw = np.full((runs, horizon), np.nan)
+    cs = np.full((runs, horizon), np.nan)
+    recs = [dict(weights=[], advice=[], d=[], z=[], corrupted=[], J=[], volatile=[], solver=[], X=[], bound=[],
+                 corrupted_weight=[], corrupted_share=[]) for _ in range(runs if record else 0)]
+    active = np.arange(runs)
+    for r in range(max_rounds):
+        if active.size == 0:
+            break
+        table = weight_table(r, eta)
+        w = table[ups[active]]
+        d = rng.choice(np.array([-1, 1], dtype=np.int8), size=active.size)
+        adv = rng.choice(np.array([-1, 1], dtype=np.int8), size=(active.size, n))
+        finished = np.zeros(active.size, dtype=bool)
+        Ka = corrupted[active]
+        good_vote = np.einsum("ij,ij->i", np.where(Ka, 0.0, w), adv)
+        Wt = w.sum(1)
+        Wk = np.where(Ka, w, 0.0).sum(1)
+        for j, i in enumerate(active):
+            K = corrupted[i]
+            kidx = kidxs[i] if kidxs is not None else None
+            view = RoundView(r, int(d[j]), w[j], ups[i], adv[j], K, eta, float(good_vote[j]), kidx)
+            m = move(view)
+            if m.corrupted is not K:                       # adaptive: K includes this round's captures
+                Wk[j] = float(w[j][m.corrupted].sum())
+            if r < horizon:
+                cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
+            z = int(output(m.S, Wt[j]))
+            if record:
+                rec = recs[i]
+                for key, val in (("weights", w[j].copy()), ("advice", m.advice), ("d", d[j]), ("z", z),
+                                 ("corrupted", m.corrupted.copy()), ("J", m.J), ("volatile", m.volatile),
+                                 ("solver", m.solver), ("X", m.X), ("bound", m.bound),
+                                 ("corrupted_weight", Wk[j]), ("corrupted_share", Wk[j] / Wt[j])):
+                    rec[key].append(val)
+            corrupted[i] = m.corrupted
+            if z == d[j]:
+                rounds[i] = r + 1
+                finished[j] = True
+            else:
+                ups[i] += (m.advice == d[j])
+        active = active[~finished]
+    if record:
+        for i, rec in enumerate(recs):
+            last = table[ups[i]] if rounds[i] > max_rounds else None
+            rec["final_weights"] = last
+    return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)

@@ -1,0 +1,1 @@
+"""Figures of the federated robust-aggregation subject (seed 003)."""

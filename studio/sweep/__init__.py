@@ -1,0 +1,42 @@
+"""The sweep engine: runs any sweep declared with :func:`sim.core.sweeps.sweep`.
+
+``python -m studio.sweep list`` lists the declared sweeps (axes, defaults, ranges);
+``python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n --set fixed=v [--trials N] [--seed S]
+[--workers N] [--scheduler ADDRESS] [--out DIR] [--no-figures] [--no-progress]`` runs one.
+
+- cell i draws from child i of ``SeedSequence(seed).spawn(n_cells)``: serial,
+  local processes and a Dask cluster give identical numbers (:mod:`.backends`);
+- each finished cell is written at once, atomically, to
+  ``sweeps/NAME/cells/cell_IIIII.npz`` with the key of everything it depends on,
+  and trusted on a rerun only after validation (:mod:`.checkpoints`); a killed
+  sweep resumes where it stopped;
+- one name is one sweep: a lock and ``spec.json`` keep the checkpoints, the
+  CSVs and the grid together (:mod:`.runner`);
+- outputs: ``cells.csv`` and the sweep's tables with a provenance header
+  (:mod:`.csvfiles`), and the figures of the function the sweep names
+  (:mod:`.draw`) -- the engine never imports a subject.
+
+Modules: runner (the run), checkpoints, backends, csvfiles, progress, draw, cli.
+"""
+
+from __future__ import annotations
+
+from .checkpoints import cell_path, load as load_checkpoint, save as save_checkpoint
+from .csvfiles import csv_bytes, provenance, read_csv
+from .runner import SweepRun, check_name, run, run_sets, sweeps_dir
+
+__all__ = ["SweepRun", "cell_path", "check_name", "csv_bytes", "load_checkpoint", "main", "provenance", "read_csv",
+           "run", "run_sets", "run_sweep", "save_checkpoint", "sweeps_dir"]
+
+
+def run_sweep(sweep, grid, name, *, figures: bool = True, **kw) -> SweepRun:
+    """:func:`run` that also draws the sweep's declared figures (unless ``figures=False``)."""
+    from .draw import draw_figures
+
+    return run(sweep, grid, name, draw=draw_figures if figures else None, **kw)
+
+
+def main(argv=None) -> int:
+    from .cli import main as cli_main
+
+    return cli_main(argv)

@@ -1,0 +1,196 @@
+"""Where cells run: in this process, on local worker processes, or on a Dask cluster.
+
+Every backend calls :func:`sim.core.sweeps.compute_cell` with the cell's own
+``SeedSequence`` child, so the numbers never depend on the backend. Local
+workers die with their parent (``PR_SET_PDEATHSIG`` on Linux, plus a watcher
+thread on the parent's pid), so ``kill -9`` of a sweep leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from sim.core.errors import ParamError
+from sim.core.sweeps import compute_cell
+
+CONNECT_TIMEOUT_S = 2.5       # probe <= 3 s, then the identity handshake <= 4 s: a bad address fails within 10 s
+_ADDRESS = re.compile(r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r"(?::(?P<port>\d{1,5}))?/?$")
+_SCHEMES = ("tcp", "tls")
+
+
+@dataclass(frozen=True)
+class Task:
+    index: int
+    params: Mapping
+    seed: np.random.SeedSequence
+
+
+OnDone = Callable[[int, dict], None]
+
+
+# --------------------------------------------------------------------------- serial
+def run_serial(sweep: str, tasks: Sequence[Task], on_done: OnDone) -> None:
+    for t in tasks:
+        on_done(t.index, compute_cell(sweep, t.params, t.seed))
+
+
+# --------------------------------------------------------------------------- local processes
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_init(parent: int) -> None:
+    """Die with the parent: PR_SET_PDEATHSIG(SIGKILL) where available, and a thread watching its pid."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)            # Ctrl-C is the parent's to handle
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:                               # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: int) -> None:
+    ex = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
+    try:
+        futs = {ex.submit(compute_cell, sweep, dict(t.params), t.seed): t.index for t in tasks}
+        for f in as_completed(futs):
+            on_done(futs[f], f.result())
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        for p in list(getattr(ex, "_processes", {}).values()):   # don't wait for running cells
+            p.kill()
+        raise
+    ex.shutdown(wait=True)
+
+
+# --------------------------------------------------------------------------- Dask
+def check_address(address: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a Dask scheduler address ``[tcp|tls]://HOST:PORT``; ParamError otherwise."""
+    if not isinstance(address, str) or not address.strip():
+        raise ParamError(f"scheduler: expected an address like tcp://HOST:PORT, got {address!r}")
+    text = address.strip()
+    if text.startswith("inproc://"):
+        return "inproc", text, None
+    m = _ADDRESS.match(text)
+    if not m:
+        raise ParamError(f"scheduler: expected an address like tcp://HOST:PORT, got {address!r}")
+    scheme = (m.group("scheme") or "tcp").lower()
+    if scheme not in _SCHEMES:
+        raise ParamError(f"scheduler: unsupported protocol {scheme!r} in {address!r}; expected tcp://HOST:PORT "
+                         f"or tls://HOST:PORT")
+    if m.group("port") is None:
+        raise ParamError(f"scheduler: expected an address like tcp://HOST:PORT (port missing), got {address!r}")
+    port = int(m.group("port"))
+    if not 1 <= port <= 65535:
+        raise ParamError(f"scheduler: port must be an integer in [1, 65535], got {port}")
+    return scheme, m.group("host").strip("[]"), port
+
+
+def _probe(host: str, port: int, timeout: float) -> None:
+    """Open and close a TCP connection (name lookup included) within ``timeout`` seconds."""
+    def go():
+        socket.create_connection((host, port), timeout=timeout).close()
+
+    pool = ThreadPoolExecutor(1)
+    try:
+        pool.submit(go).result(timeout=timeout)
+    except FutureTimeout:
+        raise ParamError(f"scheduler: no answer from {host}:{port} within {timeout:g} s") from None
+    except OSError as e:
+        raise ParamError(f"scheduler: cannot reach {host}:{port} ({e.strerror or type(e).__name__}); "
+                         f"is a Dask scheduler running there?") from None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:160] if lines else type(e).__name__
+
+
+def _identity(address: str, timeout: float) -> None:
+    """Ask the server at ``address`` who it is (Dask's "identity" op), in a daemon thread with a hard timeout,
+    so that a silent or foreign server fails fast and leaves no half-made Client behind."""
+    import asyncio
+
+    from distributed.comm import connect as dask_connect
+
+    async def ask():
+        comm = await dask_connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    box: dict = {}
+
+    def go():
+        try:
+            box["reply"] = asyncio.run(asyncio.wait_for(ask(), timeout))
+        except BaseException as e:            # handed to the caller below
+            box["error"] = e
+
+    t = threading.Thread(target=go, name="dask-identity", daemon=True)
+    t.start()
+    t.join(timeout + 1)
+    reply, err = box.get("reply"), box.get("error")
+    if t.is_alive() or (reply is None and (isinstance(err, TimeoutError) or not isinstance(err, OSError))):
+        raise ParamError(f"scheduler: {address} does not answer like a Dask scheduler within {timeout + 1:g} s")
+    if reply is None:
+        raise ParamError(f"scheduler: cannot connect to {address} ({_first_line(err)})")
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise ParamError(f"scheduler: {address} is not a Dask scheduler")
+
+
+def connect(scheduler, timeout: float = CONNECT_TIMEOUT_S):
+    """(client, owned): a distributed.Client for an address (checked first), or the Client / cluster given."""
+    if hasattr(scheduler, "submit"):
+        return scheduler, False
+    address = getattr(scheduler, "scheduler_address", scheduler)
+    scheme, host, port = check_address(address)
+    if port is not None:
+        _probe(host, port, timeout)
+        _identity(address if "://" in address else f"tcp://{address}", timeout)
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=f"{timeout:g}s", set_as_default=False), True
+    except (OSError, TimeoutError) as e:
+        raise ParamError(f"scheduler: cannot connect to {address} ({_first_line(e)})") from None
+
+
+def run_dask(sweep: str, tasks: Sequence[Task], on_done: OnDone, client) -> None:
+    from distributed import as_completed as dask_completed
+
+    futs = {}
+    for t in tasks:
+        f = client.submit(compute_cell, sweep, dict(t.params), t.seed, pure=False)
+        futs[f.key] = (f, t.index)
+    try:
+        with client.as_current():
+            for f in dask_completed([f for f, _ in futs.values()]):
+                on_done(futs[f.key][1], f.result())
+    except BaseException:
+        client.cancel([f for f, _ in futs.values()])
+        raise

@@ -1,0 +1,101 @@
+"""CSV output of a sweep: ``#`` provenance lines (command, grid, seeds, model, versions), then the rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import platform
+import shlex
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+import sim
+from sim.core.files import atomic_write
+from sim.core.sweeps import Grid, SweepKind, SweepOutput
+
+from ..paths import REPO
+
+
+@lru_cache(maxsize=1)
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                             timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _value_text(v) -> str:
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def default_command(grid: Grid, name: str) -> str:
+    """The CLI command that reruns this grid under this name."""
+    parts = ["python", "-m", "studio.sweep", "run", grid.sweep, "--name", name]
+    for a, vals in grid.axes.items():
+        parts += ["--set", f"{a}={','.join(_value_text(v) for v in vals)}"]
+    for k, v in grid.fixed.items():
+        parts += ["--set", f"{k}={_value_text(v)}"]
+    parts += ["--trials", str(grid.trials), "--seed", str(grid.seed)]
+    return shlex.join(parts)
+
+
+def provenance(sw: SweepKind, grid: Grid, name: str, command: str) -> list[str]:
+    """The provenance lines of every CSV and figure of a sweep (without the leading '# ')."""
+    try:
+        import scipy
+
+        scipy_v = scipy.__version__
+    except ImportError:                      # pragma: no cover - scipy is a dependency
+        scipy_v = "absent"
+    return [f"sweep: {sw.name} version {sw.version}, name {name} (spec digest {grid.digest()})",
+            f"command: {command}",
+            f"grid: {json.dumps(grid.to_json(), sort_keys=True)}",
+            f"seeds: numpy SeedSequence({grid.seed}).spawn({grid.n_cells}); cell i uses child i",
+            f"model: {sw.model or sw.summary}",
+            f"versions: byzmw sim {sim.__version__}, git {git_revision()}, python {platform.python_version()}, "
+            f"numpy {np.__version__}, scipy {scipy_v}"]
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (float, np.floating)):
+        return "nan" if math.isnan(v) else repr(float(v))
+    return str(v)
+
+
+def csv_bytes(header_lines: Sequence[str], rows: Sequence[dict]) -> bytes:
+    buf = io.StringIO()
+    for line in header_lines:
+        buf.write(f"# {line}\n")
+    if rows:
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(list(rows[0]))
+        for r in rows:
+            w.writerow([_fmt(v) for v in r.values()])
+    return buf.getvalue().encode()
+
+
+def read_csv(path: Path) -> list[dict]:
+    """Rows of a sweep CSV (provenance lines skipped), values as strings."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+def write_csvs(sdir: Path, out: SweepOutput, prov: Sequence[str]) -> list[Path]:
+    """cells.csv (one row per cell) and the sweep's own tables, each with the provenance header."""
+    files = [atomic_write(sdir / "cells.csv", csv_bytes([f"per-cell results of {out.sweep.name}: {out.sweep.summary}",
+                                                          *prov], out.rows()))]
+    for stem, (what, rows) in out.tables().items():
+        files.append(atomic_write(sdir / f"{stem}.csv", csv_bytes([what, *prov], rows)))
+    return files
