@@ -132,7 +132,7 @@ class StudioScene(Scene):
         self.reached_key_frames: list[str] = []
         # what happened, in order: dicts with "what" in play|wait|key|break|conclude|caption (see studio.timing)
         self.timeline: list[dict] = []
-        self.conclusion: str | None = None
+        self.concluded_with: str | None = None   # the conclusion line shown (None: not yet)
         self._caption: tuple[str, float] | None = None
         self.trace = ensure_trace(self.trace_spec, type(self).trace_name()) if self.trace_spec else None
 
@@ -219,7 +219,7 @@ class StudioScene(Scene):
             mobject = conclusion_line(mobject)
         caption = caption or getattr(mobject, "text", "") or ""
         self._flush_caption()
-        self.conclusion = caption
+        self.concluded_with = caption
         self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
         self.play(FadeIn(mobject), run_time=self.seconds(0.8))
         end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold))

@@ -55,7 +55,7 @@ def timeline(name: str, scene_cls=None, quality: str = "l") -> Timing:
     length = sum(e["d"] for e in ev if e["what"] in ("play", "wait"))
     breaks = sum(1 for e in ev if e["what"] == "break")
     caps = tuple((e["t"], e["d"], e["text"]) for e in ev if e["what"] == "caption")
-    return Timing(entry.name, ev, length, tuple(sc.reached_key_frames), sc.conclusion, breaks + 1, caps)
+    return Timing(entry.name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, breaks + 1, caps)
 
 
 def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) -> list[str]:

@@ -85,7 +85,7 @@ def test_captions_cover_key_frames_and_conclusion(monkeypatch):
     caps = [(e["text"], e["d"]) for e in sc.timeline if e["what"] == "caption"]
     assert [c[0] for c in caps] == ["a square", "the event", "done"]
     assert all(d >= MIN_END_HOLD for _, d in caps)
-    assert sc.conclusion == "done"
+    assert sc.concluded_with == "done"
 
 
 def test_video_writes_srt_next_to_it(monkeypatch, tmp_path):
