@@ -152,6 +152,8 @@ class StudioScene(Scene):
         if name not in self.key_frames:
             raise ValueError(f"{type(self).__name__}: key frame {name!r} not declared in key_frames {self.key_frames}")
         self.reached_key_frames.append(name)
+        if not notes and self.concluded_with:   # a still of the conclusion: its caption is the conclusion line
+            notes = self.concluded_with
         self._flush_caption()
         for sink in _STILL_SINK:
             sink(self, name)

@@ -85,8 +85,8 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
         out.append("no conclusion line (end with self.conclude(...))")
     else:
         c = conc[-1]
-        if any(e["what"] in ("key",) for e in ev[c + 1:]):
-            out.append("key frame after the conclusion")
+        if any(e["what"] == "play" and e["d"] > 0 for e in ev[c + 2:]) and any(e["what"] == "key" for e in ev[c + 1:]):
+            out.append("animation after the conclusion")
         after = [e for e in ev[c + 1:] if e["what"] in ("play", "wait")]
         tail = 0.0
         for e in reversed(after):
