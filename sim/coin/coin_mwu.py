@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.errors import ParamError
 from .adaptive import adaptive_move
-from .knapsack import output
+from .knapsack import TIE, Problem, output
 from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401  (re-exported)
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
@@ -74,8 +74,13 @@ class CoinRuns:
 
 def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, *, adversary: str = "nonadaptive",
              solver: str = "auto", eps: float = 1e-3, max_rounds: int = 100_000, horizon: int = 0,
-             record: bool = False, adaptive_kw: dict | None = None) -> CoinRuns:
-    """Simulate ``runs`` independent runs (module docstring). ``horizon`` rounds of corrupted weight are kept."""
+             record: bool = False, adaptive_kw: dict | None = None, fast: bool = True) -> CoinRuns:
+    """Simulate ``runs`` independent runs (module docstring). ``horizon`` rounds of corrupted weight are kept.
+
+    ``fast`` (default) runs the non-adaptive adversary without per-run records through
+    :func:`_nonadaptive_round`, which computes the same floats in the same order as the general loop
+    (:class:`RoundView` -> :func:`nonadaptive_move`) with less per-run Python; ``fast=False`` forces the
+    general loop (the reference, tests/test_coin_fastpath.py checks both give identical runs)."""
     check_params(n, tau, eta)
     if adversary not in ADVERSARIES:
         raise ParamError(f"adversary: must be one of {', '.join(ADVERSARIES)}, got {adversary!r}")
@@ -99,6 +104,7 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
     recs = [dict(weights=[], advice=[], d=[], z=[], corrupted=[], J=[], volatile=[], solver=[], X=[], bound=[],
                  corrupted_weight=[], corrupted_share=[]) for _ in range(runs if record else 0)]
     active = np.arange(runs)
+    fast = fast and adversary == "nonadaptive" and not record
     for r in range(max_rounds):
         if active.size == 0:
             break
@@ -111,6 +117,16 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
         good_vote = np.einsum("ij,ij->i", np.where(Ka, 0.0, w), adv)
         Wt = w.sum(1)
         Wk = np.where(Ka, w, 0.0).sum(1)
+        if fast:
+            for j, i in enumerate(active):
+                if r < horizon:
+                    cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
+                if _nonadaptive_round(r, int(d[j]), w[j], ups[i], adv[j], kidxs[i], float(good_vote[j]), Wt[j],
+                                      table, solver, eps):
+                    rounds[i] = r + 1
+                    finished[j] = True
+            active = active[~finished]
+            continue
         for j, i in enumerate(active):
             K = corrupted[i]
             kidx = kidxs[i] if kidxs is not None else None
@@ -140,3 +156,40 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
             last = table[ups[i]] if rounds[i] > max_rounds else None
             rec["final_weights"] = last
     return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
+
+
+def _nonadaptive_round(r: int, d: int, w: np.ndarray, ups: np.ndarray, adv: np.ndarray, kidx: np.ndarray,
+                       good_vote: float, total: float, table: np.ndarray, solver: str, eps: float) -> bool:
+    """One round of one run against the non-adaptive adversary; True when z = d (the run ends), else
+    ``ups`` is updated in place. Same arithmetic as :func:`nonadaptive_move` + the general loop: the classes
+    are the distinct exponents of K (descending), their values the table entries, J the first x_k experts
+    of K (by index) in class k."""
+    from .nonadaptive import solve
+
+    uk = ups[kidx]
+    cnt = np.bincount(uk, minlength=r + 1)
+    a_desc = np.flatnonzero(cnt)[::-1]
+    problem = Problem(table[a_desc], cnt[a_desc].astype(np.int64), good_vote, d, float(w.sum()))
+    sol = solve(problem, solver, eps)
+    X = sol.X if sol.found else 0.0
+    S = float(problem.vote(X))
+    z = 1 if S >= -TIE * total else -1
+    if z == d:
+        return True
+    inc = adv == d
+    inc[kidx] = False
+    if sol.found:
+        x = sol.x
+        full = x == problem.counts
+        if full.all():
+            inc[kidx] = True
+        elif x.any():
+            cls = np.empty(r + 1, dtype=np.int64)
+            cls[a_desc] = np.arange(len(a_desc))
+            ik = cls[uk]                                  # class of each expert of K
+            take = full[ik]
+            for k in np.flatnonzero((x > 0) & ~full):    # partial classes: the first x_k experts by index
+                take[np.flatnonzero(ik == k)[:x[k]]] = True
+            inc[kidx[take]] = True
+    ups += inc
+    return False
