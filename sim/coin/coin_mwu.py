@@ -104,7 +104,9 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
     recs = [dict(weights=[], advice=[], d=[], z=[], corrupted=[], J=[], volatile=[], solver=[], X=[], bound=[],
                  corrupted_weight=[], corrupted_share=[]) for _ in range(runs if record else 0)]
     active = np.arange(runs)
-    fast = fast and adversary == "nonadaptive" and not record
+    if fast and adversary == "nonadaptive" and not record:
+        _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs)
+        return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
     for r in range(max_rounds):
         if active.size == 0:
             break
@@ -117,16 +119,6 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
         good_vote = np.einsum("ij,ij->i", np.where(Ka, 0.0, w), adv)
         Wt = w.sum(1)
         Wk = np.where(Ka, w, 0.0).sum(1)
-        if fast:
-            for j, i in enumerate(active):
-                if r < horizon:
-                    cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
-                if _nonadaptive_round(r, int(d[j]), w[j], ups[i], adv[j], kidxs[i], float(good_vote[j]), Wt[j],
-                                      table, solver, eps):
-                    rounds[i] = r + 1
-                    finished[j] = True
-            active = active[~finished]
-            continue
         for j, i in enumerate(active):
             K = corrupted[i]
             kidx = kidxs[i] if kidxs is not None else None
@@ -156,6 +148,36 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
             last = table[ups[i]] if rounds[i] > max_rounds else None
             rec["final_weights"] = last
     return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
+
+
+def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs) -> None:
+    """The general loop of :func:`run_coin` for the non-adaptive adversary without records: the same draws,
+    shapes and floats, with the exponents and K kept compact over the active runs (no per-round gather of the
+    active rows) and W_K summed only while it is recorded. Fills ``rounds``, ``cw``, ``cs`` in place."""
+    act = np.arange(len(rounds))
+    U = np.zeros((len(rounds), n), dtype=np.int64)      # exponents of the active runs (row j: run act[j])
+    Ka = corrupted.copy()
+    pm = np.array([-1, 1], dtype=np.int8)
+    for r in range(max_rounds):
+        if act.size == 0:
+            break
+        table = weight_table(r, eta)
+        w = table[U]
+        d = rng.choice(pm, size=act.size)
+        adv = rng.choice(pm, size=(act.size, n))
+        good_vote = np.einsum("ij,ij->i", np.where(Ka, 0.0, w), adv)
+        Wt = w.sum(1)
+        if r < horizon:
+            Wk = np.where(Ka, w, 0.0).sum(1)
+            cw[act, r], cs[act, r] = Wk, Wk / Wt
+        finished = np.zeros(act.size, dtype=bool)
+        for j in range(act.size):
+            finished[j] = _nonadaptive_round(r, int(d[j]), w[j], U[j], adv[j], kidxs[act[j]], float(good_vote[j]),
+                                             Wt[j], table, solver, eps)
+        if finished.any():
+            rounds[act[finished]] = r + 1
+            keep = ~finished
+            act, U, Ka = act[keep], U[keep], Ka[keep]
 
 
 def _nonadaptive_round(r: int, d: int, w: np.ndarray, ups: np.ndarray, adv: np.ndarray, kidx: np.ndarray,
