@@ -206,12 +206,22 @@ def _nonadaptive_round(r: int, d: int, w: np.ndarray, ups: np.ndarray, adv: np.n
         if full.all():
             inc[kidx] = True
         elif x.any():
-            cls = np.empty(r + 1, dtype=np.int64)
-            cls[a_desc] = np.arange(len(a_desc))
-            ik = cls[uk]                                  # class of each expert of K
-            take = full[ik]
-            for k in np.flatnonzero((x > 0) & ~full):    # partial classes: the first x_k experts by index
-                take[np.flatnonzero(ik == k)[:x[k]]] = True
+            part = (x > 0) & ~full
+            need = np.zeros(r + 1, dtype=np.int64)        # per exponent: experts of K to take (-1: all)
+            need[a_desc[full]] = -1
+            need[a_desc[part]] = x[part]
+            nk = need[uk]
+            take = nk < 0
+            idx = np.flatnonzero(nk > 0)                  # experts of the partial classes, by index
+            if idx.size:
+                u = uk[idx]
+                o = np.argsort(u, kind="stable")          # grouped by class, index order kept within
+                us = u[o]
+                pos = np.arange(us.size)
+                first = np.concatenate(([True], us[1:] != us[:-1]))
+                rank = np.empty(us.size, dtype=np.int64)
+                rank[o] = pos - np.maximum.accumulate(np.where(first, pos, 0))
+                take[idx[rank < nk[idx]]] = True         # the first x_k experts of class k
             inc[kidx[take]] = True
     ups += inc
     return False
