@@ -12,11 +12,11 @@ one round only).
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Animation, Circle, DecimalNumber, Line, MathTex, Polygon, Rectangle,
-                   Rotate, Triangle, VGroup)
+from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Animation, Circle, Line, MathTex, Polygon, Rectangle, Rotate,
+                   Triangle, VGroup)
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, FadeInPlace, Morph, counter, label, legend, swatch_dot, title
+from scenes.pieces import COLORS, FS, FadeInPlace, Morph, Number, counter, label, legend, swatch_dot, title
 from studio.traces import TraceSpec
 
 PIVOT = np.array([-1.0, -1.95, 0.0])
@@ -48,13 +48,17 @@ class GlobalCoinAdversary(StudioScene):
     talk_order = 400
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
-    conclusion_text = "The adversary keeps z ≠ d while it can,\nbut good experts outgrow it: z = d in the end"
+    conclusion_text = "The adversary keeps z ≠ d while it can, but good experts outgrow it: z = d in the end"
+
+    def opening_notes(self, tr) -> str:
+        p = tr.params
+        return (f"{p['n']} experts, weight 1 each; {p['tau']} of them are corrupted. Each round the weighted vote "
+                f"gives the output z, then the global coin reveals the hidden direction d.")
 
     def construct(self):
         tr = self.trace
         self.build(tr)
-        self.hold(self.pace.intro_hold)
-        self.key_frame("initial", notes="n experts, weight 1 each; tau of them are corrupted.")
+        self.opening(notes=self.opening_notes(tr))
         R = len(tr["d"])
         share = tr["corrupted_share"]
         self.peak = int(np.argmax(share)) if R > 2 else -1
@@ -65,21 +69,28 @@ class GlobalCoinAdversary(StudioScene):
             if t == R - 1:
                 break
             if t == 0:
-                self.key_frame("first_round")
+                self.key_frame("first_round", notes=self.first_round_notes(tr))
                 self.hold()
             elif t == self.peak:
-                self.key_frame("peak_share")
+                self.key_frame("peak_share", notes=f"Round {t + 1}: the corrupted experts hold "
+                               f"{100 * share[t]:.1f}% of the weight, their peak; still z ≠ d.")
                 self.hold()
             else:
                 self.slide_break()
             self.flow(tr, t)                       # weights and the gauge follow the update
-        self.key_frame("final")
+        d = int(tr["d"][R - 1])
+        self.key_frame("final", notes=f"Round {R}: the vote follows the good experts, z = d = {d:+d}: "
+                                      f"the coin is out after {R} rounds.")
         self.hold()
         gone = [m for m in self.shown if m in self.solver_texts.values()]
         if gone:
             self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(0.4))
-        line = VGroup(*[label(s, FS.small, COLORS.estimate) for s in self.conclusion_text.split("\n")])
-        self.conclude(line.arrange(DOWN, buff=0.1).move_to([1.3, -3.05, 0]))
+        self.conclude(self.conclusion_text)
+
+    def first_round_notes(self, tr) -> str:
+        d, z = int(tr["d"][0]), int(tr["z"][0])
+        return (f"Round 1: the vote says z = {z:+d}, the coin says d = {d:+d}. The adversary wins the round: "
+                f"advice d grows by (1 + η), the rest shrinks by (1 − η).")
 
     # -- layout -------------------------------------------------------------------------------
     def radius(self, w: float) -> float:
@@ -120,10 +131,10 @@ class GlobalCoinAdversary(StudioScene):
         pan_r = pan_l.copy().move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 0.04)
         self.beam = VGroup(beam, pan_l, pan_r)
         self.tilt = 0.0
-        side_l = MathTex("-1", font_size=FS.body, color=COLORS.text).move_to(PIVOT + LEFT * (BEAM / 2) + DOWN * 0.55)
-        side_r = MathTex("+1", font_size=FS.body, color=COLORS.text).move_to(PIVOT + RIGHT * (BEAM / 2) + DOWN * 0.55)
-        self.w_minus = DecimalNumber(0, num_decimal_places=1, font_size=FS.label, color=COLORS.text)
-        self.w_plus = DecimalNumber(0, num_decimal_places=1, font_size=FS.label, color=COLORS.text)
+        side_l = label("−1", FS.body, COLORS.text).move_to(PIVOT + LEFT * (BEAM / 2) + DOWN * 0.55)
+        side_r = label("+1", FS.body, COLORS.text).move_to(PIVOT + RIGHT * (BEAM / 2) + DOWN * 0.55)
+        self.w_minus = Number(0, places=1, size=FS.label, color=COLORS.text, edge=ORIGIN)
+        self.w_plus = Number(0, places=1, size=FS.label, color=COLORS.text, edge=ORIGIN)
         self.w_minus.move_to(PIVOT + LEFT * (BEAM / 2) + UP * 1.25)
         self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
         wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
@@ -148,15 +159,16 @@ class GlobalCoinAdversary(StudioScene):
             y = GAUGE_Y0 + v / 0.5 * GAUGE_H
             ticks.add(Line([GAUGE_X - 0.32, y, 0], [GAUGE_X - 0.25, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:.0%}", FS.tiny, COLORS.muted).next_to([GAUGE_X - 0.32, y, 0], LEFT, buff=0.06))
-        self.share = DecimalNumber(100 * float(tr["corrupted_share"][0]), num_decimal_places=1, font_size=FS.small,
-                                   color=COLORS.byzantine, unit=r"\%")
-        self.share.next_to(frame, DOWN, buff=0.12)
+        self.share = Number(100 * float(tr["corrupted_share"][0]), places=1, size=FS.small, color=COLORS.byzantine,
+                            edge=RIGHT)
+        pct = label("%", FS.small, COLORS.byzantine)
+        VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.12)
         key = legend([("good", swatch_dot(COLORS.honest)), ("corrupted", swatch_dot(COLORS.byzantine)),
                       ("volatile (this round)", swatch_dot(COLORS.volatile)),
                       ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate))],
                      FS.tiny)
         key.to_corner(DOWN + LEFT, buff=0.25)
-        self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key]
+        self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key, pct]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
         self.add(self.round, self.beam, self.w_minus, self.w_plus, self.d_texts[0], self.fill, self.share,
@@ -241,4 +253,11 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
     key_frames = ("initial", "first_round", "peak_share", "final")
     talk_order = 401
     heading = "Adaptive adversary: captures and flips"
-    conclusion_text = "Captures and volatile flips buy it rounds,\nnot the coin: z = d in the end"
+    conclusion_text = "Captures and volatile flips buy it rounds, not the coin: z = d in the end"
+
+    def opening_notes(self, tr) -> str:
+        p = tr.params
+        v = p["volatile"] if p["volatile"] >= 0 else int(np.floor(np.sqrt(p["n"])))
+        return (f"{p['n']} experts, weight 1 each, none corrupted yet. The adaptive adversary may capture up to "
+                f"{p['tau']} of them for good, and set the advice of up to {v} good (volatile) expert"
+                f"{'s' if v != 1 else ''} for a single round.")
