@@ -112,8 +112,8 @@ class GlobalCoinAdversary(StudioScene):
         rule.set_x(-0.8)
         self.round = counter("r =", 0, FS.label).move_to([5.6, 2.62, 0])
         params = label(f"n = {n}   τ = {p['tau']}   η = {meta['eta']:.2f}", FS.tiny, COLORS.muted)
-        params.move_to([5.6, 2.2, 0])
-        row_label = label("experts (area ∝ weight), advice below", FS.tiny, COLORS.muted).move_to([-0.8, 2.3, 0])
+        params.move_to([5.6, 2.2, 0]).to_edge(RIGHT, buff=0.25)
+        row_label = label("experts (area ∝ weight), advice below", FS.tiny, COLORS.muted).move_to([-0.8, 2.17, 0])
         row_label.align_to([-6.4, 0, 0], LEFT)
         # experts and their advice
         self.experts = VGroup(*[Circle(radius=self.radius(1.0), stroke_width=0, fill_opacity=0.95,
