@@ -225,5 +225,6 @@ class CommitteeConsensus(StudioScene):
         right = int((dec == bits).sum())
         wrong = int(((dec >= 0) & (dec != bits)).sum())
         caught = int((np.asarray(tr["blacklisted_at"])[np.ix_(h, ~h)] >= 0).sum())
-        return (f"{right} of {dec.size} honest memory cells right, {wrong} wrong; "
-                f"{caught} of {int(h.sum()) * int((~h).sum())} honest-to-Byzantine edges cut")
+        edges = int(h.sum()) * int((~h).sum())
+        cut = f"all {edges}" if caught == edges else f"{caught} of {edges}"
+        return f"{right}/{dec.size} honest cells right, {wrong} wrong; {cut} honest\u2013Byzantine edges cut"
