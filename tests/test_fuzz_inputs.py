@@ -287,17 +287,17 @@ def cli_env(tmp_path_factory):
             raise ParamError(f"work: {k.work(p):.3g} exceeds the fuzz cap {FUZZ_WORK_CAP:.3g}")
         return real_simulate(kind, seed, params)
 
-    def fake_render_video(name, quality="l"):
+    def fake_render_video(name, quality="l", **options):
         registry.scene(name)
         render._quality(quality)
         return root / "video.mp4"
 
-    def fake_capture(name, out_dir, quality="l", transparent=False):
+    def fake_capture(name, out_dir, quality="l", transparent=False, **options):
         registry.scene(name)
         render._quality(quality)
         return []
 
-    def fake_stills(names, quality="h", transparent=False):
+    def fake_stills(names, quality="h", transparent=False, **options):
         render._quality(quality)
         return []
 
@@ -308,7 +308,7 @@ def cli_env(tmp_path_factory):
             raise ParamError(f"figure: unknown {unknown[0]!r}; available: {', '.join(figs)}")
         return 0
 
-    def fake_slides(names, quality="l", deck="talk"):
+    def fake_slides(names, quality="l", deck="talk", **options):
         render._quality(quality)
         return root / "slides.html"
 

@@ -10,13 +10,13 @@ honest clients; on the right, seed 003's z-score never reaches its threshold
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Cross, DashedLine, DecimalNumber, Dot, FadeIn, Line,
-                   Rectangle, Transform, VGroup)
+from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, Cross, DashedLine, Dot, Line, Rectangle, RoundedRectangle,
+                   Transform, VGroup)
 
 from studio.traces import TraceSpec
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, label, legend, swatch_dot, swatch_line, title
+from scenes.pieces import COLORS, FS, Number, label, legend, swatch_dot, swatch_line, title
 
 PLANE_CENTER = np.array([-3.55, -0.45, 0])
 PLANE_SIZE = 5.6
@@ -28,13 +28,12 @@ class RobustAggregation(StudioScene):
     trace_spec = TraceSpec("aggregation_demo", seed=1, params={})
     key_frames = ("initial", "attack", "dragged", "final")
     talk_order = 60
-    pace = Pace(round=1.6, event_round=2.2, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
+    pace = Pace(round=1.9, event_round=2.4, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):
         tr = self.trace
         self.build(tr)
-        self.hold(self.pace.intro_hold)
-        self.key_frame("initial", notes="Seven clients send 2-D updates; the mean, median and trimmed mean agree.")
+        self.opening(notes="Seven clients send 2-D updates; the mean, median and trimmed mean agree.")
         T = len(tr["scale"])
         for t in range(1, T):
             self.step(tr, t)
@@ -44,10 +43,8 @@ class RobustAggregation(StudioScene):
         self.key_frame("dragged", notes="The mean is dragged away; median and trimmed mean hold. "
                                         "The seed's z-score stays below 3; the median/MAD score flags both.")
         self.hold()
-        end = VGroup(label("The mean follows the attackers; median and trimmed mean hold.", FS.small, COLORS.text),
-                     label("The z-score is masked (never above √(n−1)); median/MAD z-scores catch them.", FS.small,
-                           COLORS.text)).arrange(DOWN, buff=0.1).to_edge(DOWN, buff=0.15)
-        self.conclude(end)
+        self.conclude("The mean follows the attackers and masks their z-scores; median, trimmed mean "
+                      "and median/MAD z-scores hold.")
         self.key_frame("final")
 
     # ------------------------------------------------------------------ layout
@@ -76,7 +73,7 @@ class RobustAggregation(StudioScene):
                       (names[0], swatch_dot(COLORS.volatile)), (names[1], swatch_dot(COLORS.estimate)),
                       (names[2], swatch_dot(COLORS.text))], FS.tiny)
         key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
-        self.scale_num = DecimalNumber(1.0, num_decimal_places=1, font_size=FS.label, color=COLORS.byzantine)
+        self.scale_num = Number(1.0, places=1, size=FS.small, color=COLORS.byzantine)
         scale_row = VGroup(label("attack: scale ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
         scale_row.next_to(key, DOWN, aligned_edge=LEFT, buff=0.3)
         self.scale_row = scale_row
@@ -106,10 +103,11 @@ class RobustAggregation(StudioScene):
                 static += [bline, blbl]
             z = tr[f"z_{name}"][0]
             bars = VGroup(*[self.bar(x, y0, zi, b) for x, zi, b in zip(self.zx, z, self.byz)])
-            nums = VGroup(*[DecimalNumber(min(zi, 99.9), num_decimal_places=1, font_size=FS.label,
-                                          color=COLORS.byzantine if b else COLORS.muted).move_to([x, y0 - 0.52, 0])
+            nums = VGroup(*[Number(min(zi, 99.9), places=1, size=FS.small, edge=ORIGIN,
+                                   color=COLORS.byzantine if b else COLORS.muted).move_to([x, y0 - 0.52, 0])
                             for x, zi, b in zip(self.zx, z, self.byz)])
-            flags = VGroup(*[Circle(radius=0.26, color=COLORS.byzantine, stroke_width=4).move_to([x, y0 - 0.52, 0])
+            flags = VGroup(*[RoundedRectangle(corner_radius=0.12, width=0.74, height=0.36, color=COLORS.byzantine,
+                                              stroke_width=3).move_to([x, y0 - 0.53, 0])
                              .set_stroke(opacity=0.0) for x in self.zx])
             self.panels[name] = (y0, bars, nums, flags)
         zlabel = label("client", FS.tiny, COLORS.muted).move_to([0.3, 0.75 - 0.2, 0])

@@ -12,13 +12,13 @@ targets' centroid; below, the mean Loss over normal agents growing in step.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, MathTex, Square, Triangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, Square, Triangle,
                    VGroup, VMobject)
 
 from studio.traces import TraceSpec
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, title
+from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, tick_labels, title
 
 NC, AVG, DIST, LOSS = range(4)
 TASK_COLORS = (COLORS.task_1, COLORS.task_2, COLORS.task_3, COLORS.task_4)
@@ -26,6 +26,7 @@ PLOTTED = ((LOSS, "loss-based", COLORS.honest), (AVG, "average", COLORS.volatile
            (NC, "non-cooperative", COLORS.muted))
 SIDE = 3.3                  # side of the three square panels
 PLANE = (-1.0, 23.0)        # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MAX_WIDTH = 7.0             # stroke width of a link of weight 1
 
 
@@ -55,10 +56,8 @@ class ResilientNetwork(StudioScene):
         self.read(tr)
         self.build_layout(tr)
         self.set_state(0)
-        self.hold(self.pace.intro_hold)
-        self.key_frame("initial", notes="Agents localize four targets; six Byzantine agents broadcast a point "
-                                        "near the centroid. Links are as thick as their loss-based weight.")
-        self.hold()
+        self.opening(notes="Agents localize four targets; six Byzantine agents broadcast a point "
+                           "near the centroid. Links are as thick as their loss-based weight.")
         prev = 0
         for i in self.steps:
             self.play(self.step(prev, i), run_time=self.round_time(i, (self.t_filtered,), near=2))
@@ -70,10 +69,7 @@ class ResilientNetwork(StudioScene):
         self.key_frame("final", notes="Loss-based agents sit on their own targets; averaging sits at the "
                                       "centroid of the targets, where the attackers want it.")
         self.hold()
-        line = label("Loss-based weights cut off the attackers; averaging drifts to the centroid.",
-                     FS.small, COLORS.text)
-        line.to_edge(DOWN, buff=0.18)
-        self.conclude(line)
+        self.conclude("Loss-based weights cut off the attackers; averaging drifts to the centroid.")
 
     # -- data -------------------------------------------------------------------
     def read(self, tr):
@@ -154,17 +150,17 @@ class ResilientNetwork(StudioScene):
         hi = float(np.ceil(self.log_loss[[m for m, _, _ in PLOTTED]].max()))
         self.lo = lo
         self.axes = Axes(x_range=[0, self.T, 50], y_range=[0, hi - lo, 1], x_length=6.6, y_length=1.8,
-                         axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
-                         x_axis_config={"include_numbers": True, "font_size": FS.label})
-        self.axes.x_axis.numbers.set_color(COLORS.muted)
+                         axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2})
         self.axes.move_to([-2.55, -2.15, 0])
+        xticks = tick_labels(self.axes.x_axis, range(0, self.T + 1, 50), FS.small)
         ylabels = VGroup()
         for e in range(int(lo), int(hi) + 1, 2 if hi - lo > 3 else 1):
-            ylabels.add(MathTex("10^{%d}" % e, font_size=FS.label, color=COLORS.muted)
+            ylabels.add(label("10" + str(e).translate(SUPERSCRIPT), FS.small, COLORS.muted)
                         .next_to(self.axes.c2p(0, e - lo), LEFT, buff=0.12))
         ylab = label("mean Loss over normal agents (log)", FS.tiny, COLORS.muted)
         ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
-        xlab = label("iteration i", FS.small, COLORS.muted).next_to(self.axes.x_axis, RIGHT, buff=0.2)
+        xlab = label("iteration i", FS.small, COLORS.muted).next_to(VGroup(self.axes.x_axis, xticks), RIGHT, buff=0.2)
+        xlab.align_to(xticks, DOWN)
         self.curves = VGroup(*[VMobject(stroke_color=c, stroke_width=3) for _, _, c in PLOTTED])
         it = np.arange(self.T)
         self.curve_pts = [np.asarray(self.axes.c2p(it, self.log_loss[m] - lo)).T for m, _, _ in PLOTTED]
@@ -178,8 +174,8 @@ class ResilientNetwork(StudioScene):
                            FS.small)
         key = VGroup(key_methods, key_marks).arrange(RIGHT, buff=0.4, aligned_edge=UP)
         key.to_edge(RIGHT, buff=0.3).align_to(self.axes, UP)
-        self.add(head, frames, heads, static, self.axes, ylabels, ylab, xlab, key)
-        self.freeze_background(head, frames, heads, static, self.axes, ylabels, ylab, xlab, key)
+        self.add(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
+        self.freeze_background(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
         self.add(self.links, self.agents, self.dots_loss, self.dots_avg, self.curves, self.iter)
 
     def to_net(self, p, box):

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.errors import ParamError
 from .adaptive import adaptive_move
-from .knapsack import output
+from .knapsack import TIE, Problem, output
 from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401  (re-exported)
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
@@ -74,8 +74,13 @@ class CoinRuns:
 
 def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, *, adversary: str = "nonadaptive",
              solver: str = "auto", eps: float = 1e-3, max_rounds: int = 100_000, horizon: int = 0,
-             record: bool = False, adaptive_kw: dict | None = None) -> CoinRuns:
-    """Simulate ``runs`` independent runs (module docstring). ``horizon`` rounds of corrupted weight are kept."""
+             record: bool = False, adaptive_kw: dict | None = None, fast: bool = True) -> CoinRuns:
+    """Simulate ``runs`` independent runs (module docstring). ``horizon`` rounds of corrupted weight are kept.
+
+    ``fast`` (default) runs the non-adaptive adversary without per-run records through
+    :func:`_nonadaptive_round`, which computes the same floats in the same order as the general loop
+    (:class:`RoundView` -> :func:`nonadaptive_move`) with less per-run Python; ``fast=False`` forces the
+    general loop (the reference, tests/test_coin_fastpath.py checks both give identical runs)."""
     check_params(n, tau, eta)
     if adversary not in ADVERSARIES:
         raise ParamError(f"adversary: must be one of {', '.join(ADVERSARIES)}, got {adversary!r}")
@@ -99,6 +104,9 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
     recs = [dict(weights=[], advice=[], d=[], z=[], corrupted=[], J=[], volatile=[], solver=[], X=[], bound=[],
                  corrupted_weight=[], corrupted_share=[]) for _ in range(runs if record else 0)]
     active = np.arange(runs)
+    if fast and adversary == "nonadaptive" and not record:
+        _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs)
+        return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
     for r in range(max_rounds):
         if active.size == 0:
             break
@@ -140,3 +148,80 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
             last = table[ups[i]] if rounds[i] > max_rounds else None
             rec["final_weights"] = last
     return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
+
+
+def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs) -> None:
+    """The general loop of :func:`run_coin` for the non-adaptive adversary without records: the same draws,
+    shapes and floats, with the exponents and K kept compact over the active runs (no per-round gather of the
+    active rows) and W_K summed only while it is recorded. Fills ``rounds``, ``cw``, ``cs`` in place."""
+    act = np.arange(len(rounds))
+    U = np.zeros((len(rounds), n), dtype=np.int64)      # exponents of the active runs (row j: run act[j])
+    Ka = corrupted.copy()
+    pm = np.array([-1, 1], dtype=np.int8)
+    for r in range(max_rounds):
+        if act.size == 0:
+            break
+        table = weight_table(r, eta)
+        w = table[U]
+        d = rng.choice(pm, size=act.size)
+        adv = rng.choice(pm, size=(act.size, n))
+        good_vote = np.einsum("ij,ij->i", np.where(Ka, 0.0, w), adv)
+        Wt = w.sum(1)
+        if r < horizon:
+            Wk = np.where(Ka, w, 0.0).sum(1)
+            cw[act, r], cs[act, r] = Wk, Wk / Wt
+        finished = np.zeros(act.size, dtype=bool)
+        for j in range(act.size):
+            finished[j] = _nonadaptive_round(r, int(d[j]), w[j], U[j], adv[j], kidxs[act[j]], float(good_vote[j]),
+                                             Wt[j], table, solver, eps)
+        if finished.any():
+            rounds[act[finished]] = r + 1
+            keep = ~finished
+            act, U, Ka = act[keep], U[keep], Ka[keep]
+
+
+def _nonadaptive_round(r: int, d: int, w: np.ndarray, ups: np.ndarray, adv: np.ndarray, kidx: np.ndarray,
+                       good_vote: float, total: float, table: np.ndarray, solver: str, eps: float) -> bool:
+    """One round of one run against the non-adaptive adversary; True when z = d (the run ends), else
+    ``ups`` is updated in place. Same arithmetic as :func:`nonadaptive_move` + the general loop: the classes
+    are the distinct exponents of K (descending), their values the table entries, J the first x_k experts
+    of K (by index) in class k."""
+    from .nonadaptive import solve
+
+    uk = ups[kidx]
+    cnt = np.bincount(uk, minlength=r + 1)
+    a_desc = np.flatnonzero(cnt)[::-1]
+    problem = Problem(table[a_desc], cnt[a_desc].astype(np.int64), good_vote, d, float(w.sum()))
+    sol = solve(problem, solver, eps)
+    X = sol.X if sol.found else 0.0
+    S = float(problem.vote(X))
+    z = 1 if S >= -TIE * total else -1
+    if z == d:
+        return True
+    inc = adv == d
+    inc[kidx] = False
+    if sol.found:
+        x = sol.x
+        full = x == problem.counts
+        if full.all():
+            inc[kidx] = True
+        elif x.any():
+            part = (x > 0) & ~full
+            need = np.zeros(r + 1, dtype=np.int64)        # per exponent: experts of K to take (-1: all)
+            need[a_desc[full]] = -1
+            need[a_desc[part]] = x[part]
+            nk = need[uk]
+            take = nk < 0
+            idx = np.flatnonzero(nk > 0)                  # experts of the partial classes, by index
+            if idx.size:
+                u = uk[idx]
+                o = np.argsort(u, kind="stable")          # grouped by class, index order kept within
+                us = u[o]
+                pos = np.arange(us.size)
+                first = np.concatenate(([True], us[1:] != us[:-1]))
+                rank = np.empty(us.size, dtype=np.int64)
+                rank[o] = pos - np.maximum.accumulate(np.where(first, pos, 0))
+                take[idx[rank < nk[idx]]] = True         # the first x_k experts of class k
+            inc[kidx[take]] = True
+    ups += inc
+    return False

@@ -11,6 +11,7 @@ below 1e-10 c_r (far inside any certificate it is used for).
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 
 import numpy as np
 
@@ -20,40 +21,65 @@ STOP = 1e-10   # stop once the slack c_r - X is below STOP * c_r (the weights ca
 
 
 def fill(problem: Problem, start: float, values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, float]:
-    """Greedy from partial sum ``start`` over (values, counts) in the given (descending) order; returns (x, X)."""
-    x = np.zeros(len(values), dtype=np.int64)
+    """Greedy from partial sum ``start`` over (values, counts) in the given (descending) order; returns (x, X).
+
+    Scalar arithmetic in Python floats (the same IEEE operations, in the same order, as
+    :meth:`Problem.feasible` on floats) on lists, binary searches with :mod:`bisect` (equal to
+    ``np.searchsorted`` on these non-decreasing, finite lists; non-finite input takes numpy's): this runs
+    once per round per run.
+    """
     C = len(values)
     if C == 0:
-        return x, float(start)
-    P = np.concatenate(([0.0], np.cumsum(counts * values)))      # P[k] = weight of classes < k
-    feas = problem.feasible
+        return np.zeros(0, dtype=np.int64), float(start)
+    Parr = np.concatenate(([0.0], np.cumsum(counts * values)))  # P[k] = weight of classes < k
+    P = Parr.tolist()
+    vals = values.tolist()
+    cnts = counts.tolist()
+    if math.isfinite(P[-1]) and min(vals) > 0:
+        negv = [-v for v in vals]
+        right = lambda key: bisect_right(P, key)      # noqa: E731
+        left = lambda key: bisect_left(negv, key)     # noqa: E731
+    else:
+        negarr = -values
+        right = lambda key: int(Parr.searchsorted(key, side="right"))     # noqa: E731
+        left = lambda key: int(negarr.searchsorted(key, side="left"))     # noqa: E731
+    G, d, W, tol = problem.G, problem.d, problem.W_K, problem._tol
+    if d > 0:
+        def feas(X):
+            return G + d * (2.0 * X - W) < -tol
+    else:
+        def feas(X):
+            return G + d * (2.0 * X - W) >= -tol
+    x = [0] * C
     cap = problem.cap
     s, k0 = float(start), 0
-    tiny = STOP * abs(cap)
+    acap = abs(cap)
+    tiny = STOP * acap
     while k0 < C and cap - s > tiny:
         # classes k0..k-1 fit entirely: the largest k with s + P[k] - P[k0] feasible (binary search, then check)
-        k = int(np.searchsorted(P, cap - s + P[k0] + abs(cap) * 1e-12, side="right")) - 1
+        k = right(cap - s + P[k0] + acap * 1e-12) - 1
         k = min(max(k, k0), C)
-        while k > k0 and not feas(float(s + (P[k] - P[k0]))):
+        while k > k0 and not feas(s + (P[k] - P[k0])):
             k -= 1
-        while k < C and feas(float(s + (P[k + 1] - P[k0]))):
+        while k < C and feas(s + (P[k + 1] - P[k0])):
             k += 1
         if k > k0:
-            x[k0:k] = counts[k0:k]
-            s = float(s + (P[k] - P[k0]))
+            x[k0:k] = cnts[k0:k]
+            s = s + (P[k] - P[k0])
         if k >= C:
             break
-        v = float(values[k])
-        q = int(min(counts[k], max(math.floor((cap - s) / v), 0)))
+        v = vals[k]
+        ck = cnts[k]
+        q = int(min(ck, max(math.floor((cap - s) / v), 0)))
         while q > 0 and not feas(s + q * v):
             q -= 1
-        while q + 1 <= counts[k] and feas(s + (q + 1) * v):
+        while q + 1 <= ck and feas(s + (q + 1) * v):
             q += 1
         x[k] = q
         s = s + q * v
         # the slack is now below v_k: skip to the first later class that can still fit one item
-        k0 = max(k + 1, int(np.searchsorted(-values, -(cap - s) * (1 + 1e-12), side="left")))
-    return x, s
+        k0 = max(k + 1, left(-(cap - s) * (1 + 1e-12)))
+    return np.array(x, dtype=np.int64), s
 
 
 def solve(problem: Problem) -> Solution:
