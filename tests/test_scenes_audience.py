@@ -24,9 +24,9 @@ _DECIMAL = "numbers are manim DecimalNumber / axis numbers (LaTeX digits): use s
 _NO_END = "ends without self.conclude(...) and/or key frames without captions (key_frame(name, notes=...))"
 _SMALL = "LaTeX numbers under the minimum text height at 480p"
 KNOWN = {
-    "fonts": {n: _DECIMAL for n in ("OracleConsensus", "CommitteeConsensus", "BlacklistingProtocol")},
-    "timing": {n: _NO_END for n in ("CommitteeConsensus", "BlacklistingProtocol")},
-    "text": {n: _SMALL for n in ("BlacklistingProtocol",)},
+    "fonts": {},
+    "timing": {},
+    "text": {},
 }
 
 

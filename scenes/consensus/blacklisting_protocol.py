@@ -15,7 +15,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Cross, DashedLine, Dot, FadeIn,
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
-from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line, swatch_triangle, title
+from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, tick_labels, swatch_box, swatch_dot, swatch_line, swatch_triangle, title
 from sim.consensus.presets import SEED_BLACKLISTING
 from studio.traces import TraceSpec
 
@@ -31,8 +31,7 @@ class BlacklistingProtocol(StudioScene):
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
-        self.hold(self.pace.intro_hold)
-        self.key_frame("initial", notes="k peers estimate n sources; one source shown, its truth and the eps/3 band.")
+        self.opening(notes="k peers estimate n sources; one source shown, its truth and the eps/3 band.")
         self.show_estimates(tr)
         self.slide_break(notes=f"m = {tr.meta['m']} queries per source put every honest estimate within eps/3.")
         self.hold()
@@ -72,10 +71,11 @@ class BlacklistingProtocol(StudioScene):
         info = label(f"k = {k} peers ({int(self.byz.sum())} Byzantine), n = {n} sources, \u03b5 = {p['eps']:g}, "
                      f"m = {meta['m']} queries per source; shown: source {self.i + 1}", FS.tiny, COLORS.muted)
         info.next_to(head, DOWN, buff=0.12)
-        self.line = NumberLine(x_range=[lo, hi, 0.1], length=8.4, color=COLORS.muted, include_numbers=True,
-                               font_size=FS.small, decimal_number_config={"num_decimal_places": 1})
-        self.line.numbers.set_color(COLORS.muted)
+        self.line = NumberLine(x_range=[lo, hi, 0.1], length=8.4, color=COLORS.muted, include_numbers=False)
         self.line.move_to([-1.9, LANE_TOP - LANE_STEP * k - 0.05, 0])
+        self.line.numbers = tick_labels(self.line, np.round(np.arange(np.ceil(lo / 0.2 - 1e-9) * 0.2, hi + 0.05, 0.2), 1) + 0.0,
+                                        FS.small, fmt="{:.1f}")   # every other tick: the labels need the room
+        self.line.add(self.line.numbers)
         self.ys = [LANE_TOP - LANE_STEP * j for j in range(k)]
         names = VGroup(*[label(f"P{j + 1}", FS.small, COLORS.byzantine if self.byz[j] else COLORS.honest)
                          .move_to([self.x(lo) - 0.45, y, 0]) for j, y in enumerate(self.ys)])
@@ -86,6 +86,7 @@ class BlacklistingProtocol(StudioScene):
         truth = DashedLine([self.x(self.mu), bot, 0], [self.x(self.mu), top, 0], color=COLORS.true_value,
                            stroke_width=3, dash_length=0.08)
         truth_lab = label(f"\u03bc = {self.mu:.2f}", FS.tiny, COLORS.true_value).next_to(truth.get_top(), LEFT, buff=0.1)
+        truth_lab.shift(UP * 0.17)   # above the test window's top edge
         # right panel: the network and the rules
         self.ring = PeerRing(k, 1, (4.7, 1.05), 1.05, memory=False, node_color=COLORS.honest)
         for j in np.flatnonzero(self.byz):
@@ -208,7 +209,5 @@ class BlacklistingProtocol(StudioScene):
     def conclusion(self, tr):
         f, k = int(self.byz.sum()), self.k
         self.play(FadeOutPlace(self.phase), run_time=self.seconds(0.4))
-        lines = VGroup(label("2\u03b5/3 stops the loud liar; the quiet one survives", FS.small, COLORS.estimate),
-                       label(f"and shifts every average by about f/k\u00b72\u03b5/3 = {f / k * 2 * self.eps / 3:.3f}",
-                             FS.small, COLORS.estimate)).arrange(DOWN, buff=0.1)
-        return lines.move_to(self.phase).shift(DOWN * 0.2)
+        return ("2\u03b5/3 stops the loud liar; the quiet one survives and shifts every average "
+                f"by about f/k\u00b72\u03b5/3 = {f / k * 2 * self.eps / 3:.3f}")

@@ -35,8 +35,7 @@ class CommitteeConsensus(StudioScene):
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
-        self.hold(self.pace.intro_hold)
-        self.key_frame("initial", notes="Peers, some of them Byzantine (we do not know which), and an oracle that answers noisily.")
+        self.opening(notes="Peers, some of them Byzantine (we do not know which), and an oracle that answers noisily.")
         n = tr["bits"].size
         bl = np.asarray(tr["blacklisted_at"])
         first_bl = int(bl[bl >= 0].min()) if (bl >= 0).any() else -1
@@ -53,7 +52,7 @@ class CommitteeConsensus(StudioScene):
             if c != first_bl:
                 self.slide_break()
         self.reveal(tr)
-        self.key_frame("byzantine_revealed")
+        self.key_frame("byzantine_revealed", notes="The hidden Byzantine peers, revealed: their edges are the ones that were cut.")
         self.hold()
         self.conclude(self.conclusion(tr))
         self.key_frame("conclusion")
@@ -226,6 +225,6 @@ class CommitteeConsensus(StudioScene):
         right = int((dec == bits).sum())
         wrong = int(((dec >= 0) & (dec != bits)).sum())
         caught = int((np.asarray(tr["blacklisted_at"])[np.ix_(h, ~h)] >= 0).sum())
-        text = (f"{right} of {dec.size} honest memory cells right, {wrong} wrong; "
-                f"{caught} of {int(h.sum()) * int((~h).sum())} honest-to-Byzantine edges cut")
-        return label(text, FS.small, COLORS.estimate).to_edge(DOWN, buff=0.22)
+        edges = int(h.sum()) * int((~h).sum())
+        cut = f"all {edges}" if caught == edges else f"{caught} of {edges}"
+        return f"{right}/{dec.size} honest cells right, {wrong} wrong; {cut} honest\u2013Byzantine edges cut"

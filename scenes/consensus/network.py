@@ -10,7 +10,7 @@ import numpy as np
 from manim import LEFT, RIGHT, Animation, Circle, Dot, Line, Rectangle, Square, Text, VGroup
 from manim.utils.color import rgb_to_color
 
-from scenes.pieces import COLORS, FS, label
+from scenes.pieces import COLORS, FS, Number, label
 
 FONT = "DejaVu Sans"
 
@@ -115,11 +115,9 @@ class PeerRing(VGroup):
 
 
 def count_line(text: str, value: int = 0, color=None, size: int | None = None) -> VGroup:
-    """A text label and a DecimalNumber (``.number.set_value`` once per change)."""
-    from manim import DecimalNumber
-
+    """A text label and a :class:`scenes.pieces.Number` (``.number.set_value`` once per change)."""
     size = size or FS.small
-    num = DecimalNumber(value, num_decimal_places=0, font_size=size + 4, color=color or COLORS.text)
+    num = Number(value, places=0, size=size, color=color or COLORS.text)
     g = VGroup(label(text, size, color or COLORS.text), num).arrange(RIGHT, buff=0.15)
     g.number = num
     return g

@@ -39,8 +39,7 @@ class OracleConsensus(StudioScene):
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
-        self.hold(self.pace.intro_hold)
-        self.key_frame("initial", notes="An external array of bits; every peer must learn all of it, paying per query.")
+        self.opening(notes="An external array of bits; every peer must learn all of it, paying per query.")
         R = tr["queries"].shape[0]
         acc_rounds = [t for t in range(R) if (tr["state"][t] == ACCEPTED).any()]
         first_acc = acc_rounds[0] if acc_rounds else R - 1
@@ -165,6 +164,5 @@ class OracleConsensus(StudioScene):
         cost = int(np.asarray(tr["query_cost"])[h].sum())
         full = int(h.sum()) * self.n
         ok = bool((np.asarray(tr["decision"])[h] == np.asarray(tr["bits"])).all())
-        text = (f"Every peer knows all {self.n} bits" if ok else "Not every peer learned every bit") + \
-               f" after {tr['queries'].shape[0]} rounds: {cost} queries instead of {full}"
-        return label(text, FS.small, COLORS.estimate).to_edge(DOWN, buff=0.25)
+        return ((f"Every peer knows all {self.n} bits" if ok else "Not every peer learned every bit") +
+                f" after {tr['queries'].shape[0]} rounds: {cost} queries instead of {full}")
