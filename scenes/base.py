@@ -24,7 +24,7 @@ from typing import Callable, ClassVar, Iterable
 
 from manim import Scene
 
-from studio.render import install_render_guards
+from studio.manim_env import install_render_guards
 from studio.traces import TraceSpec, ensure_trace
 
 def _project_config_outside_repo() -> None:

@@ -1,18 +1,7 @@
 """Rendering scenes in-process: talk videos, paper stills, the test fast mode.
 
-Renders can run at the same time (two terminals, ``make -j``), even of one scene:
-
-- every render writes into its own media folder ``media/.render/<host>-<pid>-<random>/``
-  (partial movie files, the movie, images); the finished movie is moved into
-  place (``media/videos/...``) with one atomic rename, and the private folder
-  is removed. Folders of renders that were killed are removed by the next
-  render (their pid is dead).
-- the LaTeX cache (``tex_cache_dir()``) stays shared -- compiled formulas are
-  reused -- but compiling into it holds an exclusive lock (``<cache>.lock`` beside it), and
-  an SVG a killed compile left empty or truncated is compiled again. manim's
-  SVG loader writes a modified copy ``<name>_.svg`` beside the SVG and deletes
-  it (two renders deleted each other's copy: the "missing SVG" crash); here
-  that copy has a name of its own process.
+Renders can run at the same time, even of one scene: each gets a private media folder and the LaTeX
+cache is locked (see studio.manim_env); the finished movie is published with one atomic rename.
 
 Every render takes the same options, validated before anything runs:
 
@@ -30,176 +19,21 @@ import contextlib
 import io
 import os
 import re
-import secrets
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from sim.core.errors import ParamError
-from sim.core.files import atomic_write, host_tag, pid_alive
+from sim.core.files import atomic_write
 
-from .paths import MANIM_CFG, media_dir, stills_dir, tex_cache_dir
+from .paths import media_dir, stills_dir
+from .manim_env import RenderError, _quality, manim_config  # noqa: F401  (RenderError, _quality: part of this module's interface)
 from .registry import scene
 
-PRIVATE = ".render"
-
-QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "p": "production_quality",
-             "k": "fourk_quality"}
 PROGRESS_QUALITIES = ("h", "p", "k")   # long renders: one progress bar for the whole scene
 DPI_QUALITIES = ("h", "p", "k")        # stills carry 300 DPI metadata (LaTeX sizes them sensibly)
 STILL_DPI = 300
-
-
-class RenderError(RuntimeError):
-    pass
-
-
-def _quality(q: str) -> str:
-    if q not in QUALITIES:
-        raise RenderError(f"QUALITY: must be one of {', '.join(QUALITIES)}, got {q!r}")
-    return QUALITIES[q]
-
-
-@contextlib.contextmanager
-def tex_lock(d: Path | None = None):
-    """Exclusive lock on a LaTeX cache folder (default tex_cache_dir()); blocks while another process compiles."""
-    import fcntl
-
-    d = Path(d) if d is not None else tex_cache_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    # beside the cache, not in it: manim deletes every non-.svg/.tex file of the cache after a compile
-    with open(d.with_name(d.name + ".lock"), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _svg_ok(svg: Path) -> bool:
-    try:
-        with open(svg, "rb") as f:
-            f.seek(max(0, svg.stat().st_size - 64))
-            return b"</svg>" in f.read()
-    except OSError:
-        return False
-
-
-def install_render_guards() -> None:
-    """Make manim safe for concurrent renders sharing a LaTeX cache (idempotent; scenes.base calls it, so the
-    manim CLI gets it too): tex_to_svg_file compiles under tex_lock and recompiles a truncated SVG; the SVG
-    loader's temp copy gets a name of its own process."""
-    import manim.mobject.text.tex_mobject as tex_mobject
-    import manim.utils.tex_file_writing as tfw
-
-    if getattr(tex_mobject.tex_to_svg_file, "_studio_locked", False):
-        return
-    original = tfw.tex_to_svg_file
-
-    def locked(expression, environment=None, tex_template=None):
-        with tex_lock(tfw.config.get_dir("tex_dir")):
-            tex_file = tfw.generate_tex_file(expression, environment, tex_template)
-            if not _svg_ok(tex_file.with_suffix(".svg")):   # missing, or left half-written by a killed compile
-                for suffix in (".svg", ".dvi", ".xdv", ".pdf", ".log", ".aux", ".tex"):
-                    with contextlib.suppress(FileNotFoundError):
-                        tex_file.with_suffix(suffix).unlink()
-            return original(expression, environment, tex_template)
-
-    locked._studio_locked = True
-    tfw.tex_to_svg_file = locked
-    tex_mobject.tex_to_svg_file = locked
-    _install_private_svg_temp()
-
-
-def _install_private_svg_temp() -> None:
-    """manim's SVGMobject.generate_mobject dumps its modified tree to ``<name>_.svg`` beside the SVG and deletes
-    it: two processes loading one SVG (one formula of the shared LaTeX cache) delete each other's file. Same
-    steps here with a temp name of this process only."""
-    import xml.etree.ElementTree as ET
-
-    import svgelements as se
-    from manim import RIGHT
-    from manim.mobject.svg.svg_mobject import SVGMobject
-
-    if getattr(SVGMobject.generate_mobject, "_studio_private", False):
-        return
-
-    def generate_mobject(self):
-        file_path = self.get_file_path()
-        new_tree = self.modify_xml_tree(ET.parse(file_path))
-        tmp = file_path.with_name(f".{file_path.stem}_{os.getpid()}_{secrets.token_hex(4)}{file_path.suffix}")
-        try:
-            new_tree.write(tmp)
-            svg = se.SVG.parse(tmp)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        mobjects, mobject_dict = self.get_mobjects_from(svg)
-        self.add(*mobjects)
-        self.id_to_vgroup_dict = mobject_dict
-        self.flip(RIGHT)
-        return self
-
-    generate_mobject._studio_private = True
-    SVGMobject.generate_mobject = generate_mobject
-
-
-def _sweep_private(root: Path) -> None:
-    """Remove private media folders of renders on this host whose process is dead."""
-    host = host_tag()
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return
-    for e in entries:
-        parts = e.name.split("-")
-        if len(parts) < 3 or not parts[-2].isdigit() or "-".join(parts[:-2]) != host:
-            continue
-        if int(parts[-2]) != os.getpid() and not pid_alive(int(parts[-2])):
-            shutil.rmtree(e.path, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def private_media():
-    """A media folder of this render only (removed at the end); stale ones of killed renders are removed."""
-    root = media_dir() / PRIVATE
-    root.mkdir(parents=True, exist_ok=True)
-    _sweep_private(root)
-    d = root / f"{host_tag()}-{os.getpid()}-{secrets.token_hex(4)}"
-    d.mkdir()
-    try:
-        yield d
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def manim_config(quality: str = "l", **overrides):
-    """manim.cfg of the repo (whatever the cwd), then quality and overrides; a private media folder.
-
-    ``config.media_dir`` is this render's private folder (see the module
-    docstring); keep what you need with :func:`publish` before the block ends.
-    """
-    import logging
-
-    from manim import config, tempconfig
-
-    from .theme import active_theme, theme
-
-    install_render_guards()
-    logging.getLogger("manim").setLevel(logging.WARNING)   # no "Reading config file" lines
-    config.digest_file(str(MANIM_CFG))
-    q = _quality(quality)
-    with private_media() as media:
-        opts = {"quality": q, "media_dir": str(media), "tex_dir": str(tex_cache_dir()),
-                "verbosity": "WARNING", "progress_bar": "none", "disable_caching": True,
-                "background_color": theme().palette_of(active_theme()).background}
-        opts.update(overrides)
-        with tempconfig(opts):
-            yield config
-
 
 def publish(path: Path, private_root: Path) -> Path:
     """Move a file out of a private media folder to the same place under media_dir() (atomic rename)."""

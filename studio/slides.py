@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from .paths import REPO
-from .render import manim_config
+from .manim_env import manim_config
 from .registry import scene
 
 REVEAL_VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version

@@ -43,7 +43,7 @@ class Timing:
 
 def timeline(name: str, scene_cls=None, quality: str = "l") -> Timing:
     """Run scene ``name`` with animations skipped; its declared timeline."""
-    from .render import manim_config
+    from .manim_env import manim_config
 
     entry = scene(name)
     cls = scene_cls or entry.cls
