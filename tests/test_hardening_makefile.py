@@ -55,7 +55,7 @@ def test_hostile_scene_runs_nothing(tmp_path, target, template):
     r, calls = _make(tmp_path, target, SCENE=value)
     assert not marker.exists(), f"make {target} SCENE={value!r} ran a command: {r.stdout}{r.stderr}"
     assert calls, r.stderr
-    assert calls[0][:3] == ["-m", "studio", "file" if target == "preview" else target]
+    assert calls[0][:3] == ["-m", "studio", target]
     assert calls[0][3] == value                     # one argument, verbatim
 
 
@@ -67,15 +67,30 @@ def test_hostile_quality_and_transparent_run_nothing(tmp_path, var, template):
     r, calls = _make(tmp_path, "stills", SCENE="S", **{var: value})
     assert not marker.exists(), f"make stills {var}={value!r} ran a command: {r.stdout}{r.stderr}"
     argv = calls[0]
+    rest = ["--theme", "", "--set", ""]
     if var == "QUALITY":
-        assert argv == ["-m", "studio", "stills", "S", "-q", value]
+        assert argv == ["-m", "studio", "stills", "S", "-q", value, *rest]
     else:
-        assert argv == ["-m", "studio", "stills", "S", "-q", "h", "--transparent"]
+        assert argv == ["-m", "studio", "stills", "S", "-q", "h", *rest, "--transparent"]
 
 
 def test_defaults_still_work(tmp_path):
     r, calls = _make(tmp_path, "render", SCENE="MWWeightBars")
     assert r.returncode == 0, r.stderr
-    assert calls == [["-m", "studio", "render", "MWWeightBars", "-q", "l"]]
+    assert calls == [["-m", "studio", "render", "MWWeightBars", "-q", "l", "--pace", "", "--set", ""]]
     r, calls = _make(tmp_path, "stills")
-    assert calls[-1] == ["-m", "studio", "stills", "-q", "h"]
+    assert calls[-1] == ["-m", "studio", "stills", "-q", "h", "--theme", "", "--set", ""]
+
+
+@pytest.mark.parametrize("template", HOSTILE)
+@pytest.mark.parametrize("target,var", [("stills", "THEME"), ("stills", "SET"), ("render", "PACE"), ("render", "SET"),
+                                        ("slides", "PACE")])
+def test_hostile_pace_set_theme_run_nothing(tmp_path, target, var, template):
+    """The options added for issue 10 (PACE, SET, THEME) reach the CLI as one verbatim argument, never as code."""
+    marker = tmp_path / "pwned"
+    value = template.format(p=marker)
+    r, calls = _make(tmp_path, target, SCENE="S", **{var: value})
+    assert not marker.exists(), f"make {target} {var}={value!r} ran a command: {r.stdout}{r.stderr}"
+    argv = calls[0]
+    flag = {"THEME": "--theme", "SET": "--set", "PACE": "--pace"}[var]
+    assert argv[argv.index(flag) + 1] == value
