@@ -6,18 +6,12 @@ a closed stdout (``| head``) ends quietly (sim.core.cli.run_main).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from sim.core.cli import one_line, run_main
+from sim.core.cli import OneLineParser as _Parser, one_line, run_main
 from sim.core.errors import ParamError, TraceError
 
 from .registry import UnknownName
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise ParamError(message)
 
 
 def main(argv=None) -> int:

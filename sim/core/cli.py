@@ -23,8 +23,10 @@ from .kinds import load_trace
 from .trace import save_trace
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are ParamErrors: one line and exit 2 in every CLI of the project."""
+
+    def error(self, message):
         raise ParamError(message)
 
 
@@ -108,8 +110,8 @@ def cmd_show(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="python -m sim", description="Byzantine MW Studio simulations")
-    sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
+    ap = OneLineParser(prog="python -m sim", description="Byzantine MW Studio simulations")
+    sub = ap.add_subparsers(dest="cmd", parser_class=OneLineParser)
     sub.add_parser("list", help="trace kinds, their parameters, defaults and ranges")
     tr = sub.add_parser("trace", help="simulate one trace and write it")
     tr.add_argument("kind")

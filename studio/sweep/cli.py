@@ -8,6 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from sim.core.cli import OneLineParser
 from sim.core.errors import ParamError
 from sim.core.sweeps import MAX_CELLS, SweepKind, all_sweeps, get_sweep, make_grid
 
@@ -15,11 +16,11 @@ from .backends import check_address
 from .runner import run
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(OneLineParser):
     def error(self, message):
         if message.startswith("unrecognized arguments"):
             message += " (parameters are set with --set NAME=VALUES; see python -m studio.sweep list)"
-        raise ParamError(message)
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:

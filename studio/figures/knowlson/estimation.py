@@ -38,6 +38,19 @@ def _params_line(p) -> str:
             f"τ = {p['tau']:g}, {c}, {p['loss']} loss, {p['update']} update, {p['buckets']} buckets")
 
 
+
+def zoom_on_trajectories(ax, ins, points, col) -> None:
+    """Fit the inset ``ins`` to ``points`` (with room for the star marker) and mark it on ``ax`` by a box only."""
+    lo, hi = points.min(0), points.max(0)
+    pad = 0.22 * (hi - lo).max() + 0.08            # room for the largest marker (the star) inside the inset
+    ins.set_xlim(lo[0] - pad, hi[0] + pad)
+    ins.set_ylim(lo[1] - pad, hi[1] + pad)
+    ins.tick_params(labelsize=7)
+    ins.set_title("zoom on the trajectories", fontsize=7.5, pad=2)
+    zoom = ax.indicate_inset_zoom(ins, edgecolor=col.muted)
+    for line in getattr(zoom, "connectors", None) or (zoom[1] if isinstance(zoom, tuple) else ()):
+        line.set_visible(False)                    # the box says where; connector lines crossed panels
+
 @figure("knowlson_fig1", paper_ref="Knowlson et al., Fig. 1 (a, b)", order=10)
 def fig1(ctx: FigureContext) -> None:
     """Trajectories of the four estimates toward the true mean, with and without blacklisting."""
@@ -64,16 +77,7 @@ def fig1(ctx: FigureContext) -> None:
                 a.plot(*paths[e][0], marker=MARKERS[e], ms=9, mfc="none", mec=c, mew=1.5)
             a.plot(*mu, marker="*", ms=16 if a is ax else 12, color=col.text, mec=col.paper, label="true mean",
                    zorder=5, clip_on=a is ax)
-        allp = np.concatenate([*paths.values(), mu[None]])
-        lo, hi = allp.min(0), allp.max(0)
-        pad = 0.22 * (hi - lo).max() + 0.08            # room for the largest marker (the star) inside the inset
-        ins.set_xlim(lo[0] - pad, hi[0] + pad)
-        ins.set_ylim(lo[1] - pad, hi[1] + pad)
-        ins.tick_params(labelsize=7)
-        ins.set_title("zoom on the trajectories", fontsize=7.5, pad=2)
-        zoom = ax.indicate_inset_zoom(ins, edgecolor=col.muted)
-        for line in getattr(zoom, "connectors", None) or (zoom[1] if isinstance(zoom, tuple) else ()):
-            line.set_visible(False)                    # the box says where; connector lines crossed panels
+        zoom_on_trajectories(ax, ins, np.concatenate([*paths.values(), mu[None]]), col)
         ax.set_title(("(a) with" if bl else "(b) without") + " blacklisting"
                      + (f": surviving sources only\n({gone_b} Byzantine, {gone_h} honest blacklisted, not drawn)"
                         if bl else "\n(every source)"), fontsize=10)

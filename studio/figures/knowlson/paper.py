@@ -10,12 +10,11 @@ honest-blacklisting summary also at 1,000 trials per cell; both through the swee
 
 from __future__ import annotations
 
-import math
 import numpy as np
 
 from sim.knowlson import paper_compat as pc
 from studio.figures import FigureContext, figure
-from studio.figures.knowlson.estimation import MARKERS, styles
+from studio.figures.knowlson.estimation import MARKERS, styles, zoom_on_trajectories
 from studio.traces import TraceSpec
 
 FIG1 = TraceSpec("robust_study_paper", seed=0, params={"blacklist": True})
@@ -58,16 +57,7 @@ def fig1(ctx: FigureContext) -> None:
                        label=tr.meta["estimator_labels"][names.index(e)])
             a.plot(*mu, marker="*", ms=16 if a is ax else 12, color=col.text, mec=col.paper, label="true mean",
                    zorder=5, clip_on=a is ax)
-        allp = np.concatenate([*paths.values(), mu[None]])
-        lo, hi = allp.min(0), allp.max(0)
-        pad = 0.22 * (hi - lo).max() + 0.08
-        ins.set_xlim(lo[0] - pad, hi[0] + pad)
-        ins.set_ylim(lo[1] - pad, hi[1] + pad)
-        ins.tick_params(labelsize=7)
-        ins.set_title("zoom on the trajectories", fontsize=7.5, pad=2)
-        zoom = ax.indicate_inset_zoom(ins, edgecolor=col.muted)
-        for line in getattr(zoom, "connectors", None) or (zoom[1] if isinstance(zoom, tuple) else ()):
-            line.set_visible(False)                    # the box says where; connector lines crossed panels
+        zoom_on_trajectories(ax, ins, np.concatenate([*paths.values(), mu[None]]), col)
         gone_b, gone_h = int((~alive & byz).sum()), int((~alive & ~byz).sum())
         ax.set_title(("(a) with blacklisting: surviving sources only\n"
                       f"({gone_b} of {int(byz.sum())} Byzantine, {gone_h} honest removed)") if bl
