@@ -313,6 +313,17 @@ class StudioScene(Scene):
         self._frozen = []
 
     def current_frame(self):
-        """Pixels of the current state (also when animations are skipped)."""
-        self.renderer.update_frame(self)
-        return self.renderer.get_frame()
+        """Pixels of the current state (also when animations are skipped).
+
+        Drawn from the plain background: after a play or a wait the renderer's
+        static image already holds the scene's mobjects, and drawing them all
+        again over it would double every translucent one (a conclusion's veil
+        dimmed the picture twice in stills).
+        """
+        r = self.renderer
+        static, r.static_image = getattr(r, "static_image", None), None
+        try:
+            r.update_frame(self)
+        finally:
+            r.static_image = static
+        return r.get_frame()

@@ -10,18 +10,19 @@ honest clients; on the right, seed 003's z-score never reaches its threshold
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, Cross, DashedLine, Dot, Line, Rectangle, RoundedRectangle,
+from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle,
                    Transform, VGroup)
 
 from studio.traces import TraceSpec
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, Number, label, legend, swatch_dot, swatch_line, title
+from scenes.pieces import COLORS, FS, Number, label, legend, marker, swatch_line, title
 
 PLANE_CENTER = np.array([-3.55, -0.45, 0])
 PLANE_SIZE = 5.6
 Z_MAX = 6.0                      # z-bars are clipped here (values are printed)
 BAR_H = 1.5                     # screen height of Z_MAX
+SHOWN = ("mean", "median", "trimmed_mean")   # theme estimators of the trace's first three (coordinate median: median)
 
 
 class RobustAggregation(StudioScene):
@@ -63,15 +64,14 @@ class RobustAggregation(StudioScene):
         ya = Line(self.to_screen((0, lo[1])), self.to_screen((0, hi[1])), color=COLORS.grid, stroke_width=2)
         axes_lbl = label("client updates (2-D)", FS.small, COLORS.muted).next_to(VGroup(xa, ya), UP, buff=0.12)
         mu = np.array(tr.meta["mu"])
-        truth = Cross(scale_factor=0.12, stroke_color=COLORS.true_value, stroke_width=5).move_to(self.to_screen(mu))
+        truth = marker("true_value", COLORS.true_value, 0.1).move_to(self.to_screen(mu))
         self.byz = tr["is_byzantine"]
         self.arrows = VGroup(*[self.arrow(o, u, b) for u, b in zip(ups[0], self.byz)])
         self.marks = VGroup(*[self.marker(i, tr["estimates"][0, i]) for i in range(3)])
         names = tr.meta["estimator_labels"]
         key = legend([("honest client", swatch_line(COLORS.honest)), ("Byzantine client", swatch_line(COLORS.byzantine)),
-                      ("honest mean μ", Cross(scale_factor=0.09, stroke_color=COLORS.true_value, stroke_width=4)),
-                      (names[0], swatch_dot(COLORS.volatile)), (names[1], swatch_dot(COLORS.estimate)),
-                      (names[2], swatch_dot(COLORS.text))], FS.tiny)
+                      ("honest mean μ", marker("true_value", COLORS.true_value, 0.07))]
+                     + [(names[i], marker(SHOWN[i], size=0.07)) for i in range(3)], FS.tiny)
         key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
         self.scale_num = Number(1.0, places=1, size=FS.small, color=COLORS.byzantine)
         scale_row = VGroup(label("attack: scale ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
@@ -83,7 +83,7 @@ class RobustAggregation(StudioScene):
         self.panels = {}
         static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
-                ("classic", 0.75, tr.meta["threshold_classic"], "seed 003 z-score (mean, std)"),
+                ("classic", 0.75, tr.meta["threshold_classic"], "mean/std z-score (seed 003)"),
                 ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score")):
             base = Line([0.7, y0, 0], [6.6, y0, 0], color=COLORS.muted, stroke_width=2)
             thr_y = y0 + min(thr, Z_MAX) / Z_MAX * BAR_H
@@ -123,10 +123,11 @@ class RobustAggregation(StudioScene):
         return Arrow(o, self.to_screen(u), buff=0, color=COLORS.byzantine if byz else COLORS.honest, stroke_width=4,
                      max_tip_length_to_length_ratio=0.12, tip_length=0.18)
 
-    def marker(self, i: int, v) -> Dot:
-        c = (COLORS.volatile, COLORS.estimate, COLORS.text)[i]
-        r = (0.15, 0.11, 0.07)[i]                      # nested sizes: overlapping estimates stay visible
-        return Dot(self.to_screen(v), radius=r, color=c, fill_opacity=1.0).set_stroke(COLORS.background, 1.5)
+    def marker(self, i: int, v):
+        """Estimator i in its theme colour and marker; nested sizes keep overlapping estimates visible."""
+        r = (0.16, 0.15, 0.085)[i]
+        m = marker(SHOWN[i], size=r).move_to(self.to_screen(v))
+        return m.set_stroke(COLORS.background, 1.5, family=True) if i < 2 else m
 
     def bar(self, x: float, y0: float, z: float, byz: bool) -> Rectangle:
         h = max(min(float(z), Z_MAX) / Z_MAX * BAR_H, 0.01)

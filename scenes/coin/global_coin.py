@@ -162,7 +162,7 @@ class GlobalCoinAdversary(StudioScene):
         self.share = Number(100 * float(tr["corrupted_share"][0]), places=1, size=FS.small, color=COLORS.byzantine,
                             edge=RIGHT)
         pct = label("%", FS.small, COLORS.byzantine)
-        VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.12)
+        VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.26)   # clear of the 0% tick label
         key = legend([("good", swatch_dot(COLORS.honest)), ("corrupted", swatch_dot(COLORS.byzantine)),
                       ("volatile (this round)", swatch_dot(COLORS.volatile)),
                       ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate))],

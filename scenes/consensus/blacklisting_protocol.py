@@ -92,7 +92,7 @@ class BlacklistingProtocol(StudioScene):
         for j in np.flatnonzero(self.byz):
             self.ring.nodes[j].set_stroke(COLORS.byzantine)
         rule = VGroup(label("p blacklists q when", FS.tiny, COLORS.text),
-                      label("|\u03bc\u0302\u209a \u2212 \u03bc\u0302_q| > 2\u03b5/3 on any source", FS.tiny, COLORS.text),
+                      label("|\u03bc\u0302(p) \u2212 \u03bc\u0302(q)| > 2\u03b5/3 on any source", FS.tiny, COLORS.text),
                       label(f"2\u03b5/3 = {2 * self.eps / 3:.3f}", FS.tiny, COLORS.estimate)).arrange(
             DOWN, aligned_edge=LEFT, buff=0.06)
         key = legend([("honest estimate \u00b1 \u03b5/3", swatch_dot(COLORS.honest)),
@@ -184,7 +184,8 @@ class BlacklistingProtocol(StudioScene):
 
     def reset(self, tr):
         edges = [e for e in self.ring.edges.values()]
-        self.play(FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab)),
+        # the first attack's average goes too: the next key frame shows no stale marker
+        self.play(FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab, self.marker)),
                   Restyle({e: (COLORS.grid, 1.5, 1.0) for e in edges}),
                   run_time=self.seconds(0.8))
 
@@ -193,7 +194,10 @@ class BlacklistingProtocol(StudioScene):
         fin = np.asarray(tr["final"])
         f0, f1 = float(fin[a0, o, self.i]), float(fin[a1, o, self.i])
         y = self.ys[0] + 0.6
-        self.play(Morph(VGroup(self.marker), {0: np.array([self.x(f1), y, 0])}), run_time=self.seconds(self.pace.event_round))
+        self.marker = self.marker.copy().move_to([self.x(f1), y, 0]).set_opacity(0)
+        self.add(self.marker)
+        self.play(FadeInPlace(self.marker), run_time=self.seconds(self.pace.event_round))
+        self.marker.set_stroke(opacity=1)
         arrow = Arrow([self.x(self.mu), y + 0.32, 0], [self.x(f1), y + 0.32, 0], buff=0, color=COLORS.byzantine,
                       stroke_width=4, max_tip_length_to_length_ratio=0.25)
         bias = f1 - self.mu

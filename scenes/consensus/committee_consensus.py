@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, Rectangle, VGroup
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
@@ -121,7 +121,7 @@ class CommitteeConsensus(StudioScene):
             beams.add(Line(self.ring.pos[i], self.oracle.bottom(c), color=COLORS.estimate, stroke_width=2.5,
                            stroke_opacity=0.5, buff=self.ring.r_node))
             a = glyph(str(int(ans[j])), FS.small, bit_color(ans[j]))
-            answers.add(a.move_to(self.ring.pos[i] + UP * 0.5))
+            answers.add(_padded(a.move_to(self.ring.pos[i] + UP * 0.5)))
         answers.set_opacity(0)
         self.add(answers)
         self.play(FadeIn(beams), FadeInPlace(answers), run_time=step)
@@ -166,7 +166,7 @@ class CommitteeConsensus(StudioScene):
             best = int(np.argmax(sup[i]))
             ok = sup[i, best] >= V
             t = glyph(f"{int(sup[i, best])}/{V}", FS.tiny, COLORS.honest if ok else COLORS.byzantine)
-            tallies.add(t.move_to(self.ring.pos[i] + DOWN * 0.47))
+            tallies.add(_padded(t.move_to(self.ring.pos[i] + DOWN * 0.47)))
         fills, digits = {}, []
         for p in range(self.k):
             mem = self.ring.memories[p]
@@ -197,6 +197,7 @@ class CommitteeConsensus(StudioScene):
         edges = {self.ring.edge(int(o), int(q)) for o, q in zip(obs, tgt)}
         if edges:
             self.play(Restyle({e: (COLORS.byzantine, 2.5, 0.85) for e in edges}), run_time=step * 0.6)
+            self.bring_to_front(self.temp)    # Restyle puts the edges on top: the labels go back over them
             if c == self.first_bl:
                 self.key_frame("first_blacklist", notes="A peer that contradicted the decision is blacklisted: its edge fades.")
                 self.hold()
@@ -228,3 +229,10 @@ class CommitteeConsensus(StudioScene):
         edges = int(h.sum()) * int((~h).sum())
         cut = f"all {edges}" if caught == edges else f"{caught} of {edges}"
         return f"{right}/{dec.size} honest cells right, {wrong} wrong; {cut} honest\u2013Byzantine edges cut"
+
+
+def _padded(text):
+    """``text`` on a small patch of background: the edges of the ring pass behind it, not through it."""
+    pad = Rectangle(width=text.width + 0.1, height=text.height + 0.08, fill_color=COLORS.background, fill_opacity=1,
+                    stroke_width=0).move_to(text)
+    return VGroup(pad, text)

@@ -82,8 +82,7 @@ class BlacklistingRace(StudioScene):
         yl = VGroup()
         for e in np.arange(0, ymin - 1e-9, -0.5):
             if abs(e - round(e)) < 1e-9:
-                tex = (MathTex("10^{%d}" % round(e), font_size=FS.label, color=COLORS.muted) if e < 0
-                       else label("1", FS.small, COLORS.muted))
+                tex = label(f"{10.0 ** round(e):g}", FS.small, COLORS.muted)   # 1, 0.1, 0.01: numbers in the theme's face
                 yl.add(tex.next_to(self.pt(0, e), LEFT, buff=0.15))
         xlab = label("round t", FS.small, COLORS.muted).next_to(self.axes.x_axis, DOWN, buff=0.45)
         ylab = label("weight (log scale)", FS.small, COLORS.muted).rotate(np.pi / 2)
@@ -109,7 +108,8 @@ class BlacklistingRace(StudioScene):
         self.byz_left = _count("Byzantine left:", meta["n_byzantine"], COLORS.byzantine)
         self.hon_left = _count("honest left:", meta["n_honest"], COLORS.honest)
         key = legend([("honest source", swatch_dot(COLORS.honest)), ("Byzantine source", swatch_dot(COLORS.byzantine)),
-                      ("blacklisted", swatch_dot(COLORS.blacklisted)),
+                      ("blacklisted", VGroup(swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
+                                             blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16))),
                       ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
                       ("theoretical T", swatch_line(COLORS.theory, True)),
                       ("empirical T", swatch_line(COLORS.estimate))], FS.tiny)

@@ -38,16 +38,34 @@ class MWTrajectories(StudioScene):
         for t in self.rounds(tr.params["rounds"], {3: "after_round_3"},
                              {3: "After three rounds the straight mean is still pulled toward the Byzantine cluster."}):
             self.play_round(tr, t)
-        self.key_frame("final", notes="The Byzantine sources are blacklisted; the MW estimates sit at the true mean.")
+        self.key_frame("final", notes=self.final_note(tr))
         self.hold()
         self.conclude(self.conclusion_text(tr))
 
+    def final_note(self, tr) -> str:
+        black, byz = tr["blacklisted_at"][0], tr["is_byzantine"][0]
+        caught, honest_out = int(np.sum((black > 0) & byz)), int(np.sum((black > 0) & ~byz))
+        extra = f" (and {honest_out} honest)" if honest_out else ""
+        return (f"{caught} of {int(byz.sum())} Byzantine sources are blacklisted{extra}; "
+                "every estimate now averages honest sources only.")
+
     def conclusion_text(self, tr) -> str:
-        est, mu = tr["estimates"][0, -1], tr["true_mean"]
+        """Distances to the true mean in the last round before the first Byzantine blacklisting (else the last round).
+
+        After the blacklisting every estimator averages honest sources only, so the
+        end says nothing about the weights: the round before it does.
+        """
+        black = tr["blacklisted_at"][0][tr["is_byzantine"][0]]
+        first = int(black[black > 0].min()) if np.any(black > 0) else tr["estimates"].shape[1]
+        t = first - 1                                   # estimates[t] is round t + 1
+        est, mu = tr["estimates"][0, t], tr["true_mean"]
         names = tr.meta["estimators"]
         d = {e: float(np.linalg.norm(est[names.index(e)] - mu)) for e in SHOWN}
-        return (f"MoM-guided MW ends {d['mom_mw_mean']:.2f} from the true mean, "
-                f"the straight mean {d['mean']:.2f}: weights remove the Byzantine pull")
+        if d["mom_mw_mean"] < d["mean"]:
+            return (f"Round {t + 1}, before any blacklisting: MoM-guided MW is {d['mom_mw_mean']:.2f} from the true "
+                    f"mean, the straight mean {d['mean']:.2f}: the weights remove the Byzantine pull")
+        return (f"Round {t + 1}: MoM-guided MW is {d['mom_mw_mean']:.2f} from the true mean, "
+                f"the straight mean {d['mean']:.2f}")
 
     def build_layout(self, tr):
         p = tr.params

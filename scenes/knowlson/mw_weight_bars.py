@@ -196,13 +196,17 @@ class MWWeightBars(StudioScene):
         self.freeze_background(*self.layout)
         bars = {i: with_opacity(self.bars.bars[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
         dots = {i: with_opacity(self.strip.dots[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
-        self.crosses = getattr(self, "crosses", VGroup())
+        self.crosses = getattr(self, "crosses", VGroup())        # on the report dots (go with the number line)
+        self.bar_crosses = getattr(self, "bar_crosses", VGroup())  # on the bars' names (stay to the end)
         new = VGroup(*[blacklist_cross(self.strip.dots[i], 0.17) for i in caught])
+        new_bars = VGroup(*[blacklist_cross(self.bars.names[i], 0.2) for i in caught])
         self.crosses.add(*new)
+        self.bar_crosses.add(*new_bars)
         self.bring_to_front(self.bars.bars, self.strip.dots)
-        self.play(Morph(self.bars.bars, bars), Morph(self.strip.dots, dots), FadeInPlace(new), run_time=run_time)
-        self.remove(new)
-        self.add(self.crosses)
+        self.play(Morph(self.bars.bars, bars), Morph(self.strip.dots, dots), FadeInPlace(new), FadeInPlace(new_bars),
+                  run_time=run_time)
+        self.remove(new, new_bars)
+        self.add(self.crosses, self.bar_crosses)
 
     def show_summary(self, tr):
         p, meta = tr.params, tr.meta
@@ -215,8 +219,8 @@ class MWWeightBars(StudioScene):
                         MathTex(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", font_size=FS.label,
                                 color=COLORS.theory),
                         label(str(meta["theoretical_blacklist_round"]), FS.small, COLORS.theory)).arrange(RIGHT, buff=0.15)
-        box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        box.move_to(self.strip).shift(UP * 0.1)
+        box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+        box.move_to(self.strip).shift(DOWN * 0.08)   # clear of the update rule above, above the tallest bar
         self.thaw_background()
         self.remove(self.strip.dots, self.strip.marker_group, self.strip.line, self.true_line, self.mu_hat,
                     self.example, getattr(self, "crosses", VGroup()))

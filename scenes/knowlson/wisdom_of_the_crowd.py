@@ -108,7 +108,7 @@ class WisdomOfTheCrowd(StudioScene):
                      + [(n, marker(k, c, 0.09)) for n, k, c in zip(names, keys, self.est_colors)], FS.tiny)
         key.to_corner(UP + RIGHT, buff=0.3).shift(DOWN * 0.75)
         # the running column of guesses (filled column by column)
-        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.35, 2.35, 0])
+        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.1, 2.35, 0])
         self.column = VGroup()
         self.stack: dict[int, int] = {}
         self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
@@ -136,7 +136,7 @@ class WisdomOfTheCrowd(StudioScene):
 
     def column_pos(self, k: int) -> np.ndarray:
         col, row = divmod(k, COLUMN_ROWS)
-        return np.array([1.25 + 0.72 * col, 1.95 - 0.34 * row, 0])
+        return np.array([1.05 + 0.72 * col, 1.95 - 0.34 * row, 0])   # clear of the legend on the right
 
     def arrive(self, tr, k: int, byz_idx):
         g, byz = tr["guesses"][k], tr["is_byzantine"][k]
@@ -165,7 +165,7 @@ class WisdomOfTheCrowd(StudioScene):
             val = label(f"{e:.0f}", FS.small, c).next_to(bar, UP, buff=0.1)
             name = label(n.replace(" of ", "\nof "), FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
             bars.add(VGroup(bar, val, name))
-        head = label("final error: beans off", FS.small, COLORS.text)
+        head = label("final error, in beans", FS.small, COLORS.text)
         bars.move_to([2.55, 0.45, 0])
         head.next_to(bars, UP, buff=0.3)
         panel = VGroup(head, bars)

@@ -157,7 +157,7 @@ class ResilientNetwork(StudioScene):
         for e in range(int(lo), int(hi) + 1, 2 if hi - lo > 3 else 1):
             ylabels.add(label("10" + str(e).translate(SUPERSCRIPT), FS.small, COLORS.muted)
                         .next_to(self.axes.c2p(0, e - lo), LEFT, buff=0.12))
-        ylab = label("mean Loss over normal agents (log)", FS.tiny, COLORS.muted)
+        ylab = label("mean loss of the honest agents (log scale)", FS.tiny, COLORS.muted)
         ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
         xlab = label("iteration i", FS.small, COLORS.muted).next_to(VGroup(self.axes.x_axis, xticks), RIGHT, buff=0.2)
         xlab.align_to(xticks, DOWN)
