@@ -74,7 +74,7 @@ class RobustAggregation(StudioScene):
                      + [(names[i], marker(SHOWN[i], size=0.07)) for i in range(3)], FS.tiny)
         key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
         self.scale_num = Number(1.0, places=1, size=FS.small, color=COLORS.byzantine)
-        scale_row = VGroup(label("attack: scale ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
+        scale_row = VGroup(label("attack: ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
         scale_row.next_to(key, DOWN, aligned_edge=LEFT, buff=0.3)
         self.scale_row = scale_row
         # z-score panels
