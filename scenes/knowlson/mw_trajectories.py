@@ -81,7 +81,7 @@ class MWTrajectories(StudioScene):
         ys = np.arange(lo[1], hi[1] + 0.5, 2 if hi[1] - lo[1] > 8 else 1)
         ticks = VGroup(tick_labels(self.axes.x_axis, [v for v in xs if v != 0] if lo[1] < 0 < hi[1] else xs, FS.small),
                        tick_labels(self.axes.y_axis, [v for v in ys if v != 0] if lo[0] < 0 < hi[0] else ys, FS.small,
-                                   direction=LEFT))
+                                   direction=LEFT, buff=0.25))   # clear of the tick marks
         # tick labels sit next to the axis lines (which cross at 0 when 0 is in range)
         byz = tr["is_byzantine"][0]
         self.byz = byz
