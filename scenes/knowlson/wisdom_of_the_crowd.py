@@ -60,6 +60,9 @@ class WisdomOfTheCrowd(StudioScene):
         err = dict(zip(tr.meta["estimators"], tr["final_error"]))
         mean, med, mom = err.get("mean"), err.get("median"), err.get("median_of_means")
         if mean is not None and mom is not None and med is not None and max(med, mom) < mean:
+            if med < mom:   # say which robust estimate did better in this crowd
+                return (f"Median and median of means resist the Byzantine guesses: off by {med:.0f} and "
+                        f"{mom:.0f} beans, the mean by {mean:.0f}")
             return (f"Median of means resists the Byzantine guesses: off by {mom:.0f} beans "
                     f"(median {med:.0f}), the mean by {mean:.0f}")
         return "With Byzantine guesses in the crowd, compare robust estimates before trusting the mean"
