@@ -86,7 +86,8 @@ class CommitteeConsensus(StudioScene):
                       ("adopted majority", swatch_box(COLORS.text)),
                       ("undecided", swatch_box(COLORS.blacklisted)),
                       ("blacklisted edge", swatch_line(COLORS.byzantine))], FS.tiny)
-        rules = VGroup(size_rule, vote_rule, vote_sub, adopt_rule).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        rules = VGroup(size_rule, VGroup(vote_rule, vote_sub).arrange(DOWN, aligned_edge=LEFT, buff=0.06), adopt_rule)
+        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.2)   # one rule per group: the groups read apart
         panel = VGroup(rules, VGroup(self.cell_no, self.cost).arrange(DOWN, aligned_edge=LEFT, buff=0.15), key)
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.25).shift(DOWN * 0.25)
         self.layout = [head, info, self.oracle, self.ring.names, VGroup(*[m.frames for m in self.ring.memories]),
