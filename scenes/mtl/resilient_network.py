@@ -21,9 +21,19 @@ from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, tick_labels, title
 
 NC, AVG, DIST, LOSS = range(4)
-TASK_COLORS = (COLORS.task_1, COLORS.task_2, COLORS.task_3, COLORS.task_4)
-PLOTTED = ((LOSS, "loss-based", COLORS.honest), (AVG, "average", COLORS.volatile),
-           (NC, "non-cooperative", COLORS.muted))
+
+
+def task_colors() -> tuple:
+    """The four task colours of the active theme (read when laying out: THEME=paper swaps COLORS)."""
+    return (COLORS.task_1, COLORS.task_2, COLORS.task_3, COLORS.task_4)
+
+
+def plotted() -> tuple:
+    """(method, name, colour) of the loss curves, in the active theme."""
+    return ((LOSS, "loss-based", COLORS.honest), (AVG, "average", COLORS.volatile),
+            (NC, "non-cooperative", COLORS.muted))
+
+
 SIDE = 3.3                  # side of the three square panels
 PLANE = (-1.0, 23.0)        # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -53,6 +63,7 @@ class ResilientNetwork(StudioScene):
 
     def construct(self):
         tr = self.trace
+        self.task_colors, self.plotted = task_colors(), plotted()   # the active theme's colours
         self.read(tr)
         self.build_layout(tr)
         self.set_state(0)
@@ -119,12 +130,12 @@ class ResilientNetwork(StudioScene):
             if self.byz[a] or self.byz[b]:
                 col = COLORS.byzantine
             elif self.task[a] == self.task[b]:
-                col = TASK_COLORS[self.task[a]]
+                col = self.task_colors[self.task[a]]
             else:
                 col = COLORS.muted
             self.links.add(Line(self.agent_pt[a], self.agent_pt[b], color=col, stroke_width=1))
         self.agents = VGroup(*[Dot(p, radius=0.075 if self.byz[k] else 0.06,
-                                   color=COLORS.byzantine if self.byz[k] else TASK_COLORS[self.task[k]])
+                                   color=COLORS.byzantine if self.byz[k] else self.task_colors[self.task[k]])
                                for k, p in enumerate(self.agent_pt)])
         # the two estimate planes: targets, centroid, Byzantine messages (static); estimates (dynamic)
         targets = np.asarray(tr["targets"])
@@ -132,7 +143,7 @@ class ResilientNetwork(StudioScene):
         static = VGroup()
         for c in (self.loss_center, self.avg_center):
             for t, w in enumerate(targets):
-                static.add(Circle(radius=0.16, color=TASK_COLORS[t], stroke_width=3)
+                static.add(Circle(radius=0.16, color=self.task_colors[t], stroke_width=3)
                            .move_to(self.to_plane(w, c)))
             static.add(Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.1)
                        .move_to(self.to_plane(targets.mean(axis=0), c)))
@@ -141,13 +152,13 @@ class ResilientNetwork(StudioScene):
                            .move_to(self.to_plane(m, c)))
         normal = np.flatnonzero(~self.byz)
         self.normal = normal
-        self.dots_loss = VGroup(*[Dot(radius=0.055, color=TASK_COLORS[self.task[k]]) for k in normal])
-        self.dots_avg = VGroup(*[Dot(radius=0.055, color=TASK_COLORS[self.task[k]]) for k in normal])
+        self.dots_loss = VGroup(*[Dot(radius=0.055, color=self.task_colors[self.task[k]]) for k in normal])
+        self.dots_avg = VGroup(*[Dot(radius=0.055, color=self.task_colors[self.task[k]]) for k in normal])
         self.dot_shape = [d.points - d.get_center() for d in self.dots_loss]     # moved by offsetting points
         self.shown_width = np.full(len(self.pairs), -1.0)
         # loss plot below
-        lo = float(np.floor(self.log_loss[[m for m, _, _ in PLOTTED]].min()))
-        hi = float(np.ceil(self.log_loss[[m for m, _, _ in PLOTTED]].max()))
+        lo = float(np.floor(self.log_loss[[m for m, _, _ in self.plotted]].min()))
+        hi = float(np.ceil(self.log_loss[[m for m, _, _ in self.plotted]].max()))
         self.lo = lo
         self.axes = Axes(x_range=[0, self.T, 50], y_range=[0, hi - lo, 1], x_length=6.6, y_length=1.8,
                          axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2})
@@ -161,16 +172,16 @@ class ResilientNetwork(StudioScene):
         ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
         xlab = label("iteration i", FS.small, COLORS.muted).next_to(VGroup(self.axes.x_axis, xticks), RIGHT, buff=0.2)
         xlab.align_to(xticks, DOWN)
-        self.curves = VGroup(*[VMobject(stroke_color=c, stroke_width=3) for _, _, c in PLOTTED])
+        self.curves = VGroup(*[VMobject(stroke_color=c, stroke_width=3) for _, _, c in self.plotted])
         it = np.arange(self.T)
-        self.curve_pts = [np.asarray(self.axes.c2p(it, self.log_loss[m] - lo)).T for m, _, _ in PLOTTED]
+        self.curve_pts = [np.asarray(self.axes.c2p(it, self.log_loss[m] - lo)).T for m, _, _ in self.plotted]
         self.iter = counter("i =", 0, FS.label)
         self.iter.move_to(self.axes.c2p(self.T, hi - lo), aligned_edge=RIGHT + UP)
-        key_methods = legend([(name, swatch_line(c)) for _, name, c in PLOTTED], FS.small)
+        key_methods = legend([(name, swatch_line(c)) for _, name, c in self.plotted], FS.small)
         key_marks = legend([("Byzantine", swatch_dot(COLORS.byzantine)),
                         ("target", Circle(radius=0.09, color=COLORS.text, stroke_width=2)),
                         ("centroid", Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.08)),
-                        ("tasks", VGroup(*[swatch_dot(c) for c in TASK_COLORS]).arrange(RIGHT, buff=0.05))],
+                        ("tasks", VGroup(*[swatch_dot(c) for c in self.task_colors]).arrange(RIGHT, buff=0.05))],
                            FS.small)
         key = VGroup(key_methods, key_marks).arrange(RIGHT, buff=0.4, aligned_edge=UP)
         key.to_edge(RIGHT, buff=0.3).align_to(self.axes, UP)
