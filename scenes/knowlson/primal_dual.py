@@ -57,6 +57,8 @@ class PrimalDual(StudioScene):
         self.sweep(tr)
         self.key_frame("final", notes="Every point of AB lies on L, so every dual line passes through L*.")
         self.hold()
+        self.remove_foreground_mobjects(self.l_star)   # under the conclusion's veil like the rest of the picture
+        self.add(self.l_star)
         self.conclude("A point on a line becomes a line through a point: p \u2208 L \u21d4 L* \u2208 p*")
 
     # -- layout -------------------------------------------------------------
