@@ -91,7 +91,11 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
         S = counts.pop() if counts else 1
         zero = np.zeros((S, d))
         x = np.stack([zero if a.shape[0] == 0 else a for a in arrs], axis=1)       # one copy, one finiteness pass
-        fin = np.isfinite(x).all(axis=(0, 2))
+        with np.errstate(over="ignore", invalid="ignore"):
+            fin = np.isfinite(np.add.reduce(x, axis=2).sum(0))   # a finite sum proves every entry finite (NaN/inf stick)
+        if not fin.all():                                         # NaN/±inf, or a finite client whose sum overflowed
+            unsure = np.flatnonzero(~fin)
+            fin[unsure] = np.isfinite(x[:, unsure, :]).all(axis=(0, 2))
         nonfinite = [int(i) for i in np.flatnonzero(~fin) if i not in set(empty)]
         if nonfinite:
             x[:, nonfinite, :] = 0.0

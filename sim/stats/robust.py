@@ -333,6 +333,64 @@ def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
     return lo, hi
 
 
+_GRAM_BLOCK_BYTES = 1 << 21     # a block of columns of every row (2 MiB): read from memory once, then cache-resident
+
+
+def _centred_gram(x: np.ndarray, ok: np.ndarray, prove: bool):
+    """Gram matrix (..., n, n) of the rows of x centred on the coordinate-wise mean of the ``ok`` rows.
+
+    Rows not ``ok`` count as 0 (they may hold anything). The columns are taken
+    in blocks: each block's mean, centring (into a buffer this function owns,
+    so ``x`` is never copied whole) and Gram product run while the block is in
+    cache, and the Gram matrices of the blocks add up. ``prove``: return None
+    as soon as a block's mean is not finite. A finite mean proves every ``ok``
+    entry of its columns finite (NaN, or inf - inf, propagates through the
+    sum), so a full result proves the ``ok`` rows finite; None means an ``ok``
+    row holds NaN/±inf, or a sum overflowed (the caller then checks rows exactly).
+    """
+    n, d = x.shape[-2:]
+    batch = x.shape[:-2]
+    whole = bool(ok.all())
+    cnt = np.maximum(ok.sum(-1), 1)[..., None, None]                 # (..., 1, 1)
+    okc = ok[..., None]
+    width = max(1, min(d, max(256, _GRAM_BLOCK_BYTES // (8 * max(1, n * int(np.prod(batch)))))))
+    gram = np.zeros((*batch, n, n))
+    buf = np.empty((*batch, n, width))
+    for s in range(0, d, width):
+        xb = x[..., s:s + width]
+        c = buf[..., :xb.shape[-1]]
+        with np.errstate(invalid="ignore", over="ignore"):
+            if whole:
+                mu = xb.mean(-2, keepdims=True)
+                np.subtract(xb, mu, out=c)
+            else:
+                np.copyto(c, 0.0)
+                np.copyto(c, xb, where=okc)
+                mu = c.sum(-2, keepdims=True) / cnt
+                np.subtract(c, mu, out=c, where=okc)
+            if prove and not np.isfinite(mu).all():
+                return None
+            gram += c @ np.swapaxes(c, -1, -2)
+    return gram
+
+
+def _sq_distances(x: np.ndarray, mask: np.ndarray):
+    """(pairwise_sq_distances(x, mask), ok): ok (..., n) marks the active finite rows."""
+    gram = _centred_gram(x, mask, prove=True)       # the common case: the masked-in rows are finite, one pass
+    ok = mask
+    if gram is None:                                # some active row is NaN/±inf (or a sum overflowed)
+        ok = mask & ~bad_rows(x)
+        gram = _centred_gram(x, ok, prove=False)
+    n = x.shape[-2]
+    sq = np.diagonal(gram, axis1=-2, axis2=-1)      # squared norms of the centred rows
+    with np.errstate(over="ignore", invalid="ignore"):
+        d2 = sq[..., :, None] + sq[..., None, :] - 2.0 * gram
+    d2 = np.maximum(d2, 0.0)
+    d2[..., np.arange(n), np.arange(n)] = 0.0
+    pair_ok = ok[..., :, None] & ok[..., None, :]
+    return np.where(pair_ok & np.isfinite(d2), d2, np.inf), ok
+
+
 def pairwise_sq_distances(x, mask=None) -> np.ndarray:
     """(..., n, n) squared Euclidean distances between the rows of ``x`` (..., n, d), by one Gram product.
 
@@ -340,25 +398,13 @@ def pairwise_sq_distances(x, mask=None) -> np.ndarray:
     row (themselves included), so they are nobody's neighbour. The diagonal of
     an active finite row is exactly 0; rounding below 0 is clipped to 0.
     Each row is centred on the batch's coordinate-wise mean of the finite
-    active rows first (distances do not change; cancellation does).
+    active rows first (distances do not change; cancellation does). The
+    Gram product runs over blocks of columns (_centred_gram), and the
+    finiteness of the rows is proved by the finite centring mean; rows are
+    checked one by one only when it is not finite.
     """
     x, mask = _prep(x, mask)
-    ok = mask & ~bad_rows(x)
-    if ok.all():                                   # the common case: no masked copies
-        xz = x - x.mean(-2, keepdims=True)
-    else:
-        xz = np.where(ok[..., None], x, 0.0)
-        cnt = np.maximum(ok.sum(-1), 1)[..., None]
-        xz = np.where(ok[..., None], xz - (xz.sum(-2) / cnt)[..., None, :], 0.0)
-    sq = np.einsum("...nd,...nd->...n", xz, xz)
-    gram = xz @ np.swapaxes(xz, -1, -2)
-    with np.errstate(over="ignore", invalid="ignore"):
-        d2 = sq[..., :, None] + sq[..., None, :] - 2.0 * gram
-    d2 = np.maximum(d2, 0.0)
-    n = x.shape[-2]
-    d2[..., np.arange(n), np.arange(n)] = 0.0
-    pair_ok = ok[..., :, None] & ok[..., None, :]
-    return np.where(pair_ok & np.isfinite(d2), d2, np.inf)
+    return _sq_distances(x, mask)[0]
 
 
 def krum_scores(x, f: int, mask=None, neighbours: int | None = None) -> np.ndarray:
@@ -378,12 +424,11 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None) -> np.ndarr
     if not 1 <= k <= max(n - 1, 1):
         raise ParamError(f"neighbours: Krum needs between 1 and n - 1 = {n - 1} neighbours; n - f - 2 = {k} "
                          f"(n = {k_active} active rows, f = {f}): f must be at most n - 3")
-    d2 = pairwise_sq_distances(x, mask)
+    d2, ok = _sq_distances(x, mask)
     d2[..., np.arange(n), np.arange(n)] = np.inf                  # a row is not its own neighbour
     near = np.partition(d2, k - 1, axis=-1)[..., :k]
     with np.errstate(invalid="ignore"):
         s = near.sum(-1)
-    ok = mask & ~bad_rows(x)
     return np.where(ok, s, np.inf)
 
 
