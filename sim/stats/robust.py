@@ -333,7 +333,7 @@ def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
     return lo, hi
 
 
-_GRAM_BLOCK_BYTES = 1 << 21     # a block of columns of every row (2 MiB): read from memory once, then cache-resident
+_GRAM_BLOCK_BYTES = 1 << 22     # a block of columns of every row (4 MiB): read from memory once, then cache-resident
 
 
 def _centred_gram(x: np.ndarray, ok: np.ndarray, prove: bool):
@@ -356,12 +356,15 @@ def _centred_gram(x: np.ndarray, ok: np.ndarray, prove: bool):
     width = max(1, min(d, max(256, _GRAM_BLOCK_BYTES // (8 * max(1, n * int(np.prod(batch)))))))
     gram = np.zeros((*batch, n, n))
     buf = np.empty((*batch, n, width))
+    acc = np.empty((*batch, 1, width))
     for s in range(0, d, width):
         xb = x[..., s:s + width]
         c = buf[..., :xb.shape[-1]]
         with np.errstate(invalid="ignore", over="ignore"):
-            if whole:
-                mu = xb.mean(-2, keepdims=True)
+            if whole:                                # the block's mean, as xb.mean(-2) but into a buffer
+                mu = acc[..., :xb.shape[-1]]
+                np.add.reduce(xb, axis=-2, keepdims=True, out=mu)
+                mu /= n
                 np.subtract(xb, mu, out=c)
             else:
                 np.copyto(c, 0.0)
