@@ -293,18 +293,24 @@ def test_pairwise_distances_and_krum_match_the_per_pair_loop(monkeypatch, block_
     rng = np.random.default_rng(21)
     for batch, n, d in [((), 7, 3), ((4,), 9, 700), ((2, 4), 8, 300), ((4,), 6, 1)]:
         x, mask = _hostile_batch(rng, batch, n, d)
-        d2 = robust.pairwise_sq_distances(x, mask)
-        scores = robust.krum_scores(x, 1, mask)
-        assert d2.shape == (*batch, n, n) and scores.shape == (*batch, n)
-        for b in np.ndindex(*batch):
-            ref, ok = ref_sq_distances(x[b], mask[b])
-            _close(d2[b], ref, 1e-9)
-            assert np.all(np.diag(d2[b])[ok] == 0)
-            _close(scores[b], ref_krum_scores_masked(x[b], 1, mask[b], int(mask.sum(-1).min())), 1e-9)
+        near = np.where(np.isfinite(x), x, 0.0).mean(-2) + rng.normal(size=(*batch, d))   # some point near the rows
+        for centre in (None, near, np.where(rng.random(near.shape) < 0.5, np.nan, near)):  # a given centre, a bad one
+            for m in (mask, np.ones_like(mask)):                    # a centre is used only with every row active
+                xa = np.where(m[..., None] | mask[..., None], x, rng.standard_normal(x.shape))  # garbage only if masked
+                d2 = robust.pairwise_sq_distances(xa, m, centre=centre)
+                scores = robust.krum_scores(xa, 1, m, centre=centre)
+                assert d2.shape == (*batch, n, n) and scores.shape == (*batch, n)
+                for b in np.ndindex(*batch):
+                    ref, ok = ref_sq_distances(xa[b], m[b])
+                    _close(d2[b], ref, 1e-9)
+                    assert np.all(np.diag(d2[b])[ok] == 0)
+                    _close(scores[b], ref_krum_scores_masked(xa[b], 1, m[b], int(m.sum(-1).min())), 1e-9)
         if not batch:
             agg, w = rules.krum(x, mask, f=1)
             best = int(np.argmin(ref_krum_scores_masked(x, 1, mask)))
             assert np.array_equal(agg, x[best]) and w[best] == 1.0
+    with pytest.raises(ParamError, match="centre"):
+        robust.pairwise_sq_distances(np.zeros((4, 3)), centre=np.zeros(2))
 
 
 @pytest.mark.parametrize("block_bytes", [None, 1])
@@ -324,6 +330,45 @@ def test_pairwise_distances_survive_a_huge_common_offset(monkeypatch, block_byte
             assert np.allclose(d2[b][fin], ref[fin], rtol=1e-6, atol=0)            # each distance, not only the largest
             sref = ref_krum_scores_masked(x[b] - 1e8, 2, mask[b], int(mask.sum(-1).min()))
             _close(scores[b], sref, 1e-6)
+
+
+def test_krum_aggregator_matches_the_loop_with_and_without_attackers():
+    """KrumAggregator (which hands its finiteness check's mean to the rule) picks the loop's client, offset or not."""
+    rng = np.random.default_rng(9)
+    for offset in (0.0, 1e8):
+        ups = [offset + rng.standard_normal((2, 300)) for _ in range(9)]
+        ups[3] = ups[3] * 50.0                         # a scaled attacker (far from the others, also with the offset)
+        for bad in ([], [5]):
+            u = [a.copy() for a in ups]
+            for i in bad:
+                u[i][1, 7] = np.nan
+            agg, st = make_aggregator("krum", num_byzantine=2, num_samples_per_client=None).aggregate(u)
+            assert st["dropped_nonfinite"] == bad
+            keep = [i for i in range(9) if i not in bad]
+            for s in range(2):
+                rows = np.stack([u[i][s] for i in keep])
+                best = keep[int(np.argmin(ref_krum_scores_masked(rows - offset, 2 - len(bad))))]
+                assert np.array_equal(agg[s], u[best][s]) and best != 3
+
+
+@pytest.mark.parametrize("far", [1e6, 1e150, 1e300])
+def test_a_far_finite_attacker_does_not_drown_the_others_distances(far):
+    """One finite row at `far` drags the mean away (rounding, or overflow): the others' distances stay exact."""
+    rng = np.random.default_rng(int(np.log10(far)))
+    x = 1e3 + rng.standard_normal((3, 9, 500))
+    x[:, 4] = far                                   # the attacker, in every batch entry
+    x[1, 7, 3] = np.nan                             # and a NaN row in one
+    d2 = robust.pairwise_sq_distances(x)
+    for b in range(3):
+        ref, ok = ref_sq_distances(x[b], offset=1e3)
+        keep = ok & (np.arange(9) != 4)
+        assert np.allclose(d2[b][np.ix_(keep, keep)], ref[np.ix_(keep, keep)], rtol=1e-8, atol=0)
+        ra, rb = d2[b][4, keep], ref[4, keep]       # the attacker's distances: inf exactly where the loop's overflow
+        assert np.array_equal(np.isinf(ra), np.isinf(rb)) and np.allclose(ra[np.isfinite(rb)], rb[np.isfinite(rb)])
+    ups = list(x[0])                                # 9 clients, one vector each; client 4 is the attacker
+    agg, st = make_aggregator("krum", num_byzantine=1, num_samples_per_client=None).aggregate(ups)
+    best = int(np.argmin(ref_krum_scores_masked(x[0] - 1e3, 1)))
+    assert best != 4 and np.array_equal(agg[0], x[0, best]) and 4 in st["excluded"]
 
 
 def test_finite_rows_are_never_flagged_when_the_centring_sum_overflows():
