@@ -409,10 +409,15 @@ def _sq_distances(x: np.ndarray, mask: np.ndarray, centre=None):
     # The mean is no centre when far rows drag it off the others (a finite attacker at 1e150, or at 50x a common
     # offset of 1e8): the others' distances then drown in rounding, or overflow. Then centre on the coordinate-wise
     # median of the finite active rows (breakdown 1/2: near the majority), in the entries where that happens.
-    with np.errstate(invalid="ignore"):
-        far = (np.any(others & ~np.isfinite(d2), axis=(-2, -1))
-               | (nonneg_median(d2.reshape(*d2.shape[:-2], n * n), others.reshape(*others.shape[:-2], n * n))
-                  < _DRAG * np.sqrt(x.shape[-1]) * nonneg_median(sq, ok)))
+    drag = _DRAG * np.sqrt(x.shape[-1])
+    with np.errstate(invalid="ignore", over="ignore"):
+        far = np.any(others & ~np.isfinite(d2), axis=(-2, -1))
+        # cheap sufficient test first: every distance far above the rounding of the largest centred norm
+        risky = (np.where(others, d2, np.inf).min(axis=(-2, -1), initial=np.inf)
+                 <= 2 * drag * np.where(ok, sq, 0.0).max(-1, initial=0.0))
+        if np.any(risky & ~far):
+            far |= risky & (nonneg_median(d2.reshape(*d2.shape[:-2], n * n), others.reshape(*others.shape[:-2], n * n))
+                            < drag * nonneg_median(sq, ok))
     if np.any(far):
         some = ok | ~ok.any(-1, keepdims=True)                      # an entry with no finite active row: all zeros
         med = median(np.where(ok[..., None], x, 0.0), some)
