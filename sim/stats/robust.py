@@ -450,7 +450,10 @@ def pairwise_sq_distances(x, mask=None, centre=None) -> np.ndarray:
     active rows first (distances do not change; cancellation does). The
     Gram product runs over blocks of columns (_centred_gram), and the
     finiteness of the rows is proved by the finite centring mean; rows are
-    checked one by one only when it is not finite.
+    checked one by one only when it is not finite. Where far finite rows drag
+    the mean off the others (their distances would drown in rounding, or
+    overflow), the batch entry is recentred on the coordinate-wise median of
+    its finite active rows (breakdown point 1/2).
 
     ``centre`` (..., d), optional: a point to centre on instead of that mean,
     for a caller that already has the mean (federated aggregation gets it from
