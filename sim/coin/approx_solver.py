@@ -71,6 +71,9 @@ EXACT_STATES = 20_000   # partial sums per half for the exact solver tried after
 SEARCH_MOVES = 2_000    # moves (i, a, j) tried per local-search step
 SEARCH_STEPS = 4        # local-search steps
 SEARCH_MAX_A = 32       # items removed from one class in one move, at most
+PY_STATES = 64          # DP lists up to this size are stepped on Python floats
+DP_FIRST = 6            # the DP before the local search when c_r <= DP_FIRST * (largest usable weight),
+DP_FIRST_STATES = 512   # with this budget (its list stays tiny there)
 
 
 def limits(problem: Problem) -> np.ndarray:
@@ -209,6 +212,61 @@ def prefix_fill(problem: Problem, starts: np.ndarray, values: np.ndarray, counts
     return X, np.minimum(j, C), q
 
 
+def _scalar_feasible(problem: Problem):
+    """:meth:`Problem.feasible` on one Python float (the same IEEE operations in the same order)."""
+    G, d, W, tol = problem.G, problem.d, problem.W_K, problem._tol
+    if d > 0:
+        return lambda X: G + d * (2.0 * X - W) < -tol
+    return lambda X: G + d * (2.0 * X - W) >= -tol
+
+
+def _step_np(problem: Problem, cur: np.ndarray, s: float, lg: float, grow: float, rest: float, floor_lb: float):
+    """One DP item on arrays: candidates cur and cur + s, feasible ones, sorted; the minimum of each bucket
+    floor(ln z / ln(1 + delta)) (0 its own bucket); then the window z * grow + rest >= LB. Returns
+    (kept sums, parent index, took the item)."""
+    n = len(cur)
+    cand = np.concatenate((cur, cur + s))
+    par = np.concatenate((np.arange(n), np.arange(n)))
+    took = np.concatenate((np.zeros(n, bool), np.ones(n, bool)))
+    ok = problem.feasible(cand)
+    cand, par, took = cand[ok], par[ok], took[ok]
+    o = np.argsort(cand, kind="stable")
+    cand, par, took = cand[o], par[o], took[o]
+    with np.errstate(divide="ignore"):
+        b = np.where(cand > 0, np.floor(np.log(np.where(cand > 0, cand, 1.0)) / lg), -np.inf)
+    keep = np.concatenate(([True], b[1:] != b[:-1]))         # the minimum of each bucket
+    keep &= cand * grow + rest >= floor_lb                   # the window
+    return cand[keep], par[keep], took[keep]
+
+
+def _step_py(cur: list, s: float, lg: float, grow: float, rest: float, floor_lb: float, feas):
+    """:func:`_step_np` on Python lists (short lists, where numpy's per-call cost dominates): a merge of the
+    two sorted candidate lists (ties: cur first, as the stable sort), the same buckets and window."""
+    add = [z + s for z in cur]
+    k = len(add)
+    while k > 0 and not feas(add[k - 1]):                    # feasible is monotone: a prefix of add
+        k -= 1
+    n = len(cur)
+    out, par, took = [], [], []
+    i = j = 0
+    last = None
+    log = math.log
+    while i < n or j < k:
+        if j >= k or (i < n and cur[i] <= add[j]):
+            z, p, t = cur[i], i, False
+            i += 1
+        else:
+            z, p, t = add[j], j, True
+            j += 1
+        b = math.floor(log(z) / lg) if z > 0 else -1.0e308
+        if b == last:
+            continue
+        last = b
+        if z * grow + rest >= floor_lb:
+            out.append(z); par.append(p); took.append(t)
+    return out, par, took
+
+
 def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
                max_states: int = MAX_STATES) -> tuple[np.ndarray, float] | None:
     """Stage 5 of the module docstring: a feasible x with X >= (1 - eps / 2) OPT, given 0 < lb <= OPT
@@ -227,28 +285,19 @@ def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
     small_total = float(np.dot(u[small], v[small]))
     rest = np.concatenate((np.cumsum(sizes[::-1])[::-1][1:], [0.0])) + small_total if len(sizes) else np.zeros(0)
     floor_lb = lb * (1 - 1e-12)                              # pruning margin against rounding
-    cur = np.zeros(1)
+    feas = _scalar_feasible(problem)
+    cur = [0.0]
     parents, takes = [], []
     for i, s in enumerate(sizes):
-        cand = np.concatenate((cur, cur + s))
-        n = len(cur)
-        par = np.concatenate((np.arange(n), np.arange(n)))
-        took = np.concatenate((np.zeros(n, bool), np.ones(n, bool)))
-        ok = problem.feasible(cand)
-        cand, par, took = cand[ok], par[ok], took[ok]
-        o = np.argsort(cand, kind="stable")
-        cand, par, took = cand[o], par[o], took[o]
-        with np.errstate(divide="ignore"):
-            b = np.where(cand > 0, np.floor(np.log(np.where(cand > 0, cand, 1.0)) / lg), -np.inf)
-        keep = np.concatenate(([True], b[1:] != b[:-1]))     # the minimum of each bucket
-        keep &= cand * ((1 + delta) ** (i + 1) * (1 + 1e-12)) + rest[i] >= floor_lb   # the window
-        cur, par, took = cand[keep], par[keep], took[keep]
-        if len(cur) > max_states:
-            return None
-        if len(cur) == 0:                                    # cannot happen for lb <= OPT; refuse, never guess
+        grow = (1 + delta) ** (i + 1) * (1 + 1e-12)
+        if len(cur) <= PY_STATES:
+            cur, par, took = _step_py(cur if isinstance(cur, list) else cur.tolist(), float(s), lg, grow, float(rest[i]), floor_lb, feas)
+        else:
+            cur, par, took = _step_np(problem, np.asarray(cur), s, lg, grow, rest[i], floor_lb)
+        if len(cur) > max_states or len(cur) == 0:         # empty cannot happen for lb <= OPT: refuse, never guess
             return None
         parents.append(par); takes.append(took)
-    X_all, j_all, q_all = prefix_fill(problem, cur, v[small], u[small])
+    X_all, j_all, q_all = prefix_fill(problem, np.asarray(cur, dtype=float), v[small], u[small])
     best_i = int(np.argmax(X_all))
     x = np.zeros(len(v), dtype=np.int64)
     i = best_i
@@ -283,19 +332,29 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     Us = min(U, lp_bound(problem, u))
     target = (1 - eps) * Us
     x, X = g.x, g.X
-    if certificate:
-        if X >= target:
-            return Solution(x, X, APPROX_GREEDY, Us)
-        x, X = improve(problem, x, X, u, target)
-        if X >= target:
-            return Solution(x, X, APPROX_GREEDY, Us)
-    if X <= 0:                                       # then no u_k > 0 (greedy would take it): U* = 0 = OPT
-        return Solution(x, X, APPROX_GREEDY if X >= target else GREEDY, Us)
-    dp = trimmed_dp(problem, u, X, eps, max_states)
-    if dp is None:                                   # the DP's list outgrew its budget: no factor claimed
-        return Solution(x, X, GREEDY, Us)
+    if X >= target and (certificate or X <= 0):      # X = 0 < target cannot happen: greedy takes any u_k > 0
+        return Solution(x, X, APPROX_GREEDY, Us)
+    live = np.flatnonzero(u > 0)
+    dp_first = not certificate or problem.cap <= DP_FIRST * problem.values[live[0]]
+    if dp_first:                                     # a few weights comparable to c_r: OPT often below U*
+        dp = trimmed_dp(problem, u, X, eps, max_states if not certificate else min(max_states, DP_FIRST_STATES))
+        if dp is not None:
+            return _dp_solution(x, X, dp, Us, eps)
+        if not certificate:
+            return Solution(x, X, GREEDY, Us)
+    x, X = improve(problem, x, X, u, target)
+    if X >= target:
+        return Solution(x, X, APPROX_GREEDY, Us)
+    dp = trimmed_dp(problem, u, X, eps, max_states)   # LB = the local search's X: a narrower window
+    if dp is not None:
+        return _dp_solution(x, X, dp, Us, eps)
+    return Solution(x, X, GREEDY, Us)                # the DP's list outgrew its budget: no factor claimed
+
+
+def _dp_solution(x, X, dp, Us, eps) -> Solution:
+    """The DP's certified answer (never below the start x, which only raises X), bound min(U*, X_dp / (1 - eps / 2))."""
     xd, Xd = dp
     bound = min(Us, Xd / (1 - eps / 2))
-    if Xd < X:                                       # never worse than the start (still certified)
+    if Xd < X:
         xd, Xd = x, X
     return Solution(xd, Xd, APPROX_DP, bound)
