@@ -59,6 +59,7 @@ tail of tiny ones, where greedy takes everything else and is optimal, but X_g / 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -98,18 +99,6 @@ def limits(problem: Problem) -> np.ndarray:
 def lp_bound(problem: Problem, u: np.ndarray) -> float:
     """U* = min(c_r, sum_k u_k v_k) >= OPT (module docstring)."""
     return min(max(problem.cap, 0.0), float(np.dot(u, problem.values)))
-
-
-def _binary_items(counts: np.ndarray):
-    """(class, multiplicity) pairs: counts split as 1, 2, 4, ..., remainder."""
-    cls, mult = [], []
-    for k, c in enumerate(counts):
-        q = 1
-        while c > 0:
-            t = min(q, c)
-            cls.append(k); mult.append(t)
-            c -= t; q *= 2
-    return np.array(cls, dtype=np.int64), np.array(mult, dtype=np.int64)
 
 
 def _take(problem: Problem, X: np.ndarray, room: np.ndarray, v: float | np.ndarray) -> np.ndarray:
@@ -274,16 +263,24 @@ def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
     v = problem.values
     theta = 0.5 * eps * lb
     large = v > theta
-    cls, mult = _binary_items(np.where(large, u, 0))
-    sizes = mult * v[cls]
-    o = np.argsort(-sizes, kind="stable")                    # largest first: R_i falls fastest
-    cls, mult, sizes = cls[o], mult[o], sizes[o]
+    cls, mult, sizes = [], [], []
+    for k in np.flatnonzero(large & (u > 0)).tolist():      # binary split of u_k: 1, 2, 4, ..., rest
+        c, q, vk = int(u[k]), 1, float(v[k])
+        while c > 0:
+            t = min(q, c)
+            cls.append(k); mult.append(t); sizes.append(t * vk)
+            c -= t; q *= 2
+    o = sorted(range(len(sizes)), key=lambda t: -sizes[t])  # largest first (stable): R_i falls fastest
+    cls, mult, sizes = [cls[t] for t in o], [mult[t] for t in o], [sizes[t] for t in o]
     m = max(len(cls), 1)
     delta = eps / (2 * m)
     lg = math.log1p(delta)
     small = np.flatnonzero(~large & (u > 0))
-    small_total = float(np.dot(u[small], v[small]))
-    rest = np.concatenate((np.cumsum(sizes[::-1])[::-1][1:], [0.0])) + small_total if len(sizes) else np.zeros(0)
+    acc = float(np.dot(u[small], v[small]))
+    rest = [0.0] * len(sizes)                                # R_i: large items after i, and all small ones
+    for t in range(len(sizes) - 1, -1, -1):
+        rest[t] = acc
+        acc += sizes[t]
     floor_lb = lb * (1 - 1e-12)                              # pruning margin against rounding
     feas = _scalar_feasible(problem)
     cur = [0.0]
@@ -291,13 +288,17 @@ def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
     for i, s in enumerate(sizes):
         grow = (1 + delta) ** (i + 1) * (1 + 1e-12)
         if len(cur) <= PY_STATES:
-            cur, par, took = _step_py(cur if isinstance(cur, list) else cur.tolist(), float(s), lg, grow, float(rest[i]), floor_lb, feas)
+            cur, par, took = _step_py(cur if isinstance(cur, list) else cur.tolist(), s, lg, grow, rest[i],
+                                      floor_lb, feas)
         else:
             cur, par, took = _step_np(problem, np.asarray(cur), s, lg, grow, rest[i], floor_lb)
         if len(cur) > max_states or len(cur) == 0:         # empty cannot happen for lb <= OPT: refuse, never guess
             return None
         parents.append(par); takes.append(took)
-    X_all, j_all, q_all = prefix_fill(problem, np.asarray(cur, dtype=float), v[small], u[small])
+    if len(cur) <= PY_STATES:
+        X_all, j_all, q_all = _prefix_fill_py(problem, feas, list(cur), v[small], u[small])
+    else:
+        X_all, j_all, q_all = prefix_fill(problem, np.asarray(cur, dtype=float), v[small], u[small])
     best_i = int(np.argmax(X_all))
     x = np.zeros(len(v), dtype=np.int64)
     i = best_i
@@ -311,6 +312,37 @@ def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
         x[small[j]] += q
     x = repair(problem, x)
     return x, problem.value(x)
+
+
+def _prefix_fill_py(problem: Problem, feas, starts: list, values: np.ndarray, counts: np.ndarray):
+    """:func:`prefix_fill` for a few starts, on Python floats (the same operations; bisect on the same
+    prefix sums in place of searchsorted)."""
+    C = len(values)
+    if C == 0:
+        return list(starts), [0] * len(starts), [0] * len(starts)
+    P = np.concatenate(([0.0], np.cumsum(counts * values))).tolist()
+    vals, cnts = values.tolist(), counts.tolist()
+    cap = problem.cap
+    Xs, js, qs = [], [], []
+    for z in starts:
+        j = min(max(bisect_right(P, cap - z + abs(cap) * 1e-12) - 1, 0), C)
+        while j > 0 and not feas(z + P[j]):
+            j -= 1
+        base = z + P[j]
+        q = 0
+        if j < C:
+            vj, cj = vals[j], cnts[j]
+            q = int(min(max(math.floor((cap - base) / vj), 0), cj))
+            for _ in range(3):
+                if q > 0 and not feas(base + q * vj):
+                    q -= 1
+            if q + 1 <= cj and feas(base + (q + 1) * vj):
+                q += 1
+            Xs.append(base + q * vj)
+        else:
+            Xs.append(base)
+        js.append(j); qs.append(q)
+    return Xs, js, qs
 
 
 def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, certificate: bool = True) -> Solution:
