@@ -345,9 +345,10 @@ def _prefix_fill_py(problem: Problem, feas, starts: list, values: np.ndarray, co
     return Xs, js, qs
 
 
-def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, certificate: bool = True) -> Solution:
+def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, certificate: bool = True,
+          exact_states: int = EXACT_STATES) -> Solution:
     """(1 - eps)-approximation (module docstring). ``certificate=False`` skips stages 1-4 (tests exercise
-    the DP alone; it then starts from the greedy value as LB)."""
+    the DP alone; it then starts from the greedy value as LB); ``exact_states=0`` skips stage 2."""
     if not 0 < eps < 1:
         raise ValueError("eps must be in (0, 1)")
     if not problem.feasible(0.0):
@@ -356,8 +357,8 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     g = greedy_solver.solve(problem)
     if certificate and g.X >= (1 - eps) * U:
         return Solution(g.x, g.X, APPROX_GREEDY, U)
-    if certificate:                                  # few classes (typically early rounds): exact is cheap
-        ex = exact_solver.solve(problem, max_states=EXACT_STATES)
+    if certificate and exact_states > 0:             # few classes (typically early rounds): exact is cheap
+        ex = exact_solver.solve(problem, max_states=exact_states)
         if ex is not None:
             return ex
     u = limits(problem)

@@ -35,7 +35,7 @@ TIE = 1e-9
 
 # solver codes recorded in traces
 EXACT, APPROX_GREEDY, APPROX_DP, GREEDY, BRUTE, NONE = 0, 1, 2, 3, 4, -1
-SOLVER_NAMES = {EXACT: "exact", APPROX_GREEDY: "approx (greedy certificate)", APPROX_DP: "approx (trimmed DP)",
+SOLVER_NAMES = {EXACT: "exact", APPROX_GREEDY: "approx (LP-bound certificate)", APPROX_DP: "approx (trimmed DP)",
                 GREEDY: "greedy", BRUTE: "brute force", NONE: "none"}
 
 
