@@ -54,6 +54,12 @@ tail of tiny ones, where greedy takes everything else and is optimal, but X_g / 
    these instances reach); if it ever holds more than ``max_states`` sums the DP stops.
 6. Otherwise the best feasible x found (greedy improved by the local search) is returned with solver
    code GREEDY and the bound U*: the trace never claims a factor it did not prove.
+
+Order of 4 and 5: when c_r <= DP_FIRST times the largest usable weight (a few weights comparable to the
+cap: the shape where OPT is often below U*), the DP runs first, with LB = X_g and a budget of
+DP_FIRST_STATES sums; if that budget is exceeded, the local search runs and then the DP again with its
+full budget and the larger LB. The order changes the time, never a guarantee: each stage's certificate
+stands on its own.
 """
 
 from __future__ import annotations
