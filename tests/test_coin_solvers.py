@@ -337,3 +337,23 @@ def test_real_programmes_at_tau_1000_are_all_certified(monkeypatch):
     assert old_uncertified >= 0.02 * len(probs)
     assert np.sum(codes == GREEDY) == 0
     assert np.sum(codes == APPROX_DP) >= 10                       # the late rounds needed the DP's proof
+
+
+def test_dp_on_python_floats_equals_the_array_dp(monkeypatch):
+    """Short DP lists are stepped (and filled) on Python floats: the same sums, buckets and choices as arrays."""
+    rng = np.random.default_rng(47)
+    probs = [(_late_round if k % 2 else _early_round)(rng) for k in range(60)]
+    runs = {}
+    for py_states in (approx_solver.PY_STATES, 0):
+        monkeypatch.setattr(approx_solver, "PY_STATES", py_states)
+        out = []
+        for p in probs:
+            g = greedy_solver.solve(p)
+            out.append(approx_solver.trimmed_dp(p, approx_solver.limits(p), g.X) if g.found and g.X > 0 else None)
+        runs[py_states] = out
+    both = list(zip(*runs.values()))
+    assert sum(a is not None for a, _ in both) >= 50
+    for a, b in both:
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a[1] == b[1] and np.array_equal(a[0], b[0])

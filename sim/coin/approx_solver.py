@@ -51,7 +51,9 @@ tail of tiny ones, where greedy takes everything else and is optimal, but X_g / 
    e^(-eps/2) >= 1 - eps / 2, X >= (1 - eps / 2) OPT >= (1 - eps) OPT: code APPROX_DP, and
    OPT <= min(U*, X / (1 - eps / 2)) is recorded as the bound.
    The list's size is checked as it grows (the worst case, ln(c_r / theta) / delta, is far above what
-   these instances reach); if it ever holds more than ``max_states`` sums the DP stops.
+   these instances reach); if it ever holds more than ``max_states`` sums the DP stops. Floating point:
+   the bucket index and the sums carry relative errors of order 1e-15 per item, and the window is
+   tested with a 1e-12 margin in LB's favour; both are far inside the eps / 2 the proof leaves unused.
 6. Otherwise the best feasible x found (greedy improved by the local search) is returned with solver
    code GREEDY and the bound U*: the trace never claims a factor it did not prove.
 
