@@ -357,3 +357,16 @@ def test_dp_on_python_floats_equals_the_array_dp(monkeypatch):
         assert (a is None) == (b is None)
         if a is not None:
             assert a[1] == b[1] and np.array_equal(a[0], b[0])
+
+
+def test_a_huge_weight_span_neither_overflows_nor_drops_classes():
+    """c_r / v_k overflows to inf for a tiny v_k; the usable count must then be c_k (it was cast from inf to a
+    negative integer, and the exact solver silently dropped those classes)."""
+    w = np.exp(np.linspace(300.0, -300.0, 12))
+    for d, G in ((1, 0.0), (-1, 0.0), (1, -w[1])):
+        p, _ = make_problem(w, G, d)
+        with np.errstate(all="raise"):
+            assert np.all(p.usable_counts() >= 0) and np.all(approx_solver.limits(p) >= 0)
+        J, X = brute_force.solve_items(w, G, d)
+        for s in ("exact", "approx", "auto"):
+            assert solve(p, s).X == pytest.approx(X, rel=1e-12)

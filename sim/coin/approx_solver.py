@@ -91,7 +91,8 @@ def limits(problem: Problem) -> np.ndarray:
     v, c = problem.values, problem.counts
     if not cap > 0:
         return np.zeros_like(c)
-    q = np.minimum(np.floor(cap / v), c).astype(np.int64)
+    with np.errstate(over="ignore"):                       # cap / v = inf for a tiny v: min(inf, c) = c
+        q = np.minimum(np.floor(cap / v), c).astype(np.int64)
     for _ in range(4):                                     # rounding at the boundary: the predicate decides
         bad = (q > 0) & ~problem.feasible(q * v)
         if not bad.any():
@@ -112,7 +113,8 @@ def lp_bound(problem: Problem, u: np.ndarray) -> float:
 def _take(problem: Problem, X: np.ndarray, room: np.ndarray, v: float | np.ndarray) -> np.ndarray:
     """Per row: the most items of value v (at most ``room``) that keep X + q v feasible (vectorised)."""
     cap = problem.cap
-    q = np.minimum(room, np.floor(np.maximum(cap - X, 0.0) / v)).astype(np.int64)
+    with np.errstate(over="ignore"):
+        q = np.minimum(room, np.floor(np.maximum(cap - X, 0.0) / v)).astype(np.int64)
     for _ in range(4):
         bad = (q > 0) & ~problem.feasible(X + q * v)
         if not bad.any():

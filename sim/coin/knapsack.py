@@ -97,8 +97,9 @@ class Problem:
         cap = self.cap
         if cap <= 0:
             return np.zeros_like(self.counts)
-        lim = np.floor(cap / self.values) + 1           # +1: one spare against rounding; feasible() decides
-        return np.minimum(self.counts, lim.astype(np.int64))
+        with np.errstate(over="ignore"):                 # cap / v = inf for a tiny v: the min takes c_k
+            lim = np.minimum(np.floor(cap / self.values) + 1, self.counts)   # +1: one spare against rounding
+        return lim.astype(np.int64)                      # (min before the cast: inf never becomes an int)
 
 
 def output(S, scale: float):
