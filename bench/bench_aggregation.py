@@ -5,8 +5,14 @@
   ``np.median(stacked, axis=0)`` on the already stacked array. Target <= 1.5.
 - trimmed mean (trim 0.1): TrimmedMeanAggregator.aggregate vs one
   ``np.partition(stacked, (g, n - g - 1), axis=0)``. Target <= 1.5.
-- Krum (f = 10): KrumAggregator.aggregate vs a per-pair Python loop
-  (n(n-1)/2 squared distances, then the scores). Target >= 50x.
+- Krum (f = 10): KrumAggregator.aggregate vs its floor, one Gram product
+  ``stacked @ stacked.T`` on the already stacked array (exact Krum needs all
+  n(n-1)/2 squared distances; a Gram product is the cheapest exact way to get
+  them). Target <= 2, counted in the exit status.
+- Krum vs a per-pair Python loop (n(n-1)/2 squared distances, then the
+  scores): issue 13 asks >= 50x. Printed with the arithmetic bound loop / Gram
+  (no exact Krum can beat the loop by more than that, about 12x here), and not
+  counted in the exit status.
 
 Each figure is the median of paired runs (aggregator, then baseline, back to
 back) because these shared 2-core machines are noisy. The verdict uses user
@@ -51,10 +57,11 @@ def timed(fn) -> tuple[float, float]:
     return resource.getrusage(resource.RUSAGE_SELF).ru_utime - u0, time.perf_counter() - w0
 
 
-def paired(name, ours, base, pairs: int, target: float, faster: bool = False, inner: int = 1) -> bool:
+def paired(name, ours, base, pairs: int, target: float, faster: bool = False, inner: int = 1):
     """Median over paired runs of the user-CPU ratio (the verdict) and of the wall-clock ratio (for information).
 
-    ``inner`` calls per timing, for calls shorter than the CPU clock's tick.
+    ``inner`` calls per timing, for calls shorter than the CPU clock's tick. Returns (verdict, median user CPU
+    seconds of ours, of the baseline).
     """
     r_cpu, r_wall, t_ours, t_base = [], [], [], []
     rep = lambda fn: (lambda: [fn() for _ in range(inner)])      # noqa: E731
@@ -72,7 +79,7 @@ def paired(name, ours, base, pairs: int, target: float, faster: bool = False, in
     print(f"{name:<44} ours {statistics.median(t_ours) * 1e3:8.1f} ms  baseline {statistics.median(t_base) * 1e3:8.1f} ms"
           f"  (user CPU)  {what} {r:6.2f} (target {cmp} {target:g}; wall {statistics.median(r_wall):5.2f}; "
           f"median of {pairs} pairs)  {'OK' if ok else 'MISSED'}")
-    return ok
+    return ok, statistics.median(t_ours), statistics.median(t_base)
 
 
 def krum_loop(updates, f):
@@ -96,19 +103,24 @@ def main() -> int:
     print(f"bench_aggregation: {N} clients x {D:,} dimensions (timings on a shared machine are noisy)")
     med = CoordinateMedianAggregator(num_samples_per_client=None)
     ok &= paired("coordinate median vs np.median", lambda: med.aggregate(updates),
-                 lambda: np.median(stacked, axis=0), 5, 1.5)
+                 lambda: np.median(stacked, axis=0), 5, 1.5)[0]
     tm = TrimmedMeanAggregator(trim_fraction=TRIM, num_samples_per_client=None)
     ok &= paired("trimmed mean vs np.partition", lambda: tm.aggregate(updates),
-                 lambda: np.partition(stacked, (g, N - g - 1), axis=0), 5, 1.5)
+                 lambda: np.partition(stacked, (g, N - g - 1), axis=0), 5, 1.5)[0]
     kr = KrumAggregator(num_byzantine=F, num_samples_per_client=None)
     a, _ = kr.aggregate(updates)
     assert np.array_equal(a[0], krum_loop(updates, F)), "Krum disagrees with the loop"
-    # reported, not enforced: exact Krum needs n(n-1)/2 distances of 100,000 coordinates (5e8 multiply-adds), which
-    # bounds any implementation to about 18x the loop's speed on one core (docs/aggregation.md, Benchmark)
-    krum_ok = paired("Krum vs per-pair Python loop", lambda: kr.aggregate(updates), lambda: krum_loop(updates, F),
-                     3, 50.0, faster=True)
+    # the floor of exact Krum: one Gram product (syrk, n(n+1)/2 dot products of 100,000 coordinates)
+    gram_ok, _, t_gram = paired("Krum vs one Gram product stacked @ stacked.T", lambda: kr.aggregate(updates),
+                                lambda: stacked @ stacked.T, 5, 2.0)
+    ok &= gram_ok
+    # reported, not enforced: no exact Krum beats the loop by more than loop / Gram (docs/aggregation.md, Benchmark)
+    krum_ok, _, t_loop = paired("Krum vs per-pair Python loop", lambda: kr.aggregate(updates),
+                                lambda: krum_loop(updates, F), 5, 50.0, faster=True)
+    print(f"  arithmetic bound for any exact Krum: loop / one Gram product = {t_loop * 1e3:.0f} / {t_gram * 1e3:.0f} ms"
+          f" = {t_loop / max(t_gram, 1e-9):.1f}x")
     if not krum_ok:
-        print("  (Krum's 50x target is above the arithmetic bound at this size; not counted in the exit status)")
+        print("  (Krum's 50x target is above that bound at this size; not counted in the exit status)")
     small = [rng.standard_normal(100) for _ in range(N)]
     paired("Krum vs loop, 100 clients x 100 dims (info)", lambda: kr.aggregate(small), lambda: krum_loop(small, F),
            5, 50.0, faster=True, inner=30)

@@ -212,9 +212,7 @@ class StudioScene(Scene):
         conclusion banner at the bottom of the frame). ``caption`` is its
         subtitle and speaker note (default: the text of the line).
         """
-        from manim import FadeIn
-
-        from scenes.pieces import conclusion_line
+        from scenes.pieces import FadeInKeep, conclusion_line
 
         if isinstance(mobject, str):
             caption = caption or mobject
@@ -223,7 +221,7 @@ class StudioScene(Scene):
         self._flush_caption()
         self.concluded_with = caption
         self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
-        self.play(FadeIn(mobject), run_time=self.seconds(0.8))
+        self.play(FadeInKeep(mobject), run_time=self.seconds(0.8))
         end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold))
         if caption:
             self._add_caption(caption, end + self.seconds(0.8), -self.seconds(0.8))

@@ -271,6 +271,60 @@ def swatch_line(color, dashed: bool = False):
     return cls(LEFT * 0.15, RIGHT * 0.15, color=color, stroke_width=3)
 
 
+class BoxRow(VMobject):
+    """n axis-aligned boxes in one colour, drawn as one path: one draw per frame instead of n.
+
+    Box i is (left, bottom, width, height); its points are those of a manim
+    Rectangle (corners UR, UL, DL, DR, each side a straight cubic), so the
+    pixels are the same as n Rectangles'. A box of zero width or height has
+    zero area and draws nothing. The boxes are read back from the points, so
+    moving or scaling the row keeps them right.
+    """
+
+    def __init__(self, boxes, color, opacity: float = 1.0):
+        super().__init__(fill_color=color, fill_opacity=opacity, stroke_width=0)
+        self.set_boxes(np.asarray(boxes, dtype=float).reshape(-1, 4))
+
+    @property
+    def n(self) -> int:
+        return len(self.points) // 16
+
+    def get_boxes(self) -> np.ndarray:
+        """(n, 4): left, bottom, width, height of every box."""
+        p = self.points.reshape(-1, 16, 3)
+        lo, hi = p[:, :, :2].min(1), p[:, :, :2].max(1)
+        return np.column_stack((lo, hi - lo))
+
+    def set_boxes(self, boxes: np.ndarray) -> "BoxRow":
+        l, b, w, h = np.asarray(boxes, dtype=float).T
+        r, t = l + w, b + h
+        corners = np.stack([np.column_stack(c) for c in ((r, t), (l, t), (l, b), (r, b), (r, t))], axis=1)  # (n, 5, 2)
+        a, c = corners[:, :-1], corners[:, 1:]                                                       # (n, 4, 2) sides
+        thirds = np.array([0.0, 1 / 3, 2 / 3, 1.0])[None, None, :, None]
+        pts = a[:, :, None, :] + thirds * (c - a)[:, :, None, :]                                      # (n, 4, 4, 2)
+        z = self.points[0, 2] if len(self.points) else 0.0
+        self.points = np.concatenate([pts.reshape(-1, 2), np.full((pts.size // 2, 1), z)], axis=1)
+        return self
+
+
+class MorphBoxes(Animation):
+    """Move some boxes of a BoxRow to new (left, bottom, width, height), the others staying."""
+
+    def __init__(self, row: BoxRow, targets: dict, **kwargs):
+        self.start = row.get_boxes()
+        self.end = self.start.copy()
+        for i, box in targets.items():
+            self.end[i] = box
+        super().__init__(row, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        self.mobject.set_boxes(self.start + a * (self.end - self.start))
+
+
 class WeightBars(VGroup):
     """One bar per source, height proportional to its weight in [0, 1].
 
@@ -300,31 +354,31 @@ class WeightBars(VGroup):
         self.names = VGroup(*[label(s, FS.small).move_to([x, -0.25, 0]) for s, x in zip(labels or [], self.xs)])
         self.ticks = ticks
         # the slice w(t) - w(t+1) that an update removes, shown on top of each bar before it goes
-        self.cuts = VGroup(*[self._slice(x, 1.0, 1.0) for x in self.xs])
+        base = self.baseline.get_center()
+        self.cuts = BoxRow([(base[0] + x - self.bar_width / 2, base[1] + self.unit, self.bar_width, 0.0) for x in self.xs],
+                           COLORS.estimate)
         self.add(self.axis, ticks, self.baseline, self.tau_line, self.tau_label, self.names, self.bars, self.cuts)
 
     def static_parts(self) -> VGroup:
         """Everything that does not move (add these to the scene before the moving parts)."""
         return VGroup(self.axis, self.ticks, self.baseline, self.tau_line, self.tau_label, self.names)
 
-    def _slice(self, x: float, w_top: float, w_bottom: float) -> Rectangle:
-        h = max(float(w_top - w_bottom), 0.0) * self.unit
-        r = Rectangle(width=self.bar_width, height=max(h, 1e-4), fill_color=COLORS.estimate,
-                      fill_opacity=1.0 if h > 0 else 0.0, stroke_width=0)
-        return r.move_to(self.baseline.get_center() + np.array([x, w_bottom * self.unit + h / 2, 0]))
-
-    def cut_at(self, i: int, w_old: float, w_new: float) -> Rectangle:
-        """The removed slice of source i, between w_new and w_old (zero height when equal)."""
-        return self._slice(self.xs[i], w_old, w_new)
+    def cut_at(self, i: int, w_old: float, w_new: float) -> tuple:
+        """MorphBoxes target: the removed slice of source i, between w_new and w_old (zero height when equal)."""
+        base = self.baseline.get_center()
+        return (base[0] + self.xs[i] - self.bar_width / 2, base[1] + w_new * self.unit, self.bar_width,
+                max(float(w_old - w_new), 0.0) * self.unit)
 
     def _bar(self, x: float, w: float, color) -> Rectangle:
         h = max(float(w), 1e-3) * self.unit
         r = Rectangle(width=self.bar_width, height=h, fill_color=color, fill_opacity=0.9, stroke_width=0)
         return r.move_to(self.baseline.get_center() + np.array([x, h / 2, 0]))
 
-    def bar_at(self, i: int, w: float, color) -> Rectangle:
-        """A bar of source i at weight w (for Transform)."""
-        return self._bar(self.xs[i], w, color)
+    def bar_at(self, i: int, w: float, color):
+        """Morph target: the bar of source i at weight w."""
+        h = max(float(w), 1e-3) * self.unit
+        base = self.baseline.get_center()
+        return box_target(self.bars[i], base[0] + self.xs[i] - self.bar_width / 2, base[1], self.bar_width, h, color, 0.9)
 
     def x_of(self, i: int) -> float:
         return self.baseline.get_center()[0] + self.xs[i]
@@ -339,15 +393,14 @@ class GaugeRow(VGroup):
         self.header = MathTex(header, font_size=FS.label, color=COLORS.muted).move_to([header_x, y, 0])
         self.frames = VGroup(*[Rectangle(width=width, height=0.16, stroke_color=COLORS.grid, stroke_width=1.5)
                                .move_to([x, y, 0]) for x in xs])
-        self.fills = VGroup(*[self.fill_at(i, 0.0) for i in range(len(xs))])
+        self.fills = BoxRow([self.fill_at(i, 0.0) for i in range(len(xs))], color)
         self.add(self.header, self.frames, self.fills)
 
-    def fill_at(self, i: int, value: float) -> Rectangle:
-        frame = self.frames[i]
-        w = max(float(np.clip(value, 0, 1)) * self.gauge_width, 1e-4)
-        r = Rectangle(width=w, height=0.16, fill_color=self.gauge_color, fill_opacity=1.0 if value > 0 else 0.0,
-                      stroke_width=0)
-        return r.move_to(frame.get_left(), aligned_edge=LEFT)
+    def fill_at(self, i: int, value: float) -> tuple:
+        """MorphBoxes target: gauge i filled to ``value`` in [0, 1] (a NaN or negative value: empty)."""
+        left, bottom = self.frames[i].get_corner(DOWN + LEFT)[:2]
+        v = float(value) if np.isfinite(value) else 0.0
+        return (left, bottom, float(np.clip(v, 0, 1)) * self.gauge_width, 0.16)
 
 
 class ReportStrip(VGroup):
@@ -430,6 +483,41 @@ class FadeInPlace(Animation):
 
     def interpolate_mobject(self, alpha: float) -> None:
         self.mobject.set_fill(opacity=self.rate_func(alpha), family=True)
+
+
+class FadeInKeep(Animation):
+    """Fade a laid-out group in to the opacities it has (a veil at 0.45 stays 0.45), fills and strokes, without copies.
+
+    The pixels of manim's FadeIn (which interpolates from a transparent copy), at a fraction of the cost.
+    """
+
+    def __init__(self, group, **kwargs):
+        self.members = [(m, m.fill_rgbas.copy(), m.stroke_rgbas.copy()) for m in group.family_members_with_points()]
+        super().__init__(group, introducer=True, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        for m, f, s in self.members:
+            m.fill_rgbas = np.column_stack((f[:, :3], f[:, 3] * a))
+            m.stroke_rgbas = np.column_stack((s[:, :3], s[:, 3] * a))
+
+
+def box_target(rect, left: float, bottom: float, width: float, height: float, color, opacity: float):
+    """Morph target: axis-aligned ``rect``'s points mapped onto a new box, with a fill colour and opacity.
+
+    The same points a new Rectangle of that box would have, without building one (a Rectangle costs
+    milliseconds; a round of MWWeightBars asks for 27 targets).
+    """
+    p = rect.points
+    lo, hi = p.min(0), p.max(0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    pts = np.array([left, bottom, 0.0]) + (p - lo) / span * np.array([width, height, 0.0])
+    pts[:, 2] = p[:, 2]
+    rgba = np.append(ManimColor(color).to_rgb(), opacity)
+    return SimpleNamespace(points=pts, fill_rgbas=np.tile(rgba, (len(rect.fill_rgbas), 1)))
 
 
 def with_opacity(mob, opacity: float):

@@ -101,7 +101,9 @@ def _install_private_svg_temp() -> None:
     import xml.etree.ElementTree as ET
 
     import svgelements as se
-    from manim import RIGHT
+    from manim import RIGHT, VGroup
+
+    from . import text_outlines
     from manim.mobject.svg.svg_mobject import SVGMobject
 
     if getattr(SVGMobject.generate_mobject, "_studio_private", False):
@@ -109,6 +111,14 @@ def _install_private_svg_temp() -> None:
 
     def generate_mobject(self):
         file_path = self.get_file_path()
+        entry = text_outlines.entry_for(self, file_path)      # a Text parsed before: its outlines from disk
+        cached = text_outlines.load(entry) if entry is not None else None
+        if cached is not None:
+            mobjects = text_outlines.rebuild(cached)
+            self.add(*mobjects)
+            self.id_to_vgroup_dict = {"root": VGroup(*mobjects)}
+            self.flip(RIGHT)
+            return self
         new_tree = self.modify_xml_tree(ET.parse(file_path))
         tmp = file_path.with_name(f".{file_path.stem}_{os.getpid()}_{secrets.token_hex(4)}{file_path.suffix}")
         try:
@@ -118,6 +128,8 @@ def _install_private_svg_temp() -> None:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         mobjects, mobject_dict = self.get_mobjects_from(svg)
+        if entry is not None:
+            text_outlines.save(entry, mobjects)
         self.add(*mobjects)
         self.id_to_vgroup_dict = mobject_dict
         self.flip(RIGHT)

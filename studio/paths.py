@@ -33,3 +33,8 @@ def figures_dir() -> Path:
 def tex_cache_dir() -> Path:
     """LaTeX cache shared by renders and tests (kept outside test temp dirs)."""
     return _env_dir("BYZMW_TEX_CACHE", REPO / "media" / "Tex")
+
+
+def text_cache_dir() -> Path:
+    """Parsed text outlines (studio.text_outlines), shared by renders and tests like the LaTeX cache."""
+    return _env_dir("BYZMW_TEXT_OUTLINES", REPO / "media" / "TextOutlines")

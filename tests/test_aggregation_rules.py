@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sim.aggregation import rules
-from sim.aggregation.aggregators import AGGREGATORS, AggregationError, make_aggregator
+from sim.aggregation.aggregators import AGGREGATORS, AggregationError, align_updates, make_aggregator
 from sim.aggregation.attacks import ATTACKS, alie_z, apply_attack
 from sim.aggregation.contamination import bias_table, median_bias, trimmed_mean_bias
 from sim.core.errors import ParamError
@@ -236,6 +236,153 @@ def test_robust_zscores_nonfinite_and_zero_mad():
     assert z[3] == np.inf and z[0] == 0 and np.isfinite(z[4]) and z[4] > 0
     z = robust.robust_zscores(np.array([2.0, 2.0, 2.0, 2.0]))
     assert np.all(z == 0)
+
+
+# --------------------------------------------------------------------------- pairwise distances and Krum: the fast path
+def ref_sq_distances(x, mask=None, offset=0.0):
+    """Per-pair loop on (x - offset): rows masked out or holding NaN/±inf are infinitely far (themselves included)."""
+    n = len(x)
+    ok = [bool(mask is None or mask[i]) and bool(np.all(np.isfinite(x[i]))) for i in range(n)]
+    d2 = np.full((n, n), np.inf)
+    for i in range(n):
+        for j in range(n):
+            if ok[i] and ok[j]:
+                diff = (x[i] - offset) - (x[j] - offset)
+                d2[i, j] = float(diff @ diff)
+    return d2, np.array(ok)
+
+
+def ref_krum_scores_masked(x, f, mask=None, k_active=None):
+    """Krum scores by the loop; k_active: the active rows that set n - f - 2 (robust.krum_scores: the batch's least)."""
+    d2, ok = ref_sq_distances(x, mask)
+    k = (len(x) if mask is None else int(np.sum(mask))) if k_active is None else k_active
+    k = k - f - 2
+    return np.array([sum(sorted(d2[i, j] for j in range(len(x)) if j != i)[:k]) if ok[i] else np.inf
+                     for i in range(len(x))])
+
+
+def _close(a, b, rtol):
+    """Same infinities, finite entries within rtol of the largest finite reference entry (and of their own)."""
+    assert np.array_equal(np.isinf(a), np.isinf(b)) and not np.isnan(a).any()
+    fin = np.isfinite(b)
+    scale = np.abs(b[fin]).max(initial=0.0)
+    assert np.allclose(a[fin], b[fin], rtol=rtol, atol=rtol * scale)
+
+
+def _hostile_batch(rng, batch, n, d, offset=0.0):
+    """(batch, n, d) Gaussian rows + offset, some rows NaN/±inf (one with +inf and -inf in one column), masks."""
+    x = rng.standard_normal((*batch, n, d)) * rng.uniform(0.1, 10) + offset
+    mask = np.ones((*batch, n), bool)
+    flat, mflat = x.reshape(-1, n, d), mask.reshape(-1, n)
+    for b in range(len(flat)):
+        kind = b % 4                                   # 0: clean, 1: NaN/inf rows, 2: masked rows, 3: both
+        if kind in (1, 3):
+            flat[b, 0, rng.integers(d)] = np.nan
+            flat[b, 1, 0], flat[b, 2, 0] = np.inf, -np.inf             # inf - inf in the centring mean
+        if kind in (2, 3):
+            mflat[b, n - 1] = False
+            flat[b, n - 1] = np.nan if kind == 2 else 1e300            # a masked row may hold anything
+    return x, mask
+
+
+@pytest.mark.parametrize("block_bytes", [None, 1])      # 1: the smallest column blocks (256), several per row
+def test_pairwise_distances_and_krum_match_the_per_pair_loop(monkeypatch, block_bytes):
+    """robust.pairwise_sq_distances / krum_scores / rules.krum against the loop: batches, masks, NaN/inf rows."""
+    if block_bytes is not None:
+        monkeypatch.setattr(robust, "_GRAM_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(21)
+    for batch, n, d in [((), 7, 3), ((4,), 9, 700), ((2, 4), 8, 300), ((4,), 6, 1)]:
+        x, mask = _hostile_batch(rng, batch, n, d)
+        near = np.where(np.isfinite(x), x, 0.0).mean(-2) + rng.normal(size=(*batch, d))   # some point near the rows
+        for centre in (None, near, np.where(rng.random(near.shape) < 0.5, np.nan, near)):  # a given centre, a bad one
+            for m in (mask, np.ones_like(mask)):                    # a centre is used only with every row active
+                xa = np.where(m[..., None] | mask[..., None], x, rng.standard_normal(x.shape))  # garbage only if masked
+                d2 = robust.pairwise_sq_distances(xa, m, centre=centre)
+                scores = robust.krum_scores(xa, 1, m, centre=centre)
+                assert d2.shape == (*batch, n, n) and scores.shape == (*batch, n)
+                for b in np.ndindex(*batch):
+                    ref, ok = ref_sq_distances(xa[b], m[b])
+                    _close(d2[b], ref, 1e-9)
+                    assert np.all(np.diag(d2[b])[ok] == 0)
+                    _close(scores[b], ref_krum_scores_masked(xa[b], 1, m[b], int(m.sum(-1).min())), 1e-9)
+        if not batch:
+            agg, w = rules.krum(x, mask, f=1)
+            best = int(np.argmin(ref_krum_scores_masked(x, 1, mask)))
+            assert np.array_equal(agg, x[best]) and w[best] == 1.0
+    with pytest.raises(ParamError, match="centre"):
+        robust.pairwise_sq_distances(np.zeros((4, 3)), centre=np.zeros(2))
+
+
+@pytest.mark.parametrize("block_bytes", [None, 1])
+def test_pairwise_distances_survive_a_huge_common_offset(monkeypatch, block_bytes):
+    """Rows 1e8 + noise: the Gram product must centre first, or |x|^2 ~ 1e16 d swamps distances ~ d."""
+    if block_bytes is not None:
+        monkeypatch.setattr(robust, "_GRAM_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(5)
+    for batch, n, d in [((), 10, 700), ((3,), 7, 40)]:
+        x, mask = _hostile_batch(rng, batch, n, d, offset=1e8)
+        d2 = robust.pairwise_sq_distances(x, mask)
+        scores = robust.krum_scores(x, 2, mask)
+        for b in np.ndindex(*batch):
+            ref, _ = ref_sq_distances(x[b], mask[b], offset=1e8)    # x - 1e8 is exact (Sterbenz): the un-offset data
+            _close(d2[b], ref, 1e-6)
+            fin = np.isfinite(ref) & ~np.eye(n, dtype=bool)
+            assert np.allclose(d2[b][fin], ref[fin], rtol=1e-6, atol=0)            # each distance, not only the largest
+            sref = ref_krum_scores_masked(x[b] - 1e8, 2, mask[b], int(mask.sum(-1).min()))
+            _close(scores[b], sref, 1e-6)
+
+
+def test_krum_aggregator_matches_the_loop_with_and_without_attackers():
+    """KrumAggregator (which hands its finiteness check's mean to the rule) picks the loop's client, offset or not."""
+    rng = np.random.default_rng(9)
+    for offset in (0.0, 1e8):
+        ups = [offset + rng.standard_normal((2, 300)) for _ in range(9)]
+        ups[3] = ups[3] * 50.0                         # a scaled attacker (far from the others, also with the offset)
+        for bad in ([], [5]):
+            u = [a.copy() for a in ups]
+            for i in bad:
+                u[i][1, 7] = np.nan
+            agg, st = make_aggregator("krum", num_byzantine=2, num_samples_per_client=None).aggregate(u)
+            assert st["dropped_nonfinite"] == bad
+            keep = [i for i in range(9) if i not in bad]
+            for s in range(2):
+                rows = np.stack([u[i][s] for i in keep])
+                best = keep[int(np.argmin(ref_krum_scores_masked(rows - offset, 2 - len(bad))))]
+                assert np.array_equal(agg[s], u[best][s]) and best != 3
+
+
+@pytest.mark.parametrize("far", [1e6, 1e150, 1e300])
+def test_a_far_finite_attacker_does_not_drown_the_others_distances(far):
+    """One finite row at `far` drags the mean away (rounding, or overflow): the others' distances stay exact."""
+    rng = np.random.default_rng(int(np.log10(far)))
+    x = 1e3 + rng.standard_normal((3, 9, 500))
+    x[:, 4] = far                                   # the attacker, in every batch entry
+    x[1, 7, 3] = np.nan                             # and a NaN row in one
+    d2 = robust.pairwise_sq_distances(x)
+    for b in range(3):
+        ref, ok = ref_sq_distances(x[b], offset=1e3)
+        keep = ok & (np.arange(9) != 4)
+        assert np.allclose(d2[b][np.ix_(keep, keep)], ref[np.ix_(keep, keep)], rtol=1e-8, atol=0)
+        ra, rb = d2[b][4, keep], ref[4, keep]       # the attacker's distances: inf exactly where the loop's overflow
+        assert np.array_equal(np.isinf(ra), np.isinf(rb)) and np.allclose(ra[np.isfinite(rb)], rb[np.isfinite(rb)])
+    ups = list(x[0])                                # 9 clients, one vector each; client 4 is the attacker
+    agg, st = make_aggregator("krum", num_byzantine=1, num_samples_per_client=None).aggregate(ups)
+    best = int(np.argmin(ref_krum_scores_masked(x[0] - 1e3, 1)))
+    assert best != 4 and np.array_equal(agg[0], x[0, best]) and 4 in st["excluded"]
+
+
+def test_finite_rows_are_never_flagged_when_the_centring_sum_overflows():
+    """Huge finite rows overflow the fast path's column sum: the exact row check then says they are finite."""
+    x = np.zeros((5, 3))
+    x[0, 0] = x[1, 0] = 1.5e308                     # sum overflows to inf; no entry is inf
+    x[4, 1] = np.nan
+    d2 = robust.pairwise_sq_distances(x)
+    assert np.all(np.isinf(d2[4])) and np.all(np.isinf(d2[:, 4]))
+    assert np.all(np.diag(d2)[:4] == 0) and not np.isnan(d2).any()
+    ups = [np.array([[1e308, 1e308, 0.0]]), np.array([[1e308, 0.0, 0.0]]), np.array([[1.0, np.inf, 0.0]]),
+           np.array([[0.0, 0.0, 0.0]])]
+    x, mask, _, nonfinite, _ = align_updates(ups, None, np.random.default_rng(0))
+    assert nonfinite == [2] and list(mask) == [True, True, False, True]   # client 0's sum overflows: still finite
 
 
 # --------------------------------------------------------------------------- breakdown (hypothesis)

@@ -24,8 +24,8 @@ BEAM = 6.4
 MAX_TILT = 0.32          # radians at |S| = total weight
 ROW_Y, ADVICE_Y = 1.75, 1.22
 GAUGE_X, GAUGE_Y0, GAUGE_H = 6.15, -2.55, 2.9
-SOLVER_TEXT = {-1: "", 0: "J by the exact knapsack solver", 1: "J certified within 0.1% (greedy + bound)",
-               2: "J certified within 0.1% (trimmed DP)", 3: "J by the greedy heuristic", 4: "J by brute force"}
+SOLVER_TEXT = {-1: "", 0: "J by the exact knapsack solver", 1: "J certified within 0.1% (LP bound)",
+               2: "J certified within 0.1% (trimmed DP)", 3: "J by the greedy heuristic (not certified)", 4: "J by brute force"}
 
 
 class FadeOutPlace(Animation):

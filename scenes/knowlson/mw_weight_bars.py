@@ -12,7 +12,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, MathTex, VGroup
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, FadeInPlace, FastText, GaugeRow, Morph, Number, with_opacity,
+from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, FadeInPlace, FastText, GaugeRow, Morph, MorphBoxes,
+                           Number, with_opacity,
                            ReportStrip, WeightBars, blacklist_cross, counter, label, legend, swatch_box, swatch_dot,
                            swatch_line, swatch_triangle, title)
 from studio.traces import TraceSpec
@@ -160,17 +161,17 @@ class MWWeightBars(StudioScene):
         self.add(self.example)
         self.bring_to_front(self.losses.fills, self.bars.cuts)
         h0, h1 = self.shown(w0, t, tr), self.shown(w1, t + 1, tr)
-        self.play(Morph(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
-                  Morph(self.bars.cuts, {i: self.bars.cut_at(i, h0[i], h0[i] * w1[i] / max(w0[i], 1e-300))
+        self.play(MorphBoxes(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
+                  MorphBoxes(self.bars.cuts, {i: self.bars.cut_at(i, h0[i], h0[i] * w1[i] / max(w0[i], 1e-300))
                                          for i in live}), run_time=step)
         self.bring_to_front(self.bars.bars, self.bars.cuts)
         if self.normalised:  # every bar is rescaled: bars and slices move together
             moves = [Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
-                     Morph(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
+                     MorphBoxes(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
         else:  # the bar already stands at w1 under its opaque slice; only the slice collapses onto it
             for i in live:
                 self.bars.bars[i].points = self.bars.bar_at(i, h1[i], self.colors[i]).points
-            moves = [Morph(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
+            moves = [MorphBoxes(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
         if self.normalised:
             top = float(np.max(w1[active])) if active.any() else 1.0
             y = self.bars.baseline.get_center()[1] + min(tr.params["tau"] / max(top, 1e-300), 1.02) * self.bars.unit
@@ -191,7 +192,8 @@ class MWWeightBars(StudioScene):
         for i in caught:
             self.colors[i] = grey
             self.bars.names[i].set_color(grey)
-            self.losses.fills[i].set_opacity(0)
+            self.losses.fills.set_boxes(np.where(np.arange(self.losses.fills.n)[:, None] == i,
+                                                 self.losses.fill_at(i, 0.0), self.losses.fills.get_boxes()))
             self.w_nums[i].set_color(grey)
         self.freeze_background(*self.layout)
         bars = {i: with_opacity(self.bars.bars[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}

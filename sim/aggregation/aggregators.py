@@ -67,6 +67,18 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
 
     Returns (x, mask (C,), sample_indices, dropped_nonfinite, dropped_empty).
     """
+    return _align(client_updates, num_samples_per_client, rng)[:5]
+
+
+def _align(client_updates, num_samples_per_client: Optional[int], rng: np.random.Generator):
+    """align_updates, and the clients' mean (S, d) when every client sent finite vectors (else None).
+
+    With the clients aligned by index, the finiteness check is the clients'
+    sum (S, d): a finite sum proves every entry finite (NaN, or inf - inf,
+    propagates), and it is the mean that Krum centres on, so it is handed on
+    (one pass over the updates fewer). A sum that is not finite (NaN/±inf, or
+    an overflow) sends the check to the clients one by one.
+    """
     if client_updates is None or len(client_updates) == 0:
         raise ParamError("client_updates: no client updates provided (need a list of [n_i, d] arrays)")
     arrs, dims = [], set()
@@ -82,6 +94,7 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
         raise ParamError(f"client_updates: every client must send vectors of one dimension d, got {sorted(dims)}")
     d = dims.pop()
     C = len(arrs)
+    mean = None
     empty = [i for i, a in enumerate(arrs) if a.shape[0] == 0]
     if num_samples_per_client is None:
         counts = {a.shape[0] for a in arrs if a.shape[0] > 0}
@@ -91,7 +104,14 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
         S = counts.pop() if counts else 1
         zero = np.zeros((S, d))
         x = np.stack([zero if a.shape[0] == 0 else a for a in arrs], axis=1)       # one copy, one finiteness pass
-        fin = np.isfinite(x).all(axis=(0, 2))
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(x, axis=1)                      # (S, d), over the clients
+        if np.isfinite(total).all():
+            fin = np.ones(C, dtype=bool)
+            if not empty:
+                mean = total / C
+        else:                                                     # NaN/±inf, or finite clients whose sum overflowed
+            fin = np.isfinite(x).all(axis=(0, 2))
         nonfinite = [int(i) for i in np.flatnonzero(~fin) if i not in set(empty)]
         if nonfinite:
             x[:, nonfinite, :] = 0.0
@@ -110,13 +130,14 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
         zero = np.zeros((S, d))
         x = np.stack([zero if i in dropped else a[idx[i]] for i, a in enumerate(arrs)], axis=1)
     mask = np.array([i not in dropped for i in range(C)])
-    return x, mask, idx, nonfinite, empty
+    return x, mask, idx, nonfinite, empty, mean
 
 
 class RobustAggregator(ABC):
     """Seed 003's interface: aggregate(client_updates, weights=None) -> (aggregate, stats)."""
 
     name: str = ""
+    takes_mean: bool = False        # _rule(..., mean=) accepts the clients' mean that _align computed on the way
 
     def __init__(self, num_samples_per_client: Optional[int] = 100, seed: int = 42,
                  rng: Optional[np.random.Generator] = None):
@@ -130,7 +151,7 @@ class RobustAggregator(ABC):
 
     def aggregate(self, client_updates: List[np.ndarray],
                   weights: Optional[Sequence[float]] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
-        x, mask, idx, nonfinite, empty = align_updates(client_updates, self.num_samples_per_client, self._rng)
+        x, mask, idx, nonfinite, empty, mean = _align(client_updates, self.num_samples_per_client, self._rng)
         C = x.shape[1]
         if weights is not None:
             w = np.asarray(weights, dtype=float)
@@ -141,7 +162,8 @@ class RobustAggregator(ABC):
             raise AggregationError("client_updates: nothing to aggregate: every client sent NaN/±inf or no vector "
                                    f"(non-finite: {nonfinite}, empty: {empty})")
         try:
-            agg, shares = self._rule(x, mask, self._rng, weights)
+            agg, shares = (self._rule(x, mask, self._rng, weights, mean=mean) if self.takes_mean
+                           else self._rule(x, mask, self._rng, weights))
         except EstimatorError as e:                            # pragma: no cover - rules keep finite clients
             raise AggregationError(str(e)) from None
         share = shares.mean(0) if shares is not None else np.where(mask, 1.0 / k, 0.0)
@@ -227,14 +249,16 @@ class KrumAggregator(_FAware):
     n - f - 2 nearest neighbours; Multi-Krum averages the m best (``m``; default 1 = Krum)."""
 
     name = "krum"
+    takes_mean = True
 
     def __init__(self, num_byzantine: int = 0, m: int = 1, neighbours: Optional[int] = None, **kw):
         self.m = _check_int("m", m, 1)
         self.neighbours = _check_int("neighbours", neighbours, 1, allow_none=True)
         super().__init__(num_byzantine, **kw)
 
-    def _rule(self, x, mask, rng, weights):
-        return rules.krum(x, mask, f=self._f(mask), m=min(self.m, int(mask.sum())), neighbours=self.neighbours)
+    def _rule(self, x, mask, rng, weights, mean=None):
+        return rules.krum(x, mask, f=self._f(mask), m=min(self.m, int(mask.sum())), neighbours=self.neighbours,
+                          centre=mean)
 
     def _extra_stats(self):
         k = None if self.neighbours is None else self.neighbours
@@ -251,10 +275,10 @@ class MultiKrumAggregator(KrumAggregator):
         super().__init__(num_byzantine, 1, neighbours, **kw)
         self.m = _check_int("m", m, 1, allow_none=True)
 
-    def _rule(self, x, mask, rng, weights):
+    def _rule(self, x, mask, rng, weights, mean=None):
         f = self._f(mask)
         m = int(mask.sum()) - f if self.m is None else min(self.m, int(mask.sum()))
-        return rules.krum(x, mask, f=f, m=m, neighbours=self.neighbours)
+        return rules.krum(x, mask, f=f, m=m, neighbours=self.neighbours, centre=mean)
 
 
 class CenteredClippingAggregator(RobustAggregator):

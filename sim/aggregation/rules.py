@@ -160,18 +160,19 @@ def geometric_median(x, mask=None, rng=None, *, tol=1e-9, max_iter=1000, track=T
     return agg, _normalise(np.where(np.isfinite(dist), 1.0 / dist, 0.0), mask)
 
 
-def krum(x, mask=None, rng=None, *, f=0, m=1, neighbours=None, track=True):
+def krum(x, mask=None, rng=None, *, f=0, m=1, neighbours=None, track=True, centre=None):
     """(Multi-)Krum: average of the m rows of lowest Krum score (Blanchard et al. 2017; m = 1 is Krum).
 
     Score: sum of squared distances to the n - f - 2 nearest other rows
-    (robust.krum_scores; ``neighbours`` overrides n - f - 2).
+    (robust.krum_scores; ``neighbours`` overrides n - f - 2). ``centre``: the
+    rows' mean when the caller has it already (robust.pairwise_sq_distances).
     """
     x, mask = _prep(x, mask)
     f = _f("f", f)
     k = _k(mask)
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= max(k, 1):
         raise ParamError(f"m: must be an integer in [1, {k}] (the active clients), got {m!r}")
-    scores = robust.krum_scores(x, f, mask, neighbours=neighbours)
+    scores = robust.krum_scores(x, f, mask, neighbours=neighbours, centre=centre)
     scores = np.where(np.isnan(scores), np.inf, scores)
     chosen = np.argsort(scores, axis=-1, kind="stable")[..., :m]
     w = np.zeros(mask.shape)

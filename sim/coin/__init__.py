@@ -5,7 +5,7 @@ One module per algorithm:
 - :mod:`.coin_mwu`      -- the algorithm of Sec. 1.1 (vectorised over runs) and its parameters;
 - :mod:`.knapsack`      -- the adversary's 0-1 programme of Eqs. (4)-(5): one problem, one predicate;
 - :mod:`.exact_solver`  -- exact bounded knapsack over weight classes (meet in the middle);
-- :mod:`.approx_solver` -- certified (1 - eps) approximation (greedy certificate, else a trimmed DP);
+- :mod:`.approx_solver` -- certified (1 - eps) approximation (LP-bound certificates, local search, windowed DP);
 - :mod:`.greedy_solver` -- the greedy heuristic (largest class first), no guarantee;
 - :mod:`.brute_force`   -- all 2^tau subsets (tau <= 16): the reference;
 - :mod:`.nonadaptive`   -- the Sec. 2 adversary (solver dispatch, its bound);

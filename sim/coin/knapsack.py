@@ -35,7 +35,7 @@ TIE = 1e-9
 
 # solver codes recorded in traces
 EXACT, APPROX_GREEDY, APPROX_DP, GREEDY, BRUTE, NONE = 0, 1, 2, 3, 4, -1
-SOLVER_NAMES = {EXACT: "exact", APPROX_GREEDY: "approx (greedy certificate)", APPROX_DP: "approx (trimmed DP)",
+SOLVER_NAMES = {EXACT: "exact", APPROX_GREEDY: "approx (LP-bound certificate)", APPROX_DP: "approx (trimmed DP)",
                 GREEDY: "greedy", BRUTE: "brute force", NONE: "none"}
 
 
@@ -97,8 +97,9 @@ class Problem:
         cap = self.cap
         if cap <= 0:
             return np.zeros_like(self.counts)
-        lim = np.floor(cap / self.values) + 1           # +1: one spare against rounding; feasible() decides
-        return np.minimum(self.counts, lim.astype(np.int64))
+        with np.errstate(over="ignore"):                 # cap / v = inf for a tiny v: the min takes c_k
+            lim = np.minimum(np.floor(cap / self.values) + 1, self.counts)   # +1: one spare against rounding
+        return lim.astype(np.int64)                      # (min before the cast: inf never becomes an int)
 
 
 def output(S, scale: float):

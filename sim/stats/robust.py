@@ -333,41 +333,146 @@ def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
     return lo, hi
 
 
-def pairwise_sq_distances(x, mask=None) -> np.ndarray:
+_GRAM_BLOCK_BYTES = 1 << 22     # a block of columns of every row (4 MiB): read from memory once, then cache-resident
+
+
+def _centred_gram(x: np.ndarray, ok: np.ndarray, prove: bool, centre: np.ndarray | None = None):
+    """Gram matrix (..., n, n) of the rows of x centred on the coordinate-wise mean of the ``ok`` rows.
+
+    Rows not ``ok`` count as 0 (they may hold anything). The columns are taken
+    in blocks: each block's mean, centring (into a buffer this function owns,
+    so ``x`` is never copied whole) and Gram product run while the block is in
+    cache, and the Gram matrices of the blocks add up. ``prove``: return None
+    as soon as a block's mean is not finite. A finite mean proves every ``ok``
+    entry of its columns finite (NaN, or inf - inf, propagates through the
+    sum), so a full result proves the ``ok`` rows finite; None means an ``ok``
+    row holds NaN/±inf, or a sum overflowed (the caller then checks rows exactly).
+    ``centre`` (..., d), only with ``prove`` False: centre on it instead (no mean computed).
+    """
+    n, d = x.shape[-2:]
+    batch = x.shape[:-2]
+    whole = bool(ok.all())
+    cnt = np.maximum(ok.sum(-1), 1)[..., None, None]                 # (..., 1, 1)
+    okc = ok[..., None]
+    width = max(1, min(d, max(256, _GRAM_BLOCK_BYTES // (8 * max(1, n * int(np.prod(batch)))))))
+    gram = np.zeros((*batch, n, n))
+    buf = np.empty((*batch, n, width))
+    acc = np.empty((*batch, 1, width))
+    for s in range(0, d, width):
+        xb = x[..., s:s + width]
+        c = buf[..., :xb.shape[-1]]
+        with np.errstate(invalid="ignore", over="ignore"):
+            if centre is not None:
+                np.subtract(xb, centre[..., None, s:s + width], out=c)
+                if not whole:
+                    np.copyto(c, 0.0, where=~okc)
+                mu = None
+            elif whole:                              # the block's mean, as xb.mean(-2) but into a buffer
+                mu = acc[..., :xb.shape[-1]]
+                np.add.reduce(xb, axis=-2, keepdims=True, out=mu)
+                mu /= n
+                np.subtract(xb, mu, out=c)
+            else:
+                np.copyto(c, 0.0)
+                np.copyto(c, xb, where=okc)
+                mu = c.sum(-2, keepdims=True) / cnt
+                np.subtract(c, mu, out=c, where=okc)
+            if prove and not np.isfinite(mu).all():
+                return None
+            gram += c @ np.swapaxes(c, -1, -2)
+    return gram
+
+
+def _sq_distances(x: np.ndarray, mask: np.ndarray, centre=None):
+    """(pairwise_sq_distances(x, mask, centre), ok): ok (..., n) marks the active finite rows."""
+    gram = None
+    if centre is not None:
+        try:
+            centre = np.broadcast_to(np.asarray(centre, dtype=float), (*x.shape[:-2], x.shape[-1]))
+        except ValueError:
+            raise ParamError(f"centre: must have shape (..., d) = {(*x.shape[:-2], x.shape[-1])}, "
+                             f"got {np.shape(centre)}") from None
+    if centre is not None and mask.all():
+        gram = _centred_gram(x, mask, prove=False, centre=centre)
+        if not np.isfinite(np.diagonal(gram, axis1=-2, axis2=-1)).all():
+            gram = None                             # a NaN/±inf row (or centre, or an overflow): decide below
+    if gram is None:
+        gram = _centred_gram(x, mask, prove=True)   # the common case: the masked-in rows are finite, one pass
+    ok = mask
+    if gram is None:                                # some active row is NaN/±inf (or a sum overflowed)
+        ok = mask & ~bad_rows(x)
+        gram = _centred_gram(x, ok, prove=False)
+    n = x.shape[-2]
+    pair_ok = ok[..., :, None] & ok[..., None, :]
+    d2, sq = _d2_from_gram(gram)
+    others = pair_ok & ~np.eye(n, dtype=bool)
+    # The mean is no centre when far rows drag it off the others (a finite attacker at 1e150, or at 50x a common
+    # offset of 1e8): the others' distances then drown in rounding, or overflow. Then centre on the coordinate-wise
+    # median of the finite active rows (breakdown 1/2: near the majority), in the entries where that happens.
+    drag = _DRAG * np.sqrt(x.shape[-1])
+    with np.errstate(invalid="ignore", over="ignore"):
+        far = np.any(others & ~np.isfinite(d2), axis=(-2, -1))
+        # cheap sufficient test first: every distance far above the rounding of the largest centred norm
+        risky = (np.where(others, d2, np.inf).min(axis=(-2, -1), initial=np.inf)
+                 <= 2 * drag * np.where(ok, sq, 0.0).max(-1, initial=0.0))
+        if np.any(risky & ~far):
+            far |= risky & (nonneg_median(d2.reshape(*d2.shape[:-2], n * n), others.reshape(*others.shape[:-2], n * n))
+                            < drag * nonneg_median(sq, ok))
+    if np.any(far):
+        some = ok | ~ok.any(-1, keepdims=True)                      # an entry with no finite active row: all zeros
+        med = median(np.where(ok[..., None], x, 0.0), some)
+        d2m = _d2_from_gram(_centred_gram(x, ok, prove=False, centre=med))[0]
+        d2 = np.where(far[..., None, None], d2m, d2)
+    d2[..., np.arange(n), np.arange(n)] = 0.0
+    return np.where(pair_ok & np.isfinite(d2), d2, np.inf), ok
+
+
+# recentre when the typical distance is below _DRAG sqrt(d) times the typical centred squared norm: its rounding
+# error (about eps sqrt(d) times that norm) would then exceed about 1e-8 of it
+_DRAG = 1e8 * np.finfo(float).eps
+
+
+def _d2_from_gram(gram: np.ndarray):
+    """(squared distances (..., n, n) clipped at 0, NaN where they overflow; squared norms (..., n)) from a Gram matrix."""
+    sq = np.diagonal(gram, axis1=-2, axis2=-1)      # squared norms of the centred rows
+    with np.errstate(over="ignore", invalid="ignore"):
+        d2 = sq[..., :, None] + sq[..., None, :] - 2.0 * gram
+    return np.maximum(d2, 0.0), sq
+
+
+def pairwise_sq_distances(x, mask=None, centre=None) -> np.ndarray:
     """(..., n, n) squared Euclidean distances between the rows of ``x`` (..., n, d), by one Gram product.
 
     Rows that are masked out or hold NaN/±inf are infinitely far from every
     row (themselves included), so they are nobody's neighbour. The diagonal of
     an active finite row is exactly 0; rounding below 0 is clipped to 0.
     Each row is centred on the batch's coordinate-wise mean of the finite
-    active rows first (distances do not change; cancellation does).
+    active rows first (distances do not change; cancellation does). The
+    Gram product runs over blocks of columns (_centred_gram), and the
+    finiteness of the rows is proved by the finite centring mean; rows are
+    checked one by one only when it is not finite. Where far finite rows drag
+    the mean off the others (their distances would drown in rounding, or
+    overflow), the batch entry is recentred on the coordinate-wise median of
+    its finite active rows (breakdown point 1/2).
+
+    ``centre`` (..., d), optional: a point to centre on instead of that mean,
+    for a caller that already has the mean (federated aggregation gets it from
+    its own finiteness check). Distances do not depend on it, rounding does:
+    it must lie near the rows. It is used only when every row is active, and
+    only if every centred row has a finite squared norm; otherwise the call
+    proceeds as without it.
     """
     x, mask = _prep(x, mask)
-    ok = mask & ~bad_rows(x)
-    if ok.all():                                   # the common case: no masked copies
-        xz = x - x.mean(-2, keepdims=True)
-    else:
-        xz = np.where(ok[..., None], x, 0.0)
-        cnt = np.maximum(ok.sum(-1), 1)[..., None]
-        xz = np.where(ok[..., None], xz - (xz.sum(-2) / cnt)[..., None, :], 0.0)
-    sq = np.einsum("...nd,...nd->...n", xz, xz)
-    gram = xz @ np.swapaxes(xz, -1, -2)
-    with np.errstate(over="ignore", invalid="ignore"):
-        d2 = sq[..., :, None] + sq[..., None, :] - 2.0 * gram
-    d2 = np.maximum(d2, 0.0)
-    n = x.shape[-2]
-    d2[..., np.arange(n), np.arange(n)] = 0.0
-    pair_ok = ok[..., :, None] & ok[..., None, :]
-    return np.where(pair_ok & np.isfinite(d2), d2, np.inf)
+    return _sq_distances(x, mask, centre)[0]
 
 
-def krum_scores(x, f: int, mask=None, neighbours: int | None = None) -> np.ndarray:
+def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None) -> np.ndarray:
     """(..., n) Krum scores: sum of squared distances from each row to its ``neighbours`` nearest other rows.
 
     Blanchard et al. (2017), Sec. 4: ``neighbours = n - f - 2`` by default
     (n = active rows). A non-finite or masked row scores +inf; distances to
     such rows are +inf, so a finite row's score is +inf only when fewer than
-    ``neighbours`` finite rows are left.
+    ``neighbours`` finite rows are left. ``centre``: as in pairwise_sq_distances.
     """
     x, mask = _prep(x, mask)
     if isinstance(f, bool) or int(f) != f or f < 0:
@@ -378,12 +483,11 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None) -> np.ndarr
     if not 1 <= k <= max(n - 1, 1):
         raise ParamError(f"neighbours: Krum needs between 1 and n - 1 = {n - 1} neighbours; n - f - 2 = {k} "
                          f"(n = {k_active} active rows, f = {f}): f must be at most n - 3")
-    d2 = pairwise_sq_distances(x, mask)
+    d2, ok = _sq_distances(x, mask, centre)
     d2[..., np.arange(n), np.arange(n)] = np.inf                  # a row is not its own neighbour
     near = np.partition(d2, k - 1, axis=-1)[..., :k]
     with np.errstate(invalid="ignore"):
         s = near.sum(-1)
-    ok = mask & ~bad_rows(x)
     return np.where(ok, s, np.inf)
 
 
