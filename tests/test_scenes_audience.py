@@ -98,3 +98,25 @@ def test_key_frames_use_one_font_family(name):
     _, frames = _inspected(name)
     for key, f in frames.items():
         assert f["fonts"] == [], f"{name}/{key}: {f['fonts']}"
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_paper_theme_key_frames_use_only_paper_colours(name, monkeypatch):
+    """THEME=paper redraws the scene in the paper palette: a colour kept from the talk theme (e.g. read into a
+    module constant at import) is caught here."""
+    if not HAVE_LATEX:
+        pytest.skip("LaTeX (latex, dvisvgm) is not installed")
+    from scenes.pieces import apply_theme
+
+    monkeypatch.setenv("BYZMW_THEME", "paper")
+    apply_theme("paper")
+    try:
+        _, frames = inspect_key_frames(name)
+    finally:
+        monkeypatch.delenv("BYZMW_THEME")
+        apply_theme("talk")
+    allowed = theme().all_colours("paper")
+    for key, f in frames.items():
+        assert not f["colours"] - allowed, f"{name}/{key} (paper): colours outside the paper theme: " \
+                                           f"{sorted(f['colours'] - allowed)}"
