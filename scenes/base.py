@@ -199,11 +199,13 @@ class StudioScene(Scene):
         (the speaker decides how long), so it is not played there.
         """
         d = self.seconds(self.pace.key_hold if s is None else s)
-        if getattr(self, "next_slide", None) is not None and self.timeline and self.timeline[-1]["what"] == "break":
-            self.timeline.append({"what": "wait", "t": self._now(), "d": 0.0, "hold": True})
+        pause = bool(self.timeline) and self.timeline[-1]["what"] == "break"   # in slides: the slide's own pause
+        if getattr(self, "next_slide", None) is not None and pause:
+            self.timeline.append({"what": "wait", "t": self._now(), "d": 0.0, "hold": True, "slide_pause": True})
             return
         self.wait(d)
         self.timeline[-1]["hold"] = True
+        self.timeline[-1]["slide_pause"] = pause
 
     def conclude(self, mobject, caption: str | None = None) -> None:
         """End on the conclusion line and hold it for the end hold (>= 2 s whatever the pace).
@@ -221,11 +223,11 @@ class StudioScene(Scene):
         self._flush_caption()
         self.concluded_with = caption
         self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
+        self.slide_break(caption)            # the last slide: the line fades in and stays, with it as its notes
         self.play(FadeInKeep(mobject), run_time=self.seconds(0.8))
         end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold))
         if caption:
             self._add_caption(caption, end + self.seconds(0.8), -self.seconds(0.8))
-        self.slide_break(caption)
         self.wait(end)
         self.timeline[-1]["hold"] = True
 

@@ -27,7 +27,7 @@ class Timing:
     length: float           # seconds of video
     key_frames: tuple       # names in the order reached
     conclusion: str | None
-    slides: int             # slides in the deck (breaks + 1)
+    slides: int             # slides in the deck (slide_count)
     captions: tuple         # (start, duration, text)
 
     def hold_after(self, i: int) -> float:
@@ -53,9 +53,24 @@ def timeline(name: str, scene_cls=None, quality: str = "l") -> Timing:
         sc.render()
     ev = tuple(sc.timeline)
     length = sum(e["d"] for e in ev if e["what"] in ("play", "wait"))
-    breaks = sum(1 for e in ev if e["what"] == "break")
     caps = tuple((e["t"], e["d"], e["text"]) for e in ev if e["what"] == "caption")
-    return Timing(entry.name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, breaks + 1, caps)
+    return Timing(entry.name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, slide_count(ev), caps)
+
+
+def slide_count(ev) -> int:
+    """Slides manim-slides makes of timeline ``ev``: the stretches between slide breaks that animate something.
+
+    A break with nothing played since the previous one makes no slide, and in slides a hold right after a
+    break is the slide's own pause (not played: StudioScene.hold), so it does not fill a stretch either.
+    """
+    slides, filled = 0, False
+    for e in ev:
+        if e["what"] == "break":
+            slides += filled
+            filled = False
+        elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+            filled = True
+    return slides + filled
 
 
 def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) -> list[str]:
@@ -85,7 +100,8 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
         out.append("no conclusion line (end with self.conclude(...))")
     else:
         c = conc[-1]
-        if any(e["what"] == "play" and e["d"] > 0 for e in ev[c + 2:]) and any(e["what"] == "key" for e in ev[c + 1:]):
+        plays = [i for i in range(c + 1, len(ev)) if ev[i]["what"] == "play"]      # the first is the line's fade-in
+        if any(ev[i]["d"] > 0 for i in plays[1:]) and any(e["what"] == "key" for e in ev[c + 1:]):
             out.append("animation after the conclusion")
         after = [e for e in ev[c + 1:] if e["what"] in ("play", "wait")]
         tail = 0.0

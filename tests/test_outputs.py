@@ -12,6 +12,7 @@ from studio.figures import FigureContext, all_figures
 
 SCENES = registry.scenes()
 FIRST = next(iter(SCENES))
+DECK_SCENE = "RobustAggregation" if "RobustAggregation" in SCENES else FIRST
 
 
 @pytest.mark.scene
@@ -29,22 +30,32 @@ def test_transparent_still_has_clear_background(tmp_path):
 
 @pytest.mark.scene
 def test_slides_offline_html(tmp_path, monkeypatch):
+    """Offline deck of one short scene whose timeline has a slide break with nothing after it."""
+    import html as html_lib
+    import json
+
     from studio.slides import build_slides, check_offline
+    from studio.timing import timeline
 
     monkeypatch.setenv("BYZMW_SLIDES", str(tmp_path))
-    html = build_slides([FIRST], "l", deck="deck")
+    html = build_slides([DECK_SCENE], "l", deck="deck")
     check_offline(html)
     text = html.read_text()
     assert "cdn.jsdelivr" not in text and "unpkg" not in text
     sections = re.findall(r"<section\b", text)
-    assert len(sections) >= len(SCENES[FIRST].key_frames)
+    assert len(sections) >= len(SCENES[DECK_SCENE].key_frames)
     videos = re.findall(r'data-background-video="([^"]+)"', text)
     assert videos and all((html.parent / v).exists() for v in videos)
     # speaker notes: the captions of the key frames and the conclusion; the opening slide carries its own
     notes = re.findall(r'<aside class="notes"[^>]*>(.*?)</aside>', text, re.S)
-    assert len(notes) >= len(SCENES[FIRST].key_frames) + 1
+    tm = timeline(DECK_SCENE)
+    wanted = [e["notes"] for e in tm.events if e["what"] == "key" and e["notes"]] + [tm.conclusion]
+    assert all(any(html_lib.unescape(n).strip() == w.strip() for n in notes) for w in wanted), (wanted, notes)
     first = text[text.index("<section"):]
     assert '<aside class="notes"' in first[:first.index("</section>")]
+    # the declared timing counts the slides manim-slides makes (empty stretches and slide pauses make none)
+    (deck_json,) = [p for p in tmp_path.rglob(f"{DECK_SCENE}.json")]
+    assert len(json.loads(deck_json.read_text())["slides"]) == timeline(DECK_SCENE).slides
 
 
 def test_every_scene_declares_talk_order_and_key_frames():
