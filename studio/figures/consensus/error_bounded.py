@@ -45,6 +45,16 @@ def _err(rows, stem):
     return v, np.vstack([v - np.array([r[stem + "_lo"] for r in rows]), np.array([r[stem + "_hi"] for r in rows]) - v])
 
 
+def _strategy_curve(ax, col, rows, strategy: str, x: str, stem: str) -> list:
+    """Strategy's ``stem`` (with its 95% interval) against ``x``, in its colour and marks; its rows, sorted by x."""
+    rs = sorted([r for r in rows if r["strategy"] == strategy], key=lambda r: r[x])
+    y, yerr = _err(rs, stem)
+    mk, ls = STRATEGY_MARKS[strategy]
+    ax.errorbar(np.array([r[x] for r in rs]), y, yerr=yerr, color=strategy_colors(col)[strategy], marker=mk, ls=ls,
+                ms=4, capsize=2, label=STRATEGY_LABELS[strategy])
+    return rs
+
+
 # --------------------------------------------------------------------------- honest peers wrongly blacklisted
 def honest_blacklisted_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str] = (),
                                stem: str = "eb_honest_blacklisted") -> None:
@@ -85,12 +95,7 @@ def byzantine_caught_figures(ctx: FigureContext, out: SweepOutput, provenance: S
     eps = g.fixed["eps"]
     fig, ax = ctx.subplots(figsize=(7.2, 4.4))
     for s in g.axes["strategy"]:
-        rs = sorted([r for r in rows if r["strategy"] == s], key=lambda r: r["shift"])
-        x = np.array([r["shift"] for r in rs])
-        y, yerr = _err(rs, "p_caught")
-        mk, ls = STRATEGY_MARKS[s]
-        ax.errorbar(x, y, yerr=yerr, color=strategy_colors(col)[s], marker=mk, ls=ls, ms=4, capsize=2,
-                    label=STRATEGY_LABELS[s])
+        _strategy_curve(ax, col, rows, s, "shift", "p_caught")
     ax.axvline(eps, color=col.text, ls="--", lw=1.2)
     ax.text(eps, 0.45, "  \u03b5: beyond it a shifted report is\n  caught by every honest peer\n  (triangle argument)",
             color=col.text, fontsize=7.5)
@@ -114,15 +119,10 @@ def final_error_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequen
     fig, (ax, bx) = ctx.subplots(1, 2, figsize=(11, 4.4))
     eps_all = np.array(sorted(g.axes["eps"]))
     for s in g.axes["strategy"]:
-        rs = sorted([r for r in rows if r["strategy"] == s], key=lambda r: r["eps"])
-        e = np.array([r["eps"] for r in rs])
-        y = np.array([r["max_err"] for r in rs])
-        yerr = np.vstack([y - np.array([r["max_err_lo"] for r in rs]), np.array([r["max_err_hi"] for r in rs]) - y])
+        rs = _strategy_curve(ax, col, rows, s, "eps", "max_err")
         mk, ls = STRATEGY_MARKS[s]
-        ax.errorbar(e, y, yerr=yerr, color=strategy_colors(col)[s], marker=mk, ls=ls, ms=4, capsize=2,
-                    label=STRATEGY_LABELS[s])
-        b = np.array([r["bias"] for r in rs])
-        bx.plot(e, b, color=strategy_colors(col)[s], marker=mk, ls=ls, ms=4, label=STRATEGY_LABELS[s])
+        bx.plot([r["eps"] for r in rs], [r["bias"] for r in rs], color=strategy_colors(col)[s], marker=mk, ls=ls,
+                ms=4, label=STRATEGY_LABELS[s])
     ax.plot(eps_all, eps_all, "--", color=col.text, label="\u03b5: the construction's bound (\u03b5/3 + 2\u03b5/3)")
     ax.axhline(1.0, color=col.muted, ls=":", lw=1.2, label="paper: O(1) (drawn at 1)")
     ax.set_xlabel("error tolerance \u03b5")
