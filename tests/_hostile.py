@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import struct
@@ -10,6 +11,24 @@ import zipfile
 import zlib
 
 from sim.core.trace import HEADER
+
+
+@contextlib.contextmanager
+def counting_zip_reads():
+    """Count the bytes zipfile hands out (inflated) while the block runs: yields {"bytes": n}."""
+    seen = {"bytes": 0}
+    orig = zipfile.ZipExtFile.read
+
+    def read(self, n=-1):
+        b = orig(self, n)
+        seen["bytes"] += len(b)
+        return b
+
+    zipfile.ZipExtFile.read = read
+    try:
+        yield seen
+    finally:
+        zipfile.ZipExtFile.read = orig
 
 
 def members_of(data: bytes) -> list[tuple[str, bytes]]:

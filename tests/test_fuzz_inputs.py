@@ -21,7 +21,6 @@ import io
 import json
 import os
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -199,17 +198,8 @@ def _same(t, orig) -> bool:
 
 def _verdict_trace(path, kind) -> tuple[bool, str]:
     """(handled cleanly?, outcome) for one corrupted file."""
-    inflated = {"bytes": 0}
-    orig_read = zipfile.ZipExtFile.read
-
-    def counting_read(self, n=-1):
-        b = orig_read(self, n)
-        inflated["bytes"] += len(b)
-        return b
-
-    zipfile.ZipExtFile.read = counting_read
     outcome = "?"
-    try:
+    with H.counting_zip_reads() as inflated:
         for reader in (load_trace, read_trace):
             try:
                 t = reader(path)
@@ -229,8 +219,6 @@ def _verdict_trace(path, kind) -> tuple[bool, str]:
             pass
         except Exception as e:  # noqa: BLE001
             return False, f"{e.__class__.__name__} from read_header"
-    finally:
-        zipfile.ZipExtFile.read = orig_read
     if inflated["bytes"] > 4 * len(to_bytes(BASES[kind])) + (8 << 20):
         return False, f"inflated {inflated['bytes']} bytes"
     return True, outcome

@@ -47,20 +47,6 @@ def _fails(tmp_path, data: bytes, field: str | None = None) -> TraceError:
     return errors[0]
 
 
-def _counting_reads(monkeypatch):
-    """Count bytes zipfile hands out (inflated) while reading."""
-    seen = {"bytes": 0}
-    orig = zipfile.ZipExtFile.read
-
-    def read(self, n=-1):
-        b = orig(self, n)
-        seen["bytes"] += len(b)
-        return b
-
-    monkeypatch.setattr(zipfile.ZipExtFile, "read", read)
-    return seen
-
-
 @pytest.mark.parametrize("value", [True, 1.0, "1", None, [1]])
 def test_format_version_must_be_the_integer_1(tmp_path, good, value):
     _fails(tmp_path, H.edit_header(good[1], lambda h: {**h, "format_version": value}), "format_version")
@@ -139,23 +125,22 @@ def test_corrupted_entries_crc_and_zlib(tmp_path, good):
 
 
 @pytest.mark.parametrize("declare", ["honest", "zip_lies", "zip_huge"])
-def test_zip_bomb_2gb_fails_at_once(tmp_path, good, monkeypatch, declare):
+def test_zip_bomb_2gb_fails_at_once(tmp_path, good, declare):
     data = H.bomb_trace(good[1], "x", 2 << 30, declare)
     assert len(data) < 2_500_000                        # a ~2 MB file that inflates to 2 GB
-    seen = _counting_reads(monkeypatch)
-    e = _fails(tmp_path, data)
+    with H.counting_zip_reads() as seen:
+        e = _fails(tmp_path, data)
     assert e.field in ("arrays.x", "file")
     assert seen["bytes"] < 1 << 20, f"inflated {seen['bytes']} bytes before refusing"
 
 
-def test_shape_beyond_the_kind_is_refused_before_reading(tmp_path, good, monkeypatch):
+def test_shape_beyond_the_kind_is_refused_before_reading(tmp_path, good):
     def fn(h):
         h["arrays"]["x"]["shape"] = [4000, 4000]        # 128 MB, consistent dtype, wrong for rounds=4, n=5
         return h
-    seen = _counting_reads(monkeypatch)
     p = tmp_path / "t.npz"
     p.write_bytes(H.edit_header(good[1], fn))
-    with pytest.raises(TraceError) as e:
+    with H.counting_zip_reads() as seen, pytest.raises(TraceError) as e:
         load_trace(p)
     assert e.value.field == "arrays.x" and seen["bytes"] < 1 << 16
 
