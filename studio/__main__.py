@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from sim.core.cli import OneLineParser as _Parser, one_line, run_main
+from sim.core.cli import OneLineParser as _Parser, exit_2_on, one_line, run_main
 from sim.core.errors import ParamError, TraceError
 
 from .registry import UnknownName
@@ -47,18 +47,7 @@ def _main(argv) -> int:
     p.add_argument("-q", "--quality", default="l")
     _options(p, theme=False)
     try:
-        args = ap.parse_args(argv)
-        if args.cmd is None:
-            raise ParamError("command: expected one of scenes, file, render, stills, figures, slides")
-        return _run(args)
-    except (ParamError, TraceError, UnknownName) as e:
-        print(f"error: {one_line(e.args[0] if isinstance(e, UnknownName) else e)}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        print(f"error: {one_line(e.filename or '')}: {one_line(e.strerror or e)}", file=sys.stderr)
-        return 2
+        return exit_2_on((ParamError, TraceError, UnknownName), _parse_and_run, ap, argv)
     except Exception as e:  # RenderError and friends: one line, no traceback
         from .render import RenderError
         from .slides import SlidesError
@@ -67,6 +56,13 @@ def _main(argv) -> int:
             print(f"error: {one_line(e)}", file=sys.stderr)
             return 2
         raise
+
+
+def _parse_and_run(ap, argv) -> int:
+    args = ap.parse_args(argv)
+    if args.cmd is None:
+        raise ParamError("command: expected one of scenes, file, render, stills, figures, slides")
+    return _run(args)
 
 
 def _options(p, pace: bool = True, theme: bool = True) -> None:

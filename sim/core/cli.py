@@ -3,8 +3,8 @@
 Bad input prints one line naming the problem and the allowed values and
 exits with code 2 (no traceback). A closed stdout (``python -m sim show f |
 head -1``) ends the command quietly with exit code 141 (128 + SIGPIPE, what
-a Unix tool killed by SIGPIPE reports). :func:`one_line` and
-:func:`run_main` are shared with ``python -m studio``.
+a Unix tool killed by SIGPIPE reports). :func:`one_line`,
+:func:`exit_2_on` and :func:`run_main` are shared with ``python -m studio``.
 """
 
 from __future__ import annotations
@@ -54,6 +54,23 @@ def check_out(value: str | None) -> str | None:
 def one_line(message: str) -> str:
     """An error message as one line: control characters (newlines in a file name ...) escaped."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message))
+
+
+def exit_2_on(errors: tuple, fn, *args) -> int:
+    """``fn(*args)``; an error of ``errors`` or an OSError (not a closed pipe) is one line on stderr and code 2.
+
+    A LookupError prints its message (``str(KeyError)`` would quote it).
+    """
+    try:
+        return fn(*args)
+    except errors as e:
+        print(f"error: {one_line(e.args[0] if isinstance(e, LookupError) and e.args else e)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        print(f"error: {one_line(e.filename or '')}: {one_line(e.strerror or e)}", file=sys.stderr)
+        return 2
 
 
 def run_main(fn, argv) -> int:
@@ -124,19 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _main(argv) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        if args.cmd is None:
-            raise ParamError("command: expected one of list, trace, show")
-        return {"list": cmd_list, "trace": cmd_trace, "show": cmd_show}[args.cmd](args)
-    except (ParamError, TraceError) as e:
-        print(f"error: {one_line(e)}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        print(f"error: {one_line(e.filename or '')}: {one_line(e.strerror or e)}", file=sys.stderr)
-        return 2
+    return exit_2_on((ParamError, TraceError), _dispatch, argv)
+
+
+def _dispatch(argv) -> int:
+    args = build_parser().parse_args(argv)
+    if args.cmd is None:
+        raise ParamError("command: expected one of list, trace, show")
+    return {"list": cmd_list, "trace": cmd_trace, "show": cmd_show}[args.cmd](args)
 
 
 def main(argv=None) -> int:
