@@ -271,6 +271,20 @@ def swatch_line(color, dashed: bool = False):
     return cls(LEFT * 0.15, RIGHT * 0.15, color=color, stroke_width=3)
 
 
+def box_points(boxes, z: float = 0.0) -> np.ndarray:
+    """(16 n, 3) points of n boxes (left, bottom, width, height), as manim Rectangles lay them out.
+
+    Corners UR, UL, DL, DR, each side a straight cubic (anchors and handles at thirds).
+    """
+    l, b, w, h = np.asarray(boxes, dtype=float).reshape(-1, 4).T
+    r, t = l + w, b + h
+    corners = np.stack([np.column_stack(c) for c in ((r, t), (l, t), (l, b), (r, b), (r, t))], axis=1)  # (n, 5, 2)
+    a, c = corners[:, :-1], corners[:, 1:]                                                           # (n, 4, 2) sides
+    thirds = np.array([0.0, 1 / 3, 2 / 3, 1.0])[None, None, :, None]
+    pts = a[:, :, None, :] + thirds * (c - a)[:, :, None, :]                                          # (n, 4, 4, 2)
+    return np.concatenate([pts.reshape(-1, 2), np.full((pts.size // 2, 1), z)], axis=1)
+
+
 class BoxRow(VMobject):
     """n axis-aligned boxes in one colour, drawn as one path: one draw per frame instead of n.
 
@@ -296,14 +310,7 @@ class BoxRow(VMobject):
         return np.column_stack((lo, hi - lo))
 
     def set_boxes(self, boxes: np.ndarray) -> "BoxRow":
-        l, b, w, h = np.asarray(boxes, dtype=float).T
-        r, t = l + w, b + h
-        corners = np.stack([np.column_stack(c) for c in ((r, t), (l, t), (l, b), (r, b), (r, t))], axis=1)  # (n, 5, 2)
-        a, c = corners[:, :-1], corners[:, 1:]                                                       # (n, 4, 2) sides
-        thirds = np.array([0.0, 1 / 3, 2 / 3, 1.0])[None, None, :, None]
-        pts = a[:, :, None, :] + thirds * (c - a)[:, :, None, :]                                      # (n, 4, 4, 2)
-        z = self.points[0, 2] if len(self.points) else 0.0
-        self.points = np.concatenate([pts.reshape(-1, 2), np.full((pts.size // 2, 1), z)], axis=1)
+        self.points = box_points(boxes, self.points[0, 2] if len(self.points) else 0.0)
         return self
 
 
@@ -506,16 +513,11 @@ class FadeInKeep(Animation):
 
 
 def box_target(rect, left: float, bottom: float, width: float, height: float, color, opacity: float):
-    """Morph target: axis-aligned ``rect``'s points mapped onto a new box, with a fill colour and opacity.
+    """Morph target for Rectangle ``rect``: a new box, with a fill colour and opacity.
 
-    The same points a new Rectangle of that box would have, without building one (a Rectangle costs
-    milliseconds; a round of MWWeightBars asks for 27 targets).
+    The points a new Rectangle of that box would have (:func:`box_points`), without building one.
     """
-    p = rect.points
-    lo, hi = p.min(0), p.max(0)
-    span = np.where(hi - lo > 0, hi - lo, 1.0)
-    pts = np.array([left, bottom, 0.0]) + (p - lo) / span * np.array([width, height, 0.0])
-    pts[:, 2] = p[:, 2]
+    pts = box_points([left, bottom, width, height], rect.points[0, 2])
     rgba = np.append(ManimColor(color).to_rgb(), opacity)
     return SimpleNamespace(points=pts, fill_rgbas=np.tile(rgba, (len(rect.fill_rgbas), 1)))
 
