@@ -211,14 +211,6 @@ def prefix_fill(problem: Problem, starts: np.ndarray, values: np.ndarray, counts
     return X, np.minimum(j, C), q
 
 
-def _scalar_feasible(problem: Problem):
-    """:meth:`Problem.feasible` on one Python float (the same IEEE operations in the same order)."""
-    G, d, W, tol = problem.G, problem.d, problem.W_K, problem._tol
-    if d > 0:
-        return lambda X: G + d * (2.0 * X - W) < -tol
-    return lambda X: G + d * (2.0 * X - W) >= -tol
-
-
 def _step_np(problem: Problem, cur: np.ndarray, s: float, lg: float, grow: float, rest: float, floor_lb: float):
     """One DP item on arrays: candidates cur and cur + s, feasible ones, sorted; the minimum of each bucket
     floor(ln z / ln(1 + delta)) (0 its own bucket); then the window z * grow + rest >= LB. Returns
@@ -292,7 +284,7 @@ def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
         rest[t] = acc
         acc += sizes[t]
     floor_lb = lb * (1 - 1e-12)                              # pruning margin against rounding
-    feas = _scalar_feasible(problem)
+    feas = problem.scalar_feasible()
     cur = [0.0]
     parents, takes = [], []
     for i, s in enumerate(sizes):

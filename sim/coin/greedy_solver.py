@@ -43,13 +43,7 @@ def fill(problem: Problem, start: float, values: np.ndarray, counts: np.ndarray)
         negarr = -values
         right = lambda key: int(Parr.searchsorted(key, side="right"))     # noqa: E731
         left = lambda key: int(negarr.searchsorted(key, side="left"))     # noqa: E731
-    G, d, W, tol = problem.G, problem.d, problem.W_K, problem._tol
-    if d > 0:
-        def feas(X):
-            return G + d * (2.0 * X - W) < -tol
-    else:
-        def feas(X):
-            return G + d * (2.0 * X - W) >= -tol
+    feas = problem.scalar_feasible()
     x = [0] * C
     cap = problem.cap
     s, k0 = float(start), 0

@@ -81,6 +81,13 @@ class Problem:
         S = self.vote(X)
         return S < -self._tol if self.d > 0 else S >= -self._tol
 
+    def scalar_feasible(self):
+        """:meth:`feasible` for one Python float, as a fast closure (the same IEEE operations in the same order)."""
+        G, d, W, tol = self.G, self.d, self._W, self._tol
+        if d > 0:
+            return lambda X: G + d * (2.0 * X - W) < -tol
+        return lambda X: G + d * (2.0 * X - W) >= -tol
+
     def value(self, x) -> float:
         """X = sum_k x_k v_k of a count vector."""
         return float(np.dot(np.asarray(x, dtype=np.int64), self.values))
