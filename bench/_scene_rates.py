@@ -31,14 +31,16 @@ def main(names: list[str]) -> int:
     names = names or list(registry.scenes())
     print(f"{'scene':<24} {'video s':>8} {'slides':>6} {'render s':>9} {'CPU s':>7} {'s/video s':>10}  seed")
     for name in names:
-        tm = timeline(name)          # also warms the trace and the LaTeX cache
+        tm = timeline(name)  # also warms the trace and the LaTeX cache
         c0, w0 = time.process_time(), time.perf_counter()
         render_video(name, "l", progress=False)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         seed = SEED.get(name)
         seed_txt = f"{seed[0]} {seed[1]:.2f}" if seed else ""
-        print(f"{name:<24} {tm.length:8.1f} {tm.slides:6d} {wall:9.1f} {cpu:7.1f} {wall / tm.length:10.2f}  {seed_txt}",
-              flush=True)
+        print(
+            f"{name:<24} {tm.length:8.1f} {tm.slides:6d} {wall:9.1f} {cpu:7.1f} {wall / tm.length:10.2f}  {seed_txt}",
+            flush=True,
+        )
     return 0
 
 

@@ -43,8 +43,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.aggregation.aggregators import (CoordinateMedianAggregator, KrumAggregator,  # noqa: E402
-                                         TrimmedMeanAggregator)
+from sim.aggregation.aggregators import CoordinateMedianAggregator, KrumAggregator, TrimmedMeanAggregator  # noqa: E402
 from sim.core.rng import make_rng  # noqa: E402
 
 N, D, F, TRIM = 100, 100_000, 10, 0.1
@@ -64,7 +63,7 @@ def paired(name, ours, base, pairs: int, target: float, faster: bool = False, in
     seconds of ours, of the baseline).
     """
     r_cpu, r_wall, t_ours, t_base = [], [], [], []
-    rep = lambda fn: (lambda: [fn() for _ in range(inner)])      # noqa: E731
+    rep = lambda fn: lambda: [fn() for _ in range(inner)]  # noqa: E731
     for _ in range(pairs):
         (ua, wa), (ub, wb) = timed(rep(ours)), timed(rep(base))
         ua, wa, ub, wb = ua / inner, wa / inner, ub / inner, wb / inner
@@ -76,9 +75,11 @@ def paired(name, ours, base, pairs: int, target: float, faster: bool = False, in
     ok = r >= target if faster else r <= target
     what = "speed-up" if faster else "ratio"
     cmp = ">=" if faster else "<="
-    print(f"{name:<44} ours {statistics.median(t_ours) * 1e3:8.1f} ms  baseline {statistics.median(t_base) * 1e3:8.1f} ms"
-          f"  (user CPU)  {what} {r:6.2f} (target {cmp} {target:g}; wall {statistics.median(r_wall):5.2f}; "
-          f"median of {pairs} pairs)  {'OK' if ok else 'MISSED'}")
+    print(
+        f"{name:<44} ours {statistics.median(t_ours) * 1e3:8.1f} ms  baseline {statistics.median(t_base) * 1e3:8.1f} ms"
+        f"  (user CPU)  {what} {r:6.2f} (target {cmp} {target:g}; wall {statistics.median(r_wall):5.2f}; "
+        f"median of {pairs} pairs)  {'OK' if ok else 'MISSED'}"
+    )
     return ok, statistics.median(t_ours), statistics.median(t_base)
 
 
@@ -102,28 +103,54 @@ def main() -> int:
     ok = True
     print(f"bench_aggregation: {N} clients x {D:,} dimensions (timings on a shared machine are noisy)")
     med = CoordinateMedianAggregator(num_samples_per_client=None)
-    ok &= paired("coordinate median vs np.median", lambda: med.aggregate(updates),
-                 lambda: np.median(stacked, axis=0), 5, 1.5)[0]
+    ok &= paired(
+        "coordinate median vs np.median", lambda: med.aggregate(updates), lambda: np.median(stacked, axis=0), 5, 1.5
+    )[0]
     tm = TrimmedMeanAggregator(trim_fraction=TRIM, num_samples_per_client=None)
-    ok &= paired("trimmed mean vs np.partition", lambda: tm.aggregate(updates),
-                 lambda: np.partition(stacked, (g, N - g - 1), axis=0), 5, 1.5)[0]
+    ok &= paired(
+        "trimmed mean vs np.partition",
+        lambda: tm.aggregate(updates),
+        lambda: np.partition(stacked, (g, N - g - 1), axis=0),
+        5,
+        1.5,
+    )[0]
     kr = KrumAggregator(num_byzantine=F, num_samples_per_client=None)
     a, _ = kr.aggregate(updates)
     assert np.array_equal(a[0], krum_loop(updates, F)), "Krum disagrees with the loop"
     # the floor of exact Krum: one Gram product (syrk, n(n+1)/2 dot products of 100,000 coordinates)
-    gram_ok, _, t_gram = paired("Krum vs one Gram product stacked @ stacked.T", lambda: kr.aggregate(updates),
-                                lambda: stacked @ stacked.T, 5, 2.0)
+    gram_ok, _, t_gram = paired(
+        "Krum vs one Gram product stacked @ stacked.T",
+        lambda: kr.aggregate(updates),
+        lambda: stacked @ stacked.T,
+        5,
+        2.0,
+    )
     ok &= gram_ok
     # reported, not enforced: no exact Krum beats the loop by more than loop / Gram (docs/aggregation.md, Benchmark)
-    krum_ok, _, t_loop = paired("Krum vs per-pair Python loop", lambda: kr.aggregate(updates),
-                                lambda: krum_loop(updates, F), 5, 50.0, faster=True)
-    print(f"  arithmetic bound for any exact Krum: loop / one Gram product = {t_loop * 1e3:.0f} / {t_gram * 1e3:.0f} ms"
-          f" = {t_loop / max(t_gram, 1e-9):.1f}x")
+    krum_ok, _, t_loop = paired(
+        "Krum vs per-pair Python loop",
+        lambda: kr.aggregate(updates),
+        lambda: krum_loop(updates, F),
+        5,
+        50.0,
+        faster=True,
+    )
+    print(
+        f"  arithmetic bound for any exact Krum: loop / one Gram product = {t_loop * 1e3:.0f} / {t_gram * 1e3:.0f} ms"
+        f" = {t_loop / max(t_gram, 1e-9):.1f}x"
+    )
     if not krum_ok:
         print("  (Krum's 50x target is above that bound at this size; not counted in the exit status)")
     small = [rng.standard_normal(100) for _ in range(N)]
-    paired("Krum vs loop, 100 clients x 100 dims (info)", lambda: kr.aggregate(small), lambda: krum_loop(small, F),
-           5, 50.0, faster=True, inner=30)
+    paired(
+        "Krum vs loop, 100 clients x 100 dims (info)",
+        lambda: kr.aggregate(small),
+        lambda: krum_loop(small, F),
+        5,
+        50.0,
+        faster=True,
+        inner=30,
+    )
     return 0 if ok else 1
 
 

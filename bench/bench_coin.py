@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.coin import approx_solver, exact_solver, greedy_solver  # noqa: E402
-from sim.coin.coin_mwu import RoundView, default_eta, run_coin  # noqa: E402
+from sim.coin.coin_mwu import default_eta, run_coin  # noqa: E402
 from sim.coin.knapsack import make_problem  # noqa: E402
 from sim.coin.nonadaptive import solve  # noqa: E402
 from sim.core.sweeps import make_grid, run_serial  # noqa: E402
@@ -42,8 +42,10 @@ def fig1(quick: bool) -> None:
     work = {"none": 0, "nonadaptive": 0}
     for c, r in zip(out.cells, out.records):
         work[c.params["adversary"]] += int(r["rounds"].sum())
-    print(f"fig1: {grid.n_cells} cells, n up to {max(grid.axes['n'])}, {grid.trials} runs per n: {secs:.1f} s wall, {cpu:.1f} s CPU "
-          f"(target {TARGET_S:.0f} s, ratio {secs / TARGET_S:.2f})")
+    print(
+        f"fig1: {grid.n_cells} cells, n up to {max(grid.axes['n'])}, {grid.trials} runs per n: {secs:.1f} s wall, {cpu:.1f} s CPU "
+        f"(target {TARGET_S:.0f} s, ratio {secs / TARGET_S:.2f})"
+    )
     for line in out.summary():
         print("   ", line)
     print(f"    simulated run-rounds: {work['nonadaptive']} with adversary, {work['none']} without")
@@ -58,8 +60,17 @@ def collect(n: int, tau: int, seed: int, max_problems: int = 300):
     rng = np.random.default_rng(seed)
     try:
         cm.nonadaptive_move = lambda v, solver="auto", eps=1e-3: _spy(v, orig, problems, max_problems)
-        run_coin(n, tau, default_eta(n), 40 if tau < 50 else 4, rng, adversary="nonadaptive", solver="approx",
-                 max_rounds=2000, fast=False)       # the general loop calls nonadaptive_move (spied on here)
+        run_coin(
+            n,
+            tau,
+            default_eta(n),
+            40 if tau < 50 else 4,
+            rng,
+            adversary="nonadaptive",
+            solver="approx",
+            max_rounds=2000,
+            fast=False,
+        )  # the general loop calls nonadaptive_move (spied on here)
     finally:
         cm.nonadaptive_move = orig
     return problems
@@ -105,26 +116,32 @@ def solvers(quick: bool) -> None:
     cases = [(140, 14, ("brute", "exact", "approx", "greedy")), (1000, 100, ("exact", "approx", "greedy"))]
     if not quick:
         cases.append((10000, 1000, ("approx", "greedy")))
-    fns = {"brute": lambda p: solve(p, "brute"),
-           "exact": lambda p: exact_solver.solve(p, max_states=exact_solver.MAX_STATES) or approx_solver.solve(p),
-           "approx": lambda p: approx_solver.solve(p),
-           "greedy": lambda p: greedy_solver.solve(p)}
+    fns = {
+        "brute": lambda p: solve(p, "brute"),
+        "exact": lambda p: exact_solver.solve(p, max_states=exact_solver.MAX_STATES) or approx_solver.solve(p),
+        "approx": lambda p: approx_solver.solve(p),
+        "greedy": lambda p: greedy_solver.solve(p),
+    }
     for n, tau, names in cases:
-        probs = collect(n, tau, seed=n) if tau <= 100 else collect_runs(n, tau, seed=n)   # tau = 1000: one whole run
+        probs = collect(n, tau, seed=n) if tau <= 100 else collect_runs(n, tau, seed=n)  # tau = 1000: one whole run
         res = {name: per_round(probs, fns[name]) for name in names}
         base = "brute" if "brute" in res else "greedy"
         ref = "brute" if "brute" in res else ("exact" if "exact" in res else "approx")
-        print(f"solvers, n = {n}, tau = {tau}: {len(probs)} programmes from real runs, "
-              f"median of {REPEAT} paired passes, time per round (ratio to {base})")
+        print(
+            f"solvers, n = {n}, tau = {tau}: {len(probs)} programmes from real runs, "
+            f"median of {REPEAT} paired passes, time per round (ratio to {base})"
+        )
         for name, (t, sols) in res.items():
             X = np.array([s.X if s.found else 0.0 for s in sols])
             R = np.array([s.X if s.found else 0.0 for s in res[ref][1]])
             with np.errstate(invalid="ignore", divide="ignore"):
                 gap = np.where(R > 0, 1 - X / R, 0.0)
             codes = np.bincount([s.solver + 1 for s in sols], minlength=6)
-            print(f"    {name:7s} {1e3 * t:9.3f} ms  ratio {t / res[base][0]:8.2f}  gap to {ref}: "
-                  f"max {gap.max():.2e}, mean {gap.mean():.2e}  solver codes used {codes[1:5].tolist()}"
-                  + (f" (exact, approx-certificate, approx-DP, uncertified)" if name != "greedy" else ""))
+            print(
+                f"    {name:7s} {1e3 * t:9.3f} ms  ratio {t / res[base][0]:8.2f}  gap to {ref}: "
+                f"max {gap.max():.2e}, mean {gap.mean():.2e}  solver codes used {codes[1:5].tolist()}"
+                + (" (exact, approx-certificate, approx-DP, uncertified)" if name != "greedy" else "")
+            )
 
 
 def main() -> None:

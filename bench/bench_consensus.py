@@ -40,8 +40,9 @@ def floor_run(trials: int, m: int, seed: int = 1) -> None:
 
 
 def cell_run(trials: int, strategy: str, seed: int = 1) -> None:
-    grid = make_grid("eb_final_error", {"strategy": strategy, "eps": 0.5, "n_sources": N, "n_peers": K},
-                     trials=trials, seed=seed)
+    grid = make_grid(
+        "eb_final_error", {"strategy": strategy, "eps": 0.5, "n_sources": N, "n_peers": K}, trials=trials, seed=seed
+    )
     cell = grid.cells()[0]
     compute_cell("eb_final_error", cell.params, grid.seeds()[0])
 
@@ -68,22 +69,26 @@ def main(argv=None) -> int:
     ap.add_argument("--strategies", default="shift,just_inside,equivocate")
     a = ap.parse_args(argv)
     m = queries_per_source(N, K, 0.5, 18.0, 1.0)
-    print(f"error-bounded sweep cell: n = {N}, k = {K} (30 Byzantine), {a.trials} trials, m = {m}; "
-          f"median of {a.pairs} paired runs")
+    print(
+        f"error-bounded sweep cell: n = {N}, k = {K} (30 Byzantine), {a.trials} trials, m = {m}; "
+        f"median of {a.pairs} paired runs"
+    )
     ok = True
     for s in a.strategies.split(","):
         floors, cells = [], []
         for _ in range(a.pairs):
             floors.append(timed(lambda: floor_run(a.trials, m)))
-            cells.append(timed(lambda: cell_run(a.trials, s)))
+            cells.append(timed(lambda s=s: cell_run(a.trials, s)))
         f, c = statistics.median(floors), statistics.median(cells)
-        mem_f, mem_c = peak(lambda: floor_run(3, m)), peak(lambda: cell_run(3, s))
+        mem_f, mem_c = peak(lambda: floor_run(3, m)), peak(lambda s=s: cell_run(3, s))
         ratio = c / f
         good = ratio <= TARGET and mem_c < MEMORY_CAP
         ok &= good
-        print(f"  {s:<12} cell {c:7.2f} s   floor {f:7.2f} s   ratio {ratio:4.2f} (target <= {TARGET:g})   "
-              f"peak memory cell {mem_c / 2**20:6.1f} MiB, floor {mem_f / 2**20:6.1f} MiB "
-              f"(k x k x n would be {K * K * N * 8 / 2**30:.1f} GiB)   {'OK' if good else 'ABOVE TARGET'}")
+        print(
+            f"  {s:<12} cell {c:7.2f} s   floor {f:7.2f} s   ratio {ratio:4.2f} (target <= {TARGET:g})   "
+            f"peak memory cell {mem_c / 2**20:6.1f} MiB, floor {mem_f / 2**20:6.1f} MiB "
+            f"(k x k x n would be {K * K * N * 8 / 2**30:.1f} GiB)   {'OK' if good else 'ABOVE TARGET'}"
+        )
     return 0 if ok else 1
 
 

@@ -17,8 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.core.rng import make_rng  # noqa: E402
@@ -31,13 +29,14 @@ PAIRS = 5
 
 
 def main() -> None:
-    p = loc.defaults()                                # N = 100, F = 20, T = 500, mu = gamma = 0.1
+    p = loc.defaults()  # N = 100, F = 20, T = 500, mu = gamma = 0.1
     setup = loc.make_setup(p, make_rng(0), 1)
     net = setup.net
     cfg = loc.rule_config(p)
 
     def engine():
         from sim.mtl.diffusion import run
+
         run(net, make_samples(net, setup.noise.v_d, setup.noise.v_u), setup.w0, cfg)
 
     samples = make_samples(net, setup.noise.v_d, setup.noise.v_u)
@@ -47,7 +46,7 @@ def main() -> None:
         for i in range(p["iterations"]):
             w = noncoop_step(w, samples.q[i], p["mu"], net.byzantine, net.psi_a)
 
-    engine(), baseline()                              # warm-up
+    engine(), baseline()  # warm-up
     eng, base = [], []
     for _ in range(PAIRS):
         t0 = time.perf_counter()
@@ -59,9 +58,11 @@ def main() -> None:
     e, b = statistics.median(eng), statistics.median(base)
     ratios = statistics.median(x / y for x, y in zip(eng, base))
     verdict = "OK" if e <= TARGET_S else "ABOVE TARGET"
-    print(f"mtl: 4 methods x 500 iterations, N = 100, F = 20: {e * 1e3:8.1f} ms (target <= {TARGET_S:.0f} s: "
-          f"{verdict});  non-coop update x 500: {b * 1e3:6.1f} ms;  ratio {ratios:5.1f} "
-          f"(median of {PAIRS} paired runs)")
+    print(
+        f"mtl: 4 methods x 500 iterations, N = 100, F = 20: {e * 1e3:8.1f} ms (target <= {TARGET_S:.0f} s: "
+        f"{verdict});  non-coop update x 500: {b * 1e3:6.1f} ms;  ratio {ratios:5.1f} "
+        f"(median of {PAIRS} paired runs)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.knowlson.mw_engine import run_mw_batch  # noqa: E402
 from sim.core.rng import make_rng  # noqa: E402
+from sim.knowlson.mw_engine import run_mw_batch  # noqa: E402
 
 TARGET = 3.0
 
@@ -39,7 +39,7 @@ def best_of(fn, repeat: int) -> float:
 
 def data(trials, rounds, n, d, rng):
     x = rng.normal(size=(trials, rounds, n, d))
-    x[:, :, : int(0.3 * n), 0] += 5.5                      # 30% colluding Byzantine cluster
+    x[:, :, : int(0.3 * n), 0] += 5.5  # 30% colluding Byzantine cluster
     return x
 
 
@@ -52,13 +52,26 @@ def baseline(x):
 
 def case(name, x, repeat, center="median"):
     rng = make_rng(1)
-    eng = best_of(lambda: run_mw_batch(x, eta=0.05, tau=1e-3, c="mad", c_k=3.0, center=center, rng=rng,
-                                       estimator_kw={"buckets": 5} if center == "median_of_means" else None), repeat)
+    eng = best_of(
+        lambda: run_mw_batch(
+            x,
+            eta=0.05,
+            tau=1e-3,
+            c="mad",
+            c_k=3.0,
+            center=center,
+            rng=rng,
+            estimator_kw={"buckets": 5} if center == "median_of_means" else None,
+        ),
+        repeat,
+    )
     base = best_of(lambda: baseline(x), repeat)
     ratio = eng / base
     verdict = "" if center != "median" else ("  OK" if ratio <= TARGET else "  ABOVE TARGET")
-    print(f"{name:<52} engine {eng * 1e3:8.1f} ms   bare medians {base * 1e3:8.1f} ms   ratio {ratio:5.2f}"
-          f"  (target <= {TARGET:g}){verdict}")
+    print(
+        f"{name:<52} engine {eng * 1e3:8.1f} ms   bare medians {base * 1e3:8.1f} ms   ratio {ratio:5.2f}"
+        f"  (target <= {TARGET:g}){verdict}"
+    )
     return ratio
 
 

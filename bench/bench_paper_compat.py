@@ -28,7 +28,7 @@ TARGET_S = 10.0
 TRIALS = 1000
 BASE_CELLS = (0, 45, 99)
 REPEATS = 3
-SCRIPTS_MS_PER_TRIAL = 74.0          # quoted in issue 11 for the scripts (one trial per cell)
+SCRIPTS_MS_PER_TRIAL = 74.0  # quoted in issue 11 for the scripts (one trial per cell)
 
 
 def via_engine() -> tuple[float, object]:
@@ -40,8 +40,9 @@ def via_engine() -> tuple[float, object]:
 
     root = Path(tempfile.mkdtemp(prefix="bench-paper-"))
     t0 = time.perf_counter()
-    res = run_sets(SWEEP, "bench_paper", {"variant": "paper", "delta": 0.01, "c": 1.0}, trials=TRIALS, root=root,
-                   progress=False)
+    res = run_sets(
+        SWEEP, "bench_paper", {"variant": "paper", "delta": 0.01, "c": 1.0}, trials=TRIALS, root=root, progress=False
+    )
     return time.perf_counter() - t0, res
 
 
@@ -87,15 +88,23 @@ def main() -> int:
     full_loop = per_trial * 100 * TRIALS
     full_scripts = SCRIPTS_MS_PER_TRIAL / 1000 * 100 * TRIALS
     print(f"paper-compatible sweep, 100 cells x {TRIALS} trials via {mode}: {sweep_s:.2f} s (target <= {TARGET_S:g} s)")
-    print(f"scripts' loop (median of {REPEATS}): {per_trial * 1e3:.3f} ms per trial -> {full_loop:.1f} s for the grid; "
-          f"ratio {full_loop / sweep_s:.1f}x")
-    print(f"scripts as quoted ({SCRIPTS_MS_PER_TRIAL:g} ms per cell-trial): {full_scripts:.0f} s for the grid; "
-          f"ratio {full_scripts / sweep_s:.0f}x")
-    print(f"CPU time of the sweep (all processes): {cpu:.1f} s -> about {cpu / 2:.1f} s of wall time on 2 idle cores "
-          f"(load average now {os.getloadavg()[0]:.1f}: wall timings on this shared machine are noisy)")
+    print(
+        f"scripts' loop (median of {REPEATS}): {per_trial * 1e3:.3f} ms per trial -> {full_loop:.1f} s for the grid; "
+        f"ratio {full_loop / sweep_s:.1f}x"
+    )
+    print(
+        f"scripts as quoted ({SCRIPTS_MS_PER_TRIAL:g} ms per cell-trial): {full_scripts:.0f} s for the grid; "
+        f"ratio {full_scripts / sweep_s:.0f}x"
+    )
+    print(
+        f"CPU time of the sweep (all processes): {cpu:.1f} s -> about {cpu / 2:.1f} s of wall time on 2 idle cores "
+        f"(load average now {os.getloadavg()[0]:.1f}: wall timings on this shared machine are noisy)"
+    )
     est = cpu / 2
-    print(f"target <= {TARGET_S:g} s: wall {'OK' if sweep_s <= TARGET_S else 'MISSED'}, "
-          f"CPU-time estimate for 2 idle cores {'OK' if est <= TARGET_S else 'MISSED'}")
+    print(
+        f"target <= {TARGET_S:g} s: wall {'OK' if sweep_s <= TARGET_S else 'MISSED'}, "
+        f"CPU-time estimate for 2 idle cores {'OK' if est <= TARGET_S else 'MISSED'}"
+    )
     return 0
 
 

@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TARGET = 1.05
-BASE_CELLS = (0, 45, 99)          # corner, middle and corner of the grid
+BASE_CELLS = (0, 45, 99)  # corner, middle and corner of the grid
 BASE_TRIALS = 40
 
 
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         return run(sw, grid, f"bench{i}", root=tmp, workers=1, progress=False, log=lambda m: None)
 
     try:
-        run(sw, make_grid(sw, dict(sw.smoke)), "warmup", root=tmp, workers=1, progress=False)   # imports, caches
+        run(sw, make_grid(sw, dict(sw.smoke)), "warmup", root=tmp, workers=1, progress=False)  # imports, caches
         ratios, cpu_ratios, t_eng, t_loop = [], [], [], []
         for i in range(args.pairs):
             order = ("loop", "engine") if i % 2 == 0 else ("engine", "loop")
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
             cpu_ratios.append(cpu["engine"] / cpu["loop"])
             t_eng.append(times["engine"])
             t_loop.append(times["loop"])
-        for a, b in zip(res.records, loop_records):         # the engine computed exactly the loop's numbers
+        for a, b in zip(res.records, loop_records):  # the engine computed exactly the loop's numbers
             assert all(np.array_equal(a[k], np.asarray(b[k]), equal_nan=a[k].dtype.kind == "f") for k in a)
         fit = fit_line(cell_results(res.out))
 
@@ -109,14 +109,16 @@ def main(argv=None) -> int:
             p = cells[i].params
             rng = np.random.Generator(np.random.PCG64(seeds[i]))
             nb = int(np.floor(p["byz_fraction"] * p["n_sources"] + 1e-9))
-            x = draw_reports(BASE_TRIALS, p["rounds"], p["n_sources"], nb, p["byz_distance"], p["sigma"],
-                             p["byz_spread"], rng)
+            x = draw_reports(
+                BASE_TRIALS, p["rounds"], p["n_sources"], nb, p["byz_distance"], p["sigma"], p["byz_spread"], rng
+            )
             t1 = time.perf_counter()
             b = plain_python(x, p["eta"], p["tau"], p["c"])
             base_s += time.perf_counter() - t1
             trials_done += BASE_TRIALS
-            _, B = mw_weights(x, eta=p["eta"], tau=p["tau"], c=p["c"], loss=p["loss"], estimator=p["estimator"],
-                              rng=rng)
+            _, B = mw_weights(
+                x, eta=p["eta"], tau=p["tau"], c=p["c"], loss=p["loss"], estimator=p["estimator"], rng=rng
+            )
             if not np.array_equal(B, b):
                 print(f"error: cell {i}: plain Python loop and vectorised engine disagree", file=sys.stderr)
                 return 1
@@ -127,17 +129,27 @@ def main(argv=None) -> int:
     per_trial = base_s / trials_done
     full_py = per_trial * grid.n_cells * grid.trials
     eng = statistics.median(t_eng)
-    print(f"verification grid: {grid.n_cells} cells x {grid.trials} trials x {grid.fixed['rounds']} rounds, "
-          f"{os.cpu_count()} CPUs; fit slope {fit.slope:.4f} intercept {fit.intercept:.4f} R^2 {fit.r2:.4f}")
-    print(f"engine (serial, checkpoints + CSVs): {', '.join(f'{t:.2f}' for t in t_eng)} s; "
-          f"plain loop of the cell function: {', '.join(f'{t:.2f}' for t in t_loop)} s")
-    print(f"engine / plain loop, wall time: median {ratio:.3f} over {len(ratios)} pairs "
-          f"({', '.join(f'{r:.3f}' for r in ratios)})   target <= {TARGET:.2f}   {'OK' if ratio <= TARGET else 'MISSED'}")
-    print(f"engine / plain loop, CPU time of this process (all threads; robust to a loaded machine): median "
-          f"{cpu_ratio:.3f} ({', '.join(f'{r:.3f}' for r in cpu_ratios)})   target <= {TARGET:.2f}   "
-          f"{'OK' if cpu_ratio <= TARGET else 'MISSED'}")
-    print(f"plain per-trial Python loop: {per_trial * 1e3:.2f} ms/trial on {trials_done} trials of cells {BASE_CELLS} "
-          f"(same blacklisting) -> {full_py:.0f} s for the grid; the engine is {full_py / eng:.0f}x faster")
+    print(
+        f"verification grid: {grid.n_cells} cells x {grid.trials} trials x {grid.fixed['rounds']} rounds, "
+        f"{os.cpu_count()} CPUs; fit slope {fit.slope:.4f} intercept {fit.intercept:.4f} R^2 {fit.r2:.4f}"
+    )
+    print(
+        f"engine (serial, checkpoints + CSVs): {', '.join(f'{t:.2f}' for t in t_eng)} s; "
+        f"plain loop of the cell function: {', '.join(f'{t:.2f}' for t in t_loop)} s"
+    )
+    print(
+        f"engine / plain loop, wall time: median {ratio:.3f} over {len(ratios)} pairs "
+        f"({', '.join(f'{r:.3f}' for r in ratios)})   target <= {TARGET:.2f}   {'OK' if ratio <= TARGET else 'MISSED'}"
+    )
+    print(
+        f"engine / plain loop, CPU time of this process (all threads; robust to a loaded machine): median "
+        f"{cpu_ratio:.3f} ({', '.join(f'{r:.3f}' for r in cpu_ratios)})   target <= {TARGET:.2f}   "
+        f"{'OK' if cpu_ratio <= TARGET else 'MISSED'}"
+    )
+    print(
+        f"plain per-trial Python loop: {per_trial * 1e3:.2f} ms/trial on {trials_done} trials of cells {BASE_CELLS} "
+        f"(same blacklisting) -> {full_py:.0f} s for the grid; the engine is {full_py / eng:.0f}x faster"
+    )
     return 0
 
 

@@ -41,7 +41,7 @@ def main(pairs: int = 5) -> int:
 
     capture_key_frames("MWWeightBars", tmp / "warm", "l")  # warm the LaTeX cache and the trace
 
-    steps: list[tuple[str, float]] = []   # (play|wait, run time) of the scene, replayed by the control
+    steps: list[tuple[str, float]] = []  # (play|wait, run time) of the scene, replayed by the control
 
     layout = {}
 
@@ -52,7 +52,7 @@ def main(pairs: int = 5) -> int:
 
         def build_layout(self, tr):
             super().build_layout(tr)
-            layout.setdefault("background", self.renderer.camera.background.copy())   # the frozen layout
+            layout.setdefault("background", self.renderer.camera.background.copy())  # the frozen layout
 
     n = MWWeightBars.trace_spec.params["n_sources"]
 
@@ -64,17 +64,32 @@ def main(pairs: int = 5) -> int:
                 cam = self.renderer.camera
                 cam.background = layout["background"].copy()
                 cam.reset()
-            bars = VGroup(*[Rectangle(width=0.6, height=3, fill_color=COLORS.honest, fill_opacity=0.9, stroke_width=0)
-                            .move_to([(i - n / 2) * 1.0, 0, 0]) for i in range(n)])
+            bars = VGroup(
+                *[
+                    Rectangle(width=0.6, height=3, fill_color=COLORS.honest, fill_opacity=0.9, stroke_width=0).move_to(
+                        [(i - n / 2) * 1.0, 0, 0]
+                    )
+                    for i in range(n)
+                ]
+            )
             self.add(bars)
             for k, (what, d) in enumerate(steps):
                 if what == "wait":
                     self.wait(d)
                     continue
                 h = 3 * (0.95 ** (k + 1))
-                self.play(*[Transform(b, Rectangle(width=0.6, height=h, fill_color=COLORS.honest, fill_opacity=0.9,
-                                                   stroke_width=0).move_to(b.get_bottom(), aligned_edge=[0, -1, 0]))
-                            for b in bars], run_time=d)
+                self.play(
+                    *[
+                        Transform(
+                            b,
+                            Rectangle(
+                                width=0.6, height=h, fill_color=COLORS.honest, fill_opacity=0.9, stroke_width=0
+                            ).move_to(b.get_bottom(), aligned_edge=[0, -1, 0]),
+                        )
+                        for b in bars
+                    ],
+                    run_time=d,
+                )
 
     def timed(cls):
         with manim_config("l", input_file=str(Path(__file__)), write_to_movie=True):
@@ -99,11 +114,15 @@ def main(pairs: int = 5) -> int:
     ratio = statistics.median(ratios)
     print(f"MWWeightBars -ql: {plays} animations, {video_s:.1f} s of video; control: the same")
     for i, (cs, cc, cb, ws, wc) in enumerate(rows, 1):
-        print(f"  pair {i}: scene {cs:.2f} s CPU ({ws:.2f} s wall), control {cc:.2f} s CPU ({wc:.2f} s wall), "
-              f"ratio {cs / cc:.2f}; bare control {cb:.2f} s CPU, ratio {cs / cb:.2f}")
+        print(
+            f"  pair {i}: scene {cs:.2f} s CPU ({ws:.2f} s wall), control {cc:.2f} s CPU ({wc:.2f} s wall), "
+            f"ratio {cs / cc:.2f}; bare control {cb:.2f} s CPU, ratio {cs / cb:.2f}"
+        )
     print(f"ratio MWWeightBars / bare control = {statistics.median(bare):.2f} (median of {pairs}, for information)")
-    print(f"ratio MWWeightBars / control = {ratio:.2f} (median of {pairs} pairs, CPU time)  "
-          f"(target <= {TARGET})  {'OK' if ratio <= TARGET else 'OVER TARGET'}")
+    print(
+        f"ratio MWWeightBars / control = {ratio:.2f} (median of {pairs} pairs, CPU time)  "
+        f"(target <= {TARGET})  {'OK' if ratio <= TARGET else 'OVER TARGET'}"
+    )
     return 0 if ratio <= TARGET else 1
 
 

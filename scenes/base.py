@@ -19,13 +19,15 @@ conclusion line and holds it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Iterable
+from typing import ClassVar
 
 from manim import Scene
 
 from studio.manim_env import install_render_guards
 from studio.traces import TraceSpec, ensure_trace
+
 
 def _project_config_outside_repo() -> None:
     """`manim scenes/x.py X` run from another folder: use the project's manim.cfg (background, media folder).
@@ -51,12 +53,13 @@ def _project_config_outside_repo() -> None:
     config.tex_dir = str(REPO / "media" / "Tex")
     config.disable_caching = True
     config.notify_outdated_version = False
-    print(f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})",
-          file=sys.stderr)
+    print(
+        f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})", file=sys.stderr
+    )
 
 
 _project_config_outside_repo()
-install_render_guards()     # concurrent renders (also with the manim CLI) share the LaTeX cache safely
+install_render_guards()  # concurrent renders (also with the manim CLI) share the LaTeX cache safely
 
 # Set by studio.render while capturing stills: called as sink(scene, name).
 _STILL_SINK: list[Callable] = []
@@ -94,12 +97,12 @@ class Pace:
     the pace or this value).
     """
 
-    round: float = 0.8          # an ordinary round
-    event_round: float = 2.0    # a round at or next to a key event
-    key_hold: float = 2.0       # hold at every key frame
-    intro_hold: float = 2.0     # hold on the opening state
-    end_hold: float = 3.0       # hold on the conclusion line (at least 2 s)
-    near: int = 1               # rounds either side of an event that run at the event pace
+    round: float = 0.8  # an ordinary round
+    event_round: float = 2.0  # a round at or next to a key event
+    key_hold: float = 2.0  # hold at every key frame
+    intro_hold: float = 2.0  # hold on the opening state
+    end_hold: float = 3.0  # hold on the conclusion line (at least 2 s)
+    near: int = 1  # rounds either side of an event that run at the event pace
 
     def __post_init__(self):
         for f in ("round", "event_round", "key_hold", "intro_hold", "end_hold"):
@@ -118,7 +121,7 @@ class StudioScene(Scene):
     key_frames: ClassVar[tuple[str, ...]] = ()
     talk_order: ClassVar[int] = 1000
     pace: ClassVar[Pace] = Pace()
-    trace_label: ClassVar[str | None] = None   # set by studio.render for SET= renders (own trace file)
+    trace_label: ClassVar[str | None] = None  # set by studio.render for SET= renders (own trace file)
 
     def setup(self):
         super().setup()
@@ -132,7 +135,7 @@ class StudioScene(Scene):
         self.reached_key_frames: list[str] = []
         # what happened, in order: dicts with "what" in play|wait|key|break|conclude|caption (see studio.timing)
         self.timeline: list[dict] = []
-        self.concluded_with: str | None = None   # the conclusion line shown (None: not yet)
+        self.concluded_with: str | None = None  # the conclusion line shown (None: not yet)
         self._caption: tuple[str, float] | None = None
         self.trace = ensure_trace(self.trace_spec, type(self).trace_name()) if self.trace_spec else None
 
@@ -152,7 +155,7 @@ class StudioScene(Scene):
         if name not in self.key_frames:
             raise ValueError(f"{type(self).__name__}: key frame {name!r} not declared in key_frames {self.key_frames}")
         self.reached_key_frames.append(name)
-        if not notes and self.concluded_with:   # a still of the conclusion: its caption is the conclusion line
+        if not notes and self.concluded_with:  # a still of the conclusion: its caption is the conclusion line
             notes = self.concluded_with
         self._flush_caption()
         for sink in _STILL_SINK:
@@ -199,7 +202,7 @@ class StudioScene(Scene):
         (the speaker decides how long), so it is not played there.
         """
         d = self.seconds(self.pace.key_hold if s is None else s)
-        pause = bool(self.timeline) and self.timeline[-1]["what"] == "break"   # in slides: the slide's own pause
+        pause = bool(self.timeline) and self.timeline[-1]["what"] == "break"  # in slides: the slide's own pause
         if getattr(self, "next_slide", None) is not None and pause:
             self.timeline.append({"what": "wait", "t": self._now(), "d": 0.0, "hold": True, "slide_pause": True})
             return
@@ -223,7 +226,7 @@ class StudioScene(Scene):
         self._flush_caption()
         self.concluded_with = caption
         self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
-        self.slide_break(caption)            # the last slide: the line fades in and stays, with it as its notes
+        self.slide_break(caption)  # the last slide: the line fades in and stays, with it as its notes
         self.play(FadeInKeep(mobject), run_time=self.seconds(0.8))
         end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold))
         if caption:
@@ -238,7 +241,7 @@ class StudioScene(Scene):
     def play(self, *args, **kwargs):
         t0 = self._now()
         super().play(*args, **kwargs)
-        d = float(getattr(self, "duration", 0.0) or 0.0)   # the declared run time (the clock counts whole frames)
+        d = float(getattr(self, "duration", 0.0) or 0.0)  # the declared run time (the clock counts whole frames)
         from manim import Wait
 
         is_wait = bool(args) and all(isinstance(a, Wait) for a in args)

@@ -8,18 +8,35 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Animation, Dot, DashedLine, DecimalNumber, Line, MathTex, NumberLine, VMobject,
-                   Rectangle, Square, Text, Triangle, VGroup, ManimColor)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Animation,
+    DashedLine,
+    Dot,
+    Line,
+    ManimColor,
+    MathTex,
+    NumberLine,
+    Rectangle,
+    Square,
+    Text,
+    Triangle,
+    VGroup,
+    VMobject,
+)
 
 from studio.theme import ESTIMATORS, active_theme, theme
 
 _T = theme()
-COLORS = SimpleNamespace()      # role colours of the active theme (talk or paper), filled by apply_theme
-EST = SimpleNamespace()         # estimator colours of the active theme
+COLORS = SimpleNamespace()  # role colours of the active theme (talk or paper), filled by apply_theme
+EST = SimpleNamespace()  # estimator colours of the active theme
 FS = _T.font_size
 FONT = _T.font
-MARKERS = dict(_T.markers)      # matplotlib marker codes, shared with the figures
-BLACKLISTED_OPACITY = 0.55      # a blacklisted source: blacklisted colour at this opacity, with a cross
+MARKERS = dict(_T.markers)  # matplotlib marker codes, shared with the figures
+BLACKLISTED_OPACITY = 0.55  # a blacklisted source: blacklisted colour at this opacity, with a cross
 
 
 def apply_theme(name: str | None = None) -> str:
@@ -50,7 +67,7 @@ def est_color(name: str):
 
 def marker(name: str, color=None, size: float = 0.1):
     """The theme's marker shape for ``name`` (an estimator, 'true_value', 'source', 'blacklisted')."""
-    from manim import Cross, Star
+    from manim import Star
 
     code = MARKERS[name]
     color = color or (getattr(EST, name) if name in ESTIMATORS else getattr(COLORS, name, COLORS.text))
@@ -82,7 +99,9 @@ def blacklist_cross(mob, size: float | None = None):
     from manim import Cross
 
     s = size or max(mob.width, mob.height, 0.12)
-    return Cross(stroke_color=COLORS.blacklisted, stroke_width=3, scale_factor=1).scale_to_fit_width(1.4 * s).move_to(mob)
+    return (
+        Cross(stroke_color=COLORS.blacklisted, stroke_width=3, scale_factor=1).scale_to_fit_width(1.4 * s).move_to(mob)
+    )
 
 
 class FastText(VGroup):
@@ -97,7 +116,7 @@ class FastText(VGroup):
     """
 
     _REF = 48.0
-    _glyphs: dict = {}      # char -> (points at _REF size, x offset, baseline offset, advance) or None
+    _glyphs: dict = {}  # char -> (points at _REF size, x offset, baseline offset, advance) or None
     _h_adv: dict = {}
 
     def __init__(self, text: str, size: int | None = None, color=None):
@@ -156,15 +175,29 @@ class Number(VGroup):
 
     _cache: dict = {}
 
-    def __init__(self, value: float = 0, places: int = 0, size: int | None = None, color=None,
-                 include_sign: bool = False, group_with_commas: bool = False, edge=LEFT):
+    def __init__(
+        self,
+        value: float = 0,
+        places: int = 0,
+        size: int | None = None,
+        color=None,
+        include_sign: bool = False,
+        group_with_commas: bool = False,
+        edge=LEFT,
+    ):
         super().__init__()
-        self.places, self.size, self.sign, self.commas, self.edge = places, size or FS.body, include_sign, group_with_commas, edge
+        self.places, self.size, self.sign, self.commas, self.edge = (
+            places,
+            size or FS.body,
+            include_sign,
+            group_with_commas,
+            edge,
+        )
         self.num_color = color or COLORS.text
         self.value = None
         self.set_value(value)
 
-    def _text(self, s: str) -> "FastText":
+    def _text(self, s: str) -> FastText:
         return FastText(s, self.size, self.num_color)
 
     def format(self, v: float) -> str:
@@ -198,13 +231,17 @@ class Number(VGroup):
         return self.value
 
 
-def tick_labels(line, values, size: int | None = None, color=None, direction=DOWN, buff: float = 0.15,
-                fmt: str = "{:g}") -> VGroup:
+def tick_labels(
+    line, values, size: int | None = None, color=None, direction=DOWN, buff: float = 0.15, fmt: str = "{:g}"
+) -> VGroup:
     """Tick numbers of a NumberLine / axis in the theme's font (instead of LaTeX numbers)."""
     g = VGroup()
     for v in values:
-        g.add(label(fmt.format(v).replace("-", "−"), size or FS.small, color or COLORS.muted)
-              .next_to(line.n2p(v), direction, buff=buff))
+        g.add(
+            label(fmt.format(v).replace("-", "−"), size or FS.small, color or COLORS.muted).next_to(
+                line.n2p(v), direction, buff=buff
+            )
+        )
     return g
 
 
@@ -219,19 +256,25 @@ def conclusion_line(text: str, size: int | None = None):
     room = config.frame_width - 0.8
     size = size or FS.label
     line = label(text, size, COLORS.text)
-    if line.width > room and " " in text:   # two lines, broken at the space nearest the middle
+    if line.width > room and " " in text:  # two lines, broken at the space nearest the middle
         spaces = [i for i, c in enumerate(text) if c == " "]
         cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
-        line = label(text[:cut] + "\n" + text[cut + 1:], size, COLORS.text)
+        line = label(text[:cut] + "\n" + text[cut + 1 :], size, COLORS.text)
     if line.width > room:
         line.scale_to_fit_width(room)
     h = line.height + 0.45
-    band = Rectangle(width=config.frame_width + 0.1, height=h, fill_color=COLORS.background, fill_opacity=1,
-                     stroke_width=0).to_edge(DOWN, buff=0)
+    band = Rectangle(
+        width=config.frame_width + 0.1, height=h, fill_color=COLORS.background, fill_opacity=1, stroke_width=0
+    ).to_edge(DOWN, buff=0)
     rule = Line(band.get_corner(UP + LEFT), band.get_corner(UP + RIGHT), color=COLORS.estimate, stroke_width=3)
     # the rest of the picture stays, dimmed, so that the line stands out and nothing looks cut off
-    veil = Rectangle(width=config.frame_width + 0.1, height=config.frame_height + 0.1, fill_color=COLORS.background,
-                     fill_opacity=0.45, stroke_width=0)
+    veil = Rectangle(
+        width=config.frame_width + 0.1,
+        height=config.frame_height + 0.1,
+        fill_color=COLORS.background,
+        fill_opacity=0.45,
+        stroke_width=0,
+    )
     g = VGroup(veil, band, rule, line.move_to(band))
     g.text = text
     return g
@@ -279,9 +322,9 @@ def box_points(boxes, z: float = 0.0) -> np.ndarray:
     l, b, w, h = np.asarray(boxes, dtype=float).reshape(-1, 4).T
     r, t = l + w, b + h
     corners = np.stack([np.column_stack(c) for c in ((r, t), (l, t), (l, b), (r, b), (r, t))], axis=1)  # (n, 5, 2)
-    a, c = corners[:, :-1], corners[:, 1:]                                                           # (n, 4, 2) sides
+    a, c = corners[:, :-1], corners[:, 1:]  # (n, 4, 2) sides
     thirds = np.array([0.0, 1 / 3, 2 / 3, 1.0])[None, None, :, None]
-    pts = a[:, :, None, :] + thirds * (c - a)[:, :, None, :]                                          # (n, 4, 4, 2)
+    pts = a[:, :, None, :] + thirds * (c - a)[:, :, None, :]  # (n, 4, 4, 2)
     return np.concatenate([pts.reshape(-1, 2), np.full((pts.size // 2, 1), z)], axis=1)
 
 
@@ -309,7 +352,7 @@ class BoxRow(VMobject):
         lo, hi = p[:, :, :2].min(1), p[:, :, :2].max(1)
         return np.column_stack((lo, hi - lo))
 
-    def set_boxes(self, boxes: np.ndarray) -> "BoxRow":
+    def set_boxes(self, boxes: np.ndarray) -> BoxRow:
         self.points = box_points(boxes, self.points[0, 2] if len(self.points) else 0.0)
         return self
 
@@ -338,8 +381,7 @@ class WeightBars(VGroup):
     Includes a y axis with ticks at 0, 0.5, 1 and a dashed tau line.
     """
 
-    def __init__(self, colors, tau: float, *, width: float = 9.4, height: float = 3.0,
-                 labels: list[str] | None = None):
+    def __init__(self, colors, tau: float, *, width: float = 9.4, height: float = 3.0, labels: list[str] | None = None):
         super().__init__()
         n = len(colors)
         self.n, self.unit = n, height
@@ -355,15 +397,24 @@ class WeightBars(VGroup):
             y = v * height
             ticks.add(Line([axis_x - 0.08, y, 0], [axis_x, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:g}", FS.tiny, COLORS.muted).next_to([axis_x - 0.08, y, 0], LEFT, buff=0.08))
-        self.tau_line = DashedLine([axis_x, tau * height, 0], [width / 2, tau * height, 0],
-                                   color=COLORS.threshold, stroke_width=2.5, dash_length=0.12)
-        self.tau_label = MathTex(r"\tau", font_size=FS.label, color=COLORS.threshold).next_to(self.tau_line, RIGHT, buff=0.1)
+        self.tau_line = DashedLine(
+            [axis_x, tau * height, 0],
+            [width / 2, tau * height, 0],
+            color=COLORS.threshold,
+            stroke_width=2.5,
+            dash_length=0.12,
+        )
+        self.tau_label = MathTex(r"\tau", font_size=FS.label, color=COLORS.threshold).next_to(
+            self.tau_line, RIGHT, buff=0.1
+        )
         self.names = VGroup(*[label(s, FS.small).move_to([x, -0.25, 0]) for s, x in zip(labels or [], self.xs)])
         self.ticks = ticks
         # the slice w(t) - w(t+1) that an update removes, shown on top of each bar before it goes
         base = self.baseline.get_center()
-        self.cuts = BoxRow([(base[0] + x - self.bar_width / 2, base[1] + self.unit, self.bar_width, 0.0) for x in self.xs],
-                           COLORS.estimate)
+        self.cuts = BoxRow(
+            [(base[0] + x - self.bar_width / 2, base[1] + self.unit, self.bar_width, 0.0) for x in self.xs],
+            COLORS.estimate,
+        )
         self.add(self.axis, ticks, self.baseline, self.tau_line, self.tau_label, self.names, self.bars, self.cuts)
 
     def static_parts(self) -> VGroup:
@@ -373,8 +424,12 @@ class WeightBars(VGroup):
     def cut_at(self, i: int, w_old: float, w_new: float) -> tuple:
         """MorphBoxes target: the removed slice of source i, between w_new and w_old (zero height when equal)."""
         base = self.baseline.get_center()
-        return (base[0] + self.xs[i] - self.bar_width / 2, base[1] + w_new * self.unit, self.bar_width,
-                max(float(w_old - w_new), 0.0) * self.unit)
+        return (
+            base[0] + self.xs[i] - self.bar_width / 2,
+            base[1] + w_new * self.unit,
+            self.bar_width,
+            max(float(w_old - w_new), 0.0) * self.unit,
+        )
 
     def _bar(self, x: float, w: float, color) -> Rectangle:
         h = max(float(w), 1e-3) * self.unit
@@ -385,7 +440,9 @@ class WeightBars(VGroup):
         """Morph target: the bar of source i at weight w."""
         h = max(float(w), 1e-3) * self.unit
         base = self.baseline.get_center()
-        return box_target(self.bars[i], base[0] + self.xs[i] - self.bar_width / 2, base[1], self.bar_width, h, color, 0.9)
+        return box_target(
+            self.bars[i], base[0] + self.xs[i] - self.bar_width / 2, base[1], self.bar_width, h, color, 0.9
+        )
 
     def x_of(self, i: int) -> float:
         return self.baseline.get_center()[0] + self.xs[i]
@@ -398,8 +455,12 @@ class GaugeRow(VGroup):
         super().__init__()
         self.gauge_width, self.gauge_color = width, color
         self.header = MathTex(header, font_size=FS.label, color=COLORS.muted).move_to([header_x, y, 0])
-        self.frames = VGroup(*[Rectangle(width=width, height=0.16, stroke_color=COLORS.grid, stroke_width=1.5)
-                               .move_to([x, y, 0]) for x in xs])
+        self.frames = VGroup(
+            *[
+                Rectangle(width=width, height=0.16, stroke_color=COLORS.grid, stroke_width=1.5).move_to([x, y, 0])
+                for x in xs
+            ]
+        )
         self.fills = BoxRow([self.fill_at(i, 0.0) for i in range(len(xs))], color)
         self.add(self.header, self.frames, self.fills)
 
@@ -422,7 +483,9 @@ class ReportStrip(VGroup):
         self.line.add(self.line.numbers)
         self.lanes = lanes
         self.dots = VGroup(*[Dot(radius=0.085, color=c, fill_opacity=0.95) for c in colors])
-        self.marker = Triangle(color=COLORS.estimate, fill_color=COLORS.estimate, fill_opacity=1).scale(0.13).rotate(np.pi)
+        self.marker = (
+            Triangle(color=COLORS.estimate, fill_color=COLORS.estimate, fill_opacity=1).scale(0.13).rotate(np.pi)
+        )
         self.marker_group = VGroup(self.marker)
         self.add(self.line, self.dots, self.marker_group)
 
@@ -440,8 +503,13 @@ class ReportStrip(VGroup):
     def true_value_line(self, mu: float) -> DashedLine:
         x = self.line.n2p(float(mu))[0]
         y0 = self.line.get_center()[1]
-        return DashedLine([x, y0, 0], [x, self.lane_y(self.lanes - 1) + 0.12, 0], color=COLORS.true_value,
-                          stroke_width=3, dash_length=0.06)
+        return DashedLine(
+            [x, y0, 0],
+            [x, self.lane_y(self.lanes - 1) + 0.12, 0],
+            color=COLORS.true_value,
+            stroke_width=3,
+            dash_length=0.06,
+        )
 
 
 class Morph(Animation):
@@ -546,6 +614,34 @@ def counter(prefix_tex: str, value: float = 0, size: int | None = None, places: 
     return g
 
 
-__all__ = ["COLORS", "EST", "FS", "FONT", "MARKERS", "BLACKLISTED_OPACITY", "apply_theme", "est_color", "marker",
-           "blacklist_cross", "Number", "FastText", "tick_labels", "conclusion_line", "label", "title", "legend", "swatch_dot", "swatch_triangle", "swatch_box", "swatch_line", "WeightBars",
-           "GaugeRow", "ReportStrip", "counter", "nice_step", "Morph", "FadeInPlace", "with_opacity"]
+__all__ = [
+    "COLORS",
+    "EST",
+    "FS",
+    "FONT",
+    "MARKERS",
+    "BLACKLISTED_OPACITY",
+    "apply_theme",
+    "est_color",
+    "marker",
+    "blacklist_cross",
+    "Number",
+    "FastText",
+    "tick_labels",
+    "conclusion_line",
+    "label",
+    "title",
+    "legend",
+    "swatch_dot",
+    "swatch_triangle",
+    "swatch_box",
+    "swatch_line",
+    "WeightBars",
+    "GaugeRow",
+    "ReportStrip",
+    "counter",
+    "nice_step",
+    "Morph",
+    "FadeInPlace",
+    "with_opacity",
+]

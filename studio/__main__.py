@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from sim.core.cli import OneLineParser as _Parser, exit_2_on, one_line, run_main
+from sim.core.cli import OneLineParser as _Parser
+from sim.core.cli import exit_2_on, one_line, run_main
 from sim.core.errors import ParamError, TraceError
 
 from .registry import UnknownName
@@ -66,8 +67,13 @@ def _parse_and_run(ap, argv) -> int:
 
 
 def _options(p, pace: bool = True, theme: bool = True) -> None:
-    p.add_argument("--set", action="append", default=[], metavar="'NAME=VALUE ...'",
-                   help="trace parameters, validated like `python -m sim trace --set`")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="'NAME=VALUE ...'",
+        help="trace parameters, validated like `python -m sim trace --set`",
+    )
     if pace:
         p.add_argument("--pace", default="", help="slow, normal, fast or a multiplier in [0.1, 10]")
     if theme:
@@ -124,8 +130,9 @@ def _run(args) -> int:
         from .render import parse_set, write_stills
 
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        for path in write_stills(names, args.quality, args.transparent, sets=parse_set(args.set),
-                                 theme_name=args.theme):
+        for path in write_stills(
+            names, args.quality, args.transparent, sets=parse_set(args.set), theme_name=args.theme
+        ):
             print(f"still: {path}")
         return 0
     if args.cmd == "figures":
@@ -133,16 +140,19 @@ def _run(args) -> int:
 
         return run_figures(args.only)
     if args.cmd == "slides":
-        from .slides import build_slides
-
         from .render import parse_set
+        from .slides import build_slides
 
         sets = parse_set(args.set)
         if sets and not args.scene:
             raise ParamError("SET: give one SCENE with SET=...")
-        path = build_slides([registry.scene(args.scene).name] if args.scene else list(registry.scenes()),
-                            args.quality, deck="talk" if not args.scene else args.scene, sets=sets,
-                            pace=args.pace)
+        path = build_slides(
+            [registry.scene(args.scene).name] if args.scene else list(registry.scenes()),
+            args.quality,
+            deck="talk" if not args.scene else args.scene,
+            sets=sets,
+            pace=args.pace,
+        )
         print(f"slides: {path}")
         return 0
     raise ParamError(f"command: unknown {args.cmd!r}")

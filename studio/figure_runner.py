@@ -22,9 +22,16 @@ def run_figures(only: list[str] | None = None, out_dir=None) -> int:
     ctx = FigureContext(out_dir or figures_dir())
     console = Console(stderr=True)
     t0 = time.perf_counter()
-    with Progress(TextColumn("[bold]figures"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("[bold]figures"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task("", total=len(todo))
         for entry in todo:
             bar.update(task, description=entry.name)

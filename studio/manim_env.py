@@ -29,8 +29,13 @@ from .paths import MANIM_CFG, media_dir, tex_cache_dir
 
 PRIVATE = ".render"
 
-QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "p": "production_quality",
-             "k": "fourk_quality"}
+QUALITIES = {
+    "l": "low_quality",
+    "m": "medium_quality",
+    "h": "high_quality",
+    "p": "production_quality",
+    "k": "fourk_quality",
+}
 
 
 class RenderError(RuntimeError):
@@ -82,7 +87,7 @@ def install_render_guards() -> None:
     def locked(expression, environment=None, tex_template=None):
         with tex_lock(tfw.config.get_dir("tex_dir")):
             tex_file = tfw.generate_tex_file(expression, environment, tex_template)
-            if not _svg_ok(tex_file.with_suffix(".svg")):   # missing, or left half-written by a killed compile
+            if not _svg_ok(tex_file.with_suffix(".svg")):  # missing, or left half-written by a killed compile
                 for suffix in (".svg", ".dvi", ".xdv", ".pdf", ".log", ".aux", ".tex"):
                     with contextlib.suppress(FileNotFoundError):
                         tex_file.with_suffix(suffix).unlink()
@@ -102,16 +107,16 @@ def _install_private_svg_temp() -> None:
 
     import svgelements as se
     from manim import RIGHT, VGroup
+    from manim.mobject.svg.svg_mobject import SVGMobject
 
     from . import text_outlines
-    from manim.mobject.svg.svg_mobject import SVGMobject
 
     if getattr(SVGMobject.generate_mobject, "_studio_private", False):
         return
 
     def generate_mobject(self):
         file_path = self.get_file_path()
-        entry = text_outlines.entry_for(self, file_path)      # a Text parsed before: its outlines from disk
+        entry = text_outlines.entry_for(self, file_path)  # a Text parsed before: its outlines from disk
         cached = text_outlines.load(entry) if entry is not None else None
         if cached is not None:
             mobjects = text_outlines.rebuild(cached)
@@ -182,13 +187,19 @@ def manim_config(quality: str = "l", **overrides):
     from .theme import active_theme, theme
 
     install_render_guards()
-    logging.getLogger("manim").setLevel(logging.WARNING)   # no "Reading config file" lines
+    logging.getLogger("manim").setLevel(logging.WARNING)  # no "Reading config file" lines
     config.digest_file(str(MANIM_CFG))
     q = _quality(quality)
     with private_media() as media:
-        opts = {"quality": q, "media_dir": str(media), "tex_dir": str(tex_cache_dir()),
-                "verbosity": "WARNING", "progress_bar": "none", "disable_caching": True,
-                "background_color": theme().palette_of(active_theme()).background}
+        opts = {
+            "quality": q,
+            "media_dir": str(media),
+            "tex_dir": str(tex_cache_dir()),
+            "verbosity": "WARNING",
+            "progress_bar": "none",
+            "disable_caching": True,
+            "background_color": theme().palette_of(active_theme()).background,
+        }
         opts.update(overrides)
         with tempconfig(opts):
             yield config

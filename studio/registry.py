@@ -44,8 +44,13 @@ def scenes() -> dict[str, SceneEntry]:
     found = {}
     for mod in _walk("scenes"):
         for name, obj in vars(mod).items():
-            if (inspect.isclass(obj) and issubclass(obj, StudioScene) and obj is not StudioScene
-                    and obj.__module__ == mod.__name__ and not getattr(obj, "abstract", False)):
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, StudioScene)
+                and obj is not StudioScene
+                and obj.__module__ == mod.__name__
+                and not getattr(obj, "abstract", False)
+            ):
                 found[name] = SceneEntry(name, obj, mod.__name__, Path(inspect.getfile(obj)))
     return dict(sorted(found.items(), key=lambda kv: (kv[1].cls.talk_order, kv[0])))
 

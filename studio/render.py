@@ -27,13 +27,14 @@ import numpy as np
 from sim.core.errors import ParamError
 from sim.core.files import atomic_write
 
-from .paths import media_dir, stills_dir
 from .manim_env import RenderError, _quality, manim_config  # noqa: F401  (RenderError, _quality: part of this module's interface)
+from .paths import media_dir, stills_dir
 from .registry import scene
 
-PROGRESS_QUALITIES = ("h", "p", "k")   # long renders: one progress bar for the whole scene
-DPI_QUALITIES = ("h", "p", "k")        # stills carry 300 DPI metadata (LaTeX sizes them sensibly)
+PROGRESS_QUALITIES = ("h", "p", "k")  # long renders: one progress bar for the whole scene
+DPI_QUALITIES = ("h", "p", "k")  # stills carry 300 DPI metadata (LaTeX sizes them sensibly)
 STILL_DPI = 300
+
 
 def publish(path: Path, private_root: Path) -> Path:
     """Move a file out of a private media folder to the same place under media_dir() (atomic rename)."""
@@ -67,8 +68,8 @@ def _slug(v) -> str:
 
 def scene_variant(name: str, sets: dict | None = None):
     """(scene class, name suffix): the registered scene, or a subclass replaying a trace with ``sets``."""
-    from studio.traces import TraceSpec
     from sim.core.kinds import get_kind
+    from studio.traces import TraceSpec
 
     entry = scene(name)
     if not sets:
@@ -80,15 +81,22 @@ def scene_variant(name: str, sets: dict | None = None):
     allowed = [p.name for p in kind.params]
     for k in sets:
         if k not in allowed:
-            raise ParamError(f"SET: {k}: unknown parameter of {entry.name}'s trace kind '{kind.name}'; "
-                             f"allowed: {', '.join(allowed)}")
-    resolved = kind.resolve({**spec.params, **sets})      # coerces and range-checks, like sim trace --set
+            raise ParamError(
+                f"SET: {k}: unknown parameter of {entry.name}'s trace kind '{kind.name}'; allowed: {', '.join(allowed)}"
+            )
+    resolved = kind.resolve({**spec.params, **sets})  # coerces and range-checks, like sim trace --set
     chosen = {k: resolved[k] for k in sorted(sets)}
     suffix = "__" + "_".join(f"{k}={_slug(v)}" for k, v in chosen.items())
-    cls = type(entry.name, (entry.cls,), {
-        "trace_spec": TraceSpec(spec.kind, spec.seed, {**spec.params, **chosen}),
-        "trace_label": entry.cls.trace_name() + suffix, "__module__": entry.cls.__module__,
-        "__doc__": entry.cls.__doc__})
+    cls = type(
+        entry.name,
+        (entry.cls,),
+        {
+            "trace_spec": TraceSpec(spec.kind, spec.seed, {**spec.params, **chosen}),
+            "trace_label": entry.cls.trace_name() + suffix,
+            "__module__": entry.cls.__module__,
+            "__doc__": entry.cls.__doc__,
+        },
+    )
     return cls, suffix
 
 
@@ -145,8 +153,14 @@ def _progress(name: str, cls, quality: str, enabled: bool | None):
     from .timing import timeline
 
     total = timeline(name, cls).length
-    bar = tqdm(total=round(total, 1), unit="s", desc=f"{name} -q{quality}", leave=True, file=sys.stderr,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of video [{elapsed}<{remaining}]")
+    bar = tqdm(
+        total=round(total, 1),
+        unit="s",
+        desc=f"{name} -q{quality}",
+        leave=True,
+        file=sys.stderr,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of video [{elapsed}<{remaining}]",
+    )
 
     def hook(sc, d):
         bar.update(min(d, bar.total - bar.n))
@@ -159,36 +173,47 @@ def _progress(name: str, cls, quality: str, enabled: bool | None):
         bar.close()
 
 
-def render_video(name: str, quality: str = "l", *, sets: dict | None = None, pace: str | None = None,
-                 theme_name: str | None = None, progress: bool | None = None) -> Path:
+def render_video(
+    name: str,
+    quality: str = "l",
+    *,
+    sets: dict | None = None,
+    pace: str | None = None,
+    theme_name: str | None = None,
+    progress: bool | None = None,
+) -> Path:
     """Render one scene as a talk video (with its .srt subtitles); returns the movie path."""
     _quality(quality)
     entry = scene(name)
     with options(pace, theme_name):
         cls, sfx = scene_variant(entry.name, sets)
         out_name = entry.name + variant_suffix(sfx, pace, theme_name)
-        with _progress(entry.name, cls, quality, progress), \
-                manim_config(quality, input_file=str(entry.file), output_file=out_name) as cfg:
+        with (
+            _progress(entry.name, cls, quality, progress),
+            manim_config(quality, input_file=str(entry.file), output_file=out_name) as cfg,
+        ):
             sc = cls()
             sc.render()
             movie = Path(sc.renderer.file_writer.movie_file_path)
             srt = movie.with_suffix(".srt")
-            if srt.exists():                      # the subtitles go next to the published video
+            if srt.exists():  # the subtitles go next to the published video
                 publish(srt, Path(cfg.media_dir))
             return publish(movie, Path(cfg.media_dir))
 
 
 # -- stills -------------------------------------------------------------------------------------------
-def stills_folder(name: str, sets_suffix: str = "", theme_name: str | None = None, transparent: bool = False,
-                  pace: str | None = None) -> Path:
+def stills_folder(
+    name: str, sets_suffix: str = "", theme_name: str | None = None, transparent: bool = False, pace: str | None = None
+) -> Path:
     """stills/<Scene>[__params]/ for the talk theme; .../paper/, .../paper-transparent/, .../talk-transparent/."""
     base = stills_dir() / (name + sets_suffix)
     variant = (theme_name or "talk") + ("-transparent" if transparent else "")
     return base if variant == "talk" else base / variant
 
 
-def capture_key_frames(name: str, out_dir: Path, quality: str = "l", transparent: bool = False, *,
-                       scene_cls=None, dpi: int | None = None) -> list[Path]:
+def capture_key_frames(
+    name: str, out_dir: Path, quality: str = "l", transparent: bool = False, *, scene_cls=None, dpi: int | None = None
+) -> list[Path]:
     """Run a scene with animations skipped and save each key frame as PNG.
 
     Files are ``out_dir/<key>.png``: stable names a paper's LaTeX can include.
@@ -209,11 +234,12 @@ def capture_key_frames(name: str, out_dir: Path, quality: str = "l", transparent
         path = out_dir / f"{key}.png"
         buf = io.BytesIO()
         img.save(buf, format="PNG", **({"dpi": (dpi, dpi)} if dpi else {}))
-        atomic_write(path, buf.getvalue())     # own temp name: two stills runs of one scene do not collide
+        atomic_write(path, buf.getvalue())  # own temp name: two stills runs of one scene do not collide
         written.append(path)
 
-    with manim_config(quality, input_file=str(entry.file), save_last_frame=True, write_to_movie=False,
-                      transparent=transparent):
+    with manim_config(
+        quality, input_file=str(entry.file), save_last_frame=True, write_to_movie=False, transparent=transparent
+    ):
         base._STILL_SINK.append(sink)
         try:
             sc = cls()
@@ -226,8 +252,14 @@ def capture_key_frames(name: str, out_dir: Path, quality: str = "l", transparent
     return written
 
 
-def write_stills(names: list[str], quality: str = "h", transparent: bool = False, *, sets: dict | None = None,
-                 theme_name: str | None = None) -> list[Path]:
+def write_stills(
+    names: list[str],
+    quality: str = "h",
+    transparent: bool = False,
+    *,
+    sets: dict | None = None,
+    theme_name: str | None = None,
+) -> list[Path]:
     _quality(quality)
     if sets and len(names) != 1:
         raise ParamError("SET: give one SCENE with SET=...")
@@ -236,6 +268,7 @@ def write_stills(names: list[str], quality: str = "h", transparent: bool = False
         for name in names:
             cls, sfx = scene_variant(name, sets)
             folder = stills_folder(scene(name).name, sfx, theme_name, transparent)
-            out += capture_key_frames(name, folder, quality, transparent, scene_cls=cls,
-                                      dpi=STILL_DPI if quality in DPI_QUALITIES else None)
+            out += capture_key_frames(
+                name, folder, quality, transparent, scene_cls=cls, dpi=STILL_DPI if quality in DPI_QUALITIES else None
+            )
     return out

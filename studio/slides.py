@@ -21,8 +21,8 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from .paths import REPO
 from .manim_env import manim_config
+from .paths import REPO
 from .registry import scene
 
 REVEAL_VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version
@@ -57,8 +57,11 @@ def fetch_reveal() -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".reveal-", dir=dest.parent))
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith("package/dist/") and m.isfile()
-                   and ".." not in Path(m.name).parts]
+        members = [
+            m
+            for m in tar.getmembers()
+            if m.name.startswith("package/dist/") and m.isfile() and ".." not in Path(m.name).parts
+        ]
         for m in members:
             target = tmp / Path(m.name).relative_to("package")
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +72,9 @@ def fetch_reveal() -> Path:
     return dest / "dist"
 
 
-def render_slide_scene(name: str, quality: str, folder: Path, sets: dict | None = None,
-                       pace: str | None = None) -> Path:
+def render_slide_scene(
+    name: str, quality: str, folder: Path, sets: dict | None = None, pace: str | None = None
+) -> Path:
     """Render one scene as manim-slides slides into ``folder`` (``<name>[__params].json`` + files).
 
     Key-frame captions and the conclusion become the slides' speaker notes.
@@ -97,8 +101,9 @@ def render_slide_scene(name: str, quality: str, folder: Path, sets: dict | None 
     return out
 
 
-def build_slides(names: list[str], quality: str = "l", deck: str = "talk", sets: dict | None = None,
-                 pace: str | None = None) -> Path:
+def build_slides(
+    names: list[str], quality: str = "l", deck: str = "talk", sets: dict | None = None, pace: str | None = None
+) -> Path:
     """One offline HTML presentation of ``names`` in the given order."""
     folder = slides_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,12 +113,24 @@ def build_slides(names: list[str], quality: str = "l", deck: str = "talk", sets:
         shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
     jsons = [render_slide_scene(name, quality, folder, sets, pace) for name in names]
     if len(names) == 1 and jsons[0].stem != scene(names[0]).name:
-        deck += jsons[0].stem[len(scene(names[0]).name):]    # SET / PACE variants get their own deck
+        deck += jsons[0].stem[len(scene(names[0]).name) :]  # SET / PACE variants get their own deck
     names = [j.stem for j in jsons]
     html = folder / f"{deck}.html"
     exe = Path(sys.executable).with_name("manim-slides")
-    cmd = [str(exe), "convert", "--to", "html", "--folder", str(folder), *names, str(html),
-           "-ccdn_url=reveal.js", f"-creveal_version={REVEAL_VERSION}", f"-ctitle={deck}", "-cbackground_color=black"]
+    cmd = [
+        str(exe),
+        "convert",
+        "--to",
+        "html",
+        "--folder",
+        str(folder),
+        *names,
+        str(html),
+        "-ccdn_url=reveal.js",
+        f"-creveal_version={REVEAL_VERSION}",
+        f"-ctitle={deck}",
+        "-cbackground_color=black",
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0 or not html.exists():
         raise SlidesError(f"manim-slides convert failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")

@@ -36,7 +36,7 @@ from sim.core.files import atomic_write
 from .paths import text_cache_dir
 
 VERSION = 1
-MAX_BYTES = 16 << 20            # a label's outlines are a few kB; anything near this is not ours
+MAX_BYTES = 16 << 20  # a label's outlines are a few kB; anything near this is not ours
 
 
 def enabled() -> bool:
@@ -118,14 +118,18 @@ def load(path: Path) -> dict | None:
     i = 5
     parts = {}
     for name, size in (("p_off", k + 1), ("f_off", k + 1), ("s_off", k + 1), ("width", k)):
-        parts[name] = v[i:i + size]
+        parts[name] = v[i : i + size]
         i += size
     for name, rows, cols in (("points", n_p, 3), ("fill", n_f, 4), ("stroke", n_s, 4)):
-        parts[name] = v[i:i + rows * cols].reshape(rows, cols)
+        parts[name] = v[i : i + rows * cols].reshape(rows, cols)
         i += rows * cols
-    ok = (_offsets_ok(parts["p_off"], n_p, 0) and _offsets_ok(parts["f_off"], n_f, 1)
-          and _offsets_ok(parts["s_off"], n_s, 1) and (parts["width"] >= 0).all()
-          and all(((parts[n] >= 0) & (parts[n] <= 1)).all() for n in ("fill", "stroke")))
+    ok = (
+        _offsets_ok(parts["p_off"], n_p, 0)
+        and _offsets_ok(parts["f_off"], n_f, 1)
+        and _offsets_ok(parts["s_off"], n_s, 1)
+        and (parts["width"] >= 0).all()
+        and all(((parts[n] >= 0) & (parts[n] <= 1)).all() for n in ("fill", "stroke"))
+    )
     if not ok:
         return None
     for name in ("p_off", "f_off", "s_off"):
@@ -140,9 +144,9 @@ def rebuild(a: dict) -> list:
     out = []
     for i in range(len(a["width"])):
         m = VMobject()
-        m.points = a["points"][a["p_off"][i]:a["p_off"][i + 1]].copy()
-        m.fill_rgbas = a["fill"][a["f_off"][i]:a["f_off"][i + 1]].copy()
-        m.stroke_rgbas = a["stroke"][a["s_off"][i]:a["s_off"][i + 1]].copy()
+        m.points = a["points"][a["p_off"][i] : a["p_off"][i + 1]].copy()
+        m.fill_rgbas = a["fill"][a["f_off"][i] : a["f_off"][i + 1]].copy()
+        m.stroke_rgbas = a["stroke"][a["s_off"][i] : a["s_off"][i + 1]].copy()
         m.stroke_width = float(a["width"][i])
         out.append(m)
     return out

@@ -36,7 +36,7 @@ class Palette:
     theory: str
     accent: str
     accent2: str
-    task_1: str        # the four tasks of multi-task scenes and figures (seed 002)
+    task_1: str  # the four tasks of multi-task scenes and figures (seed 002)
     task_2: str
     task_3: str
     task_4: str
@@ -70,13 +70,13 @@ class FontSizes:
 
 @dataclass(frozen=True)
 class Theme:
-    palette: Palette        # talk (dark background)
-    paper: Palette          # figures and paper stills (white background)
+    palette: Palette  # talk (dark background)
+    paper: Palette  # figures and paper stills (white background)
     font_size: FontSizes
     font: str
-    estimators: Estimators          # talk
-    paper_estimators: Estimators    # paper
-    markers: dict                   # name -> matplotlib marker code
+    estimators: Estimators  # talk
+    paper_estimators: Estimators  # paper
+    markers: dict  # name -> matplotlib marker code
     min_text_px_480: float
 
     def palette_of(self, name: str) -> Palette:
@@ -110,9 +110,16 @@ def theme() -> Theme:
         raw = tomllib.load(f)
     talk = raw["palette"]
     paper = {**talk, "background": talk["paper"], **raw["paper_palette"]}
-    return Theme(Palette(**talk), Palette(**paper), FontSizes(**raw["font_size"]), raw["font"]["family"],
-                 Estimators(**raw["estimators"]), Estimators(**raw["paper_estimators"]), dict(raw["markers"]),
-                 float(raw["font"]["min_text_px_480"]))
+    return Theme(
+        Palette(**talk),
+        Palette(**paper),
+        FontSizes(**raw["font_size"]),
+        raw["font"]["family"],
+        Estimators(**raw["estimators"]),
+        Estimators(**raw["paper_estimators"]),
+        dict(raw["markers"]),
+        float(raw["font"]["min_text_px_480"]),
+    )
 
 
 def estimator_style(name: str, palette: str = "paper") -> tuple[str, str]:

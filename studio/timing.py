@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .registry import scene
 
 MIN_VIDEO_S, MAX_VIDEO_S = 20.0, 90.0
-MIN_KEY_HOLD = 1.5       # seconds of stillness right after every key frame (normal pace)
+MIN_KEY_HOLD = 1.5  # seconds of stillness right after every key frame (normal pace)
 MIN_INTRO_HOLD = 1.5
 MIN_END_HOLD = 2.0
 
@@ -23,17 +23,17 @@ MIN_END_HOLD = 2.0
 @dataclass(frozen=True)
 class Timing:
     name: str
-    events: tuple           # the scene's timeline (dicts, see StudioScene)
-    length: float           # seconds of video
-    key_frames: tuple       # names in the order reached
+    events: tuple  # the scene's timeline (dicts, see StudioScene)
+    length: float  # seconds of video
+    key_frames: tuple  # names in the order reached
     conclusion: str | None
-    slides: int             # slides in the deck (slide_count)
-    captions: tuple         # (start, duration, text)
+    slides: int  # slides in the deck (slide_count)
+    captions: tuple  # (start, duration, text)
 
     def hold_after(self, i: int) -> float:
         """Seconds of holds (waits) directly after event i, up to the next animation."""
         total = 0.0
-        for e in self.events[i + 1:]:
+        for e in self.events[i + 1 :]:
             if e["what"] == "play":
                 break
             if e["what"] == "wait":
@@ -47,8 +47,9 @@ def timeline(name: str, scene_cls=None, quality: str = "l") -> Timing:
 
     entry = scene(name)
     cls = scene_cls or entry.cls
-    with manim_config(quality, input_file=str(entry.file), save_last_frame=False, write_to_movie=False,
-                      skip_animations=True):
+    with manim_config(
+        quality, input_file=str(entry.file), save_last_frame=False, write_to_movie=False, skip_animations=True
+    ):
         sc = cls()
         sc.render()
     ev = tuple(sc.timeline)
@@ -77,7 +78,9 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
     """What makes this timing unfit for an audience (empty: fine). Holds scale with the pace multiplier."""
     out = []
     if not MIN_VIDEO_S * multiplier <= tm.length <= MAX_VIDEO_S * multiplier:
-        out.append(f"video length {tm.length:.1f} s outside [{MIN_VIDEO_S * multiplier:g}, {MAX_VIDEO_S * multiplier:g}] s")
+        out.append(
+            f"video length {tm.length:.1f} s outside [{MIN_VIDEO_S * multiplier:g}, {MAX_VIDEO_S * multiplier:g}] s"
+        )
     ev = tm.events
     missing = [k for k in declared_key_frames if k not in tm.key_frames]
     if missing:
@@ -100,10 +103,10 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
         out.append("no conclusion line (end with self.conclude(...))")
     else:
         c = conc[-1]
-        plays = [i for i in range(c + 1, len(ev)) if ev[i]["what"] == "play"]      # the first is the line's fade-in
-        if any(ev[i]["d"] > 0 for i in plays[1:]) and any(e["what"] == "key" for e in ev[c + 1:]):
+        plays = [i for i in range(c + 1, len(ev)) if ev[i]["what"] == "play"]  # the first is the line's fade-in
+        if any(ev[i]["d"] > 0 for i in plays[1:]) and any(e["what"] == "key" for e in ev[c + 1 :]):
             out.append("animation after the conclusion")
-        after = [e for e in ev[c + 1:] if e["what"] in ("play", "wait")]
+        after = [e for e in ev[c + 1 :] if e["what"] in ("play", "wait")]
         tail = 0.0
         for e in reversed(after):
             if e["what"] != "wait":
@@ -114,7 +117,7 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
     for i in keys[1:]:
         if conc and i > conc[-1]:
             continue
-        if ev[i]["name"] == tm.key_frames[-1] and conc and not any(e["what"] == "play" for e in ev[i + 1:conc[-1]]):
+        if ev[i]["name"] == tm.key_frames[-1] and conc and not any(e["what"] == "play" for e in ev[i + 1 : conc[-1]]):
             continue  # the last key frame is followed directly by the conclusion (which holds)
         h = tm.hold_after(i)
         if h < MIN_KEY_HOLD * multiplier - 1e-9:
@@ -134,7 +137,9 @@ def _hex(rgb) -> str:
 def on_screen(sc) -> list:
     """Every mobject (family members included) shown: in the scene or painted into the frozen background."""
     seen, out = set(), []
-    for top in list(sc.mobjects) + list(getattr(sc, "_frozen", []) or []) + list(getattr(sc, "foreground_mobjects", [])):
+    for top in (
+        list(sc.mobjects) + list(getattr(sc, "_frozen", []) or []) + list(getattr(sc, "foreground_mobjects", []))
+    ):
         for m in top.get_family():
             if id(m) not in seen:
                 seen.add(id(m))
@@ -234,13 +239,13 @@ def inspect_key_frames(name: str, scene_cls=None, *, pixels: bool = False) -> tu
     import numpy as np
 
     import scenes.base as base
+
     from .theme import theme
 
     found: dict = {}
 
     def sink(sc, key):
-        found[key] = {"colours": colours_used(sc), "texts": text_heights(sc),
-                      "fonts": font_problems(sc, theme().font)}
+        found[key] = {"colours": colours_used(sc), "texts": text_heights(sc), "fonts": font_problems(sc, theme().font)}
         if pixels:
             found[key]["frame"] = np.asarray(sc.current_frame())[..., :3].copy()
 

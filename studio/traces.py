@@ -15,14 +15,14 @@ warning.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sim
 from sim.core.errors import TraceError
-from sim.core.kinds import get_kind, simulate
-from sim.core.kinds import load_trace
+from sim.core.kinds import get_kind, load_trace, simulate
 from sim.core.trace import Trace, read_header, save_trace
 
 from .paths import trace_dir
@@ -48,8 +48,13 @@ def staleness(spec: TraceSpec, path: Path) -> str | None:
     except TraceError as e:
         return f"unreadable ({e.problem})"
     kind = get_kind(spec.kind)
-    want = {"kind": kind.name, "kind_version": kind.version, "seed": spec.seed,
-            "package_version": sim.__version__, "params": kind.resolve(spec.params)}
+    want = {
+        "kind": kind.name,
+        "kind_version": kind.version,
+        "seed": spec.seed,
+        "package_version": sim.__version__,
+        "params": kind.resolve(spec.params),
+    }
     for key, value in want.items():
         if h.get(key) != value:
             return f"{key} changed"

@@ -80,8 +80,28 @@ def raw_zip(entries) -> bytes:
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, len(payload), size, len(n), 0))
         out.write(n)
         out.write(payload)
-        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21, crc, len(payload),
-                                  size, len(n), 0, 0, 0, 0, 0, off))
+        central.write(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                crc,
+                len(payload),
+                size,
+                len(n),
+                0,
+                0,
+                0,
+                0,
+                0,
+                off,
+            )
+        )
         central.write(n)
     cd = central.getvalue()
     start = out.tell()
@@ -94,8 +114,9 @@ def npy_header(dtype: str, shape) -> bytes:
     import numpy as np
 
     b = io.BytesIO()
-    np.lib.format.write_array_header_1_0(b, {"descr": np.dtype(dtype).str, "fortran_order": False,
-                                             "shape": tuple(shape)})
+    np.lib.format.write_array_header_1_0(
+        b, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": tuple(shape)}
+    )
     return b.getvalue()
 
 

@@ -11,10 +11,18 @@ _VISUAL_SKIPPED: list[str] = []
 
 
 def pytest_addoption(parser):
-    parser.addoption("--set_test", action="store_true", default=False,
-                     help="write the control frames of the visual regression tests instead of comparing")
-    parser.addoption("--show_diff", action="store_true", default=False,
-                     help="show the difference of a failing visual regression test")
+    parser.addoption(
+        "--set_test",
+        action="store_true",
+        default=False,
+        help="write the control frames of the visual regression tests instead of comparing",
+    )
+    parser.addoption(
+        "--show_diff",
+        action="store_true",
+        default=False,
+        help="show the difference of a failing visual regression test",
+    )
 
 
 def pytest_configure(config):
@@ -30,9 +38,16 @@ def _isolated_outputs(tmp_path_factory):
     outside it so that compiled formulas are reused across runs.
     """
     root = tmp_path_factory.mktemp("studio-out")
-    old = {k: os.environ.get(k) for k in ("BYZMW_TRACES", "BYZMW_MEDIA", "BYZMW_STILLS", "BYZMW_FIGURES", "BYZMW_SWEEPS")}
-    for k, sub in (("BYZMW_TRACES", "traces"), ("BYZMW_MEDIA", "media"), ("BYZMW_STILLS", "stills"),
-                   ("BYZMW_FIGURES", "figures"), ("BYZMW_SWEEPS", "sweeps")):
+    old = {
+        k: os.environ.get(k) for k in ("BYZMW_TRACES", "BYZMW_MEDIA", "BYZMW_STILLS", "BYZMW_FIGURES", "BYZMW_SWEEPS")
+    }
+    for k, sub in (
+        ("BYZMW_TRACES", "traces"),
+        ("BYZMW_MEDIA", "media"),
+        ("BYZMW_STILLS", "stills"),
+        ("BYZMW_FIGURES", "figures"),
+        ("BYZMW_SWEEPS", "sweeps"),
+    ):
         os.environ[k] = str(root / sub)
     yield root
     for k, v in old.items():
@@ -66,5 +81,6 @@ def pytest_terminal_summary(terminalreporter):
     for nodeid in _VISUAL_SKIPPED:
         terminalreporter.write_line(f"FAILED: visual comparison skipped, which proves nothing: {nodeid}", red=True)
     if getattr(terminalreporter.config, "_scene_all_skipped", False):
-        terminalreporter.write_line("FAILED: every scene render test was skipped, so no scene was proven to render",
-                                    red=True)
+        terminalreporter.write_line(
+            "FAILED: every scene render test was skipped, so no scene was proven to render", red=True
+        )

@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.aggregation import rules
 from sim.aggregation.aggregators import AGGREGATORS, AggregationError, align_updates, make_aggregator
@@ -31,7 +32,7 @@ def ref_median(x):
 def ref_trimmed(x, trim):
     n, d = x.shape
     g = int(math.floor(trim * n))
-    return np.array([np.mean(sorted(x[:, j])[g:n - g]) for j in range(d)])
+    return np.array([np.mean(sorted(x[:, j])[g : n - g]) for j in range(d)])
 
 
 def ref_meamed(x, f):
@@ -40,7 +41,7 @@ def ref_meamed(x, f):
     out = np.zeros(d)
     for j in range(d):
         order = sorted(range(n), key=lambda i: (abs(x[i, j] - med[j]), i))
-        out[j] = np.mean([x[i, j] for i in order[:n - f]])
+        out[j] = np.mean([x[i, j] for i in order[: n - f]])
     return out
 
 
@@ -49,7 +50,7 @@ def ref_krum_scores(x, f):
     scores = []
     for i in range(n):
         dists = sorted(float(np.sum((x[i] - x[j]) ** 2)) for j in range(n) if j != i)
-        scores.append(sum(dists[:n - f - 2]))
+        scores.append(sum(dists[: n - f - 2]))
     return np.array(scores)
 
 
@@ -85,7 +86,7 @@ def ref_nnm(x, f):
     out = np.zeros_like(x)
     for i in range(n):
         d = [float(np.sum((x[i] - x[j]) ** 2)) for j in range(n)]
-        nn = np.argsort(d, kind="stable")[:n - f]
+        nn = np.argsort(d, kind="stable")[: n - f]
         out[i] = x[nn].mean(0)
     return out
 
@@ -134,7 +135,7 @@ def test_geometric_median_minimises_sum_of_distances(samples):
 
 
 def test_rules_are_vectorised_over_batches(samples):
-    x = np.stack([s[:5, :1] for s in samples if s.shape[1] >= 1])          # (B, 5, 1)
+    x = np.stack([s[:5, :1] for s in samples if s.shape[1] >= 1])  # (B, 5, 1)
     rng = np.random.default_rng(0)
     for name, fn in rules.RULES.items():
         kw = {"f": 1} if name in rules.NEEDS_F else {}
@@ -154,7 +155,7 @@ def test_coordinatewise_shares_on_long_vectors_match_exact(monkeypatch):
     for n, a in approx.items():
         exact = rules.RULES[n](x, **kw[n])[1]
         assert np.allclose(a, exact, atol=0.01), n
-        assert a[2] < 0.2 / 9, n                                # the scaled client hardly counts
+        assert a[2] < 0.2 / 9, n  # the scaled client hardly counts
 
 
 def test_norm_clipping_and_pipeline_shares_match_loops():
@@ -175,7 +176,8 @@ def test_norm_clipping_and_pipeline_shares_match_loops():
 
 def test_weighted_mean_uses_weights_robust_rules_do_not():
     ups = [np.full(3, v) for v in (0.0, 1.0, 2.0)]
-    from sim.aggregation.aggregators import MeanAggregator, CoordinateMedianAggregator
+    from sim.aggregation.aggregators import CoordinateMedianAggregator, MeanAggregator
+
     agg, st = MeanAggregator(num_samples_per_client=None).aggregate(ups, weights=[1, 1, 2])
     assert np.allclose(agg, 1.25) and st["weights_used"]
     agg, st = CoordinateMedianAggregator(num_samples_per_client=None).aggregate(ups, weights=[1, 1, 2])
@@ -201,7 +203,7 @@ def test_stats_name_who_was_distrusted():
         assert np.isclose(st["shares"].sum(), 1.0)
         if name in ("mean",):
             assert st["excluded"] == [] and st["downweighted"] == []
-        elif name == "trimmed_mean":           # trim 0.1 of 9 clients trims nothing
+        elif name == "trimmed_mean":  # trim 0.1 of 9 clients trims nothing
             assert st["excluded"] == []
         else:
             assert 3 in st["excluded"] + st["downweighted"], name
@@ -257,8 +259,9 @@ def ref_krum_scores_masked(x, f, mask=None, k_active=None):
     d2, ok = ref_sq_distances(x, mask)
     k = (len(x) if mask is None else int(np.sum(mask))) if k_active is None else k_active
     k = k - f - 2
-    return np.array([sum(sorted(d2[i, j] for j in range(len(x)) if j != i)[:k]) if ok[i] else np.inf
-                     for i in range(len(x))])
+    return np.array(
+        [sum(sorted(d2[i, j] for j in range(len(x)) if j != i)[:k]) if ok[i] else np.inf for i in range(len(x))]
+    )
 
 
 def _close(a, b, rtol):
@@ -275,17 +278,17 @@ def _hostile_batch(rng, batch, n, d, offset=0.0):
     mask = np.ones((*batch, n), bool)
     flat, mflat = x.reshape(-1, n, d), mask.reshape(-1, n)
     for b in range(len(flat)):
-        kind = b % 4                                   # 0: clean, 1: NaN/inf rows, 2: masked rows, 3: both
+        kind = b % 4  # 0: clean, 1: NaN/inf rows, 2: masked rows, 3: both
         if kind in (1, 3):
             flat[b, 0, rng.integers(d)] = np.nan
-            flat[b, 1, 0], flat[b, 2, 0] = np.inf, -np.inf             # inf - inf in the centring mean
+            flat[b, 1, 0], flat[b, 2, 0] = np.inf, -np.inf  # inf - inf in the centring mean
         if kind in (2, 3):
             mflat[b, n - 1] = False
-            flat[b, n - 1] = np.nan if kind == 2 else 1e300            # a masked row may hold anything
+            flat[b, n - 1] = np.nan if kind == 2 else 1e300  # a masked row may hold anything
     return x, mask
 
 
-@pytest.mark.parametrize("block_bytes", [None, 1])      # 1: the smallest column blocks (256), several per row
+@pytest.mark.parametrize("block_bytes", [None, 1])  # 1: the smallest column blocks (256), several per row
 def test_pairwise_distances_and_krum_match_the_per_pair_loop(monkeypatch, block_bytes):
     """robust.pairwise_sq_distances / krum_scores / rules.krum against the loop: batches, masks, NaN/inf rows."""
     if block_bytes is not None:
@@ -293,9 +296,9 @@ def test_pairwise_distances_and_krum_match_the_per_pair_loop(monkeypatch, block_
     rng = np.random.default_rng(21)
     for batch, n, d in [((), 7, 3), ((4,), 9, 700), ((2, 4), 8, 300), ((4,), 6, 1)]:
         x, mask = _hostile_batch(rng, batch, n, d)
-        near = np.where(np.isfinite(x), x, 0.0).mean(-2) + rng.normal(size=(*batch, d))   # some point near the rows
+        near = np.where(np.isfinite(x), x, 0.0).mean(-2) + rng.normal(size=(*batch, d))  # some point near the rows
         for centre in (None, near, np.where(rng.random(near.shape) < 0.5, np.nan, near)):  # a given centre, a bad one
-            for m in (mask, np.ones_like(mask)):                    # a centre is used only with every row active
+            for m in (mask, np.ones_like(mask)):  # a centre is used only with every row active
                 xa = np.where(m[..., None] | mask[..., None], x, rng.standard_normal(x.shape))  # garbage only if masked
                 d2 = robust.pairwise_sq_distances(xa, m, centre=centre)
                 scores = robust.krum_scores(xa, 1, m, centre=centre)
@@ -324,10 +327,10 @@ def test_pairwise_distances_survive_a_huge_common_offset(monkeypatch, block_byte
         d2 = robust.pairwise_sq_distances(x, mask)
         scores = robust.krum_scores(x, 2, mask)
         for b in np.ndindex(*batch):
-            ref, _ = ref_sq_distances(x[b], mask[b], offset=1e8)    # x - 1e8 is exact (Sterbenz): the un-offset data
+            ref, _ = ref_sq_distances(x[b], mask[b], offset=1e8)  # x - 1e8 is exact (Sterbenz): the un-offset data
             _close(d2[b], ref, 1e-6)
             fin = np.isfinite(ref) & ~np.eye(n, dtype=bool)
-            assert np.allclose(d2[b][fin], ref[fin], rtol=1e-6, atol=0)            # each distance, not only the largest
+            assert np.allclose(d2[b][fin], ref[fin], rtol=1e-6, atol=0)  # each distance, not only the largest
             sref = ref_krum_scores_masked(x[b] - 1e8, 2, mask[b], int(mask.sum(-1).min()))
             _close(scores[b], sref, 1e-6)
 
@@ -337,7 +340,7 @@ def test_krum_aggregator_matches_the_loop_with_and_without_attackers():
     rng = np.random.default_rng(9)
     for offset in (0.0, 1e8):
         ups = [offset + rng.standard_normal((2, 300)) for _ in range(9)]
-        ups[3] = ups[3] * 50.0                         # a scaled attacker (far from the others, also with the offset)
+        ups[3] = ups[3] * 50.0  # a scaled attacker (far from the others, also with the offset)
         for bad in ([], [5]):
             u = [a.copy() for a in ups]
             for i in bad:
@@ -356,16 +359,16 @@ def test_a_far_finite_attacker_does_not_drown_the_others_distances(far):
     """One finite row at `far` drags the mean away (rounding, or overflow): the others' distances stay exact."""
     rng = np.random.default_rng(int(np.log10(far)))
     x = 1e3 + rng.standard_normal((3, 9, 500))
-    x[:, 4] = far                                   # the attacker, in every batch entry
-    x[1, 7, 3] = np.nan                             # and a NaN row in one
+    x[:, 4] = far  # the attacker, in every batch entry
+    x[1, 7, 3] = np.nan  # and a NaN row in one
     d2 = robust.pairwise_sq_distances(x)
     for b in range(3):
         ref, ok = ref_sq_distances(x[b], offset=1e3)
         keep = ok & (np.arange(9) != 4)
         assert np.allclose(d2[b][np.ix_(keep, keep)], ref[np.ix_(keep, keep)], rtol=1e-8, atol=0)
-        ra, rb = d2[b][4, keep], ref[4, keep]       # the attacker's distances: inf exactly where the loop's overflow
+        ra, rb = d2[b][4, keep], ref[4, keep]  # the attacker's distances: inf exactly where the loop's overflow
         assert np.array_equal(np.isinf(ra), np.isinf(rb)) and np.allclose(ra[np.isfinite(rb)], rb[np.isfinite(rb)])
-    ups = list(x[0])                                # 9 clients, one vector each; client 4 is the attacker
+    ups = list(x[0])  # 9 clients, one vector each; client 4 is the attacker
     agg, st = make_aggregator("krum", num_byzantine=1, num_samples_per_client=None).aggregate(ups)
     best = int(np.argmin(ref_krum_scores_masked(x[0] - 1e3, 1)))
     assert best != 4 and np.array_equal(agg[0], x[0, best]) and 4 in st["excluded"]
@@ -374,15 +377,19 @@ def test_a_far_finite_attacker_does_not_drown_the_others_distances(far):
 def test_finite_rows_are_never_flagged_when_the_centring_sum_overflows():
     """Huge finite rows overflow the fast path's column sum: the exact row check then says they are finite."""
     x = np.zeros((5, 3))
-    x[0, 0] = x[1, 0] = 1.5e308                     # sum overflows to inf; no entry is inf
+    x[0, 0] = x[1, 0] = 1.5e308  # sum overflows to inf; no entry is inf
     x[4, 1] = np.nan
     d2 = robust.pairwise_sq_distances(x)
     assert np.all(np.isinf(d2[4])) and np.all(np.isinf(d2[:, 4]))
     assert np.all(np.diag(d2)[:4] == 0) and not np.isnan(d2).any()
-    ups = [np.array([[1e308, 1e308, 0.0]]), np.array([[1e308, 0.0, 0.0]]), np.array([[1.0, np.inf, 0.0]]),
-           np.array([[0.0, 0.0, 0.0]])]
+    ups = [
+        np.array([[1e308, 1e308, 0.0]]),
+        np.array([[1e308, 0.0, 0.0]]),
+        np.array([[1.0, np.inf, 0.0]]),
+        np.array([[0.0, 0.0, 0.0]]),
+    ]
     x, mask, _, nonfinite, _ = align_updates(ups, None, np.random.default_rng(0))
-    assert nonfinite == [2] and list(mask) == [True, True, False, True]   # client 0's sum overflows: still finite
+    assert nonfinite == [2] and list(mask) == [True, True, False, True]  # client 0's sum overflows: still finite
 
 
 # --------------------------------------------------------------------------- breakdown (hypothesis)
@@ -392,14 +399,19 @@ def tolerated(name, n, trim=0.2):
     if name == "trimmed_mean":
         return int(math.floor(trim * n))
     if name in ("krum", "multi_krum"):
-        return (n - 3) // 2                       # Blanchard et al.: 2f + 2 < n
+        return (n - 3) // 2  # Blanchard et al.: 2f + 2 < n
     return (n - 1) // 2
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from([r for r in rules.RULES if r != "mean"]), seed=st.integers(0, 2**31),
-       n=st.integers(5, 11), d=st.integers(1, 3), val=st.sampled_from([1e9, -1e12, 1e150, 37.0]),
-       spread=st.floats(0, 1))
+@given(
+    name=st.sampled_from([r for r in rules.RULES if r != "mean"]),
+    seed=st.integers(0, 2**31),
+    n=st.integers(5, 11),
+    d=st.integers(1, 3),
+    val=st.sampled_from([1e9, -1e12, 1e150, 37.0]),
+    spread=st.floats(0, 1),
+)
 def test_bounded_aggregate_below_breakdown(name, seed, n, d, val, spread):
     """Corrupting up to the tolerated number of rows moves the aggregate a bounded amount.
 
@@ -474,14 +486,24 @@ def test_bias_table_matches_classical_asymptotics():
 def test_breakdown_sweep_smoke_and_properties():
     sw = get_sweep("aggregation_breakdown")
     assert sw.trials >= 200
-    out = run_serial("aggregation_breakdown", aggregator=["mean", "coordinate_median"], attack=["scaling"],
-                     byz_fraction=[0.0, 0.2], trials=60)
+    out = run_serial(
+        "aggregation_breakdown",
+        aggregator=["mean", "coordinate_median"],
+        attack=["scaling"],
+        byz_fraction=[0.0, 0.2],
+        trials=60,
+    )
     rows = {(r["aggregator"], r["byz_fraction"]): r for r in out.rows()}
     assert rows[("mean", 0.2)]["error_mean"] > 50 * rows[("coordinate_median", 0.2)]["error_mean"]
     assert rows[("mean", 0.0)]["error_mean"] == pytest.approx(rows[("mean", 0.0)]["oracle_error_mean"])
     assert rows[("mean", 0.2)]["p_broken"] == 1.0 and rows[("coordinate_median", 0.0)]["p_broken_lo"] == 0.0
-    again = run_serial("aggregation_breakdown", aggregator=["mean", "coordinate_median"], attack=["scaling"],
-                       byz_fraction=[0.0, 0.2], trials=60)
+    again = run_serial(
+        "aggregation_breakdown",
+        aggregator=["mean", "coordinate_median"],
+        attack=["scaling"],
+        byz_fraction=[0.0, 0.2],
+        trials=60,
+    )
     assert all(np.array_equal(a["error"], b["error"]) for a, b in zip(out.records, again.records))
     with pytest.raises(ParamError, match="byz_fraction"):
         run_serial("aggregation_breakdown", aggregator=["krum"], byz_fraction=[0.4], n_clients=3)

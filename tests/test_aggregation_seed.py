@@ -7,8 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from sim.aggregation.aggregators import (AGGREGATORS, CoordinateMedianAggregator, MeanAggregator,
-                                         TrimmedMeanAggregator, make_aggregator)
+from sim.aggregation.aggregators import (
+    AGGREGATORS,
+    CoordinateMedianAggregator,
+    MeanAggregator,
+    TrimmedMeanAggregator,
+    make_aggregator,
+)
 from sim.aggregation.attacks import ModelPoisoningAttack
 from sim.aggregation.config import RobustnessConfig
 from sim.aggregation.example import MEAN_NORMS, seed_example
@@ -26,9 +31,9 @@ def test_seed_example_client0_masked_with_z_about_1_8(example):
     means = [s.details["mean_norm"] for s in example.classic]
     assert means == pytest.approx([100 * MEAN_NORMS[0], *MEAN_NORMS[1:]], rel=1e-9)
     z0 = example.classic_ddof1[0].score
-    assert z0 == pytest.approx(1.8, abs=0.02)          # the seed's "about 1.8" (sample std)
-    assert z0 <= (5 - 1) / math.sqrt(5) + 1e-12       # Samuelson, ddof = 1
-    assert example.classic[0].score <= math.sqrt(5 - 1) + 1e-12   # Samuelson, ddof = 0 (numpy's std, the seed's code)
+    assert z0 == pytest.approx(1.8, abs=0.02)  # the seed's "about 1.8" (sample std)
+    assert z0 <= (5 - 1) / math.sqrt(5) + 1e-12  # Samuelson, ddof = 1
+    assert example.classic[0].score <= math.sqrt(5 - 1) + 1e-12  # Samuelson, ddof = 0 (numpy's std, the seed's code)
     assert example.classic[0].score == pytest.approx(2.0, abs=0.02)
     assert not any(s.is_outlier for s in example.classic + example.classic_ddof1)
 
@@ -80,33 +85,43 @@ def test_scorers_flag_nonfinite_clients_and_stay_finite_for_others():
 
 
 # --------------------------------------------------------------------------- config
-@pytest.mark.parametrize("kw, field, text", [
-    ({"trim_fraction": 0.0}, "trim_fraction", "(0, 0.5)"),
-    ({"trim_fraction": 0.5}, "trim_fraction", "(0, 0.5)"),
-    ({"trim_fraction": -1}, "trim_fraction", "(0, 0.5)"),
-    ({"num_byzantine": -1}, "num_byzantine", "[0, inf)"),
-    ({"num_byzantine": 1.5}, "num_byzantine", "integer"),
-    ({"zscore_threshold": 0}, "zscore_threshold", "(0, inf)"),
-    ({"zscore_threshold": float("nan")}, "zscore_threshold", "(0, inf)"),
-    ({"aggregation_method": "average"}, "aggregation_method", "coordinate_median"),
-    ({"aggregation_method": "nnm+foo"}, "aggregation_method", "trimmed_mean"),
-    ({"client_scoring_method": "iforest"}, "client_scoring_method", "zscore"),
-])
+@pytest.mark.parametrize(
+    "kw, field, text",
+    [
+        ({"trim_fraction": 0.0}, "trim_fraction", "(0, 0.5)"),
+        ({"trim_fraction": 0.5}, "trim_fraction", "(0, 0.5)"),
+        ({"trim_fraction": -1}, "trim_fraction", "(0, 0.5)"),
+        ({"num_byzantine": -1}, "num_byzantine", "[0, inf)"),
+        ({"num_byzantine": 1.5}, "num_byzantine", "integer"),
+        ({"zscore_threshold": 0}, "zscore_threshold", "(0, inf)"),
+        ({"zscore_threshold": float("nan")}, "zscore_threshold", "(0, inf)"),
+        ({"aggregation_method": "average"}, "aggregation_method", "coordinate_median"),
+        ({"aggregation_method": "nnm+foo"}, "aggregation_method", "trimmed_mean"),
+        ({"client_scoring_method": "iforest"}, "client_scoring_method", "zscore"),
+    ],
+)
 def test_config_validation_messages_name_field_and_range(kw, field, text):
     with pytest.raises(ParamError) as e:
         RobustnessConfig(enabled=True, **kw)
     msg = str(e.value)
     assert msg.startswith(field + ":") and text in msg and "got" in msg
-    RobustnessConfig(enabled=False, **kw)                  # validated only when enabled
+    RobustnessConfig(enabled=False, **kw)  # validated only when enabled
 
 
 def test_config_defaults_and_build():
     c = RobustnessConfig()
-    assert (c.enabled, c.aggregation_method, c.num_byzantine, c.trim_fraction, c.client_scoring_method,
-            c.zscore_threshold) == (False, "coordinate_median", 0, 0.1, "zscore", 3.0)
+    assert (
+        c.enabled,
+        c.aggregation_method,
+        c.num_byzantine,
+        c.trim_fraction,
+        c.client_scoring_method,
+        c.zscore_threshold,
+    ) == (False, "coordinate_median", 0, 0.1, "zscore", 3.0)
     assert c.build() == (None, None)
-    agg, sc = RobustnessConfig(enabled=True, aggregation_method="nnm+krum", num_byzantine=1,
-                               client_scoring_method="robust_zscore").build(num_samples_per_client=None)
+    agg, sc = RobustnessConfig(
+        enabled=True, aggregation_method="nnm+krum", num_byzantine=1, client_scoring_method="robust_zscore"
+    ).build(num_samples_per_client=None)
     assert agg.name == "nnm+krum" and isinstance(sc, RobustZScoreDetector)
     with pytest.raises(ParamError, match="^enabled:"):
         RobustnessConfig(enabled="yes")
@@ -129,13 +144,14 @@ def test_sampling_is_deterministic_per_seed_and_generator():
     for name in AGGREGATORS:
         a1, s1 = make_aggregator(name, num_byzantine=1, num_samples_per_client=10, seed=9).aggregate(ups)
         a2, s2 = make_aggregator(name, num_byzantine=1, num_samples_per_client=10, seed=9).aggregate(ups)
-        a3, _ = make_aggregator(name, num_byzantine=1, num_samples_per_client=10,
-                                rng=np.random.default_rng(9)).aggregate(ups)
+        a3, _ = make_aggregator(
+            name, num_byzantine=1, num_samples_per_client=10, rng=np.random.default_rng(9)
+        ).aggregate(ups)
         assert np.array_equal(a1, a2) and np.array_equal(a1, a3), name
         assert all(np.array_equal(u, v) for u, v in zip(s1["sample_indices"], s2["sample_indices"]))
     agg = CoordinateMedianAggregator(num_samples_per_client=10, seed=9)
     b1, _ = agg.aggregate(ups)
-    b2, _ = agg.aggregate(ups)                          # the stream moves on, as in the seed
+    b2, _ = agg.aggregate(ups)  # the stream moves on, as in the seed
     assert not np.array_equal(b1, b2)
 
 
@@ -153,14 +169,15 @@ def test_aggregate_rejects_bad_input_clearly():
 
 
 # --------------------------------------------------------------------------- attacks on copies
-@pytest.mark.parametrize("kind", ["scaling", "noise", "sign_flip", "alie", "inner_product", "mimic", "gaussian",
-                                  "nonfinite"])
+@pytest.mark.parametrize(
+    "kind", ["scaling", "noise", "sign_flip", "alie", "inner_product", "mimic", "gaussian", "nonfinite"]
+)
 def test_attack_changes_copies_of_malicious_clients_only(kind):
     rng = np.random.default_rng(7)
     ups = [rng.normal(size=(4, 3)) for _ in range(6)]
     before = [u.copy() for u in ups]
     out = ModelPoisoningAttack(kind, rng=np.random.default_rng(1)).apply(ups, [1, 4])
-    assert all(np.array_equal(u, b) for u, b in zip(ups, before))          # inputs untouched
+    assert all(np.array_equal(u, b) for u, b in zip(ups, before))  # inputs untouched
     assert all(o is not u for o, u in zip(out, ups))
     for i in (0, 2, 3, 5):
         assert np.array_equal(out[i], ups[i])
@@ -187,15 +204,18 @@ def test_calibrated_robust_scorer_keeps_its_false_alarm_rate_and_catches_the_see
     assert [s.is_outlier for s in det.score_clients(example.attacked)] == [True, False, False, False, False]
     rng = np.random.default_rng(21)
     flagged = total = 0
-    for _ in range(600):                               # honest clients only: 600 rounds of 10 clients
+    for _ in range(600):  # honest clients only: 600 rounds of 10 clients
         sc = det.score_clients([rng.standard_normal((20, 16)) for _ in range(10)])
         flagged += sum(s.is_outlier for s in sc)
         total += len(sc)
-    assert flagged / total <= 3 * 0.0027               # target 0.27% (Monte-Carlo slack)
-    plain = RobustZScoreDetector()                     # 3.5: many honest false alarms among few clients
+    assert flagged / total <= 3 * 0.0027  # target 0.27% (Monte-Carlo slack)
+    plain = RobustZScoreDetector()  # 3.5: many honest false alarms among few clients
     rng = np.random.default_rng(21)
-    fa = sum(s.is_outlier for _ in range(600) for s in plain.score_clients([rng.standard_normal((20, 16))
-                                                                              for _ in range(10)]))
+    fa = sum(
+        s.is_outlier
+        for _ in range(600)
+        for s in plain.score_clients([rng.standard_normal((20, 16)) for _ in range(10)])
+    )
     assert fa > flagged
 
 

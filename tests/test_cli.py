@@ -33,21 +33,24 @@ def test_trace_then_show(tmp_path):
     assert "mw_sources" in r.stdout and '"eta": 0.3' in r.stdout and '"blacklist": false' in r.stdout
 
 
-@pytest.mark.parametrize("args, expect", [
-    (("trace", "nope"), "unknown trace kind"),
-    (("trace", "mw_sources", "--set", "eta=1.5"), "eta: must be a number in [1e-06, 1)"),
-    (("trace", "mw_sources", "--set", "eta=abc"), "eta: must be a number in [1e-06, 1)"),
-    (("trace", "mw_sources", "--set", "tau=0"), "tau: must be a number in (0, 1)"),
-    (("trace", "mw_sources", "--set", "n_sources=2.5"), "n_sources: must be an integer in [2, 100000]"),
-    (("trace", "mw_sources", "--set", "blacklist=maybe"), "blacklist: must be true or false"),
-    (("trace", "mw_sources", "--set", "byz_fraction=0.5"), "byz_fraction: must be a number in [0, 0.5)"),
-    (("trace", "mw_sources", "--set", "wat=1"), "wat: unknown parameter"),
-    (("trace", "mw_sources", "--set", "eta"), "--set: expected name=value"),
-    (("trace", "mw_sources", "--seed", "-1"), "seed: must be an integer"),
-    (("show", "/nonexistent/trace.npz"), "field 'file'"),
-    (("frobnicate",), "invalid choice"),
-    ((), "command: expected one of"),
-])
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (("trace", "nope"), "unknown trace kind"),
+        (("trace", "mw_sources", "--set", "eta=1.5"), "eta: must be a number in [1e-06, 1)"),
+        (("trace", "mw_sources", "--set", "eta=abc"), "eta: must be a number in [1e-06, 1)"),
+        (("trace", "mw_sources", "--set", "tau=0"), "tau: must be a number in (0, 1)"),
+        (("trace", "mw_sources", "--set", "n_sources=2.5"), "n_sources: must be an integer in [2, 100000]"),
+        (("trace", "mw_sources", "--set", "blacklist=maybe"), "blacklist: must be true or false"),
+        (("trace", "mw_sources", "--set", "byz_fraction=0.5"), "byz_fraction: must be a number in [0, 0.5)"),
+        (("trace", "mw_sources", "--set", "wat=1"), "wat: unknown parameter"),
+        (("trace", "mw_sources", "--set", "eta"), "--set: expected name=value"),
+        (("trace", "mw_sources", "--seed", "-1"), "seed: must be an integer"),
+        (("show", "/nonexistent/trace.npz"), "field 'file'"),
+        (("frobnicate",), "invalid choice"),
+        ((), "command: expected one of"),
+    ],
+)
 def test_bad_input_one_line_exit_2(args, expect):
     r = run(*args)
     assert r.returncode == 2

@@ -20,13 +20,32 @@ from sim.coin.knapsack import Problem, make_problem
 
 
 def _runs(n, tau, runs, seed, solver, fast, horizon=40, max_rounds=20_000):
-    return run_coin(n, tau, default_eta(n), runs, np.random.default_rng(seed), adversary="nonadaptive",
-                    solver=solver, horizon=horizon, max_rounds=max_rounds, fast=fast)
+    return run_coin(
+        n,
+        tau,
+        default_eta(n),
+        runs,
+        np.random.default_rng(seed),
+        adversary="nonadaptive",
+        solver=solver,
+        horizon=horizon,
+        max_rounds=max_rounds,
+        fast=fast,
+    )
 
 
-@pytest.mark.parametrize("n,runs,solver", [(10, 20, "approx"), (30, 20, "auto"), (50, 12, "exact"),
-                                           (100, 10, "brute"), (120, 12, "greedy"), (300, 12, "approx"),
-                                           (1000, 4, "approx")])
+@pytest.mark.parametrize(
+    "n,runs,solver",
+    [
+        (10, 20, "approx"),
+        (30, 20, "auto"),
+        (50, 12, "exact"),
+        (100, 10, "brute"),
+        (120, 12, "greedy"),
+        (300, 12, "approx"),
+        (1000, 4, "approx"),
+    ],
+)
 def test_fast_path_gives_the_reference_runs(n, runs, solver):
     tau = n // 10 if solver != "brute" else 10
     for seed in (n, n + 1):
@@ -36,13 +55,13 @@ def test_fast_path_gives_the_reference_runs(n, runs, solver):
         assert np.array_equal(new.censored, ref.censored)
         assert np.array_equal(new.corrupted_weight, ref.corrupted_weight, equal_nan=True)
         assert np.array_equal(new.corrupted_share, ref.corrupted_share, equal_nan=True)
-        assert ref.rounds.max() > 1                       # the adversary did act in these runs
+        assert ref.rounds.max() > 1  # the adversary did act in these runs
 
 
 def test_fast_path_censoring_and_no_corruption():
     ref = _runs(200, 20, 6, 3, "approx", fast=False, max_rounds=15)
     new = _runs(200, 20, 6, 3, "approx", fast=True, max_rounds=15)
-    assert new.censored.any()                             # some runs outlast 15 rounds at n = 200
+    assert new.censored.any()  # some runs outlast 15 rounds at n = 200
     assert np.array_equal(new.rounds, ref.rounds) and np.array_equal(new.censored, ref.censored)
     ref = _runs(40, 0, 10, 4, "approx", fast=False)
     new = _runs(40, 0, 10, 4, "approx", fast=True)
@@ -85,7 +104,7 @@ def _fill_reference(problem, start, values, counts):
 
 
 def _problem(rng):
-    if rng.random() < 0.6:                                # structured: few classes of power products
+    if rng.random() < 0.6:  # structured: few classes of power products
         tau = int(rng.integers(1, 400))
         r = int(rng.integers(0, 60))
         eta = float(rng.uniform(0.01, 0.3))
@@ -109,11 +128,11 @@ def test_fill_equals_the_reference_fill():
         x_ref, s_ref = _fill_reference(p, start, p.values, p.counts)
         assert np.array_equal(x_new, x_ref) and s_new == s_ref
         partial += int(((x_new > 0) & (x_new < p.counts)).any())
-    assert partial > 50                                   # the partial-class branch was exercised
+    assert partial > 50  # the partial-class branch was exercised
 
 
 def test_fill_equals_the_reference_on_exact_ties():
-    eta = 0.1                                             # G = 6 eta against one (1 + eta) and six (1 - eta)
+    eta = 0.1  # G = 6 eta against one (1 + eta) and six (1 - eta)
     for d in (1, -1):
         p = Problem(np.array([1 + eta, 1 - eta]), np.array([1, 6]), d * 6 * eta, d)
         for start in (0.0, 1 - eta):

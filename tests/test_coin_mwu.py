@@ -29,7 +29,7 @@ def test_without_corruption_expected_rounds_is_two(n):
 def _check_trace(tr, eta):
     w, a, d, z = tr["weights"], tr["advice"].astype(float), tr["d"].astype(int), tr["z"].astype(int)
     R = len(d)
-    assert np.all(w > 0) and np.all(np.isfinite(w))                          # weights positive
+    assert np.all(w > 0) and np.all(np.isfinite(w))  # weights positive
     np.testing.assert_allclose(w[0], 1.0)
     S = np.einsum("rn,rn->r", w, a)
     assert np.all(np.where(S >= 0, 1, -1)[np.abs(S) > 1e-9 * w.sum(1)] == z[np.abs(S) > 1e-9 * w.sum(1)])
@@ -55,7 +55,7 @@ def _check_trace(tr, eta):
 def test_nonadaptive_trace_invariants(seed):
     tr = simulate("coin_run", seed, {"n": 60, "tau": 6, "max_rounds": 300})
     _check_trace(tr, tr.meta["eta"])
-    assert tr["corrupted"].sum(1).tolist() == [6] * len(tr["d"])            # K fixed a priori
+    assert tr["corrupted"].sum(1).tolist() == [6] * len(tr["d"])  # K fixed a priori
     assert (tr["corrupted"] == tr["corrupted"][0]).all()
     # the adversary's choice satisfies its constraint in every round it played (X within its bound)
     played = tr["solver"] >= 0
@@ -68,23 +68,24 @@ def test_adaptive_trace_invariants(seed):
     tr = simulate("coin_run", seed, {"n": n, "tau": tau, "adversary": "adaptive", "volatile": 1, "max_rounds": 60})
     _check_trace(tr, tr.meta["eta"])
     K = tr["corrupted"]
-    assert np.all(K[1:] >= K[:-1])                                           # captures are permanent
-    assert K.sum(1).max() <= tau                                             # at most tau captures
+    assert np.all(K[1:] >= K[:-1])  # captures are permanent
+    assert K.sum(1).max() <= tau  # at most tau captures
     assert tr["volatile"].sum(1).max() <= 1
-    assert not (tr["volatile"] & K).any()                                    # volatile experts are good ones
+    assert not (tr["volatile"] & K).any()  # volatile experts are good ones
 
 
 def test_adaptive_without_any_power_is_the_honest_coin():
     """tau = 0 and no volatile flips: the adaptive adversary can do nothing; E[rounds] = 2."""
     R = 1500
-    res = run_coin(12, 0, default_eta(12), R, np.random.default_rng(1), adversary="adaptive",
-                   adaptive_kw={"volatile": 0})
+    res = run_coin(
+        12, 0, default_eta(12), R, np.random.default_rng(1), adversary="adaptive", adaptive_kw={"volatile": 0}
+    )
     assert abs(res.rounds.mean() - 2) < 5 * math.sqrt(2 / R)
 
 
 def test_adversary_delays_the_coin():
     res = run_coin(200, 20, default_eta(200), 20, np.random.default_rng(0), adversary="nonadaptive")
-    assert res.rounds.mean() > 6                  # vs 2 without adversary
+    assert res.rounds.mean() > 6  # vs 2 without adversary
 
 
 def test_determinism():
@@ -97,17 +98,33 @@ def test_determinism():
         np.testing.assert_array_equal(x["rounds"], y["rounds"])
 
 
-@pytest.mark.parametrize("args, name", [((1, 0, 0.1), "n"), ((10, 10, 0.1), "tau"), ((10, -1, 0.1), "tau"),
-                                        ((10, 1, 0.5), "eta"), ((10, 1, 0.0), "eta"), ((10, 1, float("nan")), "eta"),
-                                        ((2.5, 0, 0.1), "n")])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((1, 0, 0.1), "n"),
+        ((10, 10, 0.1), "tau"),
+        ((10, -1, 0.1), "tau"),
+        ((10, 1, 0.5), "eta"),
+        ((10, 1, 0.0), "eta"),
+        ((10, 1, float("nan")), "eta"),
+        ((2.5, 0, 0.1), "n"),
+    ],
+)
 def test_validation(args, name):
     with pytest.raises(ParamError, match=rf"^{name}: must be"):
         check_params(*args)
 
 
-@pytest.mark.parametrize("params, name", [({"n": 1}, "n"), ({"n": 10, "tau": 10}, "tau"),
-                                          ({"eta": 0.5}, "eta"), ({"n": 40, "tau": 20, "solver": "brute"}, "solver"),
-                                          ({"adversary": "sneaky"}, "adversary")])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"n": 1}, "n"),
+        ({"n": 10, "tau": 10}, "tau"),
+        ({"eta": 0.5}, "eta"),
+        ({"n": 40, "tau": 20, "solver": "brute"}, "solver"),
+        ({"adversary": "sneaky"}, "adversary"),
+    ],
+)
 def test_kind_validation(params, name):
     with pytest.raises(ParamError, match=rf"^{name}:"):
         simulate("coin_run", 0, params)

@@ -13,12 +13,12 @@ from sim.coin.nonadaptive import solve
 
 def _instance(rng, tau_max=16, structured=True):
     tau = int(rng.integers(1, tau_max + 1))
-    if structured:                                    # weights (1 + eta)^a (1 - eta)^(r - a): few classes
+    if structured:  # weights (1 + eta)^a (1 - eta)^(r - a): few classes
         r = int(rng.integers(0, 12))
         eta = float(rng.uniform(0.01, 0.49))
         ups = rng.integers(0, r + 1, tau)
         w = (1 + eta) ** ups * (1 - eta) ** (r - ups)
-    else:                                             # arbitrary positive weights: every class a singleton
+    else:  # arbitrary positive weights: every class a singleton
         ups = None
         w = rng.lognormal(0, 1, tau)
     G = float(rng.normal(0, 1.2 * np.sqrt(w.sum())))
@@ -44,7 +44,7 @@ def test_exact_equals_brute_force(structured):
         assert np.all((0 <= sol.x) & (sol.x <= problem.counts))
         J = assign(sol.x, inv)
         assert w[J].sum() == pytest.approx(sol.X, rel=1e-12)
-        assert problem.feasible(sol.X)                # z != d with this J
+        assert problem.feasible(sol.X)  # z != d with this J
     assert found > 120
 
 
@@ -67,14 +67,14 @@ def test_approximation_within_its_certified_factor(eps):
         problem, _ = make_problem(w, G, d, ups)
         ex = solve(problem, "exact")
         for cert in (True, False):
-            ap = approx_solver.solve(problem, eps, max_states=10 ** 7, certificate=cert)
+            ap = approx_solver.solve(problem, eps, max_states=10**7, certificate=cert)
             assert ap.found == ex.found
             if not ex.found:
                 continue
             assert problem.feasible(ap.X)
             assert ap.X <= ex.X * (1 + 1e-12) + 1e-15
             assert ap.X >= (1 - eps) * ex.X - 1e-12
-            assert ap.bound >= ex.X * (1 - 1e-12)     # the recorded bound is a true upper bound on OPT
+            assert ap.bound >= ex.X * (1 - 1e-12)  # the recorded bound is a true upper bound on OPT
 
 
 def test_approximation_on_many_classes_against_exact():
@@ -86,8 +86,8 @@ def test_approximation_on_many_classes_against_exact():
         counts = rng.integers(1, 60, C)
         W = float(np.dot(values, counts))
         problem = Problem(values, counts, float(rng.uniform(-0.8, 0.8) * W), int(rng.choice([-1, 1])))
-        ex = exact_solver.solve(problem, max_states=10 ** 7)
-        ap = approx_solver.solve(problem, 1e-3, max_states=10 ** 7, certificate=False)
+        ex = exact_solver.solve(problem, max_states=10**7)
+        ap = approx_solver.solve(problem, 1e-3, max_states=10**7, certificate=False)
         assert ex is not None and ap.found == ex.found
         if ex.found:
             assert (1 - 1e-3) * ex.X - 1e-9 <= ap.X <= ex.X * (1 + 1e-12) + 1e-12
@@ -107,12 +107,12 @@ def test_greedy_is_feasible_and_never_above_the_optimum():
             assert gr.bound >= ex.X * (1 - 1e-12)
             if ex.X > 0:
                 gaps.append(1 - gr.X / ex.X)
-    assert max(gaps) > 0                          # greedy is a heuristic: it does miss the optimum sometimes
+    assert max(gaps) > 0  # greedy is a heuristic: it does miss the optimum sometimes
 
 
 def test_no_choice_when_even_all_minus_d_loses():
     """d = +1 and the good vote alone outweighs K: no J makes z != d."""
-    p = Problem(np.array([1.0]), np.array([3]), G=3.0, d=1)   # S = 3 + (2X - 3) >= 0 for every X
+    p = Problem(np.array([1.0]), np.array([3]), G=3.0, d=1)  # S = 3 + (2X - 3) >= 0 for every X
     for s in ("exact", "approx", "greedy", "brute"):
         assert not solve(p, s).found
     p = Problem(np.array([1.0]), np.array([3]), G=-3.0, d=-1)  # d = -1: S = -3 - (2X - 3) >= 0 iff X = 0
@@ -124,7 +124,7 @@ def test_no_choice_when_even_all_minus_d_loses():
 def test_exact_refuses_beyond_its_budget():
     p = Problem(np.linspace(2.0, 1.0, 12), np.full(12, 50), G=0.0, d=1)
     assert exact_solver.solve(p, max_states=1000) is None
-    sol = solve(p, "auto")                                     # falls back to the certified approximation
+    sol = solve(p, "auto")  # falls back to the certified approximation
     assert sol.found and sol.X >= (1 - approx_solver.EPS) * sol.bound
 
 
@@ -162,6 +162,7 @@ def test_dual_coin_instance_is_the_nonadaptive_adversary():
 
 # --- the certified approximation's later stages: U*, local search, windowed DP (approx_solver docstring) ---
 
+
 def _late_round(rng):
     """Shaped like the late rounds that greedy could not certify: exponents spread by ~sqrt(r), so a few weights
     are comparable to the cap (one often above it) and the rest form a long tail; OPT is often below the cap."""
@@ -170,7 +171,7 @@ def _late_round(rng):
     w = (1 + eta) ** a * (1 - eta) ** (r - a)
     w = w / w.max()
     d = int(rng.choice([-1, 1]))
-    cap = float(rng.uniform(0.6, 3.0))                  # c_r in units of the largest weight
+    cap = float(rng.uniform(0.6, 3.0))  # c_r in units of the largest weight
     return make_problem(w, d * (w.sum() - 2 * cap), d, a)[0]
 
 
@@ -192,7 +193,7 @@ def _check_against_exact(problem, sol, ex, eps=approx_solver.EPS):
     assert problem.feasible(sol.X) and problem.feasible(problem.value(sol.x))
     assert np.all((0 <= sol.x) & (sol.x <= problem.counts))
     assert sol.X <= ex.X * (1 + 1e-12) + 1e-15
-    assert sol.bound >= ex.X * (1 - 1e-12)                  # the recorded bound is a true upper bound on OPT
+    assert sol.bound >= ex.X * (1 - 1e-12)  # the recorded bound is a true upper bound on OPT
     if sol.solver in (EXACT, APPROX_GREEDY, APPROX_DP):
         assert sol.X >= (1 - eps) * ex.X - 1e-12
 
@@ -204,17 +205,17 @@ def test_failed_shapes_are_certified_within_the_factor(shape):
     codes, beyond_greedy = [], 0
     for _ in range(120):
         p = shape(rng)
-        ex = exact_solver.solve(p, max_states=10 ** 6)
+        ex = exact_solver.solve(p, max_states=10**6)
         sol = approx_solver.solve(p, exact_states=0)
         _check_against_exact(p, sol, ex)
         g = greedy_solver.solve(p)
         beyond_greedy += ex.found and g.X < (1 - approx_solver.EPS) * p.upper_bound()
         codes.append(sol.solver)
     codes = np.array(codes)
-    assert beyond_greedy >= 40                                # these shapes do defeat the plain greedy certificate
-    assert np.all(codes != GREEDY)                            # and every one of them is certified now
+    assert beyond_greedy >= 40  # these shapes do defeat the plain greedy certificate
+    assert np.all(codes != GREEDY)  # and every one of them is certified now
     if shape is _late_round:
-        assert np.sum(codes == APPROX_DP) >= 40               # OPT below the LP bound: the DP's proof is needed
+        assert np.sum(codes == APPROX_DP) >= 40  # OPT below the LP bound: the DP's proof is needed
 
 
 @pytest.mark.parametrize("structured", [True, False])
@@ -255,7 +256,7 @@ def test_local_search_keeps_feasibility_and_never_loses():
             continue
         u = approx_solver.limits(p)
         x, X = approx_solver.improve(p, g.x, g.X, u, target=np.inf)
-        ex = exact_solver.solve(p, max_states=10 ** 6)
+        ex = exact_solver.solve(p, max_states=10**6)
         assert np.all((0 <= x) & (x <= u)) and X == p.value(x) and p.feasible(X)
         assert g.X <= X <= ex.X * (1 + 1e-12)
         improved += X > g.X
@@ -269,12 +270,12 @@ def test_windowed_dp_alone(lb_is_opt):
     done = 0
     for _ in range(150):
         p = _late_round(rng)
-        ex = exact_solver.solve(p, max_states=10 ** 6)
+        ex = exact_solver.solve(p, max_states=10**6)
         g = greedy_solver.solve(p)
         if not ex.found or g.X <= 0:
             continue
         res = approx_solver.trimmed_dp(p, approx_solver.limits(p), ex.X if lb_is_opt else g.X)
-        assert res is not None                                # these lists stay far below the budget
+        assert res is not None  # these lists stay far below the budget
         x, X = res
         assert p.feasible(X) and X == p.value(x)
         assert (1 - approx_solver.EPS / 2) * ex.X - 1e-12 <= X <= ex.X * (1 + 1e-12)
@@ -312,10 +313,10 @@ def test_real_programmes_at_tau_100_are_all_certified(monkeypatch):
         g = greedy_solver.solve(p)
         if g.found and g.X < (1 - approx_solver.EPS) * p.upper_bound():
             old_uncertified += exact_solver.solve(p, max_states=approx_solver.EXACT_STATES) is None
-    assert old_uncertified >= 0.08 * len(probs)                 # the gap this closes is real in these runs
+    assert old_uncertified >= 0.08 * len(probs)  # the gap this closes is real in these runs
     assert np.sum(codes == GREEDY) == 0
     checked = 0
-    for p, s in zip(probs, sols):                                 # against exact wherever it is affordable
+    for p, s in zip(probs, sols):  # against exact wherever it is affordable
         if s.solver == EXACT or not s.found or greedy_solver.solve(p).X >= (1 - approx_solver.EPS) * p.upper_bound():
             continue
         ex = exact_solver.solve(p, max_states=300_000)
@@ -331,12 +332,15 @@ def test_real_programmes_at_tau_1000_are_all_certified(monkeypatch):
     probs = _real_programmes(monkeypatch, 10_000, 1000, 1, 2027)
     assert len(probs) >= 1000
     codes = np.array([approx_solver.solve(p).solver for p in probs])
-    old_uncertified = sum(1 for p in probs
-                          if greedy_solver.solve(p).X < (1 - approx_solver.EPS) * p.upper_bound()
-                          and exact_solver.solve(p, max_states=approx_solver.EXACT_STATES) is None)
+    old_uncertified = sum(
+        1
+        for p in probs
+        if greedy_solver.solve(p).X < (1 - approx_solver.EPS) * p.upper_bound()
+        and exact_solver.solve(p, max_states=approx_solver.EXACT_STATES) is None
+    )
     assert old_uncertified >= 0.02 * len(probs)
     assert np.sum(codes == GREEDY) == 0
-    assert np.sum(codes == APPROX_DP) >= 10                       # the late rounds needed the DP's proof
+    assert np.sum(codes == APPROX_DP) >= 10  # the late rounds needed the DP's proof
 
 
 def test_dp_on_python_floats_equals_the_array_dp(monkeypatch):

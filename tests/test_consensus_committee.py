@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.core.kinds import simulate
 from sim.consensus.committee import BY_MAJORITY, BY_VOTE, committee_size, tolerated, vote_threshold
 from sim.consensus.presets import preset
 from sim.consensus.strategies import SILENT
+from sim.core.kinds import simulate
 
 STRATEGIES = ("flip", "equivocate", "silent", "worst")
 
@@ -46,15 +46,24 @@ def test_seed_presets_run():
 def test_below_the_bound_agreement_validity_no_honest_blacklisted(strategy, k, n):
     f = tolerated(k)
     for seed in range(3):
-        t = simulate("committee_download", seed, {"n_cells": n, "n_peers": k, "byz_fraction": f / k,
-                                                  "strategy": strategy, "committee_rule": "safe",
-                                                  "oracle": "perfect"})
+        t = simulate(
+            "committee_download",
+            seed,
+            {
+                "n_cells": n,
+                "n_peers": k,
+                "byz_fraction": f / k,
+                "strategy": strategy,
+                "committee_rule": "safe",
+                "oracle": "perfect",
+            },
+        )
         h = _h(t)
         d = t["decision"][h]
         assert (d == t["bits"][None, :]).all()
         bl = t["blacklisted_at"]
         assert (bl[np.ix_(h, h)] == -1).all(), "an honest peer is never blacklisted"
-        assert (bl[~h] == -1).all()                    # Byzantine observers are not simulated
+        assert (bl[~h] == -1).all()  # Byzantine observers are not simulated
 
 
 def test_flipping_members_are_blacklisted_by_everyone_who_heard_them():
@@ -95,8 +104,11 @@ def test_above_the_bound_the_vote_fails():
 def test_a_dishonest_majority_committee_blacklists_honest_peers():
     # whp rule, 50% Byzantine: some committee has a flipping majority; outsiders adopt the wrong bit and
     # blacklist the honest members who told the truth
-    t = simulate("committee_download", 0, {"n_cells": 30, "n_peers": 12, "byz_fraction": 0.5, "strategy": "flip",
-                                           "committee_rule": "whp"})
+    t = simulate(
+        "committee_download",
+        0,
+        {"n_cells": 30, "n_peers": 12, "byz_fraction": 0.5, "strategy": "flip", "committee_rule": "whp"},
+    )
     h = _h(t)
     d = t["decision"][h]
     assert ((d >= 0) & (d != t["bits"])).any()
@@ -106,8 +118,11 @@ def test_a_dishonest_majority_committee_blacklists_honest_peers():
 @pytest.mark.parametrize("oracle,queries", [("perfect", 1), ("randomized", 1), ("randomized", 5)])
 def test_query_cost_formula(oracle, queries):
     for k, n, rule in [(6, 6, "seed"), (12, 20, "whp"), (9, 7, "safe")]:
-        t = simulate("committee_download", 2, {"n_cells": n, "n_peers": k, "committee_rule": rule, "oracle": oracle,
-                                               "queries": queries})
+        t = simulate(
+            "committee_download",
+            2,
+            {"n_cells": n, "n_peers": k, "committee_rule": rule, "oracle": oracle, "queries": queries},
+        )
         s = t.meta["committee_size"]
         in_committees = np.array([(t["committees"] == p).sum() for p in range(k)])
         assert (t["query_cost"] == queries * in_committees).all()
@@ -118,10 +133,19 @@ def test_query_cost_formula(oracle, queries):
 
 
 def test_reports_votes_and_adoption_recount():
-    t = simulate("committee_download", 4, {"n_cells": 12, "n_peers": 9, "byz_fraction": 3 / 9,
-                                           "strategy": "equivocate", "oracle": "randomized", "p_correct": 0.8,
-                                           "queries": 3})
-    k = 9
+    t = simulate(
+        "committee_download",
+        4,
+        {
+            "n_cells": 12,
+            "n_peers": 9,
+            "byz_fraction": 3 / 9,
+            "strategy": "equivocate",
+            "oracle": "randomized",
+            "p_correct": 0.8,
+            "queries": 3,
+        },
+    )
     V = t.meta["vote_threshold"]
     h = _h(t)
     bl_at = t["blacklisted_at"]
@@ -129,8 +153,9 @@ def test_reports_votes_and_adoption_recount():
         members = t["committees"][c]
         rep = t["reports"][c]
         for r in np.flatnonzero(h):
-            heard = [(j, rep[j, r]) for j, q in enumerate(members)
-                     if rep[j, r] != SILENT and not (0 <= bl_at[r, q] < c)]
+            heard = [
+                (j, rep[j, r]) for j, q in enumerate(members) if rep[j, r] != SILENT and not (0 <= bl_at[r, q] < c)
+            ]
             cnt = [sum(1 for _, v in heard if v == w) for w in (0, 1)]
             if r in members:
                 j = list(members).index(r)

@@ -8,13 +8,20 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.consensus.error_bounded import (
+    Attack,
+    draw_estimates,
+    p_any_outside,
+    p_outside,
+    queries_per_source,
+    run_trial,
+    union_bound,
+)
+from sim.consensus.error_bounded_sweeps import committee_loads, committee_of
+from sim.consensus.presets import preset
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
 from sim.core.sweeps import all_sweeps, make_grid, run_serial
-from sim.consensus.error_bounded import (Attack, draw_estimates, p_any_outside, p_outside, queries_per_source,
-                                         run_trial, union_bound)
-from sim.consensus.error_bounded_sweeps import committee_loads, committee_of
-from sim.consensus.presets import preset
 
 EB_SWEEPS = ("eb_honest_blacklisted", "eb_byzantine_caught", "eb_final_error", "eb_queries")
 
@@ -22,14 +29,14 @@ EB_SWEEPS = ("eb_honest_blacklisted", "eb_byzantine_caught", "eb_final_error", "
 def test_queries_per_source_formula():
     for n, k, eps, C, c in [(6, 6, 0.5, 18, 1), (10_000, 100, 0.1, 1, 2), (2, 2, 1.0, 0.01, 1)]:
         m = queries_per_source(n, k, eps, C, c)
-        assert m == max(1, math.ceil(C * (c * math.log(n) + math.log(k)) / eps ** 2))
+        assert m == max(1, math.ceil(C * (c * math.log(n) + math.log(k)) / eps**2))
     t = simulate("error_bounded", 0, {})
     assert (t["queries"] == 6 * queries_per_source(6, 6, 0.5, 18.0)).all()
 
 
 def _within(rng, h, n, eps, boundary=False):
     mu = rng.random(n)
-    if boundary:        # exactly at +-eps/3 (eps = 0.75: eps/3 = 0.25, 2 eps/3 = 0.5, all exact in binary)
+    if boundary:  # exactly at +-eps/3 (eps = 0.75: eps/3 = 0.25, 2 eps/3 = 0.5, all exact in binary)
         return mu, mu + np.where(rng.random((h, n)) < 0.5, -eps / 3, eps / 3)
     return mu, mu + rng.uniform(-eps / 3, eps / 3, (h, n))
 
@@ -40,7 +47,7 @@ def test_triangle_inequality_no_honest_pair_exceeds_two_thirds_eps():
         eps = 0.75 if trial % 2 else float(rng.uniform(0.05, 2))
         mu, E = _within(rng, int(rng.integers(2, 12)), int(rng.integers(1, 30)), eps, boundary=trial % 2 == 1)
         if trial % 2:
-            mu = np.round(mu * 4) / 4                                          # dyadic: exact arithmetic
+            mu = np.round(mu * 4) / 4  # dyadic: exact arithmetic
             E = mu + np.where(E > mu, 0.25, -0.25)
         r = run_trial(mu, E, 0, Attack("shift", eps), rng)
         assert not r.honest_bl.any()
@@ -49,19 +56,19 @@ def test_triangle_inequality_no_honest_pair_exceeds_two_thirds_eps():
 
 def test_just_inside_is_never_blacklisted_and_its_bias_is_bounded():
     rng = np.random.default_rng(2)
-    for trial in range(40):
+    for _trial in range(40):
         eps = float(rng.uniform(0.05, 1.5))
         h, f, n = int(rng.integers(2, 10)), int(rng.integers(1, 6)), int(rng.integers(1, 40))
         m = int(rng.integers(1, 50))
         mu = rng.random(n)
-        E = draw_estimates(mu, h, m, rng)                     # not necessarily within eps / 3
+        E = draw_estimates(mu, h, m, rng)  # not necessarily within eps / 3
         margin = float(rng.uniform(1e-6, 2 * eps / 3 * 0.9))
         att = Attack("just_inside", eps, margin=margin, direction=float(rng.choice([-1.0, 1.0])))
         r = run_trial(mu, E, f, att, rng)
         assert not r.byz_bl.any(), "the just-inside attacker survives every honest peer"
         keep = ~r.honest_bl
         S = keep.sum(axis=1) + f
-        echo = (keep.astype(float) @ E + f * E) / S[:, None]      # had the attackers echoed p's own estimate
+        echo = (keep.astype(float) @ E + f * E) / S[:, None]  # had the attackers echoed p's own estimate
         bias = r.final - echo
         # what the attack buys at each observer is exactly f / |S_p| (2 eps / 3 - margin), in its direction
         assert np.allclose(bias, att.direction * (f / S)[:, None] * (2 * eps / 3 - margin), atol=1e-12)
@@ -75,7 +82,7 @@ def test_just_inside_is_never_blacklisted_and_its_bias_is_bounded():
 def test_with_honest_estimates_within_a_third_the_final_error_is_at_most_eps():
     rng = np.random.default_rng(3)
     for strategy in ("shift", "random", "equivocate", "just_inside"):
-        for trial in range(10):
+        for _trial in range(10):
             eps = float(rng.uniform(0.1, 1))
             mu, E = _within(rng, 7, 15, eps)
             r = run_trial(mu, E, 3, Attack(strategy, eps, shift=float(rng.uniform(0, 2)), margin=0.01), rng)
@@ -158,7 +165,7 @@ def test_sweeps_are_declared_and_their_smoke_grids_run(name):
         assert sw.trials >= 1000
     out = run_serial(name, **sw.smoke)
     for row in out.rows():
-        for key, v in row.items():
+        for key, _v in row.items():
             if key.endswith("_lo"):
                 stem = key[:-3]
                 assert row[key] <= row[stem] <= row[stem + "_hi"]
@@ -170,7 +177,7 @@ def test_measured_premise_failures_match_the_exact_probability():
     out = run_serial("eb_honest_blacklisted", C=18.0, eps=0.5, trials=1000)
     row = out.rows()[0]
     assert row["p_outside_lo"] <= row["p_outside_exact"] <= row["p_outside_hi"]
-    assert row["p_any_wrong"] <= row["p_outside"]         # wrong blacklisting needs a broken premise
+    assert row["p_any_wrong"] <= row["p_outside"]  # wrong blacklisting needs a broken premise
     assert row["union_bound"] >= row["p_outside_exact"]
 
 
@@ -207,7 +214,7 @@ def test_vectorised_trial_equals_brute_force_per_report(strategy):
     from sim.consensus.error_bounded import receiver_reports, shared_reports
 
     rng = np.random.default_rng(8)
-    for trial in range(5):
+    for _trial in range(5):
         h, f, n, eps = 6, 3, 9, 0.4
         mu = rng.random(n)
         E = draw_estimates(mu, h, int(rng.integers(5, 60)), rng)
@@ -218,7 +225,7 @@ def test_vectorised_trial_equals_brute_force_per_report(strategy):
         if R is not None:
             reports = [np.broadcast_to(R[b], E.shape) for b in range(f)]
         elif strategy == "just_inside":
-            reports = [receiver_reports(att, mu, E, twin)] * f          # the same report from every attacker
+            reports = [receiver_reports(att, mu, E, twin)] * f  # the same report from every attacker
         else:
             reports = [receiver_reports(att, mu, E, twin) for b in range(f)]
         for p in range(h):

@@ -7,13 +7,21 @@ import itertools
 import numpy as np
 import pytest
 
+from sim.consensus.presets import SEED_ORACLE, preset
+from sim.consensus.strategies import BIT_BASE, SILENT
+from sim.consensus.threshold import (
+    ACCEPTED,
+    BY_QUERY,
+    BY_THRESHOLD,
+    VERIFIED,
+    query_orders,
+    run_threshold,
+    threshold,
+    tolerated,
+)
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
 from sim.core.trace import to_bytes
-from sim.consensus.presets import SEED_ORACLE, preset
-from sim.consensus.strategies import BIT_BASE, SILENT
-from sim.consensus.threshold import (ACCEPTED, BY_QUERY, BY_THRESHOLD, VERIFIED, query_orders, run_threshold,
-                                     threshold, tolerated)
 
 STRATEGIES = ("flip", "equivocate", "silent", "worst")
 
@@ -26,8 +34,8 @@ def test_threshold_and_bound_formulas():
     assert [threshold(k) for k in (2, 4, 6, 7, 10)] == [1, 2, 4, 4, 6]
     for k in range(2, 40):
         T, f = threshold(k), tolerated(k)
-        assert f < T and k - 1 - f >= T                      # safe and live at the bound
-        assert not (f + 1 < T and k - 1 - (f + 1) >= T)      # and not one beyond it
+        assert f < T and k - 1 - f >= T  # safe and live at the bound
+        assert not (f + 1 < T and k - 1 - (f + 1) >= T)  # and not one beyond it
 
 
 def test_seed_preset_six_peers_six_bits():
@@ -44,8 +52,9 @@ def test_seed_preset_six_peers_six_bits():
 def test_below_the_bound_agreement_validity_termination(strategy, k, n):
     f = tolerated(k)
     for seed in range(3):
-        t = simulate("oracle_threshold", seed, {"n_cells": n, "n_peers": k, "byz_fraction": f / k,
-                                                "strategy": strategy})
+        t = simulate(
+            "oracle_threshold", seed, {"n_cells": n, "n_peers": k, "byz_fraction": f / k, "strategy": strategy}
+        )
         assert t.meta["n_byzantine"] == f
         d = t["decision"][_honest(t)]
         assert (d >= 0).all(), "every honest peer decides every cell"
@@ -56,7 +65,7 @@ def test_above_the_safety_bound_flip_makes_honest_peers_accept_wrong_bits():
     # k = 6: T = 4; f = 4 flipping peers send 4 wrong reports on every cell in round 0
     t = simulate("oracle_threshold", 5, {"n_cells": 6, "n_peers": 6, "byz_fraction": 4 / 6, "strategy": "flip"})
     h = _honest(t)
-    wrong = (t["decision"][h] != t["bits"][None, :])
+    wrong = t["decision"][h] != t["bits"][None, :]
     assert wrong.sum() == h.sum() * 5, "all but the cell each honest peer queried first are accepted wrong"
     assert (t["decided_by"][h][wrong] == BY_THRESHOLD).all()
 
@@ -75,7 +84,7 @@ def test_query_cost_formulas(schedule):
         base = {"n_cells": n, "n_peers": k, "byz_fraction": f / k, "schedule": schedule}
         t = simulate("oracle_threshold", 1, {**base, "skip_accepted": False})
         h = _honest(t)
-        assert (t["query_cost"][h] == n).all() and (t["query_cost"][~h] == 0).all()   # seed: every peer, every cell
+        assert (t["query_cost"][h] == n).all() and (t["query_cost"][~h] == 0).all()  # seed: every peer, every cell
         t = simulate("oracle_threshold", 1, {**base, "skip_accepted": True, "strategy": "silent"})
         h = _honest(t)
         # cost = cells decided by the peer's own query; every cell is verified by >= T honest peers
@@ -116,9 +125,12 @@ def _naive(bits, is_byz, orders, strat, eq, skip):
                     sup.setdefault((r, c), set()).add((b, int(v)))
     dec, by, cost = {}, {}, [0] * k
     verified = set()
-    for rnd in range(n + 1):
-        pend = [p for p in range(k) if not is_byz[p] and any(
-            ((p, c) not in dec) if skip else ((p, c) not in verified) for c in range(n))]
+    for _rnd in range(n + 1):
+        pend = [
+            p
+            for p in range(k)
+            if not is_byz[p] and any(((p, c) not in dec) if skip else ((p, c) not in verified) for c in range(n))
+        ]
         if not pend:
             break
         for p in pend:
@@ -144,7 +156,7 @@ def _naive(bits, is_byz, orders, strat, eq, skip):
 @pytest.mark.parametrize("skip", [True, False])
 def test_vectorised_protocol_equals_a_naive_transcription(skip):
     rng = np.random.default_rng(7)
-    for trial in range(6):
+    for _trial in range(6):
         k, n = int(rng.integers(3, 8)), int(rng.integers(2, 8))
         f = int(rng.integers(0, k))
         bits = rng.integers(0, 2, n).astype(np.int8)
@@ -166,7 +178,7 @@ def test_trace_is_deterministic_and_large_networks_are_capped():
     b = simulate("oracle_threshold", 9, dict(SEED_ORACLE))
     assert to_bytes(a) == to_bytes(b)
     big = simulate("oracle_threshold", 1, {"n_cells": 40, "n_peers": 25, "byz_fraction": 0.3, "strategy": "worst"})
-    assert (big["decision"][_honest(big)] == big["bits"]).all()       # f = 7 <= floor(24 / 3) = 8
+    assert (big["decision"][_honest(big)] == big["bits"]).all()  # f = 7 <= floor(24 / 3) = 8
     with pytest.raises(ParamError, match="work"):
         simulate("oracle_threshold", 1, {"n_cells": 5000, "n_peers": 1000})
     with pytest.raises(ParamError, match="strategy"):

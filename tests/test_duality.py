@@ -11,9 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.knowlson.duality import (above, crosses_segment, dual_line, dual_point, in_double_wedge, intersect, line_through)
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
+from sim.knowlson.duality import above, crosses_segment, dual_line, dual_point, in_double_wedge, intersect, line_through
 
 ints = st.integers(-1000, 1000)
 pairs = st.tuples(ints, ints).map(lambda xy: np.array(xy, dtype=float))
@@ -26,13 +26,13 @@ def _tol(*xs) -> float:
 
 @given(pairs)
 def test_duality_is_an_involution(v):
-    assert np.array_equal(dual_point(dual_line(v)), v)   # point -> line -> point
-    assert np.array_equal(dual_line(dual_point(v)), v)   # line (m, q) -> point -> line
+    assert np.array_equal(dual_point(dual_line(v)), v)  # point -> line -> point
+    assert np.array_equal(dual_line(dual_point(v)), v)  # line (m, q) -> point -> line
 
 
 def test_dual_of_a_point_and_of_a_line_by_hand():
-    assert dual_line([2.0, 3.0]).tolist() == [2.0, -3.0]       # (2, 3) -> y = 2x - 3
-    assert dual_point([0.5, 1.25]).tolist() == [0.5, -1.25]    # y = x/2 + 5/4 -> (1/2, -5/4)
+    assert dual_line([2.0, 3.0]).tolist() == [2.0, -3.0]  # (2, 3) -> y = 2x - 3
+    assert dual_point([0.5, 1.25]).tolist() == [0.5, -1.25]  # y = x/2 + 5/4 -> (1/2, -5/4)
     assert line_through([-1.5, 0.5], [2.0, 2.25]).tolist() == [0.5, 1.25]
 
 
@@ -116,16 +116,19 @@ def test_default_trace_probes_one_hit_one_miss_and_seed_is_unused():
     assert t0.params["steps"] == len(t0["t"])
 
 
-@pytest.mark.parametrize("params, name", [
-    ({"ax": 1.0, "ay": 2.0, "bx": 1.0, "by": 2.0}, "bx"),       # A == B
-    ({"ax": 1.0, "ay": 2.0, "bx": 1.0, "by": 5.0}, "bx"),       # vertical AB
-    ({"ax": 3.0, "bx": 3.0 + 1e-12}, "bx"),                     # vertical up to rounding
-    ({"ax": float("nan")}, "ax"),
-    ({"by": float("inf")}, "by"),
-    ({"ay": 1e9}, "ay"),
-    ({"steps": 1}, "steps"),
-    ({"probe_slope": float("-inf")}, "probe_slope"),
-])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"ax": 1.0, "ay": 2.0, "bx": 1.0, "by": 2.0}, "bx"),  # A == B
+        ({"ax": 1.0, "ay": 2.0, "bx": 1.0, "by": 5.0}, "bx"),  # vertical AB
+        ({"ax": 3.0, "bx": 3.0 + 1e-12}, "bx"),  # vertical up to rounding
+        ({"ax": float("nan")}, "ax"),
+        ({"by": float("inf")}, "by"),
+        ({"ay": 1e9}, "ay"),
+        ({"steps": 1}, "steps"),
+        ({"probe_slope": float("-inf")}, "probe_slope"),
+    ],
+)
 def test_bad_params_raise_param_error_naming_the_parameter(params, name):
     with pytest.raises(ParamError) as e:
         simulate("primal_dual", 0, params)

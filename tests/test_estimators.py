@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from sim.core.errors import ParamError
-from sim.stats.robust import (ESTIMATORS, EstimatorError, breakdown_point, geometric_median, mad, mean, median,
-                            median_of_means, trimmed_mean)
+from sim.stats.robust import (
+    ESTIMATORS,
+    EstimatorError,
+    breakdown_point,
+    geometric_median,
+    mad,
+    mean,
+    median,
+    median_of_means,
+    trimmed_mean,
+)
 
 ROBUST = ("median", "trimmed_mean", "median_of_means", "geometric_median")
 
@@ -34,8 +44,14 @@ attack_values = st.sampled_from([1e12, -1e12, 1e300, np.nan, np.inf, -np.inf, 37
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(ROBUST), rng=honest_sets, n=st.integers(3, 30), d=st.integers(1, 3),
-       val=attack_values, frac=st.floats(0, 1))
+@given(
+    name=st.sampled_from(ROBUST),
+    rng=honest_sets,
+    n=st.integers(3, 30),
+    d=st.integers(1, 3),
+    val=attack_values,
+    frac=st.floats(0, 1),
+)
 def test_bounded_under_any_corruption_below_breakdown(name, rng, n, d, val, frac):
     kw = KW[name]
     b = int(frac * tolerated(name, n, kw))
@@ -44,7 +60,7 @@ def test_bounded_under_any_corruption_below_breakdown(name, rng, n, d, val, frac
     bad = rng.permutation(n)[:b]
     x[bad] = val
     if np.isfinite(val):
-        x[bad[: len(bad) // 2]] = -val                       # outliers on both sides
+        x[bad[: len(bad) // 2]] = -val  # outliers on both sides
     out = run(name, x, **kw)
     assert np.all(np.isfinite(out))
     keep = np.setdiff1d(np.arange(n), bad)
@@ -60,8 +76,14 @@ def test_bounded_under_any_corruption_below_breakdown(name, rng, n, d, val, frac
 
 
 @settings(max_examples=40, deadline=None)
-@given(name=st.sampled_from(ROBUST + ("mean",)), rng=honest_sets, n=st.integers(1, 25), d=st.integers(1, 3),
-       a=st.floats(0.1, 10) | st.floats(-10, -0.1), b=st.floats(-100, 100))
+@given(
+    name=st.sampled_from(ROBUST + ("mean",)),
+    rng=honest_sets,
+    n=st.integers(1, 25),
+    d=st.integers(1, 3),
+    a=st.floats(0.1, 10) | st.floats(-10, -0.1),
+    b=st.floats(-100, 100),
+)
 def test_translation_and_scale_equivariance(name, rng, n, d, a, b):
     kw = KW.get(name, {})
     x = rng.normal(size=(2, n, d)) * rng.uniform(0.5, 3)
@@ -72,15 +94,20 @@ def test_translation_and_scale_equivariance(name, rng, n, d, a, b):
 
 
 @settings(max_examples=40, deadline=None)
-@given(name=st.sampled_from(("median", "trimmed_mean", "geometric_median", "mean")), rng=honest_sets,
-       n=st.integers(1, 25), d=st.integers(1, 3))
+@given(
+    name=st.sampled_from(("median", "trimmed_mean", "geometric_median", "mean")),
+    rng=honest_sets,
+    n=st.integers(1, 25),
+    d=st.integers(1, 3),
+)
 def test_permutation_invariance(name, rng, n, d):
     x = rng.normal(size=(n, d))
     mask = rng.random(n) < 0.8
     mask[0] = True
     p = rng.permutation(n)
-    np.testing.assert_allclose(run(name, x[p], mask[p], **KW.get(name, {})), run(name, x, mask, **KW.get(name, {})),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        run(name, x[p], mask[p], **KW.get(name, {})), run(name, x, mask, **KW.get(name, {})), rtol=1e-9, atol=1e-9
+    )
 
 
 def test_median_of_means_is_permutation_invariant_in_distribution_and_at_the_ends():
@@ -93,8 +120,9 @@ def test_median_of_means_is_permutation_invariant_in_distribution_and_at_the_end
     # in between the partition is random: permuted data give the same distribution of outputs
     x1 = rng.standard_exponential((31, 1))
     a = median_of_means(np.broadcast_to(x1, (4000, 31, 1)), rng=np.random.default_rng(2), buckets=5)[:, 0]
-    b = median_of_means(np.broadcast_to(x1[rng.permutation(31)], (4000, 31, 1)), rng=np.random.default_rng(3),
-                        buckets=5)[:, 0]
+    b = median_of_means(
+        np.broadcast_to(x1[rng.permutation(31)], (4000, 31, 1)), rng=np.random.default_rng(3), buckets=5
+    )[:, 0]
     assert abs(a.mean() - b.mean()) < 4 * a.std() / np.sqrt(4000) * np.sqrt(2)
 
 
@@ -120,7 +148,7 @@ def test_geometric_median_matches_brute_force():
     rng = np.random.default_rng(7)
     for _ in range(5):
         x = rng.normal(size=(11, 2)) * [1, 3]
-        f = lambda y: np.linalg.norm(x - y, axis=1).sum()  # noqa: E731
+        f = lambda y, x=x: np.linalg.norm(x - y, axis=1).sum()  # noqa: E731
         best = minimize(f, x.mean(0), method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 20000})
         gm = geometric_median(x)
         assert f(gm) <= best.fun + 1e-9
@@ -139,7 +167,7 @@ def test_mad_estimates_sigma_for_gaussians():
     x = np.random.default_rng(4).normal(0, 2.5, size=(50, 801, 2))
     assert abs(mad(x, normalize=True).mean() - 2.5) < 0.05
     y = x.copy()
-    y[:, :300] = np.nan                          # 37% non-finite: MAD is larger, still finite
+    y[:, :300] = np.nan  # 37% non-finite: MAD is larger, still finite
     assert np.all(np.isfinite(mad(y)))
     assert np.all(mad(y) > mad(x) * 1.2)
 

@@ -23,12 +23,12 @@ import os
 import sys
 from pathlib import Path
 
+import _hostile as H
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import _hostile as H
 from sim.core.errors import ParamError, TraceError
 from sim.core.kinds import load_trace, simulate
 from sim.core.trace import HEADER, REQUIRED, read_header, read_trace, to_bytes
@@ -40,9 +40,12 @@ FAILURES: collections.Counter = collections.Counter()
 
 
 def _settings(n):
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+    return settings(
+        max_examples=max(1, int(n * SCALE)),
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,8 +69,9 @@ def _report():
     print("\n".join(lines))
     out = os.environ.get("FUZZ_REPORT")
     if out:
-        Path(out).write_text(json.dumps({f"{s}:{k[0]}:{k[1]}": v for s, c in COUNTS.items() for k, v in c.items()},
-                                        indent=1))
+        Path(out).write_text(
+            json.dumps({f"{s}:{k[0]}:{k[1]}": v for s, c in COUNTS.items() for k, v in c.items()}, indent=1)
+        )
 
 
 # -- trace files ---------------------------------------------------------------------------------------------
@@ -80,13 +84,31 @@ BASES = {
 BYTES = {k: to_bytes(t) for k, t in BASES.items()}
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
-    max_leaves=8)
-member_names = st.sampled_from(["evil.txt", "../../evil.txt", "/etc/passwd", "x.npy", "trace.json", "a/../x.npy",
-                                "weights.npy", "extra.npy", "TRACE.JSON", "trace.json ", "mu_hat", ".npy", "dir/"]) \
-    | st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=12)
+    max_leaves=8,
+)
+member_names = st.sampled_from(
+    [
+        "evil.txt",
+        "../../evil.txt",
+        "/etc/passwd",
+        "x.npy",
+        "trace.json",
+        "a/../x.npy",
+        "weights.npy",
+        "extra.npy",
+        "TRACE.JSON",
+        "trace.json ",
+        "mu_hat",
+        ".npy",
+        "dir/",
+    ]
+) | st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=12)
 
 
 @st.composite
@@ -96,9 +118,26 @@ def corruptions(draw):
     good = BYTES[kind]
     members = H.members_of(good)
     names = [n for n, _ in members]
-    cat = draw(st.sampled_from(["flip", "truncate", "header_field", "header_array", "header_params",
-                                "header_raw", "add_member", "rename_member", "duplicate_member",
-                                "drop_member", "replace_member", "npy_header", "zip_bomb", "append"]))
+    cat = draw(
+        st.sampled_from(
+            [
+                "flip",
+                "truncate",
+                "header_field",
+                "header_array",
+                "header_params",
+                "header_raw",
+                "add_member",
+                "rename_member",
+                "duplicate_member",
+                "drop_member",
+                "replace_member",
+                "npy_header",
+                "zip_bomb",
+                "append",
+            ]
+        )
+    )
     if cat == "flip":
         data = bytearray(good)
         for _ in range(draw(st.integers(1, 8))):
@@ -123,8 +162,10 @@ def corruptions(draw):
             if what == "entry":
                 h["arrays"][name] = draw(json_values)
             elif what == "dtype":
-                h["arrays"][name]["dtype"] = draw(st.sampled_from(["float32", "int64", "bool", "object", "<f8",
-                                                                   "uint8", "float64"]) | st.text(max_size=6))
+                h["arrays"][name]["dtype"] = draw(
+                    st.sampled_from(["float32", "int64", "bool", "object", "<f8", "uint8", "float64"])
+                    | st.text(max_size=6)
+                )
             elif what == "shape":
                 h["arrays"][name]["shape"] = draw(st.lists(st.integers(-3, 2**40), max_size=9) | json_values)
             else:
@@ -138,11 +179,13 @@ def corruptions(draw):
     if cat == "header_raw":
         raw = dict(members)[HEADER]
         choice = draw(st.sampled_from(["nested", "nan", "garbage", "bigint", "cut"]))
-        raw = {"nested": b"[" * 100_000 + b"]" * 100_000,
-               "nan": raw.replace(b'"format_version": 1', b'"format_version": NaN'),
-               "garbage": draw(st.binary(max_size=40)),
-               "bigint": raw.replace(b'"seed": ', b'"seed": ' + b"9" * 5000),
-               "cut": raw[: draw(st.integers(0, len(raw) - 1))]}[choice]
+        raw = {
+            "nested": b"[" * 100_000 + b"]" * 100_000,
+            "nan": raw.replace(b'"format_version": 1', b'"format_version": NaN'),
+            "garbage": draw(st.binary(max_size=40)),
+            "bigint": raw.replace(b'"seed": ', b'"seed": ' + b"9" * 5000),
+            "cut": raw[: draw(st.integers(0, len(raw) - 1))],
+        }[choice]
         return f"{cat}", kind, H.zip_of([(n, raw if n == HEADER else b) for n, b in members])
     if cat == "add_member":
         return cat, kind, H.zip_of(members + [(draw(member_names), draw(st.binary(max_size=64)))])
@@ -156,11 +199,14 @@ def corruptions(draw):
         return cat, kind, H.zip_of(members + [extra])
     if cat == "drop_member":
         i = draw(st.integers(0, len(members) - 1))
-        return cat, kind, H.zip_of(members[:i] + members[i + 1:])
+        return cat, kind, H.zip_of(members[:i] + members[i + 1 :])
     if cat == "replace_member":
         i = draw(st.integers(0, len(members) - 1))
-        return cat, kind, H.zip_of([(n, draw(st.binary(max_size=200)) if j == i else b)
-                                    for j, (n, b) in enumerate(members)])
+        return (
+            cat,
+            kind,
+            H.zip_of([(n, draw(st.binary(max_size=200)) if j == i else b) for j, (n, b) in enumerate(members)]),
+        )
     if cat == "npy_header":
         arrays = [n for n in names if n.endswith(".npy")]
         name = draw(st.sampled_from(arrays))
@@ -168,8 +214,9 @@ def corruptions(draw):
         variant = draw(st.sampled_from(["dtype", "shape", "fortran", "bigendian", "pickle", "version"]))
         b = io.BytesIO()
         if variant == "dtype":
-            np.lib.format.write_array(b, a.astype(draw(st.sampled_from(["float32", "int32", "int8", "uint8",
-                                                                         "complex128"]))))
+            np.lib.format.write_array(
+                b, a.astype(draw(st.sampled_from(["float32", "int32", "int8", "uint8", "complex128"])))
+            )
         elif variant == "shape":
             np.lib.format.write_array(b, a.reshape(-1)[: max(0, a.size - 1)])
         elif variant == "fortran":
@@ -193,7 +240,8 @@ def _same(t, orig) -> bool:
         return False
     return set(t.arrays) == set(orig.arrays) and all(
         t[k].dtype == orig[k].dtype and t[k].shape == orig[k].shape and t[k].tobytes() == orig[k].tobytes()
-        for k in orig.arrays)
+        for k in orig.arrays
+    )
 
 
 def _verdict_trace(path, kind) -> tuple[bool, str]:
@@ -235,7 +283,7 @@ def test_corrupted_traces_end_in_trace_error_or_load_identical(tmp_path_factory,
     event(f"{cat}: {outcome}")
     if ok:
         COUNTS["trace"][(cat, "clean")] += 1
-    elif os.environ.get("FUZZ_COUNT_ONLY"):        # measuring another build: count, do not stop
+    elif os.environ.get("FUZZ_COUNT_ONLY"):  # measuring another build: count, do not stop
         FAILURES[f"{cat}: {outcome}"] += 1
     else:
         pytest.fail(f"{cat}: {outcome}")
@@ -262,13 +310,14 @@ def cli_env(tmp_path_factory):
     (root / "bad.npz").write_bytes(BYTES["mw_sources"][:300])
     (root / "bomb.npz").write_bytes(H.bomb_trace(BYTES["mw_sources"], "x", 1 << 30, "honest"))
     (root / "adir").mkdir()
-    if hasattr(os, "mkfifo") and not os.environ.get("FUZZ_NO_FIFO"):     # (a build that hangs on FIFOs)
+    if hasattr(os, "mkfifo") and not os.environ.get("FUZZ_NO_FIFO"):  # (a build that hangs on FIFOs)
         os.mkfifo(root / "fifo")
 
     real_simulate = sim_cli.simulate
 
     def capped_simulate(kind, seed, params):
         from sim.core.kinds import get_kind
+
         k = get_kind(kind)
         p = k.resolve(params)
         if k.work is not None and k.work(p) > FUZZ_WORK_CAP:
@@ -319,20 +368,83 @@ def cli_env(tmp_path_factory):
 
 def _kind_names():
     from sim.core.kinds import all_kinds
+
     return sorted(all_kinds())
 
 
 def _param_names():
     from sim.core.kinds import all_kinds
+
     return sorted({p.name for k in all_kinds().values() for p in k.params})
 
 
-junk = st.text(max_size=12) | st.sampled_from(["", " ", "-", "--", "\n", "x\ny", "١٠", "1_0", "nan", "-1", "1e999",
-                                               "5e-324", "0", "=", "==", "a=b=c", "\x00", "'", '"', ";", "$(x)"])
-numbers = st.sampled_from(["0", "1", "2", "3", "0.1", "0.5", "0.99", "1.5", "-1", "10", "100", "1e-7", "1e3",
-                           "2.5", "true", "false", "١", "1_0", " 3 ", "+4", "9" * 30])
-paths = st.sampled_from(["good.npz", "bad.npz", "bomb.npz", "adir", "fifo", "missing.npz", "", "/dev/null",
-                         "/nonexistent/x.npz", "out.npz", "adir/", "good.npz/x", "x\ny.npz"])
+junk = st.text(max_size=12) | st.sampled_from(
+    [
+        "",
+        " ",
+        "-",
+        "--",
+        "\n",
+        "x\ny",
+        "١٠",
+        "1_0",
+        "nan",
+        "-1",
+        "1e999",
+        "5e-324",
+        "0",
+        "=",
+        "==",
+        "a=b=c",
+        "\x00",
+        "'",
+        '"',
+        ";",
+        "$(x)",
+    ]
+)
+numbers = st.sampled_from(
+    [
+        "0",
+        "1",
+        "2",
+        "3",
+        "0.1",
+        "0.5",
+        "0.99",
+        "1.5",
+        "-1",
+        "10",
+        "100",
+        "1e-7",
+        "1e3",
+        "2.5",
+        "true",
+        "false",
+        "١",
+        "1_0",
+        " 3 ",
+        "+4",
+        "9" * 30,
+    ]
+)
+paths = st.sampled_from(
+    [
+        "good.npz",
+        "bad.npz",
+        "bomb.npz",
+        "adir",
+        "fifo",
+        "missing.npz",
+        "",
+        "/dev/null",
+        "/nonexistent/x.npz",
+        "out.npz",
+        "adir/",
+        "good.npz/x",
+        "x\ny.npz",
+    ]
+)
 
 
 @st.composite
@@ -345,8 +457,10 @@ def sim_argv(draw):
         if opt == "kind":
             argv.append(draw(st.sampled_from(kinds) | junk))
         elif opt == "--set":
-            argv += ["--set", draw(st.builds(lambda n, v: f"{n}={v}", st.sampled_from(params) | junk, numbers | junk)
-                                   | junk)]
+            argv += [
+                "--set",
+                draw(st.builds(lambda n, v: f"{n}={v}", st.sampled_from(params) | junk, numbers | junk) | junk),
+            ]
         elif opt in ("--seed", "--se"):
             argv += [opt, draw(numbers | junk)]
         elif opt == "--out":
@@ -361,9 +475,11 @@ def sim_argv(draw):
 @st.composite
 def studio_argv(draw):
     from studio import registry
+
     scenes = sorted(registry.scenes())
-    cmd = draw(st.sampled_from(["scenes", "file", "demo", "render", "stills", "figures", "slides", "", "-h", "nope"])
-               | junk)
+    cmd = draw(
+        st.sampled_from(["scenes", "file", "demo", "render", "stills", "figures", "slides", "", "-h", "nope"]) | junk
+    )
     argv = [cmd] if cmd else []
     for _ in range(draw(st.integers(0, 5))):
         opt = draw(st.sampled_from(["scene", "-q", "--quality", "--transparent", "junk", "--bogus", "-h"]))
@@ -406,6 +522,7 @@ def _check_cli(suite, main, argv):
 @given(argv=sim_argv())
 def test_sim_cli_random_argv(cli_env, argv):
     from sim.core.cli import main
+
     _check_cli("sim", main, argv)
 
 
@@ -413,6 +530,7 @@ def test_sim_cli_random_argv(cli_env, argv):
 @given(argv=studio_argv())
 def test_studio_cli_random_argv(cli_env, argv):
     from studio.__main__ import main
+
     _check_cli("studio", main, argv)
 
 
@@ -420,13 +538,21 @@ def test_show_into_a_closed_pipe_is_quiet(tmp_path):
     """`python -m sim show f | head -1`: no traceback, no 'Exception ignored' at exit."""
     import shlex
     import subprocess
+
     p = tmp_path / "t.npz"
     p.write_bytes(BYTES["mw_sources"])
     from studio.paths import REPO
+
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    for mod, args in (("sim", ["show", str(p)]), ("sim", ["list"])):      # studio shares run_main
+    for mod, args in (("sim", ["show", str(p)]), ("sim", ["list"])):  # studio shares run_main
         # `| true`: the reader is gone before the CLI writes its first byte, so every write hits a closed pipe
-        r = subprocess.run(f"{shlex.quote(sys.executable)} -m {mod} {shlex.join(args)} | true",
-                           shell=True, capture_output=True, text=True, env=env, cwd=tmp_path,
-                           executable="/bin/bash")
+        r = subprocess.run(
+            f"{shlex.quote(sys.executable)} -m {mod} {shlex.join(args)} | true",
+            shell=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            executable="/bin/bash",
+        )
         assert r.stderr == "", (mod, args, r.stderr)

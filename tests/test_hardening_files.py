@@ -13,8 +13,8 @@ import time
 import pytest
 
 from sim.core import files
-from sim.core.files import UnsafeTarget, atomic_write, host_tag, sweep_stale_temps
 from sim.core.cli import main as sim_main
+from sim.core.files import UnsafeTarget, atomic_write, host_tag, sweep_stale_temps
 
 
 def _temps(folder):
@@ -99,11 +99,17 @@ def test_failed_write_leaves_no_temp(tmp_path, monkeypatch):
 
 def test_killed_write_is_cleaned_by_the_next_write(tmp_path):
     """A writer killed between temp file and rename leaves a temp file; the next write into the folder removes it."""
-    code = ("import os, sys, time; from sim.core import files\n"
-            "os.fsync = lambda fd: (print('ready', flush=True), time.sleep(60))\n"
-            "files.atomic_write(sys.argv[1], b'x' * 1000)\n")
-    p = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "target.bin")], stdout=subprocess.PIPE, text=True,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    code = (
+        "import os, sys, time; from sim.core import files\n"
+        "os.fsync = lambda fd: (print('ready', flush=True), time.sleep(60))\n"
+        "files.atomic_write(sys.argv[1], b'x' * 1000)\n"
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "target.bin")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert p.stdout.readline().strip() == "ready"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
@@ -115,7 +121,7 @@ def test_killed_write_is_cleaned_by_the_next_write(tmp_path):
 
 
 def test_live_writers_and_foreign_files_are_left_alone(tmp_path):
-    live = tmp_path / f".t.bin.{host_tag()}.{os.getppid()}.0123abcd.tmp"      # our parent is alive
+    live = tmp_path / f".t.bin.{host_tag()}.{os.getppid()}.0123abcd.tmp"  # our parent is alive
     live.write_bytes(b"")
     other_host = tmp_path / ".t.bin.some-other-host.1.0123abcd.tmp"
     other_host.write_bytes(b"")
@@ -123,7 +129,7 @@ def test_live_writers_and_foreign_files_are_left_alone(tmp_path):
     old_other.write_bytes(b"")
     long_ago = time.time() - 2 * files.STALE_AFTER_S
     os.utime(old_other, (long_ago, long_ago))
-    mine = tmp_path / "data.tmp"                                               # not a temp name of ours
+    mine = tmp_path / "data.tmp"  # not a temp name of ours
     mine.write_bytes(b"")
     removed = sweep_stale_temps(tmp_path, force=True)
     assert removed == [old_other]

@@ -24,7 +24,7 @@ HOSTILE = [
     "`touch {p}`",
     "x' ; touch {p} ; echo '",
     'x" ; touch {p} ; echo "',
-    "$(shell touch {p})",          # make-level: must not be expanded by make either
+    "$(shell touch {p})",  # make-level: must not be expanded by make either
     "x|touch {p}",
 ]
 
@@ -56,7 +56,7 @@ def test_hostile_scene_runs_nothing(tmp_path, target, template):
     assert not marker.exists(), f"make {target} SCENE={value!r} ran a command: {r.stdout}{r.stderr}"
     assert calls, r.stderr
     assert calls[0][:3] == ["-m", "studio", target]
-    assert calls[0][3] == value                     # one argument, verbatim
+    assert calls[0][3] == value  # one argument, verbatim
 
 
 @pytest.mark.parametrize("template", HOSTILE)
@@ -83,8 +83,9 @@ def test_defaults_still_work(tmp_path):
 
 
 @pytest.mark.parametrize("template", HOSTILE)
-@pytest.mark.parametrize("target,var", [("stills", "THEME"), ("stills", "SET"), ("render", "PACE"), ("render", "SET"),
-                                        ("slides", "PACE")])
+@pytest.mark.parametrize(
+    "target,var", [("stills", "THEME"), ("stills", "SET"), ("render", "PACE"), ("render", "SET"), ("slides", "PACE")]
+)
 def test_hostile_pace_set_theme_run_nothing(tmp_path, target, var, template):
     """The options added for issue 10 (PACE, SET, THEME) reach the CLI as one verbatim argument, never as code."""
     marker = tmp_path / "pwned"

@@ -14,7 +14,7 @@ from sim.core.kinds import all_kinds, simulate
 from sim.core.params import Param
 from sim.core.rng import check_seed
 from sim.knowlson.mw_engine import ETA_MIN, rounds_to_blacklist
-from sim.stats.robust import (ESTIMATORS, SCALES, EstimatorError, mad, median, median_of_means, trimmed_mean)
+from sim.stats.robust import ESTIMATORS, SCALES, EstimatorError, mad, median, median_of_means, trimmed_mean
 
 INT = Param("n", int, 3, low=1, high=10**6)
 FLOAT = Param("x", float, 0.5, low=0.0, high=10.0)
@@ -26,8 +26,9 @@ def test_int_parsing_is_strict(text):
         INT.coerce(text)
 
 
-@pytest.mark.parametrize("text", ["1_0", "٣.٥", "３", "2.5x", "nan", "inf", "-inf", "1e999", "0x1p-2", "1,5",
-                                  "", ".", "e3", "1e", "--1"])
+@pytest.mark.parametrize(
+    "text", ["1_0", "٣.٥", "３", "2.5x", "nan", "inf", "-inf", "1e999", "0x1p-2", "1,5", "", ".", "e3", "1e", "--1"]
+)
 def test_float_parsing_is_strict(text):
     with pytest.raises(ParamError, match="^x: must be a number"):
         FLOAT.coerce(text)
@@ -38,8 +39,9 @@ def test_ints_still_parse(text, value):
     assert INT.coerce(text) == value
 
 
-@pytest.mark.parametrize("text, value", [("2.5", 2.5), ("-0", 0.0), (".5", 0.5), ("1e-1", 0.1), ("3", 3.0),
-                                         ("2.", 2.0), ("1E+0", 1.0)])
+@pytest.mark.parametrize(
+    "text, value", [("2.5", 2.5), ("-0", 0.0), (".5", 0.5), ("1e-1", 0.1), ("3", 3.0), ("2.", 2.0), ("1E+0", 1.0)]
+)
 def test_floats_still_parse(text, value):
     assert FLOAT.coerce(text) == value
 
@@ -75,15 +77,18 @@ def test_every_kind_declares_a_work_cap():
     for name, kind in all_kinds().items():
         assert kind.work is not None, f"trace kind {name!r} declares no work=lambda p: ..."
         p = kind.resolve()
-        assert 0 < kind.work(p) <= kind.max_work, name          # the defaults fit
+        assert 0 < kind.work(p) <= kind.max_work, name  # the defaults fit
 
 
-@pytest.mark.parametrize("kind, sets", [
-    ("mw_sources", {"n_sources": 100_000, "rounds": 100_000}),          # 10^10 reports: 74 GiB of x, loss, weights
-    ("wisdom_crowd", {"n_guesses": 100_000}),                           # 10^10: a run that never ends
-    ("blacklisting_cell", {"n_sources": 1000, "rounds": 10_000, "trials": 100_000}),
-    ("robust_sweep", {"trials": 100_000, "rounds": 200, "n_sources": 10}),
-])
+@pytest.mark.parametrize(
+    "kind, sets",
+    [
+        ("mw_sources", {"n_sources": 100_000, "rounds": 100_000}),  # 10^10 reports: 74 GiB of x, loss, weights
+        ("wisdom_crowd", {"n_guesses": 100_000}),  # 10^10: a run that never ends
+        ("blacklisting_cell", {"n_sources": 1000, "rounds": 10_000, "trials": 100_000}),
+        ("robust_sweep", {"trials": 100_000, "rounds": 200, "n_sources": 10}),
+    ],
+)
 def test_work_cap_refuses_huge_runs_at_once(kind, sets):
     with pytest.raises(ParamError, match="^(work|trials):"):
         simulate(kind, 0, sets)
@@ -109,7 +114,7 @@ def test_empty_input_is_an_error_naming_the_estimator(name):
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_all_masked_row_is_an_error_naming_the_estimator(name):
     x = np.arange(12.0).reshape(2, 3, 2)
-    mask = np.array([[True, True, False], [False, False, False]])       # trial 1 has no active source
+    mask = np.array([[True, True, False], [False, False, False]])  # trial 1 has no active source
     with pytest.raises(EstimatorError, match=f"^{name}: .*no active report"):
         _call(name, x, mask)
 
@@ -119,8 +124,12 @@ def test_empty_batch_is_fine():
 
 
 def test_infinities_keep_their_sign_in_the_median():
-    for data in ([1, 2, 3, 4, -np.inf], [1, 2, 3, 4, np.inf], [1, 2, -np.inf, -np.inf, 5, 6, 7],
-                 [np.inf, np.inf, -np.inf, 0, 1]):
+    for data in (
+        [1, 2, 3, 4, -np.inf],
+        [1, 2, 3, 4, np.inf],
+        [1, 2, -np.inf, -np.inf, 5, 6, 7],
+        [np.inf, np.inf, -np.inf, 0, 1],
+    ):
         x = np.array(data, float)[:, None]
         assert median(x)[0] == np.median(x), data
     # the rule for NaN: +inf and -inf in turn (np.median would give NaN)

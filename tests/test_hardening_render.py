@@ -16,7 +16,7 @@ import pytest
 
 from studio.paths import REPO
 
-SCENE = r'''
+SCENE = r"""
 from manim import FadeOut, MathTex, Scene, VGroup, Write
 
 
@@ -25,9 +25,9 @@ class TinyTex(Scene):
         g = VGroup(*[MathTex(rf"\eta_{{{i}}} = \frac{{{i}}}{{\tau}}") for i in range(4)]).arrange()
         self.play(Write(g), run_time=0.2)
         self.play(FadeOut(g), run_time=0.2)
-'''
+"""
 
-RUN = r'''
+RUN = r"""
 import importlib.util, sys
 from pathlib import Path
 from studio.render import manim_config, publish
@@ -36,7 +36,7 @@ m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 with manim_config("l", input_file=sys.argv[1], frame_rate=5) as cfg:
     sc = m.TinyTex(); sc.render()
     print(publish(Path(sc.renderer.file_writer.movie_file_path), Path(cfg.media_dir)))
-'''
+"""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX locks")
@@ -47,10 +47,23 @@ def test_two_concurrent_renders_of_one_scene_both_succeed(tmp_path):
     runner = tmp_path / "run.py"
     runner.write_text(RUN)
     media, tex = tmp_path / "media", tmp_path / "tex"
-    env = {**os.environ, "BYZMW_MEDIA": str(media), "BYZMW_TEX_CACHE": str(tex),
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    procs = [subprocess.Popen([sys.executable, str(runner), str(scene)], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    env = {
+        **os.environ,
+        "BYZMW_MEDIA": str(media),
+        "BYZMW_TEX_CACHE": str(tex),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(runner), str(scene)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-3000:]
@@ -60,7 +73,7 @@ def test_two_concurrent_renders_of_one_scene_both_succeed(tmp_path):
     assert movie.stat().st_size > 1000
     assert list((media / ".render").iterdir()) == [], "a private media folder was left behind"
     svgs = sorted(p.name for p in tex.iterdir() if p.suffix == ".svg")
-    assert len(svgs) == 4 and not any("_" in s for s in svgs), svgs     # no stray copies of the SVG loader
+    assert len(svgs) == 4 and not any("_" in s for s in svgs), svgs  # no stray copies of the SVG loader
     for s in svgs:
         assert (tex / s).read_bytes().rstrip().endswith(b"</svg>")
 

@@ -10,10 +10,10 @@ import os
 import threading
 import zipfile
 
+import _hostile as H
 import numpy as np
 import pytest
 
-import _hostile as H
 from sim.core.errors import TraceError
 from sim.core.kinds import load_trace, simulate
 from sim.core.trace import HEADER, read_header, read_trace, to_bytes
@@ -60,7 +60,7 @@ def test_seed_out_of_range(tmp_path, good, value):
 def test_deeply_nested_json(tmp_path, good):
     deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
     _fails(tmp_path, H.edit_header(good[1], lambda h: deep), HEADER)
-    nested = json.loads('[' * 200 + ']' * 200)
+    nested = json.loads("[" * 200 + "]" * 200)
     _fails(tmp_path, H.edit_header(good[1], lambda h: {**h, "meta": {"x": nested}}), HEADER)
 
 
@@ -69,13 +69,25 @@ def test_header_not_strict_json_object(tmp_path, good, text):
     _fails(tmp_path, H.edit_header(good[1], lambda h: text), HEADER)
 
 
-@pytest.mark.parametrize("entry", [1, "float64", [6, 5], None, {"dtype": "float64"},
-                                   {"dtype": "object", "shape": [5]}, {"dtype": "float64", "shape": [-1]},
-                                   {"dtype": "float64", "shape": [True]}, {"dtype": "float64", "shape": [1] * 9},
-                                   {"dtype": "float64", "shape": [5], "evil": 1}])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        1,
+        "float64",
+        [6, 5],
+        None,
+        {"dtype": "float64"},
+        {"dtype": "object", "shape": [5]},
+        {"dtype": "float64", "shape": [-1]},
+        {"dtype": "float64", "shape": [True]},
+        {"dtype": "float64", "shape": [1] * 9},
+        {"dtype": "float64", "shape": [5], "evil": 1},
+    ],
+)
 def test_non_object_or_malformed_arrays_entries(tmp_path, good, entry):
-    _fails(tmp_path, H.edit_header(good[1], lambda h: {**h, "arrays": {**h["arrays"], "mu_hat": entry}}),
-           "arrays.mu_hat")
+    _fails(
+        tmp_path, H.edit_header(good[1], lambda h: {**h, "arrays": {**h["arrays"], "mu_hat": entry}}), "arrays.mu_hat"
+    )
 
 
 def test_unknown_header_field(tmp_path, good):
@@ -92,6 +104,7 @@ def test_array_name_that_is_a_path(tmp_path, good):
     def fn(h):
         h["arrays"]["../../evil"] = {"dtype": "uint8", "shape": [2]}
         return h
+
     data = H.edit_header(good[1], fn)
     data = H.zip_of(H.members_of(data) + [("../../evil.npy", b"x")])
     _fails(tmp_path, data, "arrays.../../evil")
@@ -119,7 +132,7 @@ def test_corrupted_entries_crc_and_zlib(tmp_path, good):
     z = zipfile.ZipFile(__import__("io").BytesIO(stored))
     info = z.getinfo("weights.npy")
     bad = bytearray(stored)
-    bad[info.header_offset + 30 + len(info.filename) + info.file_size - 1] ^= 0x01   # last data byte: CRC
+    bad[info.header_offset + 30 + len(info.filename) + info.file_size - 1] ^= 0x01  # last data byte: CRC
     e = _fails(tmp_path, bytes(bad), "arrays.weights")
     assert "CRC" in e.problem
 
@@ -127,7 +140,7 @@ def test_corrupted_entries_crc_and_zlib(tmp_path, good):
 @pytest.mark.parametrize("declare", ["honest", "zip_lies", "zip_huge"])
 def test_zip_bomb_2gb_fails_at_once(tmp_path, good, declare):
     data = H.bomb_trace(good[1], "x", 2 << 30, declare)
-    assert len(data) < 2_500_000                        # a ~2 MB file that inflates to 2 GB
+    assert len(data) < 2_500_000  # a ~2 MB file that inflates to 2 GB
     with H.counting_zip_reads() as seen:
         e = _fails(tmp_path, data)
     assert e.field in ("arrays.x", "file")
@@ -136,8 +149,9 @@ def test_zip_bomb_2gb_fails_at_once(tmp_path, good, declare):
 
 def test_shape_beyond_the_kind_is_refused_before_reading(tmp_path, good):
     def fn(h):
-        h["arrays"]["x"]["shape"] = [4000, 4000]        # 128 MB, consistent dtype, wrong for rounds=4, n=5
+        h["arrays"]["x"]["shape"] = [4000, 4000]  # 128 MB, consistent dtype, wrong for rounds=4, n=5
         return h
+
     p = tmp_path / "t.npz"
     p.write_bytes(H.edit_header(good[1], fn))
     with H.counting_zip_reads() as seen, pytest.raises(TraceError) as e:
@@ -149,6 +163,7 @@ def test_member_size_must_match_declared_shape(tmp_path, good):
     def fn(h):
         h["arrays"]["mu_hat"]["shape"] = [40]
         return h
+
     _fails(tmp_path, H.edit_header(good[1], fn), "arrays.mu_hat")
 
 
@@ -156,6 +171,7 @@ def test_npy_header_disagrees_with_trace_header(tmp_path, good):
     t = good[0]
     m = dict(H.members_of(good[1]))
     import io
+
     b = io.BytesIO()
     np.lib.format.write_array(b, np.asarray(t["mu_hat"]).astype(">f8"))
     m["mu_hat.npy"] = b.getvalue()
@@ -174,10 +190,11 @@ def test_fifo_and_directory_do_not_hang(tmp_path):
                 fn(fifo)
             except TraceError as e:
                 result[name] = e
+
     th = threading.Thread(target=go, daemon=True)
     th.start()
     th.join(10)
-    if th.is_alive():                                   # unblock the reader before failing
+    if th.is_alive():  # unblock the reader before failing
         with open(fifo, "wb"):
             pass
         pytest.fail("reading a FIFO hangs")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
+import _hostile as H
 import numpy as np
 import pytest
 
-import _hostile as H
 from sim.core.kinds import load_trace, simulate
 from sim.core.trace import to_bytes
 from studio.traces import TraceSpec, ensure_trace, trace_path
@@ -37,7 +37,7 @@ def test_any_trace_error_regenerates(tmp_path, monkeypatch):
         p.write_bytes(data)
         t = ensure_trace(SPEC, "demo", quiet=True)
         assert t.content_hash == want.content_hash, name
-        assert p.read_bytes() == good, name                   # the cache file was rewritten
+        assert p.read_bytes() == good, name  # the cache file was rewritten
         assert load_trace(p).content_hash == want.content_hash
 
 

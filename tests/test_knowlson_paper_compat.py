@@ -10,13 +10,13 @@ import pytest
 
 from sim.core.kinds import simulate
 from sim.core.rng import make_rng
+from sim.core.sweeps import run_serial
 from sim.core.trace import to_bytes
 from sim.knowlson import paper_compat as pc
 from sim.knowlson.mw_engine import NEVER
-from sim.core.sweeps import run_serial
 from sim.knowlson.verification import SWEEP, cell_results
 
-GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]      # verification.py's loop order
+GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]  # verification.py's loop order
 
 IDX = {e: i for i, e in enumerate(pc.STUDY_ESTIMATES)}
 
@@ -24,8 +24,17 @@ IDX = {e: i for i, e in enumerate(pc.STUDY_ESTIMATES)}
 def _result(index: int, p: dict, counts: dict, arrays: dict):
     from sim.knowlson.verification import CellResult
 
-    full = {"byz_fraction": 0.3, "byz_distance": 5.0, "n_sources": 20, "loss": "clipped", "estimator": "median",
-            "rounds": 50, "delta": 0.01, **p, "trials": counts["trials"]}
+    full = {
+        "byz_fraction": 0.3,
+        "byz_distance": 5.0,
+        "n_sources": 20,
+        "loss": "clipped",
+        "estimator": "median",
+        "rounds": 50,
+        "delta": 0.01,
+        **p,
+        "trials": counts["trials"],
+    }
     return CellResult.from_record(index, full, {**counts, **arrays})
 
 
@@ -62,7 +71,7 @@ def test_every_fitted_cell_has_the_exact_T_of_loss_one(one_trial_cells):
         r = by[i]
         assert int(r.T_emp[0]) == pc.exact_T(r.cell.eta, r.cell.tau)
         assert r.p_byz == 1.0
-    for i, _ in f.excluded:                       # censored exactly when the exact T lies beyond 50 rounds
+    for i, _ in f.excluded:  # censored exactly when the exact T lies beyond 50 rounds
         assert pc.exact_T(by[i].cell.eta, by[i].cell.tau) > 50
 
 
@@ -111,13 +120,13 @@ def test_replay_of_cell_i_equals_the_continuing_stream():
 
 def test_paper_weights_match_the_scripts_loop():
     q, lab = pc.stream_cell(5)
-    eta, tau = pc.GRID_ETA[0], pc.GRID_TAU[5]
+    eta, _tau = pc.GRID_ETA[0], pc.GRID_TAU[5]
     w = np.ones(q.shape[1])
     for t in range(q.shape[0]):
         mu_hat = np.median(q[t])
         w *= 1 - eta * np.minimum(1, np.abs(q[t] - mu_hat) / 1.0)
     assert np.array_equal(pc.paper_weights(q[None], eta)[0, -1], w)
-    assert (np.abs(q[:, lab] - np.median(q, axis=1, keepdims=True)) >= 1).all()      # Byzantine loss 1
+    assert (np.abs(q[:, lab] - np.median(q, axis=1, keepdims=True)) >= 1).all()  # Byzantine loss 1
 
 
 # --------------------------------------------------------------------------- Figs. 2-3
@@ -125,32 +134,32 @@ def test_fig3_end_values_in_the_published_order_and_ranges(studies):
     end = studies[True].curve[-1]
     mean, mom, mw, momg = (end[IDX[e]] for e in ("mean", "mom", "mw_mean", "mom_mw_mean"))
     assert max(mean, mom) < mw < momg
-    assert 0.02 <= mean <= 0.11 and 0.02 <= mom <= 0.11      # paper ~0.07
-    assert 0.15 <= mw <= 0.23                                 # paper ~0.19
-    assert 0.21 <= momg <= 0.30                               # paper ~0.25
+    assert 0.02 <= mean <= 0.11 and 0.02 <= mom <= 0.11  # paper ~0.07
+    assert 0.15 <= mw <= 0.23  # paper ~0.19
+    assert 0.21 <= momg <= 0.30  # paper ~0.25
 
 
 def test_fig3_shape_gradual_fall_and_early_mw(studies):
     c = studies[True].curve
     mean, mw = c[:, IDX["mean"]], c[:, IDX["mw_mean"]]
-    assert mw[1] < 0.8 * mw[0] and mw[3] < 0.4 * mw[0]            # MW drops fast and early
-    assert mean[2] > 1.4 and mean[-1] < 0.1                         # mean: flat first ...
+    assert mw[1] < 0.8 * mw[0] and mw[3] < 0.4 * mw[0]  # MW drops fast and early
+    assert mean[2] > 1.4 and mean[-1] < 0.1  # mean: flat first ...
     drops = -np.diff(mean)
-    assert (drops > 0.2).sum() >= 3                                 # ... then falls over several rounds
+    assert (drops > 0.2).sum() >= 3  # ... then falls over several rounds
 
 
 def test_fig2_shapes(studies):
     c = studies[False].curve
-    assert (c[:, IDX["mean"]] > 1.5).all() and (c[:, IDX["mom"]] > 1.5).all()   # non-robust: stay off
+    assert (c[:, IDX["mean"]] > 1.5).all() and (c[:, IDX["mom"]] > 1.5).all()  # non-robust: stay off
     mw = c[:, IDX["mw_mean"]]
-    assert (np.diff(mw) < 0).all() and mw[-1] < 0.25 and mw[2] < 0.5 * mw[0]   # exponential-like fall
+    assert (np.diff(mw) < 0).all() and mw[-1] < 0.25 and mw[2] < 0.5 * mw[0]  # exponential-like fall
     g = c[:, IDX["mom_mw_mean"]]
     assert g.argmin() < len(g) - 1 and g[-1] > g.min() + 0.02 and g[-1] > mw[-1]  # plateau, then rises
 
 
 def test_blacklisting_leaves_no_byzantine_source(studies):
     s = studies[True]
-    for run in range(4):                                   # the four clipped-loss runs
+    for run in range(4):  # the four clipped-loss runs
         assert (s.blacklisted_at[run][s.is_byz] != NEVER).all()
     assert (studies[False].blacklisted_at == NEVER).all()
 
@@ -173,9 +182,11 @@ def test_both_modes_deterministic_and_global_rng_untouched():
     small = {"n_sources": 300, "rounds": 4, "runs": 2}
     t = [simulate("robust_study_paper", s, small) for s in (1, 1, 2)]
     assert to_bytes(t[0]) == to_bytes(t[1])
-    assert all(np.array_equal(t[0][k], t[2][k]) for k in t[0].arrays)   # the Generator seed is unused
-    d = [hashlib.sha256(to_bytes(simulate("robust_study", 3, {"n_sources": 30, "trials": 2}))).hexdigest()
-         for _ in range(2)]
+    assert all(np.array_equal(t[0][k], t[2][k]) for k in t[0].arrays)  # the Generator seed is unused
+    d = [
+        hashlib.sha256(to_bytes(simulate("robust_study", 3, {"n_sources": 30, "trials": 2}))).hexdigest()
+        for _ in range(2)
+    ]
     assert d[0] == d[1]
     c1 = pc.run_paper_cell({"eta": 0.04, "tau": 0.05}, 20, make_rng(9))
     c2 = pc.run_paper_cell({"eta": 0.04, "tau": 0.05}, 20, make_rng(9))
@@ -197,11 +208,11 @@ def test_default_fit_uses_the_paper_cell_rule_and_filters_only_when_asked():
 
     res = cell_results(run_serial(SWEEP, eta="0.06:0.1:3", tau="0.05:0.1:3", trials=20))
     plain, filt = fit_line(res), fit_line(res, honest_filter=True)
-    for i, why in plain.excluded:                 # only censoring (or nothing caught) excludes a cell
+    for _i, why in plain.excluded:  # only censoring (or nothing caught) excludes a cell
         assert why.startswith("censored") or "p_byz = 0" in why
     assert set(filt.included) <= set(plain.included)
     assert all(not res[i].meets_honest for i in set(plain.included) - set(filt.included))
-    assert any(not res[i].meets_honest for i in plain.included)      # the filter is what would drop them
+    assert any(not res[i].meets_honest for i in plain.included)  # the filter is what would drop them
 
 
 # --------------------------------------------------------------------------- the declared sweep, variant=paper
@@ -210,12 +221,12 @@ def test_declared_sweep_variant_paper_gives_table1_and_the_scripts_cells(one_tri
     res = cell_results(out)
     f = pc.paper_fit(res)
     assert (round(f.slope, 4), round(f.intercept, 4), round(f.r2, 4)) == (0.9844, -0.4758, 0.9981)
-    for a, b in zip(res, one_trial_cells):       # trial 0 is the scripts' trial, whatever the cell's Generator
+    for a, b in zip(res, one_trial_cells):  # trial 0 is the scripts' trial, whatever the cell's Generator
         assert (a.cell.eta, a.cell.tau) == (b.cell.eta, b.cell.tau)
         assert np.array_equal(a.example_w, b.example_w) and a.honest_blacklisted == b.honest_blacklisted
-    assert pc.paper_best(res).T_theory == 51 and int(pc.paper_best(res).T_emp[0]) == 50     # Fig. 5's legend
+    assert pc.paper_best(res).T_theory == 51 and int(pc.paper_best(res).T_emp[0]) == 50  # Fig. 5's legend
     worst = max(res, key=lambda r: r.p_honest)
-    assert worst.p_honest == pytest.approx(9 / 14)                      # the paper reads 0.6 off Fig. 4
+    assert worst.p_honest == pytest.approx(9 / 14)  # the paper reads 0.6 off Fig. 4
 
 
 def test_variant_paper_serial_equals_engine_rows():
@@ -253,8 +264,7 @@ def test_figure_files_say_their_mode(tmp_path):
         mode = "_paper" if name.endswith("_paper") else "_default"
         assert stems and all(s.endswith(mode) or s.endswith(mode + "_trace") for s in stems), stems
     knowlson = [n for n, e in figs.items() if n.startswith("knowlson_") and e.paper_ref.startswith("Knowlson")]
-    assert {n for n in knowlson if n.endswith("_paper")} == {f"{n}_paper" for n in knowlson
-                                                             if not n.endswith("_paper")}
+    assert {n for n in knowlson if n.endswith("_paper")} == {f"{n}_paper" for n in knowlson if not n.endswith("_paper")}
 
 
 def test_paper_cell_in_chunks():
@@ -263,6 +273,6 @@ def test_paper_cell_in_chunks():
     c1, a1 = pc.run_paper_cell({"eta": eta, "tau": tau}, 1, make_rng(5))
     c, a = pc.run_paper_cell({"eta": eta, "tau": tau}, 2500, make_rng(5))
     assert a["T_emp"].shape == (2500,) and np.array_equal(a["example_w"], a1["example_w"])
-    assert (a["T_emp"] == pc.exact_T(eta, tau)).all()           # every Byzantine loss is 1 in every trial
+    assert (a["T_emp"] == pc.exact_T(eta, tau)).all()  # every Byzantine loss is 1 in every trial
     assert c["byz_blacklisted"] == 2500 * c["n_byzantine"] and c["byz_all"] == 2500
     assert 0 < c["honest_blacklisted"] < 2500 * c["n_honest"]

@@ -44,7 +44,7 @@ def test_every_kind_lives_in_a_subject_package():
 @pytest.mark.parametrize("pkg", ["sim", "studio", "scenes"])
 def test_no_import_cycles(pkg):
     """No module imports a module that imports it back, directly or through others (lazy imports count)."""
-    code = r'''
+    code = r"""
 import ast, pathlib, sys
 root = pathlib.Path(sys.argv[1]); pkg = sys.argv[2]
 mods = {}
@@ -77,7 +77,7 @@ def visit(m, stack):
     color[m] = 2
 for m in mods:
     if not color.get(m): visit(m, [])
-'''
+"""
     from studio.paths import REPO
 
     r = subprocess.run([sys.executable, "-c", code, str(REPO), pkg], capture_output=True, text=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.core.errors import ParamError
 from sim.knowlson.losses import LOSSES, clipped_linear, get_loss, softmin_paper
@@ -43,7 +44,7 @@ def test_paper_softmin_is_a_distribution_that_rewards_outliers():
     v = softmin_paper(r, mask)
     assert v[0, :3].sum() == pytest.approx(1.0)
     assert v[0, 3] == 0.0
-    assert v[0, 0] > v[0, 1] > v[0, 2]          # the closest source gets the largest loss (Sec. III-C.3 as printed)
+    assert v[0, 0] > v[0, 1] > v[0, 2]  # the closest source gets the largest loss (Sec. III-C.3 as printed)
     # with k agreeing sources nobody's loss exceeds 1/k: the printed softmin cannot blacklist
     assert softmin_paper(np.zeros((1, 10))).max() == pytest.approx(0.1)
 

@@ -34,14 +34,15 @@ def runs():
     out = {F: run_paper(F) for F in PAPER_F}
     assert random.getstate() == state_py, "the global Python random state was touched"
     after = np.random.get_state()
-    assert after[0] == state_np[0] and np.array_equal(after[1], state_np[1]) and after[2:] == state_np[2:], \
+    assert after[0] == state_np[0] and np.array_equal(after[1], state_np[1]) and after[2:] == state_np[2:], (
         "the global NumPy random state was touched"
+    )
     return out
 
 
 @pytest.mark.parametrize("F", PAPER_F)
 def test_compat_mode_reproduces_the_reference_table(runs, F):
-    got = table_numbers(runs[F][1])                 # (method, 2)
+    got = table_numbers(runs[F][1])  # (method, 2)
     for col in range(2):
         for m, text in enumerate(REFERENCE[F][col]):
             n = _sig(text)
@@ -66,10 +67,13 @@ def test_compat_draws_follow_the_authors_order():
 def test_compat_with_the_correct_rule_changes_only_the_resilient_rules(runs):
     s, dev = runs[20]
     _, fix = run_paper(20, deviations=False)
-    assert np.array_equal(dev.loss[:2], fix.loss[:2], equal_nan=True)      # non-coop and average: same numbers
+    assert np.array_equal(dev.loss[:2], fix.loss[:2], equal_nan=True)  # non-coop and average: same numbers
     assert not np.allclose(dev.loss[3], fix.loss[3], equal_nan=True)
-    tail = lambda r: np.nanmean(r.loss[3, 100:, 0])
-    assert tail(fix) < tail(dev)                                            # the correct rule does better here
+
+    def tail(r):
+        return np.nanmean(r.loss[3, 100:, 0])
+
+    assert tail(fix) < tail(dev)  # the correct rule does better here
 
 
 def test_batched_replays_equal_one_by_one():

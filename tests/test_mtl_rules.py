@@ -43,9 +43,9 @@ def test_weight_rows_are_stochastic_and_respect_the_filter(seed, deviations):
         kw.update(neighbour_position=True, self_updates=2)
     p, s, r = _recorded(seed, 3, **kw)
     h, net = r.history, s.net
-    normal = ~net.byzantine                                         # (B, N)
+    normal = ~net.byzantine  # (B, N)
     for m in range(len(METHODS)):
-        a = h.weights[m]                                            # (T, B, N, K)
+        a = h.weights[m]  # (T, B, N, K)
         assert np.all(a >= 0)
         sums = a.sum(axis=3)
         assert np.allclose(sums[:, normal], 1.0, atol=1e-12), METHODS[m]
@@ -57,7 +57,7 @@ def test_weight_rows_are_stochastic_and_respect_the_filter(seed, deviations):
     rejected = net.valid[None] & (h.r_loss > r_kk)
     assert np.all(a[rejected] == 0)
     assert np.all((a > 0) == (h.admitted & normal[None, :, :, None]))
-    assert np.all(h.admitted[..., 0][:, normal])                    # k is always in S_k
+    assert np.all(h.admitted[..., 0][:, normal])  # k is always in S_k
 
 
 def test_weights_in_the_trace_sit_on_the_edge_list():
@@ -99,7 +99,7 @@ def _loop_reference(net, samples, w0, cfg, T):
                     new[k] = psi[neigh[k]].mean(axis=0)
                     continue
                 wt = np.zeros(N)
-                for rep in range(cfg.self_updates):
+                for _rep in range(cfg.self_updates):
                     if m == "dist":
                         lkk = np.sum((w[m][k] - psi[k]) ** 2)
                     else:
@@ -138,8 +138,10 @@ def test_vectorised_rules_equal_a_plain_loop(seed, deviations):
 def test_noncooperative_does_not_depend_on_the_attack(seed):
     p = loc.defaults(n_byzantine=30, iterations=80)
     s = loc.make_setup(p, np.random.default_rng(seed), 2)
-    runs = [loc.run_setup(loc.with_attack(s, a), p) for a in (np.zeros(2), np.array([15.5, 15.5]),
-                                                              np.array([1e6, -1e6]), np.array([np.inf, np.nan]))]
+    runs = [
+        loc.run_setup(loc.with_attack(s, a), p)
+        for a in (np.zeros(2), np.array([15.5, 15.5]), np.array([1e6, -1e6]), np.array([np.inf, np.nan]))
+    ]
     for r in runs[1:]:
         assert np.array_equal(r.loss[NC], runs[0].loss[NC], equal_nan=True)
         assert np.array_equal(r.msd[NC], runs[0].msd[NC], equal_nan=True)
@@ -150,7 +152,7 @@ def test_correct_rule_beats_noncooperative_and_filters_attackers(F, seed):
     p, s, r = _recorded(seed, 6, n_byzantine=F)
     t0 = burn_in(p["iterations"])
     summ = tail_summary(r, s.net, p["iterations"])
-    assert np.all(summ["loss_tail"][:, LOSS] < summ["loss_tail"][:, NC])        # the paper's guarantee, every network
+    assert np.all(summ["loss_tail"][:, LOSS] < summ["loss_tail"][:, NC])  # the paper's guarantee, every network
     # no ordinary agent ends nearer a Byzantine message than its own target
     final = r.final[LOSS]
     own = np.sum((final - s.net.w_true) ** 2, axis=-1)
@@ -161,13 +163,13 @@ def test_correct_rule_beats_noncooperative_and_filters_attackers(F, seed):
     assert np.all(summ["captured"] <= (s.noise.sd_u > 0.02).sum(axis=1))
     # MSD: below non-cooperative over the agents of ordinary regressor noise (sd_u <= 0.02) of every network;
     # a high-noise agent (sd_u = 0.1) may admit a Byzantine message lying along its blind direction (docs/mtl.md)
-    quiet = (s.noise.sd_u <= 0.02) & ~s.net.byzantine                            # (B, N)
-    agent_msd = r.msd[:, t0:].mean(axis=1)                                       # (method, B, N)
+    quiet = (s.noise.sd_u <= 0.02) & ~s.net.byzantine  # (B, N)
+    agent_msd = r.msd[:, t0:].mean(axis=1)  # (method, B, N)
     for b in range(s.net.batch):
         assert agent_msd[LOSS, b, quiet[b]].mean() < agent_msd[NC, b, quiet[b]].mean()
     assert np.median(summ["msd_tail"][:, LOSS] / summ["msd_tail"][:, NC]) < 0.8
     # after the transient no normal agent of ordinary regressor noise gives a Byzantine neighbour any weight
-    w_byz = np.sum(r.history.weights[LOSS] * _byz_slots(s.net), axis=3)         # (T, B, N)
+    w_byz = np.sum(r.history.weights[LOSS] * _byz_slots(s.net), axis=3)  # (T, B, N)
     assert np.all(w_byz[t0:][:, quiet] == 0)
     # the average baseline never localizes: it is pulled far from the targets
     assert np.all(summ["msd_tail"][:, AVG] > 100 * summ["msd_tail"][:, LOSS])
@@ -176,7 +178,7 @@ def test_correct_rule_beats_noncooperative_and_filters_attackers(F, seed):
 @pytest.mark.parametrize("seed", [31, 32])
 def test_99_attackers_loss_based_falls_back_to_noncooperative(seed):
     p, s, r = _batch(seed, 6, n_byzantine=99)
-    lone = ~s.net.byzantine                                                      # one normal agent per network
+    lone = ~s.net.byzantine  # one normal agent per network
     assert np.all(lone.sum(axis=1) == 1)
     t0 = burn_in(p["iterations"])
     assert np.all(r.byz_weight[LOSS, t0:] == 0)
@@ -215,6 +217,6 @@ def test_non_finite_messages_are_filtered_not_a_crash(message):
     normal = ~s.net.byzantine
     assert np.all(np.isfinite(r.final[LOSS][normal]))
     assert np.all(np.isfinite(r.msd[LOSS][:, normal]))
-    assert np.all(r.byz_weight[LOSS] == 0)                    # an infinite loss is never admitted
+    assert np.all(r.byz_weight[LOSS] == 0)  # an infinite loss is never admitted
     ok = loc.run_setup(loc.with_attack(s, np.zeros(2)), p)
     assert np.all(np.isfinite(ok.final[AVG][normal]))

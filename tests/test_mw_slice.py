@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from sim.core.kinds import simulate
 from sim.knowlson.multiplicative_weights import MWConfig, pseudo_loss, rounds_to_blacklist, run_mw
@@ -15,11 +16,20 @@ taus = st.floats(0.001, 0.9)
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32), eta=etas, tau=taus, frac=st.floats(0, 0.49), blacklist=st.booleans(),
-       dist=st.floats(-20, 20))
+@given(
+    seed=st.integers(0, 2**32),
+    eta=etas,
+    tau=taus,
+    frac=st.floats(0, 0.49),
+    blacklist=st.booleans(),
+    dist=st.floats(-20, 20),
+)
 def test_weights_positive_and_never_increase(seed, eta, tau, frac, blacklist, dist):
-    t = simulate("mw_sources", seed, {"eta": eta, "tau": tau, "byz_fraction": frac, "blacklist": blacklist,
-                                      "byz_distance": dist, "rounds": 15})
+    t = simulate(
+        "mw_sources",
+        seed,
+        {"eta": eta, "tau": tau, "byz_fraction": frac, "blacklist": blacklist, "byz_distance": dist, "rounds": 15},
+    )
     w = t["weights"]
     assert np.all(w > 0)
     assert np.all(np.diff(w, axis=0) <= 0)
@@ -40,8 +50,19 @@ def test_loss_one_source_blacklisted_exactly_at_theoretical_round(eta, tau, seed
     T = math.ceil(ratio)
     assert T == rounds_to_blacklist(eta, tau)
     assume(T <= 400)
-    t = simulate("mw_sources", seed, {"eta": eta, "tau": tau, "byz_distance": 1e9, "byz_spread": 0.0,
-                                      "rounds": T + 2, "n_sources": 7, "byz_fraction": 0.3})
+    t = simulate(
+        "mw_sources",
+        seed,
+        {
+            "eta": eta,
+            "tau": tau,
+            "byz_distance": 1e9,
+            "byz_spread": 0.0,
+            "rounds": T + 2,
+            "n_sources": 7,
+            "byz_fraction": 0.3,
+        },
+    )
     byz = t["is_byzantine"]
     assert np.all(t["loss"][t["active"] & byz[None, :]] == 1.0)
     assert np.all(t["blacklisted_at"][byz] == T)

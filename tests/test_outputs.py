@@ -24,8 +24,8 @@ def test_transparent_still_has_clear_background(tmp_path):
     paths = capture_key_frames(FIRST, tmp_path, "l", transparent=True)
     img = np.asarray(Image.open(paths[0]))
     assert img.shape[-1] == 4
-    assert img[0, 0, 3] == 0 and img[-1, -1, 3] == 0       # corners: background, fully clear
-    assert (img[..., 3] == 255).mean() > 0.01               # the drawing itself is opaque
+    assert img[0, 0, 3] == 0 and img[-1, -1, 3] == 0  # corners: background, fully clear
+    assert (img[..., 3] == 255).mean() > 0.01  # the drawing itself is opaque
 
 
 @pytest.mark.scene
@@ -51,8 +51,8 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     tm = timeline(DECK_SCENE)
     wanted = [e["notes"] for e in tm.events if e["what"] == "key" and e["notes"]] + [tm.conclusion]
     assert all(any(html_lib.unescape(n).strip() == w.strip() for n in notes) for w in wanted), (wanted, notes)
-    first = text[text.index("<section"):]
-    assert '<aside class="notes"' in first[:first.index("</section>")]
+    first = text[text.index("<section") :]
+    assert '<aside class="notes"' in first[: first.index("</section>")]
     # the declared timing counts the slides manim-slides makes (empty stretches and slide pauses make none)
     (deck_json,) = [p for p in tmp_path.rglob(f"{DECK_SCENE}.json")]
     assert len(json.loads(deck_json.read_text())["slides"]) == timeline(DECK_SCENE).slides
@@ -68,7 +68,7 @@ def test_every_scene_declares_talk_order_and_key_frames():
 def test_figures_are_registered_with_references():
     figs = all_figures()
     assert "primal_dual" in figs
-    for name, f in figs.items():
+    for name, _f in figs.items():
         assert re.fullmatch(r"[a-z0-9_]+", name)
 
 

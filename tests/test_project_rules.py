@@ -11,9 +11,11 @@ from studio.theme import theme
 
 
 def test_sim_never_imports_manim_or_matplotlib():
-    code = ("import sys, sim.core.kinds; sim.core.kinds.all_kinds(); "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('manim', 'matplotlib')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, sim.core.kinds; sim.core.kinds.all_kinds(); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('manim', 'matplotlib')]; "
+        "assert not bad, bad"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     for f in (REPO / "sim").rglob("*.py"):
@@ -38,7 +40,9 @@ def test_randomstate_only_in_the_compat_module():
 def test_colours_come_from_the_theme():
     """No colour literals or manim colour constants in scenes and figures."""
     hexpat = re.compile(r"#[0-9A-Fa-f]{6}\b")
-    named = re.compile(r"\b(RED|GREEN|BLUE|YELLOW|WHITE|BLACK|GREY|GRAY|ORANGE|PURPLE|PINK|TEAL|GOLD|MAROON)(_[A-E])?\b")
+    named = re.compile(
+        r"\b(RED|GREEN|BLUE|YELLOW|WHITE|BLACK|GREY|GRAY|ORANGE|PURPLE|PINK|TEAL|GOLD|MAROON)(_[A-E])?\b"
+    )
     files = list((REPO / "scenes").rglob("*.py")) + list((REPO / "studio" / "figures").rglob("*.py"))
     for f in files:
         text = f.read_text()

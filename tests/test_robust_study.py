@@ -6,27 +6,43 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
-from sim.knowlson.mw_engine import honest_weight_floor, rounds_to_blacklist, run_mw_batch
-from sim.knowlson.robust_study import ESTIMATES, StudyConfig, run_study
 from sim.core.rng import make_rng
 from sim.core.trace import to_bytes
+from sim.knowlson.mw_engine import honest_weight_floor, rounds_to_blacklist, run_mw_batch
+from sim.knowlson.robust_study import ESTIMATES, StudyConfig, run_study
 
 SMALL = {"n_sources": 12, "rounds": 6, "trials": 3}
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10**6), strategy=st.sampled_from(["cluster", "scattered", "scale_bad", "sign_flip",
-                                                             "adaptive", "nonfinite"]),
-       update=st.sampled_from(["linear", "exp"]), loss=st.sampled_from(["clipped", "softmin", "softmin_exp", "huber",
-                                                                        "logistic"]),
-       blacklist=st.booleans(), frac=st.floats(0, 0.45), eta=st.floats(0.05, 0.9))
+@given(
+    seed=st.integers(0, 10**6),
+    strategy=st.sampled_from(["cluster", "scattered", "scale_bad", "sign_flip", "adaptive", "nonfinite"]),
+    update=st.sampled_from(["linear", "exp"]),
+    loss=st.sampled_from(["clipped", "softmin", "softmin_exp", "huber", "logistic"]),
+    blacklist=st.booleans(),
+    frac=st.floats(0, 0.45),
+    eta=st.floats(0.05, 0.9),
+)
 def test_mw_invariants(seed, strategy, update, loss, blacklist, frac, eta):
-    t = simulate("robust_study", seed, {**SMALL, "strategy": strategy, "update": update, "loss": loss,
-                                        "blacklist": blacklist, "byz_fraction": frac, "eta": eta})
+    t = simulate(
+        "robust_study",
+        seed,
+        {
+            **SMALL,
+            "strategy": strategy,
+            "update": update,
+            "loss": loss,
+            "blacklist": blacklist,
+            "byz_fraction": frac,
+            "eta": eta,
+        },
+    )
     for sfx in ("", "_mw"):
         w, lo, act, bl = t["weights" + sfx], t["loss" + sfx], t["active" + sfx], t["blacklisted_at" + sfx]
         assert np.all(w[:, 0] == 1) and np.all(w > 0)
@@ -54,8 +70,8 @@ def test_loss_one_source_is_blacklisted_after_ceil_log_tau_over_log_one_minus_et
     T = math.ceil(ratio)
     rounds = T + 2
     x = np.zeros((2, rounds, 7, 2))
-    x[:, :, -1] = [np.nan, 1.0]                  # non-finite: loss 1 every round
-    x[1, :, -2] = 1e9                            # far away: loss 1 too
+    x[:, :, -1] = [np.nan, 1.0]  # non-finite: loss 1 every round
+    x[1, :, -2] = 1e9  # far away: loss 1 too
     b = run_mw_batch(x, eta=eta, tau=tau, c=1.0, center="median")
     assert rounds_to_blacklist(eta, tau) == T
     assert b.blacklisted_at[0, -1] == T and b.blacklisted_at[1, -2] == T and b.blacklisted_at[1, -1] == T
@@ -76,8 +92,17 @@ def test_honest_weight_bound_of_the_paper():
     """w_i(T) >= (1 - eta)^S_i(T) >= exp(-2 eta S_i(T)); and with E[l] <= eps, exp(-4 eta eps T) > tau
     keeps every honest source above tau (Sec. III-C.6/7)."""
     eta, tau, T = 0.05, 0.1, 20
-    cfg = StudyConfig(n_sources=30, byz_fraction=0.0, rounds=T, trials=200, eta=eta, tau=tau, c_mode="sigma",
-                      c_k=4.0, source_spread=0.0)
+    cfg = StudyConfig(
+        n_sources=30,
+        byz_fraction=0.0,
+        rounds=T,
+        trials=200,
+        eta=eta,
+        tau=tau,
+        c_mode="sigma",
+        c_k=4.0,
+        source_spread=0.0,
+    )
     r = run_study(cfg, make_rng(3), extra_estimators=False)
     g = r.guided
     S = g.loss.sum(1)
@@ -85,29 +110,39 @@ def test_honest_weight_bound_of_the_paper():
     assert np.all(w >= (1 - eta) ** S * (1 - 1e-12))
     assert np.all(w >= np.exp(-2 * eta * S))
     eps = g.loss.mean()
-    assert honest_weight_floor(eta, eps, T) > tau          # the paper's condition holds here ...
+    assert honest_weight_floor(eta, eps, T) > tau  # the paper's condition holds here ...
     assert np.all(S <= 2 * eps * T) or np.mean(S > 2 * eps * T) < 0.01
-    assert np.all(g.blacklisted_at == -1)                  # ... and no honest source is blacklisted
+    assert np.all(g.blacklisted_at == -1)  # ... and no honest source is blacklisted
 
 
 def test_byzantine_cluster_is_blacklisted_by_the_theoretical_round():
-    cfg = StudyConfig(n_sources=40, byz_fraction=0.2, rounds=10, trials=50, c_mode="sigma", c_k=6.0, distance=20,
-                      source_spread=0.0, buckets=15)
+    cfg = StudyConfig(
+        n_sources=40,
+        byz_fraction=0.2,
+        rounds=10,
+        trials=50,
+        c_mode="sigma",
+        c_k=6.0,
+        distance=20,
+        source_spread=0.0,
+        buckets=15,
+    )
     r = run_study(cfg, make_rng(4), extra_estimators=False)
     T = rounds_to_blacklist(cfg.eta, cfg.tau)
     byz = r.is_byzantine
     assert np.all(r.guided.blacklisted_at[byz] == T)
     assert np.all(r.guided.blacklisted_at[~byz] == -1)
     err = r.error[:, -1]
-    assert err[:, ESTIMATES.index("mean")].mean() < 0.4     # after blacklisting the straight mean recovers
+    assert err[:, ESTIMATES.index("mean")].mean() < 0.4  # after blacklisting the straight mean recovers
 
 
 def test_adaptive_adversary_keeps_its_clipped_loss_below_one():
-    cfg = StudyConfig(n_sources=30, byz_fraction=0.3, rounds=10, trials=20, strategy="adaptive", radius=0.9,
-                      c_mode="sigma", c_k=3.0)
+    cfg = StudyConfig(
+        n_sources=30, byz_fraction=0.3, rounds=10, trials=20, strategy="adaptive", radius=0.9, c_mode="sigma", c_k=3.0
+    )
     r = run_study(cfg, make_rng(5), extra_estimators=False)
     byz = r.is_byzantine[0]
-    lb = r.plain.loss[:, :, byz]                 # deterministic centre (MW mean): always inside the radius
+    lb = r.plain.loss[:, :, byz]  # deterministic centre (MW mean): always inside the radius
     assert lb.max() < 1.0 and lb.mean() > 0.5
     # median of means draws a fresh partition after the adversary has probed: it is only mostly right
     lg = r.guided.loss[:, :, byz][r.guided.active[:, :, byz]]
@@ -115,11 +150,12 @@ def test_adaptive_adversary_keeps_its_clipped_loss_below_one():
     # with the deterministic coordinate median as centre it is always right
     x = np.random.default_rng(1).normal(size=(5, 8, 30, 2))
     from sim.knowlson.adversaries import Adversary, byzantine_mask, corrupt
+
     isb = byzantine_mask(5, 30, 9)
     xa, hook = corrupt(Adversary("adaptive", radius=0.9), x, isb, 0.0, 1.0, 0.5, np.random.default_rng(2))
     b = run_mw_batch(xa, eta=0.5, tau=0.01, c="mad", c_k=1.5, center="median", reports=hook)
     lm = b.loss[:, :, 21:][b.active[:, :, 21:]]
-    assert lm.max() < 1.0 and lm.min() > 0.5          # c = k MAD moves with it, so it lands a bit inside
+    assert lm.max() < 1.0 and lm.min() > 0.5  # c = k MAD moves with it, so it lands a bit inside
     # ... so it outlives a loss-1 source, which is gone after rounds_to_blacklist(eta, tau) rounds
     bl = r.plain.blacklisted_at[:, byz]
     assert np.all((bl == -1) | (bl > rounds_to_blacklist(cfg.eta, cfg.tau)))
@@ -137,12 +173,15 @@ def test_nonfinite_reports_break_only_the_plain_mean():
         assert np.all(np.isfinite(e[:, :, ESTIMATES.index(name)])), name
 
 
-@pytest.mark.parametrize("kind,params", [
-    ("robust_study", {**SMALL, "strategy": "adaptive"}),
-    ("robust_study", {**SMALL, "strategy": "sign_flip", "law": "student_t"}),
-    ("robust_sweep", {"n_sources": 10, "rounds": 3, "trials": 2}),
-    ("wisdom_crowd", {}),
-])
+@pytest.mark.parametrize(
+    "kind,params",
+    [
+        ("robust_study", {**SMALL, "strategy": "adaptive"}),
+        ("robust_study", {**SMALL, "strategy": "sign_flip", "law": "student_t"}),
+        ("robust_sweep", {"n_sources": 10, "rounds": 3, "trials": 2}),
+        ("wisdom_crowd", {}),
+    ],
+)
 def test_traces_are_deterministic(kind, params):
     a, b = simulate(kind, 9, params), simulate(kind, 9, params)
     assert a.content_hash == b.content_hash and to_bytes(a) == to_bytes(b)
@@ -155,7 +194,7 @@ def test_wisdom_of_the_crowd_running_estimates():
     np.testing.assert_allclose(t["running"][:, 0], np.cumsum(g) / np.arange(1, 22))
     np.testing.assert_allclose(t["running"][-1, 1], np.median(g))
     assert t["is_byzantine"].sum() == t.meta["n_byzantine"] == 4
-    assert t["final_error"][1] < t["final_error"][0]          # the median beats the mean against extremes
+    assert t["final_error"][1] < t["final_error"][0]  # the median beats the mean against extremes
 
 
 def test_bad_parameters_name_themselves():

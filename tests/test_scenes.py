@@ -41,8 +41,22 @@ def test_manim_cli_from_repo_root(tmp_path):
     entry = SCENES["MWWeightBars"]
     manim = Path(sys.executable).with_name("manim")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    r = subprocess.run([str(manim), "render", "-ql", "-s", "--media_dir", str(tmp_path),
-                        str(entry.file.relative_to(REPO)), entry.name], cwd=REPO, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            str(manim),
+            "render",
+            "-ql",
+            "-s",
+            "--media_dir",
+            str(tmp_path),
+            str(entry.file.relative_to(REPO)),
+            entry.name,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert list(tmp_path.rglob("MWWeightBars*.png"))

@@ -23,16 +23,14 @@ SCENES = registry.scenes()
 _DECIMAL = "numbers are manim DecimalNumber / axis numbers (LaTeX digits): use scenes.pieces.Number / tick_labels"
 _NO_END = "ends without self.conclude(...) and/or key frames without captions (key_frame(name, notes=...))"
 _SMALL = "LaTeX numbers under the minimum text height at 480p"
-KNOWN = {
-    "fonts": {},
-    "timing": {},
-    "text": {},
-}
+KNOWN = {"fonts": {}, "timing": {}, "text": {}}
 
 
 def _params(check):
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN[check][n])) if n in KNOWN[check] else n
-            for n in SCENES]
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN[check][n])) if n in KNOWN[check] else n
+        for n in SCENES
+    ]
 
 
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
@@ -78,7 +76,9 @@ def test_key_frames_use_only_theme_colours(name):
     _, frames = _inspected(name)
     allowed = theme().all_colours("talk")
     for key, f in frames.items():
-        assert not f["colours"] - allowed, f"{name}/{key}: colours outside assets/theme.toml: {sorted(f['colours'] - allowed)}"
+        assert not f["colours"] - allowed, (
+            f"{name}/{key}: colours outside assets/theme.toml: {sorted(f['colours'] - allowed)}"
+        )
 
 
 @pytest.mark.scene
@@ -118,5 +118,6 @@ def test_paper_theme_key_frames_use_only_paper_colours(name, monkeypatch):
         apply_theme("talk")
     allowed = theme().all_colours("paper")
     for key, f in frames.items():
-        assert not f["colours"] - allowed, f"{name}/{key} (paper): colours outside the paper theme: " \
-                                           f"{sorted(f['colours'] - allowed)}"
+        assert not f["colours"] - allowed, (
+            f"{name}/{key} (paper): colours outside the paper theme: {sorted(f['colours'] - allowed)}"
+        )

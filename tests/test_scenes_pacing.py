@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from manim import FadeIn, Square
+from manim import Square
 
 from scenes.base import MIN_END_HOLD, Pace, StudioScene, pace_multiplier
 from scenes.pieces import COLORS, label
@@ -73,7 +73,10 @@ def test_events_run_slow_and_the_rest_fast(monkeypatch):
 def test_multiplier_scales_every_duration_but_the_end_hold_floor(monkeypatch):
     normal = _timeline(monkeypatch, "normal")
     fast = _timeline(monkeypatch, "0.5")
-    d = lambda sc: [e["d"] for e in sc.timeline if e["what"] in ("play", "wait")]
+
+    def d(sc):
+        return [e["d"] for e in sc.timeline if e["what"] in ("play", "wait")]
+
     n, f = d(normal), d(fast)
     assert len(n) == len(f)
     assert f[:-1] == pytest.approx([x * 0.5 for x in n[:-1]])
@@ -120,6 +123,6 @@ def test_one_progress_bar_for_the_whole_scene_at_high_quality(monkeypatch, capsy
     total = sum(e["d"] for e in sc.timeline if e["what"] in ("play", "wait"))
     assert err.count("PrimalDual -qh") >= 1 and "100%" in err
     assert f"{total:.1f}/{total:.1f} s of video" in err
-    with _progress("PrimalDual", Tiny, "l", None):   # not at low quality
+    with _progress("PrimalDual", Tiny, "l", None):  # not at low quality
         pass
     assert "PrimalDual -ql" not in capsys.readouterr().err

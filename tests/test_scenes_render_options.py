@@ -24,7 +24,7 @@ def test_set_is_validated_by_the_trace_kind():
     with pytest.raises(ParamError, match="bogus.*allowed"):
         scene_variant("MWWeightBars", {"bogus": "1"})
     with pytest.raises(ParamError, match="eta"):
-        scene_variant("MWWeightBars", {"eta": "7"})        # outside its range
+        scene_variant("MWWeightBars", {"eta": "7"})  # outside its range
     with pytest.raises(ParamError, match="rounds"):
         scene_variant("MWWeightBars", {"rounds": "many"})
 
@@ -32,7 +32,7 @@ def test_set_is_validated_by_the_trace_kind():
 def test_set_gives_its_own_trace_and_names():
     base, sfx0 = scene_variant("MWWeightBars", None)
     cls, sfx = scene_variant("MWWeightBars", {"rounds": "20", "eta": "0.5"})
-    assert sfx0 == "" and sfx == "__eta=0.5_rounds=20"          # sorted, coerced
+    assert sfx0 == "" and sfx == "__eta=0.5_rounds=20"  # sorted, coerced
     assert cls.trace_spec.params["eta"] == 0.5 and cls.trace_spec.params["rounds"] == 20
     assert cls.trace_name() == "MWWeightBars__eta=0.5_rounds=20" != base.trace_name()
     assert cls.__name__ == "MWWeightBars" and issubclass(cls, base)
@@ -62,8 +62,13 @@ def test_pace_and_theme_are_validated_and_restored(monkeypatch):
 
 
 def test_cli_bad_set_is_one_line_and_exit_2():
-    r = subprocess.run([sys.executable, "-m", "studio", "render", "MWWeightBars", "--set", "eta=9"], cwd=REPO,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "studio", "render", "MWWeightBars", "--set", "eta=9"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "eta" in lines[0], r.stderr

@@ -29,8 +29,15 @@ def _grid(**sets):
 
 
 def _cli(tmp_path, name, *args, **kw):
-    return subprocess.Popen([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--name", name, "--out", str(tmp_path),
-                             *args], cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "studio.sweep", "run", SWEEP, "--name", name, "--out", str(tmp_path), *args],
+        cwd=REPO,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def _wait_for_cells(cells: Path, n: int, proc, limit=90.0):
@@ -47,7 +54,7 @@ def _children(pid: int) -> list[int]:
                 stat = (d / "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[1]) == pid:
                 out.append(int(d.name))
     return out
@@ -71,8 +78,14 @@ def test_outputs_have_provenance_and_figures(tmp_path):
     assert any(line.startswith("# model: Algorithm 1") for line in head)
     assert any(line.startswith("# versions:") for line in head)
     rows = read_csv(d / "cells.csv")
-    assert len(rows) == 12 and {"p_honest_lo", "p_byz_hi", "T_emp_mean", "T_theory", "meets_targets",
-                                "excluded_reason"} <= set(rows[0])
+    assert len(rows) == 12 and {
+        "p_honest_lo",
+        "p_byz_hi",
+        "T_emp_mean",
+        "T_theory",
+        "meets_targets",
+        "excluded_reason",
+    } <= set(rows[0])
     from sim.knowlson.verification import cell_results, fit_line
 
     fit = fit_line(cell_results(res.out))
@@ -98,7 +111,7 @@ def test_resume_after_kill_finishes_only_the_rest(tmp_path):
     from sim.core.sweeps import cell_key
 
     cs, ss = g.cells(), g.seeds()
-    for p in done:                      # every file that exists is whole and valid
+    for p in done:  # every file that exists is whole and valid
         i = int(p.stem.split("_")[1])
         rec, why = load_checkpoint(p, sw, cs[i], cell_key(sw, g, cs[i]))
         assert rec is not None and why is None
@@ -106,11 +119,12 @@ def test_resume_after_kill_finishes_only_the_rest(tmp_path):
     (cells / ".cell_00029.npz.123.tmp").write_bytes(b"partial")
     (cells / "cell_00029.npz").write_bytes(b"PK\x03\x04 garbage")
     seen, said = [], []
-    res = run(SWEEP, g, "k", root=tmp_path, workers=2, progress=False, on_cell=lambda i, r: seen.append(i),
-              log=said.append)
+    res = run(
+        SWEEP, g, "k", root=tmp_path, workers=2, progress=False, on_cell=lambda i, r: seen.append(i), log=said.append
+    )
     assert res.reused == len(done) and res.computed == 30 - len(done)
     assert set(seen) == set(range(30)) - {int(p.stem.split("_")[1]) for p in done}
-    assert len(said) == 1 and "cell 29" in said[0]            # the corrupt file, reported once
+    assert len(said) == 1 and "cell 29" in said[0]  # the corrupt file, reported once
     assert not list((tmp_path / "k").rglob("*.tmp"))
     # reused and recomputed cells are exactly what a fresh computation gives
     for i in (int(done[0].stem.split("_")[1]), 29):
@@ -134,19 +148,34 @@ def test_kill_9_leaves_no_workers_and_no_temp_files(tmp_path):
         time.sleep(0.05)
     assert not [k for k in kids if _alive(k)], "worker processes outlived the killed parent"
     (tmp_path / "w" / ".cells.csv.x1.tmp").write_bytes(b"left by a killed write")
-    res = run(SWEEP, _grid(eta="0.02:0.1:5", tau="0.02:0.1:6", trials=1500), "w", root=tmp_path, workers=2,
-              progress=False)
+    res = run(
+        SWEEP, _grid(eta="0.02:0.1:5", tau="0.02:0.1:6", trials=1500), "w", root=tmp_path, workers=2, progress=False
+    )
     assert res.computed + res.reused == 30
     assert not list((tmp_path / "w").rglob("*.tmp"))
 
 
 def test_one_name_is_one_sweep(tmp_path, capsys):
-    base = ["run", SWEEP, "--name", "s", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
-            "--trials", "5", "--no-figures", "--no-progress"]
+    base = [
+        "run",
+        SWEEP,
+        "--name",
+        "s",
+        "--out",
+        str(tmp_path),
+        "--set",
+        "eta=0.1",
+        "--set",
+        "tau=0.1",
+        "--trials",
+        "5",
+        "--no-figures",
+        "--no-progress",
+    ]
     assert main(base) == 0
     spec = (tmp_path / "s" / "spec.json").read_bytes()
     capsys.readouterr()
-    assert main([*base[:-3], "6", "--no-figures", "--no-progress"]) == 2            # other trials
+    assert main([*base[:-3], "6", "--no-figures", "--no-progress"]) == 2  # other trials
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: name:") and "trials 5 there, 6 here" in err[0]
     assert main([*base, "--set", "rounds=20"]) == 2
@@ -157,8 +186,27 @@ def test_one_name_is_one_sweep(tmp_path, capsys):
 
 
 def test_concurrent_run_of_a_name_waits_or_refuses(tmp_path):
-    assert main(["run", SWEEP, "--name", "c", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
-                 "--trials", "5", "--no-figures", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                SWEEP,
+                "--name",
+                "c",
+                "--out",
+                str(tmp_path),
+                "--set",
+                "eta=0.1",
+                "--set",
+                "tau=0.1",
+                "--trials",
+                "5",
+                "--no-figures",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     args = ["--set", "eta=0.1", "--set", "tau=0.1", "--trials", "5", "--no-figures", "--no-progress"]
     with SweepLock(tmp_path / "c", "c", wait=False):
         refused = _cli(tmp_path, "c", *args, "--no-wait")
@@ -167,7 +215,7 @@ def test_concurrent_run_of_a_name_waits_or_refuses(tmp_path):
         assert len(err.strip().splitlines()) == 1
         waiting = _cli(tmp_path, "c", *args)
         time.sleep(3)
-        assert waiting.poll() is None                    # blocked on the lock
+        assert waiting.poll() is None  # blocked on the lock
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0 and "waiting" in err and "1 reused" in out
 
@@ -184,31 +232,71 @@ def silent_server():
     s.close()
 
 
-@pytest.mark.parametrize("address", ["bogus://x", "notanaddress", "tcp://127.0.0.1:1", "tcp://:80", "tcp://h:99999",
-                                     "tcp://no-such-host.invalid:8786", "SILENT"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "bogus://x",
+        "notanaddress",
+        "tcp://127.0.0.1:1",
+        "tcp://:80",
+        "tcp://h:99999",
+        "tcp://no-such-host.invalid:8786",
+        "SILENT",
+    ],
+)
 def test_bad_scheduler_one_line_exit_2_quickly(address, tmp_path, capsys, silent_server):
     address = silent_server if address == "SILENT" else address
     t0 = time.monotonic()
-    assert main(["run", SWEEP, "--name", "d", "--out", str(tmp_path), "--set", "eta=0.1", "--set", "tau=0.1",
-                 "--scheduler", address, "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                SWEEP,
+                "--name",
+                "d",
+                "--out",
+                str(tmp_path),
+                "--set",
+                "eta=0.1",
+                "--set",
+                "tau=0.1",
+                "--scheduler",
+                address,
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert time.monotonic() - t0 < 10
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: scheduler:")
     assert not (tmp_path / "d").exists()
 
 
-@pytest.mark.parametrize("argv, name", [
-    (["run", SWEEP, "--set", "eta=1.5"], "eta"), (["run", SWEEP, "--set", "tau=0"], "tau"),
-    (["run", SWEEP, "--set", "eta=abc"], "eta"), (["run", SWEEP, "--set", "tau=0.01:0.1:0"], "tau"),
-    (["run", SWEEP, "--set", "eta="], "eta"), (["run", SWEEP, "--trials", "0"], "trials"),
-    (["run", SWEEP, "--workers", "0"], "workers"), (["run", SWEEP, "--name", "../x"], "name"),
-    (["run", SWEEP, "--set", "loss=l9"], "loss"), (["run", SWEEP, "--set", "eta=0.1", "--set", "eta=0.2"], "eta"),
-    (["run", SWEEP, "--set", "eta"], "set"), (["run", SWEEP, "--set", "rounds=1,2"], "rounds"),
-    (["run", SWEEP, "--set", "bogus=1"], "bogus"), (["run", "no_such_sweep"], "sweep"),
-    (["run", SWEEP, "--seed", "-1"], "seed"), (["run", SWEEP, "--trials", "3", "--set", "trials=4"], "trials"),
-    (["run", SWEEP, "--set", "c=madness"], "c"), (["run", SWEEP, "--set", "n_sources=1"], "n_sources"),
-    (["run", SWEEP, "--set", "trials=10000000", "--set", "n_sources=100000"], "work"),
-])
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["run", SWEEP, "--set", "eta=1.5"], "eta"),
+        (["run", SWEEP, "--set", "tau=0"], "tau"),
+        (["run", SWEEP, "--set", "eta=abc"], "eta"),
+        (["run", SWEEP, "--set", "tau=0.01:0.1:0"], "tau"),
+        (["run", SWEEP, "--set", "eta="], "eta"),
+        (["run", SWEEP, "--trials", "0"], "trials"),
+        (["run", SWEEP, "--workers", "0"], "workers"),
+        (["run", SWEEP, "--name", "../x"], "name"),
+        (["run", SWEEP, "--set", "loss=l9"], "loss"),
+        (["run", SWEEP, "--set", "eta=0.1", "--set", "eta=0.2"], "eta"),
+        (["run", SWEEP, "--set", "eta"], "set"),
+        (["run", SWEEP, "--set", "rounds=1,2"], "rounds"),
+        (["run", SWEEP, "--set", "bogus=1"], "bogus"),
+        (["run", "no_such_sweep"], "sweep"),
+        (["run", SWEEP, "--seed", "-1"], "seed"),
+        (["run", SWEEP, "--trials", "3", "--set", "trials=4"], "trials"),
+        (["run", SWEEP, "--set", "c=madness"], "c"),
+        (["run", SWEEP, "--set", "n_sources=1"], "n_sources"),
+        (["run", SWEEP, "--set", "trials=10000000", "--set", "n_sources=100000"], "work"),
+    ],
+)
 def test_cli_bad_input_one_line_exit_2(argv, name, capsys, tmp_path):
     assert main([*argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -217,15 +305,26 @@ def test_cli_bad_input_one_line_exit_2(argv, name, capsys, tmp_path):
 
 
 def test_cli_list_and_subprocess_errors(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "studio.sweep", "list"], cwd=REPO, capture_output=True, text=True,
-                       env=ENV)
+    p = subprocess.run(
+        [sys.executable, "-m", "studio.sweep", "list"], cwd=REPO, capture_output=True, text=True, env=ENV
+    )
     assert p.returncode == 0 and SWEEP in p.stdout and "eta" in p.stdout and "(0, 1)" in p.stdout
-    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--set", "eta=0.1,2", "--out", ""],
-                       cwd=REPO, capture_output=True, text=True, env=ENV)
+    p = subprocess.run(
+        [sys.executable, "-m", "studio.sweep", "run", SWEEP, "--set", "eta=0.1,2", "--out", ""],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip() == "error: eta: must be a number in [1e-06, 1), got '2'"
-    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--out", ""], cwd=REPO,
-                       capture_output=True, text=True, env=ENV)
+    p = subprocess.run(
+        [sys.executable, "-m", "studio.sweep", "run", SWEEP, "--out", ""],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert p.returncode == 2 and p.stderr.startswith("error: out:") and len(p.stderr.strip().splitlines()) == 1
 
 
@@ -233,23 +332,56 @@ def test_make_sweep_quotes_what_the_user_types(tmp_path):
     """Nothing typed into SWEEP/NAME/SET reaches the shell unquoted; a valid call runs the sweep."""
     canary = tmp_path / "pwned"
     env = {**ENV, "BYZMW_SWEEPS": str(tmp_path / "sweeps")}
-    for var in (f"SWEEP=x;touch {canary}", f"NAME=$(shell touch {canary})", f"NAME=a'$(touch {canary})'",
-                f"SET=eta=0.1 `touch {canary}`;touch {canary} *", f"TRIALS=1;touch {canary}"):
-        p = subprocess.run(["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
-                           cwd=REPO, capture_output=True, text=True, env=env)
+    for var in (
+        f"SWEEP=x;touch {canary}",
+        f"NAME=$(shell touch {canary})",
+        f"NAME=a'$(touch {canary})'",
+        f"SET=eta=0.1 `touch {canary}`;touch {canary} *",
+        f"TRIALS=1;touch {canary}",
+    ):
+        p = subprocess.run(
+            ["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         assert p.returncode != 0 and not canary.exists(), (var, p.stderr)
     # the words of SET become one --set each, TRIALS and NAME arrive intact (checked through the CLI's own errors)
     for var, err in (("SET=eta=0.1  tau=0.1,0.2 eta=0.3", "error: eta: given twice"), ("NAME=../m", "error: name:")):
-        p = subprocess.run(["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
-                           cwd=REPO, capture_output=True, text=True, env=env)
+        p = subprocess.run(
+            ["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         assert p.returncode != 0 and p.stderr.startswith(err), (var, p.stderr)
 
 
 def test_silent_scheduler_subprocess_within_10_s(tmp_path, silent_server):
     """The whole command, interpreter start and exit included: one line, exit 2, under 10 s, nothing left behind."""
     t0 = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "studio.sweep", "run", SWEEP, "--name", "z", "--out", str(tmp_path),
-                        "--scheduler", silent_server], cwd=REPO, capture_output=True, text=True, env=ENV, timeout=60)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "studio.sweep",
+            "run",
+            SWEEP,
+            "--name",
+            "z",
+            "--out",
+            str(tmp_path),
+            "--scheduler",
+            silent_server,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+    )
     assert time.monotonic() - t0 < 10
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("error: scheduler:")
     assert not list(tmp_path.iterdir())

@@ -40,8 +40,10 @@ def _same_records(a, b):
 
 
 def _data_lines(d: Path) -> dict:
-    return {p.name: [line for line in p.read_text().splitlines() if not line.startswith("#")]
-            for p in sorted(d.glob("*.csv"))}
+    return {
+        p.name: [line for line in p.read_text().splitlines() if not line.startswith("#")]
+        for p in sorted(d.glob("*.csv"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,7 @@ def cluster():
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
-        with Client(c) as client:          # the workers are other processes and import this checkout
+        with Client(c) as client:  # the workers are other processes and import this checkout
             here = str(Path(__file__).resolve().parents[1])
             assert all(f.startswith(here) for f in client.run(lambda: __import__("sim").__file__).values())
         yield c
@@ -58,7 +60,7 @@ def cluster():
 @pytest.mark.parametrize("name", SWEEPS)
 def test_serial_processes_and_dask_cluster_agree(name, tmp_path, cluster):
     sw, g = _smoke(name)
-    ref = run_serial(sw, g)                                          # no engine: the cell function in a loop
+    ref = run_serial(sw, g)  # no engine: the cell function in a loop
     serial = run(sw, g, "s", root=tmp_path, workers=1, progress=False)
     local = run(sw, g, "p", root=tmp_path, workers=2, progress=False)
     dask = run(sw, g, "d", root=tmp_path, scheduler=cluster.scheduler_address, progress=False)
@@ -98,12 +100,17 @@ def _edit_value(data, a: np.ndarray, f, p) -> np.ndarray:
     that forbids no value of its dtype, a wrong shape."""
     lo, hi = f._bound(f.low, p), f._bound(f.high, p)
     if a.dtype.kind == "f":
-        bad = [np.inf, -np.inf] + ([] if f.allow_nan else [np.nan]) + ([lo - 1.0, -1e300] if lo is not None else []) \
+        bad = (
+            [np.inf, -np.inf]
+            + ([] if f.allow_nan else [np.nan])
+            + ([lo - 1.0, -1e300] if lo is not None else [])
             + ([hi + 1.0, 1e300] if hi is not None else [])
+        )
     elif a.dtype.kind in "iu":
         info = np.iinfo(a.dtype)
-        bad = ([v for v in (info.min, int(lo) - 1) if info.min <= v < lo] if lo is not None else []) \
-            + ([v for v in (info.max, int(hi) + 1) if hi < v <= info.max] if hi is not None else [])
+        bad = ([v for v in (info.min, int(lo) - 1) if info.min <= v < lo] if lo is not None else []) + (
+            [v for v in (info.max, int(hi) + 1) if hi < v <= info.max] if hi is not None else []
+        )
     else:
         bad = []
     if not bad or a.size == 0:
@@ -113,9 +120,29 @@ def _edit_value(data, a: np.ndarray, f, p) -> np.ndarray:
     return a
 
 
-CORRUPTIONS = ["flip", "truncate", "key", "index", "format_version", "header_type", "nested", "dtype", "shape",
-               "value", "extra_member", "evil_path", "missing_member", "object", "empty", "huge", "other_cell",
-               "symlink", "directory", "fifo", "digest"]
+CORRUPTIONS = [
+    "flip",
+    "truncate",
+    "key",
+    "index",
+    "format_version",
+    "header_type",
+    "nested",
+    "dtype",
+    "shape",
+    "value",
+    "extra_member",
+    "evil_path",
+    "missing_member",
+    "object",
+    "empty",
+    "huge",
+    "other_cell",
+    "symlink",
+    "directory",
+    "fifo",
+    "digest",
+]
 
 
 def _corrupt(kind, data, blob, path: Path, sw, cell, other: bytes) -> None:
@@ -138,8 +165,12 @@ def _corrupt(kind, data, blob, path: Path, sw, cell, other: bytes) -> None:
             h["format_version"] = data.draw(st.sampled_from([True, 1.0, "1", 2, None]))
         elif kind == "digest":
             h["digest"] = data.draw(st.sampled_from(["", "0" * 64, None]))
-        out = _pack(h if kind not in ("header_type", "nested") else
-                    ("[1, 2]" if kind == "header_type" else "[" * 100_000 + "]" * 100_000), arrays)
+        out = _pack(
+            h
+            if kind not in ("header_type", "nested")
+            else ("[1, 2]" if kind == "header_type" else "[" * 100_000 + "]" * 100_000),
+            arrays,
+        )
     else:
         name = data.draw(st.sampled_from(fields))
         a = dict(arrays)
@@ -147,8 +178,15 @@ def _corrupt(kind, data, blob, path: Path, sw, cell, other: bytes) -> None:
         if kind == "dtype":
             a[name] = a[name].astype(data.draw(st.sampled_from(["float32", "int32", ">i8", ">f8", "int8", "U3"])))
         elif kind == "shape":
-            a[name] = data.draw(st.sampled_from([np.append(a[name].reshape(-1), a[name].reshape(-1)[:1]),
-                                                 a[name].reshape(-1)[:-1], a[name].reshape(1, -1)]))
+            a[name] = data.draw(
+                st.sampled_from(
+                    [
+                        np.append(a[name].reshape(-1), a[name].reshape(-1)[:1]),
+                        a[name].reshape(-1)[:-1],
+                        a[name].reshape(1, -1),
+                    ]
+                )
+            )
         elif kind == "value":
             a[name] = _edit_value(data, a[name], sw.record[name], dict(cell.params))
         elif kind == "extra_member":
@@ -160,9 +198,9 @@ def _corrupt(kind, data, blob, path: Path, sw, cell, other: bytes) -> None:
         elif kind == "object":
             a[name] = np.array([{"__reduce__": 1}, None], dtype=object)
         h = dict(header)
-        if kind in ("dtype", "shape", "value"):      # a consistent digest, so that validate_record decides
+        if kind in ("dtype", "shape", "value"):  # a consistent digest, so that validate_record decides
             h["digest"] = record_digest(sw, {**arrays, **a}) if set(a) == set(arrays) else h["digest"]
-        if kind == "huge":                                   # a sparse 2 GiB file: refused before reading
+        if kind == "huge":  # a sparse 2 GiB file: refused before reading
             path.write_bytes(blob)
             os.truncate(path, 2 << 30)
             return
@@ -199,7 +237,7 @@ def test_corrupted_checkpoints_are_recomputed(name, tmp_path_factory):
     @given(data=st.data())
     @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(data):
-        for f in list(cells.iterdir()):                               # restore the finished sweep
+        for f in list(cells.iterdir()):  # restore the finished sweep
             if f.is_dir() and not f.is_symlink():
                 f.rmdir()
             else:
@@ -216,7 +254,7 @@ def test_corrupted_checkpoints_are_recomputed(name, tmp_path_factory):
         assert res.computed + res.reused == g.n_cells
         _same_records(good.records, res.records)
         assert _data_lines(root / "f") == want
-        if res.computed:                                              # the reason, printed once
+        if res.computed:  # the reason, printed once
             assert res.computed == 1 and len(said) == 1 and f"cell {i}:" in said[0], said
             recomputed.append((kind, said[0].split("checkpoint ", 1)[1]))
         # what is on disk now is a valid checkpoint of that cell
@@ -224,8 +262,8 @@ def test_corrupted_checkpoints_are_recomputed(name, tmp_path_factory):
         assert rec is not None and why is None
 
     check()
-    assert len(seen) >= min(len(CORRUPTIONS), FUZZ_EXAMPLES // 6)   # hypothesis favours some kinds; 21 in total
-    assert len(recomputed) >= FUZZ_EXAMPLES // 2          # most corruptions are not harmless
+    assert len(seen) >= min(len(CORRUPTIONS), FUZZ_EXAMPLES // 6)  # hypothesis favours some kinds; 21 in total
+    assert len(recomputed) >= FUZZ_EXAMPLES // 2  # most corruptions are not harmless
     if os.environ.get("BYZMW_FUZZ_REPORT"):
         Path(os.environ["BYZMW_FUZZ_REPORT"]).write_text("\n".join(f"{k}\t{w}" for k, w in recomputed) + "\n")
 

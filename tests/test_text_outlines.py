@@ -14,10 +14,12 @@ import pytest
 from studio import text_outlines
 from studio.manim_env import manim_config
 
-STRINGS = [("Median of means resists the Byzantine guesses", 30, "#e8e8e8"),
-           ("η = 0.25\nτ = 0.1,  c = 4", 20, "#ff7f0e"),
-           ("t = 12", 36, "#ffffff"),
-           ("fi fl ffi AV To −3.5", 24, "#1f77b4")]
+STRINGS = [
+    ("Median of means resists the Byzantine guesses", 30, "#e8e8e8"),
+    ("η = 0.25\nτ = 0.1,  c = 4", 20, "#ff7f0e"),
+    ("t = 12", 36, "#ffffff"),
+    ("fi fl ffi AV To −3.5", 24, "#1f77b4"),
+]
 
 
 @pytest.fixture
@@ -28,19 +30,24 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 def _state(text):
-    return [(m.points.copy(), m.fill_rgbas.copy(), m.stroke_rgbas.copy(), float(m.stroke_width))
-            for m in text.family_members_with_points()]
+    return [
+        (m.points.copy(), m.fill_rgbas.copy(), m.stroke_rgbas.copy(), float(m.stroke_width))
+        for m in text.family_members_with_points()
+    ]
 
 
 def _same(a, b) -> bool:
-    return len(a) == len(b) and all(np.array_equal(x[0], y[0]) and np.array_equal(x[1], y[1])
-                                    and np.array_equal(x[2], y[2]) and x[3] == y[3] for x, y in zip(a, b))
+    return len(a) == len(b) and all(
+        np.array_equal(x[0], y[0]) and np.array_equal(x[1], y[1]) and np.array_equal(x[2], y[2]) and x[3] == y[3]
+        for x, y in zip(a, b)
+    )
 
 
 def _text(s, size, color):
     from manim import Text
 
     from scenes.pieces import FONT
+
     return Text(s, font=FONT, font_size=size, color=color)
 
 
@@ -50,8 +57,8 @@ def test_cached_text_is_the_parsed_text(cache_dir, monkeypatch):
             monkeypatch.setenv("BYZMW_TEXT_OUTLINES", "off")
             parsed = _state(_text(s, size, color))
             monkeypatch.setenv("BYZMW_TEXT_OUTLINES", str(cache_dir))
-            first = _text(s, size, color)            # parses and writes the entry
-            cached = _text(s, size, color)           # from the entry
+            first = _text(s, size, color)  # parses and writes the entry
+            cached = _text(s, size, color)  # from the entry
             assert _same(parsed, _state(first)) and _same(parsed, _state(cached)), s
             assert first.width == cached.width and np.array_equal(first.get_center(), cached.get_center())
         assert len(list(cache_dir.glob("*.outline"))) == len(STRINGS)
@@ -67,6 +74,7 @@ def test_cache_off_writes_nothing(tmp_path, monkeypatch):
 
 def test_mathtex_is_not_cached(cache_dir):
     from manim import MathTex
+
     with manim_config("l"):
         m = MathTex(r"\hat\mu = 1")
         assert text_outlines.entry_for(m, m.get_file_path()) is None
@@ -112,10 +120,10 @@ def test_damaged_entries_are_ignored_and_repaired(cache_dir):
         for what, bad in _damages(raw):
             entry.write_bytes(bad)
             assert text_outlines.load(entry) is None, what
-            assert _same(reference, _state(_text(s, size, color))), what      # parsed again
-            assert entry.read_bytes() == raw, what                               # and the entry repaired
+            assert _same(reference, _state(_text(s, size, color))), what  # parsed again
+            assert entry.read_bytes() == raw, what  # and the entry repaired
         entry.unlink()
-        entry.mkdir()                                                            # not a file: ignored
+        entry.mkdir()  # not a file: ignored
         assert text_outlines.load(entry) is None
         assert _same(reference, _state(_text(s, size, color)))
 
@@ -131,24 +139,28 @@ def test_oversize_entry_is_not_read(cache_dir, monkeypatch):
 
 # -- BoxRow, MorphBoxes, FadeInKeep -------------------------------------------------------------------
 
+
 def test_boxrow_has_the_points_of_rectangles_and_reads_its_boxes_back():
     from manim import Rectangle
 
     from scenes.pieces import BoxRow
+
     rng = np.random.default_rng(3)
-    boxes = np.column_stack([rng.uniform(-5, 5, 6), rng.uniform(-3, 3, 6), rng.uniform(0.1, 2, 6),
-                             rng.uniform(0.1, 2, 6)])
+    boxes = np.column_stack(
+        [rng.uniform(-5, 5, 6), rng.uniform(-3, 3, 6), rng.uniform(0.1, 2, 6), rng.uniform(0.1, 2, 6)]
+    )
     row = BoxRow(boxes, "#ff0000")
     assert row.n == 6 and np.allclose(row.get_boxes(), boxes, atol=1e-12)
     for i, (l, b, w, h) in enumerate(boxes):
         r = Rectangle(width=w, height=h).move_to([l + w / 2, b + h / 2, 0])
-        assert np.allclose(row.points[16 * i:16 * (i + 1)], r.points, atol=1e-12)
+        assert np.allclose(row.points[16 * i : 16 * (i + 1)], r.points, atol=1e-12)
     row.shift([1.0, -2.0, 0])
     assert np.allclose(row.get_boxes(), boxes + [1.0, -2.0, 0, 0], atol=1e-12)
 
 
 def test_morphboxes_moves_only_its_targets():
     from scenes.pieces import BoxRow, MorphBoxes
+
     start = np.array([[0, 0, 1, 1], [2, 0, 1, 0], [4, 0, 1, 2.0]])
     row = BoxRow(start, "#00ff00")
     anim = MorphBoxes(row, {1: (2, 0, 1, 3.0)}, rate_func=lambda t: t)
@@ -162,6 +174,7 @@ def test_zero_size_box_draws_nothing():
     from manim import Camera
 
     from scenes.pieces import BoxRow
+
     with manim_config("l"):
         cam = Camera()
         blank = cam.pixel_array.copy()
@@ -171,13 +184,14 @@ def test_zero_size_box_draws_nothing():
         cam.capture_mobjects([BoxRow([[0, 0, 1.0, 1.0]], "#ffffff")])
         lit = (cam.pixel_array[..., :3].min(-1) > 128).sum()
         px = cam.pixel_width / cam.frame_width
-        assert abs(lit - px * px) < 4 * px            # a unit box: about px^2 pixels, up to the antialiased rim
+        assert abs(lit - px * px) < 4 * px  # a unit box: about px^2 pixels, up to the antialiased rim
 
 
 def test_fadeinkeep_ends_on_the_original_opacities():
     from manim import Line, Rectangle, VGroup
 
     from scenes.pieces import FadeInKeep
+
     veil = Rectangle(width=2, height=1, fill_color="#000000", fill_opacity=0.45, stroke_width=0)
     band = Rectangle(width=2, height=1, fill_color="#101010", fill_opacity=1.0, stroke_width=0)
     rule = Line([-1, 0, 0], [1, 0, 0], color="#ffcc00", stroke_width=3)

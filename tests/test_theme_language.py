@@ -11,7 +11,7 @@ from studio.theme import ESTIMATORS, ROLES, THEMES, theme
 
 
 def _rgb(h):
-    return tuple(int(h[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(h[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def _dist(a, b):
@@ -22,6 +22,7 @@ def _luminance(h):
     def ch(c):
         c /= 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (ch(c) for c in _rgb(h))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -110,10 +111,10 @@ def test_number_uses_the_theme_font_and_keeps_its_baseline():
     bottom_dash = n.get_bottom()[1]
     n.set_value(1234)
     assert isinstance(n[0], FastText) and n[0].font == FONT
-    ref = Text("1234", font=FONT, font_size=24)            # set exactly as Text sets it
+    ref = Text("1234", font=FONT, font_size=24)  # set exactly as Text sets it
     assert abs(n[0].width - ref.width) < 0.01 * ref.width and abs(n[0].height - ref.height) < 0.01 * ref.height
     assert n[0].text == "1234"
-    assert n.family_members_with_points()[0].get_fill_opacity() == 1.0   # still shown after set_value
+    assert n.family_members_with_points()[0].get_fill_opacity() == 1.0  # still shown after set_value
     x0 = n.get_left()[0]
     n.set_value(-5.5)
     assert n[0].text == "−6" and abs(n.get_left()[0] - x0) < 1e-9

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from sim.core.errors import TraceError
-from sim.core.kinds import simulate
-from sim.core.kinds import load_trace
+from sim.core.kinds import load_trace, simulate
 from sim.core.trace import HEADER, make_trace, read_header, save_trace, to_bytes
 
 KIND = "mw_sources"
@@ -64,8 +63,19 @@ def test_round_trip(trace, tmp_path):
 
 def test_header_is_self_describing(trace):
     h = trace.header
-    for field in ("kind", "kind_version", "params", "seed", "package_version", "command", "arrays", "meta",
-                  "content_hash", "format", "format_version"):
+    for field in (
+        "kind",
+        "kind_version",
+        "params",
+        "seed",
+        "package_version",
+        "command",
+        "arrays",
+        "meta",
+        "content_hash",
+        "format",
+        "format_version",
+    ):
         assert field in h
     assert set(h["params"]) >= {"eta", "tau", "n_sources", "rounds"}
     assert h["arrays"]["weights"]["shape"] == [6, 6]

@@ -12,10 +12,22 @@ from hypothesis import strategies as st
 
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
+from sim.core.sweeps import get_sweep, parse_values, run_serial
+from sim.core.sweeps import make_grid as make_sweep_grid
 from sim.knowlson.mw_engine import NEVER
-from sim.core.sweeps import get_sweep, make_grid as make_sweep_grid, parse_values, run_serial
-from sim.knowlson.verification import (AXIS_PARAMS, SWEEP, CellResult, cell_results, draw_reports, exact_T,
-                                       first_below, fit_line, mw_weights, theoretical_T, wilson)
+from sim.knowlson.verification import (
+    AXIS_PARAMS,
+    SWEEP,
+    CellResult,
+    cell_results,
+    draw_reports,
+    exact_T,
+    first_below,
+    fit_line,
+    mw_weights,
+    theoretical_T,
+    wilson,
+)
 
 
 def make_grid(**sets):
@@ -27,15 +39,34 @@ def results(**sets) -> list[CellResult]:
 
 
 # --------------------------------------------------------------------------- grid validation
-@pytest.mark.parametrize("kw, name", [
-    ({"eta": "1.5"}, "eta"), ({"eta": [0.0]}, "eta"), ({"eta": "0.1,1"}, "eta"), ({"tau": "0"}, "tau"),
-    ({"tau": [1.2]}, "tau"), ({"eta": "abc"}, "eta"), ({"tau": "0.1,x"}, "tau"), ({"eta": ""}, "eta"),
-    ({"eta": []}, "eta"), ({"tau": "0.1:0.2:0"}, "tau"), ({"eta": "0.1:0.2:-3"}, "eta"),
-    ({"eta": "0.1:0.2:ten"}, "eta"), ({"tau": "0.01:0.1"}, "tau"), ({"trials": 0}, "trials"),
-    ({"rounds": "1.5"}, "rounds"), ({"n_sources": "1"}, "n_sources"), ({"loss": "nope"}, "loss"),
-    ({"estimator": "no_such_estimator"}, "estimator"), ({"byz_fraction": 0.5}, "byz_fraction"), ({"c": -1}, "c"),
-    ({"delta": 1}, "delta"), ({"seed": -3}, "seed"), ({"bogus": 1}, "bogus"),
-])
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        ({"eta": "1.5"}, "eta"),
+        ({"eta": [0.0]}, "eta"),
+        ({"eta": "0.1,1"}, "eta"),
+        ({"tau": "0"}, "tau"),
+        ({"tau": [1.2]}, "tau"),
+        ({"eta": "abc"}, "eta"),
+        ({"tau": "0.1,x"}, "tau"),
+        ({"eta": ""}, "eta"),
+        ({"eta": []}, "eta"),
+        ({"tau": "0.1:0.2:0"}, "tau"),
+        ({"eta": "0.1:0.2:-3"}, "eta"),
+        ({"eta": "0.1:0.2:ten"}, "eta"),
+        ({"tau": "0.01:0.1"}, "tau"),
+        ({"trials": 0}, "trials"),
+        ({"rounds": "1.5"}, "rounds"),
+        ({"n_sources": "1"}, "n_sources"),
+        ({"loss": "nope"}, "loss"),
+        ({"estimator": "no_such_estimator"}, "estimator"),
+        ({"byz_fraction": 0.5}, "byz_fraction"),
+        ({"c": -1}, "c"),
+        ({"delta": 1}, "delta"),
+        ({"seed": -3}, "seed"),
+        ({"bogus": 1}, "bogus"),
+    ],
+)
 def test_invalid_grid_names_the_parameter(kw, name):
     with pytest.raises(ParamError) as e:
         make_grid(**kw)
@@ -57,20 +88,24 @@ def test_range_syntax_is_linspace():
     g = make_grid(eta="0.05", tau="0.01:0.1:4", n_sources="10,20", loss="clipped")
     assert g.n_cells == 8 and len(g.cells()) == 8
     # eta x tau are the innermost axes: cell i runs over tau fastest, then eta, then n_sources
-    assert [(c["n_sources"], c["tau"]) for c in g.cells()][:5] == [(10, t) for t in np.linspace(0.01, 0.1, 4)] + [(20, 0.01)]
+    assert [(c["n_sources"], c["tau"]) for c in g.cells()][:5] == [(10, t) for t in np.linspace(0.01, 0.1, 4)] + [
+        (20, 0.01)
+    ]
 
 
 # --------------------------------------------------------------------------- statistics
 def test_wilson_known_values():
     lo, hi = wilson(0, 10)
-    assert lo == 0 and hi == pytest.approx(0.2775, abs=1e-4)     # textbook value, z = 1.96
+    assert lo == 0 and hi == pytest.approx(0.2775, abs=1e-4)  # textbook value, z = 1.96
     lo, hi = wilson(5, 10)
     assert lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634, abs=1e-4)
     assert all(math.isnan(v) for v in wilson(0, 0))
 
 
-@given(st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-       st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+@given(
+    st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
 def test_wilson_contains_p_and_is_symmetric(kn, conf):
     k, n = kn
     lo, hi = wilson(k, n, conf)
@@ -130,11 +165,11 @@ def test_engine_cell_counts_match_a_direct_computation(tmp_path):
     sets = {"eta": "0.2,0.35", "tau": "0.2", "n_sources": "10,7", "rounds": 12, "c": 1.0}
     g = make_sweep_grid(SWEEP, sets, trials=13, seed=5)
     res = run(SWEEP, g, "direct", root=tmp_path, workers=1, progress=False)
-    again = run(SWEEP, g, "direct", root=tmp_path, workers=1, progress=False)      # from the checkpoints
+    again = run(SWEEP, g, "direct", root=tmp_path, workers=1, progress=False)  # from the checkpoints
     assert res.computed == 4 and again.reused == 4
     rows = read_csv(tmp_path / "direct" / "cells.csv")
     for i, ss in enumerate(np.random.SeedSequence(5).spawn(4)):
-        eta, n = (0.2, 0.35, 0.2, 0.35)[i], (10, 10, 7, 7)[i]       # n_sources outer, eta inner
+        eta, n = (0.2, 0.35, 0.2, 0.35)[i], (10, 10, 7, 7)[i]  # n_sources outer, eta inner
         assert (g.cells()[i]["n_sources"], g.cells()[i]["eta"]) == (n, eta)
         nb = math.floor(0.3 * n + 1e-9)
         nh = n - nb
@@ -143,8 +178,12 @@ def test_engine_cell_counts_match_a_direct_computation(tmp_path):
         W, B = _brute(x, eta, 0.2, 1.0)
         black = B != NEVER
         avg = W[:, :, nh:].mean(-1)
-        want = {"honest_blacklisted": int(black[:, :nh].sum()), "honest_any": int(black[:, :nh].any(1).sum()),
-                "byz_blacklisted": int(black[:, nh:].sum()), "byz_all": int(black[:, nh:].all(1).sum())}
+        want = {
+            "honest_blacklisted": int(black[:, :nh].sum()),
+            "honest_any": int(black[:, :nh].any(1).sum()),
+            "byz_blacklisted": int(black[:, nh:].sum()),
+            "byz_all": int(black[:, nh:].all(1).sum()),
+        }
         t_emp = [next((t for t in range(1, 13) if avg[k, t] < 0.2), NEVER) for k in range(13)]
         for out in (res, again):
             rec = out.records[i]
@@ -173,7 +212,7 @@ def test_cell_is_a_function_of_its_seed():
     from sim.core.sweeps import compute_cell
 
     g = make_grid(eta="0.05,0.1", tau=[0.05], trials=30, rounds=20)
-    (c0, c1), (s0, s1) = g.cells(), g.seeds()
+    (c0, _c1), (s0, s1) = g.cells(), g.seeds()
     a, b = compute_cell(SWEEP, c0.params, s0), compute_cell(SWEEP, c0.params, s0)
     for k in a:
         assert np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f"), k
@@ -224,7 +263,7 @@ def test_blacklisting_cell_trace():
     for i in range(w.shape[0]):
         if black[i] != NEVER:
             assert w[i, black[i]] < 0.06 <= w[i, black[i] - 1]
-            assert np.all(w[i, black[i]:] == w[i, black[i]])     # blacklisted weights are frozen
+            assert np.all(w[i, black[i] :] == w[i, black[i]])  # blacklisted weights are frozen
         else:
             assert w[i, -1] >= 0.06
     assert np.allclose(t["avg_byzantine"], w[byz].mean(0))
@@ -241,8 +280,13 @@ def test_check_record_rejects_counts_that_do_not_add_up():
     from sim.core.sweeps import validate_record
 
     assert validate_record(sw, p, rec) is None
-    for field, value in (("honest_any", rec["honest_blacklisted"] + 1), ("byz_all", np.int64(9)),
-                         ("byz_blacklisted", np.int64(8 * 3 + 1)), ("T_emp", np.zeros(8, np.int64)),
-                         ("is_byz", ~rec["is_byz"]), ("example_black", np.full(10, 3, np.int64))):
+    for field, value in (
+        ("honest_any", rec["honest_blacklisted"] + 1),
+        ("byz_all", np.int64(9)),
+        ("byz_blacklisted", np.int64(8 * 3 + 1)),
+        ("T_emp", np.zeros(8, np.int64)),
+        ("is_byz", ~rec["is_byz"]),
+        ("example_black", np.full(10, 3, np.int64)),
+    ):
         bad = {**rec, field: np.asarray(value, dtype=rec[field].dtype)}
         assert validate_record(sw, p, bad) is not None, field

@@ -34,7 +34,7 @@ def _key_frame_test(entry, key):
     def construct_until(scene):
         def stop_at(sc, name):
             if name == key:
-                sc.current_frame()          # the still's pixels (studio stills use the same call)
+                sc.current_frame()  # the still's pixels (studio stills use the same call)
                 raise EndSceneEarlyException()
 
         base._STILL_SINK.append(stop_at)

@@ -10,19 +10,17 @@ honest clients; on the right, seed 003's z-score never reaches its threshold
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle,
-                   Transform, VGroup)
-
-from studio.traces import TraceSpec
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
 
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, legend, marker, swatch_line, title
+from studio.traces import TraceSpec
 
 PLANE_CENTER = np.array([-3.55, -0.45, 0])
 PLANE_SIZE = 5.6
-Z_MAX = 6.0                      # z-bars are clipped here (values are printed)
-BAR_H = 1.5                     # screen height of Z_MAX
-SHOWN = ("mean", "median", "trimmed_mean")   # theme estimators of the trace's first three (coordinate median: median)
+Z_MAX = 6.0  # z-bars are clipped here (values are printed)
+BAR_H = 1.5  # screen height of Z_MAX
+SHOWN = ("mean", "median", "trimmed_mean")  # theme estimators of the trace's first three (coordinate median: median)
 
 
 class RobustAggregation(StudioScene):
@@ -41,11 +39,16 @@ class RobustAggregation(StudioScene):
             if t == 1:
                 self.key_frame("attack", notes="Two clients scale their updates: the mean starts to move.")
                 self.hold()
-        self.key_frame("dragged", notes="The mean is dragged away; median and trimmed mean hold. "
-                                        "The seed's z-score stays below 3; the median/MAD score flags both.")
+        self.key_frame(
+            "dragged",
+            notes="The mean is dragged away; median and trimmed mean hold. "
+            "The seed's z-score stays below 3; the median/MAD score flags both.",
+        )
         self.hold()
-        self.conclude("The mean follows the attackers and masks their z-scores; median, trimmed mean "
-                      "and median/MAD z-scores hold.")
+        self.conclude(
+            "The mean follows the attackers and masks their z-scores; median, trimmed mean "
+            "and median/MAD z-scores hold."
+        )
         self.key_frame("final")
 
     # ------------------------------------------------------------------ layout
@@ -69,9 +72,15 @@ class RobustAggregation(StudioScene):
         self.arrows = VGroup(*[self.arrow(o, u, b) for u, b in zip(ups[0], self.byz)])
         self.marks = VGroup(*[self.marker(i, tr["estimates"][0, i]) for i in range(3)])
         names = tr.meta["estimator_labels"]
-        key = legend([("honest client", swatch_line(COLORS.honest)), ("Byzantine client", swatch_line(COLORS.byzantine)),
-                      ("honest mean μ", marker("true_value", COLORS.true_value, 0.07))]
-                     + [(names[i], marker(SHOWN[i], size=0.07)) for i in range(3)], FS.tiny)
+        key = legend(
+            [
+                ("honest client", swatch_line(COLORS.honest)),
+                ("Byzantine client", swatch_line(COLORS.byzantine)),
+                ("honest mean μ", marker("true_value", COLORS.true_value, 0.07)),
+            ]
+            + [(names[i], marker(SHOWN[i], size=0.07)) for i in range(3)],
+            FS.tiny,
+        )
         key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
         self.scale_num = Number(1.0, places=1, size=FS.small, color=COLORS.byzantine)
         scale_row = VGroup(label("attack: ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
@@ -83,32 +92,56 @@ class RobustAggregation(StudioScene):
         self.panels = {}
         static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
-                ("classic", 0.75, tr.meta["threshold_classic"], "mean/std z-score (seed 003)"),
-                ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score")):
+            ("classic", 0.75, tr.meta["threshold_classic"], "mean/std z-score (seed 003)"),
+            ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score"),
+        ):
             base = Line([0.7, y0, 0], [6.6, y0, 0], color=COLORS.muted, stroke_width=2)
             thr_y = y0 + min(thr, Z_MAX) / Z_MAX * BAR_H
-            thr_line = DashedLine([0.7, thr_y, 0], [6.6, thr_y, 0], color=COLORS.byzantine, stroke_width=2.5,
-                                  dash_length=0.1)
-            thr_lbl = label(f"flag at {thr:g}", FS.tiny, COLORS.byzantine).next_to(thr_line, UP, buff=0.05).align_to(
-                thr_line, RIGHT)
+            thr_line = DashedLine(
+                [0.7, thr_y, 0], [6.6, thr_y, 0], color=COLORS.byzantine, stroke_width=2.5, dash_length=0.1
+            )
+            thr_lbl = (
+                label(f"flag at {thr:g}", FS.tiny, COLORS.byzantine)
+                .next_to(thr_line, UP, buff=0.05)
+                .align_to(thr_line, RIGHT)
+            )
             cap = label(caption, FS.small, COLORS.text).move_to([3.65, y0 + BAR_H + 0.38, 0])
-            ids = VGroup(*[label(f"{i}", FS.tiny, COLORS.muted).move_to([x, y0 - 0.2, 0]) for i, x in enumerate(self.zx)])
+            ids = VGroup(
+                *[label(f"{i}", FS.tiny, COLORS.muted).move_to([x, y0 - 0.2, 0]) for i, x in enumerate(self.zx)]
+            )
             static += [base, thr_line, thr_lbl, cap, ids]
             if name == "classic":
                 bnd = tr.meta["z_bound"]
                 by = y0 + bnd / Z_MAX * BAR_H
                 bline = DashedLine([0.7, by, 0], [6.6, by, 0], color=COLORS.muted, stroke_width=2, dash_length=0.05)
-                blbl = label(f"dotted: largest possible |z| = √(n−1) = {bnd:.2f}", FS.tiny, COLORS.muted) \
-                    .move_to([3.65, y0 + BAR_H + 0.02, 0])
+                blbl = label(f"dotted: largest possible |z| = √(n−1) = {bnd:.2f}", FS.tiny, COLORS.muted).move_to(
+                    [3.65, y0 + BAR_H + 0.02, 0]
+                )
                 static += [bline, blbl]
             z = tr[f"z_{name}"][0]
             bars = VGroup(*[self.bar(x, y0, zi, b) for x, zi, b in zip(self.zx, z, self.byz)])
-            nums = VGroup(*[Number(min(zi, 99.9), places=1, size=FS.small, edge=ORIGIN,
-                                   color=COLORS.byzantine if b else COLORS.muted).move_to([x, y0 - 0.52, 0])
-                            for x, zi, b in zip(self.zx, z, self.byz)])
-            flags = VGroup(*[RoundedRectangle(corner_radius=0.12, width=0.74, height=0.36, color=COLORS.byzantine,
-                                              stroke_width=3).move_to([x, y0 - 0.53, 0])
-                             .set_stroke(opacity=0.0) for x in self.zx])
+            nums = VGroup(
+                *[
+                    Number(
+                        min(zi, 99.9),
+                        places=1,
+                        size=FS.small,
+                        edge=ORIGIN,
+                        color=COLORS.byzantine if b else COLORS.muted,
+                    ).move_to([x, y0 - 0.52, 0])
+                    for x, zi, b in zip(self.zx, z, self.byz)
+                ]
+            )
+            flags = VGroup(
+                *[
+                    RoundedRectangle(
+                        corner_radius=0.12, width=0.74, height=0.36, color=COLORS.byzantine, stroke_width=3
+                    )
+                    .move_to([x, y0 - 0.53, 0])
+                    .set_stroke(opacity=0.0)
+                    for x in self.zx
+                ]
+            )
             self.panels[name] = (y0, bars, nums, flags)
         zlabel = label("client", FS.tiny, COLORS.muted).move_to([0.3, 0.75 - 0.2, 0])
         zlabel2 = label("client", FS.tiny, COLORS.muted).move_to([0.3, -2.1 - 0.2, 0])
@@ -120,8 +153,15 @@ class RobustAggregation(StudioScene):
             self.add(bars, nums, flags)
 
     def arrow(self, o, u, byz) -> Arrow:
-        return Arrow(o, self.to_screen(u), buff=0, color=COLORS.byzantine if byz else COLORS.honest, stroke_width=4,
-                     max_tip_length_to_length_ratio=0.12, tip_length=0.18)
+        return Arrow(
+            o,
+            self.to_screen(u),
+            buff=0,
+            color=COLORS.byzantine if byz else COLORS.honest,
+            stroke_width=4,
+            max_tip_length_to_length_ratio=0.12,
+            tip_length=0.18,
+        )
 
     def marker(self, i: int, v):
         """Estimator i in its theme colour and marker; nested sizes keep overlapping estimates visible."""
@@ -131,8 +171,13 @@ class RobustAggregation(StudioScene):
 
     def bar(self, x: float, y0: float, z: float, byz: bool) -> Rectangle:
         h = max(min(float(z), Z_MAX) / Z_MAX * BAR_H, 0.01)
-        return Rectangle(width=0.42, height=h, fill_color=COLORS.byzantine if byz else COLORS.honest,
-                         fill_opacity=0.9, stroke_width=0).move_to([x, y0 + h / 2, 0])
+        return Rectangle(
+            width=0.42,
+            height=h,
+            fill_color=COLORS.byzantine if byz else COLORS.honest,
+            fill_opacity=0.9,
+            stroke_width=0,
+        ).move_to([x, y0 + h / 2, 0])
 
     # ------------------------------------------------------------------ one attack step
     def step(self, tr, t: int):

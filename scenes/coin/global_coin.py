@@ -12,8 +12,22 @@ one round only).
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Animation, Circle, Line, MathTex, Polygon, Rectangle, Rotate,
-                   Triangle, VGroup)
+from manim import (
+    DOWN,
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    UP,
+    Animation,
+    Circle,
+    Line,
+    MathTex,
+    Polygon,
+    Rectangle,
+    Rotate,
+    Triangle,
+    VGroup,
+)
 
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, Number, counter, label, legend, swatch_dot, title
@@ -21,11 +35,17 @@ from studio.traces import TraceSpec
 
 PIVOT = np.array([-1.0, -1.95, 0.0])
 BEAM = 6.4
-MAX_TILT = 0.32          # radians at |S| = total weight
+MAX_TILT = 0.32  # radians at |S| = total weight
 ROW_Y, ADVICE_Y = 1.75, 1.22
 GAUGE_X, GAUGE_Y0, GAUGE_H = 6.15, -2.55, 2.9
-SOLVER_TEXT = {-1: "", 0: "J by the exact knapsack solver", 1: "J certified within 0.1% (LP bound)",
-               2: "J certified within 0.1% (trimmed DP)", 3: "J by the greedy heuristic (not certified)", 4: "J by brute force"}
+SOLVER_TEXT = {
+    -1: "",
+    0: "J by the exact knapsack solver",
+    1: "J certified within 0.1% (LP bound)",
+    2: "J certified within 0.1% (trimmed DP)",
+    3: "J by the greedy heuristic (not certified)",
+    4: "J by brute force",
+}
 
 
 class FadeOutPlace(Animation):
@@ -42,8 +62,9 @@ class FadeOutPlace(Animation):
 
 
 class GlobalCoinAdversary(StudioScene):
-    trace_spec = TraceSpec("coin_run", seed=29, params={"n": 30, "tau": 3, "adversary": "nonadaptive",
-                                                         "max_rounds": 60})
+    trace_spec = TraceSpec(
+        "coin_run", seed=29, params={"n": 30, "tau": 3, "adversary": "nonadaptive", "max_rounds": 60}
+    )
     key_frames = ("initial", "first_round", "peak_share", "final")
     talk_order = 400
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
@@ -52,8 +73,10 @@ class GlobalCoinAdversary(StudioScene):
 
     def opening_notes(self, tr) -> str:
         p = tr.params
-        return (f"{p['n']} experts, weight 1 each; {p['tau']} of them are corrupted. Each round the weighted vote "
-                f"gives the output z, then the global coin reveals the hidden direction d.")
+        return (
+            f"{p['n']} experts, weight 1 each; {p['tau']} of them are corrupted. Each round the weighted vote "
+            f"gives the output z, then the global coin reveals the hidden direction d."
+        )
 
     def construct(self):
         tr = self.trace
@@ -65,22 +88,27 @@ class GlobalCoinAdversary(StudioScene):
         if self.peak in (0, R - 1):
             self.peak = int(np.argmax(share[1:-1])) + 1 if R > 3 else -1
         for t in range(R):
-            self.play_round(tr, t)                 # advice, J, the vote, d revealed
+            self.play_round(tr, t)  # advice, J, the vote, d revealed
             if t == R - 1:
                 break
             if t == 0:
                 self.key_frame("first_round", notes=self.first_round_notes(tr))
                 self.hold()
             elif t == self.peak:
-                self.key_frame("peak_share", notes=f"Round {t + 1}: the corrupted experts hold "
-                               f"{100 * share[t]:.1f}% of the weight, their peak; still z ≠ d.")
+                self.key_frame(
+                    "peak_share",
+                    notes=f"Round {t + 1}: the corrupted experts hold "
+                    f"{100 * share[t]:.1f}% of the weight, their peak; still z ≠ d.",
+                )
                 self.hold()
             else:
                 self.slide_break()
-            self.flow(tr, t)                       # weights and the gauge follow the update
+            self.flow(tr, t)  # weights and the gauge follow the update
         d = int(tr["d"][R - 1])
-        self.key_frame("final", notes=f"Round {R}: the vote follows the good experts, z = d = {d:+d}: "
-                                      f"the coin is out after {R} rounds.")
+        self.key_frame(
+            "final",
+            notes=f"Round {R}: the vote follows the good experts, z = d = {d:+d}: the coin is out after {R} rounds.",
+        )
         self.hold()
         gone = [m for m in self.shown if m in self.solver_texts.values()]
         if gone:
@@ -89,8 +117,10 @@ class GlobalCoinAdversary(StudioScene):
 
     def first_round_notes(self, tr) -> str:
         d, z = int(tr["d"][0]), int(tr["z"][0])
-        return (f"Round 1: the vote says z = {z:+d}, the coin says d = {d:+d}. The adversary wins the round: "
-                f"advice d grows by (1 + η), the rest shrinks by (1 − η).")
+        return (
+            f"Round 1: the vote says z = {z:+d}, the coin says d = {d:+d}. The adversary wins the round: "
+            f"advice d grows by (1 + η), the rest shrinks by (1 − η)."
+        )
 
     # -- layout -------------------------------------------------------------------------------
     def radius(self, w: float) -> float:
@@ -107,8 +137,11 @@ class GlobalCoinAdversary(StudioScene):
         self.w_ref = 1.0
         self.xs = np.linspace(-6.2, 4.6, n)
         head = title(self.heading)
-        rule = MathTex(r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)", font_size=FS.label,
-                       color=COLORS.text).next_to(head, DOWN, buff=0.18)
+        rule = MathTex(
+            r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)",
+            font_size=FS.label,
+            color=COLORS.text,
+        ).next_to(head, DOWN, buff=0.18)
         rule.set_x(-0.8)
         self.round = counter("r =", 0, FS.label).move_to([5.6, 2.62, 0])
         params = label(f"n = {n}   τ = {p['tau']}   η = {meta['eta']:.2f}", FS.tiny, COLORS.muted)
@@ -116,18 +149,39 @@ class GlobalCoinAdversary(StudioScene):
         row_label = label("experts (area ∝ weight), advice below", FS.tiny, COLORS.muted).move_to([-0.8, 2.17, 0])
         row_label.align_to([-6.4, 0, 0], LEFT)
         # experts and their advice
-        self.experts = VGroup(*[Circle(radius=self.radius(1.0), stroke_width=0, fill_opacity=0.95,
-                                       fill_color=self.role_colour(tr, 0, i)).move_to([x, ROW_Y, 0])
-                                for i, x in enumerate(self.xs)])
+        self.experts = VGroup(
+            *[
+                Circle(
+                    radius=self.radius(1.0), stroke_width=0, fill_opacity=0.95, fill_color=self.role_colour(tr, 0, i)
+                ).move_to([x, ROW_Y, 0])
+                for i, x in enumerate(self.xs)
+            ]
+        )
         self.arrows = VGroup(*[self.arrow(i, 0, COLORS.grid) for i in range(n)])
-        self.rings = VGroup(*[Circle(radius=0.2, stroke_width=2.5, stroke_color=COLORS.estimate,
-                                     stroke_opacity=0.0).move_to([x, ROW_Y, 0]) for x in self.xs])
+        self.rings = VGroup(
+            *[
+                Circle(radius=0.2, stroke_width=2.5, stroke_color=COLORS.estimate, stroke_opacity=0.0).move_to(
+                    [x, ROW_Y, 0]
+                )
+                for x in self.xs
+            ]
+        )
         # the balance
-        pivot = Polygon(PIVOT, PIVOT + np.array([-0.35, -0.55, 0]), PIVOT + np.array([0.35, -0.55, 0]),
-                        fill_color=COLORS.muted, fill_opacity=1, stroke_width=0)
+        pivot = Polygon(
+            PIVOT,
+            PIVOT + np.array([-0.35, -0.55, 0]),
+            PIVOT + np.array([0.35, -0.55, 0]),
+            fill_color=COLORS.muted,
+            fill_opacity=1,
+            stroke_width=0,
+        )
         beam = Line(PIVOT + LEFT * BEAM / 2, PIVOT + RIGHT * BEAM / 2, color=COLORS.text, stroke_width=5)
-        pan_l = Line(PIVOT + LEFT * (BEAM / 2 - 0.5) + UP * 0.04, PIVOT + LEFT * (BEAM / 2 + 0.5) + UP * 0.04,
-                     color=COLORS.text, stroke_width=8)
+        pan_l = Line(
+            PIVOT + LEFT * (BEAM / 2 - 0.5) + UP * 0.04,
+            PIVOT + LEFT * (BEAM / 2 + 0.5) + UP * 0.04,
+            color=COLORS.text,
+            stroke_width=8,
+        )
         pan_r = pan_l.copy().move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 0.04)
         self.beam = VGroup(beam, pan_l, pan_r)
         self.tilt = 0.0
@@ -139,16 +193,23 @@ class GlobalCoinAdversary(StudioScene):
         self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
         wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
         # hidden direction and output
-        self.d_texts = {v: label(s, FS.body, COLORS.true_value).move_to([-1.0, 0.78, 0])
-                        for v, s in ((0, "hidden d = ?"), (1, "hidden d = +1"), (-1, "hidden d = −1"))}
-        self.z_texts = {v: label(s, FS.body, COLORS.text).move_to([-1.0, 0.3, 0])
-                        for v, s in ((1, "output z = +1"), (-1, "output z = −1"))}
-        self.verdicts = {True: label("z = d: the coin is out", FS.label, COLORS.honest),
-                         False: label("z ≠ d: the adversary wins this round", FS.label, COLORS.byzantine)}
+        self.d_texts = {
+            v: label(s, FS.body, COLORS.true_value).move_to([-1.0, 0.78, 0])
+            for v, s in ((0, "hidden d = ?"), (1, "hidden d = +1"), (-1, "hidden d = −1"))
+        }
+        self.z_texts = {
+            v: label(s, FS.body, COLORS.text).move_to([-1.0, 0.3, 0])
+            for v, s in ((1, "output z = +1"), (-1, "output z = −1"))
+        }
+        self.verdicts = {
+            True: label("z = d: the coin is out", FS.label, COLORS.honest),
+            False: label("z ≠ d: the adversary wins this round", FS.label, COLORS.byzantine),
+        }
         for v in self.verdicts.values():
             v.move_to([-1.0, -0.18, 0])
-        self.solver_texts = {k: label(s, FS.tiny, COLORS.muted).move_to([1.3, -3.05, 0])
-                             for k, s in SOLVER_TEXT.items() if s}
+        self.solver_texts = {
+            k: label(s, FS.tiny, COLORS.muted).move_to([1.3, -3.05, 0]) for k, s in SOLVER_TEXT.items() if s
+        }
         # gauge of the corrupted share
         frame = Rectangle(width=0.5, height=GAUGE_H, stroke_color=COLORS.muted, stroke_width=2)
         frame.move_to([GAUGE_X, GAUGE_Y0 + GAUGE_H / 2, 0])
@@ -159,20 +220,36 @@ class GlobalCoinAdversary(StudioScene):
             y = GAUGE_Y0 + v / 0.5 * GAUGE_H
             ticks.add(Line([GAUGE_X - 0.32, y, 0], [GAUGE_X - 0.25, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:.0%}", FS.tiny, COLORS.muted).next_to([GAUGE_X - 0.32, y, 0], LEFT, buff=0.06))
-        self.share = Number(100 * float(tr["corrupted_share"][0]), places=1, size=FS.small, color=COLORS.byzantine,
-                            edge=RIGHT)
+        self.share = Number(
+            100 * float(tr["corrupted_share"][0]), places=1, size=FS.small, color=COLORS.byzantine, edge=RIGHT
+        )
         pct = label("%", FS.small, COLORS.byzantine)
-        VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.26)   # clear of the 0% tick label
-        key = legend([("good", swatch_dot(COLORS.honest)), ("corrupted", swatch_dot(COLORS.byzantine)),
-                      ("volatile (this round)", swatch_dot(COLORS.volatile)),
-                      ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate))],
-                     FS.tiny)
+        VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.26)  # clear of the 0% tick label
+        key = legend(
+            [
+                ("good", swatch_dot(COLORS.honest)),
+                ("corrupted", swatch_dot(COLORS.byzantine)),
+                ("volatile (this round)", swatch_dot(COLORS.volatile)),
+                ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate)),
+            ],
+            FS.tiny,
+        )
         key.to_corner(DOWN + LEFT, buff=0.25)
         self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key, pct]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
-        self.add(self.round, self.beam, self.w_minus, self.w_plus, self.d_texts[0], self.fill, self.share,
-                 self.experts, self.arrows, self.rings)
+        self.add(
+            self.round,
+            self.beam,
+            self.w_minus,
+            self.w_plus,
+            self.d_texts[0],
+            self.fill,
+            self.share,
+            self.experts,
+            self.arrows,
+            self.rings,
+        )
         self.shown = [self.d_texts[0]]
 
     def arrow(self, i: int, advice: int, colour) -> Triangle:
@@ -205,21 +282,26 @@ class GlobalCoinAdversary(StudioScene):
         cols = [self.role_colour(tr, t, i) for i in range(len(w))]
         # 1. roles (captures, volatile) and the good experts' advice
         self.bring_to_front(self.experts, self.arrows)
-        self.play(Morph(self.experts, {i: self.experts[i].copy().set_fill(cols[i]) for i in range(len(w))}),
-                  Morph(self.arrows, {i: self.arrow(i, int(a[i]) if not ctrl[i] else 0, cols[i])
-                                      for i in range(len(w))}), run_time=step)
+        self.play(
+            Morph(self.experts, {i: self.experts[i].copy().set_fill(cols[i]) for i in range(len(w))}),
+            Morph(self.arrows, {i: self.arrow(i, int(a[i]) if not ctrl[i] else 0, cols[i]) for i in range(len(w))}),
+            run_time=step,
+        )
         # 2. the adversary's advice and J
         self.bring_to_front(self.arrows, self.rings)
-        for i in range(len(w)):                                   # J is ringed as the adversary's advice lands
+        for i in range(len(w)):  # J is ringed as the adversary's advice lands
             self.rings[i].set_stroke(opacity=1.0 if tr["J"][t, i] else 0.0)
         solver = int(tr["solver"][t])
         extra = [self.solver_texts[solver]] if solver in self.solver_texts else []
-        self.play(Morph(self.arrows, {i: self.arrow(i, int(a[i]), cols[i]) for i in np.flatnonzero(ctrl)}),
-                  *[FadeInPlace(m) for m in extra if m not in self.shown], run_time=step)
+        self.play(
+            Morph(self.arrows, {i: self.arrow(i, int(a[i]), cols[i]) for i in np.flatnonzero(ctrl)}),
+            *[FadeInPlace(m) for m in extra if m not in self.shown],
+            run_time=step,
+        )
         self.shown += [m for m in extra if m not in self.shown]
         # 3. the balance tips
         S = float(np.dot(w, a))
-        angle = -MAX_TILT * S / float(w.sum())                 # positive S tips the +1 (right) side down
+        angle = -MAX_TILT * S / float(w.sum())  # positive S tips the +1 (right) side down
         self.w_minus.set_value(float(w[a < 0].sum()))
         self.w_plus.set_value(float(w[a > 0].sum()))
         self.play(Rotate(self.beam, angle - self.tilt, about_point=PIVOT), run_time=step)
@@ -237,19 +319,28 @@ class GlobalCoinAdversary(StudioScene):
         share1 = float(tr["corrupted_share"][t + 1])
         self.share.set_value(100 * share1)
         self.bring_to_front(self.experts, self.rings)
-        self.play(Morph(self.experts, {i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95,
-                                                  fill_color=cols[i]).move_to([self.xs[i], ROW_Y, 0])
-                                       for i in range(len(w))}),
-                  Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
-                  run_time=step)
+        self.play(
+            Morph(
+                self.experts,
+                {
+                    i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95, fill_color=cols[i]).move_to(
+                        [self.xs[i], ROW_Y, 0]
+                    )
+                    for i in range(len(w))
+                },
+            ),
+            Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
+            run_time=step,
+        )
         self.swap([self.d_texts[0]], step * 0.5)
 
 
 class AdaptiveCoinAdversary(GlobalCoinAdversary):
     """The adaptive act: no expert corrupted at first; captures (for good) and volatile flips (one round)."""
 
-    trace_spec = TraceSpec("coin_run", seed=2, params={"n": 16, "tau": 2, "adversary": "adaptive", "volatile": 1,
-                                                    "max_rounds": 60})
+    trace_spec = TraceSpec(
+        "coin_run", seed=2, params={"n": 16, "tau": 2, "adversary": "adaptive", "volatile": 1, "max_rounds": 60}
+    )
     key_frames = ("initial", "first_round", "peak_share", "final")
     talk_order = 401
     heading = "Adaptive adversary: captures and flips"
@@ -258,6 +349,8 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
     def opening_notes(self, tr) -> str:
         p = tr.params
         v = p["volatile"] if p["volatile"] >= 0 else int(np.floor(np.sqrt(p["n"])))
-        return (f"{p['n']} experts, weight 1 each, none corrupted yet. The adaptive adversary may capture up to "
-                f"{p['tau']} of them for good, and set the advice of up to {v} good (volatile) expert"
-                f"{'s' if v != 1 else ''} for a single round.")
+        return (
+            f"{p['n']} experts, weight 1 each, none corrupted yet. The adaptive adversary may capture up to "
+            f"{p['tau']} of them for good, and set the advice of up to {v} good (volatile) expert"
+            f"{'s' if v != 1 else ''} for a single round."
+        )

@@ -10,12 +10,39 @@ observer's estimate: it survives every test, and the average moves by the bias i
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Cross, DashedLine, Dot, FadeIn, Line, NumberLine,
-                   Rectangle, Triangle, VGroup)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Cross,
+    DashedLine,
+    Dot,
+    FadeIn,
+    Line,
+    NumberLine,
+    Rectangle,
+    Triangle,
+    VGroup,
+)
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
-from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, tick_labels, swatch_box, swatch_dot, swatch_line, swatch_triangle, title
+from scenes.pieces import (
+    COLORS,
+    FS,
+    FadeInPlace,
+    Morph,
+    label,
+    legend,
+    swatch_box,
+    swatch_dot,
+    swatch_line,
+    swatch_triangle,
+    tick_labels,
+    title,
+)
 from sim.consensus.presets import SEED_BLACKLISTING
 from studio.traces import TraceSpec
 
@@ -44,7 +71,9 @@ class BlacklistingProtocol(StudioScene):
             a1 = tr.meta["strategies"].index("just_inside")
             self.reset(tr)
             self.attack(tr, a1, first=False)
-            self.key_frame("just_inside", notes="Reports 2 eps/3 - margin from each receiver's own estimate: never blacklisted.")
+            self.key_frame(
+                "just_inside", notes="Reports 2 eps/3 - margin from each receiver's own estimate: never blacklisted."
+            )
             self.hold()
             self.show_bias(tr, a0, a1)
             self.key_frame("bias", notes="The bias it buys: f/|S| (2 eps/3 - margin) at every honest peer.")
@@ -61,46 +90,78 @@ class BlacklistingProtocol(StudioScene):
         k, n = est.shape
         self.k, self.eps = k, p["eps"]
         spread = est[self.hon].max(axis=0) - est[self.hon].min(axis=0)
-        self.i = int(np.argmax(spread))                  # the source shown: the widest honest spread
+        self.i = int(np.argmax(spread))  # the source shown: the widest honest spread
         self.mu = float(mu[self.i])
         rep = np.asarray(tr["reports"])[:, :, :, self.i]
         lo = min(self.mu - p["eps"], float(rep.min()) - 0.05)
         hi = max(self.mu + p["eps"], float(rep.max()) + 0.05)
         lo, hi = np.floor(lo * 10) / 10, np.ceil(hi * 10) / 10
         head = title("Error-bounded blacklisting")
-        info = label(f"k = {k} peers ({int(self.byz.sum())} Byzantine), n = {n} sources, \u03b5 = {p['eps']:g}, "
-                     f"m = {meta['m']} queries per source; shown: source {self.i + 1}", FS.tiny, COLORS.muted)
+        info = label(
+            f"k = {k} peers ({int(self.byz.sum())} Byzantine), n = {n} sources, \u03b5 = {p['eps']:g}, "
+            f"m = {meta['m']} queries per source; shown: source {self.i + 1}",
+            FS.tiny,
+            COLORS.muted,
+        )
         info.next_to(head, DOWN, buff=0.12)
         self.line = NumberLine(x_range=[lo, hi, 0.1], length=8.4, color=COLORS.muted, include_numbers=False)
         self.line.move_to([-1.9, LANE_TOP - LANE_STEP * k - 0.05, 0])
-        self.line.numbers = tick_labels(self.line, np.round(np.arange(np.ceil(lo / 0.2 - 1e-9) * 0.2, hi + 0.05, 0.2), 1) + 0.0,
-                                        FS.small, fmt="{:.1f}")   # every other tick: the labels need the room
+        self.line.numbers = tick_labels(
+            self.line,
+            np.round(np.arange(np.ceil(lo / 0.2 - 1e-9) * 0.2, hi + 0.05, 0.2), 1) + 0.0,
+            FS.small,
+            fmt="{:.1f}",
+        )  # every other tick: the labels need the room
         self.line.add(self.line.numbers)
         self.ys = [LANE_TOP - LANE_STEP * j for j in range(k)]
-        names = VGroup(*[label(f"P{j + 1}", FS.small, COLORS.byzantine if self.byz[j] else COLORS.honest)
-                         .move_to([self.x(lo) - 0.45, y, 0]) for j, y in enumerate(self.ys)])
+        names = VGroup(
+            *[
+                label(f"P{j + 1}", FS.small, COLORS.byzantine if self.byz[j] else COLORS.honest).move_to(
+                    [self.x(lo) - 0.45, y, 0]
+                )
+                for j, y in enumerate(self.ys)
+            ]
+        )
         top, bot = self.ys[0] + 0.35, self.line.get_center()[1]
-        band = Rectangle(width=self.x(self.mu + self.eps / 3) - self.x(self.mu - self.eps / 3), height=top - bot,
-                         fill_color=COLORS.true_value, fill_opacity=0.13, stroke_width=0)
+        band = Rectangle(
+            width=self.x(self.mu + self.eps / 3) - self.x(self.mu - self.eps / 3),
+            height=top - bot,
+            fill_color=COLORS.true_value,
+            fill_opacity=0.13,
+            stroke_width=0,
+        )
         band.move_to([self.x(self.mu), (top + bot) / 2, 0])
-        truth = DashedLine([self.x(self.mu), bot, 0], [self.x(self.mu), top, 0], color=COLORS.true_value,
-                           stroke_width=3, dash_length=0.08)
-        truth_lab = label(f"\u03bc = {self.mu:.2f}", FS.tiny, COLORS.true_value).next_to(truth.get_top(), LEFT, buff=0.1)
-        truth_lab.shift(UP * 0.17)   # above the test window's top edge
+        truth = DashedLine(
+            [self.x(self.mu), bot, 0],
+            [self.x(self.mu), top, 0],
+            color=COLORS.true_value,
+            stroke_width=3,
+            dash_length=0.08,
+        )
+        truth_lab = label(f"\u03bc = {self.mu:.2f}", FS.tiny, COLORS.true_value).next_to(
+            truth.get_top(), LEFT, buff=0.1
+        )
+        truth_lab.shift(UP * 0.17)  # above the test window's top edge
         # right panel: the network and the rules
         self.ring = PeerRing(k, 1, (4.7, 1.05), 1.05, memory=False, node_color=COLORS.honest)
         for j in np.flatnonzero(self.byz):
             self.ring.nodes[j].set_stroke(COLORS.byzantine)
-        rule = VGroup(label("p blacklists q when", FS.tiny, COLORS.text),
-                      label("|\u03bc\u0302(p) \u2212 \u03bc\u0302(q)| > 2\u03b5/3 on any source", FS.tiny, COLORS.text),
-                      label(f"2\u03b5/3 = {2 * self.eps / 3:.3f}", FS.tiny, COLORS.estimate)).arrange(
-            DOWN, aligned_edge=LEFT, buff=0.06)
-        key = legend([("honest estimate \u00b1 \u03b5/3", swatch_dot(COLORS.honest)),
-                      ("Byzantine report", swatch_dot(COLORS.byzantine)),
-                      ("truth \u00b1 \u03b5/3", swatch_box(COLORS.true_value).set_opacity(0.5)),
-                      ("test window \u00b1 2\u03b5/3", swatch_box(COLORS.estimate).set_opacity(0.4)),
-                      ("surviving average", swatch_triangle(COLORS.estimate)),
-                      ("blacklist edge", swatch_line(COLORS.byzantine))], FS.tiny)
+        rule = VGroup(
+            label("p blacklists q when", FS.tiny, COLORS.text),
+            label("|\u03bc\u0302(p) \u2212 \u03bc\u0302(q)| > 2\u03b5/3 on any source", FS.tiny, COLORS.text),
+            label(f"2\u03b5/3 = {2 * self.eps / 3:.3f}", FS.tiny, COLORS.estimate),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.06)
+        key = legend(
+            [
+                ("honest estimate \u00b1 \u03b5/3", swatch_dot(COLORS.honest)),
+                ("Byzantine report", swatch_dot(COLORS.byzantine)),
+                ("truth \u00b1 \u03b5/3", swatch_box(COLORS.true_value).set_opacity(0.5)),
+                ("test window \u00b1 2\u03b5/3", swatch_box(COLORS.estimate).set_opacity(0.4)),
+                ("surviving average", swatch_triangle(COLORS.estimate)),
+                ("blacklist edge", swatch_line(COLORS.byzantine)),
+            ],
+            FS.tiny,
+        )
         panel = VGroup(rule, key).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         panel.next_to(self.ring, DOWN, buff=0.35).to_edge(RIGHT, buff=0.3)
         self.phase = label("attack: reports shifted by a constant", FS.small, COLORS.text)
@@ -129,9 +190,12 @@ class BlacklistingProtocol(StudioScene):
     def attack(self, tr, a, first):
         """The Byzantine reports of attack a, then each honest observer's 2 eps/3 window in turn."""
         strategies = tr.meta["strategies"]
-        text = {"shift": f"attack: every report shifted by {tr.params['shift']:g}",
-                "just_inside": "attack: just inside 2\u03b5/3 of each receiver",
-                "random": "attack: random reports", "equivocate": "attack: equivocation"}[strategies[a]]
+        text = {
+            "shift": f"attack: every report shifted by {tr.params['shift']:g}",
+            "just_inside": "attack: just inside 2\u03b5/3 of each receiver",
+            "random": "attack: random reports",
+            "equivocate": "attack: equivocation",
+        }[strategies[a]]
         new_phase = label(text, FS.small, COLORS.byzantine).move_to(self.phase).set_opacity(0)
         self.remove(self.phase)
         self.phase = new_phase
@@ -142,33 +206,55 @@ class BlacklistingProtocol(StudioScene):
         est = np.asarray(tr["estimates"])[:, self.i]
         half = self.x(2 * self.eps / 3) - self.x(0)
         top, bot = self.ys[0] + 0.3, self.ys[-1] - 0.3
-        window = Rectangle(width=2 * half, height=top - bot, fill_color=COLORS.estimate, fill_opacity=0.16,
-                           stroke_color=COLORS.estimate, stroke_width=2)
+        window = Rectangle(
+            width=2 * half,
+            height=top - bot,
+            fill_color=COLORS.estimate,
+            fill_opacity=0.16,
+            stroke_color=COLORS.estimate,
+            stroke_width=2,
+        )
         o0 = self.hon[0]
         window.move_to([self.x(est[o0]), (top + bot) / 2, 0])
         byz = np.flatnonzero(self.byz)
         dots = VGroup(*[Dot([self.x(rep[o0, b]), self.ys[b], 0], radius=0.09, color=COLORS.byzantine) for b in byz])
         self.add(window)
-        self.bring_to_front(self.bars, self.est_dots)             # the estimates stay on top of the window
+        self.bring_to_front(self.bars, self.est_dots)  # the estimates stay on top of the window
         self.play(FadeIn(window), FadeIn(dots), run_time=self.seconds(self.pace.event_round))
         self.marks = VGroup()
         for step, o in enumerate(self.hon):
             if step:
                 moves = {m: np.array([self.x(rep[o, b]), self.ys[b], 0]) for m, b in enumerate(byz)}
-                self.play(Morph(VGroup(window), {0: np.array([self.x(est[o]), (top + bot) / 2, 0])}), Morph(dots, moves),
-                          run_time=self.seconds(self.pace.round))
+                self.play(
+                    Morph(VGroup(window), {0: np.array([self.x(est[o]), (top + bot) / 2, 0])}),
+                    Morph(dots, moves),
+                    run_time=self.seconds(self.pace.round),
+                )
             edges = [self.ring.edge(int(o), int(b)) for b in byz if bl[o, b]]
             if edges:
-                crosses = VGroup(*[Cross(dots[m], stroke_color=COLORS.byzantine, stroke_width=3, scale_factor=1.5)
-                                   for m, b in enumerate(byz) if bl[o, b]])
-                self.play(Restyle({e: (COLORS.byzantine, 3, 1.0) for e in edges}),
-                          FadeIn(crosses), run_time=self.seconds(self.pace.round * 0.6))
+                crosses = VGroup(
+                    *[
+                        Cross(dots[m], stroke_color=COLORS.byzantine, stroke_width=3, scale_factor=1.5)
+                        for m, b in enumerate(byz)
+                        if bl[o, b]
+                    ]
+                )
+                self.play(
+                    Restyle({e: (COLORS.byzantine, 3, 1.0) for e in edges}),
+                    FadeIn(crosses),
+                    run_time=self.seconds(self.pace.round * 0.6),
+                )
                 self.play(FadeOutPlace(crosses), run_time=self.seconds(0.3))
             if step == 0 and first:
-                self.key_frame("pair_test", notes="Observer P%d: is each report within 2 eps/3 of its own estimate?" % (o + 1))
+                self.key_frame(
+                    "pair_test", notes=f"Observer P{o + 1}: is each report within 2 eps/3 of its own estimate?"
+                )
                 self.hold()
         if first:
-            self.key_frame("blacklisted", notes="Every honest peer blacklisted the shifted reports; no honest pair exceeds 2 eps/3.")
+            self.key_frame(
+                "blacklisted",
+                notes="Every honest peer blacklisted the shifted reports; no honest pair exceeds 2 eps/3.",
+            )
             self.hold()
         self.window, self.byz_dots = window, dots
 
@@ -185,26 +271,38 @@ class BlacklistingProtocol(StudioScene):
     def reset(self, tr):
         edges = [e for e in self.ring.edges.values()]
         # the first attack's average goes too: the next key frame shows no stale marker
-        self.play(FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab, self.marker)),
-                  Restyle({e: (COLORS.grid, 1.5, 1.0) for e in edges}),
-                  run_time=self.seconds(0.8))
+        self.play(
+            FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab, self.marker)),
+            Restyle({e: (COLORS.grid, 1.5, 1.0) for e in edges}),
+            run_time=self.seconds(0.8),
+        )
 
     def show_bias(self, tr, a0, a1):
         o = self.hon[0]
         fin = np.asarray(tr["final"])
-        f0, f1 = float(fin[a0, o, self.i]), float(fin[a1, o, self.i])
+        _f0, f1 = float(fin[a0, o, self.i]), float(fin[a1, o, self.i])
         y = self.ys[0] + 0.6
         self.marker = self.marker.copy().move_to([self.x(f1), y, 0]).set_opacity(0)
         self.add(self.marker)
         self.play(FadeInPlace(self.marker), run_time=self.seconds(self.pace.event_round))
         self.marker.set_stroke(opacity=1)
-        arrow = Arrow([self.x(self.mu), y + 0.32, 0], [self.x(f1), y + 0.32, 0], buff=0, color=COLORS.byzantine,
-                      stroke_width=4, max_tip_length_to_length_ratio=0.25)
+        arrow = Arrow(
+            [self.x(self.mu), y + 0.32, 0],
+            [self.x(f1), y + 0.32, 0],
+            buff=0,
+            color=COLORS.byzantine,
+            stroke_width=4,
+            max_tip_length_to_length_ratio=0.25,
+        )
         bias = f1 - self.mu
         f = int(self.byz.sum())
         S = int((~np.asarray(tr["blacklist"])[a1, o]).sum())
-        lab = label(f"bias {bias:+.3f} from \u03bc; the attack's share f/|S|\u00b7(2\u03b5/3 \u2212 margin) = "
-                    f"{f / S * (2 * self.eps / 3 - tr.params['margin']):.3f}", FS.tiny, COLORS.byzantine)
+        lab = label(
+            f"bias {bias:+.3f} from \u03bc; the attack's share f/|S|\u00b7(2\u03b5/3 \u2212 margin) = "
+            f"{f / S * (2 * self.eps / 3 - tr.params['margin']):.3f}",
+            FS.tiny,
+            COLORS.byzantine,
+        )
         lab.next_to(arrow, UP, buff=0.08)
         if lab.get_left()[0] < -6.9:
             lab.shift(RIGHT * (-6.9 - lab.get_left()[0]))
@@ -213,5 +311,7 @@ class BlacklistingProtocol(StudioScene):
     def conclusion(self, tr):
         f, k = int(self.byz.sum()), self.k
         self.play(FadeOutPlace(self.phase), run_time=self.seconds(0.4))
-        return ("2\u03b5/3 stops the loud liar; the quiet one survives and shifts every average "
-                f"by about f/k\u00b72\u03b5/3 = {f / k * 2 * self.eps / 3:.3f}")
+        return (
+            "2\u03b5/3 stops the loud liar; the quiet one survives and shifts every average "
+            f"by about f/k\u00b72\u03b5/3 = {f / k * 2 * self.eps / 3:.3f}"
+        )

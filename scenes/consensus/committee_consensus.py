@@ -16,14 +16,16 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, Rectangle, VGroup
 
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
-from scenes.pieces import (COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line,
-                           title)
+from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line, title
 from sim.consensus.committee import BY_MAJORITY, BY_VOTE
 from sim.consensus.presets import SEED_COMMITTEE
 from studio.traces import TraceSpec
 
-RULE_TEXT = {"seed": "min(k, max(3, \u230a{c:g} ln k\u230b, 2f+1))", "safe": "min(k, max(3, \u230a{c:g} ln k\u230b, 3f))",
-             "whp": "min(k, max(3, \u230a{c:g} ln k\u230b))"}
+RULE_TEXT = {
+    "seed": "min(k, max(3, \u230a{c:g} ln k\u230b, 2f+1))",
+    "safe": "min(k, max(3, \u230a{c:g} ln k\u230b, 3f))",
+    "whp": "min(k, max(3, \u230a{c:g} ln k\u230b))",
+}
 
 
 class CommitteeConsensus(StudioScene):
@@ -52,7 +54,9 @@ class CommitteeConsensus(StudioScene):
             if c != first_bl:
                 self.slide_break()
         self.reveal(tr)
-        self.key_frame("byzantine_revealed", notes="The hidden Byzantine peers, revealed: their edges are the ones that were cut.")
+        self.key_frame(
+            "byzantine_revealed", notes="The hidden Byzantine peers, revealed: their edges are the ones that were cut."
+        )
         self.hold()
         self.conclude(self.conclusion(tr))
         self.key_frame("conclusion")
@@ -65,33 +69,55 @@ class CommitteeConsensus(StudioScene):
         self.k, self.n = k, n
         head = title("Committee consensus on a randomized oracle")
         oracle_name = f"randomized oracle, P(right) = {p['p_correct']:g}" if p["oracle"] == "randomized" else "oracle"
-        info = label(f"k = {k} peers, n = {n} bits, f = {meta['n_byzantine']} Byzantine (hidden), {oracle_name}",
-                     FS.tiny, COLORS.muted).next_to(head, DOWN, buff=0.12)
+        info = label(
+            f"k = {k} peers, n = {n} bits, f = {meta['n_byzantine']} Byzantine (hidden), {oracle_name}",
+            FS.tiny,
+            COLORS.muted,
+        ).next_to(head, DOWN, buff=0.12)
         self.oracle = OracleRow(bits, (-2.5, 2.3), cell=min(0.5, 4.2 / n), header="true bits")
         self.ring = PeerRing(k, n, (-2.6, -0.95), 1.6, cell=min(0.3, 2.0 / n), node_color=COLORS.muted)
         s, V = meta["committee_size"], meta["vote_threshold"]
-        size_rule = VGroup(label("committee size s =", FS.tiny, COLORS.text),
-                           label(RULE_TEXT[p["committee_rule"]].format(c=p["c"]) + f" = {s}", FS.tiny, COLORS.text))
+        size_rule = VGroup(
+            label("committee size s =", FS.tiny, COLORS.text),
+            label(RULE_TEXT[p["committee_rule"]].format(c=p["c"]) + f" = {s}", FS.tiny, COLORS.text),
+        )
         size_rule.arrange(DOWN, aligned_edge=LEFT, buff=0.06)
-        vote_rule = VGroup(label("a member decides at", FS.tiny, COLORS.text),
-                           label(f"\u2308 2s\u2032/3 \u2309 = {V} matching reports", FS.tiny, COLORS.text))
+        vote_rule = VGroup(
+            label("a member decides at", FS.tiny, COLORS.text),
+            label(f"\u2308 2s\u2032/3 \u2309 = {V} matching reports", FS.tiny, COLORS.text),
+        )
         vote_rule.arrange(DOWN, aligned_edge=LEFT, buff=0.06)
         vote_sub = label("(s\u2032: members it still hears)", FS.tiny, COLORS.muted)
         adopt_rule = label("others adopt the majority", FS.tiny, COLORS.text)
         self.cell_no = count_line("cell", 0)
         self.cost = count_line("queries so far", 0)
-        key = legend([("committee member", swatch_box(COLORS.background).set_stroke(COLORS.estimate, 3)),
-                      ("value 1 / value 0", VGroup(swatch_dot(bit_color(1)), swatch_dot(bit_color(0))).arrange(RIGHT, buff=0.08)),
-                      ("decided by the vote", swatch_box(COLORS.honest)),
-                      ("adopted majority", swatch_box(COLORS.text)),
-                      ("undecided", swatch_box(COLORS.blacklisted)),
-                      ("blacklisted edge", swatch_line(COLORS.byzantine))], FS.tiny)
+        key = legend(
+            [
+                ("committee member", swatch_box(COLORS.background).set_stroke(COLORS.estimate, 3)),
+                (
+                    "value 1 / value 0",
+                    VGroup(swatch_dot(bit_color(1)), swatch_dot(bit_color(0))).arrange(RIGHT, buff=0.08),
+                ),
+                ("decided by the vote", swatch_box(COLORS.honest)),
+                ("adopted majority", swatch_box(COLORS.text)),
+                ("undecided", swatch_box(COLORS.blacklisted)),
+                ("blacklisted edge", swatch_line(COLORS.byzantine)),
+            ],
+            FS.tiny,
+        )
         rules = VGroup(size_rule, VGroup(vote_rule, vote_sub).arrange(DOWN, aligned_edge=LEFT, buff=0.06), adopt_rule)
-        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.2)   # one rule per group: the groups read apart
+        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.2)  # one rule per group: the groups read apart
         panel = VGroup(rules, VGroup(self.cell_no, self.cost).arrange(DOWN, aligned_edge=LEFT, buff=0.15), key)
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.25).shift(DOWN * 0.25)
-        self.layout = [head, info, self.oracle, self.ring.names, VGroup(*[m.frames for m in self.ring.memories]),
-                       rules, key]
+        self.layout = [
+            head,
+            info,
+            self.oracle,
+            self.ring.names,
+            VGroup(*[m.frames for m in self.ring.memories]),
+            rules,
+            key,
+        ]
         self.add(*self.layout, self.ring.edge_group, self.ring.nodes)
         self.freeze_background(*self.layout)
         self.bring_to_front(self.ring.names)
@@ -112,15 +138,25 @@ class CommitteeConsensus(StudioScene):
         self.cell_no.number.set_value(c + 1)
         self.total += int(members.size * tr.params["queries"])
         self.cost.number.set_value(self.total)
-        rings = {self.ring.nodes[i]: (COLORS.estimate if i in members else COLORS.muted, 4 if i in members else 2, 1.0)
-                 for i in range(self.k)}
+        rings = {
+            self.ring.nodes[i]: (COLORS.estimate if i in members else COLORS.muted, 4 if i in members else 2, 1.0)
+            for i in range(self.k)
+        }
         marker = self.oracle.boxes[c].copy().set_stroke(COLORS.estimate, 4)
         self.play(Restyle(rings), FadeIn(marker), run_time=step)
         self.bring_to_front(self.ring.names)
         beams, answers = VGroup(), VGroup()
         for j, i in enumerate(members):
-            beams.add(Line(self.ring.pos[i], self.oracle.bottom(c), color=COLORS.estimate, stroke_width=2.5,
-                           stroke_opacity=0.5, buff=self.ring.r_node))
+            beams.add(
+                Line(
+                    self.ring.pos[i],
+                    self.oracle.bottom(c),
+                    color=COLORS.estimate,
+                    stroke_width=2.5,
+                    stroke_opacity=0.5,
+                    buff=self.ring.r_node,
+                )
+            )
             a = glyph(str(int(ans[j])), FS.small, bit_color(ans[j]))
             answers.add(_padded(a.move_to(self.ring.pos[i] + UP * 0.5)))
         answers.set_opacity(0)
@@ -172,7 +208,7 @@ class CommitteeConsensus(StudioScene):
         for p in range(self.k):
             mem = self.ring.memories[p]
             if byz[p]:
-                v, color = 1 - int(bits[c]), COLORS.text                # the seed: Byzantine memories show the flip
+                v, color = 1 - int(bits[c]), COLORS.text  # the seed: Byzantine memories show the flip
             elif by[p] == BY_VOTE:
                 v, color = int(dec[p]), COLORS.honest
             elif by[p] == BY_MAJORITY:
@@ -188,8 +224,11 @@ class CommitteeConsensus(StudioScene):
         self.play(FadeInPlace(tallies), run_time=step * 0.6)
         for m in self.ring.memories:
             self.bring_to_front(m.fills, m.digits)
-        self.play(*[Morph(self.ring.memories[p].fills, {c: f}) for p, f in fills.items()],
-                  *[FadeInPlace(d) for d in digits], run_time=step)
+        self.play(
+            *[Morph(self.ring.memories[p].fills, {c: f}) for p, f in fills.items()],
+            *[FadeInPlace(d) for d in digits],
+            run_time=step,
+        )
         self.temp = VGroup(tallies, self.answers, self.marker)
 
     def blacklist(self, tr, c, step):
@@ -198,9 +237,11 @@ class CommitteeConsensus(StudioScene):
         edges = {self.ring.edge(int(o), int(q)) for o, q in zip(obs, tgt)}
         if edges:
             self.play(Restyle({e: (COLORS.byzantine, 2.5, 0.85) for e in edges}), run_time=step * 0.6)
-            self.bring_to_front(self.temp)    # Restyle puts the edges on top: the labels go back over them
+            self.bring_to_front(self.temp)  # Restyle puts the edges on top: the labels go back over them
             if c == self.first_bl:
-                self.key_frame("first_blacklist", notes="A peer that contradicted the decision is blacklisted: its edge fades.")
+                self.key_frame(
+                    "first_blacklist", notes="A peer that contradicted the decision is blacklisted: its edge fades."
+                )
                 self.hold()
             self.play(Restyle({e: (COLORS.blacklisted, 1.0, 0.15) for e in edges}), run_time=step * 0.6)
         elif c == self.first_bl:
@@ -215,9 +256,16 @@ class CommitteeConsensus(StudioScene):
         self.reveal_text = label(f"Byzantine peers: {names}", FS.small, COLORS.byzantine)
         self.reveal_text.move_to([-2.6, 1.3, 0])
         honest = [i for i in range(self.k) if i not in byz]
-        self.play(Restyle({**{self.ring.nodes[i]: (COLORS.byzantine, 4, 1.0) for i in byz},
-                           **{self.ring.nodes[i]: (COLORS.honest, 3, 1.0) for i in honest}}),
-                  FadeIn(self.reveal_text), run_time=self.seconds(1.2))
+        self.play(
+            Restyle(
+                {
+                    **{self.ring.nodes[i]: (COLORS.byzantine, 4, 1.0) for i in byz},
+                    **{self.ring.nodes[i]: (COLORS.honest, 3, 1.0) for i in honest},
+                }
+            ),
+            FadeIn(self.reveal_text),
+            run_time=self.seconds(1.2),
+        )
         self.bring_to_front(self.ring.names)
 
     def conclusion(self, tr):
@@ -234,6 +282,7 @@ class CommitteeConsensus(StudioScene):
 
 def _padded(text):
     """``text`` on a small patch of background: the edges of the ring pass behind it, not through it."""
-    pad = Rectangle(width=text.width + 0.1, height=text.height + 0.08, fill_color=COLORS.background, fill_opacity=1,
-                    stroke_width=0).move_to(text)
+    pad = Rectangle(
+        width=text.width + 0.1, height=text.height + 0.08, fill_color=COLORS.background, fill_opacity=1, stroke_width=0
+    ).move_to(text)
     return VGroup(pad, text)

@@ -32,8 +32,9 @@ class OracleRow(VGroup):
         self.cell = cell
         self.xs = center[0] + (np.arange(n) - (n - 1) / 2) * cell * 1.2
         self.y = center[1]
-        self.boxes = VGroup(*[Square(cell, stroke_color=COLORS.muted, stroke_width=2).move_to([x, self.y, 0])
-                              for x in self.xs])
+        self.boxes = VGroup(
+            *[Square(cell, stroke_color=COLORS.muted, stroke_width=2).move_to([x, self.y, 0]) for x in self.xs]
+        )
         if captions is None:
             self.marks = VGroup(*[digit(b, FS.label, bit_color(b)).move_to(box) for b, box in zip(bits, self.boxes)])
         else:
@@ -66,31 +67,40 @@ class MemoryRow(VGroup):
     def fill_at(self, i: int, level: float, color, opacity: float = 0.9) -> Rectangle:
         """A fill of cell i up to ``level`` in [0, 1] of its height (a target for Morph)."""
         h = max(float(np.clip(level, 0, 1)) * self.cell, 1e-4)
-        r = Rectangle(width=self.cell, height=h, fill_color=color, fill_opacity=opacity if level > 0 else 0.0,
-                      stroke_width=0)
+        r = Rectangle(
+            width=self.cell, height=h, fill_color=color, fill_opacity=opacity if level > 0 else 0.0, stroke_width=0
+        )
         return r.move_to(self.centers[i] + np.array([0, -self.cell / 2 + h / 2, 0]))
 
 
 class PeerRing(VGroup):
     """k peers on a circle, all edges, and a memory row beside each peer (outward: left or right)."""
 
-    def __init__(self, k: int, n: int, center, radius: float, cell: float = 0.3, node_color=None,
-                 names=None, memory: bool = True):
+    def __init__(
+        self, k: int, n: int, center, radius: float, cell: float = 0.3, node_color=None, names=None, memory: bool = True
+    ):
         super().__init__()
         self.k, self.center = k, np.array([*center, 0.0][:3], dtype=float)
         ang = np.deg2rad(np.arange(k) * 360.0 / k)
         self.pos = [self.center + radius * np.array([np.cos(a), np.sin(a), 0.0]) for a in ang]
         self.r_node = 0.27
         color = node_color or COLORS.text
-        self.nodes = VGroup(*[Circle(self.r_node, stroke_color=color, stroke_width=3, fill_color=COLORS.background,
-                                     fill_opacity=1).move_to(p) for p in self.pos])
+        self.nodes = VGroup(
+            *[
+                Circle(
+                    self.r_node, stroke_color=color, stroke_width=3, fill_color=COLORS.background, fill_opacity=1
+                ).move_to(p)
+                for p in self.pos
+            ]
+        )
         names = names or [f"P{i + 1}" for i in range(k)]
         self.names = VGroup(*[label(s, FS.tiny, COLORS.text).move_to(p) for s, p in zip(names, self.pos)])
         self.edges = {}
         for i in range(k):
             for j in range(i + 1, k):
-                self.edges[(i, j)] = Line(self.pos[i], self.pos[j], color=COLORS.grid, stroke_width=1.5,
-                                          buff=self.r_node)
+                self.edges[(i, j)] = Line(
+                    self.pos[i], self.pos[j], color=COLORS.grid, stroke_width=1.5, buff=self.r_node
+                )
         self.edge_group = VGroup(*self.edges.values())
         self.memories = VGroup()
         if memory:
@@ -161,8 +171,10 @@ class FadeOutPlace(Animation):
     """Fade a group out by scaling each part's fill and stroke opacity to 0 (no copy), then remove it."""
 
     def __init__(self, group, **kwargs):
-        self.parts = [(m, m.get_fill_opacities().copy(), m.get_stroke_opacities().copy())
-                      for m in group.family_members_with_points()]
+        self.parts = [
+            (m, m.get_fill_opacities().copy(), m.get_stroke_opacities().copy())
+            for m in group.family_members_with_points()
+        ]
         super().__init__(group, remover=True, **kwargs)
 
     def create_starting_mobject(self):

@@ -52,7 +52,9 @@ class OracleConsensus(StudioScene):
             self.broadcast(tr, t, step, pause=t == 0)
             self.receive(tr, t, step)
             if t == first_acc:
-                self.key_frame("first_acceptance", notes=f"{tr.meta['threshold']} matching reports: accepted without a query.")
+                self.key_frame(
+                    "first_acceptance", notes=f"{tr.meta['threshold']} matching reports: accepted without a query."
+                )
                 self.hold()
             else:
                 self.slide_break()
@@ -76,17 +78,33 @@ class OracleConsensus(StudioScene):
         sub = label("matching reports from other peers", FS.tiny, COLORS.muted)
         self.round = count_line("round", 0)
         self.cost = count_line("queries so far", 0)
-        key = legend([("unknown", swatch_box(COLORS.background).set_stroke(COLORS.grid, 2)),
-                      ("partial support", swatch_box(COLORS.estimate)),
-                      ("accepted (no query)", swatch_box(COLORS.honest)),
-                      ("verified (own query)", swatch_box(COLORS.text)),
-                      ("value 1", swatch_dot(bit_color(1))), ("value 0", swatch_dot(bit_color(0)))], FS.tiny)
+        key = legend(
+            [
+                ("unknown", swatch_box(COLORS.background).set_stroke(COLORS.grid, 2)),
+                ("partial support", swatch_box(COLORS.estimate)),
+                ("accepted (no query)", swatch_box(COLORS.honest)),
+                ("verified (own query)", swatch_box(COLORS.text)),
+                ("value 1", swatch_dot(bit_color(1))),
+                ("value 0", swatch_dot(bit_color(0))),
+            ],
+            FS.tiny,
+        )
         panel = VGroup(VGroup(rule, sub).arrange(DOWN, aligned_edge=LEFT, buff=0.08), self.round, self.cost, key)
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.3).shift(DOWN * 0.3)
         info = label(f"k = {k} peers, n = {n} bits, f = {tr.meta['n_byzantine']} Byzantine", FS.tiny, COLORS.muted)
         info.next_to(head, DOWN, buff=0.12)
-        self.layout = [head, info, self.oracle, self.ring.edge_group, self.ring.nodes, self.ring.names,
-                       VGroup(*[m.frames for m in self.ring.memories]), rule, sub, key]
+        self.layout = [
+            head,
+            info,
+            self.oracle,
+            self.ring.edge_group,
+            self.ring.nodes,
+            self.ring.names,
+            VGroup(*[m.frames for m in self.ring.memories]),
+            rule,
+            sub,
+            key,
+        ]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
         self.add(self.round, self.cost)
@@ -99,8 +117,16 @@ class OracleConsensus(StudioScene):
         q = np.asarray(tr["queries"][t])
         beams = VGroup()
         for p in np.flatnonzero(q >= 0):
-            beams.add(Line(self.ring.pos[p], self.oracle.bottom(int(q[p])), color=COLORS.honest, stroke_width=3,
-                           stroke_opacity=0.55, buff=self.ring.r_node))
+            beams.add(
+                Line(
+                    self.ring.pos[p],
+                    self.oracle.bottom(int(q[p])),
+                    color=COLORS.honest,
+                    stroke_width=3,
+                    stroke_opacity=0.55,
+                    buff=self.ring.r_node,
+                )
+            )
         self.total += int((q >= 0).sum())
         self.round.number.set_value(t + 1)
         self.cost.number.set_value(self.total)
@@ -156,13 +182,13 @@ class OracleConsensus(StudioScene):
             by_group.setdefault(id(g), (g, {}))[1][c] = tgt
         for m in self.ring.memories:
             self.bring_to_front(m.fills, m.digits)
-        self.play(*[Morph(g, tg) for g, tg in by_group.values()],
-                  *[FadeInPlace(d) for d in shown], run_time=run_time)
+        self.play(*[Morph(g, tg) for g, tg in by_group.values()], *[FadeInPlace(d) for d in shown], run_time=run_time)
 
     def conclusion(self, tr):
         h = ~np.asarray(tr["is_byzantine"])
         cost = int(np.asarray(tr["query_cost"])[h].sum())
         full = int(h.sum()) * self.n
         ok = bool((np.asarray(tr["decision"])[h] == np.asarray(tr["bits"])).all())
-        return ((f"Every peer knows all {self.n} bits" if ok else "Not every peer learned every bit") +
-                f" after {tr['queries'].shape[0]} rounds: {cost} queries instead of {full}")
+        return (
+            f"Every peer knows all {self.n} bits" if ok else "Not every peer learned every bit"
+        ) + f" after {tr['queries'].shape[0]} rounds: {cost} queries instead of {full}"

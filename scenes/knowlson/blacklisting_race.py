@@ -11,14 +11,24 @@ Byzantine weight crosses tau.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, Dot, FadeIn, Line, MathTex,
-                   VGroup)
-
-from studio.traces import TraceSpec
+from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, Dot, FadeIn, Line, MathTex, VGroup
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, FS, Number, blacklist_cross, counter, label, legend, swatch_dot,
-                           swatch_line, tick_labels, title)
+from scenes.pieces import (
+    BLACKLISTED_OPACITY,
+    COLORS,
+    FS,
+    Number,
+    blacklist_cross,
+    counter,
+    label,
+    legend,
+    swatch_dot,
+    swatch_line,
+    tick_labels,
+    title,
+)
+from studio.traces import TraceSpec
 
 
 def _count(text: str, value: int, color) -> VGroup:
@@ -30,10 +40,20 @@ def _count(text: str, value: int, color) -> VGroup:
 
 
 class BlacklistingRace(StudioScene):
-    trace_spec = TraceSpec("blacklisting_cell", seed=4, params={"eta": 0.1, "tau": 0.06, "rounds": 50,
-                                                                 "trials": 200, "n_sources": 20,
-                                                                 "byz_fraction": 0.3, "byz_distance": 5.0,
-                                                                 "c": 1.5})
+    trace_spec = TraceSpec(
+        "blacklisting_cell",
+        seed=4,
+        params={
+            "eta": 0.1,
+            "tau": 0.06,
+            "rounds": 50,
+            "trials": 200,
+            "n_sources": 20,
+            "byz_fraction": 0.3,
+            "byz_distance": 5.0,
+            "c": 1.5,
+        },
+    )
     key_frames = ("initial", "byzantine_caught", "final")
     talk_order = 40
     # 50 rounds: the dull stretch runs fast, the rounds around T and the blacklistings slowly
@@ -42,17 +62,24 @@ class BlacklistingRace(StudioScene):
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
-        self.opening(notes="All weights start at 1; the theory predicts the round T at which Byzantine weights "
-                           "cross the threshold tau.")
+        self.opening(
+            notes="All weights start at 1; the theory predicts the round T at which Byzantine weights "
+            "cross the threshold tau."
+        )
         black = np.asarray(tr["blacklisted_at"])
-        self.events = sorted({tr.meta["T_emp_trial"] - 1, tr.meta["T_theory"] - 1} | {int(b) - 1 for b in black if b > 0})
+        self.events = sorted(
+            {tr.meta["T_emp_trial"] - 1, tr.meta["T_theory"] - 1} | {int(b) - 1 for b in black if b > 0}
+        )
         caught_shown = False
         for t in range(tr.params["rounds"]):
             self.play_round(tr, t)
             if not caught_shown and t + 1 == tr.meta["T_emp_trial"]:
                 self.show_empirical_T(tr)
-                self.key_frame("byzantine_caught", notes="The average Byzantine weight is below tau: "
-                                                         "the Byzantine sources are caught, near the predicted T.")
+                self.key_frame(
+                    "byzantine_caught",
+                    notes="The average Byzantine weight is below tau: "
+                    "the Byzantine sources are caught, near the predicted T.",
+                )
                 self.hold()
                 caught_shown = True
             elif (t + 1) % 10 == 0:
@@ -63,8 +90,10 @@ class BlacklistingRace(StudioScene):
         meta = tr.meta
         emp, T = meta["T_emp_trial"], meta["T_theory"]
         # T = ceil(ln(1/tau)/eta) bounds the crossing ((1 - eta)^t <= e^(-eta t)): say which side it fell on
-        self.conclude(f"Byzantine weights cross \u03c4 at round {emp}, "
-                      + (f"within the theoretical bound T = {T}" if emp <= T else f"after the theoretical T = {T}"))
+        self.conclude(
+            f"Byzantine weights cross \u03c4 at round {emp}, "
+            + (f"within the theoretical bound T = {T}" if emp <= T else f"after the theoretical T = {T}")
+        )
 
     # -- layout ----------------------------------------------------------------
     def build_layout(self, tr):
@@ -76,52 +105,90 @@ class BlacklistingRace(StudioScene):
         self.ymin = ymin
         head = title("The blacklisting race")
         # y is log10(w) - ymin, so the round axis sits at the bottom
-        self.axes = Axes(x_range=[0, R, 10], y_range=[0, 0.05 - ymin, 0.5], x_length=8.3, y_length=4.9,
-                         axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
-                         x_axis_config={"include_numbers": False})
+        self.axes = Axes(
+            x_range=[0, R, 10],
+            y_range=[0, 0.05 - ymin, 0.5],
+            x_length=8.3,
+            y_length=4.9,
+            axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
+            x_axis_config={"include_numbers": False},
+        )
         self.axes.to_corner(LEFT + DOWN, buff=0.55).shift(RIGHT * 0.5 + UP * 0.35)
         xt = tick_labels(self.axes.x_axis, range(0, R + 1, 10), FS.small)
         yl = VGroup()
         for e in np.arange(0, ymin - 1e-9, -0.5):
             if abs(e - round(e)) < 1e-9:
-                tex = label(f"{10.0 ** round(e):g}", FS.small, COLORS.muted)   # 1, 0.1, 0.01: numbers in the theme's face
+                tex = label(
+                    f"{10.0 ** round(e):g}", FS.small, COLORS.muted
+                )  # 1, 0.1, 0.01: numbers in the theme's face
                 yl.add(tex.next_to(self.pt(0, e), LEFT, buff=0.15))
         xlab = label("round t", FS.small, COLORS.muted).next_to(self.axes.x_axis, DOWN, buff=0.45)
         ylab = label("weight (log scale)", FS.small, COLORS.muted).rotate(np.pi / 2)
         ylab.next_to(self.axes.y_axis, LEFT, buff=0.65)
         ty = np.log10(p["tau"])
-        self.tau_line = DashedLine(self.pt(0, ty), self.pt(R, ty), color=COLORS.threshold, stroke_width=2.5,
-                                   dash_length=0.1)
-        tau_lab = label("\u03c4 = %g" % p["tau"], FS.small, COLORS.threshold)
+        self.tau_line = DashedLine(
+            self.pt(0, ty), self.pt(R, ty), color=COLORS.threshold, stroke_width=2.5, dash_length=0.1
+        )
+        tau_lab = label("\u03c4 = {:g}".format(p["tau"]), FS.small, COLORS.threshold)
         tau_lab.next_to(self.pt(1, ty), UP, buff=0.08, aligned_edge=LEFT)
         Tt = meta["T_theory"]
-        self.theory = DashedLine(self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.theory,
-                                 stroke_width=3, dash_length=0.12)
-        th_lab = VGroup(MathTex(r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=", font_size=FS.label,
-                                color=COLORS.theory), label(str(Tt), FS.small, COLORS.theory)).arrange(RIGHT, buff=0.1)
+        self.theory = DashedLine(
+            self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.theory, stroke_width=3, dash_length=0.12
+        )
+        th_lab = VGroup(
+            MathTex(
+                r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=", font_size=FS.label, color=COLORS.theory
+            ),
+            label(str(Tt), FS.small, COLORS.theory),
+        ).arrange(RIGHT, buff=0.1)
         th_lab.next_to(self.pt(Tt, 0.05), UP, buff=0.08)
         self.is_byz = np.asarray(tr["is_byzantine"])
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in self.is_byz]
         self.heads = VGroup(*[Dot(self.pt(0, 0), radius=0.06, color=c) for c in self.colors])
         self.curves = VGroup()
         # right panel: parameters, counters, legend
-        params = label("\u03b7 = %g,  \u03c4 = %g,  n = %d" % (p["eta"], p["tau"], p["n_sources"]), FS.small)
+        params = label(f"\u03b7 = {p['eta']:g},  \u03c4 = {p['tau']:g},  n = {p['n_sources']:d}", FS.small)
         self.round = counter("t =", 0, FS.label)
         self.byz_left = _count("Byzantine left:", meta["n_byzantine"], COLORS.byzantine)
         self.hon_left = _count("honest left:", meta["n_honest"], COLORS.honest)
-        key = legend([("honest source", swatch_dot(COLORS.honest)), ("Byzantine source", swatch_dot(COLORS.byzantine)),
-                      ("blacklisted", VGroup(swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
-                                             blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16))),
-                      ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
-                      ("theoretical T", swatch_line(COLORS.theory, True)),
-                      ("empirical T", swatch_line(COLORS.estimate))], FS.tiny)
-        panel = VGroup(params, self.round, self.byz_left, self.hon_left, key).arrange(DOWN, aligned_edge=LEFT,
-                                                                                      buff=0.35)
+        key = legend(
+            [
+                ("honest source", swatch_dot(COLORS.honest)),
+                ("Byzantine source", swatch_dot(COLORS.byzantine)),
+                (
+                    "blacklisted",
+                    VGroup(
+                        swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
+                        blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16),
+                    ),
+                ),
+                ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
+                ("theoretical T", swatch_line(COLORS.theory, True)),
+                ("empirical T", swatch_line(COLORS.estimate)),
+            ],
+            FS.tiny,
+        )
+        panel = VGroup(params, self.round, self.byz_left, self.hon_left, key).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.35
+        )
         panel.to_edge(RIGHT, buff=0.35).shift(UP * 0.2)
         self.panel, self.key = panel, key
         self.segs = [[] for _ in self.colors]
-        self.add(head, self.axes, xt, yl, xlab, ylab, self.tau_line, tau_lab, self.theory, th_lab, self.curves,
-                 self.heads, panel)
+        self.add(
+            head,
+            self.axes,
+            xt,
+            yl,
+            xlab,
+            ylab,
+            self.tau_line,
+            tau_lab,
+            self.theory,
+            th_lab,
+            self.curves,
+            self.heads,
+            panel,
+        )
         self.n_byz_left, self.n_hon_left = meta["n_byzantine"], meta["n_honest"]
 
     def pt(self, t, log_w):
@@ -131,7 +198,7 @@ class BlacklistingRace(StudioScene):
     # -- one round -------------------------------------------------------------
     def play_round(self, tr, t: int):
         black = np.asarray(tr["blacklisted_at"])
-        alive = (black == -1) | (black > t)        # not blacklisted before round t + 1
+        alive = (black == -1) | (black > t)  # not blacklisted before round t + 1
         segs, moves = [], []
         for i in np.flatnonzero(alive):
             a, b = self.pt(t, self.log_w[i, t]), self.pt(t + 1, self.log_w[i, t + 1])
@@ -151,9 +218,13 @@ class BlacklistingRace(StudioScene):
         for i in idx:
             cross = blacklist_cross(self.heads[i], 0.2)
             curve = VGroup(*self.segs[i])
-            anims.append(AnimationGroup(self.heads[i].animate.set_color(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
-                                        curve.animate.set_stroke(COLORS.blacklisted, opacity=BLACKLISTED_OPACITY),
-                                        FadeIn(cross)))
+            anims.append(
+                AnimationGroup(
+                    self.heads[i].animate.set_color(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
+                    curve.animate.set_stroke(COLORS.blacklisted, opacity=BLACKLISTED_OPACITY),
+                    FadeIn(cross),
+                )
+            )
             if self.is_byz[i]:
                 self.n_byz_left -= 1
             else:
@@ -166,7 +237,7 @@ class BlacklistingRace(StudioScene):
         Te = tr.meta["T_emp_trial"]
         ymin = self.ymin
         line = Line(self.pt(Te, ymin), self.pt(Te, 0.05), color=COLORS.estimate, stroke_width=3)
-        lab = label("empirical T = %d" % Te, FS.small, COLORS.estimate)
+        lab = label(f"empirical T = {Te:d}", FS.small, COLORS.estimate)
         lab.next_to(self.pt(Te, ymin), UP, buff=0.1).shift(LEFT * (lab.width / 2 + 0.12))
         self.play(Create(line), FadeIn(lab), run_time=self.seconds(1.0))
 
@@ -178,7 +249,7 @@ class BlacklistingRace(StudioScene):
             label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.estimate),
             label(f"P(an honest source out): {meta['p_honest']:.2f}", FS.tiny, COLORS.honest),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        lines.move_to(self.key, aligned_edge=LEFT + UP)   # the summary takes the legend's place
+        lines.move_to(self.key, aligned_edge=LEFT + UP)  # the summary takes the legend's place
         if lines.get_right()[0] > 6.9:
             lines.shift(LEFT * (lines.get_right()[0] - 6.9))
         self.remove(self.key)

@@ -12,19 +12,33 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Dot, FadeIn, Line, VGroup
 
-from studio.traces import TraceSpec
-
 from scenes.base import Pace, StudioScene
-from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, blacklist_cross, counter, label, legend, marker,
-                           swatch_dot, tick_labels, title)
+from scenes.pieces import (
+    BLACKLISTED_OPACITY,
+    COLORS,
+    EST,
+    FS,
+    blacklist_cross,
+    counter,
+    label,
+    legend,
+    marker,
+    swatch_dot,
+    tick_labels,
+    title,
+)
+from studio.traces import TraceSpec
 
 SHOWN = ("mean", "mw_mean", "mom_mw_mean", "mom")
 NAMES = {"mean": "straight mean", "mw_mean": "MW mean", "mom_mw_mean": "MoM-guided MW mean", "mom": "median of means"}
 
 
 class MWTrajectories(StudioScene):
-    trace_spec = TraceSpec("robust_study", seed=21, params={"n_sources": 30, "byz_fraction": 0.3, "rounds": 10,
-                                                            "trials": 1, "blacklist": True})
+    trace_spec = TraceSpec(
+        "robust_study",
+        seed=21,
+        params={"n_sources": 30, "byz_fraction": 0.3, "rounds": 10, "trials": 1, "blacklist": True},
+    )
     key_frames = ("initial", "after_round_3", "final")
     talk_order = 30
     pace = Pace(round=1.6, event_round=2.6, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
@@ -35,8 +49,11 @@ class MWTrajectories(StudioScene):
         self.opening(notes="Honest sources around the true mean (the star); a Byzantine cluster to the right.")
         black = tr["blacklisted_at"][0]
         self.events = sorted({int(b) - 1 for b in black if b > 0})
-        for t in self.rounds(tr.params["rounds"], {3: "after_round_3"},
-                             {3: "After three rounds the straight mean is still pulled toward the Byzantine cluster."}):
+        for t in self.rounds(
+            tr.params["rounds"],
+            {3: "after_round_3"},
+            {3: "After three rounds the straight mean is still pulled toward the Byzantine cluster."},
+        ):
             self.play_round(tr, t)
         self.key_frame("final", notes=self.final_note(tr))
         self.hold()
@@ -46,8 +63,10 @@ class MWTrajectories(StudioScene):
         black, byz = tr["blacklisted_at"][0], tr["is_byzantine"][0]
         caught, honest_out = int(np.sum((black > 0) & byz)), int(np.sum((black > 0) & ~byz))
         extra = f" (and {honest_out} honest)" if honest_out else ""
-        return (f"{caught} of {int(byz.sum())} Byzantine sources are blacklisted{extra}; "
-                "every estimate now averages honest sources only.")
+        return (
+            f"{caught} of {int(byz.sum())} Byzantine sources are blacklisted{extra}; "
+            "every estimate now averages honest sources only."
+        )
 
     def conclusion_text(self, tr) -> str:
         """Distances to the true mean in the last round before the first Byzantine blacklisting (else the last round).
@@ -57,15 +76,19 @@ class MWTrajectories(StudioScene):
         """
         black = tr["blacklisted_at"][0][tr["is_byzantine"][0]]
         first = int(black[black > 0].min()) if np.any(black > 0) else tr["estimates"].shape[1]
-        t = first - 1                                   # estimates[t] is round t + 1
+        t = first - 1  # estimates[t] is round t + 1
         est, mu = tr["estimates"][0, t], tr["true_mean"]
         names = tr.meta["estimators"]
         d = {e: float(np.linalg.norm(est[names.index(e)] - mu)) for e in SHOWN}
         if d["mom_mw_mean"] < d["mean"]:
-            return (f"Round {t + 1}, before any blacklisting: MoM-guided MW is {d['mom_mw_mean']:.2f} from the true "
-                    f"mean, the straight mean {d['mean']:.2f}: the weights remove the Byzantine pull")
-        return (f"Round {t + 1}: MoM-guided MW is {d['mom_mw_mean']:.2f} from the true mean, "
-                f"the straight mean {d['mean']:.2f}")
+            return (
+                f"Round {t + 1}, before any blacklisting: MoM-guided MW is {d['mom_mw_mean']:.2f} from the true "
+                f"mean, the straight mean {d['mean']:.2f}: the weights remove the Byzantine pull"
+            )
+        return (
+            f"Round {t + 1}: MoM-guided MW is {d['mom_mw_mean']:.2f} from the true mean, "
+            f"the straight mean {d['mean']:.2f}"
+        )
 
     def build_layout(self, tr):
         p = tr.params
@@ -74,20 +97,40 @@ class MWTrajectories(StudioScene):
         fin = x[np.isfinite(x).all(-1)]
         lo = np.floor(np.minimum(fin.min(0), tr["true_mean"]) - 0.5)
         hi = np.ceil(np.maximum(fin.max(0), tr["true_mean"]) + 0.5)
-        self.axes = Axes(x_range=[lo[0], hi[0], 1], y_range=[lo[1], hi[1], 1], x_length=8.8, y_length=5.6,
-                         axis_config={"color": COLORS.muted, "include_numbers": False},
-                         tips=False).to_edge(LEFT, buff=0.75).shift(DOWN * 0.45)
+        self.axes = (
+            Axes(
+                x_range=[lo[0], hi[0], 1],
+                y_range=[lo[1], hi[1], 1],
+                x_length=8.8,
+                y_length=5.6,
+                axis_config={"color": COLORS.muted, "include_numbers": False},
+                tips=False,
+            )
+            .to_edge(LEFT, buff=0.75)
+            .shift(DOWN * 0.45)
+        )
         xs = np.arange(lo[0], hi[0] + 0.5, 2 if hi[0] - lo[0] > 8 else 1)
         ys = np.arange(lo[1], hi[1] + 0.5, 2 if hi[1] - lo[1] > 8 else 1)
-        ticks = VGroup(tick_labels(self.axes.x_axis, [v for v in xs if v != 0] if lo[1] < 0 < hi[1] else xs, FS.small),
-                       tick_labels(self.axes.y_axis, [v for v in ys if v != 0] if lo[0] < 0 < hi[0] else ys, FS.small,
-                                   direction=LEFT, buff=0.25))   # clear of the tick marks
+        ticks = VGroup(
+            tick_labels(self.axes.x_axis, [v for v in xs if v != 0] if lo[1] < 0 < hi[1] else xs, FS.small),
+            tick_labels(
+                self.axes.y_axis,
+                [v for v in ys if v != 0] if lo[0] < 0 < hi[0] else ys,
+                FS.small,
+                direction=LEFT,
+                buff=0.25,
+            ),
+        )  # clear of the tick marks
         # tick labels sit next to the axis lines (which cross at 0 when 0 is in range)
         byz = tr["is_byzantine"][0]
         self.byz = byz
         self.src_colors = [COLORS.byzantine if b else COLORS.honest for b in byz]
-        self.dots = VGroup(*[Dot(self.axes.c2p(*x[0, i]), radius=0.07, color=c, fill_opacity=0.9)
-                             for i, c in enumerate(self.src_colors)])
+        self.dots = VGroup(
+            *[
+                Dot(self.axes.c2p(*x[0, i]), radius=0.07, color=c, fill_opacity=0.9)
+                for i, c in enumerate(self.src_colors)
+            ]
+        )
         mu = tr["true_mean"]
         star = marker("true_value", COLORS.true_value, 0.11).move_to(self.axes.c2p(*mu))
         names = tr.meta["estimators"]
@@ -96,11 +139,22 @@ class MWTrajectories(StudioScene):
         self.heads = VGroup(*[marker(e, c, 0.09).set_opacity(0) for e, c in zip(SHOWN, self.est_colors)])
         self.paths = VGroup()
         self.crosses = VGroup()
-        key = legend([("honest source", swatch_dot(COLORS.honest)), ("Byzantine source", swatch_dot(COLORS.byzantine)),
-                      ("blacklisted", VGroup(swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
-                                             blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16))),
-                      ("true mean", marker("true_value", COLORS.true_value, 0.07))]
-                     + [(NAMES[e], marker(e, c, 0.07)) for e, c in zip(SHOWN, self.est_colors)], FS.tiny)
+        key = legend(
+            [
+                ("honest source", swatch_dot(COLORS.honest)),
+                ("Byzantine source", swatch_dot(COLORS.byzantine)),
+                (
+                    "blacklisted",
+                    VGroup(
+                        swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
+                        blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16),
+                    ),
+                ),
+                ("true mean", marker("true_value", COLORS.true_value, 0.07)),
+            ]
+            + [(NAMES[e], marker(e, c, 0.07)) for e, c in zip(SHOWN, self.est_colors)],
+            FS.tiny,
+        )
         key.to_edge(RIGHT, buff=0.3).shift(UP * 1.0)
         self.round = counter("t =", 0, FS.label).next_to(key, DOWN, buff=0.45).align_to(key, LEFT)
         self.alive = counter("Byzantine left:", int(byz.sum()), FS.label, color=COLORS.byzantine)
@@ -120,8 +174,10 @@ class MWTrajectories(StudioScene):
         segs = []
         if t > 0:
             prev = tr["estimates"][0, t - 1]
-            segs = [Line(self.axes.c2p(*prev[j]), p, color=c, stroke_width=3)
-                    for j, p, c in zip(self.idx, new_pts, self.est_colors)]
+            segs = [
+                Line(self.axes.c2p(*prev[j]), p, color=c, stroke_width=3)
+                for j, p, c in zip(self.idx, new_pts, self.est_colors)
+            ]
         heads = [h.animate.move_to(p).set_opacity(1) for h, p in zip(self.heads, new_pts)]
         rt = self.round_time(t, self.events)
         self.play(*moves, *heads, run_time=0.7 * rt)
@@ -134,8 +190,12 @@ class MWTrajectories(StudioScene):
         gone = np.flatnonzero(black == t + 1)
         if gone.size:
             crosses = [blacklist_cross(self.dots[i], 0.16).move_to(self.axes.c2p(*x[i])) for i in gone]
-            anims = [AnimationGroup(self.dots[i].animate.set_color(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
-                                    FadeIn(c)) for i, c in zip(gone, crosses)]
+            anims = [
+                AnimationGroup(
+                    self.dots[i].animate.set_color(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY), FadeIn(c)
+                )
+                for i, c in zip(gone, crosses)
+            ]
             self.play(*anims, run_time=0.3 * rt)
             self.remove(*crosses)
             self.crosses.add(*crosses)

@@ -9,33 +9,66 @@ shrink to w (1 - eta * loss); sources whose weight falls below tau are greyed ou
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, MathTex, VGroup
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import (BLACKLISTED_OPACITY, COLORS, EST, FS, FadeInPlace, FastText, GaugeRow, Morph, MorphBoxes,
-                           Number, with_opacity,
-                           ReportStrip, WeightBars, blacklist_cross, counter, label, legend, swatch_box, swatch_dot,
-                           swatch_line, swatch_triangle, title)
+from scenes.pieces import (
+    BLACKLISTED_OPACITY,
+    COLORS,
+    EST,
+    FS,
+    FadeInPlace,
+    FastText,
+    GaugeRow,
+    Morph,
+    MorphBoxes,
+    Number,
+    ReportStrip,
+    WeightBars,
+    blacklist_cross,
+    counter,
+    label,
+    legend,
+    swatch_box,
+    swatch_dot,
+    swatch_line,
+    swatch_triangle,
+    title,
+    with_opacity,
+)
 from studio.traces import TraceSpec
 
 
 class MWWeightBars(StudioScene):
-    trace_spec = TraceSpec("mw_sources", seed=7, params={"n_sources": 9, "byz_fraction": 1 / 3, "rounds": 12,
-                                                         "eta": 0.25, "tau": 0.1, "c": 4.0, "byz_distance": 5.0,
-                                                         "byz_spread": 1.0})
+    trace_spec = TraceSpec(
+        "mw_sources",
+        seed=7,
+        params={
+            "n_sources": 9,
+            "byz_fraction": 1 / 3,
+            "rounds": 12,
+            "eta": 0.25,
+            "tau": 0.1,
+            "c": 4.0,
+            "byz_distance": 5.0,
+            "byz_spread": 1.0,
+        },
+    )
     key_frames = ("initial", "after_round_3", "final")
     talk_order = 10
     # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower
     pace = Pace(round=2.1, event_round=3.0, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
-    normalised = False   # bars show w / max w (MWWeightBarsNormalised)
+    normalised = False  # bars show w / max w (MWWeightBarsNormalised)
 
     def construct(self):
         tr = self.trace
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in tr["is_byzantine"]]
         self.events = sorted({int(r) - 1 for r in tr["blacklisted_at"] if r > 0} | {0})
         self.build_layout(tr)
-        self.opening(notes="Every source starts with weight 1. Each round: reports, a loss per source, "
-                           "and each weight shrinks by the factor (1 − η ℓ).")
+        self.opening(
+            notes="Every source starts with weight 1. Each round: reports, a loss per source, "
+            "and each weight shrinks by the factor (1 − η ℓ)."
+        )
         notes = {3: "After three rounds the Byzantine reports, far from the median, have lost most of their weight."}
         for t in self.rounds(tr.params["rounds"], {3: "after_round_3"}, notes):
             self.play_round(tr, t)
@@ -47,16 +80,25 @@ class MWWeightBars(StudioScene):
     def conclusion_text(self, tr) -> str:
         caught = tr["blacklisted_at"][tr["is_byzantine"]]
         if np.all(caught > 0):
-            return (f"Far from the median, a source loses a factor (1 − η) a round: "
-                    f"all {caught.size} Byzantine sources fall below τ by round {int(caught.max())}")
+            return (
+                f"Far from the median, a source loses a factor (1 − η) a round: "
+                f"all {caught.size} Byzantine sources fall below τ by round {int(caught.max())}"
+            )
         return "Multiplicative weights shrink every source that reports far from the median"
 
     # -- storyboard steps -------------------------------------------------
     def build_layout(self, tr):
         p = tr.params
         head = title("Multiplicative weights vs Byzantine sources")
-        rule = MathTex(r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\!\Big(1,\ \tfrac{|x_i-\hat\mu|}{c}\Big)",
-                       font_size=FS.body, color=COLORS.text).next_to(head, DOWN, buff=0.2).shift(LEFT * 0.9)
+        rule = (
+            MathTex(
+                r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\!\Big(1,\ \tfrac{|x_i-\hat\mu|}{c}\Big)",
+                font_size=FS.body,
+                color=COLORS.text,
+            )
+            .next_to(head, DOWN, buff=0.2)
+            .shift(LEFT * 0.9)
+        )
         self.round = counter("t =", 0).next_to(rule, RIGHT, buff=0.9)
         x = tr["x"][np.isfinite(tr["x"])]
         self.strip = ReportStrip(min(x.min(), p["mu"]), max(x.max(), p["mu"]), self.colors, length=9.8)
@@ -73,20 +115,29 @@ class MWWeightBars(StudioScene):
         self.bars.move_to([-0.6, -0.55, 0], aligned_edge=DOWN).shift(DOWN * 1.25)
         xs = [self.bars.x_of(i) for i in range(self.bars.n)]
         base_y = self.bars.baseline.get_center()[1]
-        self.w_nums = VGroup(*[Number(1.0, places=2, size=FS.tiny, color=COLORS.muted).move_to([x, base_y - 0.62, 0])
-                               for x in xs])
+        self.w_nums = VGroup(
+            *[Number(1.0, places=2, size=FS.tiny, color=COLORS.muted).move_to([x, base_y - 0.62, 0]) for x in xs]
+        )
         w_head = MathTex("w_i", font_size=FS.label, color=COLORS.muted).move_to([-6.3, base_y - 0.62, 0])
         self.losses = GaugeRow(r"\ell_i", xs, base_y - 1.02, self.bars.bar_width, COLORS.estimate)
-        key = legend([("honest", swatch_dot(COLORS.honest)), ("Byzantine", swatch_dot(COLORS.byzantine)),
-                      ("median " + "\u03bc\u0302", swatch_triangle(EST.median)),
-                      ("true mean", swatch_line(COLORS.true_value, True)),
-                      ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
-                      ("removed: \u03b7\u2113w", swatch_box(COLORS.estimate)),
-                      ("blacklisted", swatch_box(COLORS.blacklisted))], FS.tiny)
+        key = legend(
+            [
+                ("honest", swatch_dot(COLORS.honest)),
+                ("Byzantine", swatch_dot(COLORS.byzantine)),
+                ("median " + "\u03bc\u0302", swatch_triangle(EST.median)),
+                ("true mean", swatch_line(COLORS.true_value, True)),
+                ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
+                ("removed: \u03b7\u2113w", swatch_box(COLORS.estimate)),
+                ("blacklisted", swatch_box(COLORS.blacklisted)),
+            ],
+            FS.tiny,
+        )
         key.to_edge(RIGHT, buff=0.2).shift(DOWN * 0.45)
         params = label(f"\u03b7 = {p['eta']:g}\n\u03c4 = {p['tau']:g},  c = {p['c']:g}", FS.tiny, COLORS.muted)
         if self.normalised:
-            params = VGroup(params, label("bars: w / max w", FS.tiny, COLORS.muted)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            params = VGroup(params, label("bars: w / max w", FS.tiny, COLORS.muted)).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.1
+            )
         params.next_to(key, DOWN, buff=0.3).align_to(key, LEFT)
         self.true_line = self.strip.true_value_line(p["mu"])
         byz = np.flatnonzero(tr["is_byzantine"])
@@ -98,8 +149,18 @@ class MWWeightBars(StudioScene):
         if self.normalised:  # tau / max w moves: keep the threshold line out of the frozen layout
             static.remove(self.bars.tau_line, self.bars.tau_label)
             self.add(self.bars.tau_line, self.bars.tau_label)
-        self.layout = [head, rule, self.strip.line, self.true_line, static, self.losses.header,
-                       self.losses.frames, key, params, w_head]
+        self.layout = [
+            head,
+            rule,
+            self.strip.line,
+            self.true_line,
+            static,
+            self.losses.header,
+            self.losses.frames,
+            key,
+            params,
+            w_head,
+        ]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
         self.add(self.round, self.mu_hat, self.w_nums, self.example)
@@ -126,9 +187,15 @@ class MWWeightBars(StudioScene):
                 x, mu, l = tr["x"][t, i], tr["mu_hat"][t], tr["loss"][t, i]
                 w0, w1 = tr["weights"][t, i], tr["weights"][t + 1, i]
                 mu_s = f"({mu:.2f})" if mu < 0 else f"{mu:.2f}"
-                text = (f"{name} ({who}):  \u2113 = min(1, |{x:.2f} \u2212 {mu_s}| / {p['c']:g}) = {l:.2f}"
-                        f"     w \u2190 {w0:.3f} \u00b7 (1 \u2212 {p['eta']:g} \u00b7 {l:.2f}) = {w1:.3f}")
-            rows.add(FastText(text.replace("-", "\u2212"), FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted))
+                text = (
+                    f"{name} ({who}):  \u2113 = min(1, |{x:.2f} \u2212 {mu_s}| / {p['c']:g}) = {l:.2f}"
+                    f"     w \u2190 {w0:.3f} \u00b7 (1 \u2212 {p['eta']:g} \u00b7 {l:.2f}) = {w1:.3f}"
+                )
+            rows.add(
+                FastText(
+                    text.replace("-", "\u2212"), FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted
+                )
+            )
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         rows.move_to([-0.2, -3.55, 0])
         if rows.width > 13.6:
@@ -161,13 +228,19 @@ class MWWeightBars(StudioScene):
         self.add(self.example)
         self.bring_to_front(self.losses.fills, self.bars.cuts)
         h0, h1 = self.shown(w0, t, tr), self.shown(w1, t + 1, tr)
-        self.play(MorphBoxes(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
-                  MorphBoxes(self.bars.cuts, {i: self.bars.cut_at(i, h0[i], h0[i] * w1[i] / max(w0[i], 1e-300))
-                                         for i in live}), run_time=step)
+        self.play(
+            MorphBoxes(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
+            MorphBoxes(
+                self.bars.cuts, {i: self.bars.cut_at(i, h0[i], h0[i] * w1[i] / max(w0[i], 1e-300)) for i in live}
+            ),
+            run_time=step,
+        )
         self.bring_to_front(self.bars.bars, self.bars.cuts)
         if self.normalised:  # every bar is rescaled: bars and slices move together
-            moves = [Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
-                     MorphBoxes(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live})]
+            moves = [
+                Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
+                MorphBoxes(self.bars.cuts, {i: self.bars.cut_at(i, h1[i], h1[i]) for i in live}),
+            ]
         else:  # the bar already stands at w1 under its opaque slice; only the slice collapses onto it
             for i in live:
                 self.bars.bars[i].points = self.bars.bar_at(i, h1[i], self.colors[i]).points
@@ -176,8 +249,12 @@ class MWWeightBars(StudioScene):
             top = float(np.max(w1[active])) if active.any() else 1.0
             y = self.bars.baseline.get_center()[1] + min(tr.params["tau"] / max(top, 1e-300), 1.02) * self.bars.unit
             dy = np.array([0, y - self.bars.tau_line.get_center()[1], 0])
-            moves.append(Morph(VGroup(self.bars.tau_line, self.bars.tau_label),
-                               {0: self.bars.tau_line.get_center() + dy, 1: self.bars.tau_label.get_center() + dy}))
+            moves.append(
+                Morph(
+                    VGroup(self.bars.tau_line, self.bars.tau_label),
+                    {0: self.bars.tau_line.get_center() + dy, 1: self.bars.tau_label.get_center() + dy},
+                )
+            )
         self.play(*moves, run_time=step)
         for i in live:
             self.w_nums[i].set_value(w1[i])
@@ -192,21 +269,31 @@ class MWWeightBars(StudioScene):
         for i in caught:
             self.colors[i] = grey
             self.bars.names[i].set_color(grey)
-            self.losses.fills.set_boxes(np.where(np.arange(self.losses.fills.n)[:, None] == i,
-                                                 self.losses.fill_at(i, 0.0), self.losses.fills.get_boxes()))
+            self.losses.fills.set_boxes(
+                np.where(
+                    np.arange(self.losses.fills.n)[:, None] == i,
+                    self.losses.fill_at(i, 0.0),
+                    self.losses.fills.get_boxes(),
+                )
+            )
             self.w_nums[i].set_color(grey)
         self.freeze_background(*self.layout)
         bars = {i: with_opacity(self.bars.bars[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
         dots = {i: with_opacity(self.strip.dots[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
-        self.crosses = getattr(self, "crosses", VGroup())        # on the report dots (go with the number line)
+        self.crosses = getattr(self, "crosses", VGroup())  # on the report dots (go with the number line)
         self.bar_crosses = getattr(self, "bar_crosses", VGroup())  # on the bars' names (stay to the end)
         new = VGroup(*[blacklist_cross(self.strip.dots[i], 0.17) for i in caught])
         new_bars = VGroup(*[blacklist_cross(self.bars.names[i], 0.2) for i in caught])
         self.crosses.add(*new)
         self.bar_crosses.add(*new_bars)
         self.bring_to_front(self.bars.bars, self.strip.dots)
-        self.play(Morph(self.bars.bars, bars), Morph(self.strip.dots, dots), FadeInPlace(new), FadeInPlace(new_bars),
-                  run_time=run_time)
+        self.play(
+            Morph(self.bars.bars, bars),
+            Morph(self.strip.dots, dots),
+            FadeInPlace(new),
+            FadeInPlace(new_bars),
+            run_time=run_time,
+        )
         self.remove(new, new_bars)
         self.add(self.crosses, self.bar_crosses)
 
@@ -214,18 +301,28 @@ class MWWeightBars(StudioScene):
         p, meta = tr.params, tr.meta
         caught = tr["blacklisted_at"][tr["is_byzantine"]]
         honest_left = int(np.sum((tr["blacklisted_at"] == -1) & ~tr["is_byzantine"]))
-        lines = [f"Byzantine blacklisted: {int(np.sum(caught > 0))} of {meta['n_byzantine']}"
-                 + (f", in round {int(caught[caught > 0].max())}" if np.any(caught > 0) else ""),
-                 f"honest sources kept: {honest_left} of {p['n_sources'] - meta['n_byzantine']}"]
-        theory = VGroup(label("predicted:", FS.small, COLORS.theory),
-                        MathTex(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", font_size=FS.label,
-                                color=COLORS.theory),
-                        label(str(meta["theoretical_blacklist_round"]), FS.small, COLORS.theory)).arrange(RIGHT, buff=0.15)
+        lines = [
+            f"Byzantine blacklisted: {int(np.sum(caught > 0))} of {meta['n_byzantine']}"
+            + (f", in round {int(caught[caught > 0].max())}" if np.any(caught > 0) else ""),
+            f"honest sources kept: {honest_left} of {p['n_sources'] - meta['n_byzantine']}",
+        ]
+        theory = VGroup(
+            label("predicted:", FS.small, COLORS.theory),
+            MathTex(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", font_size=FS.label, color=COLORS.theory),
+            label(str(meta["theoretical_blacklist_round"]), FS.small, COLORS.theory),
+        ).arrange(RIGHT, buff=0.15)
         box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
-        box.move_to(self.strip).shift(DOWN * 0.08)   # clear of the update rule above, above the tallest bar
+        box.move_to(self.strip).shift(DOWN * 0.08)  # clear of the update rule above, above the tallest bar
         self.thaw_background()
-        self.remove(self.strip.dots, self.strip.marker_group, self.strip.line, self.true_line, self.mu_hat,
-                    self.example, getattr(self, "crosses", VGroup()))
+        self.remove(
+            self.strip.dots,
+            self.strip.marker_group,
+            self.strip.line,
+            self.true_line,
+            self.mu_hat,
+            self.example,
+            getattr(self, "crosses", VGroup()),
+        )
         self.layout = [m for m in self.layout if m not in (self.strip.line, self.true_line)]
         self.freeze_background(*self.layout)
         self.play(FadeInPlace(box), run_time=self.seconds(0.8))

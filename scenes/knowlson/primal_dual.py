@@ -9,15 +9,29 @@ about L*, leaving a fan of dual lines that all pass through L*.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, DashedLine, FadeIn, Line, MathTex, \
-    ValueTracker, VGroup, Write, linear
-
-from studio.traces import TraceSpec
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    Create,
+    DashedLine,
+    Dot,
+    FadeIn,
+    Line,
+    MathTex,
+    ValueTracker,
+    VGroup,
+    Write,
+    linear,
+)
 
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, tick_labels, title
+from studio.traces import TraceSpec
 
-SIDE = 5.2          # axes length (scene units)
+SIDE = 5.2  # axes length (scene units)
 
 
 def _clip(line, R: float):
@@ -57,7 +71,7 @@ class PrimalDual(StudioScene):
         self.sweep(tr)
         self.key_frame("final", notes="Every point of AB lies on L, so every dual line passes through L*.")
         self.hold()
-        self.remove_foreground_mobjects(self.l_star)   # under the conclusion's veil like the rest of the picture
+        self.remove_foreground_mobjects(self.l_star)  # under the conclusion's veil like the rest of the picture
         self.add(self.l_star)
         self.conclude("A point on a line becomes a line through a point: p \u2208 L \u21d4 L* \u2208 p*")
 
@@ -66,8 +80,13 @@ class PrimalDual(StudioScene):
         pts = np.concatenate([tr["endpoints"], tr["dual_point_L"][None, :]])
         self.R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
         head = title("Point–line duality")
-        rule = MathTex(r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b", r"\qquad",
-                       r"\ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", font_size=FS.body, color=COLORS.text)
+        rule = MathTex(
+            r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b",
+            r"\qquad",
+            r"\ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)",
+            font_size=FS.body,
+            color=COLORS.text,
+        )
         rule.next_to(head, DOWN, buff=0.2)
         self.primal_ax = self._axes().move_to([-3.4, -0.65, 0])
         self.dual_ax = self._axes().move_to([3.4, -0.65, 0])
@@ -77,13 +96,25 @@ class PrimalDual(StudioScene):
 
     def _axes(self) -> Axes:
         R = self.R
-        ax = Axes(x_range=[-R, R, 1], y_range=[-R, R, 1], x_length=SIDE, y_length=SIDE, tips=False,
-                  axis_config={"color": COLORS.muted, "stroke_width": 2, "tick_size": 0.05})
+        ax = Axes(
+            x_range=[-R, R, 1],
+            y_range=[-R, R, 1],
+            x_length=SIDE,
+            y_length=SIDE,
+            tips=False,
+            axis_config={"color": COLORS.muted, "stroke_width": 2, "tick_size": 0.05},
+        )
         ticks = [v for v in (-2 * (R // 2), R // 2 * 2) if v != 0]
-        ax.add(tick_labels(ax.x_axis, ticks, FS.tiny, fmt="{:.0f}"),
-               tick_labels(ax.y_axis, ticks, FS.tiny, direction=LEFT, fmt="{:.0f}"))
-        frame = VGroup(*[Line(ax.c2p(*a), ax.c2p(*b), color=COLORS.grid, stroke_width=1.5)
-                         for a, b in (((-R, -R), (R, -R)), ((R, -R), (R, R)), ((R, R), (-R, R)), ((-R, R), (-R, -R)))])
+        ax.add(
+            tick_labels(ax.x_axis, ticks, FS.tiny, fmt="{:.0f}"),
+            tick_labels(ax.y_axis, ticks, FS.tiny, direction=LEFT, fmt="{:.0f}"),
+        )
+        frame = VGroup(
+            *[
+                Line(ax.c2p(*a), ax.c2p(*b), color=COLORS.grid, stroke_width=1.5)
+                for a, b in (((-R, -R), (R, -R)), ((R, -R), (R, R)), ((R, R), (-R, R)), ((-R, R), (-R, -R)))
+            ]
+        )
         ax.add_to_back(frame)
         return ax
 
@@ -110,19 +141,25 @@ class PrimalDual(StudioScene):
         lab_b = MathTex("B", font_size=FS.label, color=COLORS.accent).move_to(self.dot_b.get_center() + 0.32 * up)
         lab_l = MathTex("L", font_size=FS.label, color=COLORS.text)
         lab_l.move_to(self.L.get_end() - 0.3 * up - 0.25 * self.L.get_unit_vector())
-        self.add(self.L, seg, self.dot_a, self.dot_b, lab_a, lab_b, lab_l)   # the opening state: no animation
+        self.add(self.L, seg, self.dot_a, self.dot_b, lab_a, lab_b, lab_l)  # the opening state: no animation
 
     def show_dual(self, tr):
         ax = self.dual_ax
         a_star, b_star = tr["endpoint_duals"]
         la = self._line(ax, a_star, COLORS.volatile)
         lb = self._line(ax, b_star, COLORS.accent)
-        lab_a = MathTex("A^*", font_size=FS.label, color=COLORS.volatile).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
-        lab_b = MathTex("B^*", font_size=FS.label, color=COLORS.accent).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
+        lab_a = MathTex("A^*", font_size=FS.label, color=COLORS.volatile).next_to(
+            self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1
+        )
+        lab_b = MathTex("B^*", font_size=FS.label, color=COLORS.accent).next_to(
+            self._top_end(ax, b_star), LEFT + DOWN, buff=0.1
+        )
         self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.text)
         lab_l = MathTex("L^*", font_size=FS.label, color=COLORS.text).next_to(self.l_star, UP, buff=0.32)
         self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=self.seconds(1.5))
-        self.play(FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=self.seconds(1.0))
+        self.play(
+            FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=self.seconds(1.0)
+        )
         self.add_foreground_mobjects(self.l_star)
 
     def sweep(self, tr):
@@ -149,8 +186,13 @@ class PrimalDual(StudioScene):
             m.move_to(pivot + 1.6 * u + 0.28 * np.array([-u[1], u[0], 0.0]))
 
         ps_lab.add_updater(beside)
-        ghosts = [(Dot(pax.c2p(*pts[k]), radius=0.05, color=COLORS.accent2),
-                   self._line(dax, duals[k], COLORS.accent2, 1.5).set_stroke(opacity=0.45)) for k in range(n)]
+        ghosts = [
+            (
+                Dot(pax.c2p(*pts[k]), radius=0.05, color=COLORS.accent2),
+                self._line(dax, duals[k], COLORS.accent2, 1.5).set_stroke(opacity=0.45),
+            )
+            for k in range(n)
+        ]
         t_lab = label("t =", FS.label, COLORS.text)
         t_num = Number(0, places=3, size=FS.label, color=COLORS.text)
         counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.12).next_to(self.primal_ax, DOWN, buff=0.2)

@@ -10,14 +10,37 @@ the end the three final errors stand side by side under the closing headline.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Dot, FadeIn, LaggedStart, NumberLine, Rectangle, \
-    RoundedRectangle, VGroup
-
-from studio.traces import TraceSpec
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    DashedLine,
+    Dot,
+    FadeIn,
+    LaggedStart,
+    NumberLine,
+    Rectangle,
+    RoundedRectangle,
+    VGroup,
+)
 
 from scenes.base import Pace, StudioScene
-from scenes.pieces import (COLORS, EST, FS, FadeInPlace, Number, label, legend, marker, swatch_dot, swatch_line,
-                           tick_labels, title)
+from scenes.pieces import (
+    COLORS,
+    EST,
+    FS,
+    FadeInPlace,
+    Number,
+    label,
+    legend,
+    marker,
+    swatch_dot,
+    swatch_line,
+    tick_labels,
+    title,
+)
+from studio.traces import TraceSpec
 
 LINE_Y = -2.5
 ESTIMATOR_KEYS = {"mean": "mean", "median": "median", "median_of_means": "mom"}
@@ -25,8 +48,18 @@ COLUMN_ROWS = 5
 
 
 class WisdomOfTheCrowd(StudioScene):
-    trace_spec = TraceSpec("wisdom_crowd", seed=4, params={"n_guesses": 25, "byz_fraction": 0.2, "true_count": 1000,
-                                                           "rel_sd": 0.15, "high_factor": 5.0, "buckets": 5})
+    trace_spec = TraceSpec(
+        "wisdom_crowd",
+        seed=4,
+        params={
+            "n_guesses": 25,
+            "byz_fraction": 0.2,
+            "true_count": 1000,
+            "rel_sd": 0.15,
+            "high_factor": 5.0,
+            "buckets": 5,
+        },
+    )
     key_frames = ("initial", "first_attack", "all_guesses", "final")
     talk_order = 20
     # one guess a "round"; a Byzantine guess is an event and lands slowly
@@ -60,11 +93,15 @@ class WisdomOfTheCrowd(StudioScene):
         err = dict(zip(tr.meta["estimators"], tr["final_error"]))
         mean, med, mom = err.get("mean"), err.get("median"), err.get("median_of_means")
         if mean is not None and mom is not None and med is not None and max(med, mom) < mean:
-            if med < mom:   # say which robust estimate did better in this crowd
-                return (f"Median and median of means resist the Byzantine guesses: off by {med:.0f} and "
-                        f"{mom:.0f} beans, the mean by {mean:.0f}")
-            return (f"Median of means resists the Byzantine guesses: off by {mom:.0f} beans "
-                    f"(median {med:.0f}), the mean by {mean:.0f}")
+            if med < mom:  # say which robust estimate did better in this crowd
+                return (
+                    f"Median and median of means resist the Byzantine guesses: off by {med:.0f} and "
+                    f"{mom:.0f} beans, the mean by {mean:.0f}"
+                )
+            return (
+                f"Median of means resists the Byzantine guesses: off by {mom:.0f} beans "
+                f"(median {med:.0f}), the mean by {mean:.0f}"
+            )
         return "With Byzantine guesses in the crowd, compare robust estimates before trusting the mean"
 
     def build_layout(self, tr):
@@ -75,8 +112,9 @@ class WisdomOfTheCrowd(StudioScene):
         self.beans = VGroup()
         for i in range(54):
             gx, gy = -0.54 + 0.18 * (i % 7), -0.75 + 0.17 * (i // 7)
-            self.beans.add(Dot(jar.get_center() + np.array([gx, gy, 0]), radius=0.065, color=COLORS.true_value,
-                               fill_opacity=0.9))
+            self.beans.add(
+                Dot(jar.get_center() + np.array([gx, gy, 0]), radius=0.065, color=COLORS.true_value, fill_opacity=0.9)
+            )
         self.jar_tag = label(f"{p['true_count']} beans", FS.small, COLORS.true_value).next_to(jar, DOWN, buff=0.15)
         self.jar_tag.set_opacity(0)
         hi = p["high_factor"] * p["true_count"]
@@ -86,8 +124,9 @@ class WisdomOfTheCrowd(StudioScene):
         ticks = tick_labels(self.line, np.arange(0, hi + step / 2, 2 * step), FS.small, fmt="{:.0f}")
         axis_label = label("guessed number of beans", FS.small, COLORS.muted).next_to(ticks, DOWN, buff=0.15)
         x_true = self.line.n2p(p["true_count"])[0]
-        true_line = DashedLine([x_true, LINE_Y, 0], [x_true, LINE_Y + 2.55, 0], color=COLORS.true_value,
-                               stroke_width=3, dash_length=0.08)
+        true_line = DashedLine(
+            [x_true, LINE_Y, 0], [x_true, LINE_Y + 2.55, 0], color=COLORS.true_value, stroke_width=3, dash_length=0.08
+        )
         true_tag = label(f"true count {p['true_count']}", FS.tiny, COLORS.true_value).next_to(true_line, UP, buff=0.05)
         true_tag.shift(RIGHT * (true_tag.width / 2 + 0.08))
         names = tr.meta["estimator_labels"]
@@ -103,12 +142,19 @@ class WisdomOfTheCrowd(StudioScene):
             self.readouts.add(row)
         self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).move_to([-3.2, 1.75, 0], aligned_edge=LEFT + UP)
         self.readouts.align_to(jar, UP)
-        self.count = VGroup(label("guesses:", FS.small, COLORS.muted),
-                            Number(0, places=0, size=FS.label, color=COLORS.text)).arrange(RIGHT, buff=0.15)
+        self.count = VGroup(
+            label("guesses:", FS.small, COLORS.muted), Number(0, places=0, size=FS.label, color=COLORS.text)
+        ).arrange(RIGHT, buff=0.15)
         self.count.next_to(self.readouts, DOWN, aligned_edge=LEFT, buff=0.3)
-        key = legend([("honest guess", swatch_dot(COLORS.honest)), ("Byzantine guess", swatch_dot(COLORS.byzantine)),
-                      ("true count", swatch_line(COLORS.true_value, True))]
-                     + [(n, marker(k, c, 0.09)) for n, k, c in zip(names, keys, self.est_colors)], FS.tiny)
+        key = legend(
+            [
+                ("honest guess", swatch_dot(COLORS.honest)),
+                ("Byzantine guess", swatch_dot(COLORS.byzantine)),
+                ("true count", swatch_line(COLORS.true_value, True)),
+            ]
+            + [(n, marker(k, c, 0.09)) for n, k, c in zip(names, keys, self.est_colors)],
+            FS.tiny,
+        )
         key.to_corner(UP + RIGHT, buff=0.3).shift(DOWN * 0.75)
         # the running column of guesses (filled column by column)
         self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.1, 2.35, 0])
@@ -139,21 +185,22 @@ class WisdomOfTheCrowd(StudioScene):
 
     def column_pos(self, k: int) -> np.ndarray:
         col, row = divmod(k, COLUMN_ROWS)
-        return np.array([1.05 + 0.72 * col, 1.95 - 0.34 * row, 0])   # clear of the legend on the right
+        return np.array([1.05 + 0.72 * col, 1.95 - 0.34 * row, 0])  # clear of the legend on the right
 
     def arrive(self, tr, k: int, byz_idx):
         g, byz = tr["guesses"][k], tr["is_byzantine"][k]
         color = COLORS.byzantine if byz else COLORS.honest
         dot = Dot(radius=0.08, color=color).move_to(self.dot_pos(g))
         entry = label(f"{g:.0f}", FS.tiny, color).move_to(self.column_pos(k), aligned_edge=RIGHT)
-        moves = [m.animate.move_to(self.marker_pos(i, tr["running"][k, i])).set_opacity(1)
-                 for i, m in enumerate(self.markers)]
-        self.play(FadeIn(dot, shift=DOWN * 0.3), FadeIn(entry), *moves,
-                  run_time=self.round_time(k, byz_idx))
+        moves = [
+            m.animate.move_to(self.marker_pos(i, tr["running"][k, i])).set_opacity(1)
+            for i, m in enumerate(self.markers)
+        ]
+        self.play(FadeIn(dot, shift=DOWN * 0.3), FadeIn(entry), *moves, run_time=self.round_time(k, byz_idx))
         self.remove(entry)
         self.column.add(entry)
         self.count[1].set_value(k + 1)
-        for i, row in enumerate(self.readouts):   # the numbers change when the markers arrive
+        for i, row in enumerate(self.readouts):  # the numbers change when the markers arrive
             row.number.set_value(tr["running"][k, i])
 
     def show_errors(self, tr):

@@ -12,13 +12,11 @@ targets' centroid; below, the mean Loss over normal agents growing in step.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, Square, Triangle,
-                   VGroup, VMobject)
-
-from studio.traces import TraceSpec
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, Square, Triangle, VGroup, VMobject
 
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, tick_labels, title
+from studio.traces import TraceSpec
 
 NC, AVG, DIST, LOSS = range(4)
 
@@ -30,14 +28,17 @@ def task_colors() -> tuple:
 
 def plotted() -> tuple:
     """(method, name, colour) of the loss curves, in the active theme."""
-    return ((LOSS, "loss-based", COLORS.honest), (AVG, "average", COLORS.volatile),
-            (NC, "non-cooperative", COLORS.muted))
+    return (
+        (LOSS, "loss-based", COLORS.honest),
+        (AVG, "average", COLORS.volatile),
+        (NC, "non-cooperative", COLORS.muted),
+    )
 
 
-SIDE = 3.3                  # side of the three square panels
-PLANE = (-1.0, 23.0)        # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
+SIDE = 3.3  # side of the three square panels
+PLANE = (-1.0, 23.0)  # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-MAX_WIDTH = 7.0             # stroke width of a link of weight 1
+MAX_WIDTH = 7.0  # stroke width of a link of weight 1
 
 
 class Replay(Animation):
@@ -55,30 +56,41 @@ class Replay(Animation):
 
 
 class ResilientNetwork(StudioScene):
-    trace_spec = TraceSpec("mtl_localization", seed=6, params={
-        "n_agents": 32, "n_byzantine": 6, "radius": 0.9, "max_neighbours": 8, "n_noisy": 2, "iterations": 200})
+    trace_spec = TraceSpec(
+        "mtl_localization",
+        seed=6,
+        params={"n_agents": 32, "n_byzantine": 6, "radius": 0.9, "max_neighbours": 8, "n_noisy": 2, "iterations": 200},
+    )
     key_frames = ("initial", "filtered", "final")
     talk_order = 200
     pace = Pace(round=0.12, event_round=0.5, key_hold=2.5, intro_hold=3.0, end_hold=3.0)
 
     def construct(self):
         tr = self.trace
-        self.task_colors, self.plotted = task_colors(), plotted()   # the active theme's colours
+        self.task_colors, self.plotted = task_colors(), plotted()  # the active theme's colours
         self.read(tr)
         self.build_layout(tr)
         self.set_state(0)
-        self.opening(notes="Agents localize four targets; six Byzantine agents broadcast a point "
-                           "near the centroid. Links are as thick as their loss-based weight.")
+        self.opening(
+            notes="Agents localize four targets; six Byzantine agents broadcast a point "
+            "near the centroid. Links are as thick as their loss-based weight."
+        )
         prev = 0
         for i in self.steps:
             self.play(self.step(prev, i), run_time=self.round_time(i, (self.t_filtered,), near=2))
             prev = i
             if i == self.t_filtered:
-                self.key_frame("filtered", notes="Every link from an attacker, and most links across tasks, "
-                                                 "have zero weight: the accumulated loss filtered them.")
+                self.key_frame(
+                    "filtered",
+                    notes="Every link from an attacker, and most links across tasks, "
+                    "have zero weight: the accumulated loss filtered them.",
+                )
                 self.hold()
-        self.key_frame("final", notes="Loss-based agents sit on their own targets; averaging sits at the "
-                                      "centroid of the targets, where the attackers want it.")
+        self.key_frame(
+            "final",
+            notes="Loss-based agents sit on their own targets; averaging sits at the "
+            "centroid of the targets, where the attackers want it.",
+        )
         self.hold()
         self.conclude("Loss-based weights cut off the attackers; averaging drifts to the centroid.")
 
@@ -88,15 +100,15 @@ class ResilientNetwork(StudioScene):
         self.byz = np.asarray(tr["is_byzantine"])
         self.task = np.asarray(tr["task"])
         self.edges = np.asarray(tr["edges"])
-        self.w_loss = np.asarray(tr["weights"][LOSS], dtype=float)             # (T, E)
-        self.est = np.asarray(tr["estimates"])                                  # (M, T+1, N, 2)
+        self.w_loss = np.asarray(tr["weights"][LOSS], dtype=float)  # (T, E)
+        self.est = np.asarray(tr["estimates"])  # (M, T+1, N, 2)
         normal = ~self.byz
-        self.log_loss = np.log10(np.asarray(tr["loss"])[:, :, normal].mean(axis=2))   # (M, T)
+        self.log_loss = np.log10(np.asarray(tr["loss"])[:, :, normal].mean(axis=2))  # (M, T)
         k, l = self.edges[:, 0], self.edges[:, 1]
         from_byz = self.byz[l] & ~self.byz[k]
-        w_byz = (self.w_loss[:, from_byz] > 0).any(axis=1)                    # (T,) any weight on an attacker
+        w_byz = (self.w_loss[:, from_byz] > 0).any(axis=1)  # (T,) any weight on an attacker
         after = np.flatnonzero(w_byz)
-        self.t_filtered = int(after.max()) + 2 if after.size else 1            # iterations are 1-based below
+        self.t_filtered = int(after.max()) + 2 if after.size else 1  # iterations are 1-based below
         self.t_filtered = min(self.t_filtered, self.T)
         steps = set(range(1, 41)) | set(range(45, self.T + 1, 5)) | {self.t_filtered, self.T}
         self.steps = sorted(steps)
@@ -117,7 +129,8 @@ class ResilientNetwork(StudioScene):
         heads = VGroup(
             label("network: loss-based weights", FS.small, COLORS.text),
             label("estimates: loss-based", FS.small, COLORS.honest),
-            label("estimates: average", FS.small, COLORS.volatile))
+            label("estimates: average", FS.small, COLORS.volatile),
+        )
         for h, f in zip(heads, frames):
             h.next_to(f, UP, buff=0.12)
         self.net_center, self.loss_center, self.avg_center = centers
@@ -134,40 +147,60 @@ class ResilientNetwork(StudioScene):
             else:
                 col = COLORS.muted
             self.links.add(Line(self.agent_pt[a], self.agent_pt[b], color=col, stroke_width=1))
-        self.agents = VGroup(*[Dot(p, radius=0.075 if self.byz[k] else 0.06,
-                                   color=COLORS.byzantine if self.byz[k] else self.task_colors[self.task[k]])
-                               for k, p in enumerate(self.agent_pt)])
+        self.agents = VGroup(
+            *[
+                Dot(
+                    p,
+                    radius=0.075 if self.byz[k] else 0.06,
+                    color=COLORS.byzantine if self.byz[k] else self.task_colors[self.task[k]],
+                )
+                for k, p in enumerate(self.agent_pt)
+            ]
+        )
         # the two estimate planes: targets, centroid, Byzantine messages (static); estimates (dynamic)
         targets = np.asarray(tr["targets"])
         psi_a = np.asarray(tr["psi_a"])[self.byz]
         static = VGroup()
         for c in (self.loss_center, self.avg_center):
             for t, w in enumerate(targets):
-                static.add(Circle(radius=0.16, color=self.task_colors[t], stroke_width=3)
-                           .move_to(self.to_plane(w, c)))
-            static.add(Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.1)
-                       .move_to(self.to_plane(targets.mean(axis=0), c)))
+                static.add(Circle(radius=0.16, color=self.task_colors[t], stroke_width=3).move_to(self.to_plane(w, c)))
+            static.add(
+                Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.1).move_to(
+                    self.to_plane(targets.mean(axis=0), c)
+                )
+            )
             for m in psi_a:
-                static.add(Triangle(color=COLORS.byzantine, fill_opacity=1, stroke_width=0).scale(0.06)
-                           .move_to(self.to_plane(m, c)))
+                static.add(
+                    Triangle(color=COLORS.byzantine, fill_opacity=1, stroke_width=0)
+                    .scale(0.06)
+                    .move_to(self.to_plane(m, c))
+                )
         normal = np.flatnonzero(~self.byz)
         self.normal = normal
         self.dots_loss = VGroup(*[Dot(radius=0.055, color=self.task_colors[self.task[k]]) for k in normal])
         self.dots_avg = VGroup(*[Dot(radius=0.055, color=self.task_colors[self.task[k]]) for k in normal])
-        self.dot_shape = [d.points - d.get_center() for d in self.dots_loss]     # moved by offsetting points
+        self.dot_shape = [d.points - d.get_center() for d in self.dots_loss]  # moved by offsetting points
         self.shown_width = np.full(len(self.pairs), -1.0)
         # loss plot below
         lo = float(np.floor(self.log_loss[[m for m, _, _ in self.plotted]].min()))
         hi = float(np.ceil(self.log_loss[[m for m, _, _ in self.plotted]].max()))
         self.lo = lo
-        self.axes = Axes(x_range=[0, self.T, 50], y_range=[0, hi - lo, 1], x_length=6.6, y_length=1.8,
-                         axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2})
+        self.axes = Axes(
+            x_range=[0, self.T, 50],
+            y_range=[0, hi - lo, 1],
+            x_length=6.6,
+            y_length=1.8,
+            axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
+        )
         self.axes.move_to([-2.55, -2.15, 0])
         xticks = tick_labels(self.axes.x_axis, range(0, self.T + 1, 50), FS.small)
         ylabels = VGroup()
         for e in range(int(lo), int(hi) + 1, 2 if hi - lo > 3 else 1):
-            ylabels.add(label("10" + str(e).translate(SUPERSCRIPT), FS.small, COLORS.muted)
-                        .next_to(self.axes.c2p(0, e - lo), LEFT, buff=0.12))
+            ylabels.add(
+                label("10" + str(e).translate(SUPERSCRIPT), FS.small, COLORS.muted).next_to(
+                    self.axes.c2p(0, e - lo), LEFT, buff=0.12
+                )
+            )
         ylab = label("mean loss of the honest agents (log scale)", FS.tiny, COLORS.muted)
         ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
         xlab = label("iteration i", FS.small, COLORS.muted).next_to(VGroup(self.axes.x_axis, xticks), RIGHT, buff=0.2)
@@ -178,11 +211,15 @@ class ResilientNetwork(StudioScene):
         self.iter = counter("i =", 0, FS.label)
         self.iter.move_to(self.axes.c2p(self.T, hi - lo), aligned_edge=RIGHT + UP)
         key_methods = legend([(name, swatch_line(c)) for _, name, c in self.plotted], FS.small)
-        key_marks = legend([("Byzantine", swatch_dot(COLORS.byzantine)),
-                        ("target", Circle(radius=0.09, color=COLORS.text, stroke_width=2)),
-                        ("centroid", Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.08)),
-                        ("tasks", VGroup(*[swatch_dot(c) for c in self.task_colors]).arrange(RIGHT, buff=0.05))],
-                           FS.small)
+        key_marks = legend(
+            [
+                ("Byzantine", swatch_dot(COLORS.byzantine)),
+                ("target", Circle(radius=0.09, color=COLORS.text, stroke_width=2)),
+                ("centroid", Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.08)),
+                ("tasks", VGroup(*[swatch_dot(c) for c in self.task_colors]).arrange(RIGHT, buff=0.05)),
+            ],
+            FS.small,
+        )
         key = VGroup(key_methods, key_marks).arrange(RIGHT, buff=0.4, aligned_edge=UP)
         key.to_edge(RIGHT, buff=0.3).align_to(self.axes, UP)
         self.add(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
@@ -223,9 +260,10 @@ class ResilientNetwork(StudioScene):
                 d.points = base + xyz
         if j >= 1:
             for curve, pts in zip(self.curves, self.curve_pts):
-                curve.set_points_as_corners(pts[:max(j, 2)])
+                curve.set_points_as_corners(pts[: max(j, 2)])
 
     def step(self, i_from: int, i_to: int):
         self.iter.number.set_value(i_to)
-        return Replay(VGroup(self.links, self.dots_loss, self.dots_avg, self.curves),
-                      lambda a: self.set_state(i_to, i_from, a))
+        return Replay(
+            VGroup(self.links, self.dots_loss, self.dots_avg, self.curves), lambda a: self.set_state(i_to, i_from, a)
+        )

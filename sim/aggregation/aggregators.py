@@ -29,7 +29,8 @@ client one vote, as seed 003 says (``stats["weights_used"]`` tells which).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -59,10 +60,10 @@ def _make_rng(seed, rng) -> np.random.Generator:
         return rng
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParamError(f"seed: must be an integer in [0, inf), got {seed!r}")
-    return np.random.default_rng(int(seed))          # a Generator seeded through SeedSequence(seed)
+    return np.random.default_rng(int(seed))  # a Generator seeded through SeedSequence(seed)
 
 
-def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np.random.Generator):
+def align_updates(client_updates, num_samples_per_client: int | None, rng: np.random.Generator):
     """Stack the clients' vectors to x (S, C, d), with the dropped clients masked out.
 
     Returns (x, mask (C,), sample_indices, dropped_nonfinite, dropped_empty).
@@ -70,7 +71,7 @@ def align_updates(client_updates, num_samples_per_client: Optional[int], rng: np
     return _align(client_updates, num_samples_per_client, rng)[:5]
 
 
-def _align(client_updates, num_samples_per_client: Optional[int], rng: np.random.Generator):
+def _align(client_updates, num_samples_per_client: int | None, rng: np.random.Generator):
     """align_updates, and the clients' mean (S, d) when every client sent finite vectors (else None).
 
     With the clients aligned by index, the finiteness check is the clients'
@@ -99,18 +100,20 @@ def _align(client_updates, num_samples_per_client: Optional[int], rng: np.random
     if num_samples_per_client is None:
         counts = {a.shape[0] for a in arrs if a.shape[0] > 0}
         if len(counts) > 1:
-            raise ParamError(f"num_samples_per_client: clients send different numbers of vectors {sorted(counts)}; "
-                             "set num_samples_per_client to sample the same number from each")
+            raise ParamError(
+                f"num_samples_per_client: clients send different numbers of vectors {sorted(counts)}; "
+                "set num_samples_per_client to sample the same number from each"
+            )
         S = counts.pop() if counts else 1
         zero = np.zeros((S, d))
-        x = np.stack([zero if a.shape[0] == 0 else a for a in arrs], axis=1)       # one copy, one finiteness pass
+        x = np.stack([zero if a.shape[0] == 0 else a for a in arrs], axis=1)  # one copy, one finiteness pass
         with np.errstate(over="ignore", invalid="ignore"):
-            total = np.add.reduce(x, axis=1)                      # (S, d), over the clients
+            total = np.add.reduce(x, axis=1)  # (S, d), over the clients
         if np.isfinite(total).all():
             fin = np.ones(C, dtype=bool)
             if not empty:
                 mean = total / C
-        else:                                                     # NaN/±inf, or finite clients whose sum overflowed
+        else:  # NaN/±inf, or finite clients whose sum overflowed
             fin = np.isfinite(x).all(axis=(0, 2))
         nonfinite = [int(i) for i in np.flatnonzero(~fin) if i not in set(empty)]
         if nonfinite:
@@ -122,7 +125,7 @@ def _align(client_updates, num_samples_per_client: Optional[int], rng: np.random
         nonfinite = [i for i, a in enumerate(arrs) if a.shape[0] > 0 and not np.isfinite(a).all()]
         dropped = set(empty) | set(nonfinite)
         idx = []
-        for i, a in enumerate(arrs):                 # one draw per client (a loop over clients, not pairs)
+        for i, a in enumerate(arrs):  # one draw per client (a loop over clients, not pairs)
             if i in dropped:
                 idx.append(np.zeros(0, dtype=np.intp))
             else:
@@ -137,10 +140,11 @@ class RobustAggregator(ABC):
     """Seed 003's interface: aggregate(client_updates, weights=None) -> (aggregate, stats)."""
 
     name: str = ""
-    takes_mean: bool = False        # _rule(..., mean=) accepts the clients' mean that _align computed on the way
+    takes_mean: bool = False  # _rule(..., mean=) accepts the clients' mean that _align computed on the way
 
-    def __init__(self, num_samples_per_client: Optional[int] = 100, seed: int = 42,
-                 rng: Optional[np.random.Generator] = None):
+    def __init__(
+        self, num_samples_per_client: int | None = 100, seed: int = 42, rng: np.random.Generator | None = None
+    ):
         self.num_samples_per_client = _check_int("num_samples_per_client", num_samples_per_client, 1, True)
         self.seed = seed
         self._rng = _make_rng(seed, rng)
@@ -149,8 +153,9 @@ class RobustAggregator(ABC):
     def _rule(self, x: np.ndarray, mask: np.ndarray, rng: np.random.Generator, weights) -> tuple:
         """(aggregate (S, d), shares (S, C))."""
 
-    def aggregate(self, client_updates: List[np.ndarray],
-                  weights: Optional[Sequence[float]] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
+    def aggregate(
+        self, client_updates: list[np.ndarray], weights: Sequence[float] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         x, mask, idx, nonfinite, empty, mean = _align(client_updates, self.num_samples_per_client, self._rng)
         C = x.shape[1]
         if weights is not None:
@@ -159,22 +164,35 @@ class RobustAggregator(ABC):
                 raise ParamError(f"weights: must be {C} finite non-negative numbers, not all 0 on the kept clients")
         k = int(mask.sum())
         if k == 0:
-            raise AggregationError("client_updates: nothing to aggregate: every client sent NaN/±inf or no vector "
-                                   f"(non-finite: {nonfinite}, empty: {empty})")
+            raise AggregationError(
+                "client_updates: nothing to aggregate: every client sent NaN/±inf or no vector "
+                f"(non-finite: {nonfinite}, empty: {empty})"
+            )
         try:
-            agg, shares = (self._rule(x, mask, self._rng, weights, mean=mean) if self.takes_mean
-                           else self._rule(x, mask, self._rng, weights))
-        except EstimatorError as e:                            # pragma: no cover - rules keep finite clients
+            agg, shares = (
+                self._rule(x, mask, self._rng, weights, mean=mean)
+                if self.takes_mean
+                else self._rule(x, mask, self._rng, weights)
+            )
+        except EstimatorError as e:  # pragma: no cover - rules keep finite clients
             raise AggregationError(str(e)) from None
         share = shares.mean(0) if shares is not None else np.where(mask, 1.0 / k, 0.0)
         excluded = [int(i) for i in np.flatnonzero(mask & (share <= 1e-12))]
         down = [int(i) for i in np.flatnonzero(mask & (share > 1e-12) & (share < DOWNWEIGHT_FRACTION / k))]
-        stats = {"method": self.name, "num_clients": C, "num_kept": k,
-                 "num_samples_per_client": self.num_samples_per_client, "sample_indices": idx,
-                 "dropped_nonfinite": nonfinite, "dropped_empty": empty,
-                 "excluded": excluded, "downweighted": down, "shares": share,
-                 "weights_used": self.name == "mean" and weights is not None,
-                 "output_shape": tuple(agg.shape)}
+        stats = {
+            "method": self.name,
+            "num_clients": C,
+            "num_kept": k,
+            "num_samples_per_client": self.num_samples_per_client,
+            "sample_indices": idx,
+            "dropped_nonfinite": nonfinite,
+            "dropped_empty": empty,
+            "excluded": excluded,
+            "downweighted": down,
+            "shares": share,
+            "weights_used": self.name == "mean" and weights is not None,
+            "output_shape": tuple(agg.shape),
+        }
         stats.update(self._extra_stats())
         return agg, stats
 
@@ -206,7 +224,11 @@ class TrimmedMeanAggregator(RobustAggregator):
     name = "trimmed_mean"
 
     def __init__(self, trim_fraction: float = 0.1, **kw):
-        if isinstance(trim_fraction, bool) or not isinstance(trim_fraction, (int, float)) or not 0 < trim_fraction < 0.5:
+        if (
+            isinstance(trim_fraction, bool)
+            or not isinstance(trim_fraction, (int, float))
+            or not 0 < trim_fraction < 0.5
+        ):
             raise ParamError(f"trim_fraction: must be a number in (0, 0.5), got {trim_fraction!r}")
         self.trim_fraction = float(trim_fraction)
         super().__init__(**kw)
@@ -251,19 +273,19 @@ class KrumAggregator(_FAware):
     name = "krum"
     takes_mean = True
 
-    def __init__(self, num_byzantine: int = 0, m: int = 1, neighbours: Optional[int] = None, **kw):
+    def __init__(self, num_byzantine: int = 0, m: int = 1, neighbours: int | None = None, **kw):
         self.m = _check_int("m", m, 1)
         self.neighbours = _check_int("neighbours", neighbours, 1, allow_none=True)
         super().__init__(num_byzantine, **kw)
 
     def _rule(self, x, mask, rng, weights, mean=None):
-        return rules.krum(x, mask, f=self._f(mask), m=min(self.m, int(mask.sum())), neighbours=self.neighbours,
-                          centre=mean)
+        return rules.krum(
+            x, mask, f=self._f(mask), m=min(self.m, int(mask.sum())), neighbours=self.neighbours, centre=mean
+        )
 
     def _extra_stats(self):
         k = None if self.neighbours is None else self.neighbours
-        return {"num_byzantine": self.num_byzantine, "m": self.m,
-                "neighbours": "n - f - 2" if k is None else k}
+        return {"num_byzantine": self.num_byzantine, "m": self.m, "neighbours": "n - f - 2" if k is None else k}
 
 
 class MultiKrumAggregator(KrumAggregator):
@@ -271,7 +293,7 @@ class MultiKrumAggregator(KrumAggregator):
 
     name = "multi_krum"
 
-    def __init__(self, num_byzantine: int = 0, m: Optional[int] = None, neighbours: Optional[int] = None, **kw):
+    def __init__(self, num_byzantine: int = 0, m: int | None = None, neighbours: int | None = None, **kw):
         super().__init__(num_byzantine, 1, neighbours, **kw)
         self.m = _check_int("m", m, 1, allow_none=True)
 
@@ -286,7 +308,7 @@ class CenteredClippingAggregator(RobustAggregator):
 
     name = "centered_clipping"
 
-    def __init__(self, radius: Optional[float] = None, iters: int = 3, **kw):
+    def __init__(self, radius: float | None = None, iters: int = 3, **kw):
         self.radius, self.iters = radius, _check_int("iters", iters, 1)
         super().__init__(**kw)
 
@@ -318,8 +340,15 @@ class PreAggregated(RobustAggregator):
     Shares are mapped back to clients through the steps' mixing matrices.
     """
 
-    def __init__(self, steps: Sequence[str], rule: str, num_byzantine: int = 0, trim_fraction: float = 0.1,
-                 bucket_size: int = 2, **kw):
+    def __init__(
+        self,
+        steps: Sequence[str],
+        rule: str,
+        num_byzantine: int = 0,
+        trim_fraction: float = 0.1,
+        bucket_size: int = 2,
+        **kw,
+    ):
         spec = "+".join([*steps, rule])
         rules.parse_pipeline(spec)
         self.spec, self.name = spec, spec
@@ -330,15 +359,20 @@ class PreAggregated(RobustAggregator):
 
     def _rule(self, x, mask, rng, weights):
         f = max(0, min(self.num_byzantine - int((~mask).sum()), int(mask.sum()) - 1))
-        return rules.run_pipeline(self.spec, x, mask, rng, f=f, trim=self.trim_fraction,
-                                  bucket_size=self.bucket_size)
+        return rules.run_pipeline(self.spec, x, mask, rng, f=f, trim=self.trim_fraction, bucket_size=self.bucket_size)
 
 
-AGGREGATORS = {"mean": MeanAggregator, "coordinate_median": CoordinateMedianAggregator,
-               "trimmed_mean": TrimmedMeanAggregator, "geometric_median": GeometricMedianAggregator,
-               "krum": KrumAggregator, "multi_krum": MultiKrumAggregator,
-               "centered_clipping": CenteredClippingAggregator, "mean_around_median": MeanAroundMedianAggregator,
-               "minimum_diameter_averaging": MinimumDiameterAggregator}
+AGGREGATORS = {
+    "mean": MeanAggregator,
+    "coordinate_median": CoordinateMedianAggregator,
+    "trimmed_mean": TrimmedMeanAggregator,
+    "geometric_median": GeometricMedianAggregator,
+    "krum": KrumAggregator,
+    "multi_krum": MultiKrumAggregator,
+    "centered_clipping": CenteredClippingAggregator,
+    "mean_around_median": MeanAroundMedianAggregator,
+    "minimum_diameter_averaging": MinimumDiameterAggregator,
+}
 
 
 def make_aggregator(method: str, *, num_byzantine: int = 0, trim_fraction: float = 0.1, **kw) -> RobustAggregator:

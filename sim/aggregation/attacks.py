@@ -19,7 +19,7 @@ N(0, sigma^2) noise, and non-finite sends NaN or ±inf.
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,8 +42,12 @@ def _honest_moments(x, b):
 
 
 def _pos(name, v, allow_zero=False):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) \
-            or (v < 0 if allow_zero else v <= 0):
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float, np.integer, np.floating))
+        or not math.isfinite(v)
+        or (v < 0 if allow_zero else v <= 0)
+    ):
         raise ParamError(f"{name}: must be a number in {'[0' if allow_zero else '(0'}, inf), got {v!r}")
     return float(v)
 
@@ -102,13 +106,13 @@ def mimic(x, byz, rng, *, target=None):
     flat = b.reshape(-1, b.shape[-1])
     if target is None:
         keys = np.where(~flat, rng.random(flat.shape), -1.0)
-        t = np.argmax(keys, axis=-1)                            # a uniformly drawn honest row
+        t = np.argmax(keys, axis=-1)  # a uniformly drawn honest row
     else:
         t = np.full(flat.shape[0], int(target))
         if np.any(flat[np.arange(len(t)), t]):
             raise ParamError(f"target: must be an honest client, got {target!r}")
     xf = x.reshape(-1, *x.shape[-2:])
-    copy = xf[np.arange(len(t)), t]                             # (B, d)
+    copy = xf[np.arange(len(t)), t]  # (B, d)
     out = np.where(flat[..., None], copy[:, None, :], xf)
     return out.reshape(x.shape)
 
@@ -134,7 +138,7 @@ def nonfinite(x, byz, rng, *, value="nan", fraction=1.0):
     hit = rng.random(x.shape) < fr
     d = x.shape[-1]
     first = np.zeros(x.shape, bool)
-    first[..., rng.integers(d)] = True                          # at least one coordinate per Byzantine row
+    first[..., rng.integers(d)] = True  # at least one coordinate per Byzantine row
     hit |= first
     if value == "mixed":
         bad = np.choose(rng.integers(0, 3, x.shape), [np.nan, np.inf, -np.inf])
@@ -143,8 +147,16 @@ def nonfinite(x, byz, rng, *, value="nan", fraction=1.0):
     return np.where(b[..., None] & hit, bad, x)
 
 
-ATTACKS = {"scaling": scaling, "noise": noise, "sign_flip": sign_flip, "alie": alie,
-           "inner_product": inner_product, "mimic": mimic, "gaussian": gaussian, "nonfinite": nonfinite}
+ATTACKS = {
+    "scaling": scaling,
+    "noise": noise,
+    "sign_flip": sign_flip,
+    "alie": alie,
+    "inner_product": inner_product,
+    "mimic": mimic,
+    "gaussian": gaussian,
+    "nonfinite": nonfinite,
+}
 
 
 def apply_attack(name: str, x, byz, rng: np.random.Generator, **params):
@@ -166,8 +178,15 @@ class ModelPoisoningAttack:
     The omniscient attacks pool the honest clients' vectors for mu and sigma.
     """
 
-    def __init__(self, attack_type: str = "scaling", scale_factor: float = 100.0, noise_std: float = 10.0,
-                 seed: Optional[int] = None, rng: Optional[np.random.Generator] = None, **params):
+    def __init__(
+        self,
+        attack_type: str = "scaling",
+        scale_factor: float = 100.0,
+        noise_std: float = 10.0,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+        **params,
+    ):
         if attack_type not in ATTACKS:
             raise ParamError(f"attack_type: must be one of {', '.join(ATTACKS)}, got {attack_type!r}")
         self.attack_type, self.scale_factor, self.noise_std, self.seed = attack_type, scale_factor, noise_std, seed
@@ -183,7 +202,7 @@ class ModelPoisoningAttack:
             return {"noise_std": self.noise_std, **self.params}
         return dict(self.params)
 
-    def apply(self, client_updates: List[np.ndarray], malicious_indices: Sequence[int]) -> List[np.ndarray]:
+    def apply(self, client_updates: list[np.ndarray], malicious_indices: Sequence[int]) -> list[np.ndarray]:
         result = [np.array(u, dtype=float, copy=True) for u in client_updates]
         n = len(result)
         mal = sorted({int(i) for i in malicious_indices})
@@ -193,11 +212,12 @@ class ModelPoisoningAttack:
         if not mal:
             return result
         if self.attack_type in ("scaling", "noise", "sign_flip", "gaussian", "nonfinite"):
-            for i in mal:                                             # one client at a time: its own shape
+            for i in mal:  # one client at a time: its own shape
                 a = result[i]
                 two = a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1)
-                out = ATTACKS[self.attack_type](two[None], np.ones((1, two.shape[0]), bool), self._rng,
-                                                **self._params())[0]
+                out = ATTACKS[self.attack_type](
+                    two[None], np.ones((1, two.shape[0]), bool), self._rng, **self._params()
+                )[0]
                 result[i] = out.reshape(a.shape)
             return result
         # omniscient: pool the honest clients' vectors; every malicious vector becomes the attack vector
@@ -212,7 +232,7 @@ class ModelPoisoningAttack:
             if t not in honest_ids:
                 raise ParamError(f"target: must be an honest client, got {t!r}")
             for i in mal:
-                result[i] = result[t].copy()                          # an exact copy of an honest update
+                result[i] = result[t].copy()  # an exact copy of an honest update
             return result
         stack = np.concatenate([pool, np.zeros((1, pool.shape[1]))], axis=0)
         byz = np.zeros(len(stack), bool)

@@ -26,12 +26,27 @@ from ..stats.robust import bad_rows
 from . import rules
 from .attacks import ATTACKS, apply_attack
 
-DEFAULT_AGGREGATORS = ("mean", "coordinate_median", "trimmed_mean", "geometric_median", "krum", "multi_krum",
-                       "centered_clipping", "mean_around_median", "minimum_diameter_averaging", "nnm+trimmed_mean")
+DEFAULT_AGGREGATORS = (
+    "mean",
+    "coordinate_median",
+    "trimmed_mean",
+    "geometric_median",
+    "krum",
+    "multi_krum",
+    "centered_clipping",
+    "mean_around_median",
+    "minimum_diameter_averaging",
+    "nnm+trimmed_mean",
+)
 DEFAULT_ATTACKS = ("sign_flip", "scaling", "alie", "inner_product", "mimic", "gaussian", "nonfinite")
-ATTACK_PARAMS = {"scaling": {"scale_factor": 100.0}, "noise": {"noise_std": 10.0}, "gaussian": {"sigma": 10.0},
-                 "inner_product": {"epsilon": 0.5}, "nonfinite": {"value": "mixed"}}
-ERROR_CAP = 1e12          # a broken mean can overflow; errors above this are recorded as the cap
+ATTACK_PARAMS = {
+    "scaling": {"scale_factor": 100.0},
+    "noise": {"noise_std": 10.0},
+    "gaussian": {"sigma": 10.0},
+    "inner_product": {"epsilon": 0.5},
+    "nonfinite": {"value": "mixed"},
+}
+ERROR_CAP = 1e12  # a broken mean can overflow; errors above this are recorded as the cap
 
 
 def _pipeline_choices() -> tuple[str, ...]:
@@ -48,10 +63,14 @@ def _check(p: dict) -> None:
     k = n - (f if p["attack"] == "nonfinite" else 0)
     f_rule = 0 if p["attack"] == "nonfinite" else f
     if rule in ("krum", "multi_krum") and k - f_rule - 2 < 1:
-        raise ParamError(f"byz_fraction: Krum needs n - f - 2 >= 1; n = {n}, f = {f} (byz_fraction {p['byz_fraction']:g})")
+        raise ParamError(
+            f"byz_fraction: Krum needs n - f - 2 >= 1; n = {n}, f = {f} (byz_fraction {p['byz_fraction']:g})"
+        )
     if rule == "minimum_diameter_averaging" and math.comb(k, f_rule) > rules.MDA_MAX_SUBSETS:
-        raise ParamError(f"n_clients: minimum-diameter averaging needs C(n, f) <= {rules.MDA_MAX_SUBSETS}; "
-                         f"C({k}, {f_rule}) is larger")
+        raise ParamError(
+            f"n_clients: minimum-diameter averaging needs C(n, f) <= {rules.MDA_MAX_SUBSETS}; "
+            f"C({k}, {f_rule}) is larger"
+        )
 
 
 def _work(p: dict) -> float:
@@ -71,9 +90,17 @@ def _row(p: dict, r: dict) -> dict:
     om, _, _ = mean_ci(r["oracle_error"])
     k = int(r["broken"])
     wl, wh = wilson(k, p["trials"])
-    return {"n_byzantine": n_byzantine(p["byz_fraction"], p["n_clients"]), "error_mean": m, "error_lo": lo,
-            "error_hi": hi, "error_median": float(np.median(r["error"])), "oracle_error_mean": om,
-            "p_broken": k / p["trials"], "p_broken_lo": wl, "p_broken_hi": wh}
+    return {
+        "n_byzantine": n_byzantine(p["byz_fraction"], p["n_clients"]),
+        "error_mean": m,
+        "error_lo": lo,
+        "error_hi": hi,
+        "error_median": float(np.median(r["error"])),
+        "oracle_error_mean": om,
+        "p_broken": k / p["trials"],
+        "p_broken_lo": wl,
+        "p_broken_hi": wh,
+    }
 
 
 def _summarise(out) -> list[str]:
@@ -83,36 +110,64 @@ def _summarise(out) -> list[str]:
         worst = [r for r in rows if r["attack"] == att]
         top = max(r["byz_fraction"] for r in worst)
         best = min((r for r in worst if r["byz_fraction"] == top), key=lambda r: r["error_mean"])
-        lines.append(f"{att}: at byz_fraction {top:g} the smallest mean error is {best['aggregator']} "
-                     f"({best['error_mean']:.3g})")
+        lines.append(
+            f"{att}: at byz_fraction {top:g} the smallest mean error is {best['aggregator']} ({best['error_mean']:.3g})"
+        )
     return lines
 
 
-@sweep("aggregation_breakdown", version=1,
-       summary="aggregator error vs Byzantine fraction, per attack, Gaussian client updates",
-       axes=(Param("aggregator", str, "coordinate_median", "rule, optionally after nnm+/bucketing+/clipping+",
-                   choices=_pipeline_choices()),
-             Param("attack", str, "sign_flip", "attack of the Byzantine clients", choices=tuple(ATTACKS)),
-             Param("byz_fraction", float, 0.2, "fraction of Byzantine clients", low=0.0, high=0.5, high_open=True)),
-       fixed=(Param("n_clients", int, 15, "clients", low=3, high=10_000),
-              Param("dim", int, 10, "dimension of an update", low=1, high=1_000_000),
-              Param("sigma", float, 1.0, "honest standard deviation per coordinate", low=0.0, high=1e6, low_open=True),
-              Param("trim_fraction", float, 0.2, "trimmed mean: fraction trimmed at each end", low=0.0, high=0.5,
-                    low_open=True, high_open=True),
-              Param("break_at", float, 3.0, "error above which a trial counts as broken", low=0.0, low_open=True)),
-       defaults={"aggregator": DEFAULT_AGGREGATORS, "attack": DEFAULT_ATTACKS,
-                 "byz_fraction": tuple(round(0.05 * i, 2) for i in range(10))},
-       trials=200,
-       record={"error": Field("float64", ("trials",), low=0, high=ERROR_CAP, doc="||aggregate - mu||"),
-               "oracle_error": Field("float64", ("trials",), low=0, doc="||mean of honest updates - mu||"),
-               "broken": Field("int64", (), low=0, high="trials", doc="trials with error > break_at")},
-       work=_work, check=_check, row=_row, summarise=_summarise,
-       figures="studio.figures.aggregation.breakdown:sweep_figures",
-       code=("sim.aggregation.breakdown", "sim.aggregation.rules", "sim.aggregation.attacks", "sim.stats.robust"),
-       model="n clients send N(mu, sigma^2 I_d), mu = 1; the first floor(beta n) are replaced by the attack; "
-             "non-finite clients dropped; error = ||aggregate - mu||",
-       smoke={"aggregator": ["coordinate_median", "krum"], "attack": ["sign_flip"], "byz_fraction": [0.2],
-              "trials": 20})
+@sweep(
+    "aggregation_breakdown",
+    version=1,
+    summary="aggregator error vs Byzantine fraction, per attack, Gaussian client updates",
+    axes=(
+        Param(
+            "aggregator",
+            str,
+            "coordinate_median",
+            "rule, optionally after nnm+/bucketing+/clipping+",
+            choices=_pipeline_choices(),
+        ),
+        Param("attack", str, "sign_flip", "attack of the Byzantine clients", choices=tuple(ATTACKS)),
+        Param("byz_fraction", float, 0.2, "fraction of Byzantine clients", low=0.0, high=0.5, high_open=True),
+    ),
+    fixed=(
+        Param("n_clients", int, 15, "clients", low=3, high=10_000),
+        Param("dim", int, 10, "dimension of an update", low=1, high=1_000_000),
+        Param("sigma", float, 1.0, "honest standard deviation per coordinate", low=0.0, high=1e6, low_open=True),
+        Param(
+            "trim_fraction",
+            float,
+            0.2,
+            "trimmed mean: fraction trimmed at each end",
+            low=0.0,
+            high=0.5,
+            low_open=True,
+            high_open=True,
+        ),
+        Param("break_at", float, 3.0, "error above which a trial counts as broken", low=0.0, low_open=True),
+    ),
+    defaults={
+        "aggregator": DEFAULT_AGGREGATORS,
+        "attack": DEFAULT_ATTACKS,
+        "byz_fraction": tuple(round(0.05 * i, 2) for i in range(10)),
+    },
+    trials=200,
+    record={
+        "error": Field("float64", ("trials",), low=0, high=ERROR_CAP, doc="||aggregate - mu||"),
+        "oracle_error": Field("float64", ("trials",), low=0, doc="||mean of honest updates - mu||"),
+        "broken": Field("int64", (), low=0, high="trials", doc="trials with error > break_at"),
+    },
+    work=_work,
+    check=_check,
+    row=_row,
+    summarise=_summarise,
+    figures="studio.figures.aggregation.breakdown:sweep_figures",
+    code=("sim.aggregation.breakdown", "sim.aggregation.rules", "sim.aggregation.attacks", "sim.stats.robust"),
+    model="n clients send N(mu, sigma^2 I_d), mu = 1; the first floor(beta n) are replaced by the attack; "
+    "non-finite clients dropped; error = ||aggregate - mu||",
+    smoke={"aggregator": ["coordinate_median", "krum"], "attack": ["sign_flip"], "byz_fraction": [0.2], "trials": 20},
+)
 def breakdown_cell(p: dict, rng: np.random.Generator) -> dict:
     n, d, T = p["n_clients"], p["dim"], p["trials"]
     f = n_byzantine(p["byz_fraction"], n)
@@ -124,8 +179,9 @@ def breakdown_cell(p: dict, rng: np.random.Generator) -> dict:
         x = apply_attack(p["attack"], x, byz, rng, **ATTACK_PARAMS.get(p["attack"], {}))
     mask = ~bad_rows(x)
     f_left = max(0, f - int((~mask[0]).sum()))
-    agg, _ = rules.run_pipeline(p["aggregator"], np.where(mask[..., None], x, 0.0), mask, rng, f=f_left,
-                                trim=p["trim_fraction"], track=False)
+    agg, _ = rules.run_pipeline(
+        p["aggregator"], np.where(mask[..., None], x, 0.0), mask, rng, f=f_left, trim=p["trim_fraction"], track=False
+    )
     with np.errstate(over="ignore", invalid="ignore"):
         err = np.linalg.norm(agg - mu, axis=-1)
     err = np.where(np.isfinite(err), np.minimum(err, ERROR_CAP), ERROR_CAP)

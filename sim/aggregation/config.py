@@ -45,8 +45,10 @@ class RobustnessConfig:
         try:
             rules.parse_pipeline(self.aggregation_method)
         except ParamError:
-            raise ParamError(f"aggregation_method: must be one of {', '.join(aggregation_methods())} "
-                             f"(optionally after nnm+, bucketing+ or clipping+), got {self.aggregation_method!r}") from None
+            raise ParamError(
+                f"aggregation_method: must be one of {', '.join(aggregation_methods())} "
+                f"(optionally after nnm+, bucketing+ or clipping+), got {self.aggregation_method!r}"
+            ) from None
         n = self.num_byzantine
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ParamError(f"num_byzantine: must be an integer in [0, inf), got {n!r}")
@@ -54,11 +56,17 @@ class RobustnessConfig:
         if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not (0 < t < 0.5):
             raise ParamError(f"trim_fraction: must be a number in (0, 0.5), got {t!r}")
         if self.client_scoring_method not in SCORING_METHODS:
-            raise ParamError(f"client_scoring_method: must be one of {', '.join(SCORING_METHODS)}, "
-                             f"got {self.client_scoring_method!r}")
+            raise ParamError(
+                f"client_scoring_method: must be one of {', '.join(SCORING_METHODS)}, "
+                f"got {self.client_scoring_method!r}"
+            )
         z = self.zscore_threshold
-        if isinstance(z, bool) or not isinstance(z, (int, float, np.integer, np.floating)) or not math.isfinite(z) \
-                or z <= 0:
+        if (
+            isinstance(z, bool)
+            or not isinstance(z, (int, float, np.integer, np.floating))
+            or not math.isfinite(z)
+            or z <= 0
+        ):
             raise ParamError(f"zscore_threshold: must be a number in (0, inf), got {z!r}")
 
     def build(self, **kw):
@@ -68,11 +76,12 @@ class RobustnessConfig:
         from .aggregators import make_aggregator
         from .scoring import SCORERS
 
-        agg = make_aggregator(self.aggregation_method, num_byzantine=self.num_byzantine,
-                              trim_fraction=self.trim_fraction, **kw)
+        agg = make_aggregator(
+            self.aggregation_method, num_byzantine=self.num_byzantine, trim_fraction=self.trim_fraction, **kw
+        )
         if self.client_scoring_method == "none":
             scorer = None
-        elif self.client_scoring_method == "robust_zscore_calibrated":     # zscore_threshold unused: calibrated per n
+        elif self.client_scoring_method == "robust_zscore_calibrated":  # zscore_threshold unused: calibrated per n
             scorer = SCORERS["robust_zscore"](threshold="calibrated")
         else:
             scorer = SCORERS[self.client_scoring_method](threshold=self.zscore_threshold)

@@ -65,8 +65,9 @@ class BiasRow:
     trials: int
 
 
-def measured_bias(estimator: str, eps: float, n: int, trials: int, rng: np.random.Generator,
-                  alpha: float = 0.2) -> BiasRow:
+def measured_bias(
+    estimator: str, eps: float, n: int, trials: int, rng: np.random.Generator, alpha: float = 0.2
+) -> BiasRow:
     """Mean over trials of the estimate on n points, round(eps n) of them at FAR, the rest N(0, 1)."""
     m = int(round(eps * n))
     x = rng.standard_normal((trials, n, 1))
@@ -81,8 +82,13 @@ def measured_bias(estimator: str, eps: float, n: int, trials: int, rng: np.rando
     return BiasRow(estimator if estimator == "median" else f"trimmed_mean({alpha:g})", eps, mm, lo, hi, asym, n, trials)
 
 
-def bias_table(rng: np.random.Generator, eps_values=(0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4), n: int = 2001,
-               trials: int = 400, alpha: float = 0.2) -> list[BiasRow]:
+def bias_table(
+    rng: np.random.Generator,
+    eps_values=(0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4),
+    n: int = 2001,
+    trials: int = 400,
+    alpha: float = 0.2,
+) -> list[BiasRow]:
     """Rows for the median and the alpha-trimmed mean at each eps (trimmed mean only up to eps = alpha)."""
     rows = [measured_bias("median", e, n, trials, rng) for e in eps_values]
     rows += [measured_bias("trimmed_mean", e, n, trials, rng, alpha) for e in eps_values if e <= alpha]

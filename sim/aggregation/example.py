@@ -26,9 +26,9 @@ class SeedExample:
     classic: list[ClientScore]
     classic_ddof1: list[ClientScore]
     robust: list[ClientScore]
-    median_norm: float          # mean norm of the coordinate-median aggregate's vectors
-    mean_norm: float            # same for the plain mean
-    honest_median_norm: float   # the coordinate median without the attack
+    median_norm: float  # mean norm of the coordinate-median aggregate's vectors
+    mean_norm: float  # same for the plain mean
+    honest_median_norm: float  # the coordinate median without the attack
 
 
 def client_vectors(rng: np.random.Generator, mean_norm: float, n_vectors: int = 60, dim: int = 32) -> np.ndarray:
@@ -46,7 +46,14 @@ def seed_example(rng: np.random.Generator, scale_factor: float = 100.0) -> SeedE
     med, _ = CoordinateMedianAggregator(num_samples_per_client=100, rng=rng).aggregate(attacked)
     med0, _ = CoordinateMedianAggregator(num_samples_per_client=100, rng=rng).aggregate(honest)
     mean, _ = MeanAggregator(num_samples_per_client=100, rng=rng).aggregate(attacked)
-    norm = lambda a: float(np.linalg.norm(a, axis=1).mean())   # noqa: E731
-    return SeedExample(honest, attacked, ZScoreDetector().score_clients(attacked),
-                       ZScoreDetector(ddof=1).score_clients(attacked), RobustZScoreDetector().score_clients(attacked),
-                       norm(med), norm(mean), norm(med0))
+    norm = lambda a: float(np.linalg.norm(a, axis=1).mean())  # noqa: E731
+    return SeedExample(
+        honest,
+        attacked,
+        ZScoreDetector().score_clients(attacked),
+        ZScoreDetector(ddof=1).score_clients(attacked),
+        RobustZScoreDetector().score_clients(attacked),
+        norm(med),
+        norm(mean),
+        norm(med0),
+    )

@@ -31,7 +31,7 @@ from ..core.errors import ParamError
 from ..stats import robust
 
 _EPS = 1e-12
-TRACK_COORDS = 8192      # coordinate-wise shares are measured on at most this many evenly spaced coordinates
+TRACK_COORDS = 8192  # coordinate-wise shares are measured on at most this many evenly spaced coordinates
 
 
 def _track_view(*arrs):
@@ -76,7 +76,7 @@ def _band_shares(x, mask, lo, hi):
         used = x >= lo[..., None, :]
         used &= x <= hi[..., None, :]
     used &= mask[..., None]
-    w = 1.0 / np.maximum(np.count_nonzero(used, axis=-2), 1)          # (..., d)
+    w = 1.0 / np.maximum(np.count_nonzero(used, axis=-2), 1)  # (..., d)
     return np.einsum("...nd,...d->...n", used, w) / x.shape[-1]
 
 
@@ -203,8 +203,9 @@ def centered_clipping(x, mask=None, rng=None, *, radius=None, iters=3, track=Tru
         d0 = np.sqrt(np.einsum("...nd,...nd->...n", x - v[..., None, :], x - v[..., None, :]))
         tau = robust.nonneg_median(d0, mask)
     else:
-        if not (isinstance(radius, (int, float)) and not isinstance(radius, bool) and radius > 0
-                and math.isfinite(radius)):
+        if not (
+            isinstance(radius, (int, float)) and not isinstance(radius, bool) and radius > 0 and math.isfinite(radius)
+        ):
             raise ParamError(f"radius: must be a number in (0, inf), got {radius!r}")
         tau = np.full(mask.shape[:-1], float(radius))
     k = mask.sum(-1)
@@ -236,24 +237,26 @@ def minimum_diameter_averaging(x, mask=None, rng=None, *, f=0, track=True):
         raise ParamError(f"f: must leave at least one client, got f = {f} of {k}")
     n_sub = math.comb(k, m)
     if n_sub > MDA_MAX_SUBSETS:
-        raise ParamError(f"f: minimum-diameter averaging scores C(n, f) subsets; C({k}, {f}) = {n_sub} is above "
-                         f"{MDA_MAX_SUBSETS}: use fewer clients or another rule")
-    d2 = robust.pairwise_sq_distances(x, mask)                       # (..., n, n)
+        raise ParamError(
+            f"f: minimum-diameter averaging scores C(n, f) subsets; C({k}, {f}) = {n_sub} is above "
+            f"{MDA_MAX_SUBSETS}: use fewer clients or another rule"
+        )
+    d2 = robust.pairwise_sq_distances(x, mask)  # (..., n, n)
     batch = d2.shape[:-2]
     n = x.shape[-2]
     d2f = d2.reshape(-1, n, n)
-    active = np.argsort(~mask.reshape(-1, n), axis=-1, kind="stable")[:, :k]     # (B, k) active rows first
-    combos = np.array(list(itertools.combinations(range(k), m)), dtype=np.intp).reshape(-1, m)   # (C, m)
+    active = np.argsort(~mask.reshape(-1, n), axis=-1, kind="stable")[:, :k]  # (B, k) active rows first
+    combos = np.array(list(itertools.combinations(range(k), m)), dtype=np.intp).reshape(-1, m)  # (C, m)
     best_val = np.full(d2f.shape[0], np.inf)
     best_idx = np.zeros(d2f.shape[0], dtype=np.intp)
-    iu, ju = np.triu_indices(m, 1)                                  # the m(m-1)/2 pairs inside a subset
+    iu, ju = np.triu_indices(m, 1)  # the m(m-1)/2 pairs inside a subset
     b_ix = np.arange(d2f.shape[0])[:, None, None]
     chunk = max(1, int(2e7 // max(1, d2f.shape[0] * max(len(iu), 1))))
-    for s in range(0, len(combos), chunk):                          # loop over chunks of subsets, not pairs
-        cmb = combos[s:s + chunk]
-        rows = active[:, cmb]                                       # (B, c, m)
+    for s in range(0, len(combos), chunk):  # loop over chunks of subsets, not pairs
+        cmb = combos[s : s + chunk]
+        rows = active[:, cmb]  # (B, c, m)
         if len(iu):
-            diam = d2f[b_ix, rows[..., iu], rows[..., ju]].max(axis=-1)    # (B, c)
+            diam = d2f[b_ix, rows[..., iu], rows[..., ju]].max(axis=-1)  # (B, c)
         else:
             diam = np.zeros(rows.shape[:2])
         j = np.argmin(diam, axis=-1)
@@ -261,7 +264,7 @@ def minimum_diameter_averaging(x, mask=None, rng=None, *, f=0, track=True):
         better = v < best_val
         best_val = np.where(better, v, best_val)
         best_idx = np.where(better, s + j, best_idx)
-    chosen = np.take_along_axis(active, combos[best_idx], axis=-1)     # (B, m)
+    chosen = np.take_along_axis(active, combos[best_idx], axis=-1)  # (B, m)
     w = np.zeros((d2f.shape[0], n))
     np.put_along_axis(w, chosen, 1.0 / m, axis=-1)
     w = w.reshape(*batch, n)
@@ -279,7 +282,7 @@ def nearest_neighbour_mixing(x, mask=None, rng=None, *, f=0):
     if q < 1:
         raise ParamError(f"f: must leave at least one client, got f = {f} of {k}")
     d2 = robust.pairwise_sq_distances(x, mask)
-    nn = np.argpartition(d2, q - 1, axis=-1)[..., :q]                 # (..., n, q); a row is its own nearest
+    nn = np.argpartition(d2, q - 1, axis=-1)[..., :q]  # (..., n, q); a row is its own nearest
     M = np.zeros(d2.shape)
     np.put_along_axis(M, nn, 1.0 / q, axis=-1)
     M = np.where(mask[..., :, None], M, 0.0)
@@ -298,9 +301,9 @@ def bucketing(x, mask=None, rng=None, *, bucket_size=2):
     s = int(bucket_size)
     nb = -(-k // s)
     keys = np.where(mask, rng.random(mask.shape), 2.0)
-    rank = np.argsort(np.argsort(keys, axis=-1), axis=-1)             # active rows first, in random order
+    rank = np.argsort(np.argsort(keys, axis=-1), axis=-1)  # active rows first, in random order
     bucket = np.where(mask, rank // s, -1)
-    M = (bucket[..., None, :] == np.arange(nb)[:, None]).astype(float)   # (..., nb, n)
+    M = (bucket[..., None, :] == np.arange(nb)[:, None]).astype(float)  # (..., nb, n)
     M /= np.maximum(M.sum(-1, keepdims=True), 1)
     xz = np.where(mask[..., None], x, 0.0)
     return M @ xz, np.ones((*mask.shape[:-1], nb), bool), M
@@ -309,12 +312,15 @@ def bucketing(x, mask=None, rng=None, *, bucket_size=2):
 def norm_clipping(x, mask=None, rng=None, *, radius=None):
     """Clip every row to norm <= radius (None: the median norm of the active rows)."""
     x, mask = _prep(x, mask)
-    norms = np.sqrt(np.einsum("...nd,...nd->...n", np.where(mask[..., None], x, 0.0), np.where(mask[..., None], x, 0.0)))
+    norms = np.sqrt(
+        np.einsum("...nd,...nd->...n", np.where(mask[..., None], x, 0.0), np.where(mask[..., None], x, 0.0))
+    )
     if radius is None:
         c = robust.nonneg_median(norms, mask)
     else:
-        if not (isinstance(radius, (int, float)) and not isinstance(radius, bool) and radius > 0
-                and math.isfinite(radius)):
+        if not (
+            isinstance(radius, (int, float)) and not isinstance(radius, bool) and radius > 0 and math.isfinite(radius)
+        ):
             raise ParamError(f"radius: must be a number in (0, inf), got {radius!r}")
         c = np.full(mask.shape[:-1], float(radius))
     lam = np.where(mask, np.minimum(1.0, c[..., None] / np.maximum(norms, _EPS)), 0.0)
@@ -322,16 +328,23 @@ def norm_clipping(x, mask=None, rng=None, *, radius=None):
     return lam[..., None] * np.where(mask[..., None], x, 0.0), mask, M
 
 
-RULES = {"mean": mean, "coordinate_median": coordinate_median, "trimmed_mean": trimmed_mean,
-         "geometric_median": geometric_median, "krum": krum, "multi_krum": multi_krum,
-         "centered_clipping": centered_clipping, "mean_around_median": mean_around_median,
-         "minimum_diameter_averaging": minimum_diameter_averaging}
+RULES = {
+    "mean": mean,
+    "coordinate_median": coordinate_median,
+    "trimmed_mean": trimmed_mean,
+    "geometric_median": geometric_median,
+    "krum": krum,
+    "multi_krum": multi_krum,
+    "centered_clipping": centered_clipping,
+    "mean_around_median": mean_around_median,
+    "minimum_diameter_averaging": minimum_diameter_averaging,
+}
 PRE = {"nnm": nearest_neighbour_mixing, "bucketing": bucketing, "clipping": norm_clipping}
 NEEDS_F = {"krum", "multi_krum", "mean_around_median", "minimum_diameter_averaging", "nnm"}
 
 
 def parse_pipeline(spec: str) -> tuple[tuple[str, ...], str]:
-    """"nnm+bucketing+krum" -> (("nnm", "bucketing"), "krum"); ParamError names the allowed parts."""
+    """ "nnm+bucketing+krum" -> (("nnm", "bucketing"), "krum"); ParamError names the allowed parts."""
     if not isinstance(spec, str) or not spec:
         raise ParamError(f"aggregator: must be a rule name, optionally after pre-steps joined by '+', got {spec!r}")
     parts = spec.split("+")
@@ -355,7 +368,7 @@ def run_pipeline(spec: str, x, mask=None, rng=None, *, f=0, trim=0.1, bucket_siz
         x, mask, M = PRE[p](x, mask, rng, **kw)
         M_total = M if M_total is None else M @ M_total
         if p == "bucketing":
-            f_cur = min(f_cur, int(mask.shape[-1]) - 1)     # a bad client spoils at most one bucket
+            f_cur = min(f_cur, int(mask.shape[-1]) - 1)  # a bad client spoils at most one bucket
     kw = {"f": f_cur} if rule in NEEDS_F else {"trim": trim} if rule == "trimmed_mean" else {}
     agg, w = RULES[rule](x, mask, rng, track=track, **kw)
     if w is not None and M_total is not None:

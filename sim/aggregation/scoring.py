@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class ClientScore:
     client_id: int
     score: float
     is_outlier: bool
-    details: Dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def norm_statistics(client_updates) -> tuple[np.ndarray, np.ndarray]:
@@ -74,13 +74,17 @@ def _threshold(t) -> float:
     return float(t)
 
 
-def _scores(z: np.ndarray, vals: np.ndarray, ok: np.ndarray, threshold: float, method: str) -> List[ClientScore]:
+def _scores(z: np.ndarray, vals: np.ndarray, ok: np.ndarray, threshold: float, method: str) -> list[ClientScore]:
     out = []
     for i in range(z.shape[1]):
         zi = {m: float(z[j, i]) for j, m in enumerate(METRICS)}
         s = max(zi.values()) if ok[i] else float("inf")
-        det = {"method": method, "non_finite": not bool(ok[i]), "z": zi,
-               **{m: float(vals[j, i]) if ok[i] else float("nan") for j, m in enumerate(METRICS)}}
+        det = {
+            "method": method,
+            "non_finite": not bool(ok[i]),
+            "z": zi,
+            **{m: float(vals[j, i]) if ok[i] else float("nan") for j, m in enumerate(METRICS)},
+        }
         out.append(ClientScore(i, s, bool(s >= threshold), det))
     return out
 
@@ -106,12 +110,12 @@ class ZScoreDetector:
         z[:, ~ok] = np.inf
         return z
 
-    def score_clients(self, client_updates) -> List[ClientScore]:
+    def score_clients(self, client_updates) -> list[ClientScore]:
         vals, ok = norm_statistics(client_updates)
         return _scores(self.zscores(vals, ok), vals, ok, self.threshold, "zscore")
 
 
-FALSE_ALARM = 0.0027          # P(|Z| >= 3) for a normal Z: the false-alarm rate seed 003's threshold 3 aims at
+FALSE_ALARM = 0.0027  # P(|Z| >= 3) for a normal Z: the false-alarm rate seed 003's threshold 3 aims at
 
 
 @lru_cache(maxsize=256)
@@ -166,7 +170,7 @@ class RobustZScoreDetector(ZScoreDetector):
         z = robust_zscores(np.where(ok, vals, 0.0), np.broadcast_to(ok, vals.shape))
         return np.where(ok, z, np.inf)
 
-    def score_clients(self, client_updates) -> List[ClientScore]:
+    def score_clients(self, client_updates) -> list[ClientScore]:
         vals, ok = norm_statistics(client_updates)
         thr = self.threshold_for(max(int(ok.sum()), 3))
         return _scores(self.zscores(vals, ok), vals, ok, thr, "robust_zscore")

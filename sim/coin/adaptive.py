@@ -34,8 +34,8 @@ import math
 
 import numpy as np
 
-from .moves import Move, RoundView
 from .knapsack import EXACT, GREEDY, TIE, make_problem
+from .moves import Move, RoundView
 from .nonadaptive import solve
 
 EXACT_MAX_N = 20
@@ -55,15 +55,15 @@ def _best_over_sets(view: RoundView, G: float, base: np.ndarray, sets: np.ndarra
     B = len(sets)
     items = np.concatenate((np.broadcast_to(base, (B, len(base))), sets), axis=1) if len(base) else sets
     t = items.shape[1]
-    Wi = w[items]                                              # (B, t)
+    Wi = w[items]  # (B, t)
     G_T = G - (w[sets] * a[sets]).sum(1) if sets.shape[1] else np.full(B, G)
     W_T = Wi.sum(1)
-    masks = ((np.arange(2 ** t)[:, None] >> np.arange(t)[None, :]) & 1).astype(float)   # (2^t, t)
-    X = Wi @ masks.T                                           # (B, 2^t)
+    masks = ((np.arange(2**t)[:, None] >> np.arange(t)[None, :]) & 1).astype(float)  # (2^t, t)
+    X = Wi @ masks.T  # (B, 2^t)
     S = G_T[:, None] + d * (2 * X - W_T[:, None])
-    tol = TIE * float(w.sum())                                 # the tie rule of sim.coin.knapsack
+    tol = TIE * float(w.sum())  # the tie rule of sim.coin.knapsack
     ok = S < -tol if d > 0 else S >= -tol
-    ok[:, 0] = False                                           # Eq. (7): some expert must advise d
+    ok[:, 0] = False  # Eq. (7): some expert must advise d
     Xb = np.where(ok, X, -1.0)
     k = Xb.argmax(1)
     best = Xb[np.arange(B), k]
@@ -85,8 +85,18 @@ def _na(view: RoundView, G: float, T: np.ndarray, solver: str):
     return (1 - view.eta) * problem.W_K + 2 * view.eta * sol.X, assign(sol.x, inv), sol
 
 
-def _play(view: RoundView, G: float, T: np.ndarray, Jmask: np.ndarray, captured: np.ndarray,
-          volatile: np.ndarray, X: float, solver: int, bound: float, possible: bool) -> Move:
+def _play(
+    view: RoundView,
+    G: float,
+    T: np.ndarray,
+    Jmask: np.ndarray,
+    captured: np.ndarray,
+    volatile: np.ndarray,
+    X: float,
+    solver: int,
+    bound: float,
+    possible: bool,
+) -> Move:
     n = len(view.weights)
     advice = view.advice.copy()
     advice[T] = -view.d
@@ -101,8 +111,9 @@ def _play(view: RoundView, G: float, T: np.ndarray, Jmask: np.ndarray, captured:
     return Move(advice, J, V, K, solver, X, bound, S, possible)
 
 
-def adaptive_move(view: RoundView, tau: int, solver: str = "auto", exact_max_n: int = EXACT_MAX_N,
-                  volatile: int = -1) -> Move:
+def adaptive_move(
+    view: RoundView, tau: int, solver: str = "auto", exact_max_n: int = EXACT_MAX_N, volatile: int = -1
+) -> Move:
     """One round of the Sec. 3 adversary (module docstring); ``volatile`` flips per round (-1: floor(sqrt(n)))."""
     w, a, d = view.weights, view.advice, view.d
     n = len(w)
@@ -117,8 +128,18 @@ def adaptive_move(view: RoundView, tau: int, solver: str = "auto", exact_max_n: 
     if len(K):
         val, Jm, sol = _na(view, G, K, "exact" if exact else solver)
         if val > 0:
-            return _play(view, G, K, Jm, np.array([], int), np.array([], int), sol.X, code,
-                         sol.bound if exact else math.nan, True)
+            return _play(
+                view,
+                G,
+                K,
+                Jm,
+                np.array([], int),
+                np.array([], int),
+                sol.X,
+                code,
+                sol.bound if exact else math.nan,
+                True,
+            )
     # steps 2-3: the fewest new experts S (volatile first, then captures), the most weight
     for s in range(1, vmax + budget + 1):
         m = max(0, s - vmax)
@@ -157,7 +178,7 @@ def adaptive_move(view: RoundView, tau: int, solver: str = "auto", exact_max_n: 
         if sol.found:
             from .knapsack import assign
 
-            return _play(view, G, K, assign(sol.x, inv), np.array([], int), np.array([], int), sol.X,
-                         code, sol.bound, True)
-    return _play(view, G, K, np.zeros(len(K), bool), np.array([], int), np.array([], int), 0.0, code,
-                 math.nan, False)
+            return _play(
+                view, G, K, assign(sol.x, inv), np.array([], int), np.array([], int), sol.X, code, sol.bound, True
+            )
+    return _play(view, G, K, np.zeros(len(K), bool), np.array([], int), np.array([], int), 0.0, code, math.nan, False)

@@ -75,14 +75,14 @@ from . import exact_solver, greedy_solver
 from .knapsack import APPROX_DP, APPROX_GREEDY, GREEDY, Problem, Solution, infeasible, repair
 
 EPS = 1e-3
-MAX_STATES = 60_000     # sums in the DP's list (checked as it grows)
-EXACT_STATES = 20_000   # partial sums per half for the exact solver tried after the greedy certificate
-SEARCH_MOVES = 2_000    # moves (i, a, j) tried per local-search step
-SEARCH_STEPS = 4        # local-search steps
-SEARCH_MAX_A = 32       # items removed from one class in one move, at most
-PY_STATES = 64          # DP lists up to this size are stepped on Python floats
-DP_FIRST = 6            # the DP before the local search when c_r <= DP_FIRST * (largest usable weight),
-DP_FIRST_STATES = 512   # with this budget (its list stays tiny there)
+MAX_STATES = 60_000  # sums in the DP's list (checked as it grows)
+EXACT_STATES = 20_000  # partial sums per half for the exact solver tried after the greedy certificate
+SEARCH_MOVES = 2_000  # moves (i, a, j) tried per local-search step
+SEARCH_STEPS = 4  # local-search steps
+SEARCH_MAX_A = 32  # items removed from one class in one move, at most
+PY_STATES = 64  # DP lists up to this size are stepped on Python floats
+DP_FIRST = 6  # the DP before the local search when c_r <= DP_FIRST * (largest usable weight),
+DP_FIRST_STATES = 512  # with this budget (its list stays tiny there)
 
 
 def limits(problem: Problem) -> np.ndarray:
@@ -91,9 +91,9 @@ def limits(problem: Problem) -> np.ndarray:
     v, c = problem.values, problem.counts
     if not cap > 0:
         return np.zeros_like(c)
-    with np.errstate(over="ignore"):                       # cap / v = inf for a tiny v: min(inf, c) = c
+    with np.errstate(over="ignore"):  # cap / v = inf for a tiny v: min(inf, c) = c
         q = np.minimum(np.floor(cap / v), c).astype(np.int64)
-    for _ in range(4):                                     # rounding at the boundary: the predicate decides
+    for _ in range(4):  # rounding at the boundary: the predicate decides
         bad = (q > 0) & ~problem.feasible(q * v)
         if not bad.any():
             break
@@ -123,8 +123,15 @@ def _take(problem: Problem, X: np.ndarray, room: np.ndarray, v: float | np.ndarr
     return q
 
 
-def improve(problem: Problem, x: np.ndarray, X: float, u: np.ndarray, target: float,
-            steps: int = SEARCH_STEPS, moves: int = SEARCH_MOVES) -> tuple[np.ndarray, float]:
+def improve(
+    problem: Problem,
+    x: np.ndarray,
+    X: float,
+    u: np.ndarray,
+    target: float,
+    steps: int = SEARCH_STEPS,
+    moves: int = SEARCH_MOVES,
+) -> tuple[np.ndarray, float]:
     """Local search from a feasible x (module docstring, stage 4); returns a feasible (x, X), X never lower.
 
     One step tries every move (i, a, j): remove a <= min(x_i, A) items of a taken class i, add the most
@@ -136,7 +143,7 @@ def improve(problem: Problem, x: np.ndarray, X: float, u: np.ndarray, target: fl
     for _ in range(steps):
         if X >= target:
             break
-        N = np.flatnonzero(x < u)                   # classes with room, in descending value
+        N = np.flatnonzero(x < u)  # classes with room, in descending value
         T = np.flatnonzero(x > 0)
         if N.size == 0 or T.size == 0:
             break
@@ -145,7 +152,7 @@ def improve(problem: Problem, x: np.ndarray, X: float, u: np.ndarray, target: fl
         I = np.repeat(T, am)
         a = np.arange(I.size) - np.repeat(np.cumsum(am) - am, am) + 1
         I, a = np.repeat(I, N.size), np.repeat(a, N.size)
-        jc = np.tile(np.arange(N.size), am.sum())   # column of j in N
+        jc = np.tile(np.arange(N.size), am.sum())  # column of j in N
         keep = N[jc] != I
         I, a, jc = I[keep], a[keep], jc[keep]
         m = I.size
@@ -153,7 +160,7 @@ def improve(problem: Problem, x: np.ndarray, X: float, u: np.ndarray, target: fl
             break
         rows = np.arange(m)
         room = np.broadcast_to(u[N] - x[N], (m, N.size)).copy()
-        ic = np.searchsorted(N, I)                  # class i has no room in its own refill
+        ic = np.searchsorted(N, I)  # class i has no room in its own refill
         inN = (ic < N.size) & (N[np.minimum(ic, N.size - 1)] == I)
         room[rows[inN], ic[inN]] = 0
         Xn = X - a * v[I]
@@ -173,7 +180,7 @@ def improve(problem: Problem, x: np.ndarray, X: float, u: np.ndarray, target: fl
         xn[I[b]] -= a[b]
         xn[N] += add[b]
         Xv = problem.value(xn)
-        if not (problem.feasible(Xv) and Xv > X):   # the exact predicate on the recomputed sum decides
+        if not (problem.feasible(Xv) and Xv > X):  # the exact predicate on the recomputed sum decides
             break
         x, X = xn, Xv
     return x, X
@@ -191,7 +198,7 @@ def prefix_fill(problem: Problem, starts: np.ndarray, values: np.ndarray, counts
     cap = problem.cap
     j = np.searchsorted(P, cap - starts + abs(cap) * 1e-12, side="right") - 1
     j = np.clip(j, 0, len(P) - 1)
-    while True:                                              # the exact predicate decides at the boundary
+    while True:  # the exact predicate decides at the boundary
         bad = (j > 0) & ~problem.feasible(starts + P[j])
         if not bad.any():
             break
@@ -202,7 +209,7 @@ def prefix_fill(problem: Problem, starts: np.ndarray, values: np.ndarray, counts
     vj, cj = values[jj], counts[jj]
     q = np.clip(np.floor((problem.cap - base) / vj), 0, cj).astype(np.int64)
     q = np.where(j >= C, 0, q)
-    for _ in range(3):                                       # rounding: step down while infeasible
+    for _ in range(3):  # rounding: step down while infeasible
         bad = (q > 0) & ~problem.feasible(base + q * vj)
         q = np.where(bad, q - 1, q)
     up = (j < C) & (q + 1 <= cj) & problem.feasible(base + (q + 1) * vj)
@@ -225,8 +232,8 @@ def _step_np(problem: Problem, cur: np.ndarray, s: float, lg: float, grow: float
     cand, par, took = cand[o], par[o], took[o]
     with np.errstate(divide="ignore"):
         b = np.where(cand > 0, np.floor(np.log(np.where(cand > 0, cand, 1.0)) / lg), -np.inf)
-    keep = np.concatenate(([True], b[1:] != b[:-1]))         # the minimum of each bucket
-    keep &= cand * grow + rest >= floor_lb                   # the window
+    keep = np.concatenate(([True], b[1:] != b[:-1]))  # the minimum of each bucket
+    keep &= cand * grow + rest >= floor_lb  # the window
     return cand[keep], par[keep], took[keep]
 
 
@@ -235,7 +242,7 @@ def _step_py(cur: list, s: float, lg: float, grow: float, rest: float, floor_lb:
     two sorted candidate lists (ties: cur first, as the stable sort), the same buckets and window."""
     add = [z + s for z in cur]
     k = len(add)
-    while k > 0 and not feas(add[k - 1]):                    # feasible is monotone: a prefix of add
+    while k > 0 and not feas(add[k - 1]):  # feasible is monotone: a prefix of add
         k -= 1
     n = len(cur)
     out, par, took = [], [], []
@@ -254,24 +261,30 @@ def _step_py(cur: list, s: float, lg: float, grow: float, rest: float, floor_lb:
             continue
         last = b
         if z * grow + rest >= floor_lb:
-            out.append(z); par.append(p); took.append(t)
+            out.append(z)
+            par.append(p)
+            took.append(t)
     return out, par, took
 
 
-def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
-               max_states: int = MAX_STATES) -> tuple[np.ndarray, float] | None:
+def trimmed_dp(
+    problem: Problem, u: np.ndarray, lb: float, eps: float = EPS, max_states: int = MAX_STATES
+) -> tuple[np.ndarray, float] | None:
     """Stage 5 of the module docstring: a feasible x with X >= (1 - eps / 2) OPT, given 0 < lb <= OPT
     (a feasible value); None when the list outgrows ``max_states``."""
     v = problem.values
     theta = 0.5 * eps * lb
     large = v > theta
     cls, mult, sizes = [], [], []
-    for k in np.flatnonzero(large & (u > 0)).tolist():      # binary split of u_k: 1, 2, 4, ..., rest
+    for k in np.flatnonzero(large & (u > 0)).tolist():  # binary split of u_k: 1, 2, 4, ..., rest
         c, q, vk = int(u[k]), 1, float(v[k])
         while c > 0:
             t = min(q, c)
-            cls.append(k); mult.append(t); sizes.append(t * vk)
-            c -= t; q *= 2
+            cls.append(k)
+            mult.append(t)
+            sizes.append(t * vk)
+            c -= t
+            q *= 2
     o = sorted(range(len(sizes)), key=lambda t: -sizes[t])  # largest first (stable): R_i falls fastest
     cls, mult, sizes = [cls[t] for t in o], [mult[t] for t in o], [sizes[t] for t in o]
     m = max(len(cls), 1)
@@ -279,24 +292,26 @@ def trimmed_dp(problem: Problem, u: np.ndarray, lb: float, eps: float = EPS,
     lg = math.log1p(delta)
     small = np.flatnonzero(~large & (u > 0))
     acc = float(np.dot(u[small], v[small]))
-    rest = [0.0] * len(sizes)                                # R_i: large items after i, and all small ones
+    rest = [0.0] * len(sizes)  # R_i: large items after i, and all small ones
     for t in range(len(sizes) - 1, -1, -1):
         rest[t] = acc
         acc += sizes[t]
-    floor_lb = lb * (1 - 1e-12)                              # pruning margin against rounding
+    floor_lb = lb * (1 - 1e-12)  # pruning margin against rounding
     feas = problem.scalar_feasible()
     cur = [0.0]
     parents, takes = [], []
     for i, s in enumerate(sizes):
         grow = (1 + delta) ** (i + 1) * (1 + 1e-12)
         if len(cur) <= PY_STATES:
-            cur, par, took = _step_py(cur if isinstance(cur, list) else cur.tolist(), s, lg, grow, rest[i],
-                                      floor_lb, feas)
+            cur, par, took = _step_py(
+                cur if isinstance(cur, list) else cur.tolist(), s, lg, grow, rest[i], floor_lb, feas
+            )
         else:
             cur, par, took = _step_np(problem, np.asarray(cur), s, lg, grow, rest[i], floor_lb)
-        if len(cur) > max_states or len(cur) == 0:         # empty cannot happen for lb <= OPT: refuse, never guess
+        if len(cur) > max_states or len(cur) == 0:  # empty cannot happen for lb <= OPT: refuse, never guess
             return None
-        parents.append(par); takes.append(took)
+        parents.append(par)
+        takes.append(took)
     if len(cur) <= PY_STATES:
         X_all, j_all, q_all = _prefix_fill_py(problem, feas, list(cur), v[small], u[small])
     else:
@@ -343,12 +358,18 @@ def _prefix_fill_py(problem: Problem, feas, starts: list, values: np.ndarray, co
             Xs.append(base + q * vj)
         else:
             Xs.append(base)
-        js.append(j); qs.append(q)
+        js.append(j)
+        qs.append(q)
     return Xs, js, qs
 
 
-def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, certificate: bool = True,
-          exact_states: int = EXACT_STATES) -> Solution:
+def solve(
+    problem: Problem,
+    eps: float = EPS,
+    max_states: int = MAX_STATES,
+    certificate: bool = True,
+    exact_states: int = EXACT_STATES,
+) -> Solution:
     """(1 - eps)-approximation (module docstring). ``certificate=False`` skips stages 1-4 (tests exercise
     the DP alone; it then starts from the greedy value as LB); ``exact_states=0`` skips stage 2."""
     if not 0 < eps < 1:
@@ -359,7 +380,7 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     g = greedy_solver.solve(problem)
     if certificate and g.X >= (1 - eps) * U:
         return Solution(g.x, g.X, APPROX_GREEDY, U)
-    if certificate and exact_states > 0:             # few classes (typically early rounds): exact is cheap
+    if certificate and exact_states > 0:  # few classes (typically early rounds): exact is cheap
         ex = exact_solver.solve(problem, max_states=exact_states)
         if ex is not None:
             return ex
@@ -367,11 +388,11 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     Us = min(U, lp_bound(problem, u))
     target = (1 - eps) * Us
     x, X = g.x, g.X
-    if X >= target and (certificate or X <= 0):      # X = 0 < target cannot happen: greedy takes any u_k > 0
+    if X >= target and (certificate or X <= 0):  # X = 0 < target cannot happen: greedy takes any u_k > 0
         return Solution(x, X, APPROX_GREEDY, Us)
     live = np.flatnonzero(u > 0)
     dp_first = not certificate or problem.cap <= DP_FIRST * problem.values[live[0]]
-    if dp_first:                                     # a few weights comparable to c_r: OPT often below U*
+    if dp_first:  # a few weights comparable to c_r: OPT often below U*
         dp = trimmed_dp(problem, u, X, eps, max_states if not certificate else min(max_states, DP_FIRST_STATES))
         if dp is not None:
             return _dp_solution(x, X, dp, Us, eps)
@@ -380,10 +401,10 @@ def solve(problem: Problem, eps: float = EPS, max_states: int = MAX_STATES, cert
     x, X = improve(problem, x, X, u, target)
     if X >= target:
         return Solution(x, X, APPROX_GREEDY, Us)
-    dp = trimmed_dp(problem, u, X, eps, max_states)   # LB = the local search's X: a narrower window
+    dp = trimmed_dp(problem, u, X, eps, max_states)  # LB = the local search's X: a narrower window
     if dp is not None:
         return _dp_solution(x, X, dp, Us, eps)
-    return Solution(x, X, GREEDY, Us)                # the DP's list outgrew its budget: no factor claimed
+    return Solution(x, X, GREEDY, Us)  # the DP's list outgrew its budget: no factor claimed
 
 
 def _dp_solution(x, X, dp, Us, eps) -> Solution:

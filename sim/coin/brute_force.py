@@ -18,7 +18,7 @@ def subset_sums(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t = len(weights)
     if t > MAX_ITEMS:
         raise ParamError(f"tau: brute force takes at most {MAX_ITEMS} corrupted experts, got {t}")
-    masks = ((np.arange(2 ** t)[:, None] >> np.arange(t)[None, :]) & 1).astype(bool)
+    masks = ((np.arange(2**t)[:, None] >> np.arange(t)[None, :]) & 1).astype(bool)
     return masks.astype(float) @ np.asarray(weights, dtype=float), masks
 
 

@@ -65,16 +65,31 @@ def weight_table(r: int, eta: float) -> np.ndarray:
 class CoinRuns:
     """Outcome of independent runs; per-round records only for recorded runs."""
 
-    rounds: np.ndarray               # (runs,) round with z = d (1-based); max_rounds + 1 when censored
-    censored: np.ndarray             # (runs,) bool
-    corrupted_weight: np.ndarray     # (runs, horizon) weight of K (with round r's captures) at the start of round r; NaN after
-    corrupted_share: np.ndarray      # (runs, horizon) its share of the total weight
-    records: list = field(default_factory=list)   # per run: dict of per-round arrays (when record=True)
+    rounds: np.ndarray  # (runs,) round with z = d (1-based); max_rounds + 1 when censored
+    censored: np.ndarray  # (runs,) bool
+    corrupted_weight: (
+        np.ndarray
+    )  # (runs, horizon) weight of K (with round r's captures) at the start of round r; NaN after
+    corrupted_share: np.ndarray  # (runs, horizon) its share of the total weight
+    records: list = field(default_factory=list)  # per run: dict of per-round arrays (when record=True)
 
 
-def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, *, adversary: str = "nonadaptive",
-             solver: str = "auto", eps: float = 1e-3, max_rounds: int = 100_000, horizon: int = 0,
-             record: bool = False, adaptive_kw: dict | None = None, fast: bool = True) -> CoinRuns:
+def run_coin(
+    n: int,
+    tau: int,
+    eta: float,
+    runs: int,
+    rng: np.random.Generator,
+    *,
+    adversary: str = "nonadaptive",
+    solver: str = "auto",
+    eps: float = 1e-3,
+    max_rounds: int = 100_000,
+    horizon: int = 0,
+    record: bool = False,
+    adaptive_kw: dict | None = None,
+    fast: bool = True,
+) -> CoinRuns:
     """Simulate ``runs`` independent runs (module docstring). ``horizon`` rounds of corrupted weight are kept.
 
     ``fast`` (default) runs the non-adaptive adversary without per-run records through
@@ -91,9 +106,9 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
             corrupted[i, rng.choice(n, tau, replace=False)] = True
     if adversary == "adaptive":
         kw = dict(adaptive_kw or {})
-        move = lambda v: adaptive_move(v, tau, solver=solver, **kw)   # noqa: E731
+        move = lambda v: adaptive_move(v, tau, solver=solver, **kw)  # noqa: E731
     elif adversary == "nonadaptive":
-        move = lambda v: nonadaptive_move(v, solver, eps)   # noqa: E731
+        move = lambda v: nonadaptive_move(v, solver, eps)  # noqa: E731
     else:
         move = honest_move
     kidxs = [np.flatnonzero(corrupted[i]) for i in range(runs)] if adversary == "nonadaptive" else None
@@ -101,8 +116,23 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
     rounds = np.full(runs, max_rounds + 1, dtype=np.int64)
     cw = np.full((runs, horizon), np.nan)
     cs = np.full((runs, horizon), np.nan)
-    recs = [dict(weights=[], advice=[], d=[], z=[], corrupted=[], J=[], volatile=[], solver=[], X=[], bound=[],
-                 corrupted_weight=[], corrupted_share=[]) for _ in range(runs if record else 0)]
+    recs = [
+        dict(
+            weights=[],
+            advice=[],
+            d=[],
+            z=[],
+            corrupted=[],
+            J=[],
+            volatile=[],
+            solver=[],
+            X=[],
+            bound=[],
+            corrupted_weight=[],
+            corrupted_share=[],
+        )
+        for _ in range(runs if record else 0)
+    ]
     active = np.arange(runs)
     if fast and adversary == "nonadaptive" and not record:
         _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs)
@@ -124,24 +154,34 @@ def run_coin(n: int, tau: int, eta: float, runs: int, rng: np.random.Generator, 
             kidx = kidxs[i] if kidxs is not None else None
             view = RoundView(r, int(d[j]), w[j], ups[i], adv[j], K, eta, float(good_vote[j]), kidx)
             m = move(view)
-            if m.corrupted is not K:                       # adaptive: K includes this round's captures
+            if m.corrupted is not K:  # adaptive: K includes this round's captures
                 Wk[j] = float(w[j][m.corrupted].sum())
             if r < horizon:
                 cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
             z = int(output(m.S, Wt[j]))
             if record:
                 rec = recs[i]
-                for key, val in (("weights", w[j].copy()), ("advice", m.advice), ("d", d[j]), ("z", z),
-                                 ("corrupted", m.corrupted.copy()), ("J", m.J), ("volatile", m.volatile),
-                                 ("solver", m.solver), ("X", m.X), ("bound", m.bound),
-                                 ("corrupted_weight", Wk[j]), ("corrupted_share", Wk[j] / Wt[j])):
+                for key, val in (
+                    ("weights", w[j].copy()),
+                    ("advice", m.advice),
+                    ("d", d[j]),
+                    ("z", z),
+                    ("corrupted", m.corrupted.copy()),
+                    ("J", m.J),
+                    ("volatile", m.volatile),
+                    ("solver", m.solver),
+                    ("X", m.X),
+                    ("bound", m.bound),
+                    ("corrupted_weight", Wk[j]),
+                    ("corrupted_share", Wk[j] / Wt[j]),
+                ):
                     rec[key].append(val)
             corrupted[i] = m.corrupted
             if z == d[j]:
                 rounds[i] = r + 1
                 finished[j] = True
             else:
-                ups[i] += (m.advice == d[j])
+                ups[i] += m.advice == d[j]
         active = active[~finished]
     if record:
         for i, rec in enumerate(recs):
@@ -155,7 +195,7 @@ def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds
     shapes and floats, with the exponents and K kept compact over the active runs (no per-round gather of the
     active rows) and W_K summed only while it is recorded. Fills ``rounds``, ``cw``, ``cs`` in place."""
     act = np.arange(len(rounds))
-    U = np.zeros((len(rounds), n), dtype=np.int64)      # exponents of the active runs (row j: run act[j])
+    U = np.zeros((len(rounds), n), dtype=np.int64)  # exponents of the active runs (row j: run act[j])
     Ka = corrupted.copy()
     pm = np.array([-1, 1], dtype=np.int8)
     for r in range(max_rounds):
@@ -172,16 +212,28 @@ def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds
             cw[act, r], cs[act, r] = Wk, Wk / Wt
         finished = np.zeros(act.size, dtype=bool)
         for j in range(act.size):
-            finished[j] = _nonadaptive_round(r, int(d[j]), w[j], U[j], adv[j], kidxs[act[j]], float(good_vote[j]),
-                                             Wt[j], table, solver, eps)
+            finished[j] = _nonadaptive_round(
+                r, int(d[j]), w[j], U[j], adv[j], kidxs[act[j]], float(good_vote[j]), Wt[j], table, solver, eps
+            )
         if finished.any():
             rounds[act[finished]] = r + 1
             keep = ~finished
             act, U, Ka = act[keep], U[keep], Ka[keep]
 
 
-def _nonadaptive_round(r: int, d: int, w: np.ndarray, ups: np.ndarray, adv: np.ndarray, kidx: np.ndarray,
-                       good_vote: float, total: float, table: np.ndarray, solver: str, eps: float) -> bool:
+def _nonadaptive_round(
+    r: int,
+    d: int,
+    w: np.ndarray,
+    ups: np.ndarray,
+    adv: np.ndarray,
+    kidx: np.ndarray,
+    good_vote: float,
+    total: float,
+    table: np.ndarray,
+    solver: str,
+    eps: float,
+) -> bool:
     """One round of one run against the non-adaptive adversary; True when z = d (the run ends), else
     ``ups`` is updated in place. Same arithmetic as :func:`nonadaptive_move` + the general loop: the classes
     are the distinct exponents of K (descending), their values the table entries, J the first x_k experts
@@ -207,21 +259,21 @@ def _nonadaptive_round(r: int, d: int, w: np.ndarray, ups: np.ndarray, adv: np.n
             inc[kidx] = True
         elif x.any():
             part = (x > 0) & ~full
-            need = np.zeros(r + 1, dtype=np.int64)        # per exponent: experts of K to take (-1: all)
+            need = np.zeros(r + 1, dtype=np.int64)  # per exponent: experts of K to take (-1: all)
             need[a_desc[full]] = -1
             need[a_desc[part]] = x[part]
             nk = need[uk]
             take = nk < 0
-            idx = np.flatnonzero(nk > 0)                  # experts of the partial classes, by index
+            idx = np.flatnonzero(nk > 0)  # experts of the partial classes, by index
             if idx.size:
                 u = uk[idx]
-                o = np.argsort(u, kind="stable")          # grouped by class, index order kept within
+                o = np.argsort(u, kind="stable")  # grouped by class, index order kept within
                 us = u[o]
                 pos = np.arange(us.size)
                 first = np.concatenate(([True], us[1:] != us[:-1]))
                 rank = np.empty(us.size, dtype=np.int64)
                 rank[o] = pos - np.maximum.accumulate(np.where(first, pos, 0))
-                take[idx[rank < nk[idx]]] = True         # the first x_k experts of class k
+                take[idx[rank < nk[idx]]] = True  # the first x_k experts of class k
             inc[kidx[take]] = True
     ups += inc
     return False

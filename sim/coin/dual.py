@@ -20,8 +20,9 @@ Two instances:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -31,9 +32,9 @@ from .knapsack import output
 
 @dataclass(frozen=True)
 class DualChoice:
-    index: int               # which candidate
-    value: float             # its objective
-    ends: bool               # F holds for it (no candidate avoided F)
+    index: int  # which candidate
+    value: float  # its objective
+    ends: bool  # F holds for it (no candidate avoided F)
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,11 @@ class GreedyDual:
 # --------------------------------------------------------------------------- the global coin as an instance
 @dataclass(frozen=True)
 class CoinState:
-    w_K: np.ndarray      # corrupted weights
-    G: float             # good vote
+    w_K: np.ndarray  # corrupted weights
+    G: float  # good vote
     d: int
     eta: float
-    scale: float = 0.0   # total weight (tie rule); 0: W_K + |G|
+    scale: float = 0.0  # total weight (tie rule); 0: W_K + |G|
 
 
 def coin_instance() -> GreedyDual:
@@ -86,17 +87,28 @@ def coin_instance() -> GreedyDual:
 @dataclass(frozen=True)
 class MeanAttackResult:
     centre: str
-    offsets: np.ndarray          # (trials, rounds) offset s chosen (report mu + s sigma)
-    kept_away: np.ndarray        # (trials, rounds) not F: |mu_hat - mu| > delta that round
-    rounds_to_F: np.ndarray      # (trials,) first round with F (rounds + 1 if never)
-    byz_share: np.ndarray        # (trials, rounds + 1) Byzantine share of the total weight
-    error: np.ndarray            # (trials, rounds) |mu_hat - mu|
+    offsets: np.ndarray  # (trials, rounds) offset s chosen (report mu + s sigma)
+    kept_away: np.ndarray  # (trials, rounds) not F: |mu_hat - mu| > delta that round
+    rounds_to_F: np.ndarray  # (trials,) first round with F (rounds + 1 if never)
+    byz_share: np.ndarray  # (trials, rounds + 1) Byzantine share of the total weight
+    error: np.ndarray  # (trials, rounds) |mu_hat - mu|
 
 
-def robust_mean_attack(*, n: int = 30, byz_fraction: float = 0.2, rounds: int = 40, trials: int = 50,
-                       eta: float = 0.2, tau: float = 0.05, c: float = 2.0, delta: float = 0.25,
-                       centre: str = "weighted_mean", grid=None, blacklist: bool = True,
-                       rng: np.random.Generator) -> MeanAttackResult:
+def robust_mean_attack(
+    *,
+    n: int = 30,
+    byz_fraction: float = 0.2,
+    rounds: int = 40,
+    trials: int = 50,
+    eta: float = 0.2,
+    tau: float = 0.05,
+    c: float = 2.0,
+    delta: float = 0.25,
+    centre: str = "weighted_mean",
+    grid=None,
+    blacklist: bool = True,
+    rng: np.random.Generator,
+) -> MeanAttackResult:
     """The greedy dual adversary against Algorithm 1 (sim.knowlson.mw_engine), module docstring."""
     from ..core.population import n_byzantine
     from ..knowlson.losses import clipped_linear
@@ -108,9 +120,9 @@ def robust_mean_attack(*, n: int = 30, byz_fraction: float = 0.2, rounds: int = 
     if not delta > 0:
         raise ParamError(f"delta: must be a number in (0, inf), got {delta!r}")
     grid = np.linspace(0.0, 4.0, 33) if grid is None else np.asarray(grid, dtype=float)
-    x = rng.normal(0.0, 1.0, size=(trials, rounds, n, 1))      # honest N(0, 1); Byzantine rows replaced
+    x = rng.normal(0.0, 1.0, size=(trials, rounds, n, 1))  # honest N(0, 1); Byzantine rows replaced
     byz = np.zeros(n, dtype=bool)
-    byz[n - nb:] = True
+    byz[n - nb :] = True
     chosen = np.zeros((trials, rounds))
     away = np.zeros((trials, rounds), dtype=bool)
 
@@ -120,7 +132,7 @@ def robust_mean_attack(*, n: int = 30, byz_fraction: float = 0.2, rounds: int = 
 
         def probe_all(_s):
             out = []
-            for s in grid:                                   # one probe per candidate offset
+            for s in grid:  # one probe per candidate offset
                 xt = state_x.copy()
                 xt[:, byz, 0] = s
                 mu, cc = state.probe(xt)
@@ -134,7 +146,7 @@ def robust_mean_attack(*, n: int = 30, byz_fraction: float = 0.2, rounds: int = 
             for (mu, cc), s in zip(probes, C):
                 l = clipped_linear(np.abs(s - mu)[:, None] / cc[:, None] * np.ones((1, nb)))
                 vals.append((state.weights[:, byz] * state.active[:, byz] * (1 - eta * l)).sum(1))
-            return np.array(vals)                             # (candidates, trials)
+            return np.array(vals)  # (candidates, trials)
 
         def terminates(_s, C):
             return np.array([np.abs(mu) <= delta for mu, _ in probes])
@@ -145,7 +157,7 @@ def robust_mean_attack(*, n: int = 30, byz_fraction: float = 0.2, rounds: int = 
         nonlocal state_x
         state_x = xt
         g = dual_for(state)
-        val = g.objective(None, grid)                          # (K, trials)
+        val = g.objective(None, grid)  # (K, trials)
         F = g.terminates(None, grid)
         val_ok = np.where(~F, val, -np.inf)
         any_ok = (~F).any(0)
@@ -157,8 +169,9 @@ def robust_mean_attack(*, n: int = 30, byz_fraction: float = 0.2, rounds: int = 
         return xt
 
     state_x = None
-    batch = run_mw_batch(x, eta=eta, tau=tau, c=c, center=centre, loss="clipped", blacklist=blacklist,
-                         rng=rng, reports=hook)
+    batch = run_mw_batch(
+        x, eta=eta, tau=tau, c=c, center=centre, loss="clipped", blacklist=blacklist, rng=rng, reports=hook
+    )
     err = np.abs(batch.mu_hat[..., 0])
     ended = err <= delta
     first = np.where(ended.any(1), ended.argmax(1) + 1, rounds + 1)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .knapsack import EXACT, Problem, Solution, infeasible, repair
 
-MAX_STATES = 400_000      # partial sums per half (memory ~ 10 bytes each, x a few arrays)
+MAX_STATES = 400_000  # partial sums per half (memory ~ 10 bytes each, x a few arrays)
 
 
 def work(problem: Problem) -> float:
@@ -51,7 +51,7 @@ def _decode(code: int, counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts), dtype=np.int64)
     for i, c in enumerate(counts):
         out[i] = code % (c + 1)
-        code //= (c + 1)
+        code //= c + 1
     return out
 
 
@@ -62,9 +62,11 @@ def split(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for k in order:
         lk = math.log(counts[k] + 1)
         if la <= lb:
-            a.append(k); la += lk
+            a.append(k)
+            la += lk
         else:
-            b.append(k); lb += lk
+            b.append(k)
+            lb += lk
     return np.array(sorted(a), dtype=np.int64), np.array(sorted(b), dtype=np.int64)
 
 
@@ -78,7 +80,7 @@ def solve(problem: Problem, max_states: int = MAX_STATES) -> Solution | None:
     if live.size == 0:
         return Solution(x, 0.0, EXACT, 0.0)
     if np.log(counts[live] + 1.0).sum() > 2 * math.log(max_states) + 2 * math.log(2):
-        return None                                   # no split can bring both halves under the budget
+        return None  # no split can bring both halves under the budget
     ia, ib = split(counts[live])
     ia, ib = live[ia], live[ib]
     pa = float(np.prod((counts[ia] + 1).astype(float)))
@@ -88,7 +90,9 @@ def solve(problem: Problem, max_states: int = MAX_STATES) -> Solution | None:
     cap = problem.cap
     slack = abs(cap) * 1e-12 + 1e-300
     sa, ca = _half_sums(problem.values[ia], counts[ia], cap + slack)
-    sb, cb = _half_sums(problem.values[ib], counts[ib], cap + slack) if ib.size else (np.zeros(1), np.zeros(1, np.int64))
+    sb, cb = (
+        _half_sums(problem.values[ib], counts[ib], cap + slack) if ib.size else (np.zeros(1), np.zeros(1, np.int64))
+    )
     order = np.argsort(sb, kind="stable")
     sb, cb = sb[order], cb[order]
     # largest b with a + b <= cap (+ slack), then step down while the exact predicate fails

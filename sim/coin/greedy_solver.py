@@ -17,7 +17,7 @@ import numpy as np
 
 from .knapsack import GREEDY, Problem, Solution, infeasible, repair
 
-STOP = 1e-10   # stop once the slack c_r - X is below STOP * c_r (the weights can span 1e-30 .. 1e3)
+STOP = 1e-10  # stop once the slack c_r - X is below STOP * c_r (the weights can span 1e-30 .. 1e3)
 
 
 def fill(problem: Problem, start: float, values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, float]:
@@ -37,12 +37,12 @@ def fill(problem: Problem, start: float, values: np.ndarray, counts: np.ndarray)
     cnts = counts.tolist()
     if math.isfinite(P[-1]) and min(vals) > 0:
         negv = [-v for v in vals]
-        right = lambda key: bisect_right(P, key)      # noqa: E731
-        left = lambda key: bisect_left(negv, key)     # noqa: E731
+        right = lambda key: bisect_right(P, key)  # noqa: E731
+        left = lambda key: bisect_left(negv, key)  # noqa: E731
     else:
         negarr = -values
-        right = lambda key: int(Parr.searchsorted(key, side="right"))     # noqa: E731
-        left = lambda key: int(negarr.searchsorted(key, side="left"))     # noqa: E731
+        right = lambda key: int(Parr.searchsorted(key, side="right"))  # noqa: E731
+        left = lambda key: int(negarr.searchsorted(key, side="left"))  # noqa: E731
     feas = problem.scalar_feasible()
     x = [0] * C
     cap = problem.cap

@@ -22,8 +22,9 @@ from .nonadaptive import SOLVERS
 PARAMS = (
     Param("n", int, 40, "experts", low=2, high=5000),
     Param("tau", int, 4, "corrupted experts (non-adaptive: fixed; adaptive: the capture budget)", low=0, high=4999),
-    Param("eta", float, 0.0, "update factor in (0, 1/2); 0 = the report's sqrt(ln n / n)", low=0, high=0.5,
-          high_open=True),
+    Param(
+        "eta", float, 0.0, "update factor in (0, 1/2); 0 = the report's sqrt(ln n / n)", low=0, high=0.5, high_open=True
+    ),
     Param("adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES),
     Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS),
     Param("volatile", int, -1, "adaptive: volatile flips per round (-1 = floor(sqrt(n)))", low=-1, high=100),
@@ -55,24 +56,43 @@ ROUND = ("round",)
 RE = ("round", "expert")
 
 
-@trace_kind("coin_run", version=1, summary="global-coin MWU vs greedy adversary (seed 004): one recorded run",
-            params=PARAMS, check=_check, work=_work, max_work=5e9,
-            arrays={"weights": ArraySpec("float64", RE, "w_i at the start of round r"),
-                    "advice": ArraySpec("int8", RE, "a_i in round r (after the adversary)"),
-                    "corrupted": ArraySpec("bool", RE, "K in round r (with its captures)"),
-                    "J": ArraySpec("bool", RE, "adversary's experts advising d"),
-                    "volatile": ArraySpec("bool", RE, "good experts whose advice the adversary set"),
-                    "d": ArraySpec("int8", ROUND, "hidden direction"),
-                    "z": ArraySpec("int8", ROUND, "output sgn(sum w a)"),
-                    "solver": ArraySpec("int8", ROUND, "solver code (-1 none, 0 exact, 1/2 approx, 3 greedy, 4 brute)"),
-                    "X": ArraySpec("float64", ROUND, "weight of J"),
-                    "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)"),
-                    "corrupted_weight": ArraySpec("float64", ROUND, "total weight of K"),
-                    "corrupted_share": ArraySpec("float64", ROUND, "share of the total weight held by K")})
+@trace_kind(
+    "coin_run",
+    version=1,
+    summary="global-coin MWU vs greedy adversary (seed 004): one recorded run",
+    params=PARAMS,
+    check=_check,
+    work=_work,
+    max_work=5e9,
+    arrays={
+        "weights": ArraySpec("float64", RE, "w_i at the start of round r"),
+        "advice": ArraySpec("int8", RE, "a_i in round r (after the adversary)"),
+        "corrupted": ArraySpec("bool", RE, "K in round r (with its captures)"),
+        "J": ArraySpec("bool", RE, "adversary's experts advising d"),
+        "volatile": ArraySpec("bool", RE, "good experts whose advice the adversary set"),
+        "d": ArraySpec("int8", ROUND, "hidden direction"),
+        "z": ArraySpec("int8", ROUND, "output sgn(sum w a)"),
+        "solver": ArraySpec("int8", ROUND, "solver code (-1 none, 0 exact, 1/2 approx, 3 greedy, 4 brute)"),
+        "X": ArraySpec("float64", ROUND, "weight of J"),
+        "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)"),
+        "corrupted_weight": ArraySpec("float64", ROUND, "total weight of K"),
+        "corrupted_share": ArraySpec("float64", ROUND, "share of the total weight held by K"),
+    },
+)
 def simulate_coin(p: dict, rng: np.random.Generator):
     eta = resolved_eta(p)
-    res = run_coin(p["n"], p["tau"], eta, 1, rng, adversary=p["adversary"], solver=p["solver"],
-                   max_rounds=p["max_rounds"], record=True, adaptive_kw={"volatile": p["volatile"]})
+    res = run_coin(
+        p["n"],
+        p["tau"],
+        eta,
+        1,
+        rng,
+        adversary=p["adversary"],
+        solver=p["solver"],
+        max_rounds=p["max_rounds"],
+        record=True,
+        adaptive_kw={"volatile": p["volatile"]},
+    )
     rec = res.records[0]
     arrays = {
         "weights": np.array(rec["weights"], dtype=np.float64),
@@ -88,6 +108,10 @@ def simulate_coin(p: dict, rng: np.random.Generator):
         "corrupted_weight": np.array(rec["corrupted_weight"], dtype=np.float64),
         "corrupted_share": np.array(rec["corrupted_share"], dtype=np.float64),
     }
-    meta = {"eta": eta, "rounds": int(res.rounds[0]), "censored": bool(res.censored[0]),
-            "solver_names": {str(k): v for k, v in SOLVER_NAMES.items()}}
+    meta = {
+        "eta": eta,
+        "rounds": int(res.rounds[0]),
+        "censored": bool(res.censored[0]),
+        "solver_names": {str(k): v for k, v in SOLVER_NAMES.items()},
+    }
     return arrays, meta

@@ -35,19 +35,25 @@ TIE = 1e-9
 
 # solver codes recorded in traces
 EXACT, APPROX_GREEDY, APPROX_DP, GREEDY, BRUTE, NONE = 0, 1, 2, 3, 4, -1
-SOLVER_NAMES = {EXACT: "exact", APPROX_GREEDY: "approx (LP-bound certificate)", APPROX_DP: "approx (trimmed DP)",
-                GREEDY: "greedy", BRUTE: "brute force", NONE: "none"}
+SOLVER_NAMES = {
+    EXACT: "exact",
+    APPROX_GREEDY: "approx (LP-bound certificate)",
+    APPROX_DP: "approx (trimmed DP)",
+    GREEDY: "greedy",
+    BRUTE: "brute force",
+    NONE: "none",
+}
 
 
 @dataclass(frozen=True)
 class Problem:
     """max sum_k x_k v_k over 0 <= x_k <= c_k (integers) subject to z != d (module docstring)."""
 
-    values: np.ndarray   # (C,) distinct class values, descending, > 0
-    counts: np.ndarray   # (C,) int64 >= 1
-    G: float             # weighted advice of the good experts
-    d: int               # hidden direction, +1 or -1
-    scale: float = 0.0   # total weight of all experts (tie tolerance); 0: W_K + |G|
+    values: np.ndarray  # (C,) distinct class values, descending, > 0
+    counts: np.ndarray  # (C,) int64 >= 1
+    G: float  # weighted advice of the good experts
+    d: int  # hidden direction, +1 or -1
+    scale: float = 0.0  # total weight of all experts (tie tolerance); 0: W_K + |G|
 
     def __post_init__(self):
         W = float(np.dot(self.counts, self.values))
@@ -92,7 +98,7 @@ class Problem:
         """X = sum_k x_k v_k of a count vector."""
         return float(np.dot(np.asarray(x, dtype=np.int64), self.values))
 
-    def with_scale(self, scale: float) -> "Problem":
+    def with_scale(self, scale: float) -> Problem:
         return Problem(self.values, self.counts, self.G, self.d, float(scale))
 
     def upper_bound(self) -> float:
@@ -104,9 +110,9 @@ class Problem:
         cap = self.cap
         if cap <= 0:
             return np.zeros_like(self.counts)
-        with np.errstate(over="ignore"):                 # cap / v = inf for a tiny v: the min takes c_k
-            lim = np.minimum(np.floor(cap / self.values) + 1, self.counts)   # +1: one spare against rounding
-        return lim.astype(np.int64)                      # (min before the cast: inf never becomes an int)
+        with np.errstate(over="ignore"):  # cap / v = inf for a tiny v: the min takes c_k
+            lim = np.minimum(np.floor(cap / self.values) + 1, self.counts)  # +1: one spare against rounding
+        return lim.astype(np.int64)  # (min before the cast: inf never becomes an int)
 
 
 def output(S, scale: float):
@@ -147,10 +153,10 @@ def assign(counts_taken: np.ndarray, inv: np.ndarray) -> np.ndarray:
 class Solution:
     """A choice of counts per class, its weight X, the solver and a proven upper bound on OPT."""
 
-    x: np.ndarray | None     # (C,) counts advising d; None: no J makes z != d
-    X: float                 # its weight (NaN when x is None)
+    x: np.ndarray | None  # (C,) counts advising d; None: no J makes z != d
+    X: float  # its weight (NaN when x is None)
     solver: int
-    bound: float             # OPT <= bound (equal to X for exact solvers)
+    bound: float  # OPT <= bound (equal to X for exact solvers)
 
     @property
     def found(self) -> bool:
@@ -172,7 +178,7 @@ def repair(problem: Problem, x: np.ndarray) -> np.ndarray:
         taken = np.flatnonzero(x)
         ok = problem.feasible(X - problem.values[taken])
         if ok.any():
-            x[taken[np.flatnonzero(ok)[-1]]] -= 1         # values are descending: last = smallest
+            x[taken[np.flatnonzero(ok)[-1]]] -= 1  # values are descending: last = smallest
         else:
             x[taken[0]] -= 1
     return x

@@ -17,28 +17,28 @@ class RoundView:
 
     r: int
     d: int
-    weights: np.ndarray      # (n,)
-    ups: np.ndarray          # (n,) exponents a_i
-    advice: np.ndarray       # (n,) int8 good advice (corrupted entries to be set)
-    corrupted: np.ndarray    # (n,) bool, K at the start of the round
+    weights: np.ndarray  # (n,)
+    ups: np.ndarray  # (n,) exponents a_i
+    advice: np.ndarray  # (n,) int8 good advice (corrupted entries to be set)
+    corrupted: np.ndarray  # (n,) bool, K at the start of the round
     eta: float
-    good_vote: float | None = None   # sum over good experts of w_i a_i (computed if None)
-    kidx: np.ndarray | None = None   # indices of K (computed if None)
+    good_vote: float | None = None  # sum over good experts of w_i a_i (computed if None)
+    kidx: np.ndarray | None = None  # indices of K (computed if None)
 
 
 @dataclass(frozen=True)
 class Move:
     """The adversary's move: advice of its experts, the J it chose, volatile experts, K after the round."""
 
-    advice: np.ndarray       # (n,) int8 final advice of every expert
-    J: np.ndarray            # (n,) bool corrupted or volatile experts advising d
-    volatile: np.ndarray     # (n,) bool good experts whose advice the adversary set this round
-    corrupted: np.ndarray    # (n,) bool K after this round's captures
+    advice: np.ndarray  # (n,) int8 final advice of every expert
+    J: np.ndarray  # (n,) bool corrupted or volatile experts advising d
+    volatile: np.ndarray  # (n,) bool good experts whose advice the adversary set this round
+    corrupted: np.ndarray  # (n,) bool K after this round's captures
     solver: int
-    X: float                 # weight advising d among the adversary's experts
-    bound: float             # proven upper bound on the optimal X
-    S: float                 # the weighted vote
-    possible: bool           # some choice made z != d
+    X: float  # weight advising d among the adversary's experts
+    bound: float  # proven upper bound on the optimal X
+    S: float  # the weighted vote
+    possible: bool  # some choice made z != d
 
 
 def nonadaptive_move(view: RoundView, solver: str = "auto", eps: float = 1e-3) -> Move:
@@ -59,7 +59,7 @@ def nonadaptive_move(view: RoundView, solver: str = "auto", eps: float = 1e-3) -
         J[kidx[jk]] = True
         X = sol.X
     else:
-        X = 0.0                                    # no J works: the adversary's experts advise -d
+        X = 0.0  # no J works: the adversary's experts advise -d
     advice[K] = -view.d
     advice[J] = view.d
     return Move(advice, J, np.zeros_like(K), K, sol.solver, X, sol.bound, float(problem.vote(X)), sol.found)
@@ -69,5 +69,3 @@ def honest_move(view: RoundView) -> Move:
     G = float(np.dot(view.weights, view.advice))
     z = np.zeros(len(view.weights), dtype=bool)
     return Move(view.advice, z, z, view.corrupted, NONE, 0.0, math.nan, G, False)
-
-

@@ -20,15 +20,16 @@ from .knapsack import BRUTE, EXACT, Problem, Solution, assign, infeasible, make_
 SOLVERS = ("auto", "exact", "approx", "greedy", "brute")
 
 
-def solve(problem: Problem, solver: str = "auto", eps: float = approx_solver.EPS,
-          max_states: int = exact_solver.MAX_STATES) -> Solution:
+def solve(
+    problem: Problem, solver: str = "auto", eps: float = approx_solver.EPS, max_states: int = exact_solver.MAX_STATES
+) -> Solution:
     """Dispatch one round's programme to a solver (module docstring)."""
     if solver == "greedy":
         return greedy_solver.solve(problem)
     if solver == "approx":
         return approx_solver.solve(problem, eps)
     if solver == "exact":
-        s = exact_solver.solve(problem, max_states=10 ** 9)
+        s = exact_solver.solve(problem, max_states=10**9)
         return s
     if solver == "brute":
         w = np.repeat(problem.values, problem.counts)
@@ -45,8 +46,15 @@ def solve(problem: Problem, solver: str = "auto", eps: float = approx_solver.EPS
     return s if s is not None else approx_solver.solve(problem, eps)
 
 
-def choose(weights: np.ndarray, ups: np.ndarray, good_vote: float, d: int, solver: str = "auto",
-           eps: float = approx_solver.EPS, scale: float = 0.0) -> tuple[np.ndarray | None, Solution]:
+def choose(
+    weights: np.ndarray,
+    ups: np.ndarray,
+    good_vote: float,
+    d: int,
+    solver: str = "auto",
+    eps: float = approx_solver.EPS,
+    scale: float = 0.0,
+) -> tuple[np.ndarray | None, Solution]:
     """J (a mask over the given corrupted experts) or None, and the solution behind it."""
     problem, inv = make_problem(weights, good_vote, d, ups, scale)
     sol = solve(problem, solver, eps)
@@ -55,8 +63,9 @@ def choose(weights: np.ndarray, ups: np.ndarray, good_vote: float, d: int, solve
     return assign(sol.x, inv), sol
 
 
-def non_adaptive_value(weights: np.ndarray, ups: np.ndarray, good_vote: float, d: int, eta: float,
-                       solver: str = "auto") -> tuple[float, np.ndarray | None, Solution]:
+def non_adaptive_value(
+    weights: np.ndarray, ups: np.ndarray, good_vote: float, d: int, eta: float, solver: str = "auto"
+) -> tuple[float, np.ndarray | None, Solution]:
     """NON-ADAPTIVE(K, r, d) of Eq. (7): corrupted weight after the round if some expert of K can advise d
     (and z != d), else 0; with the J that achieves it."""
     J, sol = choose(weights, ups, good_vote, d, solver)

@@ -75,15 +75,22 @@ def tolerated(k: int) -> int:
 
 @dataclass(frozen=True)
 class CellOutcome:
-    reports: np.ndarray          # (member, peer) int8, SILENT = no message
-    support: np.ndarray          # (peer, 2) counted reports (own answer included for members)
-    decision: np.ndarray         # (peer,) int8, -1 undecided
-    decided_by: np.ndarray       # (peer,) int8
-    new_blacklist: np.ndarray    # (peer, peer) bool: observer -> sender, newly blacklisted
+    reports: np.ndarray  # (member, peer) int8, SILENT = no message
+    support: np.ndarray  # (peer, 2) counted reports (own answer included for members)
+    decision: np.ndarray  # (peer,) int8, -1 undecided
+    decided_by: np.ndarray  # (peer,) int8
+    new_blacklist: np.ndarray  # (peer, peer) bool: observer -> sender, newly blacklisted
 
 
-def play_cell(bit: int, members: np.ndarray, answers: np.ndarray, is_byz: np.ndarray, strategy: int,
-              equivocation: np.ndarray, blacklist: np.ndarray) -> CellOutcome:
+def play_cell(
+    bit: int,
+    members: np.ndarray,
+    answers: np.ndarray,
+    is_byz: np.ndarray,
+    strategy: int,
+    equivocation: np.ndarray,
+    blacklist: np.ndarray,
+) -> CellOutcome:
     """One cell: reports, votes, adoption and blacklisting, vectorised over peers.
 
     ``answers[j]`` is member j's oracle answer; ``equivocation[j, r]`` the bit Byzantine member j sends r
@@ -100,18 +107,18 @@ def play_cell(bit: int, members: np.ndarray, answers: np.ndarray, is_byz: np.nda
             rep[byz_m] = equivocation[byz_m]
         else:
             rep[byz_m] = SILENT
-    rep[np.arange(s), members] = SILENT                          # nobody sends to itself
-    heard = (rep != SILENT) & ~blacklist[:, members].T           # (member, receiver) counted
+    rep[np.arange(s), members] = SILENT  # nobody sends to itself
+    heard = (rep != SILENT) & ~blacklist[:, members].T  # (member, receiver) counted
     support = np.stack([((rep == v) & heard).sum(axis=0) for v in (0, 1)], axis=1).astype(np.int32)
     is_member = np.zeros(k, dtype=bool)
     is_member[members] = True
     own = np.full(k, -1, dtype=np.int8)
     own[members] = answers
-    support[members, answers.astype(np.intp)] += 1                # a member counts its own answer
+    support[members, answers.astype(np.intp)] += 1  # a member counts its own answer
     decision = np.full(k, -1, dtype=np.int8)
     by = np.zeros(k, dtype=np.int8)
-    listened = (~blacklist[:, members]).sum(axis=1)               # s' per observer
-    V_eff = (2 * listened + 2) // 3                                # ceil(2 s' / 3)
+    listened = (~blacklist[:, members]).sum(axis=1)  # s' per observer
+    V_eff = (2 * listened + 2) // 3  # ceil(2 s' / 3)
     vote = (support >= V_eff[:, None]) & is_member[:, None]
     vm = vote.any(axis=1)
     decision[vm] = np.argmax(np.where(vote, support, -1), axis=1)[vm]
@@ -130,8 +137,9 @@ def play_cell(bit: int, members: np.ndarray, answers: np.ndarray, is_byz: np.nda
     return CellOutcome(rep, support, decision, by, new)
 
 
-def draw_answers(bit: int, n_members: int, oracle: str, p_correct: float, queries: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def draw_answers(
+    bit: int, n_members: int, oracle: str, p_correct: float, queries: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Each member's ``queries`` oracle answers and their majority (ties: the first answer)."""
     if oracle == "perfect":
         raw = np.full((n_members, queries), bit, dtype=np.int8)
@@ -145,20 +153,21 @@ def draw_answers(bit: int, n_members: int, oracle: str, p_correct: float, querie
 
 @dataclass(frozen=True)
 class CommitteeRun:
-    committees: np.ndarray       # (cell, member)
-    strategy: np.ndarray         # (cell,)
-    raw_answers: np.ndarray      # (cell, member, query)
-    answers: np.ndarray          # (cell, member)
-    reports: np.ndarray          # (cell, member, peer)
-    support: np.ndarray          # (cell, peer, 2)
-    decision: np.ndarray         # (peer, cell)
-    decided_by: np.ndarray       # (peer, cell)
-    blacklisted_at: np.ndarray   # (observer, peer): cell at which observer blacklisted peer, -1 never
-    query_cost: np.ndarray       # (peer,)
+    committees: np.ndarray  # (cell, member)
+    strategy: np.ndarray  # (cell,)
+    raw_answers: np.ndarray  # (cell, member, query)
+    answers: np.ndarray  # (cell, member)
+    reports: np.ndarray  # (cell, member, peer)
+    support: np.ndarray  # (cell, peer, 2)
+    decision: np.ndarray  # (peer, cell)
+    decided_by: np.ndarray  # (peer, cell)
+    blacklisted_at: np.ndarray  # (observer, peer): cell at which observer blacklisted peer, -1 never
+    query_cost: np.ndarray  # (peer,)
 
 
-def run_committee(bits, is_byz, s: int, strategy: str, oracle: str, p_correct: float, queries: int,
-                  rng: np.random.Generator) -> CommitteeRun:
+def run_committee(
+    bits, is_byz, s: int, strategy: str, oracle: str, p_correct: float, queries: int, rng: np.random.Generator
+) -> CommitteeRun:
     n, k = bits.size, is_byz.size
     blacklist = np.zeros((k, k), dtype=bool)
     bl_at = np.full((k, k), -1, dtype=np.int32)
@@ -204,14 +213,22 @@ def _check(p: dict) -> None:
     params=(
         Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000),
         Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param("byz_fraction", float, 1 / 3, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0,
-              high_open=True),
+        Param(
+            "byz_fraction",
+            float,
+            1 / 3,
+            "Byzantine fraction beta (f = floor(beta k))",
+            low=0.0,
+            high=1.0,
+            high_open=True,
+        ),
         Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES),
         Param("committee_rule", str, "safe", "committee size rule", choices=RULES),
         Param("c", float, 2.5, "committee constant c in floor(c ln k)", low=0.0, high=1e3, low_open=True),
         Param("oracle", str, "perfect", "perfect or randomized oracle", choices=("perfect", "randomized")),
-        Param("p_correct", float, 0.9, "randomized oracle: probability a query returns the true bit", low=0.0,
-              high=1.0),
+        Param(
+            "p_correct", float, 0.9, "randomized oracle: probability a query returns the true bit", low=0.0, high=1.0
+        ),
         Param("queries", int, 1, "queries per committee member (its majority is its report)", low=1, high=10_000),
     ),
     arrays={
@@ -225,7 +242,9 @@ def _check(p: dict) -> None:
         "support": ArraySpec("int32", ("cell", "peer", 2), "counted reports of 0 / 1 (members: own answer included)"),
         "decision": ArraySpec("int8", ("peer", "cell"), "decided value, -1 undecided (Byzantine rows -1)"),
         "decided_by": ArraySpec("int8", ("peer", "cell"), "1 committee vote, 2 adopted majority, 0 undecided"),
-        "blacklisted_at": ArraySpec("int32", ("peer", "peer"), "cell at which observer (row) blacklisted peer (column), -1 never"),
+        "blacklisted_at": ArraySpec(
+            "int32", ("peer", "peer"), "cell at which observer (row) blacklisted peer (column), -1 never"
+        ),
         "query_cost": ArraySpec("int64", ("peer",), "queries made by each peer"),
     },
     sizes=lambda p: {"cell": p["n_cells"], "peer": p["n_peers"], "query": p["queries"]},
@@ -241,10 +260,25 @@ def _committee_download(p: dict, rng: np.random.Generator):
     is_byz = np.zeros(k, dtype=bool)
     is_byz[rng.choice(k, f, replace=False)] = True
     r = run_committee(bits, is_byz, s, p["strategy"], p["oracle"], p["p_correct"], p["queries"], rng)
-    arrays = {"bits": bits, "is_byzantine": is_byz, "committees": r.committees, "strategy": r.strategy,
-              "raw_answers": r.raw_answers, "answers": r.answers, "reports": r.reports, "support": r.support,
-              "decision": r.decision, "decided_by": r.decided_by, "blacklisted_at": r.blacklisted_at,
-              "query_cost": r.query_cost}
-    meta = {"committee_size": s, "vote_threshold": vote_threshold(s), "n_byzantine": f, "tolerated": tolerated(k),
-            "strategies": list(BIT_BASE)}
+    arrays = {
+        "bits": bits,
+        "is_byzantine": is_byz,
+        "committees": r.committees,
+        "strategy": r.strategy,
+        "raw_answers": r.raw_answers,
+        "answers": r.answers,
+        "reports": r.reports,
+        "support": r.support,
+        "decision": r.decision,
+        "decided_by": r.decided_by,
+        "blacklisted_at": r.blacklisted_at,
+        "query_cost": r.query_cost,
+    }
+    meta = {
+        "committee_size": s,
+        "vote_threshold": vote_threshold(s),
+        "n_byzantine": f,
+        "tolerated": tolerated(k),
+        "strategies": list(BIT_BASE),
+    }
     return arrays, meta

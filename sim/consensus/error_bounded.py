@@ -37,12 +37,12 @@ from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
 from .strategies import ESTIMATE_STRATEGIES
 
-PER_RECEIVER = ("equivocate", "just_inside")      # strategies whose report depends on the receiver
+PER_RECEIVER = ("equivocate", "just_inside")  # strategies whose report depends on the receiver
 
 
 def queries_per_source(n: int, k: int, eps: float, C: float, c: float = 1.0) -> int:
     """m = ceil(C (c ln n + ln k) / eps^2) (Sec. III.B.1); at least 1."""
-    return max(1, math.ceil(C * (c * math.log(n) + math.log(k)) / eps ** 2 - 1e-9))
+    return max(1, math.ceil(C * (c * math.log(n) + math.log(k)) / eps**2 - 1e-9))
 
 
 def p_outside(m: int, eps: float) -> float:
@@ -57,11 +57,12 @@ def p_any_outside(m: int, eps: float, n_estimates: int) -> float:
 
 def union_bound(m: int, eps: float, n_estimates: int) -> float:
     """The paper's guarantee: n_estimates * 2 exp(-m eps^2 / 18) (Chernoff for N(0, 1/m), union bound), capped at 1."""
-    return float(min(1.0, n_estimates * 2 * math.exp(-m * eps ** 2 / 18)))
+    return float(min(1.0, n_estimates * 2 * math.exp(-m * eps**2 / 18)))
 
 
-def draw_estimates(mu: np.ndarray, rows: int, m: int, rng: np.random.Generator, exact: bool = True,
-                   chunk: int = 1_000_000) -> np.ndarray:
+def draw_estimates(
+    mu: np.ndarray, rows: int, m: int, rng: np.random.Generator, exact: bool = True, chunk: int = 1_000_000
+) -> np.ndarray:
     """(rows, n) sample means of m queries of N(mu_i, 1): from the exact law N(mu_i, 1/m), or query by query."""
     mu = np.asarray(mu, dtype=float)
     if exact:
@@ -69,7 +70,7 @@ def draw_estimates(mu: np.ndarray, rows: int, m: int, rng: np.random.Generator, 
     out = np.empty((rows, mu.size))
     per = max(1, chunk // max(1, mu.size))
     for r in range(0, rows, per):
-        out[r:r + per] = mu + rng.standard_normal((min(per, rows - r), mu.size, m)).mean(axis=-1)
+        out[r : r + per] = mu + rng.standard_normal((min(per, rows - r), mu.size, m)).mean(axis=-1)
     return out
 
 
@@ -77,9 +78,9 @@ def draw_estimates(mu: np.ndarray, rows: int, m: int, rng: np.random.Generator, 
 class Attack:
     strategy: str
     eps: float
-    shift: float = 0.5            # distance of shift / equivocate reports from mu
-    margin: float = 0.01          # just_inside: 2 eps / 3 - margin from each receiver's estimate
-    direction: float = 1.0        # just_inside: +1 or -1, the same on every source
+    shift: float = 0.5  # distance of shift / equivocate reports from mu
+    margin: float = 0.01  # just_inside: 2 eps / 3 - margin from each receiver's estimate
+    direction: float = 1.0  # just_inside: +1 or -1, the same on every source
 
     @property
     def threshold(self) -> float:
@@ -125,13 +126,14 @@ def violates(d: np.ndarray, threshold: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TrialResult:
-    honest_bl: np.ndarray        # (h, h) p blacklists q (honest), diagonal False
-    byz_bl: np.ndarray           # (h, f) p blacklists Byzantine b
-    final: np.ndarray            # (h, n) final estimates of the honest peers
+    honest_bl: np.ndarray  # (h, h) p blacklists q (honest), diagonal False
+    byz_bl: np.ndarray  # (h, f) p blacklists Byzantine b
+    final: np.ndarray  # (h, n) final estimates of the honest peers
 
 
-def run_trial(mu: np.ndarray, E: np.ndarray, f: int, att: Attack, rng: np.random.Generator,
-              byz_reports: np.ndarray | None = None) -> TrialResult:
+def run_trial(
+    mu: np.ndarray, E: np.ndarray, f: int, att: Attack, rng: np.random.Generator, byz_reports: np.ndarray | None = None
+) -> TrialResult:
     """Blacklisting and final averaging for the h honest peers with estimates E (h, n).
 
     Memory O(h^2 + h n): one Chebyshev matrix, one attacker's per-receiver reports at a time.
@@ -142,14 +144,17 @@ def run_trial(mu: np.ndarray, E: np.ndarray, f: int, att: Attack, rng: np.random
     honest_bl = violates(cdist(E, E, "chebyshev"), thr)
     np.fill_diagonal(honest_bl, False)
     keep = ~honest_bl
-    total = keep.astype(float) @ E                     # own + surviving honest reports
+    total = keep.astype(float) @ E  # own + surviving honest reports
     count = keep.sum(axis=1).astype(float)
     byz_bl = np.zeros((h, f), dtype=bool)
     if f:
         R = byz_reports if byz_reports is not None else shared_reports(att, mu, f, rng)
         if R is not None:
-            byz_bl = violates(cdist(E, R, "chebyshev"), thr) if np.isfinite(R).all() else \
-                violates(np.max(np.abs(E[:, None, :] - R[None, :, :]), axis=2), thr)
+            byz_bl = (
+                violates(cdist(E, R, "chebyshev"), thr)
+                if np.isfinite(R).all()
+                else violates(np.max(np.abs(E[:, None, :] - R[None, :, :]), axis=2), thr)
+            )
             ok = ~byz_bl
             total += ok.astype(float) @ np.where(np.isfinite(R), R, 0.0)
             count += ok.sum(axis=1)
@@ -160,28 +165,28 @@ def run_trial(mu: np.ndarray, E: np.ndarray, f: int, att: Attack, rng: np.random
             byz_bl[:] = bl[:, None]
             total += np.where(bl[:, None], 0.0, f * Rb)
             count += f * ~bl
-        else:                                            # equivocate: mu +- shift, a random sign per (b, p, i)
+        else:  # equivocate: mu +- shift, a random sign per (b, p, i)
             # whether each sign's report fails the test on (p, i), computed once; then bits only
             fail_hi = violates(np.abs(mu + att.shift - E), thr)
             fail_lo = violates(np.abs(mu - att.shift - E), thr)
-            ups = np.zeros(E.shape, dtype=np.int32)     # surviving "+shift" reports per (p, i)
-            always = (fail_hi & fail_lo).any(axis=1)    # caught whatever the signs
+            ups = np.zeros(E.shape, dtype=np.int32)  # surviving "+shift" reports per (p, i)
+            always = (fail_hi & fail_lo).any(axis=1)  # caught whatever the signs
             differ = (fail_hi ^ fail_lo).ravel()
-            idx = np.flatnonzero(differ)                 # only there does the sign decide
+            idx = np.flatnonzero(differ)  # only there does the sign decide
             row = idx // E.shape[1]
             want = fail_hi.ravel()[idx]
             chunk = max(1, min(255, 8_000_000 // max(1, E.size)))
             for b0 in range(0, f, chunk):
                 c = min(chunk, f - b0)
-                up = _bits(rng, E.shape, c)                                    # (c, h, n)
-                hit = up.reshape(c, -1)[:, idx] == want[None, :]               # sign makes the report fail
+                up = _bits(rng, E.shape, c)  # (c, h, n)
+                hit = up.reshape(c, -1)[:, idx] == want[None, :]  # sign makes the report fail
                 bl = always[None, :].repeat(c, axis=0)
                 if idx.size:
                     bl |= np.stack([np.bincount(row, weights=hc, minlength=E.shape[0]) > 0 for hc in hit])
-                byz_bl[:, b0:b0 + c] = bl.T
+                byz_bl[:, b0 : b0 + c] = bl.T
                 u8 = up.view(np.uint8)
                 u8 *= (~bl)[:, :, None]
-                ups += u8.sum(axis=0, dtype=np.uint8)                          # c <= 255: no overflow
+                ups += u8.sum(axis=0, dtype=np.uint8)  # c <= 255: no overflow
             n_b = (~byz_bl).sum(axis=1)
             count += n_b
             total += n_b[:, None] * (mu[None, :] - att.shift) + 2 * att.shift * ups
@@ -218,23 +223,48 @@ def parse_strategies(text: str) -> list[str]:
     params=(
         Param("n_sources", int, 6, "sources n", low=1, high=1_000_000),
         Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param("byz_fraction", float, 1 / 6, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0,
-              high_open=True),
+        Param(
+            "byz_fraction",
+            float,
+            1 / 6,
+            "Byzantine fraction beta (f = floor(beta k))",
+            low=0.0,
+            high=1.0,
+            high_open=True,
+        ),
         Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-        Param("C", float, 18.0, "query constant C in m = ceil(C (c ln n + ln k) / eps^2)", low=0.0, high=1e4,
-              low_open=True),
+        Param(
+            "C",
+            float,
+            18.0,
+            "query constant C in m = ceil(C (c ln n + ln k) / eps^2)",
+            low=0.0,
+            high=1e4,
+            low_open=True,
+        ),
         Param("c", float, 1.0, "confidence exponent c (failure 1/n^c)", low=0.0, high=100.0, low_open=True),
         Param("strategies", str, "shift,just_inside", "attacks replayed on the same honest estimates, in order"),
         Param("shift", float, 0.5, "shift / equivocate: distance of the reports from mu", low=-1e6, high=1e6),
-        Param("margin", float, 0.01, "just_inside: reports 2 eps / 3 - margin from each receiver", low=0.0,
-              high=10.0, low_open=True),
+        Param(
+            "margin",
+            float,
+            0.01,
+            "just_inside: reports 2 eps / 3 - margin from each receiver",
+            low=0.0,
+            high=10.0,
+            low_open=True,
+        ),
         Param("exact_law", bool, True, "draw sample means from N(mu, 1/m) (else query by query)"),
     ),
     arrays={
         "mu": ArraySpec("float64", ("source",), "true means mu_i in [0, 1]"),
         "is_byzantine": ArraySpec("bool", ("peer",), "ground truth"),
         "estimates": ArraySpec("float64", ("peer", "source"), "each peer's own sample means"),
-        "reports": ArraySpec("float64", ("attack", "peer", "peer", "source"), "report of (reporter) to (observer): [attack, observer, reporter, source]"),
+        "reports": ArraySpec(
+            "float64",
+            ("attack", "peer", "peer", "source"),
+            "report of (reporter) to (observer): [attack, observer, reporter, source]",
+        ),
         "max_diff": ArraySpec("float64", ("attack", "peer", "peer"), "max over sources of |report - own estimate|"),
         "worst_source": ArraySpec("int32", ("attack", "peer", "peer"), "source of that maximum"),
         "blacklist": ArraySpec("bool", ("attack", "peer", "peer"), "observer blacklists reporter (honest observers)"),
@@ -243,9 +273,16 @@ def parse_strategies(text: str) -> list[str]:
     },
     sizes=lambda p: {"source": p["n_sources"], "peer": p["n_peers"], "attack": len(parse_strategies(p["strategies"]))},
     check=_check,
-    work=lambda p: len(parse_strategies(p["strategies"])) * p["n_peers"] ** 2 * p["n_sources"]
-    + (0 if p["exact_law"] else p["n_peers"] * p["n_sources"] * queries_per_source(
-        p["n_sources"], p["n_peers"], p["eps"], p["C"], p["c"])),
+    work=lambda p: (
+        len(parse_strategies(p["strategies"])) * p["n_peers"] ** 2 * p["n_sources"]
+        + (
+            0
+            if p["exact_law"]
+            else p["n_peers"]
+            * p["n_sources"]
+            * queries_per_source(p["n_sources"], p["n_peers"], p["eps"], p["C"], p["c"])
+        )
+    ),
     max_work=5e7,
 )
 def _error_bounded(p: dict, rng: np.random.Generator):
@@ -266,11 +303,11 @@ def _error_bounded(p: dict, rng: np.random.Generator):
         for j, b in enumerate(byz):
             Rb = R[j] if R is not None else receiver_reports(att, mu, est[hon], rng)
             reports[a, hon, b] = Rb
-            reports[a, byz, b] = est[b]                  # what Byzantine peers tell each other: irrelevant
+            reports[a, byz, b] = est[b]  # what Byzantine peers tell each other: irrelevant
         # the protocol itself, from the honest observers' side (the same code as the sweeps)
-        E = est[hon]
+        est[hon]
         thr = att.threshold
-        D = np.abs(reports[a] - est[:, None, :])         # observer's own estimate vs report
+        D = np.abs(reports[a] - est[:, None, :])  # observer's own estimate vs report
         md = D.max(axis=2)
         final_h = np.empty((hon.size, n))
         for i, o in enumerate(hon):
@@ -284,9 +321,24 @@ def _error_bounded(p: dict, rng: np.random.Generator):
     bl = violates(max_diff, 2 * eps / 3)
     bl[:, byz, :] = False
     bl[:, np.arange(k), np.arange(k)] = False
-    arrays = {"mu": mu, "is_byzantine": is_byz, "estimates": est, "reports": reports, "max_diff": max_diff,
-              "worst_source": worst, "blacklist": bl, "final": final,
-              "queries": np.full(k, n * m, dtype=np.int64)}
-    meta = {"m": m, "threshold": 2 * eps / 3, "half_width": eps / 3, "n_byzantine": f, "strategies": strategies,
-            "p_outside": p_outside(m, eps), "union_bound": union_bound(m, eps, n * (k - f))}
+    arrays = {
+        "mu": mu,
+        "is_byzantine": is_byz,
+        "estimates": est,
+        "reports": reports,
+        "max_diff": max_diff,
+        "worst_source": worst,
+        "blacklist": bl,
+        "final": final,
+        "queries": np.full(k, n * m, dtype=np.int64),
+    }
+    meta = {
+        "m": m,
+        "threshold": 2 * eps / 3,
+        "half_width": eps / 3,
+        "n_byzantine": f,
+        "strategies": strategies,
+        "p_outside": p_outside(m, eps),
+        "union_bound": union_bound(m, eps, n * (k - f)),
+    }
     return arrays, meta

@@ -24,8 +24,7 @@ from ..core.params import Param
 from ..core.population import n_byzantine
 from ..core.sweeps import Field, sweep
 from ..stats.intervals import mean_ci, wilson
-from .error_bounded import (Attack, draw_estimates, p_any_outside, queries_per_source, run_trial,
-                            union_bound)
+from .error_bounded import Attack, draw_estimates, p_any_outside, queries_per_source, run_trial, union_bound
 from .strategies import ESTIMATE_STRATEGIES
 
 FIG = "studio.figures.consensus.error_bounded"
@@ -62,25 +61,33 @@ def _wilson_cols(k: int, n: int, stem: str) -> dict:
     "eb_honest_blacklisted",
     version=1,
     summary="error-bounded blacklisting: honest peers wrongly blacklisted, against C and eps",
-    axes=(Param("C", float, 1.0, "query constant C", low=0.0, high=1e4, low_open=True),
-          Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True)),
+    axes=(
+        Param("C", float, 1.0, "query constant C", low=0.0, high=1e4, low_open=True),
+        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
+    ),
     fixed=(_N, _K, _C1),
     defaults={"C": (2.0, 4.0, 8.0, 12.0, 18.0, 27.0, 40.0), "eps": (0.1, 0.25, 0.5, 1.0)},
     trials=1000,
-    record={"wrongly": Field("int64", ("trials",), low=0, high="n_peers",
-                             doc="honest peers blacklisted by at least one honest peer"),
-            "outside": Field("bool", ("trials",), doc="some honest estimate outside eps / 3 (premise broken)"),
-            "m": Field("int64", (), low=1, doc="queries per source")},
+    record={
+        "wrongly": Field(
+            "int64", ("trials",), low=0, high="n_peers", doc="honest peers blacklisted by at least one honest peer"
+        ),
+        "outside": Field("bool", ("trials",), doc="some honest estimate outside eps / 3 (premise broken)"),
+        "m": Field("int64", (), low=1, doc="queries per source"),
+    },
     work=_work,
-    row=lambda p, r: {"m": int(r["m"]), **_wilson_cols(int(np.count_nonzero(r["wrongly"])), p["trials"], "p_any_wrong"),
-                      "frac_wrong": float(r["wrongly"].mean() / p["n_peers"]),
-                      **_wilson_cols(int(np.count_nonzero(r["outside"])), p["trials"], "p_outside"),
-                      "p_outside_exact": p_any_outside(int(r["m"]), p["eps"], p["n_peers"] * p["n_sources"]),
-                      "union_bound": union_bound(int(r["m"]), p["eps"], p["n_peers"] * p["n_sources"])},
+    row=lambda p, r: {
+        "m": int(r["m"]),
+        **_wilson_cols(int(np.count_nonzero(r["wrongly"])), p["trials"], "p_any_wrong"),
+        "frac_wrong": float(r["wrongly"].mean() / p["n_peers"]),
+        **_wilson_cols(int(np.count_nonzero(r["outside"])), p["trials"], "p_outside"),
+        "p_outside_exact": p_any_outside(int(r["m"]), p["eps"], p["n_peers"] * p["n_sources"]),
+        "union_bound": union_bound(int(r["m"]), p["eps"], p["n_peers"] * p["n_sources"]),
+    },
     figures=f"{FIG}:honest_blacklisted_figures",
     smoke={"C": (0.5, 4.0), "eps": 0.5, "n_sources": 10, "n_peers": 5, "trials": 20},
     model="k honest peers, n sources N(mu_i, 1), m = ceil(C (c ln n + ln k) / eps^2) queries each; p blacklists q "
-          "when estimates differ by > 2 eps / 3 on any source",
+    "when estimates differ by > 2 eps / 3 on any source",
 )
 def honest_blacklisted_cell(p: dict, rng: np.random.Generator) -> dict:
     n, k, eps = p["n_sources"], p["n_peers"], p["eps"]
@@ -98,11 +105,15 @@ def honest_blacklisted_cell(p: dict, rng: np.random.Generator) -> dict:
 
 
 # --------------------------------------------------------------------------- Byzantine peers caught
-_EB_FIXED = (_N, _K, _C1,
-             Param("byz_fraction", float, 0.3, "Byzantine fraction beta", low=0.0, high=1.0, high_open=True),
-             Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-             Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
-             Param("margin", float, 0.01, "just_inside margin below 2 eps / 3", low=0.0, high=10.0, low_open=True))
+_EB_FIXED = (
+    _N,
+    _K,
+    _C1,
+    Param("byz_fraction", float, 0.3, "Byzantine fraction beta", low=0.0, high=1.0, high_open=True),
+    Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
+    Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
+    Param("margin", float, 0.01, "just_inside margin below 2 eps / 3", low=0.0, high=10.0, low_open=True),
+)
 
 
 def _attack_trials(p: dict, rng: np.random.Generator, strategy: str, shift: float):
@@ -134,22 +145,33 @@ def _attack_trials(p: dict, rng: np.random.Generator, strategy: str, shift: floa
     "eb_byzantine_caught",
     version=1,
     summary="error-bounded blacklisting: Byzantine peers caught, per strategy and report distance",
-    axes=(Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES),
-          Param("shift", float, 0.5, "distance of shift / equivocate reports from mu", low=-1e6, high=1e6)),
+    axes=(
+        Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES),
+        Param("shift", float, 0.5, "distance of shift / equivocate reports from mu", low=-1e6, high=1e6),
+    ),
     fixed=_EB_FIXED,
     check=_check_margin,
     defaults={"strategy": ESTIMATE_STRATEGIES, "shift": (0.2, 0.3, 0.4, 0.5, 0.75, 1.0)},
     trials=1000,
-    record={"caught_all": Field("int64", ("trials",), low=0, high="n_peers", doc="Byzantine blacklisted by every honest peer"),
-            "caught_any": Field("int64", ("trials",), low=0, high="n_peers", doc="Byzantine blacklisted by some honest peer"),
-            "wrongly": Field("int64", ("trials",), low=0, high="n_peers", doc="honest peers wrongly blacklisted"),
-            "m": Field("int64", (), low=1)},
+    record={
+        "caught_all": Field(
+            "int64", ("trials",), low=0, high="n_peers", doc="Byzantine blacklisted by every honest peer"
+        ),
+        "caught_any": Field(
+            "int64", ("trials",), low=0, high="n_peers", doc="Byzantine blacklisted by some honest peer"
+        ),
+        "wrongly": Field("int64", ("trials",), low=0, high="n_peers", doc="honest peers wrongly blacklisted"),
+        "m": Field("int64", (), low=1),
+    },
     work=_work,
-    row=lambda p, r: {"f": _h_f(p)[1], "m": int(r["m"]),
-                      **_wilson_cols(int(r["caught_all"].sum()), p["trials"] * max(1, _h_f(p)[1]), "p_caught"),
-                      **_wilson_cols(int(r["caught_any"].sum()), p["trials"] * max(1, _h_f(p)[1]), "p_caught_any"),
-                      **_wilson_cols(int(np.count_nonzero(r["caught_all"] == _h_f(p)[1])), p["trials"], "p_all_caught"),
-                      "frac_honest_wrong": float(r["wrongly"].mean() / max(1, _h_f(p)[0]))},
+    row=lambda p, r: {
+        "f": _h_f(p)[1],
+        "m": int(r["m"]),
+        **_wilson_cols(int(r["caught_all"].sum()), p["trials"] * max(1, _h_f(p)[1]), "p_caught"),
+        **_wilson_cols(int(r["caught_any"].sum()), p["trials"] * max(1, _h_f(p)[1]), "p_caught_any"),
+        **_wilson_cols(int(np.count_nonzero(r["caught_all"] == _h_f(p)[1])), p["trials"], "p_all_caught"),
+        "frac_honest_wrong": float(r["wrongly"].mean() / max(1, _h_f(p)[0])),
+    },
     figures=f"{FIG}:byzantine_caught_figures",
     smoke={"strategy": ("shift", "just_inside"), "shift": 0.5, "n_sources": 10, "n_peers": 6, "trials": 20},
     model="as eb_honest_blacklisted, with f = floor(beta k) Byzantine peers following the strategy",
@@ -171,30 +193,46 @@ def _final_row(p, r) -> dict:
     mx, lo, hi = mean_ci(r["max_err"])
     b, blo, bhi = mean_ci(r["bias"])
     inside = int(np.count_nonzero(r["max_err"] <= p["eps"]))
-    return {"m": int(r["m"]), "max_err": mx, "max_err_lo": lo, "max_err_hi": hi,
-            "mean_err": float(r["mean_err"].mean()), "bias": b, "bias_lo": blo, "bias_hi": bhi,
-            "predicted_bias": predicted_bias(p),
-            **_wilson_cols(inside, p["trials"], "p_within_eps")}
+    return {
+        "m": int(r["m"]),
+        "max_err": mx,
+        "max_err_lo": lo,
+        "max_err_hi": hi,
+        "mean_err": float(r["mean_err"].mean()),
+        "bias": b,
+        "bias_lo": blo,
+        "bias_hi": bhi,
+        "predicted_bias": predicted_bias(p),
+        **_wilson_cols(inside, p["trials"], "p_within_eps"),
+    }
 
 
 @sweep(
     "eb_final_error",
     version=1,
     summary="error-bounded blacklisting: final error of the surviving average against eps, per strategy",
-    axes=(Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES),
-          Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True)),
-    fixed=(_N, _K, _C1,
-           Param("byz_fraction", float, 0.3, "Byzantine fraction beta", low=0.0, high=1.0, high_open=True),
-           Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
-           Param("shift", float, 0.5, "distance of shift / equivocate reports from mu", low=-1e6, high=1e6),
-           Param("margin", float, 0.01, "just_inside margin below 2 eps / 3", low=0.0, high=10.0, low_open=True)),
+    axes=(
+        Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES),
+        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
+    ),
+    fixed=(
+        _N,
+        _K,
+        _C1,
+        Param("byz_fraction", float, 0.3, "Byzantine fraction beta", low=0.0, high=1.0, high_open=True),
+        Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
+        Param("shift", float, 0.5, "distance of shift / equivocate reports from mu", low=-1e6, high=1e6),
+        Param("margin", float, 0.01, "just_inside margin below 2 eps / 3", low=0.0, high=10.0, low_open=True),
+    ),
     defaults={"strategy": ESTIMATE_STRATEGIES, "eps": (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)},
     trials=1000,
-    record={"max_err": Field("float64", ("trials",), low=0, doc="max over honest peers and sources of |final - mu|"),
-            "mean_err": Field("float64", ("trials",), low=0),
-            "bias": Field("float64", ("trials",), doc="mean over honest peers and sources of final - mu"),
-            "byz_survive": Field("int64", ("trials",), low=0, doc="(honest observer, Byzantine) pairs not blacklisted"),
-            "m": Field("int64", (), low=1)},
+    record={
+        "max_err": Field("float64", ("trials",), low=0, doc="max over honest peers and sources of |final - mu|"),
+        "mean_err": Field("float64", ("trials",), low=0),
+        "bias": Field("float64", ("trials",), doc="mean over honest peers and sources of final - mu"),
+        "byz_survive": Field("int64", ("trials",), low=0, doc="(honest observer, Byzantine) pairs not blacklisted"),
+        "m": Field("int64", (), low=1),
+    },
     work=_work,
     check=_check_margin,
     row=_final_row,
@@ -204,8 +242,13 @@ def _final_row(p, r) -> dict:
 )
 def final_error_cell(p: dict, rng: np.random.Generator) -> dict:
     o, m = _attack_trials(p, rng, p["strategy"], p["shift"])
-    return {"max_err": o["max_err"], "mean_err": o["mean_err"], "bias": o["bias"], "byz_survive": o["byz_survive"],
-            "m": np.int64(m)}
+    return {
+        "max_err": o["max_err"],
+        "mean_err": o["mean_err"],
+        "bias": o["bias"],
+        "byz_survive": o["byz_survive"],
+        "m": np.int64(m),
+    }
 
 
 # --------------------------------------------------------------------------- queries per peer
@@ -215,8 +258,11 @@ def committee_loads(n: int, k: int, s: int, rng: np.random.Generator) -> np.ndar
     step = max(1, 2_000_000 // k)
     for a in range(0, n, step):
         rows = min(step, n - a)
-        pick = np.argpartition(rng.random((rows, k)), s - 1, axis=1)[:, :s] if s < k else \
-            np.broadcast_to(np.arange(k), (rows, k))
+        pick = (
+            np.argpartition(rng.random((rows, k)), s - 1, axis=1)[:, :s]
+            if s < k
+            else np.broadcast_to(np.arange(k), (rows, k))
+        )
         load += np.bincount(pick.ravel(), minlength=k)
     return load
 
@@ -230,23 +276,42 @@ def committee_of(n: int, k: int, a: float) -> int:
     "eb_queries",
     version=1,
     summary="error-bounded blacklisting: queries per peer against n log^2 n / k (all peers vs committees)",
-    axes=(Param("n_sources", int, 1000, "sources n", low=2, high=1_000_000),
-          Param("n_peers", int, 30, "peers k", low=2, high=10_000)),
-    fixed=(_C1, Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-           Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
-           Param("a", float, 2.5, "committee constant a: committee of ceil(a ln n) peers per source", low=0.0,
-                 high=1e3, low_open=True)),
+    axes=(
+        Param("n_sources", int, 1000, "sources n", low=2, high=1_000_000),
+        Param("n_peers", int, 30, "peers k", low=2, high=10_000),
+    ),
+    fixed=(
+        _C1,
+        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
+        Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
+        Param(
+            "a",
+            float,
+            2.5,
+            "committee constant a: committee of ceil(a ln n) peers per source",
+            low=0.0,
+            high=1e3,
+            low_open=True,
+        ),
+    ),
     defaults={"n_sources": (100, 300, 1000, 3000, 10000), "n_peers": (10, 30, 100)},
     trials=100,
-    record={"all_peers": Field("int64", (), low=1, doc="n m: every peer queries every source"),
-            "committee_mean": Field("float64", ("trials",), low=0, doc="mean queries per peer with committees"),
-            "committee_max": Field("int64", ("trials",), low=0, doc="largest queries of a peer with committees"),
-            "m": Field("int64", (), low=1), "s": Field("int64", (), low=1)},
+    record={
+        "all_peers": Field("int64", (), low=1, doc="n m: every peer queries every source"),
+        "committee_mean": Field("float64", ("trials",), low=0, doc="mean queries per peer with committees"),
+        "committee_max": Field("int64", ("trials",), low=0, doc="largest queries of a peer with committees"),
+        "m": Field("int64", (), low=1),
+        "s": Field("int64", (), low=1),
+    },
     work=lambda p: float(p["trials"]) * p["n_sources"] * p["n_peers"],
-    row=lambda p, r: {"m": int(r["m"]), "s": int(r["s"]), "all_peers": int(r["all_peers"]),
-                      "committee_mean": float(r["committee_mean"].mean()),
-                      "committee_max": float(r["committee_max"].mean()),
-                      "n_log2n_over_k": p["n_sources"] * math.log(p["n_sources"]) ** 2 / p["n_peers"]},
+    row=lambda p, r: {
+        "m": int(r["m"]),
+        "s": int(r["s"]),
+        "all_peers": int(r["all_peers"]),
+        "committee_mean": float(r["committee_mean"].mean()),
+        "committee_max": float(r["committee_max"].mean()),
+        "n_log2n_over_k": p["n_sources"] * math.log(p["n_sources"]) ** 2 / p["n_peers"],
+    },
     figures=f"{FIG}:queries_figures",
     smoke={"n_sources": (20, 50), "n_peers": 5, "trials": 5},
     model="m = ceil(C (c ln n + ln k) / eps^2) queries per source and member; committees of ceil(a ln n) random peers",
@@ -260,5 +325,10 @@ def queries_cell(p: dict, rng: np.random.Generator) -> dict:
     for t in range(p["trials"]):
         load = committee_loads(n, k, s, rng) * m
         mean[t], mx[t] = load.mean(), load.max()
-    return {"all_peers": np.int64(n * m), "committee_mean": mean, "committee_max": mx, "m": np.int64(m),
-            "s": np.int64(s)}
+    return {
+        "all_peers": np.int64(n * m),
+        "committee_mean": mean,
+        "committee_max": mx,
+        "m": np.int64(m),
+        "s": np.int64(s),
+    }

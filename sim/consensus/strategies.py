@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 BIT_STRATEGIES = ("flip", "equivocate", "silent", "worst")
-BIT_BASE = ("flip", "equivocate", "silent")            # what "worst" chooses from; code = index
+BIT_BASE = ("flip", "equivocate", "silent")  # what "worst" chooses from; code = index
 ESTIMATE_STRATEGIES = ("shift", "random", "equivocate", "just_inside")
-SILENT = -1                                           # "no message" in a report array
+SILENT = -1  # "no message" in a report array
 
 
 def bit_reports(strategy: str, bit: int, n_receivers: int, rng: np.random.Generator) -> np.ndarray:

@@ -49,14 +49,14 @@ def tolerated(k: int) -> int:
 
 @dataclass(frozen=True)
 class ThresholdRun:
-    queries: np.ndarray          # (round, peer) cell queried, -1 none
-    messages: np.ndarray         # (message, 5): round, sender, receiver, cell, value
-    state: np.ndarray            # (round, peer, cell) int8, after the round
-    support: np.ndarray          # (round, peer, cell, 2) distinct senders per value, after the round
-    decision: np.ndarray         # (peer, cell) int8, -1 undecided
-    decided_round: np.ndarray    # (peer, cell) int32, -1 undecided
-    decided_by: np.ndarray       # (peer, cell) int8: 1 own query, 2 threshold, 0 none
-    query_cost: np.ndarray       # (peer,) int64
+    queries: np.ndarray  # (round, peer) cell queried, -1 none
+    messages: np.ndarray  # (message, 5): round, sender, receiver, cell, value
+    state: np.ndarray  # (round, peer, cell) int8, after the round
+    support: np.ndarray  # (round, peer, cell, 2) distinct senders per value, after the round
+    decision: np.ndarray  # (peer, cell) int8, -1 undecided
+    decided_round: np.ndarray  # (peer, cell) int32, -1 undecided
+    decided_by: np.ndarray  # (peer, cell) int8: 1 own query, 2 threshold, 0 none
+    query_cost: np.ndarray  # (peer,) int64
 
 
 def query_orders(n: int, k: int, schedule: str, rng: np.random.Generator) -> np.ndarray:
@@ -67,8 +67,14 @@ def query_orders(n: int, k: int, schedule: str, rng: np.random.Generator) -> np.
     return ((off[:, None] + np.arange(n)[None, :]) % n).astype(np.int32)
 
 
-def run_threshold(bits: np.ndarray, is_byz: np.ndarray, orders: np.ndarray, strategy: np.ndarray,
-                  equivocation: np.ndarray, skip_accepted: bool) -> ThresholdRun:
+def run_threshold(
+    bits: np.ndarray,
+    is_byz: np.ndarray,
+    orders: np.ndarray,
+    strategy: np.ndarray,
+    equivocation: np.ndarray,
+    skip_accepted: bool,
+) -> ThresholdRun:
     """The protocol, vectorised over peers and cells; ``strategy[c]`` indexes BIT_BASE for cell c.
 
     ``equivocation[b, r, c]`` holds the bits Byzantine peer b would send r about c when equivocating.
@@ -80,7 +86,7 @@ def run_threshold(bits: np.ndarray, is_byz: np.ndarray, orders: np.ndarray, stra
     byz = np.flatnonzero(is_byz)
     support = np.zeros((k, n, 2), dtype=np.int32)
     decided = np.zeros((k, n), dtype=bool)
-    decided[byz] = True                                   # Byzantine peers decide nothing we track
+    decided[byz] = True  # Byzantine peers decide nothing we track
     decision = np.full((k, n), -1, dtype=np.int8)
     decided_round = np.full((k, n), -1, dtype=np.int32)
     decided_by = np.zeros((k, n), dtype=np.int8)
@@ -88,9 +94,12 @@ def run_threshold(bits: np.ndarray, is_byz: np.ndarray, orders: np.ndarray, stra
     msgs, queries, states, supports = [], [], [], []
     # Byzantine reports (round 0): value[b, r, c] or SILENT
     if byz.size:
-        rep = np.where(strategy[None, None, :] == 0, (1 - bits)[None, None, :],
-                       np.where(strategy[None, None, :] == 1, equivocation, SILENT)).astype(np.int8)
-        rep[np.arange(byz.size), byz, :] = SILENT          # nobody reports to itself
+        rep = np.where(
+            strategy[None, None, :] == 0,
+            (1 - bits)[None, None, :],
+            np.where(strategy[None, None, :] == 1, equivocation, SILENT),
+        ).astype(np.int8)
+        rep[np.arange(byz.size), byz, :] = SILENT  # nobody reports to itself
         b_i, r_i, c_i = np.nonzero(rep != SILENT)
         v_i = rep[b_i, r_i, c_i]
         np.add.at(support, (r_i, c_i, v_i.astype(np.intp)), 1)
@@ -100,7 +109,7 @@ def run_threshold(bits: np.ndarray, is_byz: np.ndarray, orders: np.ndarray, stra
     t = 0
     while not decided[honest].all() if skip_accepted else not verified[honest].all():
         pending = ~(decided if skip_accepted else verified)
-        ranked = pending[np.arange(k)[:, None], orders]           # in each peer's order
+        ranked = pending[np.arange(k)[:, None], orders]  # in each peer's order
         has = ranked.any(axis=1) & ~is_byz
         pos = np.argmax(ranked, axis=1)
         q = np.where(has, orders[np.arange(k), pos], -1).astype(np.int32)
@@ -133,22 +142,31 @@ def run_threshold(bits: np.ndarray, is_byz: np.ndarray, orders: np.ndarray, stra
         decided_round[ai, ac] = t
         decided_by[ai, ac] = BY_THRESHOLD
         decided[ai, ac] = True
-        st = np.where(verified, VERIFIED, np.where(decided, ACCEPTED,
-                                                   np.where(support.sum(axis=2) > 0, PARTIAL, UNKNOWN)))
+        st = np.where(
+            verified, VERIFIED, np.where(decided, ACCEPTED, np.where(support.sum(axis=2) > 0, PARTIAL, UNKNOWN))
+        )
         st[byz] = UNKNOWN
         queries.append(q)
         states.append(st.astype(np.int8))
         supports.append(support.copy())
         t += 1
-        if t > n + 1:                                                     # cannot happen: a guard
+        if t > n + 1:  # cannot happen: a guard
             raise RuntimeError("threshold protocol did not terminate")
     messages = np.concatenate(msgs).astype(np.int32) if msgs else np.zeros((0, 5), np.int32)
     cost = np.zeros(k, dtype=np.int64)
     if queries:
         qa = np.stack(queries)
         cost = (qa >= 0).sum(axis=0).astype(np.int64)
-    return ThresholdRun(np.stack(queries).astype(np.int32), messages, np.stack(states), np.stack(supports),
-                        decision, decided_round, decided_by, cost)
+    return ThresholdRun(
+        np.stack(queries).astype(np.int32),
+        messages,
+        np.stack(states),
+        np.stack(supports),
+        decision,
+        decided_round,
+        decided_by,
+        cost,
+    )
 
 
 def choose_worst(bits, is_byz, orders, equivocation, skip_accepted) -> np.ndarray:
@@ -162,8 +180,7 @@ def choose_worst(bits, is_byz, orders, equivocation, skip_accepted) -> np.ndarra
     scores = []
     for s in range(len(BIT_BASE)):
         r = run_threshold(bits, is_byz, orders, np.full(n, s, np.int8), equivocation, skip_accepted)
-        per = [damage(r.decision[honest, c], int(bits[c])) + (int(r.decided_round[honest, c].sum()),)
-               for c in range(n)]
+        per = [damage(r.decision[honest, c], int(bits[c])) + (int(r.decided_round[honest, c].sum()),) for c in range(n)]
         scores.append(per)
     best = [max(range(len(BIT_BASE)), key=lambda s: (scores[s][c], -s)) for c in range(n)]
     return np.asarray(best, dtype=np.int8)
@@ -180,12 +197,18 @@ def _check(p: dict) -> None:
     params=(
         Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000),
         Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param("byz_fraction", float, 0.0, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0,
-              high_open=True),
+        Param(
+            "byz_fraction", float, 0.0, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0, high_open=True
+        ),
         Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES),
         Param("skip_accepted", bool, True, "never query a cell already accepted at the threshold"),
-        Param("schedule", str, "random", "query order: random permutation or staggered (cyclic from i n / k)",
-              choices=("random", "staggered")),
+        Param(
+            "schedule",
+            str,
+            "random",
+            "query order: random permutation or staggered (cyclic from i n / k)",
+            choices=("random", "staggered"),
+        ),
     ),
     arrays={
         "bits": ArraySpec("int8", ("cell",), "the oracle's array"),
@@ -195,7 +218,9 @@ def _check(p: dict) -> None:
         "queries": ArraySpec("int32", ("round", "peer"), "cell queried in the round, -1 none"),
         "messages": ArraySpec("int32", ("message", 5), "round, sender, receiver, cell, value"),
         "state": ArraySpec("int8", ("round", "peer", "cell"), "0 unknown, 1 partial support, 2 accepted, 3 verified"),
-        "support": ArraySpec("int32", ("round", "peer", "cell", 2), "distinct senders reporting 0 / 1, after the round"),
+        "support": ArraySpec(
+            "int32", ("round", "peer", "cell", 2), "distinct senders reporting 0 / 1, after the round"
+        ),
         "decision": ArraySpec("int8", ("peer", "cell"), "decided value, -1 undecided (Byzantine rows -1)"),
         "decided_round": ArraySpec("int32", ("peer", "cell"), "round of the decision, -1 never"),
         "decided_by": ArraySpec("int8", ("peer", "cell"), "1 own query, 2 threshold, 0 undecided"),
@@ -203,7 +228,9 @@ def _check(p: dict) -> None:
     },
     sizes=lambda p: {"cell": p["n_cells"], "peer": p["n_peers"]},
     check=_check,
-    work=lambda p: (4 if p["strategy"] == "worst" else 1) * p["n_cells"] * p["n_peers"] * (p["n_peers"] + 2 * p["n_cells"]),
+    work=lambda p: (
+        (4 if p["strategy"] == "worst" else 1) * p["n_cells"] * p["n_peers"] * (p["n_peers"] + 2 * p["n_cells"])
+    ),
     max_work=2e8,
 )
 def _oracle_threshold(p: dict, rng: np.random.Generator):
@@ -219,9 +246,26 @@ def _oracle_threshold(p: dict, rng: np.random.Generator):
     else:
         strat = np.full(n, BIT_BASE.index(p["strategy"]), dtype=np.int8)
     r = run_threshold(bits, is_byz, orders, strat, equivocation, p["skip_accepted"])
-    arrays = {"bits": bits, "is_byzantine": is_byz, "strategy": strat, "order": orders, "queries": r.queries,
-              "messages": r.messages, "state": r.state, "support": r.support, "decision": r.decision,
-              "decided_round": r.decided_round, "decided_by": r.decided_by, "query_cost": r.query_cost}
-    meta = {"threshold": threshold(k), "tolerated": tolerated(k), "n_byzantine": f,
-            "strategies": list(BIT_BASE), "states": list(STATE_NAMES), "rounds": int(r.queries.shape[0])}
+    arrays = {
+        "bits": bits,
+        "is_byzantine": is_byz,
+        "strategy": strat,
+        "order": orders,
+        "queries": r.queries,
+        "messages": r.messages,
+        "state": r.state,
+        "support": r.support,
+        "decision": r.decision,
+        "decided_round": r.decided_round,
+        "decided_by": r.decided_by,
+        "query_cost": r.query_cost,
+    }
+    meta = {
+        "threshold": threshold(k),
+        "tolerated": tolerated(k),
+        "n_byzantine": f,
+        "strategies": list(BIT_BASE),
+        "states": list(STATE_NAMES),
+        "rounds": int(r.queries.shape[0]),
+    }
     return arrays, meta

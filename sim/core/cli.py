@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ParamError, TraceError
-from .kinds import all_kinds, get_kind, simulate
-from .kinds import load_trace
+from .kinds import all_kinds, get_kind, load_trace, simulate
 from .trace import save_trace
 
 
@@ -39,7 +38,9 @@ def _parse_sets(items: list[str]) -> dict:
         if not sep or not name:
             raise ParamError(f"--set: expected name=value, got {item!r}")
         if name in out:
-            raise ParamError(f"--set: {name} given twice ({name}={out[name]!r} and {name}={value.strip(' ' + chr(9))!r})")
+            raise ParamError(
+                f"--set: {name} given twice ({name}={out[name]!r} and {name}={value.strip(' ' + chr(9))!r})"
+            )
         out[name] = value.strip(" \t")
     return out
 
@@ -79,7 +80,7 @@ def run_main(fn, argv) -> int:
         code = fn(argv)
         sys.stdout.flush()
         return code
-    except SystemExit as e:                    # -h / --help (0); argparse errors are ParamErrors already
+    except SystemExit as e:  # -h / --help (0); argparse errors are ParamErrors already
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
     except BrokenPipeError:
         # the reader went away (| head): silence the flush at interpreter exit too

@@ -31,9 +31,13 @@ import socket
 import stat
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-STALE_AFTER_S = 3600.0       # a temp file this old is stale whoever wrote it (other hosts, recycled pids)
-SWEEP_EVERY_S = 60.0         # folder sweep at most this often per folder and process
+if TYPE_CHECKING:
+    import numpy as np
+
+STALE_AFTER_S = 3600.0  # a temp file this old is stale whoever wrote it (other hosts, recycled pids)
+SWEEP_EVERY_S = 60.0  # folder sweep at most this often per folder and process
 _TEMP_RE = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9-]{1,32})\.(?P<pid>\d{1,10})\.[0-9a-f]{8}\.tmp$")
 _last_sweep: dict[str, float] = {}
 
@@ -55,7 +59,7 @@ def pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:          # exists, owned by someone else
+    except PermissionError:  # exists, owned by someone else
         return True
     except OverflowError:
         return False
@@ -94,7 +98,7 @@ def sweep_stale_temps(folder: Path, *, force: bool = False) -> list[Path]:
         pid = int(m["pid"])
         mine = m["host"] == host
         if mine and pid == me:
-            continue                  # this process's own write in flight (threads)
+            continue  # this process's own write in flight (threads)
         dead = mine and not pid_alive(pid)
         if dead or wall - st.st_mtime > STALE_AFTER_S:
             try:
@@ -118,8 +122,15 @@ def _check_target(path: Path) -> tuple[Path, int | None]:
     if stat.S_ISDIR(mode):
         raise UnsafeTarget(errno.EISDIR, "is a directory, refusing to replace it", str(path))
     if not stat.S_ISREG(mode):
-        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-                else "a device node" if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "not a regular file")
+        what = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "a device node"
+            if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode))
+            else "not a regular file"
+        )
         raise UnsafeTarget(errno.EINVAL, f"is {what}, refusing to replace it", str(path))
     return real, stat.S_IMODE(mode)
 
@@ -139,8 +150,9 @@ def atomic_write(path, data: bytes) -> Path:
     sweep_stale_temps(folder)
     tmp = folder / temp_name(target)
     # 0o666 filtered by the process umask (no umask() call: that would race with other threads)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
-                 0o666)
+    fd = os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -148,7 +160,7 @@ def atomic_write(path, data: bytes) -> Path:
             if old_mode is not None:
                 os.fchmod(f.fileno(), old_mode)
             os.fsync(f.fileno())
-        _check_target(path)           # refuse if a FIFO/directory appeared meanwhile
+        _check_target(path)  # refuse if a FIFO/directory appeared meanwhile
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -156,7 +168,7 @@ def atomic_write(path, data: bytes) -> Path:
         except FileNotFoundError:
             pass
         raise
-    try:                              # make the rename durable (best effort)
+    try:  # make the rename durable (best effort)
         dfd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dfd)
@@ -167,7 +179,7 @@ def atomic_write(path, data: bytes) -> Path:
     return path
 
 
-def npy_header(f) -> tuple[tuple, bool, "np.dtype"]:
+def npy_header(f) -> tuple[tuple, bool, np.dtype]:
     """(shape, fortran_order, dtype) from the header of a .npy stream, before any data is read.
 
     Raises ValueError for anything but a version 1.0 or 2.0 header (callers turn it into their own error).

@@ -15,8 +15,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from .params import Param, resolve
 from .rng import check_seed, make_rng
 from .trace import ArraySpec, Trace, make_trace, read_trace
 
-_KINDS: dict[str, "TraceKind"] = {}
+_KINDS: dict[str, TraceKind] = {}
 _SKIP_MODULES = {"sim.__main__", "sim.core.cli"}
 
 
@@ -39,7 +40,7 @@ class TraceKind:
     simulate: Callable[[dict, np.random.Generator], tuple[dict, dict]]
     sizes: Callable[[dict], dict] | None = None
     check: Callable[[dict], None] | None = None
-    work: Callable[[dict], float] | None = None     # element operations of one simulation (trials x sources x rounds ...)
+    work: Callable[[dict], float] | None = None  # element operations of one simulation (trials x sources x rounds ...)
     max_work: float = 2e9
 
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict:
@@ -49,13 +50,25 @@ class TraceKind:
         if self.work is not None:
             w = float(self.work(p))
             if not w <= self.max_work:
-                raise ParamError(f"work: kind '{self.name}' with these parameters needs about {w:.3g} element "
-                                 f"operations; the cap is {self.max_work:.3g}; use smaller sizes")
+                raise ParamError(
+                    f"work: kind '{self.name}' with these parameters needs about {w:.3g} element "
+                    f"operations; the cap is {self.max_work:.3g}; use smaller sizes"
+                )
         return p
 
 
-def trace_kind(name: str, *, version: int, summary: str, params: tuple[Param, ...],
-               arrays: Mapping[str, ArraySpec], sizes=None, check=None, work=None, max_work: float = 2e9):
+def trace_kind(
+    name: str,
+    *,
+    version: int,
+    summary: str,
+    params: tuple[Param, ...],
+    arrays: Mapping[str, ArraySpec],
+    sizes=None,
+    check=None,
+    work=None,
+    max_work: float = 2e9,
+):
     """Decorator registering ``simulate(params, rng) -> (arrays, meta)``.
 
     ``work(params)`` estimates the element operations of one simulation; above
@@ -66,8 +79,7 @@ def trace_kind(name: str, *, version: int, summary: str, params: tuple[Param, ..
     def deco(fn):
         if name in _KINDS and _KINDS[name].simulate.__qualname__ != fn.__qualname__:
             raise ValueError(f"trace kind {name!r} registered twice")
-        _KINDS[name] = TraceKind(name, version, summary, tuple(params), dict(arrays), fn, sizes, check, work,
-                                 max_work)
+        _KINDS[name] = TraceKind(name, version, summary, tuple(params), dict(arrays), fn, sizes, check, work, max_work)
         return fn
 
     return deco
@@ -128,7 +140,11 @@ def validate_against_kind(path, header: dict, arrays: Mapping[str, Any]) -> None
         raise TraceError(path, "kind", f"unknown trace kind {name!r}; known: {', '.join(kinds)}")
     kind = kinds[name]
     if header["kind_version"] != kind.version:
-        raise TraceError(path, "kind_version", f"unknown schema version {header['kind_version']} of {name!r}; this build reads {kind.version}")
+        raise TraceError(
+            path,
+            "kind_version",
+            f"unknown schema version {header['kind_version']} of {name!r}; this build reads {kind.version}",
+        )
     try:
         params = kind.resolve(header["params"])
     except ParamError as e:
@@ -146,11 +162,15 @@ def validate_against_kind(path, header: dict, arrays: Mapping[str, Any]) -> None
         if str(a.dtype) != spec.dtype:
             raise TraceError(path, f"arrays.{aname}", f"dtype must be {spec.dtype}, got {a.dtype}")
         if a.ndim != len(spec.dims):
-            raise TraceError(path, f"arrays.{aname}", f"must have {len(spec.dims)} dimensions {spec.dims}, got shape {a.shape}")
+            raise TraceError(
+                path, f"arrays.{aname}", f"must have {len(spec.dims)} dimensions {spec.dims}, got shape {a.shape}"
+            )
         for d, n in zip(spec.dims, a.shape):
             want = d if isinstance(d, int) else dims.setdefault(d, n)
             if n != want:
-                raise TraceError(path, f"arrays.{aname}", f"dimension '{d}' must have length {want}, got shape {a.shape}")
+                raise TraceError(
+                    path, f"arrays.{aname}", f"dimension '{d}' must have length {want}, got shape {a.shape}"
+                )
     extra = sorted(set(arrays) - set(kind.arrays))
     if extra:
         raise TraceError(path, f"arrays.{extra[0]}", f"not an array of kind {name!r}")

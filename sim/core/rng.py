@@ -19,7 +19,7 @@ def check_seed(seed) -> int:
     """Return ``seed`` as an int in [0, 2**63 - 1] or raise ParamError."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         try:
-            if isinstance(seed, str) and re.fullmatch(r"\+?[0-9]{1,25}", seed.strip(" \t")):   # ASCII digits only
+            if isinstance(seed, str) and re.fullmatch(r"\+?[0-9]{1,25}", seed.strip(" \t")):  # ASCII digits only
                 seed = int(seed)
             else:
                 raise ValueError

@@ -34,10 +34,11 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,8 @@ from .errors import ParamError
 from .params import Param
 from .rng import check_seed
 
-_SWEEPS: dict[str, "SweepKind"] = {}
-DEFAULT_MAX_WORK = 2e10        # element operations of a whole sweep (cells x trials x sources x rounds ...)
+_SWEEPS: dict[str, SweepKind] = {}
+DEFAULT_MAX_WORK = 2e10  # element operations of a whole sweep (cells x trials x sources x rounds ...)
 MAX_CELLS = 100_000
 
 
@@ -103,8 +104,8 @@ class SweepKind:
     check: Callable[[dict], None] | None = None
     check_record: Callable[[dict, dict], str | None] | None = None
     row: Callable[[dict, dict], dict] | None = None
-    tables: Callable[["SweepOutput"], dict] | None = None
-    summarise: Callable[["SweepOutput"], list[str]] | None = None
+    tables: Callable[[SweepOutput], dict] | None = None
+    summarise: Callable[[SweepOutput], list[str]] | None = None
     figures: str | None = None
     code: tuple[str, ...] = ()
     model: str = ""
@@ -118,15 +119,35 @@ class SweepKind:
         for p in self.params:
             if p.name == name:
                 return p
-        raise ParamError(f"{name}: unknown parameter of sweep '{self.name}'; allowed: "
-                         f"{', '.join(p.name for p in self.params)}, trials, seed")
+        raise ParamError(
+            f"{name}: unknown parameter of sweep '{self.name}'; allowed: "
+            f"{', '.join(p.name for p in self.params)}, trials, seed"
+        )
 
 
-def sweep(name: str, *, version: int, summary: str, axes: Sequence[Param], fixed: Sequence[Param] = (),
-          defaults: Mapping[str, Sequence] | None = None, trials: int = 200, record: Mapping[str, Field],
-          work: Callable[[dict], float], max_work: float = DEFAULT_MAX_WORK, max_trials: int = 10_000_000,
-          check=None, check_record=None, row=None, tables=None, summarise=None, figures: str | None = None,
-          code: Sequence[str] = (), model: str = "", smoke: Mapping[str, Any] | None = None):
+def sweep(
+    name: str,
+    *,
+    version: int,
+    summary: str,
+    axes: Sequence[Param],
+    fixed: Sequence[Param] = (),
+    defaults: Mapping[str, Sequence] | None = None,
+    trials: int = 200,
+    record: Mapping[str, Field],
+    work: Callable[[dict], float],
+    max_work: float = DEFAULT_MAX_WORK,
+    max_trials: int = 10_000_000,
+    check=None,
+    check_record=None,
+    row=None,
+    tables=None,
+    summarise=None,
+    figures: str | None = None,
+    code: Sequence[str] = (),
+    model: str = "",
+    smoke: Mapping[str, Any] | None = None,
+):
     """Decorator registering ``cell(p, rng) -> record`` as the sweep ``name``.
 
     ``defaults`` gives each axis its default values (an axis without one takes
@@ -150,10 +171,29 @@ def sweep(name: str, *, version: int, summary: str, axes: Sequence[Param], fixed
             if k not in d:
                 raise ValueError(f"sweep {name!r}: default values for {k!r}, which is not an axis")
             d[k] = tuple(v)
-        _SWEEPS[name] = SweepKind(name, version, summary, tuple(axes), tuple(fixed), MappingProxyType(d), int(trials),
-                                  MappingProxyType(dict(record)), fn, work, max_work, max_trials, check,
-                                  check_record, row, tables, summarise, figures,
-                                  tuple(code) or (fn.__module__,), model, MappingProxyType(dict(smoke or {})))
+        _SWEEPS[name] = SweepKind(
+            name,
+            version,
+            summary,
+            tuple(axes),
+            tuple(fixed),
+            MappingProxyType(d),
+            int(trials),
+            MappingProxyType(dict(record)),
+            fn,
+            work,
+            max_work,
+            max_trials,
+            check,
+            check_record,
+            row,
+            tables,
+            summarise,
+            figures,
+            tuple(code) or (fn.__module__,),
+            model,
+            MappingProxyType(dict(smoke or {})),
+        )
         return fn
 
     return deco
@@ -167,7 +207,7 @@ def all_sweeps() -> dict[str, SweepKind]:
 
 
 def get_sweep(name: str) -> SweepKind:
-    if isinstance(name, str) and name in _SWEEPS:         # registered already: no package walk (once per cell)
+    if isinstance(name, str) and name in _SWEEPS:  # registered already: no package walk (once per cell)
         return _SWEEPS[name]
     sweeps = all_sweeps()
     if name not in sweeps:
@@ -203,8 +243,14 @@ class Grid:
         return math.prod(len(v) for v in self.axes.values())
 
     def to_json(self) -> dict:
-        return {"sweep": self.sweep, "version": self.version, "axes": {k: list(v) for k, v in self.axes.items()},
-                "fixed": dict(self.fixed), "trials": self.trials, "seed": self.seed}
+        return {
+            "sweep": self.sweep,
+            "version": self.version,
+            "axes": {k: list(v) for k, v in self.axes.items()},
+            "fixed": dict(self.fixed),
+            "trials": self.trials,
+            "seed": self.seed,
+        }
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
@@ -222,7 +268,7 @@ class Grid:
         return np.random.SeedSequence(self.seed).spawn(self.n_cells)
 
 
-_NUM = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"   # ASCII digits only
+_NUM = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # ASCII digits only
 _RANGE = re.compile(rf"^({_NUM}):({_NUM}):([0-9]+)$")
 
 
@@ -263,8 +309,7 @@ def parse_values(param: Param, value) -> tuple:
     return vals
 
 
-def make_grid(sweep_kind: SweepKind | str, sets: Mapping[str, Any] | None = None, *, trials=None,
-              seed=0) -> Grid:
+def make_grid(sweep_kind: SweepKind | str, sets: Mapping[str, Any] | None = None, *, trials=None, seed=0) -> Grid:
     """Defaults updated by ``sets`` (axis -> values, fixed -> one value), each validated; ParamError otherwise."""
     sw = get_sweep(sweep_kind) if isinstance(sweep_kind, str) else sweep_kind
     sets = dict(sets or {})
@@ -276,9 +321,11 @@ def make_grid(sweep_kind: SweepKind | str, sets: Mapping[str, Any] | None = None
             else:
                 seed = v
     for k in sets:
-        sw.param(k)                                   # unknown name -> ParamError
-    axes = {p.name: (parse_values(p, sets[p.name]) if p.name in sets else
-                     tuple(p.coerce(v) for v in sw.defaults[p.name])) for p in sw.axes}
+        sw.param(k)  # unknown name -> ParamError
+    axes = {
+        p.name: (parse_values(p, sets[p.name]) if p.name in sets else tuple(p.coerce(v) for v in sw.defaults[p.name]))
+        for p in sw.axes
+    }
     fixed = {}
     for p in sw.fixed:
         v = sets.get(p.name, p.default)
@@ -297,13 +344,15 @@ def make_grid(sweep_kind: SweepKind | str, sets: Mapping[str, Any] | None = None
             sw.check(dict(c.params))
         total += float(sw.work(dict(c.params)))
     if total > sw.max_work:
-        raise ParamError(f"work: sweep '{sw.name}' needs about {total:.3g} element operations (cells x trials x "
-                         f"sizes); the cap is {sw.max_work:.3g}; use fewer cells, trials or smaller sizes")
+        raise ParamError(
+            f"work: sweep '{sw.name}' needs about {total:.3g} element operations (cells x trials x "
+            f"sizes); the cap is {sw.max_work:.3g}; use fewer cells, trials or smaller sizes"
+        )
     return g
 
 
 # --------------------------------------------------------------------------- cells
-@lru_cache(maxsize=None)
+@cache
 def code_digest(modules: tuple[str, ...]) -> str:
     """sha256 of the source of the named modules: part of every checkpoint key."""
     h = hashlib.sha256()
@@ -317,8 +366,14 @@ def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
     """Everything a cell's numbers depend on, hashed: a checkpoint is reusable iff its key matches."""
     from .. import __version__
 
-    blob = {"sweep": sw.name, "version": sw.version, "sim": __version__, "code": code_digest(sw.code),
-            "params": dict(cell.params), "spawn": [grid.seed, cell.index, grid.n_cells]}
+    blob = {
+        "sweep": sw.name,
+        "version": sw.version,
+        "sim": __version__,
+        "code": code_digest(sw.code),
+        "params": dict(cell.params),
+        "spawn": [grid.seed, cell.index, grid.n_cells],
+    }
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:24]
 
 

@@ -21,10 +21,11 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -36,8 +37,19 @@ FORMAT = "byzmw-trace"
 FORMAT_VERSION = 1
 HEADER = "trace.json"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-REQUIRED = ("format", "format_version", "kind", "kind_version", "params", "seed",
-            "package_version", "command", "arrays", "meta", "content_hash")
+REQUIRED = (
+    "format",
+    "format_version",
+    "kind",
+    "kind_version",
+    "params",
+    "seed",
+    "package_version",
+    "command",
+    "arrays",
+    "meta",
+    "content_hash",
+)
 ALLOWED_DTYPES = ("float64", "float32", "int64", "int32", "int8", "bool", "uint8")
 
 
@@ -132,9 +144,16 @@ def _freeze(arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
     return MappingProxyType(out)
 
 
-def make_trace(kind: str, kind_version: int, params: Mapping, seed: int,
-               arrays: Mapping[str, np.ndarray], meta: Mapping | None = None,
-               package_version: str | None = None, command: str = "") -> Trace:
+def make_trace(
+    kind: str,
+    kind_version: int,
+    params: Mapping,
+    seed: int,
+    arrays: Mapping[str, np.ndarray],
+    meta: Mapping | None = None,
+    package_version: str | None = None,
+    command: str = "",
+) -> Trace:
     """Build a Trace with its content hash; arrays are copied read-only."""
     from .. import __version__
 
@@ -142,8 +161,16 @@ def make_trace(kind: str, kind_version: int, params: Mapping, seed: int,
     for k, a in arrays.items():
         if str(a.dtype) not in ALLOWED_DTYPES:
             raise TraceError("<memory>", f"arrays.{k}", f"dtype {a.dtype} not allowed ({', '.join(ALLOWED_DTYPES)})")
-    t = Trace(kind, int(kind_version), MappingProxyType(_plain(dict(params))), int(seed), arrays,
-              MappingProxyType(_plain(dict(meta or {}))), package_version or __version__, command)
+    t = Trace(
+        kind,
+        int(kind_version),
+        MappingProxyType(_plain(dict(params))),
+        int(seed),
+        arrays,
+        MappingProxyType(_plain(dict(meta or {}))),
+        package_version or __version__,
+        command,
+    )
     return Trace(**{**t.__dict__, "content_hash": compute_hash(_header(t, with_hash=False), arrays)})
 
 
@@ -172,14 +199,24 @@ def save_trace(t: Trace, path) -> Path:
 
 # -- reading: anything read from disk is hostile until validated ------------------------------------------
 
-MAX_HEADER_BYTES = 4 << 20          # trace.json (meta is small by contract)
-MAX_TRACE_BYTES = 1 << 30           # all arrays together, uncompressed (kinds have tighter caps: their dims)
+MAX_HEADER_BYTES = 4 << 20  # trace.json (meta is small by contract)
+MAX_TRACE_BYTES = 1 << 30  # all arrays together, uncompressed (kinds have tighter caps: their dims)
 MAX_DIMS = 8
 MAX_JSON_DEPTH = 64
 _ARRAY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_FIELD_TYPES = (("format", str), ("format_version", int), ("kind", str), ("kind_version", int), ("params", dict),
-                ("seed", int), ("package_version", str), ("command", str), ("arrays", dict), ("meta", dict),
-                ("content_hash", str))
+_FIELD_TYPES = (
+    ("format", str),
+    ("format_version", int),
+    ("kind", str),
+    ("kind_version", int),
+    ("params", dict),
+    ("seed", int),
+    ("package_version", str),
+    ("command", str),
+    ("arrays", dict),
+    ("meta", dict),
+    ("content_hash", str),
+)
 
 
 @dataclass(frozen=True)
@@ -252,7 +289,7 @@ def _read_member(path, z: zipfile.ZipFile, info: zipfile.ZipInfo, field: str, li
         with z.open(info) as f:
             data = f.read(limit + 1)
             if len(data) <= limit:
-                f.read(1)                                 # reach EOF: zipfile checks the CRC there
+                f.read(1)  # reach EOF: zipfile checks the CRC there
     except TraceError:
         raise
     except Exception as e:  # noqa: BLE001 - BadZipFile, zlib.error, CRC, EOF, NotImplementedError ...
@@ -295,14 +332,18 @@ def _parse_header(path, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo])
     if h["format"] != FORMAT:
         raise TraceError(path, "format", f"expected {FORMAT!r}, got {_short(h['format'])}")
     if h["format_version"] != FORMAT_VERSION:
-        raise TraceError(path, "format_version", f"unknown schema version {h['format_version']!r}; this build reads {FORMAT_VERSION}")
+        raise TraceError(
+            path, "format_version", f"unknown schema version {h['format_version']!r}; this build reads {FORMAT_VERSION}"
+        )
     if not 0 <= h["seed"] <= SEED_MAX:
         raise TraceError(path, "seed", f"must be an integer in [0, {SEED_MAX}], got {_short(h['seed'])}")
     _declared(path, h)
     expected = {HEADER} | {n + ".npy" for n in h["arrays"]}
     for name in members:
         if name not in expected:
-            raise TraceError(path, f"member {name!r}", "not part of the trace format (not the header nor a listed array)")
+            raise TraceError(
+                path, f"member {name!r}", "not part of the trace format (not the header nor a listed array)"
+            )
     for name in h["arrays"]:
         if name + ".npy" not in members:
             raise TraceError(path, f"arrays.{name}", "listed in header but missing from file")
@@ -326,13 +367,20 @@ def _declared(path, h: dict) -> dict[str, DeclaredArray]:
         dt, shape = info["dtype"], info["shape"]
         if not isinstance(dt, str) or dt not in ALLOWED_DTYPES:
             raise TraceError(path, field, f"dtype must be one of {', '.join(ALLOWED_DTYPES)}, got {_short(dt)}")
-        if (not isinstance(shape, list) or len(shape) > MAX_DIMS
-                or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_TRACE_BYTES for n in shape)):
-            raise TraceError(path, field, f"shape must be a list of at most {MAX_DIMS} non-negative integers, got {_short(shape)}")
+        if (
+            not isinstance(shape, list)
+            or len(shape) > MAX_DIMS
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_TRACE_BYTES for n in shape)
+        ):
+            raise TraceError(
+                path, field, f"shape must be a list of at most {MAX_DIMS} non-negative integers, got {_short(shape)}"
+            )
         d = DeclaredArray(np.dtype(dt), tuple(shape))
         total += d.nbytes
         if total > MAX_TRACE_BYTES:
-            raise TraceError(path, field, f"arrays would take more than {MAX_TRACE_BYTES} bytes (declared shape {shape})")
+            raise TraceError(
+                path, field, f"arrays would take more than {MAX_TRACE_BYTES} bytes (declared shape {shape})"
+            )
         out[name] = d
     return out
 
@@ -340,10 +388,14 @@ def _declared(path, h: dict) -> dict[str, DeclaredArray]:
 def _read_npy(path, z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, want: DeclaredArray) -> np.ndarray:
     """One array member: its .npy header must match the declaration and its size the expected size, before reading."""
     field = f"arrays.{name}"
-    limit = want.nbytes + 64 * 1024                          # .npy headers are < 64 KiB
+    limit = want.nbytes + 64 * 1024  # .npy headers are < 64 KiB
     if info.file_size > limit or info.file_size < want.nbytes:
-        raise TraceError(path, field, f"member inflates to {info.file_size} bytes; shape {list(want.shape)} of "
-                                      f"{want.dtype} needs {want.nbytes} plus a .npy header")
+        raise TraceError(
+            path,
+            field,
+            f"member inflates to {info.file_size} bytes; shape {list(want.shape)} of "
+            f"{want.dtype} needs {want.nbytes} plus a .npy header",
+        )
     data = _read_member(path, z, info, field, limit)
     try:
         f = io.BytesIO(data)
@@ -351,9 +403,13 @@ def _read_npy(path, z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, want: 
     except Exception as e:  # noqa: BLE001 - any malformed .npy header
         raise TraceError(path, field, f"unreadable array ({e.__class__.__name__}: {str(e)[:200]})") from None
     if dtype != want.dtype or tuple(shape) != want.shape or fortran:
-        raise TraceError(path, field, f"header says dtype {want.dtype} shape {list(want.shape)}, file has dtype "
-                                      f"{dtype} shape {list(shape)}{' (Fortran order)' if fortran else ''}")
-    body = data[f.tell():]
+        raise TraceError(
+            path,
+            field,
+            f"header says dtype {want.dtype} shape {list(want.shape)}, file has dtype "
+            f"{dtype} shape {list(shape)}{' (Fortran order)' if fortran else ''}",
+        )
+    body = data[f.tell() :]
     if len(body) != want.nbytes:
         raise TraceError(path, field, f"array data is {len(body)} bytes, shape {list(want.shape)} needs {want.nbytes}")
     return np.frombuffer(body, dtype=want.dtype).reshape(want.shape)
@@ -423,8 +479,17 @@ def read_trace(path, kind: str | None = None, *, validate=None, precheck=None) -
             arrays = {name: _read_npy(path, z, members[name + ".npy"], name, want) for name, want in declared.items()}
         if validate is not None:
             validate(path, h, arrays)
-        t = Trace(h["kind"], h["kind_version"], MappingProxyType(h["params"]), h["seed"], _freeze(arrays),
-                  MappingProxyType(h["meta"]), h["package_version"], h["command"], h["content_hash"])
+        t = Trace(
+            h["kind"],
+            h["kind_version"],
+            MappingProxyType(h["params"]),
+            h["seed"],
+            _freeze(arrays),
+            MappingProxyType(h["meta"]),
+            h["package_version"],
+            h["command"],
+            h["content_hash"],
+        )
         expect = compute_hash(_header(t, with_hash=False), t.arrays)
         if expect != h["content_hash"]:
             raise TraceError(path, "content_hash", f"does not match content (expected {expect})")

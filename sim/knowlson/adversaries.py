@@ -31,11 +31,11 @@ STATE_DEPENDENT = ("sign_flip", "adaptive")
 @dataclass(frozen=True)
 class Adversary:
     strategy: str = "cluster"
-    distance: float = 5.5     # cluster / scattered: how far from mu
-    spread: float = 1.0       # cluster: per-round noise of each Byzantine report
-    scale_bad: float = 10.0   # scale_bad: noise multiplier
-    flip: float = 3.0         # sign_flip: amplification of the mirrored deviation
-    radius: float = 0.9       # adaptive: distance from mu_hat in units of c
+    distance: float = 5.5  # cluster / scattered: how far from mu
+    spread: float = 1.0  # cluster: per-round noise of each Byzantine report
+    scale_bad: float = 10.0  # scale_bad: noise multiplier
+    flip: float = 3.0  # sign_flip: amplification of the mirrored deviation
+    radius: float = 0.9  # adaptive: distance from mu_hat in units of c
 
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
@@ -48,7 +48,7 @@ def byzantine_mask(trials: int, n: int, n_byz: int) -> np.ndarray:
     """(trials, n): the last n_byz sources are Byzantine (estimators are permutation invariant)."""
     m = np.zeros((trials, n), dtype=bool)
     if n_byz:
-        m[:, n - n_byz:] = True
+        m[:, n - n_byz :] = True
     return m
 
 
@@ -58,8 +58,9 @@ def _direction(d: int) -> np.ndarray:
     return u
 
 
-def corrupt(adv: Adversary, x: np.ndarray, is_byz: np.ndarray, mu, sigma: float, source_spread: float,
-            rng: np.random.Generator):
+def corrupt(
+    adv: Adversary, x: np.ndarray, is_byz: np.ndarray, mu, sigma: float, source_spread: float, rng: np.random.Generator
+):
     """(x', hook): reports with Byzantine rows replaced and the engine hook (None for static strategies).
 
     ``x`` (trials, rounds, n, d) holds honest-law draws for every source;
@@ -117,7 +118,7 @@ def _adaptive_hook(adv: Adversary, is_byz: np.ndarray, u: np.ndarray, iterations
             ok = np.isfinite(m).all(-1) & np.isfinite(c)
             target = np.where(ok[:, None], m + adv.radius * np.where(ok, c, 0.0)[:, None] * u, 0.0)
             xt = np.where(is_byz[..., None], target[:, None, :], xt)
-            m, c = state.probe(xt)          # a rushing adversary: re-aim at the centre it creates
+            m, c = state.probe(xt)  # a rushing adversary: re-aim at the centre it creates
         return xt
 
     return reports

@@ -120,7 +120,14 @@ _COORD = dict(low=-100.0, high=100.0)
         Param("bx", float, 2.0, "x of endpoint B (must differ from ax: AB not vertical)", **_COORD),
         Param("by", float, 2.25, "y of endpoint B", **_COORD),
         Param("steps", int, 9, "samples of the sweep along AB (t = 0 .. 1)", low=2, high=10_000),
-        Param("probe_slope", float, 1.5, "slope of the two probe lines (through t = 0.5 and 1.4 of L)", low=-100.0, high=100.0),
+        Param(
+            "probe_slope",
+            float,
+            1.5,
+            "slope of the two probe lines (through t = 0.5 and 1.4 of L)",
+            low=-100.0,
+            high=100.0,
+        ),
     ),
     arrays={
         "t": ArraySpec("float64", ("step",), "t_k = k / (steps - 1)"),
@@ -151,8 +158,9 @@ def _primal_dual(p: dict, rng: np.random.Generator):
     ends = np.stack([a, b])
     ends_dual = dual_line(ends)
     pivots = a[None, :] + np.asarray(PROBE_T)[:, None] * (b - a)[None, :]
-    probes = np.stack([np.full(len(PROBE_T), p["probe_slope"]),
-                       pivots[:, 1] - p["probe_slope"] * pivots[:, 0]], axis=-1)
+    probes = np.stack(
+        [np.full(len(PROBE_T), p["probe_slope"]), pivots[:, 1] - p["probe_slope"] * pivots[:, 0]], axis=-1
+    )
     probe_duals = dual_point(probes)
     duals = dual_line(pts)
     arrays = {

@@ -43,8 +43,17 @@ def source_means(mu: np.ndarray, source_spread: float, shape: tuple, rng: np.ran
     return mu + source_spread * rng.standard_normal((*shape, mu.shape[-1]))
 
 
-def honest_reports(law: str, mu, sigma: float, source_spread: float, trials: int, rounds: int, n: int,
-                   rng: np.random.Generator, df: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+def honest_reports(
+    law: str,
+    mu,
+    sigma: float,
+    source_spread: float,
+    trials: int,
+    rounds: int,
+    n: int,
+    rng: np.random.Generator,
+    df: float = 3.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """(x, mu_i): reports x_i(t) of shape (trials, rounds, n, d) and source means (trials, n, d)."""
     if not sigma > 0:
         raise ParamError(f"sigma: must be a number in (0, inf), got {sigma!r}")

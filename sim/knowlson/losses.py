@@ -46,12 +46,12 @@ def softmin_paper(r, mask=None) -> np.ndarray:
     """exp(-r_i^2) / sum_j exp(-r_j^2) over the active sources (Sec. III-C.3, as printed)."""
     r = _r(r)
     mask = np.ones(r.shape, dtype=bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), r.shape)
-    logit = np.where(mask, -r ** 2, -np.inf)
+    logit = np.where(mask, -(r**2), -np.inf)
     top = logit.max(-1, keepdims=True)
-    all_inf = ~np.isfinite(top)                       # every active report non-finite (or none active)
+    all_inf = ~np.isfinite(top)  # every active report non-finite (or none active)
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.where(mask, np.exp(logit - np.where(all_inf, 0.0, top)), 0.0)
-    e = np.where(all_inf & mask, 1.0, e)              # then the softmin is uniform over them
+    e = np.where(all_inf & mask, 1.0, e)  # then the softmin is uniform over them
     tot = e.sum(-1, keepdims=True)
     return np.where(mask, e / np.where(tot > 0, tot, 1.0), 0.0)
 
@@ -62,7 +62,7 @@ def softmin_exp(r, mask=None, beta: float = 2.0) -> np.ndarray:
         raise ParamError(f"beta: must be a number in (0, inf), got {beta!r}")
     r = _r(r)
     with np.errstate(over="ignore"):
-        return -np.expm1(-(r ** beta))
+        return -np.expm1(-(r**beta))
 
 
 def huber(r, mask=None, delta: float = 1.0) -> np.ndarray:
@@ -71,7 +71,7 @@ def huber(r, mask=None, delta: float = 1.0) -> np.ndarray:
         raise ParamError(f"delta: must be a number in (0, inf), got {delta!r}")
     r = _r(r)
     with np.errstate(invalid="ignore", over="ignore"):
-        rho = np.where(r <= delta, 0.5 * r ** 2, delta * (r - 0.5 * delta))
+        rho = np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
         out = rho / (1.0 + rho)
     return np.where(np.isfinite(r), out, 1.0)
 
@@ -87,8 +87,13 @@ def logistic(r, mask=None, steepness: float = 4.0) -> np.ndarray:
     return (s - s0) / (1.0 - s0)
 
 
-LOSSES = {"clipped": clipped_linear, "softmin": softmin_paper, "softmin_exp": softmin_exp, "huber": huber,
-          "logistic": logistic}
+LOSSES = {
+    "clipped": clipped_linear,
+    "softmin": softmin_paper,
+    "softmin_exp": softmin_exp,
+    "huber": huber,
+    "logistic": logistic,
+}
 
 
 def get_loss(name: str):

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.kinds import trace_kind
-from .losses import clipped_linear
-from .mw_engine import ETA_MIN, rounds_to_blacklist, run_mw_batch
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
-
+from .losses import clipped_linear
+from .mw_engine import ETA_MIN, rounds_to_blacklist, run_mw_batch
 
 
 def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
@@ -50,13 +49,13 @@ class MWConfig:
 
 @dataclass(frozen=True)
 class MWRun:
-    x: np.ndarray              # (round, source) reports x_i(t)
-    mu_hat: np.ndarray         # (round,) median of the active reports
-    loss: np.ndarray           # (round, source) pseudo-loss, 0 when inactive
-    weights: np.ndarray        # (step, source) w_i(t), t = 0..rounds
-    active: np.ndarray         # (round, source) not blacklisted before round t
+    x: np.ndarray  # (round, source) reports x_i(t)
+    mu_hat: np.ndarray  # (round,) median of the active reports
+    loss: np.ndarray  # (round, source) pseudo-loss, 0 when inactive
+    weights: np.ndarray  # (step, source) w_i(t), t = 0..rounds
+    active: np.ndarray  # (round, source) not blacklisted before round t
     blacklisted_at: np.ndarray  # (source,) round of blacklisting, NEVER if none
-    is_byzantine: np.ndarray   # (source,)
+    is_byzantine: np.ndarray  # (source,)
 
 
 def draw_reports(cfg: MWConfig, is_byz: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -69,10 +68,25 @@ def draw_reports(cfg: MWConfig, is_byz: np.ndarray, rng: np.random.Generator) ->
 
 def run_mw(cfg: MWConfig, x: np.ndarray, is_byz: np.ndarray) -> MWRun:
     """Algorithm 1 on given 1-D reports ``x`` (rounds x sources), median centre, fixed c."""
-    b = run_mw_batch(np.asarray(x, dtype=float)[None, :, :, None], eta=cfg.eta, tau=cfg.tau, c=cfg.c,
-                     center="median", loss="clipped", update="linear", blacklist=cfg.blacklist)
-    return MWRun(np.asarray(x, dtype=float), b.mu_hat[0, :, 0], b.loss[0], b.weights[0], b.active[0],
-                 b.blacklisted_at[0], np.asarray(is_byz, dtype=bool))
+    b = run_mw_batch(
+        np.asarray(x, dtype=float)[None, :, :, None],
+        eta=cfg.eta,
+        tau=cfg.tau,
+        c=cfg.c,
+        center="median",
+        loss="clipped",
+        update="linear",
+        blacklist=cfg.blacklist,
+    )
+    return MWRun(
+        np.asarray(x, dtype=float),
+        b.mu_hat[0, :, 0],
+        b.loss[0],
+        b.weights[0],
+        b.active[0],
+        b.blacklisted_at[0],
+        np.asarray(is_byz, dtype=bool),
+    )
 
 
 def simulate_mw(cfg: MWConfig, rng: np.random.Generator) -> MWRun:
@@ -91,7 +105,15 @@ def _check(p: dict) -> None:
     summary="Algorithm 1 (simplest form): median estimate, clipped loss, MW update, blacklisting",
     params=(
         Param("n_sources", int, 9, "number of sources n", low=2, high=100_000),
-        Param("byz_fraction", float, 1 / 3, "fraction of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True),
+        Param(
+            "byz_fraction",
+            float,
+            1 / 3,
+            "fraction of Byzantine sources (floor(beta n))",
+            low=0.0,
+            high=0.5,
+            high_open=True,
+        ),
         Param("rounds", int, 12, "rounds T", low=1, high=100_000),
         Param("eta", float, 0.25, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
@@ -111,7 +133,7 @@ def _check(p: dict) -> None:
         "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never"),
         "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
     },
-    work=lambda p: p["rounds"] * p["n_sources"],     # reports; four (round, source) arrays are kept
+    work=lambda p: p["rounds"] * p["n_sources"],  # reports; four (round, source) arrays are kept
     max_work=1e7,
     sizes=lambda p: {"round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"]},
     check=_check,

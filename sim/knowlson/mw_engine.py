@@ -17,8 +17,8 @@ reports (a rushing adversary).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -32,12 +32,12 @@ UPDATES = ("linear", "exp")
 
 @dataclass(frozen=True)
 class MWBatch:
-    mu_hat: np.ndarray          # (trials, rounds, d) centre the losses are measured against
-    mw_mean: np.ndarray         # (trials, rounds, d) weighted mean of active reports with w(t)
-    c: np.ndarray               # (trials, rounds) loss scale used
-    loss: np.ndarray            # (trials, rounds, n), 0 for inactive sources
-    weights: np.ndarray         # (trials, rounds + 1, n)
-    active: np.ndarray          # (trials, rounds, n)
+    mu_hat: np.ndarray  # (trials, rounds, d) centre the losses are measured against
+    mw_mean: np.ndarray  # (trials, rounds, d) weighted mean of active reports with w(t)
+    c: np.ndarray  # (trials, rounds) loss scale used
+    loss: np.ndarray  # (trials, rounds, n), 0 for inactive sources
+    weights: np.ndarray  # (trials, rounds + 1, n)
+    active: np.ndarray  # (trials, rounds, n)
     blacklisted_at: np.ndarray  # (trials, n) round (1-based) of blacklisting, NEVER if none
     x: np.ndarray | None = None  # (trials, rounds, n, d) reports used (differs from the input with a hook)
 
@@ -47,11 +47,11 @@ class MWState:
     """What a state-dependent report sees before round t (0-based) is aggregated."""
 
     t: int
-    weights: np.ndarray          # (trials, n) w(t)
-    active: np.ndarray           # (trials, n) not blacklisted
-    mu_prev: np.ndarray | None   # (trials, d) centre of round t-1 (None in round 0)
-    c_prev: np.ndarray | None    # (trials,) scale of round t-1
-    probe: Callable              # probe(x_t, mask=None) -> (mu (trials, d), c (trials,))
+    weights: np.ndarray  # (trials, n) w(t)
+    active: np.ndarray  # (trials, n) not blacklisted
+    mu_prev: np.ndarray | None  # (trials, d) centre of round t-1 (None in round 0)
+    c_prev: np.ndarray | None  # (trials,) scale of round t-1
+    probe: Callable  # probe(x_t, mask=None) -> (mu (trials, d), c (trials,))
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -92,11 +92,22 @@ def mw_update(w, loss, eta: float, update: str = "linear"):
     return w * (1.0 - eta * loss) if update == "linear" else w * np.exp(-eta * loss)
 
 
-def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0, c_k: float = 3.0,
-                 center: str = "median", loss: str = "clipped", update: str = "linear", blacklist: bool = True,
-                 rng: np.random.Generator | None = None, estimator_kw: dict | None = None,
-                 loss_kw: dict | None = None,
-                 reports: Callable[[int, np.ndarray, MWState], np.ndarray] | None = None) -> MWBatch:
+def run_mw_batch(
+    x: np.ndarray,
+    *,
+    eta: float,
+    tau: float,
+    c: float | str = 1.0,
+    c_k: float = 3.0,
+    center: str = "median",
+    loss: str = "clipped",
+    update: str = "linear",
+    blacklist: bool = True,
+    rng: np.random.Generator | None = None,
+    estimator_kw: dict | None = None,
+    loss_kw: dict | None = None,
+    reports: Callable[[int, np.ndarray, MWState], np.ndarray] | None = None,
+) -> MWBatch:
     """Run Algorithm 1 on reports ``x`` of shape (trials, rounds, n, d).
 
     ``center`` names an estimator of sim.estimators.ESTIMATORS or is
@@ -127,10 +138,13 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
 
     w = np.ones((trials, n))
     alive = np.ones((trials, n), dtype=bool)
-    out_w = np.empty((trials, rounds + 1, n)); out_w[:, 0] = w
+    out_w = np.empty((trials, rounds + 1, n))
+    out_w[:, 0] = w
     out_loss = np.zeros((trials, rounds, n))
-    out_mu = np.empty((trials, rounds, d)); out_mw = np.empty((trials, rounds, d))
-    out_c = np.empty((trials, rounds)); out_active = np.empty((trials, rounds, n), dtype=bool)
+    out_mu = np.empty((trials, rounds, d))
+    out_mw = np.empty((trials, rounds, d))
+    out_c = np.empty((trials, rounds))
+    out_active = np.empty((trials, rounds, n), dtype=bool)
     black = np.full((trials, n), NEVER, dtype=np.int64)
 
     def centre_scale(xt, w, mask):
@@ -155,7 +169,7 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
             out = np.full((len(xt), d), np.nan)
             for i in range(len(xt)):
                 try:
-                    out[i] = est(xt[i:i + 1], mask[i:i + 1], rng=rng, **kw)[0]
+                    out[i] = est(xt[i : i + 1], mask[i : i + 1], rng=rng, **kw)[0]
                 except EstimatorError:
                     pass
             return out
@@ -177,8 +191,14 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
                 _, mu_p, _, c_p = centre_scale(np.asarray(xc, dtype=float), _w, m)
                 return mu_p, c_p
 
-            state = MWState(t, w.copy(), alive.copy(), out_mu[:, t - 1].copy() if t else None,
-                            out_c[:, t - 1].copy() if t else None, probe)
+            state = MWState(
+                t,
+                w.copy(),
+                alive.copy(),
+                out_mu[:, t - 1].copy() if t else None,
+                out_c[:, t - 1].copy() if t else None,
+                probe,
+            )
             xt = np.asarray(reports(t, xt.copy(), state), dtype=float)
             if xt.shape != (trials, n, d):
                 raise ValueError(f"reports hook must return shape {(trials, n, d)}, got {xt.shape}")
@@ -200,7 +220,7 @@ def run_mw_batch(x: np.ndarray, *, eta: float, tau: float, c: float | str = 1.0,
     return MWBatch(out_mu, out_mw, out_c, out_loss, out_w, out_active, black, x_used)
 
 
-ETA_MIN = 1e-6   # smallest learning rate: ln(1/tau)/eta rounds stay an integer (a subnormal eta overflowed)
+ETA_MIN = 1e-6  # smallest learning rate: ln(1/tau)/eta rounds stay an integer (a subnormal eta overflowed)
 
 
 def rounds_to_blacklist(eta: float, tau: float, update: str = "linear") -> int:

@@ -15,8 +15,8 @@ sim.knowlson.robust_study / verification, is the clean Algorithm 1):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -24,43 +24,77 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
-from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 from .mw_engine import NEVER
+from .table1 import LineFit, theoretical_T, theoretical_x
 
 # (difference, reason): printed in the docstring above, in docs/reproduce_figures.md and in trace meta.
 DIFFERENCES = (
-    ("study: residuals are divided by the largest residual of the round before the clip min(1, r/c)",
-     "MW.py normalises r_i by max_j r_j + 1e-8, so one far report shrinks every loss (gradual fall of Fig. 3)"),
-    ("study: c = 0.9 * median |x - coordinate median| over all coordinates, a MAD-like scale per round",
-     "MW.py's scale; Algorithm 1 leaves c open"),
-    ("study: exponential update w exp(-1.5 l) with eta = 1.5 > 1",
-     "MW.py's update; Algorithm 1's linear w(1 - eta l) needs eta < 1"),
-    ("study: weights renormalised to sum 1 every round, tau = 1e-5 applied to the exp-updated, not yet "
-     "renormalised weights", "MW.py's order of steps; weights of order 1/n make tau a relative threshold"),
-    ("study: blacklisting decided by the MW-mean run only and removes the source from both runs",
-     "MW.py keeps one list of sources for both weight vectors"),
-    ("study: MoM-guided MW uses the adaptive rate min(1.5, 0.5 + 10 ||var of the bucket means||)",
-     "MW.py's MoM-guided update; Algorithm 1 has one fixed eta"),
-    ("study: fixed source means queried with small noise (honest sd 0.1, Byzantine sd 3.0), d = 2, n = 3000, "
-     "1/3 Byzantine at +5 on coordinate 1", "MW.py's data model"),
-    ("study: median of means over max(5, floor(n/50)) buckets of consecutive rows (np.array_split)",
-     "MW.py's bucket rule"),
-    ("study: Figs. 2-3 average five runs continuing one stream (four clipped-loss, one logistic-loss run)",
-     "MW.py loops over five loss flags of which only the clipped and logistic losses take effect"),
-    ("study: the logistic run's loss is 1/(1 + exp(-(r/c - 3))) on the raw residual",
-     "our assumption: the note does not give MW.py's logistic form; this standard form reproduces Figs. 2-3"),
-    ("sweep: c = 1 fixed, median centre, linear update, no removal (blacklisted = final weight < tau)",
-     "verification.py's cell; with Byzantine reports ~5 away every Byzantine loss is 1"),
-    ("sweep: fresh source means per cell (mu ~ 2 N(0,1), honest sd 0.5, Byzantine +5), queries with sd 0.1",
-     "verification.py's data model (the default mode draws i.i.d. N(0, 1) reports)"),
-    ("sweep: one trial per cell, every cell continuing one stream from RandomState(42)",
-     "verification.py's loop; here cell i replays the draws of cells 0..i-1 so cells stay independent"),
-    ("sweep: trials > 1 draw trials 1..N-1 from the cell's own Generator with the same data model",
-     "the scripts have no second trial; trial 0 stays the scripts' own"),
-    ("sweep: Table I fits cells with (T_emp > 0 or T_theory <= 60) and p_byz > 0, no honest-target filter",
-     "verification.py's cell rule (the default mode now uses it too; censored cells are excluded and listed)"),
+    (
+        "study: residuals are divided by the largest residual of the round before the clip min(1, r/c)",
+        "MW.py normalises r_i by max_j r_j + 1e-8, so one far report shrinks every loss (gradual fall of Fig. 3)",
+    ),
+    (
+        "study: c = 0.9 * median |x - coordinate median| over all coordinates, a MAD-like scale per round",
+        "MW.py's scale; Algorithm 1 leaves c open",
+    ),
+    (
+        "study: exponential update w exp(-1.5 l) with eta = 1.5 > 1",
+        "MW.py's update; Algorithm 1's linear w(1 - eta l) needs eta < 1",
+    ),
+    (
+        "study: weights renormalised to sum 1 every round, tau = 1e-5 applied to the exp-updated, not yet "
+        "renormalised weights",
+        "MW.py's order of steps; weights of order 1/n make tau a relative threshold",
+    ),
+    (
+        "study: blacklisting decided by the MW-mean run only and removes the source from both runs",
+        "MW.py keeps one list of sources for both weight vectors",
+    ),
+    (
+        "study: MoM-guided MW uses the adaptive rate min(1.5, 0.5 + 10 ||var of the bucket means||)",
+        "MW.py's MoM-guided update; Algorithm 1 has one fixed eta",
+    ),
+    (
+        "study: fixed source means queried with small noise (honest sd 0.1, Byzantine sd 3.0), d = 2, n = 3000, "
+        "1/3 Byzantine at +5 on coordinate 1",
+        "MW.py's data model",
+    ),
+    (
+        "study: median of means over max(5, floor(n/50)) buckets of consecutive rows (np.array_split)",
+        "MW.py's bucket rule",
+    ),
+    (
+        "study: Figs. 2-3 average five runs continuing one stream (four clipped-loss, one logistic-loss run)",
+        "MW.py loops over five loss flags of which only the clipped and logistic losses take effect",
+    ),
+    (
+        "study: the logistic run's loss is 1/(1 + exp(-(r/c - 3))) on the raw residual",
+        "our assumption: the note does not give MW.py's logistic form; this standard form reproduces Figs. 2-3",
+    ),
+    (
+        "sweep: c = 1 fixed, median centre, linear update, no removal (blacklisted = final weight < tau)",
+        "verification.py's cell; with Byzantine reports ~5 away every Byzantine loss is 1",
+    ),
+    (
+        "sweep: fresh source means per cell (mu ~ 2 N(0,1), honest sd 0.5, Byzantine +5), queries with sd 0.1",
+        "verification.py's data model (the default mode draws i.i.d. N(0, 1) reports)",
+    ),
+    (
+        "sweep: one trial per cell, every cell continuing one stream from RandomState(42)",
+        "verification.py's loop; here cell i replays the draws of cells 0..i-1 so cells stay independent",
+    ),
+    (
+        "sweep: trials > 1 draw trials 1..N-1 from the cell's own Generator with the same data model",
+        "the scripts have no second trial; trial 0 stays the scripts' own",
+    ),
+    (
+        "sweep: Table I fits cells with (T_emp > 0 or T_theory <= 60) and p_byz > 0, no honest-target filter",
+        "verification.py's cell rule (the default mode now uses it too; censored cells are excluded and listed)",
+    ),
 )
-__doc__ += "".join(f"\n- {d}  ({why})" for d, why in DIFFERENCES) + """
+__doc__ += (
+    "".join(f"\n- {d}  ({why})" for d, why in DIFFERENCES)
+    + """
 
 The seed's two bugs are kept behind ``seed_bugs`` (off by default):
 - labels after blacklisting: the query noise level is chosen from the
@@ -76,9 +110,10 @@ same data model from the cell's own Generator (SeedSequence child, as every
 sweep cell), vectorised. A cell off the scripts' grid draws every trial from
 its Generator (array ``replayed`` False).
 """
+)
 
 LEGACY_SEED = 42
-PAPER_FIG3_END = {"mean": 0.07, "mom": 0.07, "mw_mean": 0.19, "mom_mw_mean": 0.25}   # read off the plot
+PAPER_FIG3_END = {"mean": 0.07, "mom": 0.07, "mw_mean": 0.19, "mom_mw_mean": 0.25}  # read off the plot
 PAPER_TABLE1 = {"slope": 0.9844, "intercept": -0.4758, "r2": 0.9981}
 PAPER_WORST_HONEST = 0.6
 
@@ -90,13 +125,20 @@ def legacy_stream(seed: int = LEGACY_SEED) -> np.random.RandomState:
 
 # =========================================================================== A. the study (Figs. 1-3)
 STUDY_ESTIMATES = ("mean", "mw_mean", "mom_mw_mean", "mom", "median")
-STUDY_LABELS = {"mean": "straight mean", "mw_mean": "MW mean (to MW mean)", "mom_mw_mean": "MoM-guided MW mean",
-                "mom": "median of means", "median": "coordinate median"}
-RUN_LOSSES = ("clipped", "clipped", "clipped", "clipped", "logistic")   # the five loss-flag runs of MW.py
-MOM_RUNS_BUGGY = (0, 1, 2, 3, 3)                                         # seed bug: run 4 twice, run 5 never
-LOGISTIC_NOTE = ("MW.py's logistic loss is not given in the note; we use 1/(1 + exp(-(r/c - 3))) on the raw "
-                 "residual (a logistic step at 3c), the one of the standard forms we tried (centre 1, 3, 5 c; "
-                 "steepness 0.5-2; raw or max-normalised r) whose Figs. 2-3 match the published curves")
+STUDY_LABELS = {
+    "mean": "straight mean",
+    "mw_mean": "MW mean (to MW mean)",
+    "mom_mw_mean": "MoM-guided MW mean",
+    "mom": "median of means",
+    "median": "coordinate median",
+}
+RUN_LOSSES = ("clipped", "clipped", "clipped", "clipped", "logistic")  # the five loss-flag runs of MW.py
+MOM_RUNS_BUGGY = (0, 1, 2, 3, 3)  # seed bug: run 4 twice, run 5 never
+LOGISTIC_NOTE = (
+    "MW.py's logistic loss is not given in the note; we use 1/(1 + exp(-(r/c - 3))) on the raw "
+    "residual (a logistic step at 3c), the one of the standard forms we tried (centre 1, 3, 5 c; "
+    "steepness 0.5-2; raw or max-normalised r) whose Figs. 2-3 match the published curves"
+)
 
 
 @dataclass(frozen=True)
@@ -126,15 +168,15 @@ class PaperStudyConfig:
 
 @dataclass(frozen=True)
 class PaperStudy:
-    mu_true: np.ndarray          # (d,)
-    means: np.ndarray            # (n, d) source means after the shuffle
-    is_byz: np.ndarray           # (n,) labels after the shuffle
-    estimates: np.ndarray        # (run, round, estimator, d), STUDY_ESTIMATES order, before the round's update
-    error: np.ndarray            # (run, round, estimator) ||estimate - mu_true||
-    curve: np.ndarray            # (round, estimator) the published average over runs (MoM with the bug if on)
-    blacklisted_at: np.ndarray   # (run, n) round (1-based) a source was removed, NEVER if it survived
-    n_active: np.ndarray         # (run, round) sources queried in the round
-    eta_mom: np.ndarray          # (run, round) adaptive rate of the MoM-guided run
+    mu_true: np.ndarray  # (d,)
+    means: np.ndarray  # (n, d) source means after the shuffle
+    is_byz: np.ndarray  # (n,) labels after the shuffle
+    estimates: np.ndarray  # (run, round, estimator, d), STUDY_ESTIMATES order, before the round's update
+    error: np.ndarray  # (run, round, estimator) ||estimate - mu_true||
+    curve: np.ndarray  # (round, estimator) the published average over runs (MoM with the bug if on)
+    blacklisted_at: np.ndarray  # (run, n) round (1-based) a source was removed, NEVER if it survived
+    n_active: np.ndarray  # (run, round) sources queried in the round
+    eta_mom: np.ndarray  # (run, round) adaptive rate of the MoM-guided run
 
 
 def _mom_buckets(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +186,7 @@ def _mom_buckets(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.median(bm, axis=0), bm
 
 
-def _clipped_maxnorm(x: np.ndarray, centre: np.ndarray, c: float, loss: str, cfg: "PaperStudyConfig") -> np.ndarray:
+def _clipped_maxnorm(x: np.ndarray, centre: np.ndarray, c: float, loss: str, cfg: PaperStudyConfig) -> np.ndarray:
     """MW.py's loss: r_i = ||x_i - centre|| / (max_j r_j + 1e-8), then min(1, r/c).
 
     The logistic run: 1 / (1 + exp(-k (r/c - m))) on the raw residual (k = logistic_k, m = logistic_center).
@@ -224,37 +266,81 @@ def run_paper_study(cfg: PaperStudyConfig) -> PaperStudy:
     curve = err.mean(0)
     if cfg.seed_bugs and cfg.runs == len(MOM_RUNS_BUGGY):
         curve[:, STUDY_ESTIMATES.index("mom")] = err[list(MOM_RUNS_BUGGY), :, STUDY_ESTIMATES.index("mom")].mean(0)
-    return PaperStudy(mu, means, labels, est, err, curve, np.stack([p[1] for p in parts]),
-                      np.stack([p[2] for p in parts]), np.stack([p[3] for p in parts]))
+    return PaperStudy(
+        mu,
+        means,
+        labels,
+        est,
+        err,
+        curve,
+        np.stack([p[1] for p in parts]),
+        np.stack([p[2] for p in parts]),
+        np.stack([p[3] for p in parts]),
+    )
 
 
 def _study_params() -> tuple[Param, ...]:
     c = PaperStudyConfig()
     return (
-        Param("blacklist", bool, c.blacklist, "blacklist sources whose MW weight falls below tau (Fig. 3; off: Fig. 2)"),
+        Param(
+            "blacklist", bool, c.blacklist, "blacklist sources whose MW weight falls below tau (Fig. 3; off: Fig. 2)"
+        ),
         Param("seed_bugs", bool, c.seed_bugs, "replay the seed's two bugs (labels after blacklisting; MoM curve)"),
-        Param("legacy_seed", int, c.legacy_seed, "seed of the local RandomState the scripts' stream comes from",
-              low=0, high=2**32 - 1),
+        Param(
+            "legacy_seed",
+            int,
+            c.legacy_seed,
+            "seed of the local RandomState the scripts' stream comes from",
+            low=0,
+            high=2**32 - 1,
+        ),
         Param("n_sources", int, c.n_sources, "number of sources n", low=10, high=20_000),
         Param("rounds", int, c.rounds, "rounds", low=1, high=1000),
         Param("runs", int, c.runs, "runs averaged (MW.py: five loss flags)", low=1, high=50),
         Param("eta", float, c.eta, "MW rate (exponential update)", low=0.0, high=10.0, low_open=True),
-        Param("tau", float, c.tau, "blacklisting threshold on the unnormalised updated weight", low=0.0, high=1.0,
-              low_open=True, high_open=True),
-        Param("logistic_k", float, c.logistic_k, "steepness of the logistic run's loss (assumption)", low=0.0,
-              high=100.0, low_open=True),
-        Param("logistic_center", float, c.logistic_center, "centre (in units of c) of the logistic run's loss "
-              "(assumption)", low=0.0, high=100.0),
+        Param(
+            "tau",
+            float,
+            c.tau,
+            "blacklisting threshold on the unnormalised updated weight",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
+        ),
+        Param(
+            "logistic_k",
+            float,
+            c.logistic_k,
+            "steepness of the logistic run's loss (assumption)",
+            low=0.0,
+            high=100.0,
+            low_open=True,
+        ),
+        Param(
+            "logistic_center",
+            float,
+            c.logistic_center,
+            "centre (in units of c) of the logistic run's loss (assumption)",
+            low=0.0,
+            high=100.0,
+        ),
         Param("c_k", float, c.c_k, "c = c_k * median |x - coordinate median|", low=0.0, high=100.0, low_open=True),
     )
 
 
 def _study_meta(cfg: PaperStudyConfig) -> dict:
-    return {"estimators": list(STUDY_ESTIMATES), "estimator_labels": [STUDY_LABELS[e] for e in STUDY_ESTIMATES],
-            "run_losses": [RUN_LOSSES[i % len(RUN_LOSSES)] for i in range(cfg.runs)],
-            "mode": "paper", "n_byzantine": cfg.n_sources - cfg.n_good,
-            "differences": [f"{d} ({why})" for d, why in DIFFERENCES if d.startswith("study")],
-            "paper_fig3_end": PAPER_FIG3_END, "logistic_note": LOGISTIC_NOTE, "rng": f"numpy.random.RandomState({cfg.legacy_seed}) (local)"}
+    return {
+        "estimators": list(STUDY_ESTIMATES),
+        "estimator_labels": [STUDY_LABELS[e] for e in STUDY_ESTIMATES],
+        "run_losses": [RUN_LOSSES[i % len(RUN_LOSSES)] for i in range(cfg.runs)],
+        "mode": "paper",
+        "n_byzantine": cfg.n_sources - cfg.n_good,
+        "differences": [f"{d} ({why})" for d, why in DIFFERENCES if d.startswith("study")],
+        "paper_fig3_end": PAPER_FIG3_END,
+        "logistic_note": LOGISTIC_NOTE,
+        "rng": f"numpy.random.RandomState({cfg.legacy_seed}) (local)",
+    }
 
 
 @trace_kind(
@@ -273,26 +359,49 @@ def _study_meta(cfg: PaperStudyConfig) -> dict:
         "n_active": ArraySpec("int64", ("run", "round"), "sources queried per round"),
         "eta_mom": ArraySpec("float64", ("run", "round"), "adaptive rate of the MoM-guided MW"),
     },
-    sizes=lambda p: {"run": p["runs"], "round": p["rounds"], "estimator": len(STUDY_ESTIMATES), "dim": 2,
-                     "source": p["n_sources"]},
+    sizes=lambda p: {
+        "run": p["runs"],
+        "round": p["rounds"],
+        "estimator": len(STUDY_ESTIMATES),
+        "dim": 2,
+        "source": p["n_sources"],
+    },
     work=lambda p: p["runs"] * p["rounds"] * p["n_sources"] * 20,
 )
 def _robust_study_paper(p: dict, rng: np.random.Generator):
     """The Generator is unused: the paper's numbers come from the scripts' own stream (legacy_seed)."""
     cfg = PaperStudyConfig(**p)
     s = run_paper_study(cfg)
-    arrays = {"estimates": s.estimates, "error": s.error, "curve": s.curve, "true_mean": s.mu_true,
-              "source_means": s.means, "is_byzantine": s.is_byz, "blacklisted_at": s.blacklisted_at,
-              "n_active": s.n_active, "eta_mom": s.eta_mom}
+    arrays = {
+        "estimates": s.estimates,
+        "error": s.error,
+        "curve": s.curve,
+        "true_mean": s.mu_true,
+        "source_means": s.means,
+        "is_byzantine": s.is_byz,
+        "blacklisted_at": s.blacklisted_at,
+        "n_active": s.n_active,
+        "eta_mom": s.eta_mom,
+    }
     return arrays, _study_meta(cfg)
 
 
 # =========================================================================== B. the verification sweep (Figs. 4-7, Table I)
-GRID_ETA = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))   # outer loop of verification.py
-GRID_TAU = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))   # inner loop
-_MAX_CHUNK = 2_000_000   # trials * rounds * n per chunk (as the default cell)
-SWEEP_SETTINGS = {"n_sources": 20, "byz_fraction": 0.3, "rounds": 50, "byz_distance": 5.0, "delta": 0.01,
-                  "byz_target": 0.8, "c": 1.0, "mu_scale": 2.0, "mean_spread": 0.5, "query_noise": 0.1}
+GRID_ETA = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))  # outer loop of verification.py
+GRID_TAU = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))  # inner loop
+_MAX_CHUNK = 2_000_000  # trials * rounds * n per chunk (as the default cell)
+SWEEP_SETTINGS = {
+    "n_sources": 20,
+    "byz_fraction": 0.3,
+    "rounds": 50,
+    "byz_distance": 5.0,
+    "delta": 0.01,
+    "byz_target": 0.8,
+    "c": 1.0,
+    "mu_scale": 2.0,
+    "mean_spread": 0.5,
+    "query_noise": 0.1,
+}
 
 
 def paper_grid_index(eta: float, tau: float) -> int | None:
@@ -309,18 +418,19 @@ def _cell_data(rs: np.random.RandomState, n: int, nb: int, rounds: int, dist: fl
     hm = mu + SWEEP_SETTINGS["mean_spread"] * rs.randn(nh, 1)
     bm = mu + dist + SWEEP_SETTINGS["mean_spread"] * rs.randn(nb, 1)
     perm = rs.permutation(n)
-    noise = rs.randn(rounds * n)            # rounds x randn(n, 1): the legacy stream does not care how it is split
+    noise = rs.randn(rounds * n)  # rounds x randn(n, 1): the legacy stream does not care how it is split
     if skip:
         return None
     means = np.vstack([hm, bm])[perm, 0]
     is_byz = (np.arange(n) >= nh)[perm]
     q = means[None, :] + noise.reshape(rounds, n) * SWEEP_SETTINGS["query_noise"]
-    order = np.argsort(is_byz, kind="stable")        # honest first, as CellResult expects
+    order = np.argsort(is_byz, kind="stable")  # honest first, as CellResult expects
     return q[:, order], is_byz[order]
 
 
-def stream_cell(index: int, *, n: int = 20, nb: int = 6, rounds: int = 50, dist: float = 5.0,
-                seed: int = LEGACY_SEED) -> tuple[np.ndarray, np.ndarray]:
+def stream_cell(
+    index: int, *, n: int = 20, nb: int = 6, rounds: int = 50, dist: float = 5.0, seed: int = LEGACY_SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """Queries (rounds, n) and labels of cell ``index`` of the scripts' stream: replays cells 0..index-1 first."""
     rs = legacy_stream(seed)
     for _ in range(index):
@@ -328,8 +438,9 @@ def stream_cell(index: int, *, n: int = 20, nb: int = 6, rounds: int = 50, dist:
     return _cell_data(rs, n, nb, rounds, dist)
 
 
-def draw_queries(trials: int, n: int, nb: int, rounds: int, dist: float, rng: np.random.Generator,
-                 out: np.ndarray | None = None) -> np.ndarray:
+def draw_queries(
+    trials: int, n: int, nb: int, rounds: int, dist: float, rng: np.random.Generator, out: np.ndarray | None = None
+) -> np.ndarray:
     """(trials, rounds, n) queries with verification.py's data model, honest sources first, from a Generator.
 
     Draw order: mu (trials, 1), source means (trials, n), query noise (trials, rounds, n); written into ``out``
@@ -338,7 +449,7 @@ def draw_queries(trials: int, n: int, nb: int, rounds: int, dist: float, rng: np
     s = SWEEP_SETTINGS
     mu = rng.standard_normal((trials, 1)) * s["mu_scale"]
     means = mu + s["mean_spread"] * rng.standard_normal((trials, n))
-    means[:, n - nb:] += dist
+    means[:, n - nb :] += dist
     q = np.empty((trials, rounds, n)) if out is None else out
     rng.standard_normal(out=q)
     q *= s["query_noise"]
@@ -349,9 +460,9 @@ def draw_queries(trials: int, n: int, nb: int, rounds: int, dist: float, rng: np
 def paper_weights(q: np.ndarray, eta: float, c: float = 1.0) -> np.ndarray:
     """(trials, rounds + 1, n) weights: median centre, loss min(1, |q - median|/c), w *= (1 - eta l), no removal."""
     n = q.shape[-1]
-    s = np.sort(q, axis=-1)             # SIMD sort of short rows: several times faster than np.median's partition
-    med = s[..., n // 2:n // 2 + 1] if n % 2 else (s[..., n // 2 - 1:n // 2] + s[..., n // 2:n // 2 + 1]) / 2
-    loss = np.abs(q - med)              # = np.median's value: the mean of the two middle order statistics
+    s = np.sort(q, axis=-1)  # SIMD sort of short rows: several times faster than np.median's partition
+    med = s[..., n // 2 : n // 2 + 1] if n % 2 else (s[..., n // 2 - 1 : n // 2] + s[..., n // 2 : n // 2 + 1]) / 2
+    loss = np.abs(q - med)  # = np.median's value: the mean of the two middle order statistics
     if c != 1.0:
         loss /= c
     np.minimum(loss, 1.0, out=loss)
@@ -384,11 +495,11 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     nh = n - nb
     R = int(p.get("rounds", SWEEP_SETTINGS["rounds"]))
     dist = float(p.get("byz_distance", SWEEP_SETTINGS["byz_distance"]))
-    c = SWEEP_SETTINGS["c"]                 # the scripts' c = 1; the default mode's c, sigma, byz_spread are unused
+    c = SWEEP_SETTINGS["c"]  # the scripts' c = 1; the default mode's c, sigma, byz_spread are unused
     if trials < 1:
         raise ParamError(f"trials: must be an integer >= 1, got {trials}")
     idx = paper_grid_index(eta, tau)
-    chunk = max(1, min(trials, _MAX_CHUNK // (R * n)))      # memory bound; depends on the parameters only
+    chunk = max(1, min(trials, _MAX_CHUNK // (R * n)))  # memory bound; depends on the parameters only
     hb = ha = bb = ba = 0
     T_emp, avg_h, avg_b, example = [], [], [], None
     for start in range(0, trials, chunk):
@@ -396,13 +507,12 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
         q = np.empty((m, R, n))
         first = 0
         if start == 0 and idx is not None:
-            q[0], _ = stream_cell(idx, n=n, nb=nb, rounds=R, dist=dist,
-                                  seed=int(p.get("legacy_seed", LEGACY_SEED)))
+            q[0], _ = stream_cell(idx, n=n, nb=nb, rounds=R, dist=dist, seed=int(p.get("legacy_seed", LEGACY_SEED)))
             first = 1
         if m > first:
             draw_queries(m - first, n, nb, R, dist, rng, out=q[first:])
         W = paper_weights(q, eta, c)
-        final = W[:, -1] < tau                  # weights only fall: below tau at the end = below tau once
+        final = W[:, -1] < tau  # weights only fall: below tau at the end = below tau once
         hb += int(final[:, :nh].sum())
         ha += int(final[:, :nh].any(-1).sum())
         bb += int(final[:, nh:].sum())
@@ -419,15 +529,31 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     ab = np.concatenate(avg_b) if nb else np.full_like(ah, np.nan)
     T_emp = np.concatenate(T_emp)
     q5 = lambda a: np.quantile(a, [0.05, 0.95], axis=0) if np.isfinite(a).all() else np.full((2, R + 1), np.nan)  # noqa: E731
-    black0 = first_below(example, tau)      # no removal: the round a weight first falls below tau (it stays below)
-    counts = {"trials": trials, "rounds": R, "n_honest": nh, "n_byzantine": nb,
-              "honest_blacklisted": hb, "honest_any": ha, "byz_blacklisted": bb, "byz_all": ba,
-              "delta": float(p.get("delta", SWEEP_SETTINGS["delta"])),
-              "byz_target": float(p.get("byz_target", SWEEP_SETTINGS["byz_target"])),
-              "confidence": float(p.get("confidence", 0.95))}
-    arrays = {"T_emp": T_emp, "mean_honest": ah.mean(0), "mean_byz": ab.mean(0), "q_honest": q5(ah),
-              "q_byz": q5(ab), "example_w": example, "example_black": black0,
-              "is_byz": np.arange(n) >= nh, "replayed": np.bool_(idx is not None)}
+    black0 = first_below(example, tau)  # no removal: the round a weight first falls below tau (it stays below)
+    counts = {
+        "trials": trials,
+        "rounds": R,
+        "n_honest": nh,
+        "n_byzantine": nb,
+        "honest_blacklisted": hb,
+        "honest_any": ha,
+        "byz_blacklisted": bb,
+        "byz_all": ba,
+        "delta": float(p.get("delta", SWEEP_SETTINGS["delta"])),
+        "byz_target": float(p.get("byz_target", SWEEP_SETTINGS["byz_target"])),
+        "confidence": float(p.get("confidence", 0.95)),
+    }
+    arrays = {
+        "T_emp": T_emp,
+        "mean_honest": ah.mean(0),
+        "mean_byz": ab.mean(0),
+        "q_honest": q5(ah),
+        "q_byz": q5(ab),
+        "example_w": example,
+        "example_black": black0,
+        "is_byz": np.arange(n) >= nh,
+        "replayed": np.bool_(idx is not None),
+    }
     return counts, arrays
 
 
@@ -442,8 +568,10 @@ def paper_exclusion(r, honest_filter: bool = False, T_max: int = 60) -> str | No
         return "no Byzantine sources"
     reached = int(np.sum(np.asarray(r.T_emp) != NEVER))
     if reached < r.trials:
-        return (f"censored: average Byzantine weight stayed above tau for {r.rounds} rounds in "
-                f"{r.trials - reached} of {r.trials} trials")
+        return (
+            f"censored: average Byzantine weight stayed above tau for {r.rounds} rounds in "
+            f"{r.trials - reached} of {r.trials} trials"
+        )
     if not (reached > 0 or theoretical_T(r.cell.eta, r.cell.tau) <= T_max):
         return f"empirical T = 0 and theoretical T > {T_max}"
     if not r.p_byz > 0:
@@ -463,20 +591,38 @@ def paper_fit(results: Sequence, honest_filter: bool = False) -> LineFit:
     ys = np.array([float(np.mean(r.T_emp)) for r in inc])
     ids = tuple(r.cell.index for r in inc)
     if len(inc) < 3 or np.ptp(xs) == 0:
-        return LineFit(math.nan, math.nan, math.nan, math.nan, math.nan, len(inc), ids, tuple(exc),
-                        note=f"too few distinct usable cells for a line fit ({len(inc)})")
+        return LineFit(
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            len(inc),
+            ids,
+            tuple(exc),
+            note=f"too few distinct usable cells for a line fit ({len(inc)})",
+        )
     xm, ym = xs.mean(), ys.mean()
     sxx = float(((xs - xm) ** 2).sum())
     slope = float(((xs - xm) * (ys - ym)).sum() / sxx)
     icpt = float(ym - slope * xm)
     res = ys - (slope * xs + icpt)
-    ss_res, ss_tot = float((res ** 2).sum()), float(((ys - ym) ** 2).sum())
+    ss_res, ss_tot = float((res**2).sum()), float(((ys - ym) ** 2).sum())
     r2 = 1 - ss_res / ss_tot if ss_tot > 0 else math.nan
     s2 = ss_res / (len(xs) - 2) if len(xs) > 2 else math.nan
     se_slope = math.sqrt(s2 / sxx)
     se_icpt = math.sqrt(s2 * (1 / len(xs) + xm * xm / sxx))
-    return LineFit(slope, icpt, r2, se_slope, se_icpt, len(inc), ids, tuple(exc),
-                    note="paper cell rule" + (" + honest-target filter" if honest_filter else ""))
+    return LineFit(
+        slope,
+        icpt,
+        r2,
+        se_slope,
+        se_icpt,
+        len(inc),
+        ids,
+        tuple(exc),
+        note="paper cell rule" + (" + honest-target filter" if honest_filter else ""),
+    )
 
 
 def paper_best(results: Sequence):
@@ -484,8 +630,20 @@ def paper_best(results: Sequence):
     return sorted(results, key=lambda r: (not r.meets_targets, r.p_honest, r.cell.index))[0]
 
 
-RECORD_KEYS = ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all", "T_emp", "mean_honest", "mean_byz",
-               "q_honest", "q_byz", "example_w", "example_black", "is_byz")
+RECORD_KEYS = (
+    "honest_blacklisted",
+    "honest_any",
+    "byz_blacklisted",
+    "byz_all",
+    "T_emp",
+    "mean_honest",
+    "mean_byz",
+    "q_honest",
+    "q_byz",
+    "example_w",
+    "example_black",
+    "is_byz",
+)
 
 
 def paper_record(p: dict, rng: np.random.Generator) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 
@@ -17,8 +16,8 @@ class LineFit:
     slope_stderr: float
     intercept_stderr: float
     n_points: int
-    included: tuple                 # cell indices used
-    excluded: tuple                 # (cell index, reason)
+    included: tuple  # cell indices used
+    excluded: tuple  # (cell index, reason)
     note: str = ""
 
 

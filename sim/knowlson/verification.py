@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -38,18 +38,24 @@ from ..core.sweeps import Field, SweepOutput, sweep
 from ..core.trace import ArraySpec
 from ..stats.intervals import wilson
 from ..stats.robust import ESTIMATORS
-from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 from .losses import LOSSES
 from .mw_engine import ETA_MIN, NEVER, run_mw_batch
+from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 
 SWEEP = "knowlson_verification"
 # Version of the per-cell computation: part of every checkpoint key, so a
 # change here invalidates old checkpoints.
 CELL_VERSION = 1
-CODE_MODULES = ("sim.knowlson.mw_engine", "sim.stats.robust", "sim.knowlson.losses", "sim.knowlson.verification",
-                "sim.knowlson.paper_compat", "sim.knowlson.table1")
+CODE_MODULES = (
+    "sim.knowlson.mw_engine",
+    "sim.stats.robust",
+    "sim.knowlson.losses",
+    "sim.knowlson.verification",
+    "sim.knowlson.paper_compat",
+    "sim.knowlson.table1",
+)
 VARIANTS = ("default", "paper")
-_MAX_CHUNK = 2_000_000   # trials * rounds * n per engine call (memory bound; depends on params only)
+_MAX_CHUNK = 2_000_000  # trials * rounds * n per engine call (memory bound; depends on params only)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -72,8 +78,7 @@ class ScaleParam(Param):
 _ETA_TAU_DEFAULT = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))
 # Axis order = cell order (last axis innermost): eta x tau heatmaps are the inner blocks.
 AXIS_PARAMS = (
-    Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5,
-          high_open=True),
+    Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True),
     Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
     Param("n_sources", int, 20, "number of sources n", low=2, high=100_000),
     Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
@@ -85,18 +90,32 @@ AXES = tuple(p.name for p in AXIS_PARAMS)
 # Fixed settings of every cell (a new one goes at the end, with a default that keeps today's numbers).
 FIXED_PARAMS = (
     Param("rounds", int, 50, "rounds per trial", low=1, high=100_000),
-    ScaleParam("c", float, 1.5, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, high=1e9,
-               low_open=True),
+    ScaleParam(
+        "c", float, 1.5, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, high=1e9, low_open=True
+    ),
     Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
     Param("byz_spread", float, 1.0, "Byzantine standard deviation around byz_distance", low=0.0, high=1e9),
-    Param("delta", float, 0.1, "honest failure budget (target delta / n_honest)", low=0.0, high=1.0,
-          low_open=True, high_open=True),
+    Param(
+        "delta",
+        float,
+        0.1,
+        "honest failure budget (target delta / n_honest)",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+    ),
     Param("byz_target", float, 0.8, "Byzantine success target", low=0.0, high=1.0, low_open=True),
-    Param("confidence", float, 0.95, "level of the Wilson intervals", low=0.0, high=1.0, low_open=True,
-          high_open=True),
-    Param("variant", str, "default", "default: Algorithm 1; paper: what the paper's verification.py computes "
-          "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
-          "c, sigma, byz_spread unused)", choices=VARIANTS),
+    Param("confidence", float, 0.95, "level of the Wilson intervals", low=0.0, high=1.0, low_open=True, high_open=True),
+    Param(
+        "variant",
+        str,
+        "default",
+        "default: Algorithm 1; paper: what the paper's verification.py computes "
+        "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
+        "c, sigma, byz_spread unused)",
+        choices=VARIANTS,
+    ),
 )
 FIXED = tuple(p.name for p in FIXED_PARAMS)
 PAPER_TABLE1 = {"slope": 0.9844, "intercept": -0.4758, "r2": 0.9981}
@@ -116,7 +135,7 @@ class Cell:
     estimator: str
 
     @classmethod
-    def of(cls, index: int, p: Mapping) -> "Cell":
+    def of(cls, index: int, p: Mapping) -> Cell:
         return cls(int(index), **{a: p[a] for a in AXES})
 
     @property
@@ -147,26 +166,61 @@ def honest_target(delta: float, n_honest: int) -> float:
 
 # --------------------------------------------------------------------------- one cell
 RECORD = {
-    "honest_blacklisted": Field("int64", (), low=0, high=lambda p: p["trials"] * _n_honest(p),
-                                doc="honest source-trials blacklisted"),
+    "honest_blacklisted": Field(
+        "int64", (), low=0, high=lambda p: p["trials"] * _n_honest(p), doc="honest source-trials blacklisted"
+    ),
     "honest_any": Field("int64", (), low=0, high="trials", doc="trials with at least one honest source blacklisted"),
-    "byz_blacklisted": Field("int64", (), low=0, high=lambda p: p["trials"] * _n_byz(p),
-                             doc="Byzantine source-trials blacklisted"),
+    "byz_blacklisted": Field(
+        "int64", (), low=0, high=lambda p: p["trials"] * _n_byz(p), doc="Byzantine source-trials blacklisted"
+    ),
     "byz_all": Field("int64", (), low=0, high="trials", doc="trials with every Byzantine source blacklisted"),
-    "T_emp": Field("int64", ("trials",), low=NEVER, high="rounds",
-                   doc="per trial: first round the average Byzantine weight < tau, NEVER (-1) if not"),
-    "mean_honest": Field("float64", lambda p: (p["rounds"] + 1,), low=0, high=1,
-                         doc="mean over trials of the average honest weight, t = 0..rounds"),
-    "mean_byz": Field("float64", lambda p: (p["rounds"] + 1,), low=0, high=1, allow_nan=True,
-                      doc="same for the Byzantine sources (NaN if none)"),
-    "q_honest": Field("float64", lambda p: (2, p["rounds"] + 1), low=0, high=1, allow_nan=True,
-                      doc="5% and 95% quantiles over trials of the average honest weight"),
-    "q_byz": Field("float64", lambda p: (2, p["rounds"] + 1), low=0, high=1, allow_nan=True,
-                   doc="same for the Byzantine sources"),
-    "example_w": Field("float64", lambda p: (p["n_sources"], p["rounds"] + 1), low=0, high=1,
-                       doc="weights of trial 0, one row per source"),
-    "example_black": Field("int64", ("n_sources",), low=NEVER, high="rounds",
-                           doc="blacklisting round of each source in trial 0, NEVER (-1) if not"),
+    "T_emp": Field(
+        "int64",
+        ("trials",),
+        low=NEVER,
+        high="rounds",
+        doc="per trial: first round the average Byzantine weight < tau, NEVER (-1) if not",
+    ),
+    "mean_honest": Field(
+        "float64",
+        lambda p: (p["rounds"] + 1,),
+        low=0,
+        high=1,
+        doc="mean over trials of the average honest weight, t = 0..rounds",
+    ),
+    "mean_byz": Field(
+        "float64",
+        lambda p: (p["rounds"] + 1,),
+        low=0,
+        high=1,
+        allow_nan=True,
+        doc="same for the Byzantine sources (NaN if none)",
+    ),
+    "q_honest": Field(
+        "float64",
+        lambda p: (2, p["rounds"] + 1),
+        low=0,
+        high=1,
+        allow_nan=True,
+        doc="5% and 95% quantiles over trials of the average honest weight",
+    ),
+    "q_byz": Field(
+        "float64", lambda p: (2, p["rounds"] + 1), low=0, high=1, allow_nan=True, doc="same for the Byzantine sources"
+    ),
+    "example_w": Field(
+        "float64",
+        lambda p: (p["n_sources"], p["rounds"] + 1),
+        low=0,
+        high=1,
+        doc="weights of trial 0, one row per source",
+    ),
+    "example_black": Field(
+        "int64",
+        ("n_sources",),
+        low=NEVER,
+        high="rounds",
+        doc="blacklisting round of each source in trial 0, NEVER (-1) if not",
+    ),
     "is_byz": Field("bool", ("n_sources",), doc="ground truth: the last floor(beta n) sources"),
 }
 
@@ -188,31 +242,49 @@ class CellResult:
     rounds: int
     n_honest: int
     n_byzantine: int
-    honest_blacklisted: int        # honest source-trials blacklisted
-    honest_any: int                # trials with at least one honest source blacklisted
-    byz_blacklisted: int           # Byzantine source-trials blacklisted
-    byz_all: int                   # trials with every Byzantine source blacklisted
-    T_emp: np.ndarray              # (trials,) first round the average Byzantine weight < tau, NEVER if not
-    mean_honest: np.ndarray        # (rounds + 1,) mean over trials of the average honest weight
-    mean_byz: np.ndarray           # (rounds + 1,) same for the Byzantine sources (NaN if none)
-    q_honest: np.ndarray           # (2, rounds + 1) 5% and 95% quantiles over trials of the avg honest weight
-    q_byz: np.ndarray              # (2, rounds + 1)
-    example_w: np.ndarray          # (n, rounds + 1) weights of trial 0
-    example_black: np.ndarray      # (n,) blacklisting round of trial 0
-    is_byz: np.ndarray             # (n,)
+    honest_blacklisted: int  # honest source-trials blacklisted
+    honest_any: int  # trials with at least one honest source blacklisted
+    byz_blacklisted: int  # Byzantine source-trials blacklisted
+    byz_all: int  # trials with every Byzantine source blacklisted
+    T_emp: np.ndarray  # (trials,) first round the average Byzantine weight < tau, NEVER if not
+    mean_honest: np.ndarray  # (rounds + 1,) mean over trials of the average honest weight
+    mean_byz: np.ndarray  # (rounds + 1,) same for the Byzantine sources (NaN if none)
+    q_honest: np.ndarray  # (2, rounds + 1) 5% and 95% quantiles over trials of the avg honest weight
+    q_byz: np.ndarray  # (2, rounds + 1)
+    example_w: np.ndarray  # (n, rounds + 1) weights of trial 0
+    example_black: np.ndarray  # (n,) blacklisting round of trial 0
+    is_byz: np.ndarray  # (n,)
     delta: float = 0.1
     byz_target: float = 0.8
     confidence: float = 0.95
 
     @classmethod
-    def from_record(cls, index: int, p: Mapping, rec: Mapping) -> "CellResult":
+    def from_record(cls, index: int, p: Mapping, rec: Mapping) -> CellResult:
         """The result of cell ``index`` with parameters ``p`` (axes, fixed settings, trials) and record ``rec``."""
-        return cls(Cell.of(index, p), int(p["trials"]), int(p["rounds"]), _n_honest(p), _n_byz(p),
-                   *(int(rec[k]) for k in ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all")),
-                   *(np.asarray(rec[k]) for k in ("T_emp", "mean_honest", "mean_byz", "q_honest", "q_byz",
-                                                  "example_w", "example_black", "is_byz")),
-                   delta=p.get("delta", 0.1), byz_target=p.get("byz_target", 0.8),
-                   confidence=p.get("confidence", 0.95))
+        return cls(
+            Cell.of(index, p),
+            int(p["trials"]),
+            int(p["rounds"]),
+            _n_honest(p),
+            _n_byz(p),
+            *(int(rec[k]) for k in ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all")),
+            *(
+                np.asarray(rec[k])
+                for k in (
+                    "T_emp",
+                    "mean_honest",
+                    "mean_byz",
+                    "q_honest",
+                    "q_byz",
+                    "example_w",
+                    "example_black",
+                    "is_byz",
+                )
+            ),
+            delta=p.get("delta", 0.1),
+            byz_target=p.get("byz_target", 0.8),
+            confidence=p.get("confidence", 0.95),
+        )
 
     # -- derived ----------------------------------------------------------
     @property
@@ -267,12 +339,19 @@ class CellResult:
     def _T_stats(self) -> dict:
         t = self.T_emp[self.T_emp != NEVER].astype(float)
         if t.size == 0:
-            return {k: math.nan for k in ("T_emp_mean", "T_emp_median", "T_emp_std", "T_emp_p05", "T_emp_p95",
-                                          "T_emp_min", "T_emp_max")}
-        return {"T_emp_mean": float(t.mean()), "T_emp_median": float(np.median(t)),
-                "T_emp_std": float(t.std(ddof=1)) if t.size > 1 else 0.0,
-                "T_emp_p05": float(np.quantile(t, 0.05)), "T_emp_p95": float(np.quantile(t, 0.95)),
-                "T_emp_min": float(t.min()), "T_emp_max": float(t.max())}
+            return {
+                k: math.nan
+                for k in ("T_emp_mean", "T_emp_median", "T_emp_std", "T_emp_p05", "T_emp_p95", "T_emp_min", "T_emp_max")
+            }
+        return {
+            "T_emp_mean": float(t.mean()),
+            "T_emp_median": float(np.median(t)),
+            "T_emp_std": float(t.std(ddof=1)) if t.size > 1 else 0.0,
+            "T_emp_p05": float(np.quantile(t, 0.05)),
+            "T_emp_p95": float(np.quantile(t, 0.95)),
+            "T_emp_min": float(t.min()),
+            "T_emp_max": float(t.max()),
+        }
 
     def record(self) -> dict:
         """One flat CSV row: the cell index, its axes, then the numbers (see :func:`row`)."""
@@ -280,48 +359,85 @@ class CellResult:
         ph = wilson(self.honest_blacklisted, self.trials * self.n_honest, self.confidence)
         pa = wilson(self.honest_any, self.trials, self.confidence)
         pb = wilson(self.byz_blacklisted, self.trials * self.n_byzantine, self.confidence)
-        row = {"cell": c.index, **c.axes(), "n_honest": self.n_honest, "n_byzantine": self.n_byzantine,
-               "trials": self.trials, "rounds": self.rounds,
-               "p_honest": self.p_honest, "p_honest_lo": ph[0], "p_honest_hi": ph[1],
-               "p_honest_any": self.p_honest_any, "p_honest_any_lo": pa[0], "p_honest_any_hi": pa[1],
-               "p_byz": self.p_byz, "p_byz_lo": pb[0], "p_byz_hi": pb[1],
-               "p_byz_all": self.byz_all / self.trials if self.n_byzantine else math.nan,
-               "T_theory": self.T_theory, "T_theory_exact": exact_T(c.eta, c.tau), "x_theory": self.x_theory,
-               "T_reached": self.reached, **self.T_stats(),
-               "honest_target": self.honest_target, "byz_target": self.byz_target,
-               "meets_honest": self.meets_honest, "meets_byz": self.meets_byz,
-               "meets_targets": self.meets_targets, "score": self.score}
+        row = {
+            "cell": c.index,
+            **c.axes(),
+            "n_honest": self.n_honest,
+            "n_byzantine": self.n_byzantine,
+            "trials": self.trials,
+            "rounds": self.rounds,
+            "p_honest": self.p_honest,
+            "p_honest_lo": ph[0],
+            "p_honest_hi": ph[1],
+            "p_honest_any": self.p_honest_any,
+            "p_honest_any_lo": pa[0],
+            "p_honest_any_hi": pa[1],
+            "p_byz": self.p_byz,
+            "p_byz_lo": pb[0],
+            "p_byz_hi": pb[1],
+            "p_byz_all": self.byz_all / self.trials if self.n_byzantine else math.nan,
+            "T_theory": self.T_theory,
+            "T_theory_exact": exact_T(c.eta, c.tau),
+            "x_theory": self.x_theory,
+            "T_reached": self.reached,
+            **self.T_stats(),
+            "honest_target": self.honest_target,
+            "byz_target": self.byz_target,
+            "meets_honest": self.meets_honest,
+            "meets_byz": self.meets_byz,
+            "meets_targets": self.meets_targets,
+            "score": self.score,
+        }
         return row
 
     def arrays(self) -> dict:
-        return {"T_emp": self.T_emp, "mean_honest": self.mean_honest, "mean_byz": self.mean_byz,
-                "q_honest": self.q_honest, "q_byz": self.q_byz, "example_w": self.example_w,
-                "example_black": self.example_black, "is_byz": self.is_byz}
+        return {
+            "T_emp": self.T_emp,
+            "mean_honest": self.mean_honest,
+            "mean_byz": self.mean_byz,
+            "q_honest": self.q_honest,
+            "q_byz": self.q_byz,
+            "example_w": self.example_w,
+            "example_black": self.example_black,
+            "is_byz": self.is_byz,
+        }
 
     def counts(self) -> dict:
-        return {"honest_blacklisted": self.honest_blacklisted, "honest_any": self.honest_any,
-                "byz_blacklisted": self.byz_blacklisted, "byz_all": self.byz_all}
+        return {
+            "honest_blacklisted": self.honest_blacklisted,
+            "honest_any": self.honest_any,
+            "byz_blacklisted": self.byz_blacklisted,
+            "byz_all": self.byz_all,
+        }
 
 
-def draw_reports(trials: int, rounds: int, n: int, n_byz: int, byz_distance: float, sigma: float,
-                 byz_spread: float, rng: np.random.Generator) -> np.ndarray:
+def draw_reports(
+    trials: int,
+    rounds: int,
+    n: int,
+    n_byz: int,
+    byz_distance: float,
+    sigma: float,
+    byz_spread: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """(trials, rounds, n, 1): honest N(0, sigma^2); the last n_byz sources N(byz_distance, byz_spread^2)."""
     x = rng.standard_normal(size=(trials, rounds, n, 1))
     x[:, :, : n - n_byz] *= sigma
     if n_byz:
-        x[:, :, n - n_byz:] *= byz_spread
-        x[:, :, n - n_byz:] += byz_distance
+        x[:, :, n - n_byz :] *= byz_spread
+        x[:, :, n - n_byz :] += byz_distance
     return x
 
 
-def mw_weights(x: np.ndarray, *, eta: float, tau: float, c, loss: str, estimator: str,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def mw_weights(
+    x: np.ndarray, *, eta: float, tau: float, c, loss: str, estimator: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Weights (trials, rounds + 1, n) and blacklisting rounds (trials, n) of Algorithm 1 with blacklisting.
 
     A trial in which every source is blacklisted ends there: the engine freezes its weights.
     """
-    b = run_mw_batch(x, eta=eta, tau=tau, c=c, center=estimator, loss=loss, update="linear", blacklist=True,
-                     rng=rng)
+    b = run_mw_batch(x, eta=eta, tau=tau, c=c, center=estimator, loss=loss, update="linear", blacklist=True, rng=rng)
     return b.weights, b.blacklisted_at
 
 
@@ -364,10 +480,20 @@ def run_cell(p: Mapping, rng: np.random.Generator) -> dict:
     ah = np.concatenate(avg_h)
     ab = np.concatenate(avg_b) if nb else np.full_like(ah, np.nan)
     q = lambda a: np.quantile(a, [0.05, 0.95], axis=0) if np.isfinite(a).all() else np.full((2, a.shape[1]), np.nan)  # noqa: E731
-    return {"honest_blacklisted": np.int64(hb), "honest_any": np.int64(ha), "byz_blacklisted": np.int64(bb),
-            "byz_all": np.int64(ba), "T_emp": np.concatenate(T_emp).astype(np.int64), "mean_honest": ah.mean(0),
-            "mean_byz": ab.mean(0), "q_honest": q(ah), "q_byz": q(ab), "example_w": example[0],
-            "example_black": example[1].astype(np.int64), "is_byz": np.arange(n) >= nh}
+    return {
+        "honest_blacklisted": np.int64(hb),
+        "honest_any": np.int64(ha),
+        "byz_blacklisted": np.int64(bb),
+        "byz_all": np.int64(ba),
+        "T_emp": np.concatenate(T_emp).astype(np.int64),
+        "mean_honest": ah.mean(0),
+        "mean_byz": ab.mean(0),
+        "q_honest": q(ah),
+        "q_byz": q(ab),
+        "example_w": example[0],
+        "example_black": example[1].astype(np.int64),
+        "is_byz": np.arange(n) >= nh,
+    }
 
 
 def check_record(p: Mapping, rec: Mapping) -> str | None:
@@ -430,8 +556,10 @@ def exclusion_reason(r: CellResult, honest_filter: bool = False) -> str | None:
     if r.n_byzantine == 0:
         return "no Byzantine sources"
     if r.reached < r.trials:
-        return (f"censored: average Byzantine weight stayed above tau for {r.rounds} rounds "
-                f"in {r.trials - r.reached} of {r.trials} trials")
+        return (
+            f"censored: average Byzantine weight stayed above tau for {r.rounds} rounds "
+            f"in {r.trials - r.reached} of {r.trials} trials"
+        )
     if not r.p_byz > 0:
         return "no Byzantine source blacklisted (p_byz = 0)"
     if honest_filter and not r.meets_honest:
@@ -451,12 +579,29 @@ def fit_line(results: Sequence[CellResult], honest_filter: bool = False) -> Line
     ys = np.array([r.T_stats()["T_emp_mean"] for r in inc])
     ids = tuple(r.cell.index for r in inc)
     if len(inc) < 3 or np.ptp(xs) == 0:
-        return LineFit(math.nan, math.nan, math.nan, math.nan, math.nan, len(inc), ids, tuple(exc),
-                       note=f"too few distinct usable cells for a line fit ({len(inc)})")
+        return LineFit(
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            len(inc),
+            ids,
+            tuple(exc),
+            note=f"too few distinct usable cells for a line fit ({len(inc)})",
+        )
     f = linregress(xs, ys)
-    return LineFit(float(f.slope), float(f.intercept), float(f.rvalue ** 2), float(f.stderr),
-                   float(f.intercept_stderr), len(inc), ids, tuple(exc),
-                   note="paper cell rule" + (" + honest-target filter" if honest_filter else ""))
+    return LineFit(
+        float(f.slope),
+        float(f.intercept),
+        float(f.rvalue**2),
+        float(f.stderr),
+        float(f.intercept_stderr),
+        len(inc),
+        ids,
+        tuple(exc),
+        note="paper cell rule" + (" + honest-target filter" if honest_filter else ""),
+    )
 
 
 def slices(results: Sequence[CellResult]) -> dict[tuple, list[CellResult]]:
@@ -470,10 +615,12 @@ def slices(results: Sequence[CellResult]) -> dict[tuple, list[CellResult]]:
 def best_cell(results: Sequence[CellResult]) -> CellResult:
     """Highest confidence score; ties go to the cell meeting the targets, then to the widest honest margin
     (mean honest weight after the last round over tau), then to the smaller empirical T."""
+
     def key(r):
         t = r.T_stats()["T_emp_mean"]
         margin = float(r.mean_honest[-1] / r.cell.tau)
         return (-r.score, not r.meets_targets, -margin, t if math.isfinite(t) else math.inf, r.cell.index)
+
     return min(results, key=key)
 
 
@@ -482,12 +629,20 @@ def convergence_grid(results: Sequence[CellResult]) -> list[dict]:
     rows = []
     for r in sorted(results, key=lambda r: r.cell.index):
         t = r.T_stats()["T_emp_mean"]
-        rows.append({"cell": r.cell.index, **r.cell.axes(), "T_theory": r.T_theory,
-                     "T_theory_exact": exact_T(r.cell.eta, r.cell.tau), "x_theory": r.x_theory,
-                     "T_emp_mean": t, "converged_fraction": r.reached / r.trials,
-                     "error": t - r.T_theory if math.isfinite(t) else math.nan,
-                     "ratio": t / r.x_theory if math.isfinite(t) else math.nan,
-                     "within_rounds": r.T_theory <= r.rounds})
+        rows.append(
+            {
+                "cell": r.cell.index,
+                **r.cell.axes(),
+                "T_theory": r.T_theory,
+                "T_theory_exact": exact_T(r.cell.eta, r.cell.tau),
+                "x_theory": r.x_theory,
+                "T_emp_mean": t,
+                "converged_fraction": r.reached / r.trials,
+                "error": t - r.T_theory if math.isfinite(t) else math.nan,
+                "ratio": t / r.x_theory if math.isfinite(t) else math.nan,
+                "within_rounds": r.T_theory <= r.rounds,
+            }
+        )
     return rows
 
 
@@ -504,23 +659,42 @@ def fit_rows(fitted: Mapping[tuple, LineFit]) -> list[dict]:
     """fit.csv: Table I per slice, with the paper's values alongside."""
     rows = []
     for i, (key, f) in enumerate(fitted.items()):
-        rows.append({"slice": i, **dict(zip(AXES[:-2], key)), "slope": f.slope, "intercept": f.intercept,
-                     "r2": f.r2, "slope_stderr": f.slope_stderr, "intercept_stderr": f.intercept_stderr,
-                     "n_points": f.n_points, "n_excluded": len(f.excluded),
-                     "paper_slope": PAPER_TABLE1["slope"], "paper_intercept": PAPER_TABLE1["intercept"],
-                     "paper_r2": PAPER_TABLE1["r2"], "note": f.note})
+        rows.append(
+            {
+                "slice": i,
+                **dict(zip(AXES[:-2], key)),
+                "slope": f.slope,
+                "intercept": f.intercept,
+                "r2": f.r2,
+                "slope_stderr": f.slope_stderr,
+                "intercept_stderr": f.intercept_stderr,
+                "n_points": f.n_points,
+                "n_excluded": len(f.excluded),
+                "paper_slope": PAPER_TABLE1["slope"],
+                "paper_intercept": PAPER_TABLE1["intercept"],
+                "paper_r2": PAPER_TABLE1["r2"],
+                "note": f.note,
+            }
+        )
     return rows
 
 
 def _tables(out: SweepOutput) -> dict:
     res = cell_results(out)
-    excl = [{"cell": r.cell.index, **r.cell.axes(), "reason": why} for r in res
-            if (why := exclusion_reason(r)) is not None]
-    return {"fit": ("Table I: line fit of mean empirical T on (1/eta) ln(1/tau), scipy.stats.linregress",
-                    fit_rows(fits(res))),
-            "excluded": ("cells left out of the line fit, and why", excl),
-            "grid_search": ("consensus_bug_check.py grid search: theoretical vs empirical convergence",
-                            convergence_grid(res))}
+    excl = [
+        {"cell": r.cell.index, **r.cell.axes(), "reason": why} for r in res if (why := exclusion_reason(r)) is not None
+    ]
+    return {
+        "fit": (
+            "Table I: line fit of mean empirical T on (1/eta) ln(1/tau), scipy.stats.linregress",
+            fit_rows(fits(res)),
+        ),
+        "excluded": ("cells left out of the line fit, and why", excl),
+        "grid_search": (
+            "consensus_bug_check.py grid search: theoretical vs empirical convergence",
+            convergence_grid(res),
+        ),
+    }
 
 
 def _summarise(out: SweepOutput) -> list[str]:
@@ -531,8 +705,10 @@ def _summarise(out: SweepOutput) -> list[str]:
         if math.isnan(f.slope):
             lines.append(f"fit [{lab}]: {f.note}")
         else:
-            lines.append(f"fit [{lab}]: slope {f.slope:.4f}  intercept {f.intercept:.4f}  R^2 {f.r2:.4f}  "
-                         f"({f.n_points} cells, {len(f.excluded)} excluded)   paper: 0.9844, -0.4758, 0.9981")
+            lines.append(
+                f"fit [{lab}]: slope {f.slope:.4f}  intercept {f.intercept:.4f}  R^2 {f.r2:.4f}  "
+                f"({f.n_points} cells, {len(f.excluded)} excluded)   paper: 0.9844, -0.4758, 0.9981"
+            )
     lines.append(f"cells meeting the targets: {sum(r.meets_targets for r in res)} of {len(res)}")
     return lines
 
@@ -541,16 +717,30 @@ def _check_grid_cell(p: dict) -> None:
     check_honest_left(p["byz_fraction"], p["n_sources"])
 
 
-@sweep(SWEEP, version=CELL_VERSION,
-       summary="MW blacklisting bounds: P(blacklisted) and rounds to blacklist over eta x tau (Figs. 4-7, Table I)",
-       axes=AXIS_PARAMS, fixed=FIXED_PARAMS, defaults={"eta": _ETA_TAU_DEFAULT, "tau": _ETA_TAU_DEFAULT},
-       trials=200, record=RECORD, work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],
-       check=_check_grid_cell, check_record=check_record, row=row, tables=_tables, summarise=_summarise,
-       figures="studio.figures.knowlson.verification:sweep_figures", code=CODE_MODULES,
-       model=("Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
-              f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION}); "
-              "variant=paper: the paper's verification.py (sim.knowlson.paper_compat)"),
-       smoke={"eta": "0.1,0.3", "tau": "0.05,0.2", "n_sources": 10, "rounds": 15, "trials": 6})
+@sweep(
+    SWEEP,
+    version=CELL_VERSION,
+    summary="MW blacklisting bounds: P(blacklisted) and rounds to blacklist over eta x tau (Figs. 4-7, Table I)",
+    axes=AXIS_PARAMS,
+    fixed=FIXED_PARAMS,
+    defaults={"eta": _ETA_TAU_DEFAULT, "tau": _ETA_TAU_DEFAULT},
+    trials=200,
+    record=RECORD,
+    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],
+    check=_check_grid_cell,
+    check_record=check_record,
+    row=row,
+    tables=_tables,
+    summarise=_summarise,
+    figures="studio.figures.knowlson.verification:sweep_figures",
+    code=CODE_MODULES,
+    model=(
+        "Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
+        f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION}); "
+        "variant=paper: the paper's verification.py (sim.knowlson.paper_compat)"
+    ),
+    smoke={"eta": "0.1,0.3", "tau": "0.05,0.2", "n_sources": 10, "rounds": 15, "trials": 6},
+)
 def verification_cell(p: dict, rng: np.random.Generator) -> dict:
     """One cell of the verification grid: :func:`run_cell`, or the paper's cell with ``variant=paper``."""
     if p.get("variant", "default") == "paper":
@@ -564,8 +754,10 @@ def verification_cell(p: dict, rng: np.random.Generator) -> dict:
 def _check_cell(p: dict) -> None:
     check_honest_left(p["byz_fraction"], p["n_sources"])
     if n_byzantine(p["byz_fraction"], p["n_sources"]) < 1:
-        raise ParamError(f"byz_fraction: must give at least one Byzantine source (floor(byz_fraction * n_sources) >= 1), "
-                         f"got {p['byz_fraction']:g} with n_sources={p['n_sources']}")
+        raise ParamError(
+            f"byz_fraction: must give at least one Byzantine source (floor(byz_fraction * n_sources) >= 1), "
+            f"got {p['byz_fraction']:g} with n_sources={p['n_sources']}"
+        )
 
 
 @trace_kind(
@@ -576,8 +768,9 @@ def _check_cell(p: dict) -> None:
         Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
         Param("tau", float, 0.08, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
         Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
-        Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5,
-              high_open=True),
+        Param(
+            "byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True
+        ),
         Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
         Param("rounds", int, 35, "rounds", low=1, high=10_000),
         Param("trials", int, 200, "trials for the mean curves and the empirical T spread", low=1, high=100_000),
@@ -596,11 +789,13 @@ def _check_cell(p: dict) -> None:
         "avg_byzantine": ArraySpec("float64", ("step",), "average Byzantine weight of the replayed trial"),
         "mean_honest": ArraySpec("float64", ("step",), "average honest weight, mean over trials"),
         "mean_byzantine": ArraySpec("float64", ("step",), "average Byzantine weight, mean over trials"),
-        "T_emp": ArraySpec("int64", ("trial",), "per trial: first round the average Byzantine weight < tau (-1: never)"),
+        "T_emp": ArraySpec(
+            "int64", ("trial",), "per trial: first round the average Byzantine weight < tau (-1: never)"
+        ),
     },
     sizes=lambda p: {"source": p["n_sources"], "step": p["rounds"] + 1, "trial": p["trials"]},
     check=_check_cell,
-    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],     # reports, drawn in bounded chunks
+    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],  # reports, drawn in bounded chunks
 )
 def _blacklisting_cell(p: dict, rng: np.random.Generator):
     q = {**p, "byz_target": 0.8, "confidence": 0.95}
@@ -610,12 +805,28 @@ def _blacklisting_cell(p: dict, rng: np.random.Generator):
     nh = r.n_honest
     stats = r.T_stats()
     t0 = int(first_below(w[nh:].mean(0)[None], cell.tau)[0])
-    arrays = {"weights": w, "blacklisted_at": r.example_black, "is_byzantine": r.is_byz,
-              "avg_honest": w[:nh].mean(0), "avg_byzantine": w[nh:].mean(0),
-              "mean_honest": r.mean_honest, "mean_byzantine": r.mean_byz, "T_emp": r.T_emp}
-    meta = {"T_theory": r.T_theory, "T_theory_exact": exact_T(cell.eta, cell.tau), "x_theory": r.x_theory,
-            "T_emp_trial": t0, "T_emp_mean": stats["T_emp_mean"] if math.isfinite(stats["T_emp_mean"]) else None,
-            "T_reached": r.reached, "p_honest": r.p_honest, "p_byz": r.p_byz, "n_byzantine": r.n_byzantine,
-            "n_honest": nh, "meets_targets": r.meets_targets,
-            "labels": [f"S{i + 1}" for i in range(cell.n_sources)]}
+    arrays = {
+        "weights": w,
+        "blacklisted_at": r.example_black,
+        "is_byzantine": r.is_byz,
+        "avg_honest": w[:nh].mean(0),
+        "avg_byzantine": w[nh:].mean(0),
+        "mean_honest": r.mean_honest,
+        "mean_byzantine": r.mean_byz,
+        "T_emp": r.T_emp,
+    }
+    meta = {
+        "T_theory": r.T_theory,
+        "T_theory_exact": exact_T(cell.eta, cell.tau),
+        "x_theory": r.x_theory,
+        "T_emp_trial": t0,
+        "T_emp_mean": stats["T_emp_mean"] if math.isfinite(stats["T_emp_mean"]) else None,
+        "T_reached": r.reached,
+        "p_honest": r.p_honest,
+        "p_byz": r.p_byz,
+        "n_byzantine": r.n_byzantine,
+        "n_honest": nh,
+        "meets_targets": r.meets_targets,
+        "labels": [f"S{i + 1}" for i in range(cell.n_sources)],
+    }
     return arrays, meta

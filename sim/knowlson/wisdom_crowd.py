@@ -10,14 +10,13 @@ the guesses so far are recorded.
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from ..stats.robust import mean, median, median_of_means
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
+from ..stats.robust import mean, median, median_of_means
 
 CROWD_ESTIMATORS = ("mean", "median", "median_of_means")
 
@@ -32,7 +31,9 @@ def _check(p: dict) -> None:
     summary="Guess the beans: running mean, median and median of means as honest and extreme guesses arrive",
     params=(
         Param("n_guesses", int, 25, "number of guessers", low=1, high=100_000),
-        Param("byz_fraction", float, 0.2, "fraction of Byzantine (extreme) guessers", low=0.0, high=0.5, high_open=True),
+        Param(
+            "byz_fraction", float, 0.2, "fraction of Byzantine (extreme) guessers", low=0.0, high=0.5, high_open=True
+        ),
         Param("true_count", int, 1000, "beans in the jar", low=1, high=10**9),
         Param("rel_sd", float, 0.15, "honest standard deviation / true_count", low=0.0, high=10.0),
         Param("high_factor", float, 5.0, "high extreme guess / true_count", low=1.0, high=1e6),
@@ -46,7 +47,7 @@ def _check(p: dict) -> None:
     },
     sizes=lambda p: {"guess": p["n_guesses"], "estimator": len(CROWD_ESTIMATORS)},
     check=_check,
-    work=lambda p: p["n_guesses"] ** 2,         # every estimator on every prefix of the arrivals
+    work=lambda p: p["n_guesses"] ** 2,  # every estimator on every prefix of the arrivals
     max_work=1e8,
 )
 def _wisdom_crowd(p: dict, rng: np.random.Generator):
@@ -61,9 +62,10 @@ def _wisdom_crowd(p: dict, rng: np.random.Generator):
     running = np.empty((n, len(CROWD_ESTIMATORS)))
     for k in range(1, n + 1):
         xk = g[:k, None]
-        running[k - 1] = [mean(xk)[0], median(xk)[0],
-                          median_of_means(xk, rng=rng, buckets=min(p["buckets"], k))[0]]
-    meta = {"estimators": list(CROWD_ESTIMATORS), "n_byzantine": nb,
-            "estimator_labels": ["mean", "median", "median of means"]}
-    return {"guesses": g, "is_byzantine": byz, "running": running,
-            "final_error": np.abs(running[-1] - true)}, meta
+        running[k - 1] = [mean(xk)[0], median(xk)[0], median_of_means(xk, rng=rng, buckets=min(p["buckets"], k))[0]]
+    meta = {
+        "estimators": list(CROWD_ESTIMATORS),
+        "n_byzantine": nb,
+        "estimator_labels": ["mean", "median", "median of means"],
+    }
+    return {"guesses": g, "is_byzantine": byz, "running": running, "final_error": np.abs(running[-1] - true)}, meta

@@ -13,28 +13,38 @@ import numpy as np
 
 from .measurements import Samples, local_loss
 from .network import Network
-from .rules import (METHODS, RuleConfig, adapt, average_weights, combine, distance_step, dot2, flat_index, gather,
-                    loss_step)
+from .rules import (
+    METHODS,
+    RuleConfig,
+    adapt,
+    average_weights,
+    combine,
+    distance_step,
+    dot2,
+    flat_index,
+    gather,
+    loss_step,
+)
 
 
 @dataclass(frozen=True)
 class History:
     """Full per-iteration record (only when ``record=True``)."""
 
-    estimates: np.ndarray   # (method, T + 1, B, N, 2), index 0 = w(0)
-    weights: np.ndarray     # (method, T, B, N, K) combination weights on the neighbour slots
-    admitted: np.ndarray    # (T, B, N, K) bool, the loss rule's S_k
-    r_loss: np.ndarray      # (T, B, N, K) accumulated losses r_kl of the loss rule
-    r_dist: np.ndarray      # (T, B, N, K) accumulated distances of the distance rule
+    estimates: np.ndarray  # (method, T + 1, B, N, 2), index 0 = w(0)
+    weights: np.ndarray  # (method, T, B, N, K) combination weights on the neighbour slots
+    admitted: np.ndarray  # (T, B, N, K) bool, the loss rule's S_k
+    r_loss: np.ndarray  # (T, B, N, K) accumulated losses r_kl of the loss rule
+    r_dist: np.ndarray  # (T, B, N, K) accumulated distances of the distance rule
 
 
 @dataclass(frozen=True)
 class RunResult:
     """Metrics of every method, iteration, network and agent (NaN at Byzantine agents)."""
 
-    loss: np.ndarray        # (method, T, B, N): ℓ_k(w_k(i)) on the current sample after combining
-    msd: np.ndarray         # (method, T, B, N): ||w_k(i) - w°_k||^2
-    final: np.ndarray       # (method, B, N, 2): w(T)
+    loss: np.ndarray  # (method, T, B, N): ℓ_k(w_k(i)) on the current sample after combining
+    msd: np.ndarray  # (method, T, B, N): ||w_k(i) - w°_k||^2
+    final: np.ndarray  # (method, B, N, 2): w(T)
     byz_weight: np.ndarray  # (method, T, B): largest total weight a normal agent puts on Byzantine neighbours
     history: History | None = None
 
@@ -46,7 +56,7 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
     M = len(METHODS)
     byz = net.byzantine[..., None]
     nb, valid = net.neighbours, net.valid
-    w = np.repeat(np.where(byz, net.psi_a, w0)[None], M, axis=0)          # (M, B, N, 2)
+    w = np.repeat(np.where(byz, net.psi_a, w0)[None], M, axis=0)  # (M, B, N, 2)
     r_dist = np.full((B, N, K), cfg.r_init)
     r_loss = np.full((B, N, K), cfg.r_init)
     a_avg = average_weights(valid)
@@ -56,7 +66,7 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
     flat = flat_index(nb)
     x_neigh = gather(net.positions, nb, flat) if cfg.neighbour_position else None
     b_idx = np.arange(B)[:, None, None]
-    byz_slot = net.byzantine[b_idx, nb] & valid & ~byz                     # Byzantine neighbours of normal agents
+    byz_slot = net.byzantine[b_idx, nb] & valid & ~byz  # Byzantine neighbours of normal agents
     byz_w = np.zeros((M, T, B))
     byz_w[1] = np.max(np.sum(a_avg * byz_slot, axis=2), axis=1)
     loss = np.empty((M, T, B, N))
@@ -74,10 +84,10 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
     with np.errstate(invalid="ignore", over="ignore"):
         for i in range(T):
             u, d, q = samples.u[i], samples.d[i], samples.q[i]
-            psi = np.where(byz[None], net.psi_a[None], adapt(w, q[None], cfg.mu))     # (M, B, N, 2)
+            psi = np.where(byz[None], net.psi_a[None], adapt(w, q[None], cfg.mu))  # (M, B, N, 2)
             new = np.empty_like(w)
             new[0] = psi[0]
-            P_all = psi[1:].reshape(3, -1, 2)[:, flat]                                  # (3, B, N, K, 2), one gather
+            P_all = psi[1:].reshape(3, -1, 2)[:, flat]  # (3, B, N, K, 2), one gather
             new[1] = np.sum(a_avg[..., None] * P_all[0], axis=2)
             r_dist, a_dist = distance_step(r_dist, w[2], P_all[1], valid, cfg)
             new[2] = combine(a_dist, P_all[1])
@@ -96,7 +106,7 @@ def run(net: Network, samples: Samples, w0: np.ndarray, cfg: RuleConfig, *, reco
                 adm[i] = adm_i
                 rl[i] = r_loss
                 rd[i] = r_dist
-    if record:                                  # Byzantine agents combine nothing
+    if record:  # Byzantine agents combine nothing
         wts[:, :, net.byzantine] = 0.0
         adm[:, net.byzantine] = False
     mask = np.broadcast_to(net.byzantine[None, None], loss.shape)

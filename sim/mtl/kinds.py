@@ -36,8 +36,13 @@ ARRAYS = {
 
 
 def _sizes(p: dict) -> dict:
-    return {"agent": p["n_agents"], "task": N_TASKS, "method": len(METHODS), "step": p["iterations"] + 1,
-            "iteration": p["iterations"]}
+    return {
+        "agent": p["n_agents"],
+        "task": N_TASKS,
+        "method": len(METHODS),
+        "step": p["iterations"] + 1,
+        "iteration": p["iterations"],
+    }
 
 
 def trace_arrays(net: Network, res: RunResult) -> dict:
@@ -45,18 +50,27 @@ def trace_arrays(net: Network, res: RunResult) -> dict:
     h = res.history
     k, j = np.nonzero(net.valid[0])
     return {
-        "positions": net.positions[0], "targets": net.targets[0], "task": net.task.astype(np.int64),
-        "is_byzantine": net.byzantine[0], "psi_a": np.where(net.byzantine[0][:, None], net.psi_a[0], 0.0),
+        "positions": net.positions[0],
+        "targets": net.targets[0],
+        "task": net.task.astype(np.int64),
+        "is_byzantine": net.byzantine[0],
+        "psi_a": np.where(net.byzantine[0][:, None], net.psi_a[0], 0.0),
         "edges": net.edges(0),
-        "estimates": h.estimates[:, :, 0], "weights": h.weights[:, :, 0, k, j].astype(np.float32),
-        "admitted": h.admitted[:, 0, k, j], "acc_loss": h.r_loss[:, 0, k, j].astype(np.float32),
-        "loss": res.loss[:, :, 0], "msd": res.msd[:, :, 0],
+        "estimates": h.estimates[:, :, 0],
+        "weights": h.weights[:, :, 0, k, j].astype(np.float32),
+        "admitted": h.admitted[:, 0, k, j],
+        "acc_loss": h.r_loss[:, 0, k, j].astype(np.float32),
+        "loss": res.loss[:, :, 0],
+        "msd": res.msd[:, :, 0],
     }
 
 
 def _meta(net: Network) -> dict:
-    return {"methods": list(METHODS), "method_labels": [METHOD_LABELS[m] for m in METHODS],
-            "n_byzantine": int(net.byzantine[0].sum())}
+    return {
+        "methods": list(METHODS),
+        "method_labels": [METHOD_LABELS[m] for m in METHODS],
+        "n_byzantine": int(net.byzantine[0].sum()),
+    }
 
 
 @trace_kind(
@@ -77,8 +91,14 @@ def _localization(p: dict, rng: np.random.Generator):
 COMPAT_PARAMS = (
     Param("n_byzantine", int, 20, "attackerNum of the authors' script", low=0, high=PAPER_N - 1),
     Param("paper_seed", int, 0, "value given to random.seed and numpy.random.seed", low=0, high=2**32 - 1),
-    Param("iterations", int, PAPER_T, "iterations (changes the noise draws, as in the authors' script)",
-          low=1, high=100_000),
+    Param(
+        "iterations",
+        int,
+        PAPER_T,
+        "iterations (changes the noise draws, as in the authors' script)",
+        low=1,
+        high=100_000,
+    ),
     Param("deviations", bool, True, "both deviations of the authors' code (false: the correct rule)"),
 )
 
@@ -93,6 +113,7 @@ COMPAT_PARAMS = (
     work=lambda p: loc.work({"iterations": p["iterations"], "n_agents": PAPER_N, "max_neighbours": 10}),
 )
 def _paper(p: dict, rng: np.random.Generator):
-    s, res = run_paper(p["n_byzantine"], seed=p["paper_seed"], iterations=p["iterations"],
-                       deviations=p["deviations"], record=True)
+    s, res = run_paper(
+        p["n_byzantine"], seed=p["paper_seed"], iterations=p["iterations"], deviations=p["deviations"], record=True
+    )
     return trace_arrays(s.net, res), {**_meta(s.net), "mode": "paper_compat", "attackers": s.attackers}

@@ -20,10 +20,22 @@ from .rules import RuleConfig
 NETWORK_PARAMS = (
     Param("n_agents", int, 100, "number of agents N (N/4 per task, by index)", low=4, high=5000),
     Param("n_byzantine", int, 20, "number of Byzantine agents F (at most N - 1)", low=0, high=4999),
-    Param("attack", str, "constant", "what Byzantine agents send: 15 + U[0,1)^2 (constant) or 0 (zero)",
-          choices=("constant", "zero")),
-    Param("radius", float, 1.0, "sensing radius: l is a neighbour of k when ||x_l - x_k|| <= radius",
-          low=0.0, low_open=True, high=1e6),
+    Param(
+        "attack",
+        str,
+        "constant",
+        "what Byzantine agents send: 15 + U[0,1)^2 (constant) or 0 (zero)",
+        choices=("constant", "zero"),
+    ),
+    Param(
+        "radius",
+        float,
+        1.0,
+        "sensing radius: l is a neighbour of k when ||x_l - x_k|| <= radius",
+        low=0.0,
+        low_open=True,
+        high=1e6,
+    ),
     Param("max_neighbours", int, 10, "largest |N_k| (k plus a random subsample)", low=1, high=1000),
     Param("box", float, 3.0, "agents placed uniformly in [0, box]^2", low=0.0, low_open=True, high=1e6),
     Param("n_noisy", int, 5, "agents with regressor noise sd 0.1", low=0, high=5000),
@@ -31,8 +43,16 @@ NETWORK_PARAMS = (
 RULE_PARAMS = (
     Param("iterations", int, 500, "diffusion iterations T", low=1, high=100_000),
     Param("mu", float, 0.1, "adapt step size", low=0.0, low_open=True, high=1.0),
-    Param("gamma", float, 0.1, "forgetting factor of the accumulated losses", low=0.0, low_open=True,
-          high=1.0, high_open=True),
+    Param(
+        "gamma",
+        float,
+        0.1,
+        "forgetting factor of the accumulated losses",
+        low=0.0,
+        low_open=True,
+        high=1.0,
+        high_open=True,
+    ),
     Param("neighbour_position", bool, False, "deviation 1 of the authors' code: ℓ_k(psi_l) evaluated at x_l"),
     Param("self_updates", int, 1, "deviation 2 of the authors' code: r_kk updated twice when 2", low=1, high=2),
 )
@@ -52,22 +72,31 @@ def work(p: dict, batch: int = 1) -> float:
 
 
 def rule_config(p: dict) -> RuleConfig:
-    return RuleConfig(mu=p["mu"], gamma=p["gamma"], neighbour_position=p["neighbour_position"],
-                      self_updates=p["self_updates"])
+    return RuleConfig(
+        mu=p["mu"], gamma=p["gamma"], neighbour_position=p["neighbour_position"], self_updates=p["self_updates"]
+    )
 
 
 @dataclass(frozen=True)
 class Setup:
     net: Network
     noise: Noise
-    w0: np.ndarray      # (B, N, 2)
+    w0: np.ndarray  # (B, N, 2)
 
 
 def make_setup(p: dict, rng: np.random.Generator, batch: int = 1) -> Setup:
     """B independent networks with their noise and start, drawn from ``rng``."""
     check(p)
-    net = build_network(rng, n_agents=p["n_agents"], n_byzantine=p["n_byzantine"], radius=p["radius"],
-                        max_neighbours=p["max_neighbours"], box=p["box"], attack=p["attack"], batch=batch)
+    net = build_network(
+        rng,
+        n_agents=p["n_agents"],
+        n_byzantine=p["n_byzantine"],
+        radius=p["radius"],
+        max_neighbours=p["max_neighbours"],
+        box=p["box"],
+        attack=p["attack"],
+        batch=batch,
+    )
     noise = draw_noise(rng, batch, p["n_agents"], p["iterations"], p["n_noisy"])
     w0 = rng.random((batch, p["n_agents"], 2))
     return Setup(net, noise, w0)
@@ -77,8 +106,9 @@ def run_setup(s: Setup, p: dict, *, record: bool = False) -> RunResult:
     return run(s.net, make_samples(s.net, s.noise.v_d, s.noise.v_u), s.w0, rule_config(p), record=record)
 
 
-def simulate_batch(p: dict, rng: np.random.Generator, batch: int = 1, *,
-                   record: bool = False) -> tuple[Setup, RunResult]:
+def simulate_batch(
+    p: dict, rng: np.random.Generator, batch: int = 1, *, record: bool = False
+) -> tuple[Setup, RunResult]:
     """Draw B networks and run all four methods on each."""
     s = make_setup(p, rng, batch)
     return s, run_setup(s, p, record=record)
@@ -86,8 +116,15 @@ def simulate_batch(p: dict, rng: np.random.Generator, batch: int = 1, *,
 
 def with_attack(s: Setup, psi_a: np.ndarray) -> Setup:
     """The same networks, noise and start with other Byzantine messages (for the attack comparison)."""
-    net = Network(s.net.positions, s.net.targets, s.net.task, s.net.byzantine, s.net.neighbours, s.net.valid,
-                  np.broadcast_to(psi_a, s.net.psi_a.shape).copy())
+    net = Network(
+        s.net.positions,
+        s.net.targets,
+        s.net.task,
+        s.net.byzantine,
+        s.net.neighbours,
+        s.net.valid,
+        np.broadcast_to(psi_a, s.net.psi_a.shape).copy(),
+    )
     return Setup(net, s.noise, s.w0)
 
 

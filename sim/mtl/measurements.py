@@ -19,10 +19,10 @@ from .network import Network
 class Noise:
     """Per-agent noise standard deviations and the draws of every iteration."""
 
-    sd_d: np.ndarray     # (B, N) range noise sd, 0.1 + 0.1 U
-    sd_u: np.ndarray     # (B, N) regressor noise sd, 0.01 + 0.01 U (0.1 for the noisy agents)
-    v_d: np.ndarray      # (T, B, N)
-    v_u: np.ndarray      # (T, B, N)
+    sd_d: np.ndarray  # (B, N) range noise sd, 0.1 + 0.1 U
+    sd_u: np.ndarray  # (B, N) regressor noise sd, 0.01 + 0.01 U (0.1 for the noisy agents)
+    v_d: np.ndarray  # (T, B, N)
+    v_u: np.ndarray  # (T, B, N)
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ def draw_noise(rng: np.random.Generator, batch: int, n_agents: int, iterations: 
 
 def make_samples(net: Network, v_d: np.ndarray, v_u: np.ndarray) -> Samples:
     """u, d, q of every iteration and agent (vectorised over iterations, networks and agents)."""
-    diff = net.w_true - net.positions                              # (B, N, 2)
-    u_hat = diff / np.sqrt(np.sum(diff ** 2, axis=-1, keepdims=True))
-    u = u_hat[None] + v_u[..., None]                               # (T, B, N, 2)
-    d = np.sum(diff[None] * u, axis=-1) + v_d                      # (T, B, N)
+    diff = net.w_true - net.positions  # (B, N, 2)
+    u_hat = diff / np.sqrt(np.sum(diff**2, axis=-1, keepdims=True))
+    u = u_hat[None] + v_u[..., None]  # (T, B, N, 2)
+    d = np.sum(diff[None] * u, axis=-1) + v_d  # (T, B, N)
     q = net.positions[None] + d[..., None] * u
     return Samples(u, d, q)
 

@@ -15,20 +15,20 @@ import numpy as np
 from ..core.errors import ParamError
 
 N_TASKS = 4
-TARGET_BASES = np.array([[10.0, 10.0], [10.0, 20.0], [20.0, 10.0], [20.0, 20.0]])   # reference, Setup
+TARGET_BASES = np.array([[10.0, 10.0], [10.0, 20.0], [20.0, 10.0], [20.0, 20.0]])  # reference, Setup
 
 
 @dataclass(frozen=True)
 class Network:
     """One batch of B networks of N agents (reference, Setup)."""
 
-    positions: np.ndarray      # (B, N, 2) agent positions x_k
-    targets: np.ndarray        # (B, 4, 2) targets w° of the four tasks
-    task: np.ndarray           # (N,) task of each agent (by index: N/4 agents per task)
-    byzantine: np.ndarray      # (B, N) bool
-    neighbours: np.ndarray     # (B, N, K) int, column 0 = self
-    valid: np.ndarray          # (B, N, K) bool, which slots of ``neighbours`` are real
-    psi_a: np.ndarray          # (B, N, 2) what each Byzantine agent broadcasts (rows of normal agents unused)
+    positions: np.ndarray  # (B, N, 2) agent positions x_k
+    targets: np.ndarray  # (B, 4, 2) targets w° of the four tasks
+    task: np.ndarray  # (N,) task of each agent (by index: N/4 agents per task)
+    byzantine: np.ndarray  # (B, N) bool
+    neighbours: np.ndarray  # (B, N, K) int, column 0 = self
+    valid: np.ndarray  # (B, N, K) bool, which slots of ``neighbours`` are real
+    psi_a: np.ndarray  # (B, N, 2) what each Byzantine agent broadcasts (rows of normal agents unused)
 
     @property
     def batch(self) -> int:
@@ -59,8 +59,10 @@ def check_sizes(n_agents: int, n_byzantine: int, radius: float, max_neighbours: 
     if n_agents < N_TASKS:
         raise ParamError(f"n_agents: must be at least {N_TASKS} (one per task), got {n_agents}")
     if not 0 <= n_byzantine <= n_agents - 1:
-        raise ParamError(f"n_byzantine: must be an integer in [0, n_agents - 1] = [0, {n_agents - 1}] "
-                         f"(F <= N with at least one normal agent), got {n_byzantine}")
+        raise ParamError(
+            f"n_byzantine: must be an integer in [0, n_agents - 1] = [0, {n_agents - 1}] "
+            f"(F <= N with at least one normal agent), got {n_byzantine}"
+        )
     if not radius > 0:
         raise ParamError(f"radius: must be a number in (0, inf), got {radius!r}")
     if max_neighbours < 1:
@@ -71,7 +73,7 @@ def in_range(positions: np.ndarray, radius: float) -> np.ndarray:
     """(B, N, N) bool: ||x_l - x_k|| <= radius, l != k (computed as sqrt(dy^2 + dx^2), as the authors do)."""
     dx = positions[:, None, :, 0] - positions[:, :, None, 0]
     dy = positions[:, None, :, 1] - positions[:, :, None, 1]
-    close = np.sqrt(dy ** 2 + dx ** 2) <= radius
+    close = np.sqrt(dy**2 + dx**2) <= radius
     n = positions.shape[1]
     close[:, np.arange(n), np.arange(n)] = False
     return close
@@ -84,8 +86,8 @@ def table_from_lists(lists: list[list[list[int]]], max_neighbours: int) -> tuple
     valid = np.zeros((b, n, max_neighbours), bool)
     for i, per in enumerate(lists):
         for k, row in enumerate(per):
-            nb[i, k, :len(row)] = row
-            valid[i, k, :len(row)] = True
+            nb[i, k, : len(row)] = row
+            valid[i, k, : len(row)] = True
     return nb, valid
 
 
@@ -101,7 +103,7 @@ def neighbour_table(close: np.ndarray, max_neighbours: int, rng: np.random.Gener
     if k_other > 0:
         order = np.argsort(keys, axis=2, kind="stable")[:, :, :k_other]
         chosen_ok = np.take_along_axis(keys, order, axis=2) < np.inf
-        idx = np.where(chosen_ok, order, n)                      # n sorts invalid slots last
+        idx = np.where(chosen_ok, order, n)  # n sorts invalid slots last
         idx = np.sort(idx, axis=2)
         ok = idx < n
         self_col = np.arange(n)[None, :, None].repeat(b, axis=0)
@@ -113,8 +115,17 @@ def neighbour_table(close: np.ndarray, max_neighbours: int, rng: np.random.Gener
     return nb.astype(np.int64), valid
 
 
-def build_network(rng: np.random.Generator, *, n_agents: int = 100, n_byzantine: int = 0, radius: float = 1.0,
-                  max_neighbours: int = 10, box: float = 3.0, attack: str = "constant", batch: int = 1) -> Network:
+def build_network(
+    rng: np.random.Generator,
+    *,
+    n_agents: int = 100,
+    n_byzantine: int = 0,
+    radius: float = 1.0,
+    max_neighbours: int = 10,
+    box: float = 3.0,
+    attack: str = "constant",
+    batch: int = 1,
+) -> Network:
     """B random networks as in the reference (targets, positions U[0, box]^2, neighbours, F attackers, psi_a)."""
     check_sizes(n_agents, n_byzantine, radius, max_neighbours)
     targets = TARGET_BASES[None] + rng.random((batch, N_TASKS, 2))

@@ -40,14 +40,23 @@ PAPER_RULES = RuleConfig(mu=0.1, gamma=0.1, r_init=10.0, neighbour_position=True
 class PaperSetup:
     net: Network
     noise: Noise
-    w0: np.ndarray          # (1, N, 2)
-    attackers: list[int]    # in the authors' sample order
-    noisy: list[int]        # the 5 agents with sd_u = 0.1
+    w0: np.ndarray  # (1, N, 2)
+    attackers: list[int]  # in the authors' sample order
+    noisy: list[int]  # the 5 agents with sd_u = 0.1
 
 
-def paper_setup(n_byzantine: int, *, seed: int = 0, iterations: int = PAPER_T, n_agents: int = PAPER_N,
-                radius: float = 1.0, max_neighbours: int = 10, box: float = 3.0, n_noisy: int = 5,
-                attack: str = "constant") -> PaperSetup:
+def paper_setup(
+    n_byzantine: int,
+    *,
+    seed: int = 0,
+    iterations: int = PAPER_T,
+    n_agents: int = PAPER_N,
+    radius: float = 1.0,
+    max_neighbours: int = 10,
+    box: float = 3.0,
+    n_noisy: int = 5,
+    attack: str = "constant",
+) -> PaperSetup:
     """Network, noise and start of the authors' script for ``attackerNum = n_byzantine``."""
     check_sizes(n_agents, n_byzantine, radius, max_neighbours)
     py = random.Random(seed)
@@ -86,15 +95,24 @@ def paper_setup(n_byzantine: int, *, seed: int = 0, iterations: int = PAPER_T, n
     byz[attackers] = True
     psi_a = np.zeros((n_agents, 2))
     if attack == "constant":
-        psi_a[np.sort(np.asarray(attackers, dtype=np.int64))] = psi_a_cols.T       # column a goes to the a-th attacker by index
+        psi_a[np.sort(np.asarray(attackers, dtype=np.int64))] = (
+            psi_a_cols.T
+        )  # column a goes to the a-th attacker by index
     nb, valid = table_from_lists([lists], max_neighbours)
     net = Network(pos[None], targets[None], task_of(n_agents), byz[None], nb, valid, psi_a[None])
     noise = Noise(sd_d.T, sd_u.T, v_d[:, None, :], v_u[:, None, :])
     return PaperSetup(net, noise, w0[None], list(attackers), list(noisy))
 
 
-def run_paper(n_byzantine: int, *, seed: int = 0, iterations: int = PAPER_T, deviations: bool = True,
-              record: bool = False, **setup) -> tuple[PaperSetup, RunResult]:
+def run_paper(
+    n_byzantine: int,
+    *,
+    seed: int = 0,
+    iterations: int = PAPER_T,
+    deviations: bool = True,
+    record: bool = False,
+    **setup,
+) -> tuple[PaperSetup, RunResult]:
     """The authors' run for ``attackerNum = n_byzantine``; ``deviations=False`` runs the correct rule instead."""
     s = paper_setup(n_byzantine, seed=seed, iterations=iterations, **setup)
     cfg = PAPER_RULES if deviations else RuleConfig(mu=0.1, gamma=0.1, r_init=10.0)
@@ -105,16 +123,25 @@ def run_paper(n_byzantine: int, *, seed: int = 0, iterations: int = PAPER_T, dev
 def stack(setups: list[PaperSetup]) -> PaperSetup:
     """Several replays as one batch (same N, T and max_neighbours): networks, noise and starts stacked."""
     nets = [s.net for s in setups]
-    cat = lambda name: np.concatenate([getattr(n, name) for n in nets], axis=0)
-    net = Network(cat("positions"), cat("targets"), nets[0].task, cat("byzantine"), cat("neighbours"),
-                  cat("valid"), cat("psi_a"))
-    noise = Noise(*(np.concatenate([getattr(s.noise, f) for s in setups], axis=0 if f.startswith("sd") else 1)
-                    for f in ("sd_d", "sd_u", "v_d", "v_u")))
+
+    def cat(name):
+        return np.concatenate([getattr(n, name) for n in nets], axis=0)
+
+    net = Network(
+        cat("positions"), cat("targets"), nets[0].task, cat("byzantine"), cat("neighbours"), cat("valid"), cat("psi_a")
+    )
+    noise = Noise(
+        *(
+            np.concatenate([getattr(s.noise, f) for s in setups], axis=0 if f.startswith("sd") else 1)
+            for f in ("sd_d", "sd_u", "v_d", "v_u")
+        )
+    )
     return PaperSetup(net, noise, np.concatenate([s.w0 for s in setups]), [], [])
 
 
-def run_paper_batch(n_byzantine: int, seeds, *, iterations: int = PAPER_T, deviations: bool = True,
-                    **setup) -> tuple[PaperSetup, RunResult]:
+def run_paper_batch(
+    n_byzantine: int, seeds, *, iterations: int = PAPER_T, deviations: bool = True, **setup
+) -> tuple[PaperSetup, RunResult]:
     """The authors' script for each seed in ``seeds``, simulated together (numbers equal to one by one)."""
     s = stack([paper_setup(n_byzantine, seed=int(k), iterations=iterations, **setup) for k in seeds])
     cfg = PAPER_RULES if deviations else RuleConfig(mu=0.1, gamma=0.1, r_init=10.0)
@@ -123,5 +150,5 @@ def run_paper_batch(n_byzantine: int, seeds, *, iterations: int = PAPER_T, devia
 
 def table_numbers(res: RunResult) -> np.ndarray:
     """(method, 2): mean Loss over normal agents at iteration 0 and averaged over iterations 100-499."""
-    mean = np.nanmean(res.loss[:, :, 0, :], axis=2)          # (method, T)
+    mean = np.nanmean(res.loss[:, :, 0, :], axis=2)  # (method, T)
     return np.stack([mean[:, 0], mean[:, 100:].mean(axis=1)], axis=1)

@@ -14,19 +14,23 @@ import numpy as np
 from ..core.errors import ParamError
 
 METHODS = ("noncoop", "average", "distance", "loss")
-METHOD_LABELS = {"noncoop": "non-cooperative", "average": "average", "distance": "distance-based",
-                 "loss": "loss-based (resilient)"}
+METHOD_LABELS = {
+    "noncoop": "non-cooperative",
+    "average": "average",
+    "distance": "distance-based",
+    "loss": "loss-based (resilient)",
+}
 
 
 @dataclass(frozen=True)
 class RuleConfig:
     """Step size, forgetting factor and the two code deviations (both off = the paper's rule)."""
 
-    mu: float = 0.1                    # adapt step size, (0, 1]
-    gamma: float = 0.1                 # forgetting factor of the accumulated losses, (0, 1)
-    r_init: float = 10.0               # initial accumulated loss r_kl
-    neighbour_position: bool = False   # deviation 1: ℓ_k(psi_l) evaluated with x_l instead of x_k
-    self_updates: int = 1              # deviation 2: r_kk updated twice per iteration when 2
+    mu: float = 0.1  # adapt step size, (0, 1]
+    gamma: float = 0.1  # forgetting factor of the accumulated losses, (0, 1)
+    r_init: float = 10.0  # initial accumulated loss r_kl
+    neighbour_position: bool = False  # deviation 1: ℓ_k(psi_l) evaluated with x_l instead of x_k
+    self_updates: int = 1  # deviation 2: r_kk updated twice per iteration when 2
 
     def __post_init__(self):
         if not 0 < self.mu <= 1:
@@ -79,8 +83,9 @@ def _accumulate(r: np.ndarray, new: np.ndarray, gamma: float, self_updates: int)
     return r
 
 
-def distance_step(r: np.ndarray, w_prev: np.ndarray, P: np.ndarray, valid: np.ndarray,
-                  cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray]:
+def distance_step(
+    r: np.ndarray, w_prev: np.ndarray, P: np.ndarray, valid: np.ndarray, cfg: RuleConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """r_kl <- (1-gamma) r_kl + gamma ||w_k(i-1) - psi_l||^2; a_kl ∝ 1/r_kl on all of N_k (no filtering)."""
     with np.errstate(invalid="ignore", over="ignore"):
         diff = w_prev[:, :, None, :] - P
@@ -96,20 +101,28 @@ def neighbour_losses(P: np.ndarray, x_eval: np.ndarray, u: np.ndarray, d: np.nda
     return (d[:, :, None] + dot2(x_eval, uu) - dot2(P, uu)) ** 2
 
 
-def loss_step(r: np.ndarray, P: np.ndarray, positions: np.ndarray, neighbours: np.ndarray, valid: np.ndarray,
-              u: np.ndarray, d: np.ndarray, cfg: RuleConfig,
-              x_neigh: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def loss_step(
+    r: np.ndarray,
+    P: np.ndarray,
+    positions: np.ndarray,
+    neighbours: np.ndarray,
+    valid: np.ndarray,
+    u: np.ndarray,
+    d: np.ndarray,
+    cfg: RuleConfig,
+    x_neigh: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The resilient rule: accumulate ℓ_k(psi_l); admit S_k = {l : r_kl <= r_kk}; a_kl ∝ 1/r_kl on S_k.
 
     Returns (r, admitted, weights).
     """
-    if cfg.neighbour_position:                           # slot 0 is k itself, so r_kk still uses x_k
+    if cfg.neighbour_position:  # slot 0 is k itself, so r_kk still uses x_k
         x_eval = gather(positions, neighbours) if x_neigh is None else x_neigh
     else:
         x_eval = positions[:, :, None, :]
     with np.errstate(invalid="ignore", over="ignore"):
         losses = neighbour_losses(P, x_eval, u, d)
-        losses = np.where(np.isnan(losses), np.inf, losses)        # a NaN message is as bad as it gets
+        losses = np.where(np.isnan(losses), np.inf, losses)  # a NaN message is as bad as it gets
         r = _accumulate(r, losses, cfg.gamma, cfg.self_updates)
     admitted = valid & (r <= r[:, :, :1])
     inv = np.where(admitted, 1.0 / r, 0.0)

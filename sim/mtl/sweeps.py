@@ -16,7 +16,7 @@ from . import localization as loc
 from .paper_compat import PAPER_N, run_paper_batch
 from .rules import METHODS
 
-BATCH = 16                       # networks simulated together (memory ~ BATCH x T x N)
+BATCH = 16  # networks simulated together (memory ~ BATCH x T x N)
 M = len(METHODS)
 
 
@@ -27,8 +27,8 @@ def burn_in(iterations: int) -> int:
 
 def captured(net, final: np.ndarray) -> np.ndarray:
     """(B,) normal agents whose final estimate is nearer some Byzantine message than their own target."""
-    own = np.sum((final - net.w_true) ** 2, axis=-1)                                     # (B, N)
-    to_byz = np.sum((final[:, :, None, :] - net.psi_a[:, None, :, :]) ** 2, axis=-1)     # (B, N, N)
+    own = np.sum((final - net.w_true) ** 2, axis=-1)  # (B, N)
+    to_byz = np.sum((final[:, :, None, :] - net.psi_a[:, None, :, :]) ** 2, axis=-1)  # (B, N, N)
     to_byz = np.where(net.byzantine[:, None, :], to_byz, np.inf).min(axis=2)
     return np.sum((to_byz < own) & ~net.byzantine, axis=1)
 
@@ -38,10 +38,14 @@ def tail_summary(res, net, iterations: int) -> dict:
     t0 = burn_in(iterations)
     normal = (~net.byzantine)[None, None]
     n_normal = normal.sum(axis=3)
-    loss_tail = (np.where(normal, res.loss[:, t0:], 0).sum(axis=3) / n_normal).mean(axis=1).T    # (B, method)
+    loss_tail = (np.where(normal, res.loss[:, t0:], 0).sum(axis=3) / n_normal).mean(axis=1).T  # (B, method)
     msd_tail = (np.where(normal, res.msd[:, t0:], 0).sum(axis=3) / n_normal).mean(axis=1).T
-    return {"loss_tail": loss_tail, "msd_tail": msd_tail, "captured": captured(net, res.final[3]),
-            "byz_weight": res.byz_weight[3, t0:].max(axis=0)}
+    return {
+        "loss_tail": loss_tail,
+        "msd_tail": msd_tail,
+        "captured": captured(net, res.final[3]),
+        "byz_weight": res.byz_weight[3, t0:].max(axis=0),
+    }
 
 
 def _rows(p: dict, r: dict) -> dict:
@@ -69,12 +73,26 @@ FIXED = tuple(q for q in loc.PARAMS if q.name not in ("n_byzantine", "attack"))
     record={
         "loss_tail": Field("float64", ("trials", M), low=0, doc="mean Loss over normal agents, iterations >= burn-in"),
         "msd_tail": Field("float64", ("trials", M), low=0, doc="mean MSD over normal agents, iterations >= burn-in"),
-        "captured": Field("int64", ("trials",), low=0, high="n_agents",
-                          doc="normal agents whose final loss-based estimate is nearer a Byzantine message than their target"),
-        "byz_weight": Field("float64", ("trials",), low=0, high=1 + 1e-9,
-                            doc="largest weight on Byzantine neighbours after burn-in (loss rule)"),
-        "msd_curve": Field("float64", lambda p: (M, p["iterations"]), low=0,
-                           doc="MSD averaged over normal agents and trials, per iteration"),
+        "captured": Field(
+            "int64",
+            ("trials",),
+            low=0,
+            high="n_agents",
+            doc="normal agents whose final loss-based estimate is nearer a Byzantine message than their target",
+        ),
+        "byz_weight": Field(
+            "float64",
+            ("trials",),
+            low=0,
+            high=1 + 1e-9,
+            doc="largest weight on Byzantine neighbours after burn-in (loss rule)",
+        ),
+        "msd_curve": Field(
+            "float64",
+            lambda p: (M, p["iterations"]),
+            low=0,
+            doc="MSD averaged over normal agents and trials, per iteration",
+        ),
     },
     work=lambda p: p["trials"] * loc.work(p),
     check=loc.check,
@@ -103,12 +121,28 @@ def byzantine_cell(p: dict, rng: np.random.Generator) -> dict:
     "mtl_paper_seeds",
     version=2,
     summary="the authors' script over its seed: with both code deviations and with the correct rule",
-    axes=(Param("n_byzantine", int, 20, "attackerNum", low=0, high=PAPER_N - 1),
-          Param("deviations", bool, True, "both deviations of the authors' code")),
-    fixed=(Param("first_seed", int, 0, "trial t replays random.seed / numpy.random.seed = first_seed + t",
-                 low=0, high=2**32 - 100_001),
-           Param("iterations", int, 500, "iterations (changes the noise draws, as in the authors' script)",
-                 low=1, high=100_000)),
+    axes=(
+        Param("n_byzantine", int, 20, "attackerNum", low=0, high=PAPER_N - 1),
+        Param("deviations", bool, True, "both deviations of the authors' code"),
+    ),
+    fixed=(
+        Param(
+            "first_seed",
+            int,
+            0,
+            "trial t replays random.seed / numpy.random.seed = first_seed + t",
+            low=0,
+            high=2**32 - 100_001,
+        ),
+        Param(
+            "iterations",
+            int,
+            500,
+            "iterations (changes the noise draws, as in the authors' script)",
+            low=1,
+            high=100_000,
+        ),
+    ),
     defaults={"n_byzantine": (20, 40), "deviations": (True, False)},
     trials=10,
     max_trials=100_000,
@@ -129,7 +163,8 @@ def paper_seed_cell(p: dict, rng: np.random.Generator) -> dict:
     seeds = p["first_seed"] + np.arange(p["trials"])
     parts = []
     for lo in range(0, len(seeds), BATCH):
-        s, res = run_paper_batch(p["n_byzantine"], seeds[lo:lo + BATCH], deviations=p["deviations"],
-                                 iterations=p["iterations"])
+        s, res = run_paper_batch(
+            p["n_byzantine"], seeds[lo : lo + BATCH], deviations=p["deviations"], iterations=p["iterations"]
+        )
         parts.append(tail_summary(res, s.net, p["iterations"]))
     return {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}

@@ -52,11 +52,11 @@ def outliers_to_inf(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     (NaN, or finite beside a non-finite one) alternate +inf, -inf, ... by their
     rank among such entries of the same coordinate.
     """
-    if np.isfinite(x).all():                       # the common case: nothing to rewrite
+    if np.isfinite(x).all():  # the common case: nothing to rewrite
         return x if mask.all() else np.where(mask[..., None], x, np.nan)
     bad = bad_rows(x) & mask
     signed = np.isinf(x)
-    free = bad[..., None] & ~signed                  # entries that get an alternating sign
+    free = bad[..., None] & ~signed  # entries that get an alternating sign
     rank = np.cumsum(free, axis=-2)
     alt = np.where(rank % 2 == 1, np.inf, -np.inf)
     out = np.where(bad[..., None], np.where(signed, x, alt), x)
@@ -91,7 +91,7 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     _check_active("median", k)
-    xin = outliers_to_inf(x, mask)                   # NaN (masked) sorts last
+    xin = outliers_to_inf(x, mask)  # NaN (masked) sorts last
     if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:
         # one active count for the whole batch: O(n) selection instead of a sort
         k0 = int(k.flat[0])
@@ -139,17 +139,17 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     _check_active("median_of_means", k)
-    b = np.minimum(buckets, k)                                   # (...,)
+    b = np.minimum(buckets, k)  # (...,)
     keys = rng.random(mask.shape)
-    keys = np.where(mask, keys, 2.0)                              # inactive last
-    rank = np.argsort(np.argsort(keys, axis=-1), axis=-1)         # rank among rows, active first
+    keys = np.where(mask, keys, 2.0)  # inactive last
+    rank = np.argsort(np.argsort(keys, axis=-1), axis=-1)  # rank among rows, active first
     bucket = (rank * b[..., None]) // np.maximum(k[..., None], 1)  # 0..b-1 for active rows
-    onehot = (bucket[..., None] == np.arange(buckets)) & mask[..., None]   # (..., n, B)
+    onehot = (bucket[..., None] == np.arange(buckets)) & mask[..., None]  # (..., n, B)
     xin = outliers_to_inf(x, mask)
     bad = ~np.isfinite(xin) & mask[..., None]
     xz = np.where(np.isfinite(xin), xin, 0.0)
     sums = np.einsum("...nb,...nd->...bd", onehot.astype(float), xz)
-    cnt = onehot.sum(-2)                                          # (..., B)
+    cnt = onehot.sum(-2)  # (..., B)
     pos = np.einsum("...nb,...nd->...bd", onehot.astype(float), (bad & (xin > 0)).astype(float))
     neg = np.einsum("...nb,...nd->...bd", onehot.astype(float), (bad & (xin < 0)).astype(float))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -190,12 +190,12 @@ def _weiszfeld_step(y, xf, fin, pull_bad, eps):
     sw = inv.sum(-1)
     num = np.einsum("mn,mnd->md", inv, xf) + pull_bad
     m = on.sum(-1)
-    force = num - sw[:, None] * y                                   # pull of the off-point rows
+    force = num - sw[:, None] * y  # pull of the off-point rows
     r = np.linalg.norm(force, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         t_y = num / sw[:, None]
         gamma = np.where(m > 0, np.minimum(1.0, m / np.where(r > 0, r, 1.0)), 0.0)
-    gamma = np.where(sw > 0, gamma, 1.0)                              # every row sits on y: y is the minimiser
+    gamma = np.where(sw > 0, gamma, 1.0)  # every row sits on y: y is the minimiser
     return (1.0 - gamma)[:, None] * np.where(sw[:, None] > 0, t_y, y) + gamma[:, None] * y
 
 
@@ -220,23 +220,29 @@ def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 
     fin = mask & ~bad
     kf = fin.sum(-1)
     if np.any(kf == 0):
-        raise EstimatorError("geometric_median: nothing finite left: too many reports are NaN or ±inf (or no report is active)")
+        raise EstimatorError(
+            "geometric_median: nothing finite left: too many reports are NaN or ±inf (or no report is active)"
+        )
     xf = np.where(fin[..., None], x, 0.0)
     # scale equivariance: iterate on x / s with s = max |x_ij| (no overflow of squared distances), rescale at the end
     scale = np.abs(xf).max(axis=(-2, -1))
     scale = np.where(scale > 0, scale, 1.0)
     xf = xf / scale[..., None, None]
-    pull_bad = _bad_directions(x, bad).sum(-2)                         # (..., d)
+    pull_bad = _bad_directions(x, bad).sum(-2)  # (..., d)
     if np.any(np.linalg.norm(pull_bad, axis=-1) >= kf - 1e-12):
         raise EstimatorError("geometric_median: nothing finite left: non-finite reports outweigh the finite ones")
     y = median(np.where(fin[..., None], xf, np.nan), fin)
     spread = median(np.linalg.norm(xf - y[..., None, :], axis=-1)[..., None], fin)[..., 0]
-    spread = np.where(spread > 0, spread, np.abs(y).max(-1) + 1.0)      # (...,)
+    spread = np.where(spread > 0, spread, np.abs(y).max(-1) + 1.0)  # (...,)
     batch = y.shape[:-1]
-    y, xf, fin, pull_bad, spread = (y.reshape(-1, y.shape[-1]), xf.reshape(-1, *xf.shape[-2:]),
-                                    fin.reshape(-1, fin.shape[-1]), pull_bad.reshape(-1, y.shape[-1]),
-                                    spread.reshape(-1))
-    todo = np.arange(len(y))                    # entries not yet converged
+    y, xf, fin, pull_bad, spread = (
+        y.reshape(-1, y.shape[-1]),
+        xf.reshape(-1, *xf.shape[-2:]),
+        fin.reshape(-1, fin.shape[-1]),
+        pull_bad.reshape(-1, y.shape[-1]),
+        spread.reshape(-1),
+    )
+    todo = np.arange(len(y))  # entries not yet converged
     for _ in range(max_iter):
         if todo.size == 0:
             break
@@ -263,7 +269,7 @@ def nonneg_median(r, mask=None) -> np.ndarray:
     rr = np.where(np.isfinite(r), r, _BIG)
     k = mask.sum(-1)
     vals = np.where(mask, rr, np.inf)
-    if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:     # one count: O(n) selection
+    if k.size and np.all(k == k.flat[0]) and k.flat[0] > 0:  # one count: O(n) selection
         k0 = int(k.flat[0])
         lo0, hi0 = (k0 - 1) // 2, k0 // 2
         part = np.partition(vals, (lo0, hi0) if hi0 != lo0 else lo0, axis=-1)
@@ -295,8 +301,13 @@ def mad(x, mask=None, rng=None, normalize: bool = False) -> np.ndarray:
 
 
 # name -> estimator(x, mask=None, rng=None); every entry vectorised as above.
-ESTIMATORS = {"median": median, "trimmed_mean": trimmed_mean, "median_of_means": median_of_means,
-              "mean": mean, "geometric_median": geometric_median}
+ESTIMATORS = {
+    "median": median,
+    "trimmed_mean": trimmed_mean,
+    "median_of_means": median_of_means,
+    "mean": mean,
+    "geometric_median": geometric_median,
+}
 # Scale estimators, same calling convention.
 SCALES = {"mad": mad}
 
@@ -325,15 +336,17 @@ def get_estimator(name: str):
 # (added for federated aggregation, sim/aggregation; additive: above, only trimmed_mean's opt-in
 # return_cuts is new, and its default output is unchanged)
 
+
 def _kept_cuts(s: np.ndarray, g: np.ndarray, k: np.ndarray):
     """Sorted (..., n, d): the entries at index g and k - g - 1 along axis -2 (lo, hi), each (..., d)."""
     lo = np.take_along_axis(s, np.broadcast_to(g[..., None, None], (*g.shape, 1, s.shape[-1])), axis=-2)[..., 0, :]
-    hi = np.take_along_axis(s, np.broadcast_to((k - g - 1)[..., None, None], (*g.shape, 1, s.shape[-1])),
-                            axis=-2)[..., 0, :]
+    hi = np.take_along_axis(s, np.broadcast_to((k - g - 1)[..., None, None], (*g.shape, 1, s.shape[-1])), axis=-2)[
+        ..., 0, :
+    ]
     return lo, hi
 
 
-_GRAM_BLOCK_BYTES = 1 << 22     # a block of columns of every row (4 MiB): read from memory once, then cache-resident
+_GRAM_BLOCK_BYTES = 1 << 22  # a block of columns of every row (4 MiB): read from memory once, then cache-resident
 
 
 def _centred_gram(x: np.ndarray, ok: np.ndarray, prove: bool, centre: np.ndarray | None = None):
@@ -352,23 +365,23 @@ def _centred_gram(x: np.ndarray, ok: np.ndarray, prove: bool, centre: np.ndarray
     n, d = x.shape[-2:]
     batch = x.shape[:-2]
     whole = bool(ok.all())
-    cnt = np.maximum(ok.sum(-1), 1)[..., None, None]                 # (..., 1, 1)
+    cnt = np.maximum(ok.sum(-1), 1)[..., None, None]  # (..., 1, 1)
     okc = ok[..., None]
     width = max(1, min(d, max(256, _GRAM_BLOCK_BYTES // (8 * max(1, n * int(np.prod(batch)))))))
     gram = np.zeros((*batch, n, n))
     buf = np.empty((*batch, n, width))
     acc = np.empty((*batch, 1, width))
     for s in range(0, d, width):
-        xb = x[..., s:s + width]
-        c = buf[..., :xb.shape[-1]]
+        xb = x[..., s : s + width]
+        c = buf[..., : xb.shape[-1]]
         with np.errstate(invalid="ignore", over="ignore"):
             if centre is not None:
-                np.subtract(xb, centre[..., None, s:s + width], out=c)
+                np.subtract(xb, centre[..., None, s : s + width], out=c)
                 if not whole:
                     np.copyto(c, 0.0, where=~okc)
                 mu = None
-            elif whole:                              # the block's mean, as xb.mean(-2) but into a buffer
-                mu = acc[..., :xb.shape[-1]]
+            elif whole:  # the block's mean, as xb.mean(-2) but into a buffer
+                mu = acc[..., : xb.shape[-1]]
                 np.add.reduce(xb, axis=-2, keepdims=True, out=mu)
                 mu /= n
                 np.subtract(xb, mu, out=c)
@@ -390,16 +403,17 @@ def _sq_distances(x: np.ndarray, mask: np.ndarray, centre=None):
         try:
             centre = np.broadcast_to(np.asarray(centre, dtype=float), (*x.shape[:-2], x.shape[-1]))
         except ValueError:
-            raise ParamError(f"centre: must have shape (..., d) = {(*x.shape[:-2], x.shape[-1])}, "
-                             f"got {np.shape(centre)}") from None
+            raise ParamError(
+                f"centre: must have shape (..., d) = {(*x.shape[:-2], x.shape[-1])}, got {np.shape(centre)}"
+            ) from None
     if centre is not None and mask.all():
         gram = _centred_gram(x, mask, prove=False, centre=centre)
         if not np.isfinite(np.diagonal(gram, axis1=-2, axis2=-1)).all():
-            gram = None                             # a NaN/±inf row (or centre, or an overflow): decide below
+            gram = None  # a NaN/±inf row (or centre, or an overflow): decide below
     if gram is None:
-        gram = _centred_gram(x, mask, prove=True)   # the common case: the masked-in rows are finite, one pass
+        gram = _centred_gram(x, mask, prove=True)  # the common case: the masked-in rows are finite, one pass
     ok = mask
-    if gram is None:                                # some active row is NaN/±inf (or a sum overflowed)
+    if gram is None:  # some active row is NaN/±inf (or a sum overflowed)
         ok = mask & ~bad_rows(x)
         gram = _centred_gram(x, ok, prove=False)
     n = x.shape[-2]
@@ -413,13 +427,16 @@ def _sq_distances(x: np.ndarray, mask: np.ndarray, centre=None):
     with np.errstate(invalid="ignore", over="ignore"):
         far = np.any(others & ~np.isfinite(d2), axis=(-2, -1))
         # cheap sufficient test first: every distance far above the rounding of the largest centred norm
-        risky = (np.where(others, d2, np.inf).min(axis=(-2, -1), initial=np.inf)
-                 <= 2 * drag * np.where(ok, sq, 0.0).max(-1, initial=0.0))
+        risky = np.where(others, d2, np.inf).min(axis=(-2, -1), initial=np.inf) <= 2 * drag * np.where(ok, sq, 0.0).max(
+            -1, initial=0.0
+        )
         if np.any(risky & ~far):
-            far |= risky & (nonneg_median(d2.reshape(*d2.shape[:-2], n * n), others.reshape(*others.shape[:-2], n * n))
-                            < drag * nonneg_median(sq, ok))
+            far |= risky & (
+                nonneg_median(d2.reshape(*d2.shape[:-2], n * n), others.reshape(*others.shape[:-2], n * n))
+                < drag * nonneg_median(sq, ok)
+            )
     if np.any(far):
-        some = ok | ~ok.any(-1, keepdims=True)                      # an entry with no finite active row: all zeros
+        some = ok | ~ok.any(-1, keepdims=True)  # an entry with no finite active row: all zeros
         med = median(np.where(ok[..., None], x, 0.0), some)
         d2m = _d2_from_gram(_centred_gram(x, ok, prove=False, centre=med))[0]
         d2 = np.where(far[..., None, None], d2m, d2)
@@ -434,7 +451,7 @@ _DRAG = 1e8 * np.finfo(float).eps
 
 def _d2_from_gram(gram: np.ndarray):
     """(squared distances (..., n, n) clipped at 0, NaN where they overflow; squared norms (..., n)) from a Gram matrix."""
-    sq = np.diagonal(gram, axis1=-2, axis2=-1)      # squared norms of the centred rows
+    sq = np.diagonal(gram, axis1=-2, axis2=-1)  # squared norms of the centred rows
     with np.errstate(over="ignore", invalid="ignore"):
         d2 = sq[..., :, None] + sq[..., None, :] - 2.0 * gram
     return np.maximum(d2, 0.0), sq
@@ -481,10 +498,12 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
     k_active = int(mask.sum(-1).min()) if mask.size else 0
     k = (k_active - int(f) - 2) if neighbours is None else int(neighbours)
     if not 1 <= k <= max(n - 1, 1):
-        raise ParamError(f"neighbours: Krum needs between 1 and n - 1 = {n - 1} neighbours; n - f - 2 = {k} "
-                         f"(n = {k_active} active rows, f = {f}): f must be at most n - 3")
+        raise ParamError(
+            f"neighbours: Krum needs between 1 and n - 1 = {n - 1} neighbours; n - f - 2 = {k} "
+            f"(n = {k_active} active rows, f = {f}): f must be at most n - 3"
+        )
     d2, ok = _sq_distances(x, mask, centre)
-    d2[..., np.arange(n), np.arange(n)] = np.inf                  # a row is not its own neighbour
+    d2[..., np.arange(n), np.arange(n)] = np.inf  # a row is not its own neighbour
     near = np.partition(d2, k - 1, axis=-1)[..., :k]
     with np.errstate(invalid="ignore"):
         s = near.sum(-1)
@@ -509,7 +528,7 @@ def mean_around_median(x, mask=None, rng=None, f: int = 0) -> np.ndarray:
     xin = outliers_to_inf(x, mask)
     with np.errstate(invalid="ignore"):
         dev = np.abs(xin - med[..., None, :])
-    dev = np.where(mask[..., None], dev, np.inf)                  # masked rows sort last
+    dev = np.where(mask[..., None], dev, np.inf)  # masked rows sort last
     dev = np.where(np.isnan(dev), np.inf, dev)
     order = np.argsort(dev, axis=-2, kind="stable")
     vals = np.take_along_axis(xin, order, axis=-2)
@@ -536,7 +555,8 @@ def robust_zscores(v, mask=None) -> np.ndarray:
     mean_ad = np.where(fin, dev, 0.0).sum(-1) / fin.sum(-1)
     scale = np.where(mad_ > 0, 1.482602218505602 * mad_, 1.2533141373155001 * mean_ad)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(scale[..., None] > 0, dev / np.where(scale > 0, scale, 1.0)[..., None],
-                     np.where(dev > 0, np.inf, 0.0))
+        z = np.where(
+            scale[..., None] > 0, dev / np.where(scale > 0, scale, 1.0)[..., None], np.where(dev > 0, np.inf, 0.0)
+        )
     z = np.where(fin, z, np.inf)
     return np.where(mask, z, np.nan)

@@ -21,12 +21,27 @@ Modules: runner (the run), checkpoints, backends, csvfiles, progress, draw, cli.
 
 from __future__ import annotations
 
-from .checkpoints import cell_path, load as load_checkpoint, save as save_checkpoint
+from .checkpoints import cell_path
+from .checkpoints import load as load_checkpoint
+from .checkpoints import save as save_checkpoint
 from .csvfiles import csv_bytes, provenance, read_csv
 from .runner import SweepRun, check_name, run, run_sets, sweeps_dir
 
-__all__ = ["SweepRun", "cell_path", "check_name", "csv_bytes", "load_checkpoint", "main", "provenance", "read_csv",
-           "run", "run_sets", "run_sweep", "save_checkpoint", "sweeps_dir"]
+__all__ = [
+    "SweepRun",
+    "cell_path",
+    "check_name",
+    "csv_bytes",
+    "load_checkpoint",
+    "main",
+    "provenance",
+    "read_csv",
+    "run",
+    "run_sets",
+    "run_sweep",
+    "save_checkpoint",
+    "sweeps_dir",
+]
 
 
 def run_sweep(sweep, grid, name, *, figures: bool = True, **kw) -> SweepRun:

@@ -16,19 +16,21 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from sim.core.errors import ParamError
 from sim.core.sweeps import compute_cell
 
-CONNECT_TIMEOUT_S = 2.5       # probe <= 3 s, then the identity handshake <= 4 s: a bad address fails within 10 s
-_ADDRESS = re.compile(r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
-                      r"(?::(?P<port>\d{1,5}))?/?$")
+CONNECT_TIMEOUT_S = 2.5  # probe <= 3 s, then the identity handshake <= 4 s: a bad address fails within 10 s
+_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+    r"(?::(?P<port>\d{1,5}))?/?$"
+)
 _SCHEMES = ("tcp", "tls")
 
 
@@ -58,13 +60,13 @@ def _watch_parent(parent: int) -> None:
 
 def _worker_init(parent: int) -> None:
     """Die with the parent: PR_SET_PDEATHSIG(SIGKILL) where available, and a thread watching its pid."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)            # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if sys.platform.startswith("linux"):
         try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:                               # the parent died before prctl took effect
+    if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
@@ -77,7 +79,7 @@ def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: i
             on_done(futs[f], f.result())
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
-        for p in list(getattr(ex, "_processes", {}).values()):   # don't wait for running cells
+        for p in list(getattr(ex, "_processes", {}).values()):  # don't wait for running cells
             p.kill()
         raise
     ex.shutdown(wait=True)
@@ -96,8 +98,9 @@ def check_address(address: str) -> tuple[str, str, int | None]:
         raise ParamError(f"scheduler: expected an address like tcp://HOST:PORT, got {address!r}")
     scheme = (m.group("scheme") or "tcp").lower()
     if scheme not in _SCHEMES:
-        raise ParamError(f"scheduler: unsupported protocol {scheme!r} in {address!r}; expected tcp://HOST:PORT "
-                         f"or tls://HOST:PORT")
+        raise ParamError(
+            f"scheduler: unsupported protocol {scheme!r} in {address!r}; expected tcp://HOST:PORT or tls://HOST:PORT"
+        )
     if m.group("port") is None:
         raise ParamError(f"scheduler: expected an address like tcp://HOST:PORT (port missing), got {address!r}")
     port = int(m.group("port"))
@@ -108,6 +111,7 @@ def check_address(address: str) -> tuple[str, str, int | None]:
 
 def _probe(host: str, port: int, timeout: float) -> None:
     """Open and close a TCP connection (name lookup included) within ``timeout`` seconds."""
+
     def go():
         socket.create_connection((host, port), timeout=timeout).close()
 
@@ -117,8 +121,10 @@ def _probe(host: str, port: int, timeout: float) -> None:
     except FutureTimeout:
         raise ParamError(f"scheduler: no answer from {host}:{port} within {timeout:g} s") from None
     except OSError as e:
-        raise ParamError(f"scheduler: cannot reach {host}:{port} ({e.strerror or type(e).__name__}); "
-                         f"is a Dask scheduler running there?") from None
+        raise ParamError(
+            f"scheduler: cannot reach {host}:{port} ({e.strerror or type(e).__name__}); "
+            f"is a Dask scheduler running there?"
+        ) from None
     finally:
         pool.shutdown(wait=False)
 
@@ -148,7 +154,7 @@ def _identity(address: str, timeout: float) -> None:
     def go():
         try:
             box["reply"] = asyncio.run(asyncio.wait_for(ask(), timeout))
-        except BaseException as e:            # handed to the caller below
+        except BaseException as e:  # handed to the caller below
             box["error"] = e
 
     t = threading.Thread(target=go, name="dask-identity", daemon=True)

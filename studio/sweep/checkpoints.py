@@ -22,8 +22,8 @@ import math
 import os
 import stat
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -33,9 +33,9 @@ from sim.core.sweeps import Cell, SweepKind, validate_record
 FORMAT = "byzmw-sweep-cell"
 FORMAT_VERSION = 1
 HEADER = "__header__"
-_HEADER_MAX = 1 << 16            # bytes of JSON in the header member
-_NPY_SLACK = 1 << 12             # room for a .npy header in a member
-_ZIP_SLACK = 1 << 12             # zip directory per member
+_HEADER_MAX = 1 << 16  # bytes of JSON in the header member
+_NPY_SLACK = 1 << 12  # room for a .npy header in a member
+_ZIP_SLACK = 1 << 12  # zip directory per member
 
 
 def cell_path(cells_dir: Path, index: int) -> Path:
@@ -81,8 +81,14 @@ def _clear_path(path: Path) -> None:
 
 
 def save(path: Path, sw: SweepKind, cell: Cell, key: str, rec: Mapping[str, np.ndarray]) -> Path:
-    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "sweep": sw.name, "index": cell.index, "key": key,
-              "digest": record_digest(sw, rec)}
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sweep": sw.name,
+        "index": cell.index,
+        "key": key,
+        "digest": record_digest(sw, rec),
+    }
     _clear_path(Path(path))
     buf = io.BytesIO()
     np.savez(buf, **{HEADER: np.array(json.dumps(header, sort_keys=True))}, **{k: rec[k] for k in sw.record})
@@ -161,7 +167,11 @@ def _parse(data: bytes, sw: SweepKind, cell: Cell, key: str) -> dict | str:
         h = json.loads(text)
         if not isinstance(h, dict):
             return "header is not a JSON object"
-        if h.get("format") != FORMAT or type(h.get("format_version")) is not int or h["format_version"] != FORMAT_VERSION:
+        if (
+            h.get("format") != FORMAT
+            or type(h.get("format_version")) is not int
+            or h["format_version"] != FORMAT_VERSION
+        ):
             return "not a checkpoint of this format version"
         if h.get("sweep") != sw.name or type(h.get("index")) is not int or h["index"] != cell.index:
             return "checkpoint of another cell"
@@ -188,7 +198,7 @@ def load(path: Path, sw: SweepKind, cell: Cell, key: str) -> tuple[dict | None, 
         if isinstance(data, str):
             return None, data
         rec = _parse(data, sw, cell, key)
-    except Exception as e:          # hostile bytes: any failure to parse or validate means "recompute"
+    except Exception as e:  # hostile bytes: any failure to parse or validate means "recompute"
         return None, f"unreadable ({type(e).__name__}: {str(e)[:80]})"
     if isinstance(rec, str):
         return None, rec

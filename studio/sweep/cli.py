@@ -24,20 +24,30 @@ class _Parser(OneLineParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="python -m studio.sweep", description="declared parameter sweeps: list them, run one "
-                 "(checkpointed; local processes or a Dask cluster); CSVs and figures under sweeps/NAME/")
+    ap = _Parser(
+        prog="python -m studio.sweep",
+        description="declared parameter sweeps: list them, run one "
+        "(checkpointed; local processes or a Dask cluster); CSVs and figures under sweeps/NAME/",
+    )
     sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
     sub.add_parser("list", help="the declared sweeps with their axes, defaults and ranges")
     p = sub.add_parser("run", help="run (or resume) a sweep")
     p.add_argument("sweep", help="a declared sweep (see `list`)")
     p.add_argument("--name", default=None, help="folder under sweeps/ (default: the sweep's name)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="PARAM=VALUES",
-                   help="axis=a,b,c or axis=start:stop:num (linspace), fixed=value; once per parameter")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUES",
+        help="axis=a,b,c or axis=start:stop:num (linspace), fixed=value; once per parameter",
+    )
     p.add_argument("--trials", default=None, help="trials per cell (default: the sweep's)")
     p.add_argument("--seed", default=None, help="root seed of SeedSequence (default 0)")
     p.add_argument("--workers", default=None, help="local processes (default: all CPUs; 1 = serial)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786"
+    )
     p.add_argument("--out", default=None, help="root folder of sweeps (default sweeps/ or $BYZMW_SWEEPS)")
     p.add_argument("--no-figures", action="store_true", help="CSV only")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -96,8 +106,10 @@ def _list() -> int:
         if i:
             print()
         print("\n".join(describe(sw)))
-    print(f"\n{len(sweeps)} sweep{'' if len(sweeps) == 1 else 's'}. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
-          f"(at most {MAX_CELLS} cells)")
+    print(
+        f"\n{len(sweeps)} sweep{'' if len(sweeps) == 1 else 's'}. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
+        f"(at most {MAX_CELLS} cells)"
+    )
     return 0
 
 
@@ -121,12 +133,24 @@ def _run(args, argv) -> int:
     command = shlex.join(["python", "-m", "studio.sweep", *(sys.argv[1:] if argv is None else argv)])
     draw_figures = None
     if not args.no_figures:
-        from .draw import draw_figures                 # matplotlib only when figures are drawn
-    res = run(sw, grid, name, root=Path(args.out).resolve() if args.out else None, workers=workers,
-              scheduler=args.scheduler, progress=not args.no_progress, command=command,
-              draw=draw_figures, wait=not args.no_wait, replace=args.replace)
-    print(f"sweep {res.name} ({sw.name}): {res.grid.n_cells} cells ({res.computed} computed, {res.reused} reused "
-          f"from checkpoints) in {res.seconds:.1f} s -> {res.dir}")
+        from .draw import draw_figures  # matplotlib only when figures are drawn
+    res = run(
+        sw,
+        grid,
+        name,
+        root=Path(args.out).resolve() if args.out else None,
+        workers=workers,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        command=command,
+        draw=draw_figures,
+        wait=not args.no_wait,
+        replace=args.replace,
+    )
+    print(
+        f"sweep {res.name} ({sw.name}): {res.grid.n_cells} cells ({res.computed} computed, {res.reused} reused "
+        f"from checkpoints) in {res.seconds:.1f} s -> {res.dir}"
+    )
     for line in res.out.summary():
         print(f"  {line}")
     return 0
@@ -143,7 +167,7 @@ def main(argv=None) -> int:
     except ParamError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except BrokenPipeError:                       # `list | head`: the reader left; exit quietly
+    except BrokenPipeError:  # `list | head`: the reader left; exit quietly
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -9,9 +9,9 @@ import math
 import platform
 import shlex
 import subprocess
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -25,10 +25,16 @@ from ..paths import REPO
 @lru_cache(maxsize=1)
 def git_revision() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                             timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return (rev + ("+dirty" if dirty else "")) if rev else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -55,15 +61,17 @@ def provenance(sw: SweepKind, grid: Grid, name: str, command: str) -> list[str]:
         import scipy
 
         scipy_v = scipy.__version__
-    except ImportError:                      # pragma: no cover - scipy is a dependency
+    except ImportError:  # pragma: no cover - scipy is a dependency
         scipy_v = "absent"
-    return [f"sweep: {sw.name} version {sw.version}, name {name} (spec digest {grid.digest()})",
-            f"command: {command}",
-            f"grid: {json.dumps(grid.to_json(), sort_keys=True)}",
-            f"seeds: numpy SeedSequence({grid.seed}).spawn({grid.n_cells}); cell i uses child i",
-            f"model: {sw.model or sw.summary}",
-            f"versions: byzmw sim {sim.__version__}, git {git_revision()}, python {platform.python_version()}, "
-            f"numpy {np.__version__}, scipy {scipy_v}"]
+    return [
+        f"sweep: {sw.name} version {sw.version}, name {name} (spec digest {grid.digest()})",
+        f"command: {command}",
+        f"grid: {json.dumps(grid.to_json(), sort_keys=True)}",
+        f"seeds: numpy SeedSequence({grid.seed}).spawn({grid.n_cells}); cell i uses child i",
+        f"model: {sw.model or sw.summary}",
+        f"versions: byzmw sim {sim.__version__}, git {git_revision()}, python {platform.python_version()}, "
+        f"numpy {np.__version__}, scipy {scipy_v}",
+    ]
 
 
 def _fmt(v) -> str:
@@ -94,8 +102,12 @@ def read_csv(path: Path) -> list[dict]:
 
 def write_csvs(sdir: Path, out: SweepOutput, prov: Sequence[str]) -> list[Path]:
     """cells.csv (one row per cell) and the sweep's own tables, each with the provenance header."""
-    files = [atomic_write(sdir / "cells.csv", csv_bytes([f"per-cell results of {out.sweep.name}: {out.sweep.summary}",
-                                                          *prov], out.rows()))]
+    files = [
+        atomic_write(
+            sdir / "cells.csv",
+            csv_bytes([f"per-cell results of {out.sweep.name}: {out.sweep.summary}", *prov], out.rows()),
+        )
+    ]
     for stem, (what, rows) in out.tables().items():
         files.append(atomic_write(sdir / f"{stem}.csv", csv_bytes([what, *prov], rows)))
     return files

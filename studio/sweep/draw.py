@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from sim.core.sweeps import SweepKind, SweepOutput
 from studio.figures.context import FigureContext

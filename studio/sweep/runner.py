@@ -19,10 +19,10 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from sim.core.errors import ParamError
 from sim.core.sweeps import Grid, SweepKind, SweepOutput, cell_key, get_sweep, make_grid
@@ -46,10 +46,16 @@ def sweeps_dir() -> Path:
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not name or name.startswith(".") or len(name) > 100 or \
-            not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in name):
-        raise ParamError(f"name: must be 1-100 ASCII letters, digits, '-', '_' or '.' (not starting with '.'), "
-                         f"got {name!r}")
+    if (
+        not isinstance(name, str)
+        or not name
+        or name.startswith(".")
+        or len(name) > 100
+        or not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in name)
+    ):
+        raise ParamError(
+            f"name: must be 1-100 ASCII letters, digits, '-', '_' or '.' (not starting with '.'), got {name!r}"
+        )
     return name
 
 
@@ -67,7 +73,7 @@ class SweepRun:
     computed: int
     reused: int
     seconds: float
-    invalid: dict = field(default_factory=dict)      # reason -> cell indices recomputed for it
+    invalid: dict = field(default_factory=dict)  # reason -> cell indices recomputed for it
     files: list = field(default_factory=list)
 
     @property
@@ -97,8 +103,10 @@ class SweepLock:
             holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip() or "?"
             if not self.wait:
                 os.close(self.fd)
-                raise ParamError(f"name: sweep {self.name!r} is being run by another process (pid {holder}); "
-                                 f"wait for it to finish or choose another --name") from None
+                raise ParamError(
+                    f"name: sweep {self.name!r} is being run by another process (pid {holder}); "
+                    f"wait for it to finish or choose another --name"
+                ) from None
             self.log(f"sweep {self.name}: another run (pid {holder}) holds the lock; waiting for it")
             fcntl.flock(self.fd, fcntl.LOCK_EX)
         os.ftruncate(self.fd, 0)
@@ -109,7 +117,7 @@ class SweepLock:
         try:
             os.ftruncate(self.fd, 0)
         finally:
-            os.close(self.fd)                 # closing releases the flock
+            os.close(self.fd)  # closing releases the flock
 
 
 def _read_spec(path: Path) -> dict | None | str:
@@ -165,8 +173,10 @@ def check_spec(sdir: Path, name: str, grid: Grid, replace: bool, log=_log) -> No
         else:
             og = old.get("grid") if isinstance(old.get("grid"), dict) else {}
             why = f"it holds another sweep: {_diff(og, want)}"
-        raise ParamError(f"name: sweeps folder {sdir} already exists and {why}; choose another --name, "
-                         f"or delete that folder (or pass --replace) to start over")
+        raise ParamError(
+            f"name: sweeps folder {sdir} already exists and {why}; choose another --name, "
+            f"or delete that folder (or pass --replace) to start over"
+        )
     if old is not None:
         log(f"sweep {name}: replacing the previous sweep of this name (other settings)")
         _clear_outputs(sdir)
@@ -194,10 +204,22 @@ def _report_invalid(name: str, invalid: dict, log) -> None:
 
 
 # --------------------------------------------------------------------------- the run
-def run(sweep: SweepKind | str, grid: Grid, name: str, *, root: Path | None = None, workers: int | None = None,
-        scheduler=None, progress: bool = True, command: str | None = None,
-        on_cell: Callable[[int, dict], None] | None = None, draw: Draw | None = None, wait: bool = True,
-        replace: bool = False, log=_log) -> SweepRun:
+def run(
+    sweep: SweepKind | str,
+    grid: Grid,
+    name: str,
+    *,
+    root: Path | None = None,
+    workers: int | None = None,
+    scheduler=None,
+    progress: bool = True,
+    command: str | None = None,
+    on_cell: Callable[[int, dict], None] | None = None,
+    draw: Draw | None = None,
+    wait: bool = True,
+    replace: bool = False,
+    log=_log,
+) -> SweepRun:
     """Compute the missing cells of ``grid`` under ``root/name`` (reusing valid checkpoints), then write CSVs.
 
     ``workers``: 1 = serial in this process, N > 1 = N local processes (default:
@@ -237,12 +259,11 @@ def run(sweep: SweepKind | str, grid: Grid, name: str, *, root: Path | None = No
             reused = len(records)
             bar = Progress(progress, len(cells), reused, f"{sw.name} {name}")
 
-            writer = ThreadPoolExecutor(1, thread_name_prefix="checkpoints")   # file I/O overlaps compute
+            writer = ThreadPoolExecutor(1, thread_name_prefix="checkpoints")  # file I/O overlaps compute
             writes = []
 
             def on_done(index: int, rec: dict) -> None:
-                writes.append(writer.submit(save, cell_path(sdir / "cells", index), sw, cells[index], keys[index],
-                                            rec))
+                writes.append(writer.submit(save, cell_path(sdir / "cells", index), sw, cells[index], keys[index], rec))
                 records[index] = rec
                 bar.advance()
                 if on_cell:
@@ -259,10 +280,10 @@ def run(sweep: SweepKind | str, grid: Grid, name: str, *, root: Path | None = No
                         else:
                             run_processes(sw.name, tasks, on_done, w)
             finally:
-                writer.shutdown(wait=True)             # every finished cell is on disk before anything else
+                writer.shutdown(wait=True)  # every finished cell is on disk before anything else
                 bar.close()
             for f in writes:
-                f.result()                            # a failed write is an error of this run
+                f.result()  # a failed write is an error of this run
             out = SweepOutput(sw, grid, tuple(cells), tuple(records[c.index] for c in cells))
             prov = provenance(sw, grid, name, command or default_command(grid, name))
             files = write_csvs(sdir, out, prov)
