@@ -78,7 +78,7 @@ def visit(m, stack):
 for m in mods:
     if not color.get(m): visit(m, [])
 """
-    from studio.paths import REPO
+    from kit.paths import REPO
 
     r = subprocess.run([sys.executable, "-c", code, str(REPO), pkg], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

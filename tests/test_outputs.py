@@ -19,9 +19,10 @@ DECK_SCENE = "RobustAggregation" if "RobustAggregation" in SCENES else FIRST
 def test_transparent_still_has_clear_background(tmp_path):
     from PIL import Image
 
+    from kit.options import RenderOptions
     from studio.render import capture_key_frames
 
-    paths = capture_key_frames(FIRST, tmp_path, "l", transparent=True)
+    paths = capture_key_frames(FIRST, tmp_path, RenderOptions(transparent=True))
     img = np.asarray(Image.open(paths[0]))
     assert img.shape[-1] == 4
     assert img[0, 0, 3] == 0 and img[-1, -1, 3] == 0  # corners: background, fully clear
@@ -38,7 +39,7 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     from studio.timing import timeline
 
     monkeypatch.setenv("BYZMW_SLIDES", str(tmp_path))
-    html = build_slides([DECK_SCENE], "l", deck="deck")
+    html = build_slides([DECK_SCENE], deck="deck")
     check_offline(html)
     text = html.read_text()
     assert "cdn.jsdelivr" not in text and "unpkg" not in text

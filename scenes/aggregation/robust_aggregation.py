@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, legend, marker, swatch_line, title
-from studio.traces import TraceSpec
 
 PLANE_CENTER = np.array([-3.55, -0.45, 0])
 PLANE_SIZE = 5.6

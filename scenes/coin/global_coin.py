@@ -29,9 +29,9 @@ from manim import (
     VGroup,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, Number, counter, label, legend, swatch_dot, title
-from studio.traces import TraceSpec
 
 PIVOT = np.array([-1.0, -1.95, 0.0])
 BEAM = 6.4

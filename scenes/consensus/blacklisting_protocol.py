@@ -27,6 +27,7 @@ from manim import (
     VGroup,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
 from scenes.pieces import (
@@ -44,7 +45,6 @@ from scenes.pieces import (
     title,
 )
 from sim.consensus.presets import SEED_BLACKLISTING
-from studio.traces import TraceSpec
 
 LANE_TOP, LANE_STEP = 1.2, 0.56
 

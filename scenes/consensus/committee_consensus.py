@@ -14,12 +14,12 @@ import math
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, Rectangle, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line, title
 from sim.consensus.committee import BY_MAJORITY, BY_VOTE
 from sim.consensus.presets import SEED_COMMITTEE
-from studio.traces import TraceSpec
 
 RULE_TEXT = {
     "seed": "min(k, max(3, \u230a{c:g} ln k\u230b, 2f+1))",

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, Square, Triangle, VGroup, VMobject
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, tick_labels, title
-from studio.traces import TraceSpec
 
 NC, AVG, DIST, LOSS = range(4)
 

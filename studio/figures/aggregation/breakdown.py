@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sim.core.sweeps import run_serial
 
-from studio.figures import figure
+from studio.figures import figure, figures_for_sweep
 from studio.figures.aggregation.styles import MARKERS, label, style
 from studio.figures.context import FigureContext
 
@@ -71,6 +71,7 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
     return ctx.save(fig, stem)
 
 
+@figures_for_sweep("aggregation_breakdown")
 def sweep_figures(ctx: FigureContext, out, provenance: Sequence[str] = ()) -> list:
     """The engine's figure function for ``aggregation_breakdown``."""
     return draw_breakdown(ctx, out, "aggregation_breakdown", provenance)

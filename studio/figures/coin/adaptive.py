@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.core.sweeps import SweepOutput, run_serial
 from sim.stats.intervals import mean_ci
-from studio.figures import FigureContext, figure
+from studio.figures import FigureContext, figure, figures_for_sweep
 
 
 def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str = "coin_fig3") -> None:
@@ -43,6 +43,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
     ctx.save(fig, stem)
 
 
+@figures_for_sweep("coin_adaptive")
 def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -> None:
     """Figure function of the sweep engine (``coin_adaptive``)."""
     draw(ctx, out, provenance)

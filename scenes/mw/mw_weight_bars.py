@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, MathTex, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
@@ -36,7 +37,6 @@ from scenes.pieces import (
     title,
     with_opacity,
 )
-from studio.traces import TraceSpec
 
 
 class MWWeightBars(StudioScene):

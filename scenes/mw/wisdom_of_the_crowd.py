@@ -25,6 +25,7 @@ from manim import (
     VGroup,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     COLORS,
@@ -40,7 +41,6 @@ from scenes.pieces import (
     tick_labels,
     title,
 )
-from studio.traces import TraceSpec
 
 LINE_Y = -2.5
 ESTIMATOR_KEYS = {"mean": "mean", "median": "median", "median_of_means": "mom"}

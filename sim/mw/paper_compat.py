@@ -9,7 +9,7 @@ touched here). It is the only module of ``sim/`` allowed a RandomState
 ``../shared/reference/knowlson-seed-code-behaviour.md`` (sections A, B).
 
 Differences from Algorithm 1, one line each with its reason (the default mode,
-sim.knowlson.robust_study / verification, is the clean Algorithm 1):
+sim.mw.robust_study / verification, is the clean Algorithm 1):
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The declared sweep ``knowlson_verification``: a grid over eta x tau (and
 optionally Byzantine fraction and distance, number of sources, loss and
-estimator). Each cell runs Algorithm 1 (:func:`sim.knowlson.mw_engine.run_mw_batch`,
+estimator). Each cell runs Algorithm 1 (:func:`sim.mw.mw_engine.run_mw_batch`,
 vectorised over trials) on honest reports N(0, sigma^2) and Byzantine reports
 N(byz_distance, byz_spread^2), and measures
 
@@ -15,8 +15,8 @@ N(byz_distance, byz_spread^2), and measures
 
 The line fit of empirical T against (1/eta) ln(1/tau) (Table I) uses
 scipy.stats.linregress over the paper's cell rule (censored cells excluded and
-listed; the honest-target filter only when asked). The engine (``python -m studio.sweep run
-knowlson_verification ...``) gives cell i the child i of
+listed; the honest-target filter only when asked). The sweep engine (``make sweep SWEEP=knowlson_verification``)
+gives cell i the child i of
 ``SeedSequence(seed).spawn(n_cells)``, so a cell's numbers do not depend on
 where it runs. Pure NumPy/SciPy: no plotting, no files here.
 """
@@ -47,12 +47,12 @@ SWEEP = "knowlson_verification"
 # change here invalidates old checkpoints.
 CELL_VERSION = 1
 CODE_MODULES = (
-    "sim.knowlson.mw_engine",
+    "sim.mw.mw_engine",
     "sim.stats.robust",
-    "sim.knowlson.losses",
-    "sim.knowlson.verification",
-    "sim.knowlson.paper_compat",
-    "sim.knowlson.table1",
+    "sim.mw.losses",
+    "sim.mw.verification",
+    "sim.mw.paper_compat",
+    "sim.mw.table1",
 )
 VARIANTS = ("default", "paper")
 _MAX_CHUNK = 2_000_000  # trials * rounds * n per engine call (memory bound; depends on params only)
@@ -112,7 +112,7 @@ FIXED_PARAMS = (
         str,
         "default",
         "default: Algorithm 1; paper: what the paper's verification.py computes "
-        "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
+        "(sim.mw.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
         "c, sigma, byz_spread unused)",
         choices=VARIANTS,
     ),
@@ -732,12 +732,11 @@ def _check_grid_cell(p: dict) -> None:
     row=row,
     tables=_tables,
     summarise=_summarise,
-    figures="studio.figures.knowlson.verification:sweep_figures",
     code=CODE_MODULES,
     model=(
-        "Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
-        f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION}); "
-        "variant=paper: the paper's verification.py (sim.knowlson.paper_compat)"
+        "Algorithm 1 (sim.mw.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
+        f"Byzantine N(byz_distance, byz_spread^2) (sim.mw.verification, cell version {CELL_VERSION}); "
+        "variant=paper: the paper's verification.py (sim.mw.paper_compat)"
     ),
     smoke={"eta": "0.1,0.3", "tau": "0.05,0.2", "n_sources": 10, "rounds": 15, "trials": 6},
 )

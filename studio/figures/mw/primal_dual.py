@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.traces import TraceSpec
+from kit.traces import TraceSpec
 
 from studio.figures import figure
 

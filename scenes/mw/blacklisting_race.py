@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, Dot, FadeIn, Line, MathTex, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
@@ -28,7 +29,6 @@ from scenes.pieces import (
     tick_labels,
     title,
 )
-from studio.traces import TraceSpec
 
 
 def _count(text: str, value: int, color) -> VGroup:

@@ -27,9 +27,9 @@ from manim import (
     linear,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, tick_labels, title
-from studio.traces import TraceSpec
 
 SIDE = 5.2  # axes length (scene units)
 
