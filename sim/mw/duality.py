@@ -15,14 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import ParamError
-from ..core.kinds import trace_kind
-from ..core.params import Param
-from ..core.trace import ArraySpec
-
-# Lines through AB's line L at these positions t (p = A + t (B - A)) pivot the probe lines.
-PROBE_T = (0.5, 1.4)
-_VERTICAL_TOL = 1e-9
+VERTICAL_TOL = 1e-9
 
 
 def _pairs(x) -> np.ndarray:
@@ -60,7 +53,7 @@ def line_through(a, b) -> np.ndarray:
     """The line (m, q) through points a and b; ValueError if it is vertical (no dual point)."""
     a, b = _pairs(a), _pairs(b)
     dx = b[..., 0] - a[..., 0]
-    if np.any(np.abs(dx) <= _VERTICAL_TOL * np.maximum(1.0, np.maximum(np.abs(a[..., 0]), np.abs(b[..., 0])))):
+    if np.any(np.abs(dx) <= VERTICAL_TOL * np.maximum(1.0, np.maximum(np.abs(a[..., 0]), np.abs(b[..., 0])))):
         raise ValueError("line through the two points is vertical (or the points coincide)")
     m = (b[..., 1] - a[..., 1]) / dx
     return np.stack([m, a[..., 1] - m * a[..., 0]], axis=-1)
@@ -98,86 +91,3 @@ def segment_points(a, b, steps: int) -> tuple[np.ndarray, np.ndarray]:
     a, b = _pairs(a), _pairs(b)
     t = np.linspace(0.0, 1.0, steps)
     return t, a[None, :] + t[:, None] * (b - a)[None, :]
-
-
-def _check(p: dict) -> None:
-    ax, bx = p["ax"], p["bx"]
-    if abs(bx - ax) <= _VERTICAL_TOL * max(1.0, abs(ax), abs(bx)):
-        what = "A == B" if p["ay"] == p["by"] else "AB is vertical, so its line L has no dual point"
-        raise ParamError(f"bx: must differ from ax = {ax!r} ({what}), got {bx!r}")
-
-
-_COORD = dict(low=-100.0, high=100.0)
-
-
-@trace_kind(
-    "primal_dual",
-    version=1,
-    summary="Point-line duality: segment AB and its line L against the dual lines of A, B meeting at L*",
-    params=(
-        Param("ax", float, -1.5, "x of endpoint A", **_COORD),
-        Param("ay", float, 0.5, "y of endpoint A", **_COORD),
-        Param("bx", float, 2.0, "x of endpoint B (must differ from ax: AB not vertical)", **_COORD),
-        Param("by", float, 2.25, "y of endpoint B", **_COORD),
-        Param("steps", int, 9, "samples of the sweep along AB (t = 0 .. 1)", low=2, high=10_000),
-        Param(
-            "probe_slope",
-            float,
-            1.5,
-            "slope of the two probe lines (through t = 0.5 and 1.4 of L)",
-            low=-100.0,
-            high=100.0,
-        ),
-    ),
-    arrays={
-        "t": ArraySpec("float64", ("step",), "t_k = k / (steps - 1)"),
-        "points": ArraySpec("float64", ("step", 2), "p_k = A + t_k (B - A)"),
-        "dual_lines": ArraySpec("float64", ("step", 2), "p_k* as (slope, intercept) = (a_k, -b_k)"),
-        "dual_directions": ArraySpec("float64", ("step", 2), "unit direction (1, a_k) of p_k*"),
-        "endpoints": ArraySpec("float64", (2, 2), "rows A, B"),
-        "endpoint_duals": ArraySpec("float64", (2, 2), "rows A*, B* as (slope, intercept)"),
-        "line_L": ArraySpec("float64", (2,), "L through A and B as (m, q)"),
-        "direction_L": ArraySpec("float64", (2,), "unit direction (1, m) of L"),
-        "dual_point_L": ArraySpec("float64", (2,), "L* = (m, -q)"),
-        "dual_meet": ArraySpec("float64", (2,), "intersection of A* and B* (solved, equals L*)"),
-        "probes": ArraySpec("float64", ("probe", 2), "probe lines (slope, intercept)"),
-        "probe_duals": ArraySpec("float64", ("probe", 2), "their dual points"),
-        "probe_hits": ArraySpec("bool", ("probe",), "probe crosses segment AB (primal test)"),
-        "probe_in_wedge": ArraySpec("bool", ("probe",), "probe's dual point in the double wedge of A*, B* (dual test)"),
-    },
-    sizes=lambda p: {"step": p["steps"], "probe": len(PROBE_T)},
-    check=_check,
-    work=lambda p: 16 * p["steps"],
-)
-def _primal_dual(p: dict, rng: np.random.Generator):
-    """Deterministic: the seed is recorded in the header, ``rng`` is not used."""
-    del rng
-    a, b = np.array([p["ax"], p["ay"]]), np.array([p["bx"], p["by"]])
-    t, pts = segment_points(a, b, p["steps"])
-    L = line_through(a, b)
-    ends = np.stack([a, b])
-    ends_dual = dual_line(ends)
-    pivots = a[None, :] + np.asarray(PROBE_T)[:, None] * (b - a)[None, :]
-    probes = np.stack(
-        [np.full(len(PROBE_T), p["probe_slope"]), pivots[:, 1] - p["probe_slope"] * pivots[:, 0]], axis=-1
-    )
-    probe_duals = dual_point(probes)
-    duals = dual_line(pts)
-    arrays = {
-        "t": t,
-        "points": pts,
-        "dual_lines": duals,
-        "dual_directions": direction(duals),
-        "endpoints": ends,
-        "endpoint_duals": ends_dual,
-        "line_L": L,
-        "direction_L": direction(L),
-        "dual_point_L": dual_point(L),
-        "dual_meet": intersect(ends_dual[0], ends_dual[1]),
-        "probes": probes,
-        "probe_duals": probe_duals,
-        "probe_hits": crosses_segment(probes, a, b),
-        "probe_in_wedge": in_double_wedge(probe_duals, ends_dual[0], ends_dual[1]),
-    }
-    meta = {"probe_t": list(PROBE_T), "labels": ["A", "B"]}
-    return arrays, meta

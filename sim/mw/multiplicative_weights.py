@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.kinds import trace_kind
-from ..core.params import Param
-from ..core.population import check_honest_left, n_byzantine
-from ..core.trace import ArraySpec
+from ..core.params import check_fields, param
+from ..core.population import n_byzantine
 from .losses import clipped_linear
-from .mw_engine import ETA_MIN, rounds_to_blacklist, run_mw_batch
+from .mw_engine import ETA_MIN, run_mw_batch
 
 
 def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
@@ -30,17 +28,24 @@ def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MWConfig:
-    n_sources: int = 9
-    byz_fraction: float = 1 / 3
-    rounds: int = 12
-    eta: float = 0.25
-    tau: float = 0.1
-    c: float = 4.0
-    blacklist: bool = True
-    mu: float = 0.0
-    sigma: float = 1.0
-    byz_distance: float = 6.0
-    byz_spread: float = 0.5
+    """Algorithm 1 in its simplest form: every default and range here (the trace kind ``mw_sources`` too)."""
+
+    n_sources: int = param(9, "number of sources n", low=2, high=100_000)
+    byz_fraction: float = param(
+        1 / 3, "fraction of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True
+    )
+    rounds: int = param(12, "rounds T", low=1, high=100_000)
+    eta: float = param(0.25, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True)
+    tau: float = param(0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
+    c: float = param(4.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True)
+    blacklist: bool = param(True, "blacklist sources whose weight falls below tau")
+    mu: float = param(0.0, "true mean", low=-1e9, high=1e9)
+    sigma: float = param(1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True)
+    byz_distance: float = param(6.0, "offset of the Byzantine cluster from mu", low=-1e12, high=1e12)
+    byz_spread: float = param(0.5, "standard deviation of the Byzantine cluster", low=0.0, high=1e9)
+
+    def __post_init__(self):
+        check_fields(self)
 
     @property
     def n_byzantine(self) -> int:
@@ -93,58 +98,3 @@ def simulate_mw(cfg: MWConfig, rng: np.random.Generator) -> MWRun:
     is_byz = np.zeros(cfg.n_sources, dtype=bool)
     is_byz[rng.permutation(cfg.n_sources)[: cfg.n_byzantine]] = True
     return run_mw(cfg, draw_reports(cfg, is_byz, rng), is_byz)
-
-
-def _check(p: dict) -> None:
-    check_honest_left(p["byz_fraction"], p["n_sources"])
-
-
-@trace_kind(
-    "mw_sources",
-    version=1,
-    summary="Algorithm 1 (simplest form): median estimate, clipped loss, MW update, blacklisting",
-    params=(
-        Param("n_sources", int, 9, "number of sources n", low=2, high=100_000),
-        Param(
-            "byz_fraction",
-            float,
-            1 / 3,
-            "fraction of Byzantine sources (floor(beta n))",
-            low=0.0,
-            high=0.5,
-            high_open=True,
-        ),
-        Param("rounds", int, 12, "rounds T", low=1, high=100_000),
-        Param("eta", float, 0.25, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
-        Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
-        Param("c", float, 4.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True),
-        Param("blacklist", bool, True, "blacklist sources whose weight falls below tau"),
-        Param("mu", float, 0.0, "true mean", low=-1e9, high=1e9),
-        Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
-        Param("byz_distance", float, 6.0, "offset of the Byzantine cluster from mu", low=-1e12, high=1e12),
-        Param("byz_spread", float, 0.5, "standard deviation of the Byzantine cluster", low=0.0, high=1e9),
-    ),
-    arrays={
-        "x": ArraySpec("float64", ("round", "source"), "reports x_i(t)"),
-        "mu_hat": ArraySpec("float64", ("round",), "median of active reports"),
-        "loss": ArraySpec("float64", ("round", "source"), "pseudo-loss l_i(t)"),
-        "weights": ArraySpec("float64", ("step", "source"), "w_i(t), t = 0..T"),
-        "active": ArraySpec("bool", ("round", "source"), "source not blacklisted before round t"),
-        "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never"),
-        "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
-    },
-    work=lambda p: p["rounds"] * p["n_sources"],  # reports; four (round, source) arrays are kept
-    max_work=1e7,
-    sizes=lambda p: {"round": p["rounds"], "step": p["rounds"] + 1, "source": p["n_sources"]},
-    check=_check,
-)
-def _mw_sources(p: dict, rng: np.random.Generator):
-    cfg = MWConfig(**p)
-    r = simulate_mw(cfg, rng)
-    arrays = {k: getattr(r, k) for k in ("x", "mu_hat", "loss", "weights", "active", "blacklisted_at", "is_byzantine")}
-    meta = {
-        "labels": [f"S{i + 1}" for i in range(cfg.n_sources)],
-        "n_byzantine": cfg.n_byzantine,
-        "theoretical_blacklist_round": rounds_to_blacklist(cfg.eta, cfg.tau),
-    }
-    return arrays, meta

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from sim.consensus.error_bounded import queries_per_source, union_bound
-from sim.consensus.error_bounded_sweeps import predicted_bias
+from sim.consensus.sweeps import predicted_bias
 from sim.core.sweeps import SweepOutput, run_serial
 from studio.figures import FigureContext, figure, figures_for_sweep
 
