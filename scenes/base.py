@@ -3,7 +3,6 @@
 A scene declares, where it is defined:
 - ``trace_spec``: the trace it replays (regenerated through sim when stale);
 - ``key_frames``: named moments, exported as stills and used as slide breaks;
-- ``talk_order``: its place in the full talk deck.
 
 In ``construct`` it calls ``self.key_frame("name")`` at those moments and
 ``self.slide_break()`` at other pauses (round boundaries).
@@ -123,7 +122,6 @@ MIN_END_HOLD = 2.0
 class StudioScene(Scene):
     trace_spec: ClassVar[TraceSpec | None] = None
     key_frames: ClassVar[tuple[str, ...]] = ()
-    talk_order: ClassVar[int] = 1000
     pace: ClassVar[Pace] = Pace()
 
     def __init__(self, *args, options: RenderOptions | None = None, observers: Iterable[RenderObserver] = (), **kw):
