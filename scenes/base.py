@@ -122,6 +122,9 @@ MIN_END_HOLD = 2.0
 class StudioScene(Scene):
     trace_spec: ClassVar[TraceSpec | None] = None
     key_frames: ClassVar[tuple[str, ...]] = ()
+    # the key frames that carry a result: the paper stills (THEME=paper); default: every key frame but the
+    # opening one and those taken after the conclusion
+    paper_stills: ClassVar[tuple[str, ...] | None] = None
     pace: ClassVar[Pace] = Pace()
 
     def __init__(self, *args, options: RenderOptions | None = None, observers: Iterable[RenderObserver] = (), **kw):
@@ -157,9 +160,19 @@ class StudioScene(Scene):
         return TraceSpec(spec.kind, spec.seed, {**spec.params, **chosen}), chosen
 
     def render(self, preview: bool = False):
-        """Render in the options' theme (every piece reads its colours from it while the scene is built)."""
-        with use_theme(self.options.theme):
+        """Render in the options' theme (every piece reads its colours and sizes from it while the scene is built)."""
+        with use_theme(self.options.theme, self.options.width):
             return super().render(preview)
+
+    @property
+    def figure_mode(self) -> bool:
+        """A paper figure (THEME=paper): no title, no headline, no conclusion band or veil."""
+        return self.options.theme == "paper"
+
+    @classmethod
+    def paper_still_names(cls) -> tuple[str, ...]:
+        """The key frames written as paper stills (``paper_stills``, else all but the first)."""
+        return cls.paper_stills if cls.paper_stills is not None else tuple(cls.key_frames[1:])
 
     def setup(self):
         super().setup()
@@ -265,6 +278,10 @@ class StudioScene(Scene):
             caption = caption or mobject
             mobject = conclusion_line(mobject)
         caption = caption or getattr(mobject, "text", "") or ""
+        if self.figure_mode:  # a figure has no band or veil: its caption says the conclusion
+            from manim import VGroup
+
+            mobject = VGroup()
         self._flush_caption()
         self.concluded_with = caption
         for obs in self.observers:

@@ -197,6 +197,16 @@ def colours_used(sc) -> set[str]:
 _CAP: dict = {}
 
 
+def script_factor(tex: str) -> float:
+    """The size of a formula's smallest glyphs relative to its font size: 0.7 for scripts and fractions
+    (TeX's script style), 0.5 for a script inside a script or a fraction (scriptscript style)."""
+    scripts = "_" in tex or "^" in tex
+    frac = r"\tfrac" in tex  # MathTex is display math: \frac keeps text size, \tfrac goes to script size
+    if frac and scripts or "_{" in tex and ("^" in tex.split("_{", 1)[1].split("}", 1)[0]):
+        return 0.5
+    return 0.7 if scripts or frac else 1.0
+
+
 def _cap_height(kind: str, font: str, size: float) -> float:
     """Height (scene units) of a capital H in this face at this font size."""
     key = (kind, font, round(size, 3))
@@ -211,7 +221,8 @@ def text_heights(sc) -> list[tuple[str, float]]:
     """(text, cap height in pixels at 480p) of every visible text, formula and number on screen.
 
     The size is what is drawn: a text's font size follows every scaling
-    applied to it, and the cap height of that size in its face is measured.
+    applied to it, and the cap height of that size in its face is measured;
+    a formula is measured at its smallest glyphs (scripts: :func:`script_factor`).
     """
     from manim import DecimalNumber, SingleStringMathTex, Text, config
 
@@ -220,12 +231,16 @@ def text_heights(sc) -> list[tuple[str, float]]:
     px_per_unit = 480 / config.frame_height
     out = []
     for m in on_screen(sc):
-        if isinstance(m, (Text, SingleStringMathTex, FastText)) and not isinstance(m, DecimalNumber):
+        math_part = hasattr(m, "math_size") and getattr(m, "tex_string", None) is not None  # in a label's $...$
+        if (isinstance(m, (Text, SingleStringMathTex, FastText)) and not isinstance(m, DecimalNumber)) or math_part:
             if not _any_visible(m) or m.height <= 0:
                 continue
-            kind = "tex" if isinstance(m, SingleStringMathTex) else "text"
+            kind = "tex" if isinstance(m, SingleStringMathTex) or math_part else "text"
             name = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
-            out.append((name, _cap_height(kind, getattr(m, "font", ""), float(m.font_size)) * px_per_unit))
+            size = float(m.math_size if math_part else m.font_size)
+            if kind == "tex":
+                size *= script_factor(getattr(m, "tex_string", "") or "")
+            out.append((name, _cap_height(kind, getattr(m, "font", ""), size) * px_per_unit))
     return out
 
 
@@ -233,7 +248,7 @@ def font_problems(sc, family: str) -> list[str]:
     """Texts not in the theme's family, and numbers set in LaTeX (DecimalNumber) instead of the theme's face."""
     from manim import DecimalNumber, Text
 
-    from scenes.pieces import FastText
+    from scenes.pieces import FastText, math_symbols
 
     out = []
     for m in on_screen(sc):
@@ -241,6 +256,8 @@ def font_problems(sc, family: str) -> list[str]:
             out.append(f"number {m.get_value():g} is a DecimalNumber (LaTeX digits): use scenes.pieces.Number")
         elif isinstance(m, (Text, FastText)) and getattr(m, "font", family) not in (family, "") and _any_visible(m):
             out.append(f"text {m.text!r} in font {m.font!r}, not {family!r}")
+        elif isinstance(m, (Text, FastText)) and _any_visible(m) and math_symbols(getattr(m, "text", "")):
+            out.append(f"text {m.text!r} sets mathematics in the text face: use $...$ (LaTeX)")
     return out
 
 
