@@ -12,7 +12,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 sh_quote = '$(subst ','\'',$(value $(1)))'
 sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
 # ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
-unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP
+unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP WIDTH
 
 .PHONY: setup apt demo test test-fast lint format scenes timing render preview stills figures slides sweep bench controls catalog clean help
 
@@ -26,8 +26,9 @@ help:
 	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
 	@echo "                              talk video (+ .srt subtitles) of one scene; SET/PACE go into its name"
 	@echo "make preview SCENE=Name       render at -ql and open it (without a display: prints the path)"
-	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [TRANSPARENT=1] [SET=...]"
-	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
+	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [WIDTH=single|double] [TRANSPARENT=1] [SET=...]"
+	@echo "                              PNG key frames into stills/<Scene>/; paper: figures (PDF, SVG, PNG) in"
+	@echo "                              stills/<Scene>/paper-<width>/, cropped and sized for a journal column"
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
 	@echo "make slides [SCENE=Name] [PACE=...] [SET=...]   offline HTML slides (one scene, or the whole talk)"
 	@echo "make sweep SWEEP=s NAME=n [SET=\"a=1 b=0.1:1:10\"] [TRIALS=N]   a declared sweep into sweeps/NAME/"
@@ -94,7 +95,7 @@ preview: setup
 	@$(PY) -m studio preview $(call sh_quote,SCENE) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
 
 stills: setup
-	@$(PY) -m studio stills $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,h) --theme $(call sh_quote,THEME) --set $(call sh_quote,SET) $(if $(value TRANSPARENT),--transparent)
+	@$(PY) -m studio stills $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,h) --theme $(call sh_quote,THEME) --set $(call sh_quote,SET) --width $(call sh_quote,WIDTH) $(if $(value TRANSPARENT),--transparent)
 
 figures: setup
 	@$(PY) -m studio figures

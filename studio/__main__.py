@@ -40,6 +40,7 @@ def _main(argv) -> int:
     p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="h")
     p.add_argument("--transparent", action="store_true")
+    p.add_argument("--width", default="", help="paper figures: single (3.5 in) or double (7.2 in) column")
     _options(p, pace=False)
     p = sub.add_parser("figures", help="regenerate every paper figure")
     p.add_argument("only", nargs="*")
@@ -143,7 +144,15 @@ def _run(args) -> int:
         from .render import write_stills
 
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        for path in write_stills(names, _render_options(args, transparent=args.transparent)):
+
+        def report(key, fig):
+            print(
+                f"figure: {key}: {fig.width_in:g} x {fig.height_in:.2f} in, smallest text {fig.smallest_pt:.1f} pt "
+                f"({fig.smallest_text!r})" + (f"; not vector: {', '.join(fig.skipped)}" if fig.skipped else "")
+            )
+
+        options = _render_options(args, transparent=args.transparent, width=args.width or None)
+        for path in write_stills(names, options, report=report):
             print(f"still: {path}")
         return 0
     if args.cmd == "figures":

@@ -51,6 +51,7 @@ class Drawn:
     legend_of: dict  # id of a member -> the Legend it belongs to
     skipped: list  # names of mobjects that cannot be drawn as vector paths
     texts: list = field(default_factory=list)  # the text-like mobjects (for sizes)
+    side_ids: set = field(default_factory=set)  # ids of members in the layout's side panel
 
 
 def _visible(m) -> bool:
@@ -71,9 +72,9 @@ def collect(scene) -> Drawn:
     from scenes.pieces import Legend
 
     tops = list(getattr(scene, "_frozen", []) or []) + list(scene.mobjects) + list(scene.foreground_mobjects)
-    members, text_ids, legend_of, skipped, texts, seen = [], set(), {}, [], [], set()
+    members, text_ids, legend_of, skipped, texts, seen, side_ids = [], set(), {}, [], [], set(), set()
 
-    def walk(m, in_text, legend):
+    def walk(m, in_text, legend, in_side=False):
         if id(m) in seen:
             return
         seen.add(id(m))
@@ -81,6 +82,7 @@ def collect(scene) -> Drawn:
             return
         if isinstance(m, Legend):
             legend = m
+        in_side = in_side or getattr(m, "is_side", False)
         t = in_text or _is_text(m)
         if _is_text(m) and not in_text:
             texts.append(m)
@@ -92,16 +94,18 @@ def collect(scene) -> Drawn:
                         text_ids.add(id(m))
                     if legend is not None:
                         legend_of[id(m)] = legend
+                    if in_side:
+                        side_ids.add(id(m))
             else:
                 skipped.append(type(m).__name__)
         for sub in m.submobjects:
-            walk(sub, t, legend)
+            walk(sub, t, legend, in_side)
 
     for top in tops:
         walk(top, False, None)
     z = sorted(range(len(members)), key=lambda i: (members[i].z_index, i))  # the camera's z order
     members = [members[i] for i in z]
-    return Drawn(members, text_ids, legend_of, skipped, texts)
+    return Drawn(members, text_ids, legend_of, skipped, texts, side_ids)
 
 
 def drawn_colours(d: Drawn) -> set[str]:
@@ -146,12 +150,14 @@ def legend_rows_drawn(d: Drawn, neutrals: set[str]) -> dict:
 
 def close_up(leg, keep: list[bool]):
     """A copy of legend ``leg`` with only the kept rows, stacked from its top-left corner (None: no row kept)."""
-    from manim import DOWN, LEFT, UP, VGroup
+    from manim import LEFT, UP
+
+    from scenes.pieces.layout import stack
 
     rows = [r.copy() for r, k in zip(leg.rows, keep) if k]
     if not rows:
         return None
-    g = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+    g = stack(rows, getattr(leg, "columns", 1) if len(rows) > 3 else 1)
     return g.move_to(leg.get_corner(UP + LEFT), aligned_edge=UP + LEFT)
 
 
@@ -172,8 +178,27 @@ def figure_members(scene, neutrals: set[str]) -> tuple[list, Drawn]:
             out.append(m)
         elif id(leg) not in done:
             done.add(id(leg))
-            out += replaced[id(leg)]
+            new = replaced[id(leg)]
+            if id(m) in d.side_ids:
+                d.side_ids |= {id(x) for x in new}
+            out += new
     return out, d
+
+
+def close_side(members, d: Drawn, gap: float = 0.4) -> list:
+    """At single column width the side panel sits in a row under the picture: move it up to ``gap`` below the
+    lowest shape of the picture (copies; the scene is not changed)."""
+    main = [m for m in members if id(m) not in d.side_ids]
+    side = [m for m in members if id(m) in d.side_ids]
+    if not main or not side:
+        return members
+    bottom = bounds(main)[1] + PAD
+    top = bounds(side)[3] - PAD
+    dy = bottom - gap - top
+    if dy <= 0:
+        return members
+    moved = {id(m): m.copy().shift([0, dy, 0]) for m in side}
+    return [moved.get(id(m), m) for m in members]
 
 
 def bounds(members) -> tuple[float, float, float, float]:
@@ -279,6 +304,8 @@ def write_figure(scene, stem: Path, width: str, transparent: bool = False) -> Fi
     pal = th.palette_of("paper")
     neutrals = {getattr(pal, k).upper() for k in NEUTRALS}
     members, d = figure_members(scene, neutrals)
+    if width == "single":
+        members = close_side(members, d)
     x0, y0, x1, y1 = bounds(members)
     w_in = WIDTHS[width]
     k = 72.0 * w_in / (x1 - x0)  # points per scene unit
@@ -296,7 +323,6 @@ def write_figure(scene, stem: Path, width: str, transparent: bool = False) -> Fi
         ctx.set_matrix(cairo.Matrix(k * scale, 0, 0, -k * scale, -x0 * k * scale, y1 * k * scale))
         draw(ctx, members, camera)
         surface.flush()
-        surface.finish()
 
     for ext in ("pdf", "svg"):
         buf = io.BytesIO()
@@ -306,6 +332,7 @@ def write_figure(scene, stem: Path, width: str, transparent: bool = False) -> Fi
         else:
             surf.set_document_unit(cairo.SVGUnit.PT)
         paint(surf, 1.0)
+        surf.finish()
         p = stem.with_suffix("." + ext)
         atomic_write(p, buf.getvalue())
         paths.append(p)

@@ -135,8 +135,11 @@ class StillWriter(RenderObserver):
     as ``<key>.pdf``, ``.svg`` and ``.png``, cropped to content and sized for the column ``width``.
     """
 
-    def __init__(self, out_dir: Path, transparent: bool = False, dpi: int | None = None, width: str | None = None):
+    def __init__(
+        self, out_dir: Path, transparent: bool = False, dpi: int | None = None, width: str | None = None, report=None
+    ):
         self.out_dir, self.transparent, self.dpi, self.width = Path(out_dir), transparent, dpi, width
+        self.report = report  # called with (key, studio.paper.Figure) for every paper figure
         self.written: list[Path] = []
         self.figures: dict = {}  # key -> studio.paper.Figure (paper theme)
 
@@ -149,6 +152,8 @@ class StillWriter(RenderObserver):
             fig = write_figure(scene, self.out_dir / name, self.width or PAPER_WIDTH, self.transparent)
             self.figures[name] = fig
             self.written += fig.paths
+            if self.report:
+                self.report(name, fig)
             return
         from PIL import Image
 
@@ -160,12 +165,14 @@ class StillWriter(RenderObserver):
         self.written.append(path)
 
 
-def capture_key_frames(name: str, out_dir: Path, options: RenderOptions | None = None, *, dpi=None) -> list[Path]:
-    """Run a scene with animations skipped and save each key frame as ``out_dir/<key>.png``."""
+def capture_key_frames(
+    name: str, out_dir: Path, options: RenderOptions | None = None, *, dpi=None, report=None
+) -> list[Path]:
+    """Run a scene with animations skipped and save each key frame as ``out_dir/<key>.png`` (paper: figures)."""
     options = options or RenderOptions()
     entry = scene(name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    writer = StillWriter(out_dir, options.transparent, dpi, options.width)
+    writer = StillWriter(out_dir, options.transparent, dpi, options.width, report)
     sc = run_skipping_animations(name, options, [writer], save_last_frame=True, skip_animations=False)
     missing = [k for k in entry.key_frames if k not in sc.reached_key_frames]
     if missing:
@@ -173,7 +180,7 @@ def capture_key_frames(name: str, out_dir: Path, options: RenderOptions | None =
     return writer.written
 
 
-def write_stills(names: list[str], options: RenderOptions | None = None) -> list[Path]:
+def write_stills(names: list[str], options: RenderOptions | None = None, report=None) -> list[Path]:
     options = options or RenderOptions(quality="h")
     if options.sets and len(names) != 1:
         raise ParamError("SET: give one SCENE with SET=...")
@@ -181,5 +188,6 @@ def write_stills(names: list[str], options: RenderOptions | None = None) -> list
     for name in names:
         entry, chosen, _ = resolve(name, options)
         folder = stills_folder(entry.name, options, chosen)
-        out += capture_key_frames(name, folder, options, dpi=STILL_DPI if options.quality in DPI_QUALITIES else None)
+        dpi = STILL_DPI if options.quality in DPI_QUALITIES else None
+        out += capture_key_frames(name, folder, options, dpi=dpi, report=report)
     return out

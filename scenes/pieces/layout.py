@@ -21,7 +21,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Line, Rectangle, VGroup
 
 from kit.theme import current_width
 
-from .text import label
+from .text import label, mathify
 from .theme import COLORS, FS, figure_mode
 
 TITLE_BUFF = 0.3
@@ -56,30 +56,52 @@ def side(*items, buff: float = SIDE_BUFF, top: float = SIDE_TOP) -> VGroup:
     """The side column: ``items`` stacked down from its top-left corner (at single column width: a row under
     the main area)."""
     g = VGroup(*[m for m in items if m is not None])
-    if single_column():
-        g.arrange(RIGHT, aligned_edge=UP, buff=0.6)
-        g.move_to([MAIN_LEFT, MAIN_BOTTOM - 0.45, 0], aligned_edge=UP + LEFT)
+    for m in g:
+        m.is_side = True  # a paper figure at single width moves the panel up under the picture
+    if single_column():  # rows under the picture, each no wider than the main area
+        room, rows, cur = MAIN_RIGHT - MAIN_LEFT, [], []
+        for m in sorted(g, key=lambda m: isinstance(m, Legend)):  # the legend last: it is the widest
+            if cur and sum(x.width for x in cur) + 0.6 * len(cur) + m.width > room:
+                rows.append(cur)
+                cur = []
+            cur.append(m)
+        rows.append(cur)
+        block = VGroup(*[VGroup(*r).arrange(RIGHT, aligned_edge=UP, buff=0.6) for r in rows])
+        block.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        block.move_to([MAIN_LEFT, MAIN_BOTTOM - 0.45, 0], aligned_edge=UP + LEFT)
         return g
     g.arrange(DOWN, aligned_edge=LEFT, buff=buff)
     g.move_to([SIDE_LEFT, top, 0], aligned_edge=UP + LEFT)
     return g
 
 
-def params_line(text: str):
-    """The parameter line (muted, small): words and numbers, symbols in $...$."""
-    return label(text, FS.tiny, COLORS.muted)
+def params_line(*lines: str):
+    """The parameter line (muted, small): words and numbers, symbols in $...$; several lines stack."""
+    if len(lines) == 1:
+        return label(lines[0], FS.tiny, COLORS.muted)
+    return VGroup(*[label(t, FS.tiny, COLORS.muted) for t in lines]).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+
+
+def stack(rows, columns: int = 1, buff: float = 0.18, col_buff: float = 0.45):
+    """Arrange legend rows in ``columns`` columns (filled top to bottom, then left to right), top-left aligned."""
+    rows = list(rows)
+    per = -(-len(rows) // max(columns, 1))
+    cols = [VGroup(*rows[i : i + per]).arrange(DOWN, aligned_edge=LEFT, buff=buff) for i in range(0, len(rows), per)]
+    return VGroup(*cols).arrange(RIGHT, aligned_edge=UP, buff=col_buff)
 
 
 class Legend(VGroup):
-    """Rows of (swatch, text) stacked downwards; ``rows[i].swatch`` is the drawn sample of row i."""
+    """Rows of (swatch, text); ``rows[i].swatch`` is the drawn sample of row i. One column (two in the row under
+    a single-column figure when it is long)."""
 
-    def __init__(self, entries, size: float | None = None):
+    def __init__(self, entries, size: float | None = None, columns: int | None = None):
         super().__init__()
         for text, swatch in entries:
             row = VGroup(swatch, label(text, size or FS.small)).arrange(RIGHT, buff=0.15)
             row.swatch, row.text = swatch, text
             self.add(row)
-        self.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.columns = columns or (2 if single_column() and len(entries) > 4 else 1)
+        stack(self.submobjects, self.columns)
         self.is_legend = True
 
     @property
@@ -98,11 +120,13 @@ def conclusion_line(text: str, size: float | None = None):
 
     room = config.frame_width - 0.8
     size = size or FS.label
-    line = label(text, size, COLORS.text)
-    if line.width > room and " " in text:  # two lines, broken at the space nearest the middle
-        spaces = [i for i, c in enumerate(text) if c == " "]
-        cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
-        line = label(text[:cut] + "\n" + text[cut + 1 :], size, COLORS.text)
+    shown = mathify(text)  # the caption's symbols of mathematics, set in LaTeX on the band
+    line = label(shown, size, COLORS.text)
+    if line.width > room and " " in shown:  # two lines, broken at the space nearest the middle (not in $...$)
+        spaces = [i for i, c in enumerate(shown) if c == " " and shown[:i].count("$") % 2 == 0]
+        cut = min(spaces, key=lambda i: abs(i - len(shown) / 2))
+        line = VGroup(label(shown[:cut], size, COLORS.text), label(shown[cut + 1 :], size, COLORS.text))
+        line.arrange(DOWN, buff=0.12)
     if line.width > room:
         line.scale_to_fit_width(room)
     h = line.height + 0.45

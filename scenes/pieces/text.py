@@ -41,6 +41,80 @@ def _check(text: str) -> None:
         )
 
 
+_TEX = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
+    "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "π": r"\pi", "σ": r"\sigma", "τ": r"\tau", "ℓ": r"\ell",
+    "∈": r"\in", "⇔": r"\Leftrightarrow", "⇒": r"\Rightarrow", "→": r"\to", "←": r"\leftarrow",
+    "≤": r"\le", "≥": r"\ge", "≠": r"\neq", "≈": r"\approx", "∝": r"\propto", "√": r"\surd",
+    "⌈": r"\lceil", "⌉": r"\rceil", "⌊": r"\lfloor", "⌋": r"\rfloor", "′": "'", "∗": "*",
+}  # fmt: skip
+
+
+def mathify(text: str) -> str:
+    r"""``text`` (a caption, with Unicode mathematics) with each symbol of mathematics in $...$ for :func:`label`.
+
+    A letter with a combining hat becomes ``$\hat x$``; a run of symbols and single letters around them
+    (``z ≠ d``, ``p ∈ L``, ``L*``) becomes one formula.
+    """
+    out, i = [], 0
+    chars = list(text)
+    while i < len(chars):
+        c = chars[i]
+        if i + 1 < len(chars) and chars[i + 1] == "\u0302":
+            out.append(f"$\\hat {_TEX.get(c, c)}$")
+            i += 2
+            continue
+        if c in _TEX:
+            out.append(f"${_TEX[c]}$")
+        else:
+            out.append(c)
+        i += 1
+    words = "".join(out).split(" ")
+    punct = ".,:;"
+
+    def core(w: str) -> str:
+        return w.rstrip(punct)
+
+    def letter(w: str) -> bool:
+        return re.fullmatch(r"[A-Za-z][*']?", core(w)) is not None and core(w) not in ("a", "A", "I")
+
+    def mathish(w: str, loose: bool) -> bool:
+        c = core(w)
+        if not c:
+            return False
+        if "$" in c:
+            rest = re.sub(r"\$[^$]*\$", "", c)
+            return re.fullmatch(r"[0-9A-Za-z*'/·−+-]*", rest) is not None and len(rest) <= 8
+        return letter(w) or (loose and re.fullmatch(r"=|[−+-]?[0-9.]+", c) is not None)
+
+    def runs(ws, letters):
+        res, i = [], 0
+        while i < len(ws):
+            j = i
+            while j < len(ws) and mathish(ws[j], True) and (j == i or ws[j - 1][-1:] not in punct):
+                j += 1
+            while (
+                j > i and not ("$" in ws[j - 1] or letter(ws[j - 1])) and not re.fullmatch(r"[0-9.]+", core(ws[j - 1]))
+            ):
+                j -= 1  # a run ends on a letter, a formula or a number, never on '='
+            run = ws[i:j]
+            hit = any("$" in w for w in run) or any(core(w) in letters for w in run if letter(w))
+            if run and hit and (len(run) > 1 or "$" in run[0] or core(run[0]) in letters):
+                tail = run[-1][len(core(run[-1])) :]
+                body = " ".join(w.replace("$", "") for w in run)
+                body = body.replace("·", r"\cdot ").replace("−", "-").replace("*", "^*")
+                res.append(f"${body[: len(body) - len(tail)] if tail else body}${tail}")
+                i = j
+            else:
+                res.append(ws[i])
+                i += 1
+        return res
+
+    first = runs(words, set())
+    letters = {m for w in first if "$" in w for m in re.findall(r"(?<![\\A-Za-z])([A-Za-z])(?![A-Za-z])", w)}
+    return " ".join(runs(words, letters))
+
+
 def math(tex: str, size: float | None = None, color=None) -> MathTex:
     """Mathematics in LaTeX, at the em of text of font size ``size`` (LaTeX only for mathematics)."""
     return MathTex(tex, font_size=(size or FS.label) * MATH_EM, color=color or COLORS.text)
@@ -252,7 +326,7 @@ def counter(prefix: str, value: float = 0, size: float | None = None, places: in
     size = size or FS.body
     head = rich(prefix, size, color)
     num = Number(value, places=places, size=size, color=color, include_sign=places > 0)
-    g = VGroup(head, num).arrange(RIGHT, buff=0.15)
+    g = VGroup(head, num).arrange(RIGHT, buff=0.2 * size / 24)
     num.shift(UP * (head._baseline_y() - num.get_bottom()[1]))  # the digits sit on the words' baseline
     g.number = num
     return g
