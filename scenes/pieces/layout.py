@@ -4,7 +4,7 @@ Talk frame (14.2 x 8 units)::
 
     +--------------------------- title (top, centred) ----------------------------+
     |  headline line (a rule or formula under the title; talk only)               |
-    |  MAIN: x in [-6.95, 4.2]                           | SIDE: x from 4.45       |
+    |  MAIN: x in [-6.95, 4.2]                 | SIDE: from 4.45 (or wider), to 6.95 |
     |                                                    |  round counter          |
     |                                                    |  panel (rules, counts)  |
     |                                                    |  legend                 |
@@ -71,7 +71,8 @@ def side(*items, buff: float = SIDE_BUFF, top: float = SIDE_TOP) -> VGroup:
         block.move_to([MAIN_LEFT, MAIN_BOTTOM - 0.45, 0], aligned_edge=UP + LEFT)
         return g
     g.arrange(DOWN, aligned_edge=LEFT, buff=buff)
-    g.move_to([SIDE_LEFT, top, 0], aligned_edge=UP + LEFT)
+    # flush with the right margin; a panel narrower than the column starts at its left edge
+    g.move_to([min(SIDE_LEFT, SIDE_RIGHT - g.width), top, 0], aligned_edge=UP + LEFT)
     return g
 
 
