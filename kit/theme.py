@@ -121,6 +121,7 @@ class Theme:
     min_text_px_480: float
     min_pt: float  # smallest text in a paper still, in points at its printed width
     font_scale: dict  # paper still width (single, double) -> factor on every font size
+    role_words: dict  # role -> words a legend row in its colour uses (its one meaning)
 
     @property
     def estimators(self) -> Family:
@@ -203,6 +204,7 @@ def theme() -> Theme:
         float(raw["font"]["min_text_px_480"]),
         float(raw["paper_still"]["min_pt"]),
         {k: float(v) for k, v in raw["paper_still"]["font_scale"].items()},
+        {k: tuple(v) for k, v in raw["role_words"].items()},
     )
 
 

@@ -54,6 +54,13 @@ class Drawn:
     side_ids: set = field(default_factory=set)  # ids of members in the layout's side panel
 
 
+def _bitmap_or_points(m) -> bool:
+    from manim import PMobject
+    from manim.mobject.types.image_mobject import AbstractImageMobject
+
+    return isinstance(m, (PMobject, AbstractImageMobject))
+
+
 def _visible(m) -> bool:
     from manim import VMobject
 
@@ -96,7 +103,7 @@ def collect(scene) -> Drawn:
                         legend_of[id(m)] = legend
                     if in_side:
                         side_ids.add(id(m))
-            else:
+            elif _bitmap_or_points(m):  # the camera draws these as pixels: they cannot be vector paths
                 skipped.append(type(m).__name__)
         for sub in m.submobjects:
             walk(sub, t, legend, in_side)
@@ -360,3 +367,51 @@ def write_figure(scene, stem: Path, width: str, transparent: bool = False) -> Fi
     for leg, keep in rows.items():
         legends.append([r.text for r, kp in zip(leg.rows, keep) if kp])
     return Figure(paths, w_in, h_pt / 72.0, small[1], small[0], legends, sorted(set(d.skipped)))
+
+
+def is_circle(m) -> bool:
+    """A closed path whose anchors all lie on one circle (a Dot, a Circle, or a circle drawn by points)."""
+    pts = m.points
+    if len(pts) < 16 or not np.allclose(pts[0, :2], pts[-1, :2], atol=1e-3):
+        return False
+    q = pts[: len(pts) // 4 * 4, :2].reshape(-1, 4, 2)
+    mids = (q[:, 0] + 3 * q[:, 1] + 3 * q[:, 2] + q[:, 3]) / 8  # each curve's middle lies on the circle too
+    on = np.concatenate([q[:, 0], mids])
+    c = q[:, 0].mean(axis=0)
+    r = np.linalg.norm(on - c, axis=1)
+    return bool(len(q) >= 4 and r.mean() > 1e-6 and r.std() < 0.03 * r.mean())
+
+
+def byzantine_circles(scene) -> list[str]:
+    """Circle-shaped shapes (not text) filled or stroked with the Byzantine colour: each should be a triangle,
+    a dashed arrow or a hatched bar instead (names of what was found)."""
+    from kit.theme import current_theme, theme
+
+    byz = theme().palette_of(current_theme()).byzantine.upper()
+    d = collect(scene)
+    out = []
+    for m in d.members:
+        if id(m) in d.text_ids or not is_circle(m):
+            continue
+        cols = {_hex(c) for c in m.get_fill_rgbas() if c[3] > 0.02}
+        if m.get_stroke_width():
+            cols |= {_hex(c) for c in m.get_stroke_rgbas() if c[3] > 0.02}
+        if byz in cols:
+            out.append(f"{type(m).__name__} at ({m.get_center()[0]:.2f}, {m.get_center()[1]:.2f})")
+    return out
+
+
+def legend_rows(scene) -> list[tuple[str, set, bool]]:
+    """(text, swatch colours, drawn outside the legend?) of every legend row on screen."""
+    from kit.theme import NEUTRALS, current_theme, theme
+
+    pal = theme().palette_of(current_theme())
+    neutrals = {getattr(pal, k).upper() for k in NEUTRALS}
+    d = collect(scene)
+    shown = drawn_colours(d)
+    rows = []
+    for leg in {id(v): v for v in d.legend_of.values()}.values():
+        for r in leg.rows:
+            cols = swatch_colours(r, neutrals)
+            rows.append((r.text, cols, cols <= shown))
+    return rows

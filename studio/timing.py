@@ -276,7 +276,11 @@ class KeyFrameInspector(RenderObserver):
 
         from kit.theme import theme
 
+        from .paper import byzantine_circles, legend_rows
+
         f = {"colours": colours_used(scene), "texts": text_heights(scene), "fonts": font_problems(scene, theme().font)}
+        f["byzantine_circles"] = byzantine_circles(scene)  # colour is never the only cue
+        f["legend_rows"] = legend_rows(scene)  # (text, swatch colours, drawn?)
         if self.pixels:
             f["frame"] = np.asarray(scene.current_frame())[..., :3].copy()
         self.found[name] = f

@@ -150,10 +150,24 @@ class BlacklistingProtocol(StudioScene):
             ],
             FS.tiny,
         )
-        panel = side(rule, key, info, top=self.ring.get_bottom()[1] - 0.2, buff=0.18)
+        side(self.ring, rule, key, info, top=self.ring.get_top()[1], buff=0.18)
         self.phase = label("attack: reports shifted by a constant", FS.small, COLORS.text)
         self.phase.move_to([-2.4, self.line.get_center()[1] - 0.85, 0])
-        self.layout = [head, self.line, names, band, truth, truth_lab, self.ring.nodes, self.ring.names, panel]
+        for m in (self.ring.nodes, self.ring.names, self.ring.edge_group):
+            m.is_side = True  # the ring moves with the side column
+        self.layout = [
+            head,
+            self.line,
+            names,
+            band,
+            truth,
+            truth_lab,
+            rule,
+            key,
+            info,
+            self.ring.nodes,
+            self.ring.names,
+        ]
         self.add(*self.layout, self.ring.edge_group)
         self.freeze_background(*self.layout)
         self.add(self.phase)

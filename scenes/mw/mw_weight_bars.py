@@ -99,11 +99,7 @@ class MWWeightBars(StudioScene):
         byz = np.asarray(tr["is_byzantine"], bool)
         head = title("Multiplicative weights vs Byzantine sources")
         rule = headline(
-            math(
-                r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\!\Big(1,\ \tfrac{|x_i-\hat\mu|}{c}\Big)",
-                FS.body,
-            ),
-            head,
+            math(r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\big(1,\ |x_i-\hat\mu|/c\big)", FS.body), head
         )
         self.round = counter("round", 0, FS.label)
         x = tr["x"][np.isfinite(tr["x"])]

@@ -145,10 +145,10 @@ class PrimalDual(StudioScene):
         a_star, b_star = tr["endpoint_duals"]
         la = self._line(ax, a_star, GEOMETRY.point_a)
         lb = self._line(ax, b_star, GEOMETRY.point_b)
-        lab_a = math("A^*", FS.label, GEOMETRY.point_a).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
-        lab_b = math("B^*", FS.label, GEOMETRY.point_b).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
+        lab_a = math("A^*", FS.body, GEOMETRY.point_a).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
+        lab_b = math("B^*", FS.body, GEOMETRY.point_b).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
         self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.text)
-        lab_l = math("L^*", FS.label, COLORS.text).next_to(self.l_star, UP, buff=0.32)
+        lab_l = math("L^*", FS.body, COLORS.text).next_to(self.l_star, UP, buff=0.32)
         self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=self.seconds(1.5))
         self.play(
             FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=self.seconds(1.0)
@@ -163,7 +163,7 @@ class PrimalDual(StudioScene):
         p = Dot(pax.c2p(*pts[0]), radius=0.1, color=GEOMETRY.point_p)
         p_star = self._line(dax, duals[0], GEOMETRY.point_p, 4)
         p_lab = math("p", FS.label, GEOMETRY.point_p)
-        ps_lab = math("p^*", FS.label, GEOMETRY.point_p)
+        ps_lab = math("p^*", FS.body, GEOMETRY.point_p)
         p.add_updater(lambda m: m.move_to(pax.c2p(*_at(pts, s.get_value()))))
         p_lab.add_updater(lambda m: m.move_to(p.get_center() - 0.32 * self.up))
 
@@ -189,7 +189,7 @@ class PrimalDual(StudioScene):
         t_lab = label("$t$ =", FS.label, COLORS.text)
         t_num = Number(0, places=3, size=FS.label, color=COLORS.text)
         counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.12).next_to(self.primal_ax, DOWN, buff=0.2)
-        note = math(r"p \in L \iff L^* \in p^*", FS.label)
+        note = math(r"p \in L \iff L^* \in p^*", FS.body)
         note.next_to(self.dual_ax, DOWN, buff=0.2)
         self.play(FadeIn(p, p_star, p_lab, ps_lab, counter), run_time=self.seconds(0.8))
         self.add(*ghosts[0])

@@ -18,14 +18,15 @@ from studio.figures import FigureContext, figure, figures_for_sweep
 
 def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str = "coin_fig3") -> None:
     c = ctx.colors
-    colours = {0: c.honest, 1: c.estimate, 2: c.true_value, -1: c.byzantine}
+    s = ctx.family("series")
+    colours = {0: s.s1, 1: s.s2, 2: s.s3, -1: s.s4}  # one budget each, in order (never a role colour)
     fig, ax = ctx.subplots()
     vols = sorted({cell.params["volatile"] for cell in out.cells}, key=lambda v: (v < 0, v))
     for v in vols:
         rows = sorted((cell.params["n"], *mean_ci(rec["rounds"]), int(rec["censored"]))
                       for cell, rec in zip(out.cells, out.records) if cell.params["volatile"] == v)
         n, m, lo, hi, cens = (np.array(x) for x in zip(*rows))
-        col = colours.get(v, c.volatile)
+        col = colours.get(v, s.s5)
         lo, hi = np.where(np.isfinite(lo), lo, m), np.where(np.isfinite(hi), hi, m)
         ax.fill_between(n, lo, hi, color=col, alpha=0.18, lw=0)
         lab = "⌊√n⌋ volatile flips (report)" if v < 0 else f"{v} volatile flip{'s' if v != 1 else ''} per round"

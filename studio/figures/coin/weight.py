@@ -40,7 +40,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
         last = int(np.max(np.flatnonzero(k > 0))) + 1 if (k > 0).any() else 1
         fig, (ax, ax2) = ctx.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}, figsize=(6.4, 5.0))
         for i in range(min(3, cw.shape[0])):
-            ax.plot(r, cw[i], color=c.blacklisted, lw=0.7, alpha=0.8, label="single runs" if i == 0 else None)
+            ax.plot(r, cw[i], color=c.muted, lw=0.7, alpha=0.8, label="single runs" if i == 0 else None)
         lo, hi = np.where(k >= MIN_RUNS, np.maximum(lo, 0), np.nan), np.where(k >= MIN_RUNS, hi, np.nan)
         ax.fill_between(r, lo, hi, color=c.byzantine, alpha=0.2, lw=0, label="95% interval")
         ax.plot(r, mean, color=c.byzantine, lw=1.8, label="mean over runs still going")
