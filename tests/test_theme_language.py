@@ -154,3 +154,40 @@ def test_paper_theme_switches_scene_colours():
         assert COLORS.text.to_hex().upper() == theme().paper.text.upper()
         assert EST.median.to_hex().upper() == theme().paper_estimators.median.upper()
     assert COLORS.text.to_hex().upper() == theme().palette.text.upper()
+
+
+def test_mathematics_only_in_latex():
+    """A symbol of mathematics outside $...$ is refused; inside, it is LaTeX on the words' baseline."""
+    from scenes.pieces import FastText, Rich, label, mathify
+
+    for bad in ("threshold τ", "median μ̂", "η = 0.25", "x ≤ 3"):
+        with pytest.raises(ValueError, match="mathematics"):
+            label(bad)
+    r = label(r"threshold $\tau$ = 0.1")
+    assert isinstance(r, Rich) and any(isinstance(p, FastText) for p in r) and any(hasattr(p, "tex_string") for p in r)
+    # captions keep Unicode; the band sets their symbols in LaTeX, with the letters around them
+    assert mathify("all fall below τ by round 9") == r"all fall below $\tau$ by round 9"
+    assert mathify("keeps z ≠ d while it can: z = d in the end") == r"keeps $z \neq d$ while it can: $z = d$ in the end"
+    assert mathify("p ∈ L ⇔ L* ∈ p*") == r"$p \in L \Leftrightarrow L^* \in p^*$"
+
+
+def test_hatching_stays_inside_its_box_and_circles_are_told_from_polygons():
+    import numpy as np
+    from manim import Circle, Dot, Rectangle, Square, Triangle
+
+    from scenes.pieces import Hatch, hatch_points
+    from studio.paper import is_circle
+
+    box = (-0.3, -1.0, 0.6, 2.0)
+    p = hatch_points(box, 0.1)
+    assert len(p) and p[:, 0].min() >= -0.3 - 1e-9 and p[:, 0].max() <= 0.3 + 1e-9
+    assert p[:, 1].min() >= -1.0 - 1e-9 and p[:, 1].max() <= 1.0 + 1e-9
+    d = np.diff(p.reshape(-1, 4, 3)[:, [0, 3], :2], axis=1)[:, 0]
+    assert np.allclose(d[:, 0], d[:, 1])  # 45 degree stripes
+    r = Rectangle(width=0.6, height=2.0)
+    h = Hatch(r, 0.1)
+    r.stretch_to_fit_height(0.5, about_edge=np.array([0, -1, 0]))
+    h.update()
+    assert h.get_top()[1] <= r.get_top()[1] + 1e-6  # follows its bar
+    assert is_circle(Dot()) and is_circle(Circle(2))
+    assert not any(is_circle(m) for m in (Square(1), Rectangle(width=2, height=1), Triangle()))

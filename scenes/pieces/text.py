@@ -342,6 +342,7 @@ __all__ = [
     "label",
     "math",
     "math_symbols",
+    "mathify",
     "rich",
     "tick_labels",
 ]
