@@ -78,7 +78,11 @@ def collect(scene) -> Drawn:
 
     from scenes.pieces import Legend
 
-    tops = list(getattr(scene, "_frozen", []) or []) + list(scene.mobjects) + list(scene.foreground_mobjects)
+    live = list(scene.mobjects) + list(scene.foreground_mobjects)
+    in_scene = {id(x) for m in live for x in m.get_family()}
+    # a frozen mobject brought back into the scene (bring_to_front) is drawn there, on top: skip its frozen copy
+    frozen = [m for m in (getattr(scene, "_frozen", []) or []) if id(m) not in in_scene]
+    tops = frozen + live
     members, text_ids, legend_of, skipped, texts, seen, side_ids = [], set(), {}, [], [], set(), set()
 
     def walk(m, in_text, legend, in_side=False):

@@ -142,7 +142,7 @@ class WisdomOfTheCrowd(StudioScene):
             row = VGroup(label(name, FS.small, c), num).arrange(RIGHT, buff=0.2)
             row.number = num
             self.readouts.add(row)
-        self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).move_to([-3.2, 1.75, 0], aligned_edge=LEFT + UP)
+        self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).move_to([-4.75, 1.75, 0], aligned_edge=LEFT + UP)
         self.readouts.align_to(jar, UP)
         self.count = counter("guesses", 0, FS.label)
         key = legend(
@@ -156,7 +156,7 @@ class WisdomOfTheCrowd(StudioScene):
         )
         side(self.count, key)
         # the running column of guesses (filled column by column)
-        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.5, 2.35, 0])
+        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.15, 2.35, 0])
         self.column = VGroup()
         self.stack: dict[int, int] = {}
         self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
@@ -184,7 +184,7 @@ class WisdomOfTheCrowd(StudioScene):
 
     def column_pos(self, k: int) -> np.ndarray:
         col, row = divmod(k, COLUMN_ROWS)
-        return np.array([1.4 + 0.63 * col, 1.95 - 0.34 * row, 0])  # clear of the side column on the right
+        return np.array([0.9 + 0.72 * col, 1.95 - 0.34 * row, 0])  # clear of the side column on the right
 
     def arrive(self, tr, k: int, byz_idx):
         g, byz = tr["guesses"][k], tr["is_byzantine"][k]
