@@ -60,16 +60,18 @@ def test_hostile_scene_runs_nothing(tmp_path, target, template):
 
 
 @pytest.mark.parametrize("template", HOSTILE)
-@pytest.mark.parametrize("var", ["QUALITY", "TRANSPARENT"])
+@pytest.mark.parametrize("var", ["QUALITY", "TRANSPARENT", "WIDTH"])
 def test_hostile_quality_and_transparent_run_nothing(tmp_path, var, template):
     marker = tmp_path / "pwned"
     value = template.format(p=marker)
     r, calls = _make(tmp_path, "stills", SCENE="S", **{var: value})
     assert not marker.exists(), f"make stills {var}={value!r} ran a command: {r.stdout}{r.stderr}"
     argv = calls[0]
-    rest = ["--theme", "", "--set", ""]
+    rest = ["--theme", "", "--set", "", "--width", ""]
     if var == "QUALITY":
         assert argv == ["-m", "studio", "stills", "S", "-q", value, *rest]
+    elif var == "WIDTH":
+        assert argv == ["-m", "studio", "stills", "S", "-q", "h", *rest[:-1], value]
     else:
         assert argv == ["-m", "studio", "stills", "S", "-q", "h", *rest, "--transparent"]
 
@@ -79,7 +81,7 @@ def test_defaults_still_work(tmp_path):
     assert r.returncode == 0, r.stderr
     assert calls == [["-m", "studio", "render", "MWWeightBars", "-q", "l", "--pace", "", "--set", ""]]
     r, calls = _make(tmp_path, "stills")
-    assert calls[-1] == ["-m", "studio", "stills", "-q", "h", "--theme", "", "--set", ""]
+    assert calls[-1] == ["-m", "studio", "stills", "-q", "h", "--theme", "", "--set", "", "--width", ""]
 
 
 @pytest.mark.parametrize("template", HOSTILE)
