@@ -197,8 +197,8 @@ def figure_members(scene, neutrals: set[str]) -> tuple[list, Drawn]:
 
 
 def close_side(members, d: Drawn, gap: float = 0.4) -> list:
-    """At single column width the side panel sits in a row under the picture: move it up to ``gap`` below the
-    lowest shape of the picture (copies; the scene is not changed)."""
+    """At single column width the side panel sits in rows under the picture: put it ``gap`` below the lowest
+    shape of the picture, up or down (copies; the scene is not changed)."""
     main = [m for m in members if id(m) not in d.side_ids]
     side = [m for m in members if id(m) in d.side_ids]
     if not main or not side:
@@ -206,7 +206,7 @@ def close_side(members, d: Drawn, gap: float = 0.4) -> list:
     bottom = bounds(main)[1] + PAD
     top = bounds(side)[3] - PAD
     dy = bottom - gap - top
-    if dy <= 0:
+    if abs(dy) < 1e-6:
         return members
     moved = {id(m): m.copy().shift([0, dy, 0]) for m in side}
     return [moved.get(id(m), m) for m in members]

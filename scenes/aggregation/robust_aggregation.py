@@ -14,11 +14,26 @@ from manim import DOWN, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, R
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, Hatch, Number, label, legend, marker, side, swatch_box, swatch_line, title
+from scenes.pieces import (
+    COLORS,
+    FS,
+    Hatch,
+    Number,
+    label,
+    legend,
+    marker,
+    side,
+    single_column,
+    swatch_box,
+    swatch_line,
+    title,
+)
 
 PLANE_CENTER = np.array([-4.5, -0.55, 0])
 PLANE_SIZE = 4.6
 Z_LEFT, Z_RIGHT = -1.5, 3.55  # the z-score panels
+# a single-column paper figure (larger text, the side column underneath): a smaller plane, wider panels
+SINGLE = {"center": np.array([-5.0, -0.55, 0]), "size": 3.7, "z": (-2.75, 4.1)}
 Z_MAX = 6.0  # z-bars are clipped here (values are printed)
 BAR_H = 1.5  # screen height of Z_MAX
 SHOWN = ("mean", "median", "trimmed_mean")  # theme estimators of the trace's first three (coordinate median: median)
@@ -54,13 +69,16 @@ class RobustAggregation(StudioScene):
 
     # ------------------------------------------------------------------ layout
     def to_screen(self, v) -> np.ndarray:
-        return PLANE_CENTER + np.array([(v[0] - self.c0[0]) * self.k, (v[1] - self.c0[1]) * self.k, 0])
+        return self.center + np.array([(v[0] - self.c0[0]) * self.k, (v[1] - self.c0[1]) * self.k, 0])
 
     def build(self, tr):
         ups = tr["updates"]
         lo = np.minimum(ups.min(axis=(0, 1)), 0.0) - 0.3
         hi = ups.max(axis=(0, 1)) + 0.3
-        self.k = PLANE_SIZE / float(max(hi - lo))
+        single = single_column()
+        self.center = SINGLE["center"] if single else PLANE_CENTER
+        self.k = (SINGLE["size"] if single else PLANE_SIZE) / float(max(hi - lo))
+        z_left, z_right = SINGLE["z"] if single else (Z_LEFT, Z_RIGHT)
         self.c0 = (lo + hi) / 2
         head = title("Robust aggregation: a scaled attacker")
         o = self.to_screen((0.0, 0.0))
@@ -98,19 +116,19 @@ class RobustAggregation(StudioScene):
         side(scale_row, key)
         # z-score panels
         n = len(self.byz)
-        zw = Z_RIGHT - Z_LEFT
-        self.zx = Z_LEFT + 0.15 + (np.arange(n) + 0.5) * ((zw - 0.15) / n)
-        mid = (Z_LEFT + Z_RIGHT) / 2
+        zw = z_right - z_left
+        self.zx = z_left + 0.15 + (np.arange(n) + 0.5) * ((zw - 0.15) / n)
+        mid = (z_left + z_right) / 2
         self.panels = {}
         static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
-            ("classic", 0.75, tr.meta["threshold_classic"], "mean/std z-score per client (seed 003)"),
-            ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score per client"),
+            ("classic", 0.75, tr.meta["threshold_classic"], "z-score per client: mean/std (seed 003)"),
+            ("robust", -2.1, tr.meta["threshold_robust"], "z-score per client: median/MAD"),
         ):
-            base = Line([Z_LEFT, y0, 0], [Z_RIGHT, y0, 0], color=COLORS.muted, stroke_width=2)
+            base = Line([z_left, y0, 0], [z_right, y0, 0], color=COLORS.muted, stroke_width=2)
             thr_y = y0 + min(thr, Z_MAX) / Z_MAX * BAR_H
             thr_line = DashedLine(
-                [Z_LEFT, thr_y, 0], [Z_RIGHT, thr_y, 0], color=COLORS.threshold, stroke_width=2.5, dash_length=0.1
+                [z_left, thr_y, 0], [z_right, thr_y, 0], color=COLORS.threshold, stroke_width=2.5, dash_length=0.1
             )
             thr_lbl = (
                 label(f"flag at {thr:g}", FS.tiny, COLORS.threshold)
@@ -126,7 +144,7 @@ class RobustAggregation(StudioScene):
                 bnd = tr.meta["z_bound"]
                 by = y0 + bnd / Z_MAX * BAR_H
                 bline = DashedLine(
-                    [Z_LEFT, by, 0], [Z_RIGHT, by, 0], color=COLORS.muted, stroke_width=2, dash_length=0.05
+                    [z_left, by, 0], [z_right, by, 0], color=COLORS.muted, stroke_width=2, dash_length=0.05
                 )
                 blbl = label(
                     rf"dotted: largest possible $|z| = \sqrt{{n-1}}$ = {bnd:.2f}", FS.tiny, COLORS.muted
@@ -149,7 +167,13 @@ class RobustAggregation(StudioScene):
             )
             flags = VGroup(
                 *[
-                    RoundedRectangle(corner_radius=0.12, width=0.7, height=0.36, color=COLORS.threshold, stroke_width=3)
+                    RoundedRectangle(
+                        corner_radius=0.12,
+                        width=0.035 * FS.small,
+                        height=0.018 * FS.small,
+                        color=COLORS.threshold,
+                        stroke_width=3,
+                    )
                     .move_to([x, y0 - 0.53, 0])
                     .set_stroke(opacity=0.0)
                     for x in self.zx

@@ -31,6 +31,7 @@ from scenes.pieces import (
     math,
     params_line,
     side,
+    single_column,
     swatch_box,
     title,
 )
@@ -224,12 +225,13 @@ class GlobalCoinAdversary(StudioScene):
         self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
         wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
         # hidden direction and output
+        big = FS.label if single_column() else FS.body  # a single-column figure: every font is larger already
         self.d_texts = {
-            v: label(s, FS.body, COLORS.true_value).move_to([PIVOT[0], 0.78, 0])
+            v: label(s, big, COLORS.true_value).move_to([PIVOT[0], 0.78, 0])
             for v, s in ((0, "hidden $d$ = ?"), (1, "hidden $d$ = +1"), (-1, "hidden $d$ = −1"))
         }
         self.z_texts = {
-            v: label(s, FS.body, COLORS.text).move_to([PIVOT[0], 0.3, 0])
+            v: label(s, big, COLORS.text).move_to([PIVOT[0], 0.3, 0])
             for v, s in ((1, "output $z$ = +1"), (-1, "output $z$ = −1"))
         }
         self.verdicts = {

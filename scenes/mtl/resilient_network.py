@@ -27,6 +27,7 @@ from scenes.pieces import (
     marker,
     math,
     side,
+    single_column,
     source,
     swatch_blacklisted,
     swatch_dot,
@@ -152,10 +153,15 @@ class ResilientNetwork(StudioScene):
         y0 = 0.95
         centers = [np.array([-5.05, y0, 0]), np.array([-1.6, y0, 0]), np.array([1.85, y0, 0])]
         frames = VGroup(*[Square(SIDE, color=COLORS.grid, stroke_width=1.5).move_to(c) for c in centers])
+        names = (
+            ("links", "loss-based", "average")
+            if single_column()
+            else ("links: loss-based weights", "estimates: loss-based", "estimates: average")
+        )
         heads = VGroup(
-            label("links: loss-based weights", FS.small, COLORS.text),
-            label("estimates: loss-based", FS.small, METHODS.loss),
-            label("estimates: average", FS.small, METHODS.average),
+            label(names[0], FS.small, COLORS.text),
+            label(names[1], FS.small, METHODS.loss),
+            label(names[2], FS.small, METHODS.average),
         )
         for h, f in zip(heads, frames):
             h.next_to(f, UP, buff=0.12)

@@ -38,6 +38,7 @@ from scenes.pieces import (
     legend,
     marker,
     side,
+    single_column,
     source,
     swatch_line,
     swatch_source,
@@ -215,7 +216,7 @@ class WisdomOfTheCrowd(StudioScene):
             name = label(n.replace(" of ", "\nof "), FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
             bars.add(VGroup(bar, val, name))
         head = label("final error, in beans", FS.small, COLORS.text)
-        bars.move_to([2.2, 0.45, 0])
+        bars.move_to([2.2 + (0.7 if single_column() else 0.0), 0.45, 0])
         head.next_to(bars, UP, buff=0.3)
         panel = VGroup(head, bars)
         self.thaw_background()

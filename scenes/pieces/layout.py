@@ -61,12 +61,12 @@ def side(*items, buff: float = SIDE_BUFF, top: float = SIDE_TOP) -> VGroup:
     if single_column():  # rows under the picture, each no wider than the main area
         room, rows, cur = MAIN_RIGHT - MAIN_LEFT, [], []
         for m in sorted(g, key=lambda m: isinstance(m, Legend)):  # the legend last: it is the widest
-            if cur and sum(x.width for x in cur) + 0.6 * len(cur) + m.width > room:
+            if cur and sum(x.width for x in cur) + 0.8 * len(cur) + m.width > room:
                 rows.append(cur)
                 cur = []
             cur.append(m)
         rows.append(cur)
-        block = VGroup(*[VGroup(*r).arrange(RIGHT, aligned_edge=UP, buff=0.6) for r in rows])
+        block = VGroup(*[VGroup(*r).arrange(RIGHT, aligned_edge=UP, buff=0.8) for r in rows])
         block.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         block.move_to([MAIN_LEFT, MAIN_BOTTOM - 0.45, 0], aligned_edge=UP + LEFT)
         return g
