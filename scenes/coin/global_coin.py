@@ -174,7 +174,7 @@ class GlobalCoinAdversary(StudioScene):
         self.xs = np.linspace(-6.3, 3.3, n)
         head = title(self.heading)
         rule = headline(
-            math(r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)", FS.label), head
+            math(r"z=\mathrm{sgn}\big(\textstyle\sum_i w_i a_i\big),\quad w_i \leftarrow w_i(1\pm\eta)", FS.label), head
         )
         self.round = counter("round", 0, FS.label)
         params = params_line(rf"$n$ = {n},  $\tau$ = {p['tau']},  $\eta$ = {meta['eta']:.2f}")
@@ -269,9 +269,9 @@ class GlobalCoinAdversary(StudioScene):
                         RIGHT, buff=0.08
                     ),
                 ),
-                ("volatile (this round)", expert(False, 0.08, [0, 0], COLORS.flipped)),
-                ("in $J$: advises $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected)),
-            ],
+            ]
+            + ([("volatile (this round)", expert(False, 0.08, [0, 0], COLORS.flipped))] if tr["volatile"].any() else [])
+            + [("in $J$: advises $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
             FS.tiny,
         )
         side(self.round, key, params)

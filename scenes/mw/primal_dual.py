@@ -84,6 +84,7 @@ class PrimalDual(StudioScene):
                 r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad \ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", FS.label
             ),
             head,
+            over_main=False,  # two planes side by side, no side column
         )
         self.primal_ax = self._axes().move_to([-3.4, -0.65, 0])
         self.dual_ax = self._axes().move_to([3.4, -0.65, 0])

@@ -39,9 +39,15 @@ def title(text: str):
     return t
 
 
-def headline(mob, head):
-    """A rule or formula line under the title (talk only: a figure's caption says it)."""
+def headline(mob, head, over_main: bool = True):
+    """A rule or formula line under the title, over the main area (clear of the side column's round counter;
+    ``over_main=False``: centred, for a scene without a side column); talk only: a figure's caption says it."""
     mob.next_to(head, DOWN, buff=0.2)
+    if over_main:
+        room = MAIN_RIGHT - MAIN_LEFT
+        if mob.width > room:
+            mob.scale_to_fit_width(room)
+        mob.set_x((MAIN_LEFT + MAIN_RIGHT) / 2)
     if figure_mode():
         mob.set_opacity(0)
         mob.chrome = True
