@@ -278,8 +278,7 @@ def em_units(m) -> tuple[str, float]:
     """(what, em of its smallest glyphs in scene units) of a text, number or formula as drawn."""
     from manim import SingleStringMathTex
 
-    from scenes.pieces import MATH_EM
-    from studio.timing import script_factor
+    from scenes.pieces import MATH_EM, script_factor
 
     if isinstance(m, SingleStringMathTex):
         return m.tex_string, float(m.font_size) / 72 / MATH_EM * script_factor(m.tex_string)

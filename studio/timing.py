@@ -197,16 +197,6 @@ def colours_used(sc) -> set[str]:
 _CAP: dict = {}
 
 
-def script_factor(tex: str) -> float:
-    """The size of a formula's smallest glyphs relative to its font size: 0.7 for scripts and fractions
-    (TeX's script style), 0.5 for a script inside a script or a fraction (scriptscript style)."""
-    scripts = "_" in tex or "^" in tex
-    frac = r"\tfrac" in tex  # MathTex is display math: \frac keeps text size, \tfrac goes to script size
-    if frac and scripts or "_{" in tex and ("^" in tex.split("_{", 1)[1].split("}", 1)[0]):
-        return 0.5
-    return 0.7 if scripts or frac else 1.0
-
-
 def _cap_height(kind: str, font: str, size: float) -> float:
     """Height (scene units) of a capital H in this face at this font size."""
     key = (kind, font, round(size, 3))
@@ -226,7 +216,7 @@ def text_heights(sc) -> list[tuple[str, float]]:
     """
     from manim import DecimalNumber, SingleStringMathTex, Text, config
 
-    from scenes.pieces import FastText
+    from scenes.pieces import FastText, script_factor
 
     px_per_unit = 480 / config.frame_height
     out = []

@@ -115,6 +115,16 @@ def mathify(text: str) -> str:
     return " ".join(runs(words, letters))
 
 
+def script_factor(tex: str) -> float:
+    """The size of a formula's smallest glyphs relative to its font size: 0.7 for scripts and fractions
+    (TeX's script style), 0.5 for a script inside a script or a fraction (scriptscript style)."""
+    scripts = "_" in tex or "^" in tex
+    frac = r"\tfrac" in tex  # MathTex is display math: \frac keeps text size, \tfrac goes to script size
+    if frac and scripts or "_{" in tex and ("^" in tex.split("_{", 1)[1].split("}", 1)[0]):
+        return 0.5
+    return 0.7 if scripts or frac else 1.0
+
+
 def math(tex: str, size: float | None = None, color=None) -> MathTex:
     """Mathematics in LaTeX, at the em of text of font size ``size`` (LaTeX only for mathematics)."""
     return MathTex(tex, font_size=(size or FS.label) * MATH_EM, color=color or COLORS.text)
@@ -344,5 +354,6 @@ __all__ = [
     "math_symbols",
     "mathify",
     "rich",
+    "script_factor",
     "tick_labels",
 ]
