@@ -77,7 +77,13 @@ def align_updates(client_updates, num_samples_per_client: int | None, rng: np.ra
     return _align(client_updates, num_samples_per_client, rng)[:5]
 
 
-def _align(client_updates, num_samples_per_client: int | None, rng: np.random.Generator, want_mean: bool = True):
+def _align(
+    client_updates,
+    num_samples_per_client: int | None,
+    rng: np.random.Generator,
+    want_mean: bool = True,
+    check: bool = True,
+):
     """align_updates, and the clients' mean (S, d) when every client sent finite vectors (else None).
 
     With the clients aligned by index, the finiteness check is the clients'
@@ -85,12 +91,15 @@ def _align(client_updates, num_samples_per_client: int | None, rng: np.random.Ge
     propagates), and it is the mean that Krum centres on, so it is handed on
     (one pass over the updates fewer). A sum that is not finite (NaN/±inf, or
     an overflow) sends the check to the clients one by one. Clients that all
-    sent arrays of one shape are stacked by one copy (_stack_aligned).
+    sent arrays of one shape are stacked by one copy (_stack_aligned); with
+    ``check`` False such a stack comes back unchecked, with mask None.
     """
     if client_updates is None or len(client_updates) == 0:
         raise ParamError("client_updates: no client updates provided (need a list of [n_i, d] arrays)")
     if num_samples_per_client is None and (x := _stack_aligned(client_updates)) is not None:
         S, C = x.shape[:2]
+        if not check:  # the caller checks (mask None: not yet known)
+            return x, None, [_arange(S)] * C, [], [], None
         if want_mean:
             with np.errstate(over="ignore", invalid="ignore"):
                 total = np.add.reduce(x, axis=1)  # (S, d), over the clients
@@ -192,6 +201,7 @@ class RobustAggregator(ABC):
 
     name: str = ""
     takes_mean: bool = False  # _rule(..., mean=) accepts the clients' mean that _align computed on the way
+    checks_itself: bool = False  # _plain proves the stack plainly fine itself: _align need not check it first
 
     def __init__(
         self, num_samples_per_client: int | None = 100, seed: int = 42, rng: np.random.Generator | None = None
@@ -208,9 +218,13 @@ class RobustAggregator(ABC):
         self, client_updates: list[np.ndarray], weights: Sequence[float] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         x, mask, idx, nonfinite, empty, mean = _align(
-            client_updates, self.num_samples_per_client, self._rng, self.takes_mean
+            client_updates, self.num_samples_per_client, self._rng, self.takes_mean, not self.checks_itself
         )
         S, C = x.shape[:2]
+        if mask is None:  # an unchecked stack: the rule's plain path, or the check and the usual route
+            if S == 1 and weights is None and (r := self._plain(x[0])) is not None:
+                return self._stats(r[0][None], r[1], idx, _all_true(C), C, C, [], [], weights)
+            x, mask, idx, nonfinite, empty, mean = _finish_aligned(x, [], C, S)
         k = C - len(nonfinite) - len(empty)
         if weights is not None:
             w = np.asarray(weights, dtype=float)
@@ -237,6 +251,13 @@ class RobustAggregator(ABC):
             share = shares if one else shares[0] if S == 1 else shares.mean(0)
         if one:
             agg = agg[None]
+        return self._stats(agg, share, idx, mask, C, k, nonfinite, empty, weights)
+
+    def _plain(self, x: np.ndarray):
+        """(aggregate (d,), shares (C,)) of one unchecked (C, d) stack when it is plainly fine, else None."""
+        return None
+
+    def _stats(self, agg, share, idx, mask, C: int, k: int, nonfinite, empty, weights):
         excluded, downweighted = _distrusted(share, mask, k)
         stats = {
             "method": self.name,
@@ -263,9 +284,11 @@ def _distrusted(share: np.ndarray, mask: np.ndarray, k: int) -> tuple[list, list
     """(kept clients whose share is 0, kept clients whose share is below DOWNWEIGHT_FRACTION / k)."""
     low = DOWNWEIGHT_FRACTION / k
     if len(share) <= 64:  # a few clients: Python floats, no array temporaries
-        kept = mask.tolist()
-        excluded = [i for i, v in enumerate(share.tolist()) if v <= 1e-12 and kept[i]]
-        down = [i for i, v in enumerate(share.tolist()) if 1e-12 < v < low and kept[i]]
+        excluded, down = [], []
+        kept = None if k == len(share) else mask.tolist()
+        for i, v in enumerate(share.tolist()):
+            if v < low and (kept is None or kept[i]):
+                (excluded if v <= 1e-12 else down).append(i)
         return excluded, down
     small = mask & (share <= 1e-12)
     return np.flatnonzero(small).tolist(), np.flatnonzero(mask & ~small & (share < low)).tolist()
@@ -285,8 +308,14 @@ class CoordinateMedianAggregator(RobustAggregator):
 
     name = "coordinate_median"
 
+    checks_itself = True
+
     def _rule(self, x, mask, rng, weights):
         return rules.coordinate_median(x, mask)
+
+    def _plain(self, x):
+        s = robust.plain_sorted(x)
+        return None if s is None else rules._median_sorted(x, s, True)
 
 
 class TrimmedMeanAggregator(RobustAggregator):
@@ -298,8 +327,14 @@ class TrimmedMeanAggregator(RobustAggregator):
         self.trim_fraction = TRIM_FRACTION.coerce(trim_fraction)
         super().__init__(**kw)
 
+    checks_itself = True
+
     def _rule(self, x, mask, rng, weights):
         return rules.trimmed_mean(x, mask, trim=self.trim_fraction)
+
+    def _plain(self, x):
+        s = robust.plain_sorted(x)
+        return None if s is None else rules._trimmed_sorted(x, s, self.trim_fraction, True)
 
     def _extra_stats(self):
         return {"trim_fraction": self.trim_fraction}
@@ -339,6 +374,7 @@ class KrumAggregator(_FAware):
 
     name = "krum"
     takes_mean = True
+    checks_itself = True
 
     def __init__(self, num_byzantine: int = 0, m: int = 1, neighbours: int | None = None, **kw):
         self.m = robust.int_param(rules.M, m)
@@ -352,6 +388,10 @@ class KrumAggregator(_FAware):
     def _rule(self, x, mask, rng, weights, mean=None):
         f = self._f(x, mask)
         return rules.krum(x, mask, f=f, m=self._m(x, mask, f), neighbours=self.neighbours, centre=mean)
+
+    def _plain(self, x):
+        f = self._f(x, None)
+        return rules._krum_plain(x, f, self._m(x, None, f), self.neighbours)
 
     def _extra_stats(self):
         k = None if self.neighbours is None else self.neighbours

@@ -111,20 +111,20 @@ def _band_shares(x, mask, lo, hi):
         used = x >= lo[..., None, :]
         used &= x <= hi[..., None, :]
     used &= mask[..., None]
-    return _band_mean(used, 1.0 / np.maximum(np.count_nonzero(used, axis=-2), 1))
+    return _band_mean(used, np.maximum(np.count_nonzero(used, axis=-2), 1))
 
 
-def _band_mean(used, w):
-    """sum_j used_ij w_j / d: each client's share, by one BLAS product (used is cast to 0/1 floats)."""
-    s = np.dot(used, w) if used.ndim == 2 else np.matmul(used, w[..., None])[..., 0]
-    return s / used.shape[-1]
+def _band_mean(used, cnt):
+    """sum_j used_ij / (d cnt_j): each client's share, by one BLAS product (used is cast to 0/1 floats)."""
+    w = (1.0 / used.shape[-1]) / cnt
+    return np.dot(used, w) if used.ndim == 2 else np.matmul(used, w[..., None])[..., 0]
 
 
 def _band_shares_plain(x, lo, hi):
     """_band_shares without a mask, for bands [lo, hi] bounded by values of x (so every count is >= 1)."""
     used = x >= lo[..., None, :]
     used &= x <= hi[..., None, :]
-    return _band_mean(used, 1.0 / np.add.reduce(used, axis=-2))
+    return _band_mean(used, np.add.reduce(used, axis=-2))
 
 
 def mean(x, mask=None, rng=None, *, weights=None, track=True):
@@ -152,14 +152,7 @@ def coordinate_median(x, mask=None, rng=None, *, track=True):
     """
     xp = robust._plain_input(x, mask)
     if xp is not None and (s := robust.plain_sort(xp)) is not None:
-        agg = robust.median_of_sorted(s)
-        if not track:
-            return agg, None
-        n = s.shape[-2]
-        a, b = s[..., (n - 1) // 2, :], s[..., n // 2, :]
-        lo, hi = (a, a) if n % 2 else (np.where(b <= agg, b, a), np.where(a >= agg, a, b))
-        xs, lo, hi = _track_view(xp, lo, hi)
-        return agg, _band_shares_plain(xs, lo, hi)
+        return _median_sorted(xp, s, track)
     x, mask = _prep(x, mask)
     agg = robust.median(x, mask)
     if not track:
@@ -176,17 +169,34 @@ def coordinate_median(x, mask=None, rng=None, *, track=True):
     return agg, _band_shares(xin, mask, lo, hi)
 
 
+def _median_sorted(x, s, track: bool):
+    """coordinate_median's plain path, from plainly fine x and its sort s along the clients."""
+    agg = robust.median_of_sorted(s)
+    if not track:
+        return agg, None
+    n = s.shape[-2]
+    a, b = s[..., (n - 1) // 2, :], s[..., n // 2, :]
+    lo, hi = (a, a) if n % 2 else (np.where(b <= agg, b, a), np.where(a >= agg, a, b))
+    xs, lo, hi = _track_view(x, lo, hi)
+    return agg, _band_shares_plain(xs, lo, hi)
+
+
+def _trimmed_sorted(x, s, trim: float, track: bool):
+    """trimmed_mean's plain path, from plainly fine x and its sort s along the clients (s is overwritten)."""
+    agg, lo, hi = robust.trimmed_of_sorted(s, trim)
+    if not track:
+        return agg, None
+    xs, lo, hi = _track_view(x, lo, hi)
+    return agg, _band_shares_plain(xs, lo, hi)
+
+
 def trimmed_mean(x, mask=None, rng=None, *, trim=0.1, track=True):
     """Coordinate-wise mean after dropping floor(trim k) values at each end (breakdown trim): robust.trimmed_mean."""
     if not (type(trim) is float and 0.0 < trim < 0.5):
         trim = robust.TRIM.coerce(trim)
     xp = robust._plain_input(x, mask)
     if xp is not None and (s := robust.plain_sort(xp)) is not None:
-        agg, lo, hi = robust.trimmed_of_sorted(s, trim)
-        if not track:
-            return agg, None
-        xs, lo, hi = _track_view(xp, lo, hi)
-        return agg, _band_shares_plain(xs, lo, hi)
+        return _trimmed_sorted(xp, s, trim, track)
     x, mask = _prep(x, mask)
     if not track:
         return robust.trimmed_mean(x, mask, trim=trim), None
@@ -268,17 +278,8 @@ def krum(x, mask=None, rng=None, *, f=0, m=1, neighbours=None, track=True, centr
     if neighbours is not None:
         neighbours = int_param(NEIGHBOURS, neighbours)
     xp = robust._plain_input(x, mask)
-    if xp is not None:
-        n = xp.shape[-2]
-        m = _m(m, n)
-        scores = robust.krum_scores_plain(xp, f, neighbours, centre)
-        if scores is not None:
-            if m == 1 and xp.ndim == 2:
-                i = int(scores.argmin())  # the first lowest score, as the stable sort's first
-                w = np.zeros(n)
-                w[i] = 1.0
-                return xp[i].copy(), w
-            return _krum_pick(xp, scores, m, n)
+    if xp is not None and (r := _krum_plain(xp, f, _m(m, xp.shape[-2]), neighbours, centre)) is not None:
+        return r
     x, mask = _prep(x, mask)
     k = _k(mask)
     m = _m(m, k)
@@ -286,6 +287,20 @@ def krum(x, mask=None, rng=None, *, f=0, m=1, neighbours=None, track=True, centr
     scores = robust.krum_scores(x, f, mask, neighbours=neighbours, centre=centre)
     agg, w = _krum_pick(x, np.where(np.isnan(scores), np.inf, scores), m, mask.shape[-1])
     return (np.ldexp(agg, p) if p else agg), w
+
+
+def _krum_plain(x, f: int, m: int, neighbours=None, centre=None):
+    """krum's plain path: (aggregate, shares) from robust.krum_scores_plain, or None (then the general path)."""
+    scores = robust.krum_scores_plain(x, f, neighbours, centre)
+    if scores is None:
+        return None
+    n = x.shape[-2]
+    if m == 1 and x.ndim == 2:
+        i = int(scores.argmin())  # the first lowest score, as the stable sort's first
+        w = np.zeros(n)
+        w[i] = 1.0
+        return x[i].copy(), w
+    return _krum_pick(x, scores, m, n)
 
 
 def _krum_pick(x, scores, m: int, n: int):

@@ -58,6 +58,11 @@ def plain_sort(x: np.ndarray) -> np.ndarray | None:
     return s if -PLAIN < lo and hi < PLAIN else None
 
 
+def plain_sorted(x: np.ndarray) -> np.ndarray | None:
+    """np.sort(x, axis=-2) when x is plainly fine by is_plain (checked first: no sort is wasted), else None."""
+    return np.sort(x, axis=-2) if is_plain(x) else None
+
+
 def is_plain(x: np.ndarray) -> bool:
     """The non-empty x plainly fine: its sum of squares below SQ_SAFE (one BLAS dot)."""
     v = x.reshape(-1)
@@ -750,13 +755,14 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
 def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np.ndarray | None:
     """krum_scores of a plainly fine x without a mask (the general path's numbers), or None (sq_distances_plain).
 
-    One (n, d) stack narrow enough for one block of _centred_gram is done inline: centre, Gram product,
-    distances, the recentring test, the partition. Plainly fine here means every centred squared norm below
-    SQ_SAFE (then no distance overflows; NaN/±inf rows fail it too), which one reduction
-    over the n norms proves, instead of a pass over x.
+    One (n, d) stack narrow enough for one block of _centred_gram is done inline (is_plain, then centre,
+    Gram product, distances, the recentring test, the partition); wider or batched stacks go through
+    sq_distances_plain.
     """
     n, d = x.shape[-2:]
-    k = krum_neighbours(n, n, f, neighbours)
+    k = n - f - 2 if neighbours is None else neighbours
+    if not 1 <= k <= max(n - 1, 1):
+        krum_neighbours(n, n, f, neighbours)  # raises
     if x.ndim != 2 or d > max(256, _GRAM_BLOCK_BYTES // (8 * n)):  # not one block of _centred_gram
         d2 = sq_distances_plain(x, centre)
         if d2 is None:
@@ -764,25 +770,27 @@ def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np
         i = np.arange(n)
         d2[..., i, i] = np.inf  # a row is not its own neighbour
         return np.partition(d2, k - 1, axis=-1)[..., :k].sum(-1)
-    check_pairwise_size(x.shape)
-    with np.errstate(all="ignore"):
-        if centre is None:
-            mu = np.add.reduce(x, axis=0)
-            mu /= n
-        elif type(centre) is np.ndarray and centre.shape == (d,) and centre.dtype == np.float64:
-            mu = centre
-        else:
-            mu = _centre_arg(centre, x.shape)
-        c = x - mu
-        gram = c @ c.T
-        sq = gram.diagonal()
-        top = np.maximum.reduce(sq)
-        if not top < SQ_SAFE:
-            return None
-        d2 = np.add.outer(sq, sq)
-        gram *= -2.0  # (sq_i + sq_j) + (-2 g_ij): _d2_from_gram's numbers
-        d2 += gram
-    d2.reshape(-1)[:: n + 1] = np.inf  # a row is not its own neighbour
+    if n * n > PAIRWISE_MAX_CELLS:
+        check_pairwise_size(x.shape)
+    if not is_plain(x):  # then no step below can overflow (or warn)
+        return None
+    if centre is None:
+        mu = np.add.reduce(x, axis=0)
+        mu /= n
+    elif type(centre) is np.ndarray and centre.shape == (d,) and centre.dtype == np.float64:
+        mu = centre
+    else:
+        mu = _centre_arg(centre, x.shape)
+    c = x - mu
+    gram = c @ c.T
+    sq = gram.diagonal()
+    top = np.maximum.reduce(sq)
+    if not top < SQ_SAFE:  # a caller's centre far off the rows (or not finite)
+        return None
+    d2 = sq[:, None] + sq
+    gram *= -2.0  # (sq_i + sq_j) + (-2 g_ij): _d2_from_gram's numbers
+    d2 += gram
+    d2.ravel()[:: n + 1] = np.inf  # a row is not its own neighbour (d2 is contiguous: ravel is a view)
     # the general path's recentring test (its clipping at 0 is moot: a distance <= 0 fails the test too)
     if np.minimum.reduce(d2, axis=None) <= 2 * (_DRAG * math.sqrt(d)) * top:
         return None
