@@ -341,10 +341,11 @@ def centered_clipping(x, mask=None, rng=None, *, radius=None, iters=3, track=Tru
             tau = np.asarray(robust.nonneg_median(np.sqrt(np.einsum("...nd,...nd->...n", diff, diff))))
         else:
             tau = np.full(xp.shape[:-2], radius)
+        eps = _clip_eps(tau)
         for _ in range(iters):
             diff = xp - v[..., None, :]
             dist = np.sqrt(np.einsum("...nd,...nd->...n", diff, diff))
-            lam = np.minimum(1.0, tau[..., None] / np.maximum(dist, _EPS))
+            lam = np.minimum(1.0, tau[..., None] / np.maximum(dist, eps))
             if not (tau > 0).all():
                 lam = np.where(tau[..., None] > 0, lam, np.where(dist > 0, 0.0, 1.0))
             v = v + np.einsum("...n,...nd->...d", lam, diff) / n
@@ -360,13 +361,23 @@ def centered_clipping(x, mask=None, rng=None, *, radius=None, iters=3, track=Tru
     k = mask.sum(-1)
     xz = np.where(mask[..., None], x, 0.0)
     lam = np.ones(mask.shape)
+    eps = _clip_eps(tau)
     for _ in range(iters):
         diff = xz - v[..., None, :]
         dist = np.sqrt(np.einsum("...nd,...nd->...n", diff, diff))
-        lam = np.where(mask, np.minimum(1.0, tau[..., None] / np.maximum(dist, _EPS)), 0.0)
+        lam = np.where(mask, np.minimum(1.0, tau[..., None] / np.maximum(dist, eps)), 0.0)
         lam = np.where(tau[..., None] > 0, lam, np.where(dist > 0, 0.0, 1.0) * mask)
         v = v + np.einsum("...n,...nd->...d", lam, diff) / k[..., None]
     return (np.ldexp(v, p) if p else v), _normalise(lam, mask)
+
+
+def _clip_eps(tau):
+    """The floor under a distance divided into the radius: 1e-12, or 1e-12 tau for a radius below 1.
+
+    Relative below 1, so that clipping is scale-free down to the smallest floats (an absolute 1e-12 clips
+    rows of a stack of 1e-150s at the wrong radius); the same factors as the absolute floor for tau >= 1e-12.
+    """
+    return _EPS * np.where(tau > 0, np.minimum(tau, 1.0), 1.0)[..., None]
 
 
 MDA_MAX_SUBSETS = 200_000
@@ -516,14 +527,14 @@ def norm_clipping(x, mask=None, rng=None, *, radius=None):
     """Clip every row to norm <= radius (None: the median norm of the active rows)."""
     radius = _radius(radius)
     x, mask = _prep(x, mask)
-    xs, p, rs = _downscale(x, radius)  # norms of rows near the float limit: from x 2^-p
+    xs, _, rs = _downscale(x, radius)  # norms of rows near the float limit: from x 2^-p
     xz = np.where(mask[..., None], xs, 0.0)
     norms = np.sqrt(np.einsum("...nd,...nd->...n", xz, xz))
     if radius is None:
         c = robust.nonneg_median(norms, mask)
     else:
         c = np.full(mask.shape[:-1], float(rs))
-    lam = np.where(mask, np.minimum(1.0, c[..., None] / np.maximum(norms, _EPS / 2.0**p)), 0.0)
+    lam = np.where(mask, np.minimum(1.0, c[..., None] / np.maximum(norms, _clip_eps(c))), 0.0)
     M = lam[..., :, None] * np.eye(mask.shape[-1])
     return lam[..., None] * np.where(mask[..., None], x, 0.0), mask, M
 

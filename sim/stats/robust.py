@@ -66,7 +66,8 @@ def plain_sorted(x: np.ndarray) -> np.ndarray | None:
 def is_plain(x: np.ndarray) -> bool:
     """The non-empty x plainly fine: its sum of squares below SQ_SAFE (one BLAS dot)."""
     v = x.reshape(-1)
-    return bool(np.dot(v, v) < SQ_SAFE)
+    with np.errstate(over="ignore"):  # an overflow is an answer (not plain), not a warning
+        return bool(np.dot(v, v) < SQ_SAFE)
 
 
 def _plain_input(x, mask):
@@ -140,7 +141,8 @@ def _safe_sum_ratio(vals: np.ndarray, cnt, axis: int) -> np.ndarray:
             return out
         p = int(vals.shape[axis]).bit_length()
         retry = np.ldexp(np.ldexp(vals, -p).sum(axis) / cnt, p)
-        return np.where(np.isinf(out) & np.isfinite(retry), retry, out)
+        # where the sum overflowed (an overflowed partial sum can also give inf - inf = NaN), the retry
+        return np.where(~np.isfinite(out) & np.isfinite(retry), retry, out)
 
 
 TOL = Param("tol", float, 1e-9, "Weiszfeld's stop: a step below tol times the data's spread", low=0.0, low_open=True)
@@ -289,7 +291,7 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
             retry = np.ldexp(
                 np.einsum("...nb,...nd->...bd", onehot.astype(float), np.ldexp(xz, -p)) / cnt[..., None], p
             )
-            means = np.where(np.isinf(means) & np.isfinite(retry), retry, means)
+            means = np.where(~np.isfinite(means) & np.isfinite(retry), retry, means)
     means = np.where(pos > neg, np.inf, np.where(neg > pos, -np.inf, np.where(pos > 0, np.inf, means)))
     bmask = np.arange(buckets) < b[..., None]
     return _check_finite("median_of_means", median(means, bmask))
@@ -475,7 +477,7 @@ def mad(x, mask=None, rng=None, normalize: bool = False) -> np.ndarray:
     x, mask = _prep(x, mask)
     _check_active("mad", mask.sum(-1))
     med = median(x, mask)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # a deviation beyond the float range is inf, and sorts last
         dev = np.abs(x - med[..., None, :])
     out = nonneg_median(np.moveaxis(dev, -1, -2), mask[..., None, :])
     return out * 1.482602218505602 if normalize else out
@@ -755,9 +757,9 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
 def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np.ndarray | None:
     """krum_scores of a plainly fine x without a mask (the general path's numbers), or None (sq_distances_plain).
 
-    One (n, d) stack narrow enough for one block of _centred_gram is done inline (is_plain, then centre,
-    Gram product, distances, the recentring test, the partition); wider or batched stacks go through
-    sq_distances_plain.
+    One (n, d) stack narrow enough for one block of _centred_gram is done inline (centre, Gram product, the
+    centred squared norms below SQ_SAFE -- no NaN/±inf row, no distance can overflow --, distances, the
+    recentring test, the partition); wider or batched stacks go through sq_distances_plain.
     """
     n, d = x.shape[-2:]
     k = n - f - 2 if neighbours is None else neighbours
@@ -772,20 +774,19 @@ def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np
         return np.partition(d2, k - 1, axis=-1)[..., :k].sum(-1)
     if n * n > PAIRWISE_MAX_CELLS:
         check_pairwise_size(x.shape)
-    if not is_plain(x):  # then no step below can overflow (or warn)
-        return None
-    if centre is None:
-        mu = np.add.reduce(x, axis=0)
-        mu /= n
-    elif type(centre) is np.ndarray and centre.shape == (d,) and centre.dtype == np.float64:
-        mu = centre
-    else:
-        mu = _centre_arg(centre, x.shape)
-    c = x - mu
-    gram = c @ c.T
-    sq = gram.diagonal()
-    top = np.maximum.reduce(sq)
-    if not top < SQ_SAFE:  # a caller's centre far off the rows (or not finite)
+    with np.errstate(all="ignore"):  # NaN/±inf rows or huge values are found below, without a warning
+        if centre is None:
+            mu = np.add.reduce(x, axis=0)
+            mu /= n
+        elif type(centre) is np.ndarray and centre.shape == (d,) and centre.dtype == np.float64:
+            mu = centre
+        else:
+            mu = _centre_arg(centre, x.shape)
+        c = x - mu
+        gram = c @ c.T
+        sq = gram.diagonal()
+        top = np.maximum.reduce(sq)
+    if not top < SQ_SAFE:  # a NaN/±inf row (or centre), or distances that could overflow: the general path
         return None
     d2 = sq[:, None] + sq
     gram *= -2.0  # (sq_i + sq_j) + (-2 g_ij): _d2_from_gram's numbers
@@ -864,9 +865,9 @@ def robust_zscores(v, mask=None) -> np.ndarray:
     med = median(np.where(fin, v, 0.0)[..., None], fin)[..., 0]
     dev = np.abs(np.where(fin, v, med[..., None]) - med[..., None])
     mad_ = nonneg_median(dev, fin)
-    mean_ad = np.where(fin, dev, 0.0).sum(-1) / fin.sum(-1)
+    mean_ad = _safe_sum_ratio(np.where(fin, dev, 0.0), fin.sum(-1), -1)
     scale = np.where(mad_ > 0, 1.482602218505602 * mad_, 1.2533141373155001 * mean_ad)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # z beyond the float range: inf
         z = np.where(
             scale[..., None] > 0, dev / np.where(scale > 0, scale, 1.0)[..., None], np.where(dev > 0, np.inf, 0.0)
         )
