@@ -49,11 +49,16 @@ BUCKET_SIZE = Param("bucket_size", int, 2, "clients per bucket", low=1)
 HUGE = 2.0**400
 
 
-def _track_view(*arrs):
-    """Every s-th coordinate (s = ceil(d / TRACK_COORDS)) of each array: shares of long vectors at a fixed cost."""
+def _track_view(*arrs, copy: bool = True):
+    """Every s-th coordinate (s = ceil(d / TRACK_COORDS)) of each array: shares of long vectors at a fixed cost.
+
+    ``copy`` False: strided views (enough for elementwise comparisons, which make fresh arrays anyway).
+    """
     d = arrs[0].shape[-1]
     s = -(-d // TRACK_COORDS)
-    return arrs if s == 1 else tuple(np.ascontiguousarray(a[..., ::s]) for a in arrs)
+    if s == 1:
+        return arrs
+    return tuple(np.ascontiguousarray(a[..., ::s]) if copy else a[..., ::s] for a in arrs)
 
 
 def _radius(radius):
@@ -177,7 +182,7 @@ def _median_sorted(x, s, track: bool):
     n = s.shape[-2]
     a, b = s[..., (n - 1) // 2, :], s[..., n // 2, :]
     lo, hi = (a, a) if n % 2 else (np.where(b <= agg, b, a), np.where(a >= agg, a, b))
-    xs, lo, hi = _track_view(x, lo, hi)
+    xs, lo, hi = _track_view(x, lo, hi, copy=False)
     return agg, _band_shares_plain(xs, lo, hi)
 
 
@@ -186,7 +191,7 @@ def _trimmed_sorted(x, s, trim: float, track: bool):
     agg, lo, hi = robust.trimmed_of_sorted(s, trim)
     if not track:
         return agg, None
-    xs, lo, hi = _track_view(x, lo, hi)
+    xs, lo, hi = _track_view(x, lo, hi, copy=False)
     return agg, _band_shares_plain(xs, lo, hi)
 
 
