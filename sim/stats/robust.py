@@ -237,8 +237,8 @@ def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = 
     """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim).
 
     ``return_cuts``: also return the lowest and highest kept values (..., d) (the order statistics
-    g and k - g - 1), from the same sort. Plainly fine input without a mask takes one sort and no guard:
-    the trimmed rows are zeroed in the sorted copy and every row summed, the same sum as the general path.
+    g and k - g - 1), from the same sort. Plainly fine input without a mask takes one sort and no guard
+    (trimmed_of_sorted: the general path's sum, bit for bit).
     """
     if not (type(trim) is float and 0.0 < trim < 0.5):
         trim = TRIM.coerce(trim)
@@ -306,9 +306,8 @@ def mean(x, mask=None, rng=None) -> np.ndarray:
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     _check_active("mean", k)
-    xz = np.where(mask[..., None], x, 0.0)
-    out = _safe_sum_ratio(xz, k[..., None], -2)  # finite rows whose sum overflows still have a finite mean
-    return out
+    # finite rows whose sum overflows still have a finite mean
+    return _safe_sum_ratio(np.where(mask[..., None], x, 0.0), k[..., None], -2)
 
 
 def _bad_directions(x: np.ndarray, bad: np.ndarray) -> np.ndarray:
