@@ -314,8 +314,7 @@ class CoordinateMedianAggregator(RobustAggregator):
         return rules.coordinate_median(x, mask)
 
     def _plain(self, x):
-        s = robust.plain_sorted(x)
-        return None if s is None else rules._median_sorted(x, s, True)
+        return rules._median_plain(x, True, robust.plain_sorted)
 
 
 class TrimmedMeanAggregator(RobustAggregator):
@@ -333,8 +332,7 @@ class TrimmedMeanAggregator(RobustAggregator):
         return rules.trimmed_mean(x, mask, trim=self.trim_fraction)
 
     def _plain(self, x):
-        s = robust.plain_sorted(x)
-        return None if s is None else rules._trimmed_sorted(x, s, self.trim_fraction, True)
+        return rules._trimmed_plain(x, self.trim_fraction, True, robust.plain_sorted)
 
     def _extra_stats(self):
         return {"trim_fraction": self.trim_fraction}

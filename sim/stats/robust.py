@@ -39,7 +39,7 @@ TRIM = Param(
 # bit; anything else takes the general paths, which handle non-finite rows and extreme finite values.
 PLAIN = 1e100
 SQ_SAFE = np.finfo(float).max / 16
-_SMALL = 1 << 14  # below this many entries a plain check is one BLAS dot over x; above, two rows of the sort
+_SMALL = 1 << 14  # below this many entries plain_sort checks x first (is_plain); above, two rows of the sort
 
 
 class EstimatorError(ValueError):
@@ -64,7 +64,11 @@ def plain_sorted(x: np.ndarray) -> np.ndarray | None:
 
 
 def is_plain(x: np.ndarray) -> bool:
-    """The non-empty x plainly fine: its sum of squares below SQ_SAFE (one BLAS dot)."""
+    """The non-empty x plainly fine: its sum of squares below SQ_SAFE (one BLAS dot) for up to 8,192 entries,
+    above that every |x| below PLAIN (two reductions: a multithreaded BLAS dot of a long vector can spin for
+    milliseconds on a busy machine, and the reductions need no BLAS)."""
+    if x.size > 8192:
+        return bool(-PLAIN < np.minimum.reduce(x, axis=None) and np.maximum.reduce(x, axis=None) < PLAIN)
     v = x.reshape(-1)
     with np.errstate(over="ignore"):  # an overflow is an answer (not plain), not a warning
         return bool(np.dot(v, v) < SQ_SAFE)
