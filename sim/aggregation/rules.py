@@ -127,8 +127,10 @@ def _band_mean(used, cnt):
 
 def _band_shares_plain(x, lo, hi):
     """_band_shares without a mask, for bands [lo, hi] bounded by values of x (so every count is >= 1)."""
-    used = x >= lo[..., None, :]
-    used &= x <= hi[..., None, :]
+    if x.ndim > 2:
+        lo, hi = lo[..., None, :], hi[..., None, :]
+    used = x >= lo
+    used &= x <= hi
     return _band_mean(used, np.add.reduce(used, axis=-2))
 
 

@@ -64,14 +64,12 @@ def plain_sorted(x: np.ndarray) -> np.ndarray | None:
 
 
 def is_plain(x: np.ndarray) -> bool:
-    """The non-empty x plainly fine: its sum of squares below SQ_SAFE (one BLAS dot) for up to 8,192 entries,
+    """The non-empty x plainly fine: its sum of squares below SQ_SAFE (one BLAS vdot) for up to 8,192 entries,
     above that every |x| below PLAIN (two reductions: a multithreaded BLAS dot of a long vector can spin for
     milliseconds on a busy machine, and the reductions need no BLAS)."""
     if x.size > 8192:
         return bool(-PLAIN < np.minimum.reduce(x, axis=None) and np.maximum.reduce(x, axis=None) < PLAIN)
-    v = x.reshape(-1)
-    with np.errstate(over="ignore"):  # an overflow is an answer (not plain), not a warning
-        return bool(np.dot(v, v) < SQ_SAFE)
+    return bool(np.vdot(x, x) < SQ_SAFE)  # vdot: an overflow is an answer (inf), with no warning to silence
 
 
 def _plain_input(x, mask):
@@ -760,9 +758,9 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
 def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np.ndarray | None:
     """krum_scores of a plainly fine x without a mask (the general path's numbers), or None (sq_distances_plain).
 
-    One (n, d) stack narrow enough for one block of _centred_gram is done inline (centre, Gram product, the
-    centred squared norms below SQ_SAFE -- no NaN/±inf row, no distance can overflow --, distances, the
-    recentring test, the partition); wider or batched stacks go through sq_distances_plain.
+    One (n, d) stack narrow enough for one block of _centred_gram is done inline (is_plain, centre, Gram
+    product, the centred squared norms below SQ_SAFE, distances, the recentring test, the partition); wider
+    or batched stacks go through sq_distances_plain.
     """
     n, d = x.shape[-2:]
     k = n - f - 2 if neighbours is None else neighbours
@@ -777,19 +775,20 @@ def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np
         return np.partition(d2, k - 1, axis=-1)[..., :k].sum(-1)
     if n * n > PAIRWISE_MAX_CELLS:
         check_pairwise_size(x.shape)
-    with np.errstate(all="ignore"):  # NaN/±inf rows or huge values are found below, without a warning
-        if centre is None:
-            mu = np.add.reduce(x, axis=0)
-            mu /= n
-        elif type(centre) is np.ndarray and centre.shape == (d,) and centre.dtype == np.float64:
-            mu = centre
-        else:
-            mu = _centre_arg(centre, x.shape)
-        c = x - mu
-        gram = c @ c.T
-        sq = gram.diagonal()
-        top = np.maximum.reduce(sq)
-    if not top < SQ_SAFE:  # a NaN/±inf row (or centre), or distances that could overflow: the general path
+    if centre is None:
+        if not is_plain(x):  # then nothing below can overflow (or warn)
+            return None
+        mu = np.add.reduce(x, axis=0)
+        mu /= n
+    else:
+        mu = centre if type(centre) is np.ndarray and centre.shape == (d,) else _centre_arg(centre, x.shape)
+        if not (is_plain(x) and is_plain(mu)):
+            return None
+    c = x - mu
+    gram = c @ c.T
+    sq = gram.diagonal()
+    top = np.maximum.reduce(sq)
+    if not top < SQ_SAFE:  # distances that could overflow (a caller's centre far off the rows): the general path
         return None
     d2 = sq[:, None] + sq
     gram *= -2.0  # (sq_i + sq_j) + (-2 g_ij): _d2_from_gram's numbers
