@@ -34,7 +34,7 @@ loop (issue 13 asked >= 50x; printed with the arithmetic bound loop / Gram, not 
 
 Every figure is a median over rounds of paired runs (floor and rule back to back, ratio per round) of CPU
 seconds of this process (one thread: OPENBLAS_NUM_THREADS=1 unless set; on an oversubscribed 2-core machine
-wall time mostly measures the other tenants): user time when the floor takes 50 ms or more, process time
+wall time mostly measures the other tenants): user time when the floor takes 20 ms or more, process time
 otherwise (see ``cpu``). Small calls are repeated within a sample so a sample
 lasts about 10 ms; 21 rounds at the small sizes, 5 at 100 x 100,000, every other round in reverse order.
 Every case runs; then every missed target is listed and the exit status is 1.
@@ -216,8 +216,8 @@ def cpu(fn, inner: int, user: bool = False) -> float:
     Linux measures a process's run time exactly but splits it into user and system time by the ticks that
     happened to land in each, so over a few milliseconds the user share can be anything (a 3 ms call read as
     0 ms): short samples are timed by the exact process time (user + system; small calls make no page faults
-    to speak of). Calls of 50 ms and more (the 100 x 100,000 case) span many ticks, and their user time leaves
-    out the page faults of their 80 MB allocations, which swing with the other tenants' memory pressure.
+    to speak of). Calls of 20 ms and more (the 100 x 100,000 case) span several ticks, and their user time
+    leaves out the page faults of their 80 MB allocations, which swing with the other tenants' memory pressure.
     """
     clock = (lambda: resource.getrusage(resource.RUSAGE_SELF).ru_utime) if user else time.process_time
     t0 = clock()
@@ -239,7 +239,7 @@ def rounds_of(fns: dict, rounds: int) -> dict:
         fns["floor"]()
     per_call = (time.process_time() - t0) / 3
     inner = max(1, min(50_000, int(SAMPLE_S / max(per_call, 1e-7))))
-    user = per_call >= 0.05
+    user = per_call >= 0.02
     times = {k: [] for k in fns}
     order = list(fns)
     for r in range(rounds):
