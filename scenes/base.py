@@ -268,6 +268,25 @@ class StudioScene(Scene):
         if caption:  # the opening's caption runs from the first frame
             self._caption = (self._caption[0], t0)
 
+    def define(self, *symbols: str, size: int | None = None):
+        """The glossary's definition of each symbol, one row each ("τ  blacklisting threshold on a weight"),
+        for the scene to place; from now on the scene may use them (the glossary test checks the order)."""
+        from manim import DOWN, LEFT, RIGHT, VGroup
+
+        from scenes.glossary import SYMBOLS
+        from scenes.pieces import COLORS, FS, label
+
+        unknown = [s for s in symbols if s not in SYMBOLS]
+        if unknown:
+            raise KeyError(f"{type(self).__name__}: {unknown[0]!r} is not in scenes/glossary.py")
+        self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
+        size = size or FS.small
+        rows = [
+            VGroup(label(s, size, COLORS.text), label(SYMBOLS[s].meaning, size, COLORS.muted)).arrange(RIGHT, buff=0.2)
+            for s in symbols
+        ]
+        return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+
     def caption(self, claim: Claim | str) -> None:
         """A subtitle from now on (narration while rounds run), shown until the next caption or key frame."""
         cap = as_claim(claim)

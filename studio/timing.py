@@ -372,6 +372,48 @@ class KeyFrameInspector(RenderObserver):
         self.found[name] = f
 
 
+class SymbolInspector(RenderObserver):
+    """At each key frame: the glossary symbols on screen (texts and formulas), with the timeline position."""
+
+    def __init__(self):
+        self.seen: list[tuple[int, str, set[str]]] = []
+
+    def on_key_frame(self, scene, name):
+        from manim import SingleStringMathTex
+
+        from scenes.glossary import find_symbols
+
+        found = set()
+        for m in on_screen(scene):
+            if not _any_visible(m):
+                continue
+            if isinstance(m, SingleStringMathTex):
+                found |= find_symbols(m.tex_string, tex=True)
+            elif isinstance(getattr(m, "text", None), str):
+                found |= find_symbols(m.text)
+        self.seen.append((len(scene.timeline), name, found))
+
+
+def undefined_symbols(tm: Timing, inspector: SymbolInspector) -> list[str]:
+    """Glossary symbols a scene shows (on screen at a key frame, or in a caption) before it defines them."""
+    from scenes.glossary import find_symbols
+
+    uses = [(i, f"key frame {name!r}", syms) for i, name, syms in inspector.seen]
+    uses += [(i, f"{e['where']}", find_symbols(e["text"])) for i, e in enumerate(tm.events) if e["what"] == "claim"]
+    defined_at: dict[str, int] = {}
+    for i, e in enumerate(tm.events):
+        if e["what"] == "define":
+            for s in e["symbols"]:
+                defined_at.setdefault(s, i)
+    out = []
+    for i, where, syms in sorted(uses, key=lambda u: u[0]):
+        for s in sorted(syms):
+            if defined_at.get(s, len(tm.events) + 1) > i:
+                out.append(f"{s} used at {where} before it is defined (self.define({s!r}))")
+                defined_at[s] = -1  # report each symbol once
+    return out
+
+
 def inspect_key_frames(name: str, options: RenderOptions | None = None, *, pixels: bool = False):
     """(the timing, {key frame: what KeyFrameInspector saw})."""
     inspector = KeyFrameInspector(pixels)
