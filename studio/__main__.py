@@ -46,6 +46,7 @@ def _main(argv) -> int:
     p = sub.add_parser("slides", help="HTML slides of one scene, or the whole talk")
     p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="l")
+    p.add_argument("--pdf", action="store_true", help="also a PDF of the deck, one page per slide (a backup)")
     _options(p, theme=False)
     try:
         return exit_2_on((ParamError, TraceError, UnknownName), _parse_and_run, ap, argv)
@@ -157,8 +158,10 @@ def _run(args) -> int:
         if options.sets and not args.scene:
             raise ParamError("SET: give one SCENE with SET=...")
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        path = build_slides(names, options, deck="talk" if not args.scene else args.scene)
+        path = build_slides(names, options, deck="talk" if not args.scene else args.scene, pdf=args.pdf)
         print(f"slides: {path}")
+        if args.pdf:
+            print(f"pdf: {path.with_suffix('.pdf')}")
         return 0
     raise ParamError(f"command: unknown {args.cmd!r}")
 
