@@ -130,12 +130,15 @@ def _run(args) -> int:
             return _open(path)
         return 0
     if args.cmd == "timing":
-        from .timing import problems, timeline
+        from .timing import key_presses, narration_problems, problems, timeline
 
         for name in [registry.scene(args.scene).name] if args.scene else list(registry.scenes()):
             tm = timeline(name)
-            bad = problems(tm, registry.scene(name).key_frames)
-            print(f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  key frames: {', '.join(tm.key_frames)}")
+            bad = problems(tm, registry.scene(name).key_frames) + narration_problems(tm)
+            print(
+                f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  {key_presses(tm.events):2d} key presses  "
+                f"key frames: {', '.join(tm.key_frames)}"
+            )
             print(f"{'':<24} conclusion: {tm.conclusion!r}")
             for b in bad:
                 print(f"{'':<24} PROBLEM: {b}")
