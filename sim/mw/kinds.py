@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ..core.kinds import trace_kind
 from ..core.params import Param, params_of
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
-from ..stats.robust import ESTIMATORS, mean, median, median_of_means
+from ..stats.robust import ESTIMATOR, mean, median, median_of_means
 from .adversaries import STRATEGIES
 from .duality import (
     VERTICAL_TOL,
@@ -33,9 +34,9 @@ from .duality import (
     segment_points,
 )
 from .honest_data import SUB_GAUSSIAN
-from .losses import LOSSES
+from .losses import LOSS
 from .multiplicative_weights import MWConfig, simulate_mw
-from .mw_engine import ETA_MIN, rounds_to_blacklist
+from .mw_engine import ETA, TAU, rounds_to_blacklist
 from .paper_compat import (
     DIFFERENCES,
     RUN_LOSSES,
@@ -118,8 +119,8 @@ def _check_cell(p: dict) -> None:
     version=1,
     summary="one cell of the verification sweep: weight curves racing to tau (Figs. 5-6), for BlacklistingRace",
     params=(
-        Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
-        Param("tau", float, 0.08, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
+        replace(ETA, default=0.1),
+        replace(TAU, default=0.08),
         Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
         Param(
             "byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True
@@ -128,8 +129,8 @@ def _check_cell(p: dict) -> None:
         Param("rounds", int, 35, "rounds", low=1, high=10_000),
         Param("trials", int, 200, "trials for the mean curves and the empirical T spread", low=1, high=100_000),
         Param("c", float, 1.5, "loss scale c", low=0.0, high=1e9, low_open=True),
-        Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
-        Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
+        LOSS,
+        ESTIMATOR,
         Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
         Param("byz_spread", float, 1.0, "Byzantine standard deviation", low=0.0, high=1e9),
         Param("delta", float, 0.1, "honest failure budget delta", low=0.0, high=1.0, low_open=True, high_open=True),

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.params import check_fields, param
 from ..core.population import n_byzantine
 from .losses import clipped_linear
-from .mw_engine import ETA_MIN, run_mw_batch
+from .mw_engine import ETA, TAU, run_mw_batch
 
 
 def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
@@ -35,8 +35,8 @@ class MWConfig:
         1 / 3, "fraction of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True
     )
     rounds: int = param(12, "rounds T", low=1, high=100_000)
-    eta: float = param(0.25, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True)
-    tau: float = param(0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
+    eta: float = ETA.field(0.25)
+    tau: float = TAU.field(0.1)
     c: float = param(4.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True)
     blacklist: bool = param(True, "blacklist sources whose weight falls below tau")
     mu: float = param(0.0, "true mean", low=-1e9, high=1e9)

@@ -26,10 +26,21 @@ import numpy as np
 from ..core.params import check_fields, param
 from ..core.population import n_byzantine
 from ..stats.robust import EstimatorError, geometric_median, median, trimmed_mean
-from .adversaries import STRATEGIES, Adversary, byzantine_mask, corrupt
-from .honest_data import LAWS, honest_reports
-from .losses import LOSSES
-from .mw_engine import ETA_MIN, UPDATES, MWBatch, run_mw_batch
+from .adversaries import (
+    DISTANCE,
+    FLIP,
+    RADIUS,
+    SCALE_BAD,
+    SPREAD,
+    STRATEGIES,
+    STRATEGY,
+    Adversary,
+    byzantine_mask,
+    corrupt,
+)
+from .honest_data import LAW, honest_reports
+from .losses import LOSS
+from .mw_engine import ETA, TAU, UPDATE, MWBatch, run_mw_batch
 
 ESTIMATES = ("mean", "mw_mean", "mom_mw_mean", "mom", "median", "trimmed_mean", "geometric_median")
 FRACTIONS = tuple(round(0.05 * i, 2) for i in range(10))  # 0 ... 0.45
@@ -46,21 +57,21 @@ class StudyConfig:
     rounds: int = param(10, "rounds T", low=1, high=10_000)
     d: int = param(2, "dimension d", low=1, high=1000)
     trials: int = param(1, "independent trials", low=1, high=100_000)
-    law: str = param("gaussian", "honest noise law (student_t is NOT sub-Gaussian)", choices=LAWS)
+    law: str = LAW.field()
     df: float = param(3.0, "degrees of freedom of student_t", low=2.0, high=1e6, low_open=True)
     mu: float = param(0.0, "true mean (every coordinate)", low=-1e9, high=1e9)
     sigma: float = param(1.0, "honest noise standard deviation", low=0.0, high=1e9, low_open=True)
     source_spread: float = param(0.5, "spread of the honest source means mu_i", low=0.0, high=1e9)
-    strategy: str = param("cluster", "Byzantine strategy", choices=STRATEGIES)
-    distance: float = param(5.5, "cluster/scattered: distance from mu", low=0.0, high=1e12)
-    spread: float = param(1.0, "cluster: noise of each Byzantine report", low=0.0, high=1e9)
-    scale_bad: float = param(10.0, "scale_bad: noise multiplier", low=0.0, high=1e9)
-    flip: float = param(3.0, "sign_flip: amplification", low=0.0, high=1e9)
-    radius: float = param(0.9, "adaptive: distance from mu_hat in units of c", low=0.0, high=1e3, low_open=True)
-    eta: float = param(0.5, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True)
-    tau: float = param(0.01, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
-    update: str = param("linear", "linear w(1 - eta l) or exp w exp(-eta l)", choices=UPDATES)
-    loss: str = param("clipped", "pseudo-loss", choices=tuple(LOSSES))
+    strategy: str = STRATEGY.field()
+    distance: float = DISTANCE.field()
+    spread: float = SPREAD.field()
+    scale_bad: float = SCALE_BAD.field()
+    flip: float = FLIP.field()
+    radius: float = RADIUS.field()
+    eta: float = ETA.field(0.5)
+    tau: float = TAU.field(0.01)
+    update: str = UPDATE.field()
+    loss: str = LOSS.field()
     beta: float = param(2.0, "softmin_exp exponent", low=0.0, high=100.0, low_open=True)
     c_mode: str = param("mad", "c = c_k MAD(t) or c = c_k sigma (known sigma)", choices=("mad", "sigma"))
     c_k: float = param(1.5, "multiplier k of c", low=0.0, high=1e6, low_open=True)
