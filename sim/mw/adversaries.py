@@ -27,6 +27,13 @@ from ..core.params import Param, check_fields
 STRATEGIES = ("cluster", "scattered", "scale_bad", "sign_flip", "adaptive", "nonfinite")
 STATE_DEPENDENT = ("sign_flip", "adaptive")
 
+# Who is Byzantine and where the simple Byzantine cluster reports (the configurations, kinds and sweeps of sim.mw).
+BYZ_FRACTION = Param(
+    "byz_fraction", float, 0.3, "fraction beta of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True
+)
+BYZ_DISTANCE = Param("byz_distance", float, 5.0, "mean of the Byzantine reports (offset from mu)", low=-1e12, high=1e12)
+BYZ_SPREAD = Param("byz_spread", float, 1.0, "standard deviation of the Byzantine reports", low=0.0, high=1e9)
+
 # The adversary's parameters, declared once (robust_study.StudyConfig holds the same fields).
 STRATEGY = Param("strategy", str, "cluster", "Byzantine strategy", choices=STRATEGIES)
 DISTANCE = Param("distance", float, 5.5, "cluster/scattered: distance from mu", low=0.0, high=1e12)

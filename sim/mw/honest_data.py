@@ -21,9 +21,10 @@ from ..core.params import Param
 LAWS = ("gaussian", "uniform", "rademacher", "student_t")
 SUB_GAUSSIAN = {"gaussian": True, "uniform": True, "rademacher": True, "student_t": False}
 LAW = Param("law", str, "gaussian", "honest noise law (student_t is NOT sub-Gaussian)", choices=LAWS)
-DF = Param("df", float, 3.0, "degrees of freedom of student_t (> 2: unit variance)", low=2.0, low_open=True)
-SIGMA = Param("sigma", float, 1.0, "honest noise standard deviation", low=0.0, low_open=True)
-SOURCE_SPREAD = Param("source_spread", float, 0.5, "spread of the honest source means mu_i", low=0.0)
+# (the caps keep a trace's numbers finite; every configuration of sim.mw that has these uses them)
+DF = Param("df", float, 3.0, "degrees of freedom of student_t (> 2: unit variance)", low=2.0, high=1e6, low_open=True)
+SIGMA = Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True)
+SOURCE_SPREAD = Param("source_spread", float, 0.5, "spread of the honest source means mu_i", low=0.0, high=1e9)
 
 
 def unit_noise(law: str, shape: tuple, rng: np.random.Generator, df: float = DF.default) -> np.ndarray:

@@ -21,7 +21,7 @@ from ..core.params import Param, params_of
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
 from ..stats.robust import ESTIMATOR, mean, median, median_of_means
-from .adversaries import STRATEGIES
+from .adversaries import BYZ_DISTANCE, BYZ_FRACTION, BYZ_SPREAD, STRATEGIES
 from .duality import (
     VERTICAL_TOL,
     crosses_segment,
@@ -33,10 +33,10 @@ from .duality import (
     line_through,
     segment_points,
 )
-from .honest_data import SUB_GAUSSIAN
+from .honest_data import SIGMA, SUB_GAUSSIAN
 from .losses import LOSS
 from .multiplicative_weights import MWConfig, simulate_mw
-from .mw_engine import ETA, TAU, rounds_to_blacklist
+from .mw_engine import C_FIXED, ETA, TAU, rounds_to_blacklist
 from .paper_compat import (
     DIFFERENCES,
     RUN_LOSSES,
@@ -64,9 +64,7 @@ def _check_crowd(p: dict) -> None:
     summary="Guess the beans: running mean, median and median of means as honest and extreme guesses arrive",
     params=(
         Param("n_guesses", int, 25, "number of guessers", low=1, high=100_000),
-        Param(
-            "byz_fraction", float, 0.2, "fraction of Byzantine (extreme) guessers", low=0.0, high=0.5, high_open=True
-        ),
+        replace(BYZ_FRACTION, default=0.2, doc="fraction of Byzantine (extreme) guessers"),
         Param("true_count", int, 1000, "beans in the jar", low=1, high=10**9),
         Param("rel_sd", float, 0.15, "honest standard deviation / true_count", low=0.0, high=10.0),
         Param("high_factor", float, 5.0, "high extreme guess / true_count", low=1.0, high=1e6),
@@ -122,17 +120,15 @@ def _check_cell(p: dict) -> None:
         replace(ETA, default=0.1),
         replace(TAU, default=0.08),
         Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
-        Param(
-            "byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True
-        ),
-        Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
+        BYZ_FRACTION,
+        BYZ_DISTANCE,
         Param("rounds", int, 35, "rounds", low=1, high=10_000),
         Param("trials", int, 200, "trials for the mean curves and the empirical T spread", low=1, high=100_000),
-        Param("c", float, 1.5, "loss scale c", low=0.0, high=1e9, low_open=True),
+        replace(C_FIXED, default=1.5),
         LOSS,
         ESTIMATOR,
-        Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
-        Param("byz_spread", float, 1.0, "Byzantine standard deviation", low=0.0, high=1e9),
+        SIGMA,
+        BYZ_SPREAD,
         Param("delta", float, 0.1, "honest failure budget delta", low=0.0, high=1.0, low_open=True, high_open=True),
     ),
     arrays={

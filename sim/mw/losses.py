@@ -31,7 +31,7 @@ import numpy as np
 from ..core.params import Param
 
 # The shape parameters of the losses, declared once (the keyword defaults below are theirs).
-BETA = Param("beta", float, 2.0, "softmin_exp exponent", low=0.0, low_open=True)
+BETA = Param("beta", float, 2.0, "softmin_exp exponent", low=0.0, high=100.0, low_open=True)
 DELTA = Param("delta", float, 1.0, "Huber threshold delta", low=0.0, low_open=True)
 STEEPNESS = Param("steepness", float, 4.0, "steepness k of the logistic step", low=0.0, low_open=True)
 

@@ -54,7 +54,9 @@ ETA = Param("eta", float, None, "learning rate eta", low=ETA_MIN, high=1.0, high
 TAU = Param("tau", float, None, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
 UPDATE = Param("update", str, "linear", "linear w(1 - eta l) or exp w exp(-eta l)", choices=UPDATES)
 SCALE = ScaleParam("c", float, 1.0, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, low_open=True)
-C_K = Param("c_k", float, 3.0, "multiplier k of c", low=0.0, low_open=True)
+C_K = Param("c_k", float, 3.0, "multiplier k of c", low=0.0, high=1e6, low_open=True)
+# A fixed loss scale as the kinds and configurations take it (capped; the engine takes any c > 0)
+C_FIXED = Param("c", float, 1.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True)
 
 
 @dataclass(frozen=True)

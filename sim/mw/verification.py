@@ -35,6 +35,8 @@ from ..core.population import n_byzantine
 from ..core.sweeps import SweepOutput
 from ..stats.intervals import wilson
 from ..stats.robust import ESTIMATOR
+from .adversaries import BYZ_DISTANCE, BYZ_FRACTION, BYZ_SPREAD
+from .honest_data import SIGMA
 from .losses import LOSS
 from .mw_engine import ETA, NEVER, TAU, ScaleParam, run_mw_batch
 from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
@@ -47,8 +49,8 @@ _MAX_CHUNK = 2_000_000  # trials * rounds * n per engine call (memory bound; dep
 # --------------------------------------------------------------------------- parameters
 # Axis order = cell order (last axis innermost): eta x tau heatmaps are the inner blocks.
 AXIS_PARAMS = (
-    Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True),
-    Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
+    BYZ_FRACTION,
+    BYZ_DISTANCE,
     Param("n_sources", int, 20, "number of sources n", low=2, high=100_000),
     LOSS,
     ESTIMATOR,
@@ -62,8 +64,8 @@ FIXED_PARAMS = (
     ScaleParam(
         "c", float, 1.5, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, high=1e9, low_open=True
     ),
-    Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
-    Param("byz_spread", float, 1.0, "Byzantine standard deviation around byz_distance", low=0.0, high=1e9),
+    SIGMA,
+    BYZ_SPREAD,
     Param(
         "delta",
         float,
