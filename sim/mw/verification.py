@@ -38,7 +38,7 @@ from ..stats.robust import ESTIMATOR
 from .adversaries import BYZ_DISTANCE, BYZ_FRACTION, BYZ_SPREAD
 from .honest_data import SIGMA
 from .losses import LOSS
-from .mw_engine import ETA, NEVER, TAU, ScaleParam, run_mw_batch
+from .mw_engine import C_FIXED, ETA, NEVER, TAU, ScaleParam, run_mw_batch
 from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 
 SWEEP = "knowlson_verification"
@@ -61,9 +61,7 @@ AXES = tuple(p.name for p in AXIS_PARAMS)
 # Fixed settings of every cell (a new one goes at the end, with a default that keeps today's numbers).
 FIXED_PARAMS = (
     Param("rounds", int, 50, "rounds per trial", low=1, high=100_000),
-    ScaleParam(
-        "c", float, 1.5, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, high=1e9, low_open=True
-    ),
+    ScaleParam(**{**vars(C_FIXED), "default": 1.5, "doc": "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)"}),
     SIGMA,
     BYZ_SPREAD,
     Param(
