@@ -15,9 +15,9 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
-from .coin_mwu import ADVERSARIES, check_params, default_eta, run_coin
+from .coin_mwu import ADVERSARY, check_params, default_eta, run_coin
 from .knapsack import SOLVER_NAMES
-from .nonadaptive import SOLVERS
+from .nonadaptive import SOLVER
 
 PARAMS = (
     Param("n", int, 40, "experts", low=2, high=5000),
@@ -25,8 +25,8 @@ PARAMS = (
     Param(
         "eta", float, 0.0, "update factor in (0, 1/2); 0 = the report's sqrt(ln n / n)", low=0, high=0.5, high_open=True
     ),
-    Param("adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES),
-    Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS),
+    ADVERSARY,
+    SOLVER,
     Param("volatile", int, -1, "adaptive: volatile flips per round (-1 = floor(sqrt(n)))", low=-1, high=100),
     Param("max_rounds", int, 400, "rounds after which a run is censored", low=1, high=20_000),
 )
