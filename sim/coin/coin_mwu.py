@@ -34,8 +34,9 @@ from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401 
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
 LOG_LIMIT = 700.0
-N_EXPERTS = Param("n", int, 40, "experts", low=2)
-ETA = Param("eta", float, 0.1, "update factor eta", low=0.0, high=0.5, low_open=True, high_open=True)
+# (no default where the caller always gives one; eta's usual value is default_eta(n))
+N_EXPERTS = Param("n", int, None, "experts", low=2)
+ETA = Param("eta", float, None, "update factor eta", low=0.0, high=0.5, low_open=True, high_open=True)
 ADVERSARY = Param(
     "adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES
 )
