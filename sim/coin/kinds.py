@@ -15,6 +15,7 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
+from .brute_force import MAX_ITEMS
 from .coin_mwu import ADVERSARY, check_params, default_eta, run_coin
 from .knapsack import SOLVER_NAMES
 from .nonadaptive import SOLVER
@@ -38,8 +39,8 @@ def resolved_eta(p) -> float:
 
 def _check(p) -> None:
     check_params(p["n"], p["tau"], resolved_eta(p))
-    if p["solver"] == "brute" and p["tau"] > 16:
-        raise ParamError(f"solver: brute force takes tau <= 16, got tau = {p['tau']}")
+    if p["solver"] == "brute" and p["tau"] > MAX_ITEMS:
+        raise ParamError(f"solver: brute force takes tau <= {MAX_ITEMS}, got tau = {p['tau']}")
     if p["adversary"] == "adaptive" and p["n"] > 200:
         raise ParamError(f"n: the adaptive adversary is traced for n <= 200, got {p['n']}")
 

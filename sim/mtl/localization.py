@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import ParamError
 from ..core.params import Param, params_of
 from .diffusion import ITERATIONS, RunResult, run
-from .measurements import Noise, draw_noise, make_samples
+from .measurements import Noise, check_noisy, draw_noise, make_samples
 from .network import ATTACK, MAX_NEIGHBOURS, N_AGENTS, RADIUS, Network, build_network, check_sizes
 from .rules import RuleConfig
 
@@ -34,8 +33,7 @@ PARAMS = NETWORK_PARAMS + RULE_PARAMS
 def check(p: dict) -> None:
     """Cross-parameter checks (F <= N - 1, n_noisy <= N), as ParamErrors naming the parameter."""
     check_sizes(p["n_agents"], p["n_byzantine"], p["radius"], p["max_neighbours"])
-    if p["n_noisy"] > p["n_agents"]:
-        raise ParamError(f"n_noisy: must be an integer in [0, n_agents] = [0, {p['n_agents']}], got {p['n_noisy']}")
+    check_noisy(p["n_noisy"], p["n_agents"])
 
 
 def work(p: dict, batch: int = 1) -> float:
