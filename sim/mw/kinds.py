@@ -204,8 +204,6 @@ def _check_study(p: dict) -> None:
     check_honest_left(cfg.byz_fraction, cfg.n_sources)
     if cfg.buckets > cfg.n_sources:
         raise ParamError(f"buckets: must be an integer in [1, n_sources={cfg.n_sources}], got {cfg.buckets}")
-    if cfg.trials * cfg.rounds * cfg.n_sources * cfg.d > 20_000_000:
-        raise ParamError("trials: trials * rounds * n_sources * d must stay within 2e7 reports per trace")
 
 
 def _meta(cfg: StudyConfig) -> dict:
