@@ -1,4 +1,5 @@
-"""Sec. 4 of seed 004: the "dual" of an MWU -- one greedy adversary, a pluggable objective and termination F.
+"""Sec. 4 of the report of Aggarwal et al.: the "dual" of an MWU -- one greedy adversary, a pluggable objective
+and termination F.
 
 The report's recipe for any MWU: in each round the adversary picks, among its candidate moves, one that
 maximises its objective (the corrupted experts' weight after the update) subject to "not F" (the run

@@ -60,7 +60,7 @@ RE = ("round", "expert")
 @trace_kind(
     "coin_run",
     version=1,
-    summary="global-coin MWU vs greedy adversary (seed 004): one recorded run",
+    summary="global-coin MWU vs greedy adversary (Aggarwal et al. 2017): one recorded run",
     params=PARAMS,
     check=_check,
     work=_work,

@@ -1,4 +1,4 @@
-"""Committee download (seed 000's consensus_oracle_sim_2.py; Augustine et al.'s Download with committees).
+"""Committee download (the prototype's consensus_oracle_sim_2.py; Augustine et al.'s Download with committees).
 
 k peers, f = floor(beta k) Byzantine (chosen at random), an external array of n bits. One cell per
 round: a committee of s peers drawn at random queries the cell (``queries`` times each, keeping the

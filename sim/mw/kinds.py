@@ -251,7 +251,7 @@ _ARRAYS = {
 @trace_kind(
     "robust_study",
     version=2,  # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
-    summary="Seed 000's MW.py: robust estimators and MW (to MW mean, MoM-guided) on Byzantine sub-Gaussian sources",
+    summary="The prototype's MW.py: robust estimators and MW (to MW mean, MoM-guided), Byzantine sub-Gaussian sources",
     params=_params(),
     arrays=_ARRAYS,
     sizes=lambda p: {

@@ -1,4 +1,4 @@
-"""Paper-compatible mode of seed 000 (Knowlson et al., Figs. 1-7, Table I): what the paper's scripts compute.
+"""Paper-compatible mode of the MW prototype (Knowlson et al., Figs. 1-7, Table I): what the paper's scripts compute.
 
 The published figures come from the seed's scripts (MW.py, verification.py),
 which differ from the paper's Algorithm 1. This module replays them, draw for

@@ -1,4 +1,4 @@
-"""Robust mean estimation under Byzantine sources: seed 000's MW.py as trace kinds (Sec. III-C, Figs. 1-3).
+"""Robust mean estimation under Byzantine sources: the prototype's MW.py as trace kinds (Sec. III-C, Figs. 1-3).
 
 One configuration (``robust_study``): honest sub-Gaussian sources
 (sim.honest_data), a beta-fraction of Byzantine ones (sim.adversaries), and

@@ -1,4 +1,4 @@
-"""Point-line duality figures (seed 000's dual.py), replaying a ``primal_dual`` trace.
+"""Point-line duality figures (the prototype's dual.py), replaying a ``primal_dual`` trace.
 
 ``primal_dual``: primal plane (segment AB on its line L) beside the dual plane
 (A*, B* meeting at L*, the dual lines of points of AB all through L*).
@@ -52,7 +52,7 @@ def _legend(ax):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, handlelength=1.6, columnspacing=1.2)
 
 
-@figure("primal_dual", paper_ref="seed 000 dual.py; de Berg et al., Computational Geometry, Sec. 8.2", order=90)
+@figure("primal_dual", paper_ref="the prototype's dual.py; de Berg et al., Computational Geometry, Sec. 8.2", order=90)
 def primal_dual(ctx) -> None:
     """Primal segment AB and its line L beside the dual lines A*, B* meeting at L*."""
     tr = ctx.trace(SPEC, TRACE_NAME)
@@ -87,7 +87,7 @@ def primal_dual(ctx) -> None:
     ctx.save(fig, "primal_dual")
 
 
-@figure("dual_vectors", paper_ref="seed 000 dual.py; de Berg et al., Computational Geometry, Sec. 8.2", order=91)
+@figure("dual_vectors", paper_ref="the prototype's dual.py; de Berg et al., Computational Geometry, Sec. 8.2", order=91)
 def dual_vectors(ctx) -> None:
     """Dual of segment AB: the double wedge swept by the direction vectors (1, a) of the dual lines."""
     tr = ctx.trace(SPEC, TRACE_NAME)
