@@ -17,8 +17,8 @@ from .errors import ParamError
 INT_RE = re.compile(r"[+-]?[0-9]{1,30}")
 FLOAT_RE = re.compile(r"[+-]?(?:[0-9]{1,400}(?:\.[0-9]{0,400})?|\.[0-9]{1,400})(?:[eE][+-]?[0-9]{1,4})?")
 _TRUE = {"true", "1", "yes", "on"}
-_OWN = object()  # Param.field: keep the declared default
 _FALSE = {"false", "0", "no", "off"}
+_OWN = object()  # Param.field: keep the declared default
 
 
 def parse_int(text: str) -> int:
