@@ -12,13 +12,15 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 sh_quote = '$(subst ','\'',$(value $(1)))'
 sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
 # ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
-unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP
+unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP PDF
 
-.PHONY: setup apt demo test scenes timing render preview stills figures slides sweep bench controls catalog clean help
+.PHONY: setup apt demo test test-fast lint format scenes timing render preview stills figures slides sweep bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
-	@echo "make test                     set up and run the whole test suite"
+	@echo "make test                     set up, lint, and run the whole test suite on every core (pytest-xdist)"
+	@echo "make test-fast                the quick loop: simulations, traces, sweeps and CLIs, nothing rendered"
+	@echo "make lint | format            ruff check and format --check | ruff format and check --fix"
 	@echo "make scenes                   list the scenes (talk order, key frames): what you can render"
 	@echo "make timing [SCENE=Name]      each scene's video length, slides, key frames and pacing problems"
 	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
@@ -27,7 +29,7 @@ help:
 	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [TRANSPARENT=1] [SET=...]"
 	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
-	@echo "make slides [SCENE=Name] [PACE=...] [SET=...]   offline HTML slides (one scene, or the whole talk)"
+	@echo "make slides [SCENE=Name] [QUALITY=l|h] [PACE=...] [SET=...] [PDF=1]   offline HTML slides (+ PDF)"
 	@echo "make sweep SWEEP=s NAME=n [SET=\"a=1 b=0.1:1:10\"] [TRIALS=N]   a declared sweep into sweeps/NAME/"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
 	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
@@ -60,8 +62,18 @@ $(STAMP): requirements.txt pyproject.toml
 demo: setup
 	@$(PY) -m studio demo $(SHOWCASE)
 
-test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+# -n auto: one pytest worker per core (pytest-xdist); PYTEST_ARGS="-n 0 -k ..." runs serially.
+test: setup lint
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -n auto -q -m "not render" $(PYTEST_ARGS)
+
+lint: setup
+	@$(PY) -m ruff check --quiet . && $(PY) -m ruff format --check --quiet . && echo "lint: ruff check and format clean"
+
+format: setup
+	@$(PY) -m ruff format --quiet . && $(PY) -m ruff check --quiet --fix .
 
 define need_scene
 	@if [ -z $(call sh_quote,SCENE) ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi
@@ -88,7 +100,7 @@ figures: setup
 	@$(PY) -m studio figures
 
 slides: setup
-	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
+	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET) $(if $(value PDF),--pdf)
 
 # SWEEP, NAME, SET, TRIALS reach the shell single-quoted and unexpanded ($(value)): text, never code.
 sq = '$(subst ','\'',$(value $(1)))'

@@ -39,7 +39,7 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     from studio.timing import timeline
 
     monkeypatch.setenv("BYZMW_SLIDES", str(tmp_path))
-    html = build_slides([DECK_SCENE], deck="deck")
+    html = build_slides([DECK_SCENE], deck="deck", cards=True, pdf=True)
     check_offline(html)
     text = html.read_text()
     assert "cdn.jsdelivr" not in text and "unpkg" not in text
@@ -56,21 +56,65 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     assert '<aside class="notes"' in first[: first.index("</section>")]
     # the declared timing counts the slides manim-slides makes (empty stretches and slide pauses make none)
     (deck_json,) = [p for p in tmp_path.rglob(f"{DECK_SCENE}.json")]
-    assert len(json.loads(deck_json.read_text())["slides"]) == timeline(DECK_SCENE).slides
+    slides = json.loads(deck_json.read_text())["slides"]
+    assert len(slides) == timeline(DECK_SCENE).slides
+    # one key press per idea: the slides that wait are the key frames' (and the last); the rest play on
+    from studio.timing import key_presses
+
+    assert sum(not sl["auto_next"] for sl in slides) == key_presses(timeline(DECK_SCENE).events)
+    # a title slide that says what Byzantine means, a section card, notes on every slide
+    from scenes.glossary import BYZANTINE
+    from studio.slides import deck_summary
+
+    title = json.loads((tmp_path / "Card_00_title.json").read_text())["slides"]
+    assert len(title) == 1 and not title[0]["auto_next"] and "Byzantine" in title[0]["notes"]
+    assert BYZANTINE.split(":")[0] in title[0]["notes"]
+    d = deck_summary(html, sorted(tmp_path.glob("*.json")))
+    assert d.with_notes == d.slides
+    for option in ("slideNumber: true", "progress: true", "hash: true"):
+        assert option in text, option
+    pdf = html.with_suffix(".pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.read_bytes().count(b"/Type /Page") >= d.slides
 
 
-def test_every_scene_declares_talk_order_and_key_frames():
-    orders = [e.cls.talk_order for e in SCENES.values()]
-    assert orders == sorted(orders)
-    for e in SCENES.values():
-        assert all(re.fullmatch(r"[a-z0-9_]+", k) for k in e.key_frames), "key frame names become file names"
+def test_the_talk_lists_every_scene_exactly_once():
+    """scenes/talk.py holds the order: each discovered scene once, nothing that is not a scene."""
+    from scenes.talk import BACKUP, TALK, order
+
+    names = order()
+    assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    assert set(names) == set(SCENES)
+    assert list(SCENES) == list(names)  # the registry follows it
+    assert TALK[0].scene == "WisdomOfTheCrowd" and {"MWWeightBarsNormalised", "PrimalDual"} <= {p.scene for p in BACKUP}
+    assert all(p.section.strip() for p in TALK + BACKUP)
+
+
+def test_a_scene_missing_from_the_talk_is_an_error(monkeypatch):
+    import scenes.talk as talk
+    from studio.registry import UnknownName, scenes
+
+    monkeypatch.setattr(talk, "BACKUP", talk.BACKUP[:-1])
+    with pytest.raises(UnknownName, match="PrimalDual"):
+        scenes()
 
 
 def test_figures_are_registered_with_references():
+    """Every figure names its source: a published work (author and year or et al.) or "beyond the paper",
+    and a figure named after a paper's figure or table cites that very figure or table."""
     figs = all_figures()
     assert "primal_dual" in figs
-    for name, _f in figs.items():
+    roman = {"1": "I", "2": "II", "3": "III"}
+    for name, f in figs.items():
         assert re.fullmatch(r"[a-z0-9_]+", name)
+        ref = f.paper_ref.strip()
+        cites = re.search(r"\b[A-Z][a-z]+(?: et al\.| & [A-Z][a-z]+| \(\d{4}\)|,? \d{4})", ref)
+        assert cites or ref.startswith("beyond the paper"), (name, ref)
+        m = re.search(r"_fig(\d+)", name)
+        if m:
+            assert re.search(rf"Figs?\. {m.group(1)}\b", ref), (name, ref)
+        m = re.search(r"_table(\d+)", name)
+        if m:
+            assert f"Table {roman[m.group(1)]}" in ref, (name, ref)
 
 
 def test_figure_files_are_reproducible(tmp_path):

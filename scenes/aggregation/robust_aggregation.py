@@ -26,7 +26,6 @@ SHOWN = ("mean", "median", "trimmed_mean")  # theme estimators of the trace's fi
 class RobustAggregation(StudioScene):
     trace_spec = TraceSpec("aggregation_demo", seed=1, params={})
     key_frames = ("initial", "attack", "dragged", "final")
-    talk_order = 60
     pace = Pace(round=1.9, event_round=2.4, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):

@@ -31,7 +31,6 @@ RULE_TEXT = {
 class CommitteeConsensus(StudioScene):
     trace_spec = TraceSpec("committee_download", seed=0, params={**SEED_COMMITTEE, "p_correct": 0.9})
     key_frames = ("initial", "committee_queries", "reports", "first_blacklist", "byzantine_revealed", "conclusion")
-    talk_order = 61
     pace = Pace(round=4.0, event_round=5.5, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):

@@ -33,7 +33,6 @@ def state_fill(mem, i: int, state: int, level: float):
 class OracleConsensus(StudioScene):
     trace_spec = TraceSpec("oracle_threshold", seed=6, params=dict(SEED_ORACLE))
     key_frames = ("initial", "first_queries", "first_broadcast", "first_acceptance", "conclusion")
-    talk_order = 60
     pace = Pace(round=2.4, event_round=4.2, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):

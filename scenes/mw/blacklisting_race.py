@@ -55,7 +55,6 @@ class BlacklistingRace(StudioScene):
         },
     )
     key_frames = ("initial", "byzantine_caught", "final")
-    talk_order = 40
     # 50 rounds: the dull stretch runs fast, the rounds around T and the blacklistings slowly
     pace = Pace(round=0.22, event_round=1.1, key_hold=3.0, intro_hold=2.5, end_hold=3.5, near=2)
 

@@ -40,7 +40,6 @@ class MWTrajectories(StudioScene):
         params={"n_sources": 30, "byz_fraction": 0.3, "rounds": 10, "trials": 1, "blacklist": True},
     )
     key_frames = ("initial", "after_round_3", "final")
-    talk_order = 30
     pace = Pace(round=1.6, event_round=2.6, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):

@@ -55,7 +55,6 @@ class MWWeightBars(StudioScene):
         },
     )
     key_frames = ("initial", "after_round_3", "final")
-    talk_order = 10
     # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower
     pace = Pace(round=2.1, event_round=3.0, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
     normalised = False  # bars show w / max w (MWWeightBarsNormalised)
@@ -332,4 +331,3 @@ class MWWeightBarsNormalised(MWWeightBars):
     """The same replay, bars normalised to the largest weight: the surviving honest bars stay tall (the seed's view)."""
 
     normalised = True
-    talk_order = 11

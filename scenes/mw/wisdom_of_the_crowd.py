@@ -61,7 +61,6 @@ class WisdomOfTheCrowd(StudioScene):
         },
     )
     key_frames = ("initial", "first_attack", "all_guesses", "final")
-    talk_order = 20
     # one guess a "round"; a Byzantine guess is an event and lands slowly
     pace = Pace(round=0.9, event_round=1.8, key_hold=2.5, intro_hold=2.5, end_hold=3.5, near=0)
 

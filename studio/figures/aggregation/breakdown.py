@@ -77,7 +77,7 @@ def sweep_figures(ctx: FigureContext, out, provenance: Sequence[str] = ()) -> li
     return draw_breakdown(ctx, out, "aggregation_breakdown", provenance)
 
 
-@figure("aggregation_breakdown", paper_ref="the aggregation module (beyond): breakdown curves", order=300)
+@figure("aggregation_breakdown", paper_ref="beyond the paper: breakdown curves of the prototype aggregation module's rules", order=300)
 def breakdown_figure(ctx: FigureContext) -> None:
     """Error vs Byzantine fraction for every aggregator and attack, 200 trials per point."""
     draw_breakdown(ctx, run_serial("aggregation_breakdown", seed=3), "aggregation_breakdown")
