@@ -3,6 +3,8 @@
 Per round r (before its update): the weights, the advice, d, z, the corrupted set, the
 adversary's choice J, the volatile experts, the total and the share of the corrupted weight,
 the solver that chose J (code of :data:`sim.coin.knapsack.SOLVER_NAMES`), its X and its bound.
+Meta: the rounds, why the run stopped and the state "corrupted > good" (version 2: ``stop``,
+``first_cross``, ``state_rounds``, ``exits``; the arrays are unchanged from version 1).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
+from .adaptive import VOLATILE_DOC
 from .coin_mwu import ADVERSARIES, check_params, default_eta, run_coin
 from .knapsack import SOLVER_NAMES
 from .nonadaptive import SOLVERS
@@ -27,7 +30,7 @@ PARAMS = (
     ),
     Param("adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES),
     Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS),
-    Param("volatile", int, -1, "adaptive: volatile flips per round (-1 = floor(sqrt(n)))", low=-1, high=100),
+    Param("volatile", int, -1, "adaptive: " + VOLATILE_DOC, low=-2, high=100),
     Param("max_rounds", int, 400, "rounds after which a run is censored", low=1, high=20_000),
 )
 
@@ -58,7 +61,7 @@ RE = ("round", "expert")
 
 @trace_kind(
     "coin_run",
-    version=1,
+    version=2,
     summary="global-coin MWU vs greedy adversary (seed 004): one recorded run",
     params=PARAMS,
     check=_check,
@@ -112,6 +115,10 @@ def simulate_coin(p: dict, rng: np.random.Generator):
         "eta": eta,
         "rounds": int(res.rounds[0]),
         "censored": bool(res.censored[0]),
+        "stop": int(res.stop[0]),  # 0 ended, 1 censored at max_rounds, 2 at the float limit
+        "first_cross": int(res.first_cross[0]),  # first round begun with corrupted > good weight; 0 never
+        "state_rounds": int(res.state_rounds[0]),
+        "exits": int(res.exits[0]),
         "solver_names": {str(k): v for k, v in SOLVER_NAMES.items()},
     }
     return arrays, meta
