@@ -172,7 +172,7 @@ def run_coin(
             if m.corrupted is not K:  # adaptive: K includes this round's captures
                 Wk[j] = float(w[j][m.corrupted].sum())
             if r < horizon:
-                cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
+                cw[i, r], cs[i, r] = Wk[j], min(Wk[j] / Wt[j], 1.0)
             st.update(i, r, float(w[j][m.corrupted].sum()), Wt[j])
             z = int(output(m.S, Wt[j]))
             if record:
@@ -189,7 +189,7 @@ def run_coin(
                     ("X", m.X),
                     ("bound", m.bound),
                     ("corrupted_weight", Wk[j]),
-                    ("corrupted_share", Wk[j] / Wt[j]),
+                    ("corrupted_share", min(Wk[j] / Wt[j], 1.0)),
                 ):
                     rec[key].append(val)
             corrupted[i] = m.corrupted
@@ -226,7 +226,7 @@ class _State:
         elif self._inside[i]:
             self.exits[i] += 1
         self._inside[i] = inside
-        share = W_K / total
+        share = min(W_K / total, 1.0)  # W_K and total are summed apart: W_K / total can pass 1 by an ulp
         if share > self.peak[i]:
             self.peak[i] = share
 
@@ -257,7 +257,7 @@ def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds
         Wt = w.sum(1)
         if r < horizon:
             Wk = np.where(Ka, w, 0.0).sum(1)
-            cw[act, r], cs[act, r] = Wk, Wk / Wt
+            cw[act, r], cs[act, r] = Wk, np.minimum(Wk / Wt, 1.0)
         finished = np.zeros(act.size, dtype=bool)
         for j in range(act.size):
             st.update(int(act[j]), r, float(w[j][kidxs[act[j]]].sum()), Wt[j])
