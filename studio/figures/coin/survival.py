@@ -31,7 +31,7 @@ def _n_colours(ctx: FigureContext, ns) -> dict:
 
 def draw_curves(ctx: FigureContext, out: SweepOutput, stem: str = "coin_survival") -> None:
     cols = _n_colours(ctx, {cell["n"] for cell in out.cells})
-    fig, ax = ctx.subplots(figsize=(6.8, 4.6))
+    fig, ax = ctx.subplots(figsize=(7.0, 5.6))
     floor = 0.5 / out.grid.trials
     for cell, rec in sorted(zip(out.cells, out.records), key=lambda cr: (cr[0]["n"], cr[0]["solver"])):
         stop = rec["stop"]
@@ -59,7 +59,7 @@ def draw_curves(ctx: FigureContext, out: SweepOutput, stem: str = "coin_survival
         "open marker: runs censored at the float limit",
         fontsize=9,
     )
-    ax.legend(loc="lower left", fontsize=7, ncol=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=7, ncol=2)
     ctx.save(fig, stem)
 
 
@@ -98,7 +98,8 @@ def draw_crossing(ctx: FigureContext, out: SweepOutput, stem: str = "coin_cross"
             ax.annotate(
                 f"{r[1]}/{r[2]}" + (f" ({r[3]} ended)" if r[1] else ""),
                 (xi, pi),
-                xytext=(4, 3 + 9 * k),
+                xytext=(-5 if k % 2 == 0 else 5, 3 + 9 * (k // 2)),
+                ha="right" if k % 2 == 0 else "left",
                 textcoords="offset points",
                 fontsize=6,
                 color=col,
