@@ -14,11 +14,13 @@ sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
 # ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
 unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP
 
-.PHONY: setup apt demo test scenes timing render preview stills figures slides sweep bench controls catalog clean help
+.PHONY: setup apt demo test test-fast lint format scenes timing render preview stills figures slides sweep bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
-	@echo "make test                     set up and run the whole test suite"
+	@echo "make test                     set up, lint, and run the whole test suite on every core (pytest-xdist)"
+	@echo "make test-fast                the quick loop: simulations, traces, sweeps and CLIs, nothing rendered"
+	@echo "make lint | format            ruff check and format --check | ruff format and check --fix"
 	@echo "make scenes                   list the scenes (talk order, key frames): what you can render"
 	@echo "make timing [SCENE=Name]      each scene's video length, slides, key frames and pacing problems"
 	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
@@ -60,8 +62,18 @@ $(STAMP): requirements.txt pyproject.toml
 demo: setup
 	@$(PY) -m studio demo $(SHOWCASE)
 
-test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+# -n auto: one pytest worker per core (pytest-xdist); PYTEST_ARGS="-n 0 -k ..." runs serially.
+test: setup lint
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -n auto -q -m "not render" $(PYTEST_ARGS)
+
+lint: setup
+	@$(PY) -m ruff check --quiet . && $(PY) -m ruff format --check --quiet . && echo "lint: ruff check and format clean"
+
+format: setup
+	@$(PY) -m ruff format --quiet . && $(PY) -m ruff check --quiet --fix .
 
 define need_scene
 	@if [ -z $(call sh_quote,SCENE) ]; then echo "error: SCENE=Name is required; available:"; $(PY) -m studio scenes; exit 2; fi

@@ -33,7 +33,7 @@ def main(names: list[str]) -> int:
     for name in names:
         tm = timeline(name)  # also warms the trace and the LaTeX cache
         c0, w0 = time.process_time(), time.perf_counter()
-        render_video(name, "l", progress=False)
+        render_video(name, progress=False)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         seed = SEED.get(name)
         seed_txt = f"{seed[0]} {seed[1]:.2f}" if seed else ""

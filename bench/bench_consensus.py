@@ -1,6 +1,6 @@
 """The error-bounded blacklisting sweep (Sec. III.B) against the floor of its work.
 
-One sweep cell (sim.consensus.error_bounded_sweeps, ``eb_final_error``) at n = 10,000 sources, k = 100
+One sweep cell (sim.consensus.sweeps, ``eb_final_error``) at n = 10,000 sources, k = 100
 peers (30 Byzantine), 100 trials, against a floor measured in the same run: drawing every peer's
 estimates from the exact law N(mu, 1/m) plus ONE vectorised pairwise max-difference over them
 (scipy's Chebyshev cdist, k x k), per trial. Target: cell / floor <= 2, peak memory < 4 GB (never a

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim.core.rng import make_rng  # noqa: E402
-from sim.knowlson.mw_engine import run_mw_batch  # noqa: E402
+from sim.mw.mw_engine import run_mw_batch  # noqa: E402
 
 TARGET = 3.0
 

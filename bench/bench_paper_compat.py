@@ -2,7 +2,7 @@
 
 The grid of verification.py: eta and tau each linspace(0.01, 0.1, 10), 20 sources, 30% Byzantine at
 distance 5, c = 1, 50 rounds; 1,000 trials per cell instead of the scripts' one (100 cells, 100,000
-trials), cell i replaying the scripts' stream for trial 0 (sim/knowlson/paper_compat.py). Run through the
+trials), cell i replaying the scripts' stream for trial 0 (sim/mw/paper_compat.py). Run through the
 sweep engine (``knowlson_verification`` with ``variant=paper``; cell i: SeedSequence(0) child i for
 trials 1..999), checkpoints and CSVs in a temporary folder. Target: <= 10 s on 2 cores.
 
@@ -35,7 +35,7 @@ def via_engine() -> tuple[float, object]:
     """The sweep engine (local processes, checkpoints and CSVs in a temporary folder): seconds and its output."""
     import tempfile
 
-    from sim.knowlson.verification import SWEEP
+    from sim.mw.verification import SWEEP
     from studio.sweep.runner import run_sets
 
     root = Path(tempfile.mkdtemp(prefix="bench-paper-"))
@@ -64,7 +64,7 @@ def scripts_loop(q: np.ndarray, eta: float, c: float = 1.0) -> np.ndarray:
 
 
 def main() -> int:
-    from sim.knowlson import paper_compat as pc
+    from sim.mw import paper_compat as pc
 
     base = []
     for _ in range(REPEATS):

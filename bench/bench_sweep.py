@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from sim.core.sweeps import get_sweep, make_grid
-    from sim.knowlson.verification import SWEEP, cell_results, draw_reports, fit_line, mw_weights
+    from sim.mw.verification import SWEEP, cell_results, draw_reports, fit_line, mw_weights
     from studio.sweep import run
 
     sw = get_sweep(SWEEP)

@@ -35,11 +35,11 @@ def main(pairs: int = 5) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from manim import Rectangle, Scene, Transform, VGroup
 
-    from scenes.knowlson.mw_weight_bars import MWWeightBars
+    from scenes.mw.mw_weight_bars import MWWeightBars
     from scenes.pieces import COLORS
     from studio.render import capture_key_frames, manim_config
 
-    capture_key_frames("MWWeightBars", tmp / "warm", "l")  # warm the LaTeX cache and the trace
+    capture_key_frames("MWWeightBars", tmp / "warm")  # warm the LaTeX cache and the trace
 
     steps: list[tuple[str, float]] = []  # (play|wait, run time) of the scene, replayed by the control
 

@@ -3,7 +3,6 @@
 A scene declares, where it is defined:
 - ``trace_spec``: the trace it replays (regenerated through sim when stale);
 - ``key_frames``: named moments, exported as stills and used as slide breaks;
-- ``talk_order``: its place in the full talk deck.
 
 In ``construct`` it calls ``self.key_frame("name")`` at those moments and
 ``self.slide_break()`` at other pauses (round boundaries).
@@ -11,22 +10,33 @@ In ``construct`` it calls ``self.key_frame("name")`` at those moments and
 Pacing is data: ``pace`` (a :class:`Pace`) gives seconds per round, per
 event round, and the holds at key frames, the opening and the end. Scenes
 take every duration from it (``self.round_time(t)``, ``self.hold()``), so one
-multiplier (``PACE=slow|normal|fast|<number>``, environment variable
-BYZMW_PACE) changes a whole talk. ``self.conclude(text)`` ends a scene on its
-conclusion line and holds it.
+multiplier (the ``pace`` of the scene's :class:`~kit.options.RenderOptions`)
+changes a whole talk. ``self.conclude(text)`` ends a scene on its conclusion
+line and holds it.
+
+A scene is constructed with its options and, optionally, observers::
+
+    scene = MyScene(options=RenderOptions(sets={"eta": "0.5"}, pace="slow", theme="paper"),
+                    observers=[my_observer])
+    scene.render()
+
+An observer (:class:`RenderObserver`) is told of every play and wait, every key frame and the conclusion as
+they happen: the shell draws progress bars, captures stills and measures timing through it, never by
+reaching into this module.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from manim import Scene
 
-from studio.manim_env import install_render_guards
-from studio.traces import TraceSpec, ensure_trace
+from kit.manim_env import install_render_guards
+from kit.options import RenderOptions
+from kit.theme import current_theme, use_theme
+from kit.traces import TraceSpec, ensure_trace
 
 
 def _project_config_outside_repo() -> None:
@@ -39,15 +49,15 @@ def _project_config_outside_repo() -> None:
     import sys
     from pathlib import Path
 
-    from studio.paths import MANIM_CFG, REPO
+    from kit.paths import MANIM_CFG, REPO
 
     if Path(sys.argv[0]).name != "manim" or Path.cwd().resolve() == REPO:
         return
     from manim import config
 
-    from studio.theme import active_theme, theme
+    from kit.theme import theme
 
-    config.background_color = theme().palette_of(active_theme()).background
+    config.background_color = theme().palette_of(RenderOptions.from_env().theme).background
     if "--media_dir" not in sys.argv:
         config.media_dir = str(REPO / "media")
     config.tex_dir = str(REPO / "media" / "Tex")
@@ -61,28 +71,23 @@ def _project_config_outside_repo() -> None:
 _project_config_outside_repo()
 install_render_guards()  # concurrent renders (also with the manim CLI) share the LaTeX cache safely
 
-# Set by studio.render while capturing stills: called as sink(scene, name).
-_STILL_SINK: list[Callable] = []
 
+class RenderObserver:
+    """Watches one render of a scene. Override what you need; each method gets the scene first.
 
-PACES = {"slow": 1.5, "normal": 1.0, "fast": 0.6}
-PACE_RANGE = (0.1, 10.0)
+    - ``on_play(scene, seconds, wait)``: after every play (``wait=False``) and wait, with its declared run time;
+    - ``on_key_frame(scene, name)``: at a key frame, with the picture of that moment on screen (stills, checks);
+    - ``on_conclude(scene, text)``: when the conclusion line is about to appear.
+    """
 
+    def on_play(self, scene: StudioScene, seconds: float, wait: bool) -> None:
+        pass
 
-def pace_multiplier(value: str | None = None) -> float:
-    """BYZMW_PACE (or ``value``): slow, normal, fast or a number in [0.1, 10] (default normal)."""
-    v = (os.environ.get("BYZMW_PACE", "normal") if value is None else str(value)).strip() or "normal"
-    if v in PACES:
-        return PACES[v]
-    try:
-        m = float(v)
-    except ValueError:
-        m = float("nan")
-    if not PACE_RANGE[0] <= m <= PACE_RANGE[1]:
-        from sim.core.errors import ParamError
+    def on_key_frame(self, scene: StudioScene, name: str) -> None:
+        pass
 
-        raise ParamError(f"PACE: must be slow, normal, fast or a number in [0.1, 10], got {v!r}")
-    return m
+    def on_conclude(self, scene: StudioScene, text: str) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -112,24 +117,56 @@ class Pace:
 
 
 MIN_END_HOLD = 2.0
-# Set by studio.render while rendering: called as hook(scene, seconds) after every play/wait (progress bars).
-_PLAY_HOOKS: list[Callable] = []
 
 
 class StudioScene(Scene):
     trace_spec: ClassVar[TraceSpec | None] = None
     key_frames: ClassVar[tuple[str, ...]] = ()
-    talk_order: ClassVar[int] = 1000
     pace: ClassVar[Pace] = Pace()
-    trace_label: ClassVar[str | None] = None  # set by studio.render for SET= renders (own trace file)
+
+    def __init__(self, *args, options: RenderOptions | None = None, observers: Iterable[RenderObserver] = (), **kw):
+        self.options = options if options is not None else RenderOptions.from_env()
+        self.observers = tuple(observers)
+        self.resolved_trace_spec, self.variant = type(self).trace_spec_for(self.options)
+        super().__init__(*args, **kw)
+
+    @classmethod
+    def trace_spec_for(cls, options: RenderOptions) -> tuple[TraceSpec | None, dict]:
+        """(the trace this scene replays under ``options``, the parameters ``options.sets`` changed).
+
+        The overrides are validated by the trace kind (coerced and range-checked, like ``sim trace --set``).
+        """
+        spec = cls.trace_spec
+        if not options.sets:
+            return spec, {}
+        from sim.core.errors import ParamError
+        from sim.core.kinds import get_kind
+
+        if spec is None:
+            raise ParamError(f"SET: scene {cls.__name__} replays no trace, so it has no parameters")
+        kind = get_kind(spec.kind)
+        allowed = [p.name for p in kind.params]
+        for k in options.sets:
+            if k not in allowed:
+                raise ParamError(
+                    f"SET: {k}: unknown parameter of {cls.__name__}'s trace kind '{kind.name}'; "
+                    f"allowed: {', '.join(allowed)}"
+                )
+        resolved = kind.resolve({**spec.params, **options.sets})
+        chosen = {k: resolved[k] for k in sorted(options.sets)}
+        return TraceSpec(spec.kind, spec.seed, {**spec.params, **chosen}), chosen
+
+    def render(self, preview: bool = False):
+        """Render in the options' theme (every piece reads its colours from it while the scene is built)."""
+        with use_theme(self.options.theme):
+            return super().render(preview)
 
     def setup(self):
         super().setup()
-        from scenes.pieces import COLORS, apply_theme
+        from scenes.pieces import COLORS
 
-        apply_theme()
         cam = getattr(self.renderer, "camera", None)
-        if cam is not None and hasattr(cam, "background_color") and COLORS.theme != "talk":
+        if cam is not None and hasattr(cam, "background_color") and current_theme() != "talk":
             cam.background_color = COLORS.background
             cam.init_background()
         self.reached_key_frames: list[str] = []
@@ -137,15 +174,20 @@ class StudioScene(Scene):
         self.timeline: list[dict] = []
         self.concluded_with: str | None = None  # the conclusion line shown (None: not yet)
         self._caption: tuple[str, float] | None = None
-        self.trace = ensure_trace(self.trace_spec, type(self).trace_name()) if self.trace_spec else None
+        spec = self.resolved_trace_spec
+        self.trace = ensure_trace(spec, self.trace_file_name()) if spec else None
 
     @classmethod
     def trace_name(cls) -> str:
         """The scene class that declares the trace (subclasses share its file)."""
-        if cls.trace_label:
-            return cls.trace_label
         owner = next(c for c in cls.__mro__ if "trace_spec" in vars(c))
         return owner.__name__
+
+    def trace_file_name(self) -> str:
+        """The trace file's name: the declaring class, plus the changed parameters (a SET= render has its own)."""
+        from kit.options import params_suffix
+
+        return type(self).trace_name() + params_suffix(self.variant)
 
     def key_frame(self, name: str, notes: str = "") -> None:
         """A named moment: a still for papers, a slide break for talks, a caption (``notes``) in both.
@@ -158,8 +200,8 @@ class StudioScene(Scene):
         if not notes and self.concluded_with:  # a still of the conclusion: its caption is the conclusion line
             notes = self.concluded_with
         self._flush_caption()
-        for sink in _STILL_SINK:
-            sink(self, name)
+        for obs in self.observers:
+            obs.on_key_frame(self, name)
         self.timeline.append({"what": "key", "name": name, "t": self._now(), "notes": notes})
         if notes:
             self._caption = (notes, self._now())
@@ -187,7 +229,7 @@ class StudioScene(Scene):
     # -- pacing -----------------------------------------------------------
     def seconds(self, s: float) -> float:
         """``s`` seconds at the normal pace, scaled by the pace multiplier."""
-        return float(s) * pace_multiplier()
+        return float(s) * self.options.multiplier
 
     def round_time(self, t: int, events: Iterable[int] = (), near: int | None = None) -> float:
         """Run time of round t: the event pace within ``near`` rounds of an event round, else the ordinary pace."""
@@ -225,6 +267,8 @@ class StudioScene(Scene):
         caption = caption or getattr(mobject, "text", "") or ""
         self._flush_caption()
         self.concluded_with = caption
+        for obs in self.observers:
+            obs.on_conclude(self, caption)
         self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
         self.slide_break(caption)  # the last slide: the line fades in and stays, with it as its notes
         self.play(FadeInKeep(mobject), run_time=self.seconds(0.8))
@@ -246,8 +290,8 @@ class StudioScene(Scene):
 
         is_wait = bool(args) and all(isinstance(a, Wait) for a in args)
         self.timeline.append({"what": "wait" if is_wait else "play", "t": t0, "d": d})
-        for hook in _PLAY_HOOKS:
-            hook(self, d)
+        for obs in self.observers:
+            obs.on_play(self, d, is_wait)
 
     def _add_caption(self, text: str, duration: float, offset: float = 0.0) -> None:
         if duration <= 0:

@@ -5,6 +5,7 @@ Pieces only lay out and move things; the numbers come from traces.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -28,29 +29,40 @@ from manim import (
     VMobject,
 )
 
-from studio.theme import ESTIMATORS, active_theme, theme
+from kit.theme import ESTIMATORS, current_theme, theme
 
 _T = theme()
-COLORS = SimpleNamespace()  # role colours of the active theme (talk or paper), filled by apply_theme
-EST = SimpleNamespace()  # estimator colours of the active theme
 FS = _T.font_size
 FONT = _T.font
 MARKERS = dict(_T.markers)  # matplotlib marker codes, shared with the figures
 BLACKLISTED_OPACITY = 0.55  # a blacklisted source: blacklisted colour at this opacity, with a cross
 
 
-def apply_theme(name: str | None = None) -> str:
-    """Fill COLORS and EST from theme ``name`` (default: BYZMW_THEME). Scenes read them when they lay out."""
-    name = name or active_theme()
-    for k, v in _T.palette_of(name).__dict__.items():
-        setattr(COLORS, k, ManimColor(v))
-    for k, v in _T.estimators_of(name).__dict__.items():
-        setattr(EST, k, ManimColor(v))
-    COLORS.theme = name
-    return name
+@lru_cache(maxsize=8)
+def _manim_colours(theme_name: str, table: str) -> dict:
+    src = _T.palette_of(theme_name) if table == "palette" else _T.estimators_of(theme_name)
+    return {k: ManimColor(v) for k, v in src.__dict__.items()}
 
 
-apply_theme()
+class _ThemeColours:
+    """Colours of the theme being drawn in (kit.theme.current_theme), looked up at each use.
+
+    Nothing is stored here, so nothing goes stale: a scene rendered in the paper theme reads the
+    paper colours, the next one in the talk theme the talk colours.
+    """
+
+    def __init__(self, table: str):
+        self._table = table
+
+    def __getattr__(self, name: str):
+        try:
+            return _manim_colours(current_theme(), self._table)[name]
+        except KeyError:
+            raise AttributeError(f"theme has no {self._table} colour {name!r}") from None
+
+
+COLORS = _ThemeColours("palette")  # role colours (honest, byzantine, estimate, ...)
+EST = _ThemeColours("estimators")  # estimator colours (mean, median, ...)
 
 
 def label(text: str, size: int | None = None, color=None) -> Text:
@@ -621,7 +633,6 @@ __all__ = [
     "FONT",
     "MARKERS",
     "BLACKLISTED_OPACITY",
-    "apply_theme",
     "est_color",
     "marker",
     "blacklist_cross",

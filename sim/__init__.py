@@ -1,7 +1,7 @@
 """Pure-NumPy simulation core of Byzantine MW Studio.
 
-Every simulation is a *trace kind* registered with :func:`sim.kinds.trace_kind`
-and produces a :class:`sim.trace.Trace`. This package never imports manim or
+Every simulation is a *trace kind* registered with :func:`sim.core.kinds.trace_kind`
+and produces a :class:`sim.core.trace.Trace`. This package never imports manim or
 matplotlib.
 """
 

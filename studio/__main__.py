@@ -80,6 +80,19 @@ def _options(p, pace: bool = True, theme: bool = True) -> None:
         p.add_argument("--theme", default="", help="talk (dark) or paper (dark text on white)")
 
 
+def _render_options(args, **fixed):
+    """The one RenderOptions of this command, from its flags (validated here, before anything runs)."""
+    from kit.options import RenderOptions
+
+    from .render import parse_set
+
+    given = {"sets": parse_set(args.set), "quality": getattr(args, "quality", "l")}
+    for flag in ("pace", "theme"):
+        if getattr(args, flag, ""):
+            given[flag] = getattr(args, flag)
+    return RenderOptions(**{**given, **fixed})
+
+
 def _run(args) -> int:
     from . import registry
 
@@ -91,23 +104,23 @@ def _run(args) -> int:
         print(registry.scene(args.scene).file)
         return 0
     if args.cmd == "demo":
-        from .paths import stills_dir
+        from kit.paths import stills_dir
+        from kit.traces import trace_path
+
         from .render import capture_key_frames, render_video
-        from .traces import trace_path
 
         entry = registry.scene(args.scene)
-        video = render_video(entry.name, "l")
-        stills = capture_key_frames(entry.name, stills_dir() / entry.name, "l")
+        video = render_video(entry.name)
+        stills = capture_key_frames(entry.name, stills_dir() / entry.name)
         print(f"trace:  {trace_path(entry.cls.trace_name())}")
         print(f"video:  {video}")
         for p in stills:
             print(f"still:  {p}")
         return 0
     if args.cmd in ("render", "preview"):
-        from .render import parse_set, render_video
+        from .render import render_video
 
-        quality = args.quality if args.cmd == "render" else "l"
-        path = render_video(args.scene, quality, sets=parse_set(args.set), pace=args.pace, theme_name=args.theme)
+        path = render_video(args.scene, _render_options(args, quality=args.quality if args.cmd == "render" else "l"))
         print(f"video: {path}")
         srt = path.with_suffix(".srt")
         if srt.exists():
@@ -127,12 +140,10 @@ def _run(args) -> int:
                 print(f"{'':<24} PROBLEM: {b}")
         return 0
     if args.cmd == "stills":
-        from .render import parse_set, write_stills
+        from .render import write_stills
 
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        for path in write_stills(
-            names, args.quality, args.transparent, sets=parse_set(args.set), theme_name=args.theme
-        ):
+        for path in write_stills(names, _render_options(args, transparent=args.transparent)):
             print(f"still: {path}")
         return 0
     if args.cmd == "figures":
@@ -140,19 +151,13 @@ def _run(args) -> int:
 
         return run_figures(args.only)
     if args.cmd == "slides":
-        from .render import parse_set
         from .slides import build_slides
 
-        sets = parse_set(args.set)
-        if sets and not args.scene:
+        options = _render_options(args)
+        if options.sets and not args.scene:
             raise ParamError("SET: give one SCENE with SET=...")
-        path = build_slides(
-            [registry.scene(args.scene).name] if args.scene else list(registry.scenes()),
-            args.quality,
-            deck="talk" if not args.scene else args.scene,
-            sets=sets,
-            pace=args.pace,
-        )
+        names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
+        path = build_slides(names, options, deck="talk" if not args.scene else args.scene)
         print(f"slides: {path}")
         return 0
     raise ParamError(f"command: unknown {args.cmd!r}")

@@ -8,11 +8,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from kit.paths import REPO
 from sim.core.kinds import all_kinds
 from sim.core.sweeps import all_sweeps
 
-from .figures import all_figures
-from .paths import REPO
+from .figures import all_figures, sweep_figures
 from .registry import scenes
 
 CATALOG = REPO / "docs" / "catalog.md"
@@ -65,10 +65,12 @@ def render_catalog() -> str:
         "| sweep | version | what | axes | fixed settings | figures |",
         "|---|---|---|---|---|---|",
     ]
+    drawn = sweep_figures()
     for name, sw in all_sweeps().items():
+        figs = ", ".join(f"`{f.__module__}.{f.__name__}`" for f in drawn.get(name, ()))
         out.append(
             f"| `{name}` | {sw.version} | {sw.summary} | {', '.join(p.name for p in sw.axes)} | "
-            f"{', '.join(p.name for p in sw.fixed)} | `{sw.figures or ''}` |"
+            f"{', '.join(p.name for p in sw.fixed)} | {figs} |"
         )
     return "\n".join(out) + "\n"
 

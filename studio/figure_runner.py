@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
+from kit.paths import figures_dir
 from sim.core.errors import ParamError
 
 from .figures import FigureContext, all_figures
-from .paths import figures_dir
 
 
 def run_figures(only: list[str] | None = None, out_dir=None) -> int:

@@ -38,7 +38,7 @@ def _walk(package: str):
 
 
 def scenes() -> dict[str, SceneEntry]:
-    """Every concrete StudioScene, in talk order."""
+    """Every concrete StudioScene, in the order of scenes/talk.py (the talk, then its backup section)."""
     from scenes.base import StudioScene
 
     found = {}
@@ -52,7 +52,13 @@ def scenes() -> dict[str, SceneEntry]:
                 and not getattr(obj, "abstract", False)
             ):
                 found[name] = SceneEntry(name, obj, mod.__name__, Path(inspect.getfile(obj)))
-    return dict(sorted(found.items(), key=lambda kv: (kv[1].cls.talk_order, kv[0])))
+    from scenes.talk import order
+
+    talk = order()
+    missing = sorted(set(found) - set(talk))
+    if missing:
+        raise UnknownName(f"scenes/talk.py: scene {missing[0]} is not in the talk or its backup section")
+    return {name: found[name] for name in talk if name in found}
 
 
 def scene(name: str) -> SceneEntry:

@@ -21,8 +21,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from .manim_env import manim_config
-from .paths import REPO
+from kit.manim_env import manim_config
+from kit.options import RenderOptions, variant_suffix
+from kit.paths import REPO
+
 from .registry import scene
 
 REVEAL_VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version
@@ -72,46 +74,44 @@ def fetch_reveal() -> Path:
     return dest / "dist"
 
 
-def render_slide_scene(
-    name: str, quality: str, folder: Path, sets: dict | None = None, pace: str | None = None
-) -> Path:
+def render_slide_scene(name: str, folder: Path, options: RenderOptions | None = None) -> Path:
     """Render one scene as manim-slides slides into ``folder`` (``<name>[__params].json`` + files).
 
-    Key-frame captions and the conclusion become the slides' speaker notes.
+    Key-frame captions and the conclusion become the slides' speaker notes. manim-slides records slides
+    from a subclass of its ``Slide``, so the scene is mixed with it here (the adapter; the scene's
+    parameters still come from ``options``).
     """
     import logging
 
     from manim_slides.slide import Slide
 
-    from .render import options, scene_variant, variant_suffix
+    from .render import resolve
 
     # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice
     logging.getLogger("manim-slides").propagate = False
 
-    entry = scene(name)
-    with options(pace, None):
-        base, sfx = scene_variant(entry.name, sets)
-        deck_name = entry.name + variant_suffix(sfx, pace)
-        cls = type(deck_name, (Slide, base), {"__module__": entry.cls.__module__})
-        with manim_config(quality, input_file=str(entry.file), write_to_movie=True):
-            cls(output_folder=folder).render()
+    options = options or RenderOptions()
+    entry, chosen, _ = resolve(name, options)
+    deck_name = entry.name + variant_suffix(chosen, options, theme=False)
+    cls = type(deck_name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
+    with manim_config(options.quality, theme_name=options.theme, input_file=str(entry.file), write_to_movie=True):
+        cls(output_folder=folder, options=options).render()
     out = folder / f"{deck_name}.json"
     if not out.exists():
         raise SlidesError(f"{name}: manim-slides wrote no {out.name}")
     return out
 
 
-def build_slides(
-    names: list[str], quality: str = "l", deck: str = "talk", sets: dict | None = None, pace: str | None = None
-) -> Path:
+def build_slides(names: list[str], options: RenderOptions | None = None, deck: str = "talk") -> Path:
     """One offline HTML presentation of ``names`` in the given order."""
+    options = options or RenderOptions()
     folder = slides_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dist = fetch_reveal()
     local = folder / "reveal.js"
     if not (local / "dist" / "reveal.js").exists():
         shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
-    jsons = [render_slide_scene(name, quality, folder, sets, pace) for name in names]
+    jsons = [render_slide_scene(name, folder, options) for name in names]
     if len(names) == 1 and jsons[0].stem != scene(names[0]).name:
         deck += jsons[0].stem[len(scene(names[0]).name) :]  # SET / PACE variants get their own deck
     names = [j.stem for j in jsons]

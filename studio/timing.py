@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kit.options import RenderOptions
+from scenes.base import RenderObserver
+
 from .registry import scene
 
 MIN_VIDEO_S, MAX_VIDEO_S = 20.0, 90.0
@@ -41,21 +44,32 @@ class Timing:
         return total
 
 
-def timeline(name: str, scene_cls=None, quality: str = "l") -> Timing:
-    """Run scene ``name`` with animations skipped; its declared timeline."""
-    from .manim_env import manim_config
+def run_skipping_animations(name: str, options: RenderOptions | None = None, observers=(), **config):
+    """Run scene ``name`` with animations skipped (every key frame's state, no video); the scene after it."""
+    from kit.manim_env import manim_config
 
+    options = options or RenderOptions()
     entry = scene(name)
-    cls = scene_cls or entry.cls
     with manim_config(
-        quality, input_file=str(entry.file), save_last_frame=False, write_to_movie=False, skip_animations=True
+        options.quality,
+        theme_name=options.theme,
+        input_file=str(entry.file),
+        write_to_movie=False,
+        transparent=options.transparent,
+        **{"save_last_frame": False, "skip_animations": True, **config},
     ):
-        sc = cls()
+        sc = entry.cls(options=options, observers=observers)
         sc.render()
+    return sc
+
+
+def timeline(name: str, options: RenderOptions | None = None, observers=()) -> Timing:
+    """Run scene ``name`` with animations skipped; its declared timeline."""
+    sc = run_skipping_animations(name, options, observers)
     ev = tuple(sc.timeline)
     length = sum(e["d"] for e in ev if e["what"] in ("play", "wait"))
     caps = tuple((e["t"], e["d"], e["text"]) for e in ev if e["what"] == "caption")
-    return Timing(entry.name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, slide_count(ev), caps)
+    return Timing(scene(name).name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, slide_count(ev), caps)
 
 
 def slide_count(ev) -> int:
@@ -234,24 +248,25 @@ def _any_visible(m) -> bool:
     return any(_visible(x) for x in m.get_family())
 
 
-def inspect_key_frames(name: str, scene_cls=None, *, pixels: bool = False) -> tuple[Timing, dict]:
-    """The timing, and for each key frame: colours, text heights, font problems (and the RGB frame)."""
-    import numpy as np
+class KeyFrameInspector(RenderObserver):
+    """At each key frame: the colours on screen, text heights, font problems (and the RGB frame)."""
 
-    import scenes.base as base
+    def __init__(self, pixels: bool = False):
+        self.pixels, self.found = pixels, {}
 
-    from .theme import theme
+    def on_key_frame(self, scene, name):
+        import numpy as np
 
-    found: dict = {}
+        from kit.theme import theme
 
-    def sink(sc, key):
-        found[key] = {"colours": colours_used(sc), "texts": text_heights(sc), "fonts": font_problems(sc, theme().font)}
-        if pixels:
-            found[key]["frame"] = np.asarray(sc.current_frame())[..., :3].copy()
+        f = {"colours": colours_used(scene), "texts": text_heights(scene), "fonts": font_problems(scene, theme().font)}
+        if self.pixels:
+            f["frame"] = np.asarray(scene.current_frame())[..., :3].copy()
+        self.found[name] = f
 
-    base._STILL_SINK.append(sink)
-    try:
-        tm = timeline(name, scene_cls)
-    finally:
-        base._STILL_SINK.remove(sink)
-    return tm, found
+
+def inspect_key_frames(name: str, options: RenderOptions | None = None, *, pixels: bool = False):
+    """(the timing, {key frame: what KeyFrameInspector saw})."""
+    inspector = KeyFrameInspector(pixels)
+    tm = timeline(name, options, [inspector])
+    return tm, inspector.found

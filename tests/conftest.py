@@ -25,9 +25,31 @@ def pytest_addoption(parser):
     )
 
 
+# Modules that render (Manim scenes, stills, slides, matplotlib figures) or build the manim text cache: the
+# full suite runs them; `make test-fast` (pytest -m "not render") is the quick loop of pure simulation and CLIs.
+RENDER_MODULES = {
+    "test_outputs",
+    "test_hardening_render",
+    "test_text_outlines",
+    "test_scenes",
+    "test_scenes_audience",
+    "test_scenes_pacing",
+    "test_scenes_render_options",
+    "test_visual_regression",
+    "test_theme_language",
+}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "scene: renders a Manim scene (the suite fails if every one is skipped)")
     config.addinivalue_line("markers", "visual: compares key frames with control frames (a skip fails the suite)")
+    config.addinivalue_line("markers", "render: renders scenes, stills, slides or figures (not in make test-fast)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rpartition(".")[2] in RENDER_MODULES or item.get_closest_marker("scene"):
+            item.add_marker(pytest.mark.render)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,8 +17,8 @@ from sim.consensus.error_bounded import (
     run_trial,
     union_bound,
 )
-from sim.consensus.error_bounded_sweeps import committee_loads, committee_of
 from sim.consensus.presets import preset
+from sim.consensus.sweeps import committee_loads, committee_of
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
 from sim.core.sweeps import all_sweeps, make_grid, run_serial
@@ -160,7 +160,9 @@ def test_probability_helpers():
 @pytest.mark.parametrize("name", EB_SWEEPS)
 def test_sweeps_are_declared_and_their_smoke_grids_run(name):
     sw = all_sweeps()[name]
-    assert sw.figures and sw.figures.startswith("studio.figures.consensus")
+    from studio.figures import sweep_figures
+
+    assert [f.__module__ for f in sweep_figures(name)] == ["studio.figures.consensus.error_bounded"]
     if name != "eb_queries":
         assert sw.trials >= 1000
     out = run_serial(name, **sw.smoke)

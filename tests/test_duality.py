@@ -1,4 +1,4 @@
-"""Point-line duality p=(a,b) <-> p*: y = a x - b (sim.knowlson.duality, trace kind primal_dual).
+"""Point-line duality p=(a,b) <-> p*: y = a x - b (sim.mw.duality, trace kind primal_dual).
 
 Integer coordinates keep every product exact in float64, so "iff" statements are
 checked exactly; trace properties on arbitrary float endpoints use a scaled tolerance.
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sim.core.errors import ParamError
 from sim.core.kinds import simulate
-from sim.knowlson.duality import above, crosses_segment, dual_line, dual_point, in_double_wedge, intersect, line_through
+from sim.mw.duality import above, crosses_segment, dual_line, dual_point, in_double_wedge, intersect, line_through
 
 ints = st.integers(-1000, 1000)
 pairs = st.tuples(ints, ints).map(lambda xy: np.array(xy, dtype=float))

@@ -324,18 +324,17 @@ def cli_env(tmp_path_factory):
             raise ParamError(f"work: {k.work(p):.3g} exceeds the fuzz cap {FUZZ_WORK_CAP:.3g}")
         return real_simulate(kind, seed, params)
 
-    def fake_render_video(name, quality="l", **options):
-        registry.scene(name)
-        render._quality(quality)
+    def fake_render_video(name, options=None, **kw):
+        render.resolve(name, options)  # the scene and its SET= are validated like a real render
         return root / "video.mp4"
 
-    def fake_capture(name, out_dir, quality="l", transparent=False, **options):
-        registry.scene(name)
-        render._quality(quality)
+    def fake_capture(name, out_dir, options=None, **kw):
+        render.resolve(name, options)
         return []
 
-    def fake_stills(names, quality="h", transparent=False, **options):
-        render._quality(quality)
+    def fake_stills(names, options=None):
+        for name in names:
+            render.resolve(name, options)
         return []
 
     def fake_figures(only=None, out_dir=None):
@@ -345,8 +344,9 @@ def cli_env(tmp_path_factory):
             raise ParamError(f"figure: unknown {unknown[0]!r}; available: {', '.join(figs)}")
         return 0
 
-    def fake_slides(names, quality="l", deck="talk", **options):
-        render._quality(quality)
+    def fake_slides(names, options=None, deck="talk"):
+        for name in names:
+            render.resolve(name, options)
         return root / "slides.html"
 
     old_cwd = os.getcwd()
@@ -541,7 +541,7 @@ def test_show_into_a_closed_pipe_is_quiet(tmp_path):
 
     p = tmp_path / "t.npz"
     p.write_bytes(BYTES["mw_sources"])
-    from studio.paths import REPO
+    from kit.paths import REPO
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     for mod, args in (("sim", ["show", str(p)]), ("sim", ["list"])):  # studio shares run_main

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from studio.paths import REPO
+from kit.paths import REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 

@@ -13,7 +13,7 @@ from sim.core.errors import ParamError
 from sim.core.kinds import all_kinds, simulate
 from sim.core.params import Param
 from sim.core.rng import check_seed
-from sim.knowlson.mw_engine import ETA_MIN, rounds_to_blacklist
+from sim.mw.mw_engine import ETA_MIN, rounds_to_blacklist
 from sim.stats.robust import ESTIMATORS, SCALES, EstimatorError, mad, median, median_of_means, trimmed_mean
 
 INT = Param("n", int, 3, low=1, high=10**6)

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from studio.paths import REPO
+from kit.paths import REPO
 
 SCENE = r"""
 from manim import FadeOut, MathTex, Scene, VGroup, Write
@@ -79,8 +79,8 @@ def test_two_concurrent_renders_of_one_scene_both_succeed(tmp_path):
 
 
 def test_stale_private_media_of_a_dead_render_is_removed(tmp_path, monkeypatch):
+    from kit import manim_env as render
     from sim.core.files import host_tag
-    from studio import manim_env as render
 
     monkeypatch.setenv("BYZMW_MEDIA", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

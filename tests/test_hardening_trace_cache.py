@@ -8,9 +8,9 @@ import _hostile as H
 import numpy as np
 import pytest
 
+from kit.traces import TraceSpec, ensure_trace, trace_path
 from sim.core.kinds import load_trace, simulate
 from sim.core.trace import to_bytes
-from studio.traces import TraceSpec, ensure_trace, trace_path
 
 SPEC = TraceSpec("mw_sources", 5, {"rounds": 4, "n_sources": 5})
 

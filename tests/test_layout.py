@@ -1,84 +1,146 @@
-"""The package split (sim/core, sim/stats, sim/<subject>) kept every trace byte-identical.
+"""The subject layout: every trace byte-identical across the moves, every subject in one shape, no arrow up.
 
-The hashes below are sha256 of the trace files written by the flat sim/ of
-commit 964024d (before the split) for each kind at its default parameters,
-seed 11. A kind whose numbers change on purpose bumps its kind version and
-updates its line here, saying why in the commit.
+The hashes below are sha256 of the trace files written for each kind at its default parameters, seed 11,
+by commit 084f51e (before the subject packages took one layout and the kit moved out of studio/); the six
+MW kinds also equal those of commit 964024d (before the split into subject packages). A kind whose numbers
+change on purpose bumps its kind version and updates its line here, saying why in the commit.
 """
 
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
+import importlib
+import pkgutil
 
 import pytest
 
 from sim.core.kinds import all_kinds, simulate
+from sim.core.sweeps import all_sweeps
 from sim.core.trace import to_bytes
 
-BEFORE_SPLIT = {
+BEFORE_MOVES = {
+    "aggregation_demo": "ee115997e83839e18b046eb68f4c5576067d3e7cd2df96484f73e05bc8c9377d",
     "blacklisting_cell": "6dfdfa2e2b9076c2d35963d4217db79ca2aa20af3c7487895c2ab9eb66b22518",
+    "coin_run": "80a61a4e8ccc3ed6be7dae83d5470f6316cef08aa81f25a8c3ea3f36b4b5e7c4",
+    "committee_download": "7034b55b42f3910db8dfd9280d0f8460849364b93179fb705f6642aa7ad9b497",
+    "error_bounded": "8527bbe139c173dec814c338b9927d17cae98757ece2d722d0dbc328312247db",
+    "mtl_localization": "8ec869a35ef50c5ebeba4e3112511f84f6d6fb395ca7634fae9f5a2146513fc3",
+    "mtl_paper": "11ac979c303345f195d36c4f479ae68a2fc5aa42d8d0f1cc9f0deba01c70737d",
     "mw_sources": "53996193e81de2f8504dded1272d2f7509d3db16fe4756d260cc2170ed678696",
+    "oracle_threshold": "d312e1f4eb22365715df7860111f657fcb9ed9b200d0aa9801fd564e2f8166e8",
     "primal_dual": "d492e0aaa04aa08f6ee47a0db27a18820a3287d138e6f246002a9ff4661052e4",
-    # version 2 (issue 8): ±inf reports keep their sign in median/trimmed mean/MoM, so strategy "nonfinite"
-    # changes; robust_study's arrays at its defaults (strategy cluster) are unchanged, only kind_version is.
     "robust_study": "9c20a08366c047d72a5b5bbabb191f53d77742ff5cccf410eafd52e5ba61cc47",
+    "robust_study_paper": "dabc5d76dc7cc739ba8d082cfa1d4981e8298fd7b415bb20574c9b0ddefc27d6",
     "robust_sweep": "db5f11b32949f0915208556ed40f501f27e86f9ff9359ba089d21e80190c5175",
     "wisdom_crowd": "02b91e167d7ea65c959cf0cfb7ae6f118db8fc620eb7763964851f9e8ead38b8",
 }
+# version 2 (issue 8): ±inf reports keep their sign in median/trimmed mean/MoM, so robust_study's strategy
+# "nonfinite" changed; its arrays at the defaults (strategy cluster) did not.
+# coin_run version 2 (issue 23): the meta gained the stop reason and the state "corrupted > good" (stop,
+# first_cross, state_rounds, exits); every array is equal to version 1's (checked against 084f51e's trace).
 
 
-@pytest.mark.parametrize("kind", sorted(BEFORE_SPLIT))
-def test_trace_files_byte_identical_across_the_split(kind):
+@pytest.mark.parametrize("kind", sorted(BEFORE_MOVES))
+def test_trace_files_byte_identical_across_the_moves(kind):
     t = simulate(kind, 11, {})
-    assert hashlib.sha256(to_bytes(t)).hexdigest() == BEFORE_SPLIT[kind]
+    assert hashlib.sha256(to_bytes(t)).hexdigest() == BEFORE_MOVES[kind]
 
 
-def test_every_kind_lives_in_a_subject_package():
+def test_every_kind_is_pinned():
+    assert set(all_kinds()) == set(BEFORE_MOVES)
+
+
+SUBJECTS = sorted(
+    m.name
+    for m in pkgutil.iter_modules(importlib.import_module("sim").__path__)
+    if m.ispkg and m.name not in ("core", "stats")
+)
+
+
+def test_every_subject_has_one_layout():
+    """Kinds are declared in sim/<subject>/kinds.py and sweeps in sim/<subject>/sweeps.py, nowhere else."""
+    assert SUBJECTS, "no subject packages found"
     for name, kind in all_kinds().items():
         mod = kind.simulate.__module__
-        assert mod.startswith("sim.") and mod.count(".") >= 2 and not mod.startswith("sim.core."), (name, mod)
+        assert mod in {f"sim.{s}.kinds" for s in SUBJECTS}, (name, mod)
+    for name, sw in all_sweeps().items():
+        assert sw.cell.__module__ in {f"sim.{s}.sweeps" for s in SUBJECTS}, (name, sw.cell.__module__)
+    for s in SUBJECTS:
+        has = {m.name for m in pkgutil.iter_modules(importlib.import_module(f"sim.{s}").__path__)}
+        assert "kinds" in has, f"sim/{s}/ declares no kinds.py"
 
 
-@pytest.mark.parametrize("pkg", ["sim", "studio", "scenes"])
-def test_no_import_cycles(pkg):
-    """No module imports a module that imports it back, directly or through others (lazy imports count)."""
-    code = r"""
-import ast, pathlib, sys
-root = pathlib.Path(sys.argv[1]); pkg = sys.argv[2]
-mods = {}
-for f in (root / pkg).rglob("*.py"):
-    name = ".".join(f.relative_to(root).with_suffix("").parts)
-    if name.endswith(".__init__"): name = name[:-9]
-    mods[name] = f
-def resolve(name, node, level, mod):
-    if level == 0: return node
-    base = mod.split(".")[: len(mod.split(".")) - level + (1 if mods[mod].name == "__init__.py" else 0)]
-    return ".".join(base + ([node] if node else []))
-edges = {m: set() for m in mods}
-for m, f in mods.items():
-    for node in ast.walk(ast.parse(f.read_text())):      # lazy imports inside functions count too
-        if isinstance(node, ast.ImportFrom):
-            target = resolve(node.module or "", node.module or "", node.level, m)
-            cands = [target] + [target + "." + a.name for a in node.names]
-        elif isinstance(node, ast.Import):
-            cands = [a.name for a in node.names]
-        else:
-            continue
-        for c in cands:
-            if c in mods and c != m: edges[m].add(c)
-color = {}
-def visit(m, stack):
-    color[m] = 1
-    for n in edges[m]:
-        if color.get(n) == 1: raise SystemExit("cycle: " + " -> ".join(stack + [m, n]))
-        if not color.get(n): visit(n, stack + [m])
-    color[m] = 2
-for m in mods:
-    if not color.get(m): visit(m, [])
-"""
-    from studio.paths import REPO
+FLOORS = ("sim", "kit", "scenes", "studio")  # from the bottom; bench and tests stand above all of them
 
-    r = subprocess.run([sys.executable, "-c", code, str(REPO), pkg], capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (lazy imports inside functions count too), over all floors."""
+    import ast
+
+    from kit.paths import REPO
+
+    files = {}
+    for pkg in FLOORS:
+        for f in (REPO / pkg).rglob("*.py"):
+            name = ".".join(f.relative_to(REPO).with_suffix("").parts)
+            files[name.removesuffix(".__init__")] = f
+    edges = {m: set() for m in files}
+    for m, f in files.items():
+        is_pkg = f.name == "__init__.py"
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    parts = m.split(".")
+                    base = parts[: len(parts) - node.level + (1 if is_pkg else 0)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                cands = [target] + [f"{target}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                cands = [a.name for a in node.names]
+            else:
+                continue
+            for c in cands:
+                # "import kit.theme" names kit.theme; a name that is no module names its package
+                while c and c not in files:
+                    c = c.rpartition(".")[0]
+                if c and c != m:
+                    edges[m].add(c)
+    return edges
+
+
+def test_no_import_cycles_across_the_floors():
+    """No module imports a module that imports it back, directly or through others, in any package."""
+    edges, color = _import_graph(), {}
+
+    def visit(m, stack):
+        color[m] = 1
+        for n in sorted(edges[m]):
+            if color.get(n) == 1:
+                raise AssertionError("cycle: " + " -> ".join([*stack, m, n]))
+            if not color.get(n):
+                visit(n, [*stack, m])
+        color[m] = 2
+
+    for m in sorted(edges):
+        if not color.get(m):
+            visit(m, [])
+
+
+def test_no_arrow_runs_up_a_floor():
+    """sim -> nothing of ours; kit -> sim; scenes -> kit, sim; studio -> anything below. Never upwards."""
+    floor = {name: i for i, name in enumerate(FLOORS)}
+    up = sorted(
+        f"{m} imports {n}"
+        for m, targets in _import_graph().items()
+        for n in targets
+        if floor[n.split(".")[0]] > floor[m.split(".")[0]]
+    )
+    assert not up, "\n".join(up)
+
+
+def test_the_graph_sees_real_imports():
+    """The checks above would pass on an empty graph: make sure they read the actual arrows."""
+    g = _import_graph()
+    assert "kit.traces" in g["scenes.base"] and "sim.core.kinds" in g["kit.traces"]
+    assert "scenes.base" in g["studio.render"] and "kit.options" in g["studio.render"]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.core.errors import ParamError
-from sim.knowlson.losses import LOSSES, clipped_linear, get_loss, softmin_paper
+from sim.mw.losses import LOSSES, clipped_linear, get_loss, softmin_paper
 
 residuals = st.lists(st.floats(0, 1e6) | st.sampled_from([np.inf, np.nan, 0.0, 1.0]), min_size=1, max_size=20)
 

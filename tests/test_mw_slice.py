@@ -9,7 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sim.core.kinds import simulate
-from sim.knowlson.multiplicative_weights import MWConfig, pseudo_loss, rounds_to_blacklist, run_mw
+from sim.mw.multiplicative_weights import MWConfig, pseudo_loss, run_mw
+from sim.mw.mw_engine import rounds_to_blacklist
 
 etas = st.floats(0.01, 0.9)
 taus = st.floats(0.001, 0.9)

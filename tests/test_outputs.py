@@ -19,9 +19,10 @@ DECK_SCENE = "RobustAggregation" if "RobustAggregation" in SCENES else FIRST
 def test_transparent_still_has_clear_background(tmp_path):
     from PIL import Image
 
+    from kit.options import RenderOptions
     from studio.render import capture_key_frames
 
-    paths = capture_key_frames(FIRST, tmp_path, "l", transparent=True)
+    paths = capture_key_frames(FIRST, tmp_path, RenderOptions(transparent=True))
     img = np.asarray(Image.open(paths[0]))
     assert img.shape[-1] == 4
     assert img[0, 0, 3] == 0 and img[-1, -1, 3] == 0  # corners: background, fully clear
@@ -38,7 +39,7 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     from studio.timing import timeline
 
     monkeypatch.setenv("BYZMW_SLIDES", str(tmp_path))
-    html = build_slides([DECK_SCENE], "l", deck="deck")
+    html = build_slides([DECK_SCENE], deck="deck")
     check_offline(html)
     text = html.read_text()
     assert "cdn.jsdelivr" not in text and "unpkg" not in text
@@ -58,18 +59,44 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     assert len(json.loads(deck_json.read_text())["slides"]) == timeline(DECK_SCENE).slides
 
 
-def test_every_scene_declares_talk_order_and_key_frames():
-    orders = [e.cls.talk_order for e in SCENES.values()]
-    assert orders == sorted(orders)
-    for e in SCENES.values():
-        assert all(re.fullmatch(r"[a-z0-9_]+", k) for k in e.key_frames), "key frame names become file names"
+def test_the_talk_lists_every_scene_exactly_once():
+    """scenes/talk.py holds the order: each discovered scene once, nothing that is not a scene."""
+    from scenes.talk import BACKUP, TALK, order
+
+    names = order()
+    assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    assert set(names) == set(SCENES)
+    assert list(SCENES) == list(names)  # the registry follows it
+    assert TALK[0].scene == "WisdomOfTheCrowd" and {"MWWeightBarsNormalised", "PrimalDual"} <= {p.scene for p in BACKUP}
+    assert all(p.section.strip() for p in TALK + BACKUP)
+
+
+def test_a_scene_missing_from_the_talk_is_an_error(monkeypatch):
+    import scenes.talk as talk
+    from studio.registry import UnknownName, scenes
+
+    monkeypatch.setattr(talk, "BACKUP", talk.BACKUP[:-1])
+    with pytest.raises(UnknownName, match="PrimalDual"):
+        scenes()
 
 
 def test_figures_are_registered_with_references():
+    """Every figure names its source: a published work (author and year or et al.) or "beyond the paper",
+    and a figure named after a paper's figure or table cites that very figure or table."""
     figs = all_figures()
     assert "primal_dual" in figs
-    for name, _f in figs.items():
+    roman = {"1": "I", "2": "II", "3": "III"}
+    for name, f in figs.items():
         assert re.fullmatch(r"[a-z0-9_]+", name)
+        ref = f.paper_ref.strip()
+        cites = re.search(r"\b[A-Z][a-z]+(?: et al\.| & [A-Z][a-z]+| \(\d{4}\)|,? \d{4})", ref)
+        assert cites or ref.startswith("beyond the paper"), (name, ref)
+        m = re.search(r"_fig(\d+)", name)
+        if m:
+            assert re.search(rf"Figs?\. {m.group(1)}\b", ref), (name, ref)
+        m = re.search(r"_table(\d+)", name)
+        if m:
+            assert f"Table {roman[m.group(1)]}" in ref, (name, ref)
 
 
 def test_figure_files_are_reproducible(tmp_path):

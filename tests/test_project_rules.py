@@ -6,8 +6,8 @@ import re
 import subprocess
 import sys
 
-from studio.paths import REPO
-from studio.theme import theme
+from kit.paths import REPO
+from kit.theme import theme
 
 
 def test_sim_never_imports_manim_or_matplotlib():
@@ -33,7 +33,7 @@ def test_randomstate_only_in_the_compat_module():
     """A local RandomState replays a paper's draw order; only a module whose name says "compat" may use one."""
     pat = re.compile(r"\bRandomState\b|np\.random\.mtrand|numpy\.random\.mtrand")
     users = sorted(f.relative_to(REPO).as_posix() for f in (REPO / "sim").rglob("*.py") if pat.search(f.read_text()))
-    assert "sim/knowlson/paper_compat.py" in users
+    assert "sim/mw/paper_compat.py" in users
     assert all("compat" in u.rsplit("/", 1)[-1] for u in users), users
 
 

@@ -13,8 +13,8 @@ from sim.core.errors import ParamError
 from sim.core.kinds import simulate
 from sim.core.rng import make_rng
 from sim.core.trace import to_bytes
-from sim.knowlson.mw_engine import honest_weight_floor, rounds_to_blacklist, run_mw_batch
-from sim.knowlson.robust_study import ESTIMATES, StudyConfig, run_study
+from sim.mw.mw_engine import honest_weight_floor, rounds_to_blacklist, run_mw_batch
+from sim.mw.robust_study import ESTIMATES, StudyConfig, run_study
 
 SMALL = {"n_sources": 12, "rounds": 6, "trials": 3}
 
@@ -149,7 +149,7 @@ def test_adaptive_adversary_keeps_its_clipped_loss_below_one():
     assert np.mean(lg < 1.0) > 0.8
     # with the deterministic coordinate median as centre it is always right
     x = np.random.default_rng(1).normal(size=(5, 8, 30, 2))
-    from sim.knowlson.adversaries import Adversary, byzantine_mask, corrupt
+    from sim.mw.adversaries import Adversary, byzantine_mask, corrupt
 
     isb = byzantine_mask(5, 30, 9)
     xa, hook = corrupt(Adversary("adaptive", radius=0.9), x, isb, 0.0, 1.0, 0.5, np.random.default_rng(2))

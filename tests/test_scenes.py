@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from kit.paths import REPO
 from studio import registry
-from studio.paths import REPO
 
 SCENES = registry.scenes()
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None

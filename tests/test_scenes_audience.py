@@ -13,8 +13,8 @@ import shutil
 import numpy as np
 import pytest
 
+from kit.theme import theme
 from studio import registry
-from studio.theme import theme
 from studio.timing import MAX_VIDEO_S, MIN_VIDEO_S, inspect_key_frames, problems
 
 SCENES = registry.scenes()
@@ -102,20 +102,14 @@ def test_key_frames_use_one_font_family(name):
 
 @pytest.mark.scene
 @pytest.mark.parametrize("name", list(SCENES))
-def test_paper_theme_key_frames_use_only_paper_colours(name, monkeypatch):
+def test_paper_theme_key_frames_use_only_paper_colours(name):
     """THEME=paper redraws the scene in the paper palette: a colour kept from the talk theme (e.g. read into a
     module constant at import) is caught here."""
     if not HAVE_LATEX:
         pytest.skip("LaTeX (latex, dvisvgm) is not installed")
-    from scenes.pieces import apply_theme
+    from kit.options import RenderOptions
 
-    monkeypatch.setenv("BYZMW_THEME", "paper")
-    apply_theme("paper")
-    try:
-        _, frames = inspect_key_frames(name)
-    finally:
-        monkeypatch.delenv("BYZMW_THEME")
-        apply_theme("talk")
+    _, frames = inspect_key_frames(name, RenderOptions(theme="paper"))
     allowed = theme().all_colours("paper")
     for key, f in frames.items():
         assert not f["colours"] - allowed, (

@@ -1,11 +1,13 @@
-"""Pacing as data (scenes.base.Pace, PACE / BYZMW_PACE) and captions, on a tiny scene (no LaTeX)."""
+"""Pacing as data (scenes.base.Pace, the pace of RenderOptions) and captions, on a tiny scene (no LaTeX)."""
 
 from __future__ import annotations
 
 import pytest
 from manim import Square
 
-from scenes.base import MIN_END_HOLD, Pace, StudioScene, pace_multiplier
+from kit.manim_env import manim_config
+from kit.options import RenderOptions, pace_multiplier
+from scenes.base import MIN_END_HOLD, Pace, StudioScene
 from scenes.pieces import COLORS, label
 from sim.core.errors import ParamError
 
@@ -26,12 +28,9 @@ class Tiny(StudioScene):
         self.conclude(label("done"))
 
 
-def _timeline(monkeypatch, pace="normal"):
-    from studio.render import manim_config
-
-    monkeypatch.setenv("BYZMW_PACE", pace)
+def _timeline(pace="normal", observers=()):
     with manim_config("l", write_to_movie=False, skip_animations=True):
-        sc = Tiny()
+        sc = Tiny(options=RenderOptions(pace=pace), observers=observers)
         sc.render()
     return sc
 
@@ -44,7 +43,7 @@ def test_pace_names_and_numbers():
             pace_multiplier(bad)
 
 
-def test_pace_rejects_nonsense_and_the_end_hold_has_a_floor(monkeypatch):
+def test_pace_rejects_nonsense_and_the_end_hold_has_a_floor():
     with pytest.raises(ValueError, match="round"):
         Pace(round=0)
     with pytest.raises(ValueError, match="key_hold"):
@@ -53,26 +52,23 @@ def test_pace_rejects_nonsense_and_the_end_hold_has_a_floor(monkeypatch):
     class Short(Tiny):
         pace = Pace(round=0.5, event_round=1.5, key_hold=2.0, intro_hold=1.0, end_hold=1.0)
 
-    from studio.render import manim_config
-
-    monkeypatch.setenv("BYZMW_PACE", "normal")
     with manim_config("l", write_to_movie=False, skip_animations=True):
-        sc = Short()
+        sc = Short(options=RenderOptions())
         sc.render()
     last = [e for e in sc.timeline if e["what"] in ("play", "wait")][-1]
     assert last["what"] == "wait" and last["d"] == pytest.approx(MIN_END_HOLD)
 
 
-def test_events_run_slow_and_the_rest_fast(monkeypatch):
-    sc = _timeline(monkeypatch)
+def test_events_run_slow_and_the_rest_fast():
+    sc = _timeline()
     plays = [e["d"] for e in sc.timeline if e["what"] == "play"][:10]
     # rounds 4, 5, 6 are within one round of the event
     assert plays == pytest.approx([0.5] * 4 + [1.5] * 3 + [0.5] * 3)
 
 
-def test_multiplier_scales_every_duration_but_the_end_hold_floor(monkeypatch):
-    normal = _timeline(monkeypatch, "normal")
-    fast = _timeline(monkeypatch, "0.5")
+def test_multiplier_scales_every_duration_but_the_end_hold_floor():
+    normal = _timeline("normal")
+    fast = _timeline("0.5")
 
     def d(sc):
         return [e["d"] for e in sc.timeline if e["what"] in ("play", "wait")]
@@ -83,22 +79,19 @@ def test_multiplier_scales_every_duration_but_the_end_hold_floor(monkeypatch):
     assert f[-1] == pytest.approx(max(MIN_END_HOLD, 2.5 * 0.5)) and n[-1] == pytest.approx(2.5)
 
 
-def test_captions_cover_key_frames_and_conclusion(monkeypatch):
-    sc = _timeline(monkeypatch)
+def test_captions_cover_key_frames_and_conclusion():
+    sc = _timeline()
     caps = [(e["text"], e["d"]) for e in sc.timeline if e["what"] == "caption"]
     assert [c[0] for c in caps] == ["a square", "the event", "done"]
     assert all(d >= MIN_END_HOLD for _, d in caps)
     assert sc.concluded_with == "done"
 
 
-def test_video_writes_srt_next_to_it(monkeypatch, tmp_path):
+def test_video_writes_srt_next_to_it(tmp_path):
     import srt
 
-    from studio.render import manim_config
-
-    monkeypatch.setenv("BYZMW_PACE", "0.2")
     with manim_config("l", media_dir=str(tmp_path), write_to_movie=True, input_file=__file__):
-        sc = Tiny()
+        sc = Tiny(options=RenderOptions(pace="0.2"))
         sc.render()
         movie = sc.renderer.file_writer.movie_file_path
     from pathlib import Path
@@ -112,17 +105,47 @@ def test_video_writes_srt_next_to_it(monkeypatch, tmp_path):
 
 def test_one_progress_bar_for_the_whole_scene_at_high_quality(monkeypatch, capsys):
     """At QUALITY=h/p/k one bar counts the scene's video seconds (its total is the declared length)."""
-    from studio.render import _progress, manim_config
+    from studio import render
+    from studio.timing import Timing
 
-    monkeypatch.setenv("BYZMW_PACE", "normal")
-    with _progress("PrimalDual", Tiny, "h", None):
-        with manim_config("l", write_to_movie=False, skip_animations=True):
-            sc = Tiny()
-            sc.render()
+    declared = sum(e["d"] for e in _timeline().timeline if e["what"] in ("play", "wait"))
+    monkeypatch.setattr(render, "timeline", lambda name, options: Timing(name, (), declared, (), None, 0, ()))
+    bar = render.ProgressBar("PrimalDual", RenderOptions(quality="h"))
+    sc = _timeline(observers=[bar])
+    bar.close()
     err = capsys.readouterr().err
     total = sum(e["d"] for e in sc.timeline if e["what"] in ("play", "wait"))
     assert err.count("PrimalDual -qh") >= 1 and "100%" in err
     assert f"{total:.1f}/{total:.1f} s of video" in err
-    with _progress("PrimalDual", Tiny, "l", None):  # not at low quality
-        pass
-    assert "PrimalDual -ql" not in capsys.readouterr().err
+
+
+class Recorder:
+    """An observer that writes down what it is told (plays, waits, key frames, the conclusion)."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_play(self, scene, seconds, wait):
+        self.seen.append(("wait" if wait else "play", round(seconds, 6)))
+
+    def on_key_frame(self, scene, name):
+        self.seen.append(("key", name))
+
+    def on_conclude(self, scene, text):
+        self.seen.append(("conclude", text))
+
+
+def test_observers_see_every_play_wait_key_frame_and_the_conclusion():
+    rec = Recorder()
+    sc = _timeline(observers=[rec])
+    want = []
+    for e in sc.timeline:
+        if e["what"] in ("play", "wait"):
+            want.append((e["what"], round(e["d"], 6)))
+        elif e["what"] == "key":
+            want.append(("key", e["name"]))
+        elif e["what"] == "conclude":
+            want.append(("conclude", e["text"]))
+    assert rec.seen == want
+    assert [s for s in rec.seen if s[0] == "key"] == [("key", "initial"), ("key", "event")]
+    assert rec.seen[-3] == ("conclude", "done")  # then the line fades in (a play) and is held (a wait)

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
+from kit.options import RenderOptions, params_suffix, variant_suffix
+from kit.paths import REPO
 from sim.core.errors import ParamError
-from studio.paths import REPO
-from studio.render import options, parse_set, scene_variant, stills_folder, variant_suffix
+from studio.render import parse_set, stills_folder
 
 
 def test_parse_set_accepts_spaces_and_commas_and_rejects_garbage():
@@ -20,45 +21,76 @@ def test_parse_set_accepts_spaces_and_commas_and_rejects_garbage():
             parse_set(bad)
 
 
+def _variant(sets):
+    from scenes.mw.mw_weight_bars import MWWeightBars
+
+    return MWWeightBars.trace_spec_for(RenderOptions(sets=sets))
+
+
 def test_set_is_validated_by_the_trace_kind():
     with pytest.raises(ParamError, match="bogus.*allowed"):
-        scene_variant("MWWeightBars", {"bogus": "1"})
+        _variant({"bogus": "1"})
     with pytest.raises(ParamError, match="eta"):
-        scene_variant("MWWeightBars", {"eta": "7"})  # outside its range
+        _variant({"eta": "7"})  # outside its range
     with pytest.raises(ParamError, match="rounds"):
-        scene_variant("MWWeightBars", {"rounds": "many"})
+        _variant({"rounds": "many"})
 
 
 def test_set_gives_its_own_trace_and_names():
-    base, sfx0 = scene_variant("MWWeightBars", None)
-    cls, sfx = scene_variant("MWWeightBars", {"rounds": "20", "eta": "0.5"})
-    assert sfx0 == "" and sfx == "__eta=0.5_rounds=20"  # sorted, coerced
-    assert cls.trace_spec.params["eta"] == 0.5 and cls.trace_spec.params["rounds"] == 20
-    assert cls.trace_name() == "MWWeightBars__eta=0.5_rounds=20" != base.trace_name()
-    assert cls.__name__ == "MWWeightBars" and issubclass(cls, base)
-    assert variant_suffix(sfx, "slow", "paper") == "__eta=0.5_rounds=20__pace=slow__paper"
-    assert variant_suffix("", "normal", "talk") == ""
+    from scenes.mw.mw_weight_bars import MWWeightBars
+
+    spec0, chosen0 = _variant({})
+    spec, chosen = _variant({"rounds": "20", "eta": "0.5"})
+    assert spec0 is MWWeightBars.trace_spec and chosen0 == {}
+    assert chosen == {"eta": 0.5, "rounds": 20}  # coerced
+    assert spec.params["eta"] == 0.5 and spec.params["rounds"] == 20 and spec.kind == spec0.kind
+    assert params_suffix(chosen) == "__eta=0.5_rounds=20"  # sorted
+    opts = RenderOptions(sets={"rounds": "20", "eta": "0.5"}, pace="slow", theme="paper")
+    sc = MWWeightBars(options=opts)
+    assert sc.trace_file_name() == "MWWeightBars__eta=0.5_rounds=20" != MWWeightBars().trace_file_name()
+    assert variant_suffix(chosen, opts) == "__eta=0.5_rounds=20__pace=slow__paper"
+    assert variant_suffix({}, RenderOptions()) == ""
+
+
+def test_names_are_injective():
+    """Values that differ in the 7th digit, or only in bytes a slug drops, get different names."""
+    assert params_suffix({"ax": -1.2345671}) != params_suffix({"ax": -1.2345674})
+    assert params_suffix({"s": "a b"}) != params_suffix({"s": "a_b"})
+    assert RenderOptions(pace="1.5").pace == RenderOptions(pace="slow").pace  # one pace, one name
+    assert RenderOptions(pace="1.2345671").pace != RenderOptions(pace="1.2345674").pace
 
 
 def test_paper_and_transparent_stills_never_overwrite_the_talk_stills():
-    folders = {stills_folder("X", "", t, tr) for t in ("talk", "paper") for tr in (False, True)}
+    folders = {
+        stills_folder("X", RenderOptions(theme=t, transparent=tr)) for t in ("talk", "paper") for tr in (False, True)
+    }
     assert len(folders) == 4
-    assert stills_folder("X", "__eta=0.5") != stills_folder("X")
+    assert stills_folder("X", chosen={"eta": 0.5}) != stills_folder("X")
 
 
-def test_pace_and_theme_are_validated_and_restored(monkeypatch):
+@pytest.mark.parametrize(
+    "bad",
+    [{"pace": "sluggish"}, {"pace": "\u0661"}, {"pace": "0"}, {"theme": "neon"}, {"quality": "x"}, {"width": "a4"}],
+)
+def test_options_are_validated_with_one_line_naming_the_option(bad):
+    with pytest.raises(ParamError, match=next(iter(bad)).upper()):
+        RenderOptions(**bad)
+
+
+def test_options_reach_the_scene_and_no_environment_is_touched(monkeypatch):
     import os
 
+    from scenes.mw.mw_weight_bars import MWWeightBars
+
     monkeypatch.delenv("BYZMW_PACE", raising=False)
-    with pytest.raises(ParamError, match="PACE"):
-        with options("sluggish", None):
-            pass
-    with pytest.raises(ParamError, match="THEME"):
-        with options(None, "neon"):
-            pass
-    with options("slow", "paper"):
-        assert os.environ["BYZMW_PACE"] == "slow" and os.environ["BYZMW_THEME"] == "paper"
-    assert "BYZMW_PACE" not in os.environ
+    monkeypatch.delenv("BYZMW_THEME", raising=False)
+    before = dict(os.environ)
+    sc = MWWeightBars(options=RenderOptions(pace="slow", theme="paper"))
+    assert sc.options.theme == "paper" and sc.seconds(1.0) == pytest.approx(1.5)
+    assert dict(os.environ) == before
+    # the manim command line constructs a scene with no options: its defaults come from the environment there
+    monkeypatch.setenv("BYZMW_PACE", "fast")
+    assert MWWeightBars().options.pace == "fast"
 
 
 def test_cli_bad_set_is_one_line_and_exit_2():

@@ -86,7 +86,7 @@ def test_outputs_have_provenance_and_figures(tmp_path):
         "meets_targets",
         "excluded_reason",
     } <= set(rows[0])
-    from sim.knowlson.verification import cell_results, fit_line
+    from sim.mw.verification import cell_results, fit_line
 
     fit = fit_line(cell_results(res.out))
     assert float(read_csv(d / "fit.csv")[0]["slope"]) == pytest.approx(fit.slope)

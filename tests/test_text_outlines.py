@@ -1,4 +1,4 @@
-"""The disk cache of parsed text outlines (studio.text_outlines) and the cheap animation pieces of scenes/pieces.
+"""The disk cache of parsed text outlines (kit.text_outlines) and the cheap animation pieces of scenes/pieces.
 
 Properties: a Text built from the cache is the Text the SVG parser builds
 (same points, colours, widths); a cache file is hostile until validated (every
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio import text_outlines
-from studio.manim_env import manim_config
+from kit import text_outlines
+from kit.manim_env import manim_config
 
 STRINGS = [
     ("Median of means resists the Byzantine guesses", 30, "#e8e8e8"),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from studio.theme import ESTIMATORS, ROLES, THEMES, theme
+from kit.theme import ESTIMATORS, ROLES, THEMES, theme
 
 
 def _rgb(h):
@@ -80,7 +80,7 @@ def test_every_colour_reads_on_its_background(name):
 
 def test_markers_are_shared_by_figures_and_scenes():
     from scenes.pieces import marker
-    from studio.figures.knowlson.estimation import MARKERS, styles
+    from studio.figures.mw.estimation import MARKERS, styles
 
     th = theme()
     for e in ESTIMATORS:
@@ -95,7 +95,7 @@ def test_one_font_family_and_a_readable_minimum():
     from manim import Text
 
     th = theme()
-    style = (th.__class__ and (__import__("studio.theme", fromlist=["MPL_STYLE"]).MPL_STYLE)).read_text()
+    style = (th.__class__ and (__import__("kit.theme", fromlist=["MPL_STYLE"]).MPL_STYLE)).read_text()
     assert th.font in style, "figures use the theme's font family"
     # the smallest size the theme offers is readable at 480p (cap height in pixels)
     px = Text("H", font=th.font, font_size=min(th.font_size.__dict__.values())).height * 480 / 8
@@ -122,12 +122,10 @@ def test_number_uses_the_theme_font_and_keeps_its_baseline():
 
 
 def test_paper_theme_switches_scene_colours():
-    from scenes.pieces import COLORS, EST, apply_theme
+    from kit.theme import use_theme
+    from scenes.pieces import COLORS, EST
 
-    try:
-        apply_theme("paper")
+    with use_theme("paper"):
         assert COLORS.text.to_hex().upper() == theme().paper.text.upper()
         assert EST.median.to_hex().upper() == theme().paper_estimators.median.upper()
-    finally:
-        apply_theme()
     assert COLORS.text.to_hex().upper() == theme().palette.text.upper()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kit.traces import TraceSpec, ensure_trace, staleness, trace_path
 from sim.core.kinds import load_trace
-from studio.traces import TraceSpec, ensure_trace, staleness, trace_path
 
 
 def test_missing_then_reused_then_regenerated_on_param_change(tmp_path, monkeypatch):

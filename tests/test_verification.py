@@ -1,4 +1,4 @@
-"""sim.knowlson.verification (the knowlson_verification sweep): grid validation, Wilson intervals, theoretical T,
+"""sim.mw.verification (the knowlson_verification sweep): grid validation, Wilson intervals, theoretical T,
 one cell against brute force (through the engine too), the line fit, the trace kind."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sim.core.errors import ParamError
 from sim.core.kinds import simulate
 from sim.core.sweeps import get_sweep, parse_values, run_serial
 from sim.core.sweeps import make_grid as make_sweep_grid
-from sim.knowlson.mw_engine import NEVER
-from sim.knowlson.verification import (
+from sim.mw.mw_engine import NEVER
+from sim.mw.verification import (
     AXIS_PARAMS,
     SWEEP,
     CellResult,

@@ -19,10 +19,10 @@ import pytest
 from manim.scene.scene import EndSceneEarlyException
 from manim.utils.testing import frames_comparison as fc
 
-import scenes.base as base
+from kit.paths import tex_cache_dir
+from kit.theme import theme
+from scenes.base import RenderObserver
 from studio import registry
-from studio.paths import tex_cache_dir
-from studio.theme import theme
 
 __module_test__ = "visual_regression"
 fc.MIN_CAIRO_VERSION = 11600  # Debian 12's libcairo 1.16; controls are produced on the same build
@@ -31,17 +31,15 @@ SCENE_CONFIG = {"tex_dir": str(tex_cache_dir()), "background_color": theme().pal
 
 
 def _key_frame_test(entry, key):
-    def construct_until(scene):
-        def stop_at(sc, name):
+    class StopAt(RenderObserver):
+        def on_key_frame(self, sc, name):
             if name == key:
                 sc.current_frame()  # the still's pixels (studio stills use the same call)
                 raise EndSceneEarlyException()
 
-        base._STILL_SINK.append(stop_at)
-        try:
-            entry.cls.construct(scene)
-        finally:
-            base._STILL_SINK.remove(stop_at)
+    def construct_until(scene):
+        scene.observers = (StopAt(),)
+        entry.cls.construct(scene)
         raise AssertionError(f"{entry.name}: key frame {key!r} never reached")
 
     construct_until.__name__ = f"test_{entry.name}__{key}"

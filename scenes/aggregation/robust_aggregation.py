@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, legend, marker, swatch_line, title
-from studio.traces import TraceSpec
 
 PLANE_CENTER = np.array([-3.55, -0.45, 0])
 PLANE_SIZE = 5.6
@@ -26,7 +26,6 @@ SHOWN = ("mean", "median", "trimmed_mean")  # theme estimators of the trace's fi
 class RobustAggregation(StudioScene):
     trace_spec = TraceSpec("aggregation_demo", seed=1, params={})
     key_frames = ("initial", "attack", "dragged", "final")
-    talk_order = 60
     pace = Pace(round=1.9, event_round=2.4, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):

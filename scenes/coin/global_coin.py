@@ -29,9 +29,9 @@ from manim import (
     VGroup,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, Number, counter, label, legend, swatch_dot, title
-from studio.traces import TraceSpec
 
 PIVOT = np.array([-1.0, -1.95, 0.0])
 BEAM = 6.4
@@ -66,7 +66,6 @@ class GlobalCoinAdversary(StudioScene):
         "coin_run", seed=29, params={"n": 30, "tau": 3, "adversary": "nonadaptive", "max_rounds": 60}
     )
     key_frames = ("initial", "first_round", "peak_share", "final")
-    talk_order = 400
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
     conclusion_text = "The adversary keeps z ≠ d while it can, but good experts outgrow it: z = d in the end"
@@ -342,7 +341,6 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
         "coin_run", seed=2, params={"n": 16, "tau": 2, "adversary": "adaptive", "volatile": 1, "max_rounds": 60}
     )
     key_frames = ("initial", "first_round", "peak_share", "final")
-    talk_order = 401
     heading = "Adaptive adversary: captures and flips"
     conclusion_text = "Captures and volatile flips buy it rounds, not the coin: z = d in the end"
 

@@ -27,6 +27,7 @@ from manim import (
     VGroup,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
 from scenes.pieces import (
@@ -44,7 +45,6 @@ from scenes.pieces import (
     title,
 )
 from sim.consensus.presets import SEED_BLACKLISTING
-from studio.traces import TraceSpec
 
 LANE_TOP, LANE_STEP = 1.2, 0.56
 
@@ -52,7 +52,6 @@ LANE_TOP, LANE_STEP = 1.2, 0.56
 class BlacklistingProtocol(StudioScene):
     trace_spec = TraceSpec("error_bounded", seed=2, params=dict(SEED_BLACKLISTING))
     key_frames = ("initial", "pair_test", "blacklisted", "just_inside", "bias", "conclusion")
-    talk_order = 62
     pace = Pace(round=1.2, event_round=2.0, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):

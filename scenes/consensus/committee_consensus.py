@@ -14,12 +14,12 @@ import math
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, Rectangle, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line, title
 from sim.consensus.committee import BY_MAJORITY, BY_VOTE
 from sim.consensus.presets import SEED_COMMITTEE
-from studio.traces import TraceSpec
 
 RULE_TEXT = {
     "seed": "min(k, max(3, \u230a{c:g} ln k\u230b, 2f+1))",
@@ -31,7 +31,6 @@ RULE_TEXT = {
 class CommitteeConsensus(StudioScene):
     trace_spec = TraceSpec("committee_download", seed=0, params={**SEED_COMMITTEE, "p_correct": 0.9})
     key_frames = ("initial", "committee_queries", "reports", "first_blacklist", "byzantine_revealed", "conclusion")
-    talk_order = 61
     pace = Pace(round=4.0, event_round=5.5, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, FadeIn, Line, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, bit_color, count_line, glyph
 from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, title
 from sim.consensus.presets import SEED_ORACLE
 from sim.consensus.threshold import ACCEPTED, PARTIAL, VERIFIED
-from studio.traces import TraceSpec
 
 
 def state_fill(mem, i: int, state: int, level: float):
@@ -33,7 +33,6 @@ def state_fill(mem, i: int, state: int, level: float):
 class OracleConsensus(StudioScene):
     trace_spec = TraceSpec("oracle_threshold", seed=6, params=dict(SEED_ORACLE))
     key_frames = ("initial", "first_queries", "first_broadcast", "first_acceptance", "conclusion")
-    talk_order = 60
     pace = Pace(round=2.4, event_round=4.2, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, Square, Triangle, VGroup, VMobject
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, tick_labels, title
-from studio.traces import TraceSpec
 
 NC, AVG, DIST, LOSS = range(4)
 
@@ -62,7 +62,6 @@ class ResilientNetwork(StudioScene):
         params={"n_agents": 32, "n_byzantine": 6, "radius": 0.9, "max_neighbours": 8, "n_noisy": 2, "iterations": 200},
     )
     key_frames = ("initial", "filtered", "final")
-    talk_order = 200
     pace = Pace(round=0.12, event_round=0.5, key_hold=2.5, intro_hold=3.0, end_hold=3.0)
 
     def construct(self):

@@ -10,7 +10,7 @@ Two instances:
 
 - :func:`coin_instance` -- the global coin: candidates are all subsets J of K, objective
   (1 - eta) W_K + 2 eta X, F = (z = d). On small tau it reproduces the non-adaptive solver (tested).
-- :func:`robust_mean_attack` -- the robust-mean MW of this project (sim/knowlson/mw_engine.py, used as
+- :func:`robust_mean_attack` -- the robust-mean MW of this project (sim/mw/mw_engine.py, used as
   is through its ``reports`` hook): the Byzantine sources all report mu + s sigma for s on a grid;
   objective = their total weight after the MW update (w (1 - eta l), l the clipped loss against the
   engine's own centre and scale, obtained with ``state.probe``); F = "the estimate is within
@@ -109,10 +109,10 @@ def robust_mean_attack(
     blacklist: bool = True,
     rng: np.random.Generator,
 ) -> MeanAttackResult:
-    """The greedy dual adversary against Algorithm 1 (sim.knowlson.mw_engine), module docstring."""
+    """The greedy dual adversary against Algorithm 1 (sim.mw.mw_engine), module docstring."""
     from ..core.population import n_byzantine
-    from ..knowlson.losses import clipped_linear
-    from ..knowlson.mw_engine import run_mw_batch
+    from ..mw.losses import clipped_linear
+    from ..mw.mw_engine import run_mw_batch
 
     nb = n_byzantine(byz_fraction, n)
     if not 1 <= nb < n:

@@ -1,4 +1,4 @@
-"""Sweeps of the report's figures, declared on the studio's sweep engine (sim/core/sweeps.py).
+"""Sweeps of the report's figures, declared for the sweep engine (sim/core/sweeps.py).
 
 - ``coin_rounds``   (Fig. 1): rounds until z = d against n, tau = floor(n / 10), with and without
   the non-adaptive adversary; 20 runs per n by default, n up to 10,000.
@@ -187,7 +187,6 @@ def _rounds_summary(out) -> list[str]:
     row=_rounds_row,
     summarise=_rounds_summary,
     code=CODE,
-    figures="studio.figures.coin.rounds:sweep_figures",
     smoke={"n": (10, 30), "adversary": ("none", "nonadaptive"), "trials": 3},
     model="global-coin MWU (Aggarwal et al. 2017, Sec. 1.1) vs greedy non-adaptive adversary (Sec. 2)",
 )
@@ -313,7 +312,6 @@ def _survival_summary(out) -> list[str]:
     tables=_survival_tables,
     summarise=_survival_summary,
     code=CODE,
-    figures="studio.figures.coin.survival:sweep_figures",
     smoke={"n": (20, 40), "solver": ("greedy", "approx"), "trials": 30},
     model="global-coin MWU vs greedy non-adaptive adversary (Sec. 2), tau = n/10: rounds as right-censored data",
 )
@@ -403,7 +401,6 @@ def _weight_row(p, rec) -> dict:
     work=lambda p: p["trials"] * p["n"] * p["n"] * 0.5,
     row=_weight_row,
     code=CODE,
-    figures="studio.figures.coin.weight:sweep_figures",
     smoke={"n": (30,), "horizon": 30, "trials": 3},
     model="global-coin MWU vs greedy non-adaptive adversary: corrupted weight per round (Sec. 2.3, Fig. 2)",
 )
@@ -467,7 +464,6 @@ def _adaptive_summary(out) -> list[str]:
     row=_adaptive_row,
     summarise=_adaptive_summary,
     code=CODE,
-    figures="studio.figures.coin.adaptive:sweep_figures",
     smoke={"n": (6, 8), "volatile": (0, 1), "trials": 3, "max_rounds": 20},
     model="global-coin MWU vs greedy adaptive adversary with volatile flips (Sec. 3, Eq. 8), exact search",
 )

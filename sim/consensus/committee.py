@@ -41,11 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.kinds import trace_kind
-from ..core.params import Param
-from ..core.population import check_honest_left, n_byzantine
-from ..core.trace import ArraySpec
-from .strategies import BIT_BASE, BIT_STRATEGIES, SILENT, damage
+from .strategies import BIT_BASE, SILENT, damage
 
 RULES = ("safe", "seed", "whp")
 BY_VOTE, BY_MAJORITY = 1, 2
@@ -200,85 +196,3 @@ def run_committee(
         dec[:, c], by[:, c] = o.decision, o.decided_by
     cost = queries * np.bincount(C.ravel(), minlength=k).astype(np.int64)
     return CommitteeRun(C, strat, raw_all, ans_all, reps, sup, dec, by, bl_at, cost)
-
-
-def _check(p: dict) -> None:
-    check_honest_left(p["byz_fraction"], p["n_peers"], "peer")
-
-
-@trace_kind(
-    "committee_download",
-    version=1,
-    summary="Committee download: random committees query each cell, vote at ceil(2s/3), outsiders adopt, blacklisting",
-    params=(
-        Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000),
-        Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param(
-            "byz_fraction",
-            float,
-            1 / 3,
-            "Byzantine fraction beta (f = floor(beta k))",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-        ),
-        Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES),
-        Param("committee_rule", str, "safe", "committee size rule", choices=RULES),
-        Param("c", float, 2.5, "committee constant c in floor(c ln k)", low=0.0, high=1e3, low_open=True),
-        Param("oracle", str, "perfect", "perfect or randomized oracle", choices=("perfect", "randomized")),
-        Param(
-            "p_correct", float, 0.9, "randomized oracle: probability a query returns the true bit", low=0.0, high=1.0
-        ),
-        Param("queries", int, 1, "queries per committee member (its majority is its report)", low=1, high=10_000),
-    ),
-    arrays={
-        "bits": ArraySpec("int8", ("cell",), "the oracle's array (true bits)"),
-        "is_byzantine": ArraySpec("bool", ("peer",), "ground truth"),
-        "committees": ArraySpec("int32", ("cell", "member"), "committee of each cell (sorted peer ids)"),
-        "strategy": ArraySpec("int8", ("cell",), "Byzantine strategy used on each cell (index into meta.strategies)"),
-        "raw_answers": ArraySpec("int8", ("cell", "member", "query"), "every oracle answer"),
-        "answers": ArraySpec("int8", ("cell", "member"), "each member's answer (majority of its queries)"),
-        "reports": ArraySpec("int8", ("cell", "member", "peer"), "report sent by member to peer, -1 none"),
-        "support": ArraySpec("int32", ("cell", "peer", 2), "counted reports of 0 / 1 (members: own answer included)"),
-        "decision": ArraySpec("int8", ("peer", "cell"), "decided value, -1 undecided (Byzantine rows -1)"),
-        "decided_by": ArraySpec("int8", ("peer", "cell"), "1 committee vote, 2 adopted majority, 0 undecided"),
-        "blacklisted_at": ArraySpec(
-            "int32", ("peer", "peer"), "cell at which observer (row) blacklisted peer (column), -1 never"
-        ),
-        "query_cost": ArraySpec("int64", ("peer",), "queries made by each peer"),
-    },
-    sizes=lambda p: {"cell": p["n_cells"], "peer": p["n_peers"], "query": p["queries"]},
-    check=_check,
-    work=lambda p: (4 if p["strategy"] == "worst" else 1) * p["n_cells"] * p["n_peers"] * (p["n_peers"] + p["queries"]),
-    max_work=2e8,
-)
-def _committee_download(p: dict, rng: np.random.Generator):
-    n, k = p["n_cells"], p["n_peers"]
-    f = n_byzantine(p["byz_fraction"], k)
-    s = committee_size(k, f, p["c"], p["committee_rule"])
-    bits = rng.integers(0, 2, n).astype(np.int8)
-    is_byz = np.zeros(k, dtype=bool)
-    is_byz[rng.choice(k, f, replace=False)] = True
-    r = run_committee(bits, is_byz, s, p["strategy"], p["oracle"], p["p_correct"], p["queries"], rng)
-    arrays = {
-        "bits": bits,
-        "is_byzantine": is_byz,
-        "committees": r.committees,
-        "strategy": r.strategy,
-        "raw_answers": r.raw_answers,
-        "answers": r.answers,
-        "reports": r.reports,
-        "support": r.support,
-        "decision": r.decision,
-        "decided_by": r.decided_by,
-        "blacklisted_at": r.blacklisted_at,
-        "query_cost": r.query_cost,
-    }
-    meta = {
-        "committee_size": s,
-        "vote_threshold": vote_threshold(s),
-        "n_byzantine": f,
-        "tolerated": tolerated(k),
-        "strategies": list(BIT_BASE),
-    }
-    return arrays, meta

@@ -26,14 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.kinds import trace_kind
-from ..core.params import Param
-from ..core.population import check_honest_left, n_byzantine
-from ..core.trace import ArraySpec
-from .strategies import BIT_BASE, BIT_STRATEGIES, SILENT, damage
+from .strategies import BIT_BASE, SILENT, damage
 
 UNKNOWN, PARTIAL, ACCEPTED, VERIFIED = 0, 1, 2, 3
-STATE_NAMES = ("unknown", "partial support", "accepted", "verified")
 BY_QUERY, BY_THRESHOLD = 1, 2
 
 
@@ -184,88 +179,3 @@ def choose_worst(bits, is_byz, orders, equivocation, skip_accepted) -> np.ndarra
         scores.append(per)
     best = [max(range(len(BIT_BASE)), key=lambda s: (scores[s][c], -s)) for c in range(n)]
     return np.asarray(best, dtype=np.int8)
-
-
-def _check(p: dict) -> None:
-    check_honest_left(p["byz_fraction"], p["n_peers"], "peer")
-
-
-@trace_kind(
-    "oracle_threshold",
-    version=1,
-    summary="Threshold consensus on an oracle: query, broadcast, accept at ceil(2(k-1)/3) matching reports",
-    params=(
-        Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000),
-        Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param(
-            "byz_fraction", float, 0.0, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0, high_open=True
-        ),
-        Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES),
-        Param("skip_accepted", bool, True, "never query a cell already accepted at the threshold"),
-        Param(
-            "schedule",
-            str,
-            "random",
-            "query order: random permutation or staggered (cyclic from i n / k)",
-            choices=("random", "staggered"),
-        ),
-    ),
-    arrays={
-        "bits": ArraySpec("int8", ("cell",), "the oracle's array"),
-        "is_byzantine": ArraySpec("bool", ("peer",), "ground truth"),
-        "strategy": ArraySpec("int8", ("cell",), "Byzantine strategy used on each cell (index into meta.strategies)"),
-        "order": ArraySpec("int32", ("peer", "cell"), "each peer's query order"),
-        "queries": ArraySpec("int32", ("round", "peer"), "cell queried in the round, -1 none"),
-        "messages": ArraySpec("int32", ("message", 5), "round, sender, receiver, cell, value"),
-        "state": ArraySpec("int8", ("round", "peer", "cell"), "0 unknown, 1 partial support, 2 accepted, 3 verified"),
-        "support": ArraySpec(
-            "int32", ("round", "peer", "cell", 2), "distinct senders reporting 0 / 1, after the round"
-        ),
-        "decision": ArraySpec("int8", ("peer", "cell"), "decided value, -1 undecided (Byzantine rows -1)"),
-        "decided_round": ArraySpec("int32", ("peer", "cell"), "round of the decision, -1 never"),
-        "decided_by": ArraySpec("int8", ("peer", "cell"), "1 own query, 2 threshold, 0 undecided"),
-        "query_cost": ArraySpec("int64", ("peer",), "queries made by each peer"),
-    },
-    sizes=lambda p: {"cell": p["n_cells"], "peer": p["n_peers"]},
-    check=_check,
-    work=lambda p: (
-        (4 if p["strategy"] == "worst" else 1) * p["n_cells"] * p["n_peers"] * (p["n_peers"] + 2 * p["n_cells"])
-    ),
-    max_work=2e8,
-)
-def _oracle_threshold(p: dict, rng: np.random.Generator):
-    n, k = p["n_cells"], p["n_peers"]
-    f = n_byzantine(p["byz_fraction"], k)
-    bits = rng.integers(0, 2, n).astype(np.int8)
-    is_byz = np.zeros(k, dtype=bool)
-    is_byz[rng.choice(k, f, replace=False)] = True
-    orders = query_orders(n, k, p["schedule"], rng)
-    equivocation = rng.integers(0, 2, (f, k, n)).astype(np.int8)
-    if p["strategy"] == "worst":
-        strat = choose_worst(bits, is_byz, orders, equivocation, p["skip_accepted"])
-    else:
-        strat = np.full(n, BIT_BASE.index(p["strategy"]), dtype=np.int8)
-    r = run_threshold(bits, is_byz, orders, strat, equivocation, p["skip_accepted"])
-    arrays = {
-        "bits": bits,
-        "is_byzantine": is_byz,
-        "strategy": strat,
-        "order": orders,
-        "queries": r.queries,
-        "messages": r.messages,
-        "state": r.state,
-        "support": r.support,
-        "decision": r.decision,
-        "decided_round": r.decided_round,
-        "decided_by": r.decided_by,
-        "query_cost": r.query_cost,
-    }
-    meta = {
-        "threshold": threshold(k),
-        "tolerated": tolerated(k),
-        "n_byzantine": f,
-        "strategies": list(BIT_BASE),
-        "states": list(STATE_NAMES),
-        "rounds": int(r.queries.shape[0]),
-    }
-    return arrays, meta

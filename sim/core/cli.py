@@ -4,7 +4,7 @@ Bad input prints one line naming the problem and the allowed values and
 exits with code 2 (no traceback). A closed stdout (``python -m sim show f |
 head -1``) ends the command quietly with exit code 141 (128 + SIGPIPE, what
 a Unix tool killed by SIGPIPE reports). :func:`one_line`,
-:func:`exit_2_on` and :func:`run_main` are shared with ``python -m studio``.
+:func:`exit_2_on` and :func:`run_main` are shared with the shell's command line.
 """
 
 from __future__ import annotations

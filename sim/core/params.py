@@ -131,3 +131,56 @@ def resolve(params: tuple[Param, ...], overrides: Mapping[str, Any] | None, wher
         allowed = ", ".join(spec) or "(none)"
         raise ParamError(f"{unknown[0]}: unknown parameter of {where}; allowed: {allowed}")
     return {name: p.coerce(overrides.get(name, p.default)) for name, p in spec.items()}
+
+
+# --------------------------------------------------------------------------- parameters of library classes
+_FIELD_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def param(default, doc: str = "", *, low=None, high=None, low_open=False, high_open=False, choices=()):
+    """A dataclass field that is also a declared :class:`Param`: its name and type are the field's.
+
+    One declaration holds the default and the range, for the library class and for the trace kinds and
+    sweeps that expose it (:func:`params_of`); the class checks itself with :func:`check_fields`::
+
+        @dataclass(frozen=True)
+        class MWConfig:
+            eta: float = param(0.25, "learning rate eta", low=0.0, high=1.0, low_open=True)
+
+            def __post_init__(self):
+                check_fields(self)
+    """
+    from dataclasses import field as dc_field
+
+    spec = {
+        "doc": doc,
+        "low": low,
+        "high": high,
+        "low_open": low_open,
+        "high_open": high_open,
+        "choices": tuple(choices),
+    }
+    return dc_field(default=default, metadata={"param": spec})
+
+
+def params_of(cls, **defaults) -> tuple[Param, ...]:
+    """The :class:`Param` of every :func:`param` field of dataclass ``cls`` (``defaults`` replaces some defaults)."""
+    from dataclasses import fields as dc_fields
+
+    unknown = set(defaults) - {f.name for f in dc_fields(cls)}
+    if unknown:
+        raise TypeError(f"{cls.__name__}: no parameter {sorted(unknown)[0]!r}")
+    out = []
+    for f in dc_fields(cls):
+        spec = f.metadata.get("param")
+        if spec is None:
+            continue
+        t = f.type if isinstance(f.type, type) else _FIELD_TYPES[str(f.type)]
+        out.append(Param(f.name, t, defaults.get(f.name, f.default), **spec))
+    return tuple(out)
+
+
+def check_fields(obj) -> None:
+    """Coerce and range-check every :func:`param` field of a dataclass instance (one line naming the first bad one)."""
+    for p in params_of(type(obj)):
+        object.__setattr__(obj, p.name, p.coerce(getattr(obj, p.name)))

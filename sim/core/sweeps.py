@@ -11,18 +11,17 @@ trials and a seed. A subject declares it where its code lives::
            trials=1000,
            record={"wrong": Field("int64", (), low=0, high="trials"),
                    "error": Field("float64", ("trials",), low=0)},
-           work=lambda p: p["trials"] * p["n_sources"],
-           figures="studio.figures.consensus.blacklisting:sweep_figures")
+           work=lambda p: p["trials"] * p["n_sources"])
     def blacklisting_cell(p: dict, rng: np.random.Generator) -> dict:
         ...                                   # p holds every axis and fixed value, plus "trials"
         return {"wrong": np.int64(k), "error": err}
 
-The engine (:mod:`studio.sweep`) runs any declared sweep serially, on local
+The sweep engine of the shell runs any declared sweep serially, on local
 processes or on a Dask cluster: cell i always draws from
 ``SeedSequence(seed).spawn(n_cells)[i]``, so the numbers do not depend on where
 a cell runs. Everything here is pure (no files, no plotting): checkpoints, CSV
-files and figures live in the studio shell, which finds a sweep's figure
-function by the dotted name it declares and never imports a subject itself.
+files and figures live in the shell above, whose figure modules register
+against a sweep's name; a sweep never names them.
 """
 
 from __future__ import annotations
@@ -106,7 +105,6 @@ class SweepKind:
     row: Callable[[dict, dict], dict] | None = None
     tables: Callable[[SweepOutput], dict] | None = None
     summarise: Callable[[SweepOutput], list[str]] | None = None
-    figures: str | None = None
     code: tuple[str, ...] = ()
     model: str = ""
     smoke: Mapping[str, Any] = field(default_factory=dict)
@@ -143,7 +141,6 @@ def sweep(
     row=None,
     tables=None,
     summarise=None,
-    figures: str | None = None,
     code: Sequence[str] = (),
     model: str = "",
     smoke: Mapping[str, Any] | None = None,
@@ -152,8 +149,7 @@ def sweep(
 
     ``defaults`` gives each axis its default values (an axis without one takes
     its Param default alone). ``code`` names the modules whose source is part
-    of every checkpoint key (default: the cell function's module); ``figures``
-    is "module:function" of the studio function ``fn(ctx, out, provenance)``.
+    of every checkpoint key (default: the cell function's module).
     ``model`` is one line for the CSV provenance header (the model simulated).
     ``smoke`` is a tiny grid (``sets`` for :func:`make_grid`, "trials" included,
     at most 4 cells of well under a second) that the engine's generic tests run
@@ -189,7 +185,6 @@ def sweep(
             row,
             tables,
             summarise,
-            figures,
             tuple(code) or (fn.__module__,),
             model,
             MappingProxyType(dict(smoke or {})),

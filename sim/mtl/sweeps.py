@@ -97,7 +97,6 @@ FIXED = tuple(q for q in loc.PARAMS if q.name not in ("n_byzantine", "attack"))
     work=lambda p: p["trials"] * loc.work(p),
     check=loc.check,
     row=_rows,
-    figures="studio.figures.mtl.sweeps:byzantine_figures",
     model="Li et al. 2020 target localization, adapt-then-combine, correct loss rule; trial = random network",
     smoke={"n_byzantine": (0, 20), "attack": ("constant",), "trials": 2, "iterations": 30, "n_agents": 40},
 )
@@ -154,7 +153,6 @@ def byzantine_cell(p: dict, rng: np.random.Generator) -> dict:
     },
     work=lambda p: p["trials"] * loc.work({"iterations": p["iterations"], "n_agents": PAPER_N, "max_neighbours": 10}),
     row=_rows,
-    figures="studio.figures.mtl.sweeps:paper_seed_figures",
     model="Li et al. 2020 target localization replayed with the authors' seeding (paper_compat); trial = seed",
     smoke={"n_byzantine": (20,), "deviations": (True, False), "iterations": 40, "trials": 2},
 )

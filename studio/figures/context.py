@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.core.sweeps import SweepOutput, make_grid  # noqa: E402
-from studio.theme import MPL_STYLE, theme  # noqa: E402
-from studio.traces import TraceSpec, ensure_trace  # noqa: E402
+from kit.theme import MPL_STYLE, theme  # noqa: E402
+from kit.traces import TraceSpec, ensure_trace  # noqa: E402
 
 
 _SWEEPS: dict[tuple, SweepOutput] = {}

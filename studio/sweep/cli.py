@@ -95,8 +95,11 @@ def describe(sw: SweepKind) -> list[str]:
         lines.append("  fixed settings (--set NAME=value):")
         for p in sw.fixed:
             lines.append(f"    {p.name:<{width}}  default {_values_text((p.default,))};  {p.range_text()};  {p.doc}")
-    if sw.figures:
-        lines.append(f"  figures: {sw.figures}")
+    from .draw import figure_functions  # the figure modules registered against the sweep's name
+
+    fns = figure_functions(sw)
+    if fns:
+        lines.append(f"  figures: {', '.join(f'{f.__module__}.{f.__name__}' for f in fns)}")
     return lines
 
 

@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 
 import sim
+from kit.paths import REPO
 from sim.core.files import atomic_write
 from sim.core.sweeps import Grid, SweepKind, SweepOutput
-
-from ..paths import REPO
 
 
 @lru_cache(maxsize=1)

@@ -24,10 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.paths import REPO
 from sim.core.errors import ParamError
 from sim.core.sweeps import Grid, SweepKind, SweepOutput, cell_key, get_sweep, make_grid
 
-from ..paths import REPO
 from .backends import Task, connect, run_dask, run_processes, run_serial
 from .checkpoints import cell_path, load, save
 from .csvfiles import default_command, provenance, write_csvs

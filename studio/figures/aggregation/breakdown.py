@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from sim.core.sweeps import run_serial
 
-from studio.figures import figure
+from studio.figures import figure, figures_for_sweep
 from studio.figures.aggregation.styles import MARKERS, label, style
 from studio.figures.context import FigureContext
 
@@ -71,12 +71,13 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
     return ctx.save(fig, stem)
 
 
+@figures_for_sweep("aggregation_breakdown")
 def sweep_figures(ctx: FigureContext, out, provenance: Sequence[str] = ()) -> list:
     """The engine's figure function for ``aggregation_breakdown``."""
     return draw_breakdown(ctx, out, "aggregation_breakdown", provenance)
 
 
-@figure("aggregation_breakdown", paper_ref="seed 003 (beyond): breakdown curves", order=300)
+@figure("aggregation_breakdown", paper_ref="beyond the paper: breakdown curves of the prototype aggregation module's rules", order=300)
 def breakdown_figure(ctx: FigureContext) -> None:
     """Error vs Byzantine fraction for every aggregator and attack, 200 trials per point."""
     draw_breakdown(ctx, run_serial("aggregation_breakdown", seed=3), "aggregation_breakdown")

@@ -12,7 +12,7 @@ from studio.figures import figure
 from studio.figures.context import FigureContext
 
 
-@figure("aggregation_seed_example", paper_ref="seed 003, worked example", order=310)
+@figure("aggregation_seed_example", paper_ref="beyond the paper: the prototype aggregation module's worked example", order=310)
 def seed_example_figure(ctx: FigureContext) -> None:
     """5 clients, client 0 scaled by 100: masked z-score, robust z-score, mean vs coordinate median."""
     e = seed_example(make_rng(3))

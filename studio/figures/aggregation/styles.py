@@ -1,6 +1,6 @@
 """One colour, line style and marker per aggregation rule, from the paper palette only.
 
-Shared names keep the knowlson figures' choices (mean, median, trimmed mean,
+Shared names keep the MW estimation figures' choices (mean, median, trimmed mean,
 geometric median); the rules new here take the remaining combinations.
 """
 

@@ -17,7 +17,7 @@ from sim.coin.adaptive import HALF_SQRT, SQRT
 from sim.coin.coin_mwu import ENDED
 from sim.core.sweeps import SweepOutput, run_serial
 from sim.stats.intervals import mean_ci
-from studio.figures import FigureContext, figure
+from studio.figures import FigureContext, figure, figures_for_sweep
 
 LABELS = {SQRT: "⌊√n⌋ flips per round (the report's)", HALF_SQRT: "⌊√n⌋/2 flips per round"}
 
@@ -79,6 +79,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
     ctx.save(fig, stem)
 
 
+@figures_for_sweep("coin_adaptive")
 def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -> None:
     """Figure function of the sweep engine (``coin_adaptive``)."""
     draw(ctx, out, provenance)

@@ -16,7 +16,7 @@ import numpy as np
 from sim.coin.coin_mwu import ENDED
 from sim.core.sweeps import SweepOutput, run_serial
 from sim.stats.intervals import mean_ci
-from studio.figures import FigureContext, figure
+from studio.figures import FigureContext, figure, figures_for_sweep
 
 MAKE_N = (10, 30, 100, 300, 1000)
 
@@ -72,6 +72,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
     ctx.save(fig, stem)
 
 
+@figures_for_sweep("coin_rounds")
 def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -> None:
     """Figure function of the sweep engine (``coin_rounds``)."""
     draw(ctx, out, provenance)

@@ -16,7 +16,7 @@ from sim.coin.coin_mwu import ENDED
 from sim.core.sweeps import SweepOutput, run_serial
 from sim.stats.intervals import wilson
 from sim.stats.survival import runs_survival
-from studio.figures import FigureContext, figure
+from studio.figures import FigureContext, figure, figures_for_sweep
 
 MAKE_N = (100, 300, 500)
 STYLES = {"auto": "-", "exact": "-", "approx": "--", "greedy": ":", "brute": "-."}
@@ -120,6 +120,7 @@ def draw_crossing(ctx: FigureContext, out: SweepOutput, stem: str = "coin_cross"
     ctx.save(fig, stem)
 
 
+@figures_for_sweep("coin_survival")
 def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -> None:
     """Figure function of the sweep engine (``coin_survival``)."""
     draw_curves(ctx, out)

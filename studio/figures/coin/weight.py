@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.coin.sweeps import REPORT_PEAK_ROUND, all_runs_weight_curve, mean_weight_curve
 from sim.core.sweeps import SweepOutput, run_serial
-from studio.figures import FigureContext, figure
+from studio.figures import FigureContext, figure, figures_for_sweep
 
 MIN_RUNS = 5
 
@@ -108,6 +108,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
         ctx.save(fig, stem if len(out.cells) == 1 else f"{stem}_n{n}")
 
 
+@figures_for_sweep("coin_weight")
 def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -> None:
     """Figure function of the sweep engine (``coin_weight``)."""
     draw(ctx, out, provenance)

@@ -12,9 +12,9 @@ from typing import Sequence
 import numpy as np
 
 from sim.consensus.error_bounded import queries_per_source, union_bound
-from sim.consensus.error_bounded_sweeps import predicted_bias
+from sim.consensus.sweeps import predicted_bias
 from sim.core.sweeps import SweepOutput, run_serial
-from studio.figures import FigureContext, figure
+from studio.figures import FigureContext, figure, figures_for_sweep
 
 STRATEGY_LABELS = {"shift": "shift (constant)", "random": "random in [0, 1]", "equivocate": "equivocate (\u00b1shift)",
                    "just_inside": "just inside 2\u03b5/3"}
@@ -56,6 +56,7 @@ def _strategy_curve(ax, col, rows, strategy: str, x: str, stem: str) -> list:
 
 
 # --------------------------------------------------------------------------- honest peers wrongly blacklisted
+@figures_for_sweep("eb_honest_blacklisted")
 def honest_blacklisted_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str] = (),
                                stem: str = "eb_honest_blacklisted") -> None:
     col = ctx.colors
@@ -87,6 +88,7 @@ def honest_blacklisted_figures(ctx: FigureContext, out: SweepOutput, provenance:
 
 
 # --------------------------------------------------------------------------- Byzantine peers caught
+@figures_for_sweep("eb_byzantine_caught")
 def byzantine_caught_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str] = (),
                              stem: str = "eb_byzantine_caught") -> None:
     col = ctx.colors
@@ -111,6 +113,7 @@ def byzantine_caught_figures(ctx: FigureContext, out: SweepOutput, provenance: S
 
 
 # --------------------------------------------------------------------------- final error
+@figures_for_sweep("eb_final_error")
 def final_error_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str] = (),
                         stem: str = "eb_final_error") -> None:
     col = ctx.colors
@@ -141,6 +144,7 @@ def final_error_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequen
 
 
 # --------------------------------------------------------------------------- queries per peer
+@figures_for_sweep("eb_queries")
 def queries_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str] = (),
                     stem: str = "eb_queries") -> None:
     col = ctx.colors

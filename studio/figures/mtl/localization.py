@@ -13,7 +13,7 @@ import numpy as np
 from sim.mtl.rules import METHODS
 from studio.figures import figure
 from studio.figures.context import FigureContext
-from studio.traces import TraceSpec
+from kit.traces import TraceSpec
 
 from .style import METHOD_NAME, method_colors
 

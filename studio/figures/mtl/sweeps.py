@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.core.sweeps import SweepOutput, run_serial
 from sim.mtl.rules import METHODS
-from studio.figures import figure
+from studio.figures import figure, figures_for_sweep
 from studio.figures.context import FigureContext
 
 from .style import METHOD_NAME, method_colors
@@ -25,6 +25,7 @@ def _footer(fig, provenance) -> None:
         fig.text(0.0, -0.04, provenance[0], fontsize=6, ha="left", va="top", color="0.4")
 
 
+@figures_for_sweep("mtl_byzantine")
 def byzantine_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str = "mtl_sweep_byzantine"):
     colors = method_colors(ctx.colors)
     fig, ax = ctx.subplots(figsize=(6.4, 4.0))
@@ -45,6 +46,7 @@ def byzantine_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str
     ctx.save(fig, stem)
 
 
+@figures_for_sweep("mtl_paper_seeds")
 def paper_seed_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str = "mtl_sweep_paper_seeds"):
     fs = sorted(set(out.grid.axes["n_byzantine"]))
     fig, axes = ctx.subplots(1, len(fs), figsize=(5.5 * len(fs), 3.4), sharey=True, squeeze=False)

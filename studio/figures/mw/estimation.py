@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from studio.figures import FigureContext, figure
-from studio.theme import theme
-from studio.traces import TraceSpec
+from kit.theme import theme
+from kit.traces import TraceSpec
 
 FIG1 = {bl: TraceSpec("robust_study", seed=11, params={"n_sources": 300, "trials": 1, "blacklist": bl})
         for bl in (True, False)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Dot, FadeIn, Line, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
@@ -27,7 +28,6 @@ from scenes.pieces import (
     tick_labels,
     title,
 )
-from studio.traces import TraceSpec
 
 SHOWN = ("mean", "mw_mean", "mom_mw_mean", "mom")
 NAMES = {"mean": "straight mean", "mw_mean": "MW mean", "mom_mw_mean": "MoM-guided MW mean", "mom": "median of means"}
@@ -40,7 +40,6 @@ class MWTrajectories(StudioScene):
         params={"n_sources": 30, "byz_fraction": 0.3, "rounds": 10, "trials": 1, "blacklist": True},
     )
     key_frames = ("initial", "after_round_3", "final")
-    talk_order = 30
     pace = Pace(round=1.6, event_round=2.6, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):

@@ -9,14 +9,16 @@ scenes), one font family and a minimum readable text height at 480p.
 
 from __future__ import annotations
 
-import os
+import contextlib
+import contextvars
 import tomllib
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+from .options import THEMES, check_theme  # noqa: F401  (THEMES: the names, re-exported)
 from .paths import ASSETS
 
-THEMES = ("talk", "paper")
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("byzmw_theme", default="talk")
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,19 @@ class Theme:
         return {v.upper() for v in list(p.__dict__.values()) + list(e.__dict__.values())}
 
 
-def check_theme(name: str) -> str:
-    if name not in THEMES:
-        from sim.core.errors import ParamError
+@contextlib.contextmanager
+def use_theme(name: str):
+    """Draw in theme ``name`` inside the block (a scene's render holds it from setup to tear-down)."""
+    token = _CURRENT.set(check_theme(name))
+    try:
+        yield name
+    finally:
+        _CURRENT.reset(token)
 
-        raise ParamError(f"THEME: must be one of {', '.join(THEMES)}, got {name!r}")
-    return name
 
-
-def active_theme() -> str:
-    """The theme scenes are drawn in: BYZMW_THEME (talk or paper), default talk."""
-    return check_theme(os.environ.get("BYZMW_THEME", "talk").strip() or "talk")
+def current_theme() -> str:
+    """The theme being drawn in: the innermost :func:`use_theme`, else talk."""
+    return _CURRENT.get()
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""Knowlson et al., Figs. 1-7 and Table I in the paper-compatible mode (sim/knowlson/paper_compat.py).
+"""Knowlson et al., Figs. 1-7 and Table I in the paper-compatible mode (sim/mw/paper_compat.py).
 
 Every file name ends in ``_paper``; the default mode (Algorithm 1) writes
 ``*_default`` (estimation.py) and the verification figures. Figs. 1-3 come from
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.knowlson import paper_compat as pc
+from sim.mw import paper_compat as pc
 from studio.figures import FigureContext, figure
-from studio.figures.knowlson.estimation import MARKERS, styles, zoom_on_trajectories
-from studio.traces import TraceSpec
+from studio.figures.mw.estimation import MARKERS, styles, zoom_on_trajectories
+from kit.traces import TraceSpec
 
 FIG1 = TraceSpec("robust_study_paper", seed=0, params={"blacklist": True})
 FIG1_NOBL = TraceSpec("robust_study_paper", seed=0, params={"blacklist": False})
@@ -135,13 +135,13 @@ PAPER_SETS = {"variant": "paper", "delta": 0.01, "c": 1.0}     # verification.py
 
 def paper_sweep(ctx: FigureContext, trials: int = 1):
     """The scripts' 100 cells in paper mode through the sweep engine (sweeps/knowlson_paper_<trials>)."""
-    from sim.knowlson.verification import SWEEP
+    from sim.mw.verification import SWEEP
 
     return ctx.sweep(SWEEP, f"knowlson_paper_{trials}", sets=PAPER_SETS, trials=trials, seed=SEED)
 
 
 def paper_cells(ctx: FigureContext, trials: int = 1) -> list:
-    from sim.knowlson.verification import cell_results
+    from sim.mw.verification import cell_results
 
     return cell_results(paper_sweep(ctx, trials))
 
@@ -168,7 +168,7 @@ SUB = "paper-compatible mode (verification.py): c = 1, fixed source means querie
 @figure("knowlson_fig4_paper", paper_ref="Knowlson et al., Fig. 4, paper-compatible mode", order=51)
 def fig4(ctx: FigureContext) -> None:
     """P(honest / Byzantine below tau) over tau (x) and eta (y), the scripts' one trial per cell."""
-    from studio.figures.knowlson.verification import draw_fig4
+    from studio.figures.mw.verification import draw_fig4
 
     one, many = paper_cells(ctx, 1), paper_cells(ctx, WILSON_TRIALS)
     draw_fig4(ctx, one, "knowlson_fig4_paper",
@@ -178,7 +178,7 @@ def fig4(ctx: FigureContext) -> None:
 @figure("knowlson_fig5_paper", paper_ref="Knowlson et al., Fig. 5, paper-compatible mode", order=61)
 def fig5(ctx: FigureContext) -> None:
     """Weight curves of the scripts' best cell (pass first, then lowest P(honest))."""
-    from studio.figures.knowlson.verification import draw_fig5
+    from studio.figures.mw.verification import draw_fig5
 
     res = paper_cells(ctx, 1)
     draw_fig5(ctx, res, "knowlson_fig5_paper", SUB, best=pc.paper_best(res))
@@ -187,7 +187,7 @@ def fig5(ctx: FigureContext) -> None:
 @figure("knowlson_fig6_paper", paper_ref="Knowlson et al., Fig. 6, paper-compatible mode", order=71)
 def fig6(ctx: FigureContext) -> None:
     """Empirical vs theoretical T per cell, the scripts' best cell starred."""
-    from studio.figures.knowlson.verification import draw_fig6
+    from studio.figures.mw.verification import draw_fig6
 
     res = paper_cells(ctx, 1)
     draw_fig6(ctx, res, "knowlson_fig6_paper", SUB, best=pc.paper_best(res))
@@ -196,7 +196,7 @@ def fig6(ctx: FigureContext) -> None:
 @figure("knowlson_fig7_paper", paper_ref="Knowlson et al., Fig. 7, paper-compatible mode", order=81)
 def fig7(ctx: FigureContext) -> None:
     """Fit with the paper's cell rule against the ideal line and the exact T of loss 1."""
-    from studio.figures.knowlson.verification import draw_fig7
+    from studio.figures.mw.verification import draw_fig7
 
     res = paper_cells(ctx, 1)
     draw_fig7(ctx, res, pc.paper_fit(res), "knowlson_fig7_paper", SUB + "; the paper's cell rule")
@@ -205,9 +205,9 @@ def fig7(ctx: FigureContext) -> None:
 @figure("knowlson_table1_paper", paper_ref="Knowlson et al., Table I, paper-compatible mode", order=91)
 def table1(ctx: FigureContext) -> None:
     """Table I with the paper's cell rule (equals the published one) and why it is so tight."""
-    from studio.figures.knowlson.verification import draw_table1
+    from studio.figures.mw.verification import draw_table1
 
-    from sim.knowlson.verification import cell_results
+    from sim.mw.verification import cell_results
     from studio.sweep.csvfiles import default_command, provenance
 
     out = paper_sweep(ctx, 1)

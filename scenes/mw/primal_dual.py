@@ -27,9 +27,9 @@ from manim import (
     linear,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, tick_labels, title
-from studio.traces import TraceSpec
 
 SIDE = 5.2  # axes length (scene units)
 
@@ -56,7 +56,6 @@ def _at(arr: np.ndarray, s: float) -> np.ndarray:
 class PrimalDual(StudioScene):
     trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
     key_frames = ("primal", "dual", "sweep_mid", "final")
-    talk_order = 90
     # "round" = one trace sample of the sweep
     pace = Pace(round=1.2, event_round=1.2, key_hold=3.0, intro_hold=3.0, end_hold=3.5)
 

@@ -36,5 +36,5 @@ def tex_cache_dir() -> Path:
 
 
 def text_cache_dir() -> Path:
-    """Parsed text outlines (studio.text_outlines), shared by renders and tests like the LaTeX cache."""
+    """Parsed text outlines (kit.text_outlines), shared by renders and tests like the LaTeX cache."""
     return _env_dir("BYZMW_TEXT_OUTLINES", REPO / "media" / "TextOutlines")

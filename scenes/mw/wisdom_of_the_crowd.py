@@ -25,6 +25,7 @@ from manim import (
     VGroup,
 )
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     COLORS,
@@ -40,7 +41,6 @@ from scenes.pieces import (
     tick_labels,
     title,
 )
-from studio.traces import TraceSpec
 
 LINE_Y = -2.5
 ESTIMATOR_KEYS = {"mean": "mean", "median": "median", "median_of_means": "mom"}
@@ -61,7 +61,6 @@ class WisdomOfTheCrowd(StudioScene):
         },
     )
     key_frames = ("initial", "first_attack", "all_guesses", "final")
-    talk_order = 20
     # one guess a "round"; a Byzantine guess is an event and lands slowly
     pace = Pace(round=0.9, event_round=1.8, key_hold=2.5, intro_hold=2.5, end_hold=3.5, near=0)
 

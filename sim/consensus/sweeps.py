@@ -27,7 +27,6 @@ from ..stats.intervals import mean_ci, wilson
 from .error_bounded import Attack, draw_estimates, p_any_outside, queries_per_source, run_trial, union_bound
 from .strategies import ESTIMATE_STRATEGIES
 
-FIG = "studio.figures.consensus.error_bounded"
 _N = Param("n_sources", int, 100, "sources n", low=1, high=1_000_000)
 _K = Param("n_peers", int, 20, "peers k", low=2, high=10_000)
 _C1 = Param("c", float, 1.0, "confidence exponent c", low=0.0, high=100.0, low_open=True)
@@ -84,7 +83,6 @@ def _wilson_cols(k: int, n: int, stem: str) -> dict:
         "p_outside_exact": p_any_outside(int(r["m"]), p["eps"], p["n_peers"] * p["n_sources"]),
         "union_bound": union_bound(int(r["m"]), p["eps"], p["n_peers"] * p["n_sources"]),
     },
-    figures=f"{FIG}:honest_blacklisted_figures",
     smoke={"C": (0.5, 4.0), "eps": 0.5, "n_sources": 10, "n_peers": 5, "trials": 20},
     model="k honest peers, n sources N(mu_i, 1), m = ceil(C (c ln n + ln k) / eps^2) queries each; p blacklists q "
     "when estimates differ by > 2 eps / 3 on any source",
@@ -172,7 +170,6 @@ def _attack_trials(p: dict, rng: np.random.Generator, strategy: str, shift: floa
         **_wilson_cols(int(np.count_nonzero(r["caught_all"] == _h_f(p)[1])), p["trials"], "p_all_caught"),
         "frac_honest_wrong": float(r["wrongly"].mean() / max(1, _h_f(p)[0])),
     },
-    figures=f"{FIG}:byzantine_caught_figures",
     smoke={"strategy": ("shift", "just_inside"), "shift": 0.5, "n_sources": 10, "n_peers": 6, "trials": 20},
     model="as eb_honest_blacklisted, with f = floor(beta k) Byzantine peers following the strategy",
 )
@@ -236,7 +233,6 @@ def _final_row(p, r) -> dict:
     work=_work,
     check=_check_margin,
     row=_final_row,
-    figures=f"{FIG}:final_error_figures",
     smoke={"strategy": ("shift", "just_inside"), "eps": 0.5, "n_sources": 10, "n_peers": 6, "trials": 20},
     model="as eb_byzantine_caught; each honest peer averages its own and the surviving reports per source",
 )
@@ -312,7 +308,6 @@ def committee_of(n: int, k: int, a: float) -> int:
         "committee_max": float(r["committee_max"].mean()),
         "n_log2n_over_k": p["n_sources"] * math.log(p["n_sources"]) ** 2 / p["n_peers"],
     },
-    figures=f"{FIG}:queries_figures",
     smoke={"n_sources": (20, 50), "n_peers": 5, "trials": 5},
     model="m = ceil(C (c ln n + ln k) / eps^2) queries per source and member; committees of ceil(a ln n) random peers",
 )

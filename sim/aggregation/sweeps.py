@@ -162,8 +162,7 @@ def _summarise(out) -> list[str]:
     check=_check,
     row=_row,
     summarise=_summarise,
-    figures="studio.figures.aggregation.breakdown:sweep_figures",
-    code=("sim.aggregation.breakdown", "sim.aggregation.rules", "sim.aggregation.attacks", "sim.stats.robust"),
+    code=("sim.aggregation.sweeps", "sim.aggregation.rules", "sim.aggregation.attacks", "sim.stats.robust"),
     model="n clients send N(mu, sigma^2 I_d), mu = 1; the first floor(beta n) are replaced by the attack; "
     "non-finite clients dropped; error = ||aggregate - mu||",
     smoke={"aggregator": ["coordinate_median", "krum"], "attack": ["sign_flip"], "byz_fraction": [0.2], "trials": 20},

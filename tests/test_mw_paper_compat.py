@@ -12,9 +12,10 @@ from sim.core.kinds import simulate
 from sim.core.rng import make_rng
 from sim.core.sweeps import run_serial
 from sim.core.trace import to_bytes
-from sim.knowlson import paper_compat as pc
-from sim.knowlson.mw_engine import NEVER
-from sim.knowlson.verification import SWEEP, cell_results
+from sim.mw import paper_compat as pc
+from sim.mw.mw_engine import NEVER
+from sim.mw.table1 import exact_T
+from sim.mw.verification import SWEEP, cell_results
 
 GRID_ETA_TAU = [(e, t) for e in pc.GRID_ETA for t in pc.GRID_TAU]  # verification.py's loop order
 
@@ -22,7 +23,7 @@ IDX = {e: i for i, e in enumerate(pc.STUDY_ESTIMATES)}
 
 
 def _result(index: int, p: dict, counts: dict, arrays: dict):
-    from sim.knowlson.verification import CellResult
+    from sim.mw.verification import CellResult
 
     full = {
         "byz_fraction": 0.3,
@@ -69,10 +70,10 @@ def test_every_fitted_cell_has_the_exact_T_of_loss_one(one_trial_cells):
     by = {r.cell.index: r for r in one_trial_cells}
     for i in f.included:
         r = by[i]
-        assert int(r.T_emp[0]) == pc.exact_T(r.cell.eta, r.cell.tau)
+        assert int(r.T_emp[0]) == exact_T(r.cell.eta, r.cell.tau)
         assert r.p_byz == 1.0
     for i, _ in f.excluded:  # censored exactly when the exact T lies beyond 50 rounds
-        assert pc.exact_T(by[i].cell.eta, by[i].cell.tau) > 50
+        assert exact_T(by[i].cell.eta, by[i].cell.tau) > 50
 
 
 def test_honest_filter_only_when_asked(one_trial_cells):
@@ -199,12 +200,12 @@ def test_every_difference_has_a_reason():
     for d, why in pc.DIFFERENCES:
         assert d and why and "\n" not in d + why
         assert d in pc.__doc__
-    assert math.isclose(pc.exact_T(0.1, 0.01), 44)
+    assert math.isclose(exact_T(0.1, 0.01), 44)
 
 
 # --------------------------------------------------------------------------- default mode: the paper's cell rule
 def test_default_fit_uses_the_paper_cell_rule_and_filters_only_when_asked():
-    from sim.knowlson.verification import fit_line
+    from sim.mw.verification import fit_line
 
     res = cell_results(run_serial(SWEEP, eta="0.06:0.1:3", tau="0.05:0.1:3", trials=20))
     plain, filt = fit_line(res), fit_line(res, honest_filter=True)
@@ -273,6 +274,6 @@ def test_paper_cell_in_chunks():
     c1, a1 = pc.run_paper_cell({"eta": eta, "tau": tau}, 1, make_rng(5))
     c, a = pc.run_paper_cell({"eta": eta, "tau": tau}, 2500, make_rng(5))
     assert a["T_emp"].shape == (2500,) and np.array_equal(a["example_w"], a1["example_w"])
-    assert (a["T_emp"] == pc.exact_T(eta, tau)).all()  # every Byzantine loss is 1 in every trial
+    assert (a["T_emp"] == exact_T(eta, tau)).all()  # every Byzantine loss is 1 in every trial
     assert c["byz_blacklisted"] == 2500 * c["n_byzantine"] and c["byz_all"] == 2500
     assert 0 < c["honest_blacklisted"] < 2500 * c["n_honest"]

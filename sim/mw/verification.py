@@ -2,7 +2,7 @@
 
 The declared sweep ``knowlson_verification``: a grid over eta x tau (and
 optionally Byzantine fraction and distance, number of sources, loss and
-estimator). Each cell runs Algorithm 1 (:func:`sim.knowlson.mw_engine.run_mw_batch`,
+estimator). Each cell runs Algorithm 1 (:func:`sim.mw.mw_engine.run_mw_batch`,
 vectorised over trials) on honest reports N(0, sigma^2) and Byzantine reports
 N(byz_distance, byz_spread^2), and measures
 
@@ -15,8 +15,8 @@ N(byz_distance, byz_spread^2), and measures
 
 The line fit of empirical T against (1/eta) ln(1/tau) (Table I) uses
 scipy.stats.linregress over the paper's cell rule (censored cells excluded and
-listed; the honest-target filter only when asked). The engine (``python -m studio.sweep run
-knowlson_verification ...``) gives cell i the child i of
+listed; the honest-target filter only when asked). The sweep engine (``make sweep SWEEP=knowlson_verification``)
+gives cell i the child i of
 ``SeedSequence(seed).spawn(n_cells)``, so a cell's numbers do not depend on
 where it runs. Pure NumPy/SciPy: no plotting, no files here.
 """
@@ -31,11 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.kinds import trace_kind
 from ..core.params import Param
-from ..core.population import check_honest_left, n_byzantine
-from ..core.sweeps import Field, SweepOutput, sweep
-from ..core.trace import ArraySpec
+from ..core.population import n_byzantine
+from ..core.sweeps import SweepOutput
 from ..stats.intervals import wilson
 from ..stats.robust import ESTIMATORS
 from .losses import LOSSES
@@ -43,17 +41,6 @@ from .mw_engine import ETA_MIN, NEVER, run_mw_batch
 from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 
 SWEEP = "knowlson_verification"
-# Version of the per-cell computation: part of every checkpoint key, so a
-# change here invalidates old checkpoints.
-CELL_VERSION = 1
-CODE_MODULES = (
-    "sim.knowlson.mw_engine",
-    "sim.stats.robust",
-    "sim.knowlson.losses",
-    "sim.knowlson.verification",
-    "sim.knowlson.paper_compat",
-    "sim.knowlson.table1",
-)
 VARIANTS = ("default", "paper")
 _MAX_CHUNK = 2_000_000  # trials * rounds * n per engine call (memory bound; depends on params only)
 
@@ -75,7 +62,6 @@ class ScaleParam(Param):
             raise self._fail(value) from None
 
 
-_ETA_TAU_DEFAULT = tuple(float(v) for v in np.linspace(0.01, 0.1, 10))
 # Axis order = cell order (last axis innermost): eta x tau heatmaps are the inner blocks.
 AXIS_PARAMS = (
     Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True),
@@ -112,7 +98,7 @@ FIXED_PARAMS = (
         str,
         "default",
         "default: Algorithm 1; paper: what the paper's verification.py computes "
-        "(sim.knowlson.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
+        "(sim.mw.paper_compat: c = 1, fixed source means, trial 0 replays its seed-42 legacy stream; "
         "c, sigma, byz_spread unused)",
         choices=VARIANTS,
     ),
@@ -164,73 +150,12 @@ def honest_target(delta: float, n_honest: int) -> float:
     return delta / n_honest
 
 
-# --------------------------------------------------------------------------- one cell
-RECORD = {
-    "honest_blacklisted": Field(
-        "int64", (), low=0, high=lambda p: p["trials"] * _n_honest(p), doc="honest source-trials blacklisted"
-    ),
-    "honest_any": Field("int64", (), low=0, high="trials", doc="trials with at least one honest source blacklisted"),
-    "byz_blacklisted": Field(
-        "int64", (), low=0, high=lambda p: p["trials"] * _n_byz(p), doc="Byzantine source-trials blacklisted"
-    ),
-    "byz_all": Field("int64", (), low=0, high="trials", doc="trials with every Byzantine source blacklisted"),
-    "T_emp": Field(
-        "int64",
-        ("trials",),
-        low=NEVER,
-        high="rounds",
-        doc="per trial: first round the average Byzantine weight < tau, NEVER (-1) if not",
-    ),
-    "mean_honest": Field(
-        "float64",
-        lambda p: (p["rounds"] + 1,),
-        low=0,
-        high=1,
-        doc="mean over trials of the average honest weight, t = 0..rounds",
-    ),
-    "mean_byz": Field(
-        "float64",
-        lambda p: (p["rounds"] + 1,),
-        low=0,
-        high=1,
-        allow_nan=True,
-        doc="same for the Byzantine sources (NaN if none)",
-    ),
-    "q_honest": Field(
-        "float64",
-        lambda p: (2, p["rounds"] + 1),
-        low=0,
-        high=1,
-        allow_nan=True,
-        doc="5% and 95% quantiles over trials of the average honest weight",
-    ),
-    "q_byz": Field(
-        "float64", lambda p: (2, p["rounds"] + 1), low=0, high=1, allow_nan=True, doc="same for the Byzantine sources"
-    ),
-    "example_w": Field(
-        "float64",
-        lambda p: (p["n_sources"], p["rounds"] + 1),
-        low=0,
-        high=1,
-        doc="weights of trial 0, one row per source",
-    ),
-    "example_black": Field(
-        "int64",
-        ("n_sources",),
-        low=NEVER,
-        high="rounds",
-        doc="blacklisting round of each source in trial 0, NEVER (-1) if not",
-    ),
-    "is_byz": Field("bool", ("n_sources",), doc="ground truth: the last floor(beta n) sources"),
-}
-
-
-def _n_byz(p: Mapping) -> int:
+def byzantine_count(p: Mapping) -> int:
     return n_byzantine(p["byz_fraction"], p["n_sources"])
 
 
-def _n_honest(p: Mapping) -> int:
-    return p["n_sources"] - _n_byz(p)
+def honest_count(p: Mapping) -> int:
+    return p["n_sources"] - byzantine_count(p)
 
 
 @dataclass(frozen=True)
@@ -265,8 +190,8 @@ class CellResult:
             Cell.of(index, p),
             int(p["trials"]),
             int(p["rounds"]),
-            _n_honest(p),
-            _n_byz(p),
+            honest_count(p),
+            byzantine_count(p),
             *(int(rec[k]) for k in ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all")),
             *(
                 np.asarray(rec[k])
@@ -453,7 +378,7 @@ def run_cell(p: Mapping, rng: np.random.Generator) -> dict:
     ``p`` holds the axes (eta, tau, byz_fraction, byz_distance, n_sources, loss,
     estimator), ``rounds``, ``trials``, ``c``, ``sigma`` and ``byz_spread``.
     """
-    n, nb = p["n_sources"], _n_byz(p)
+    n, nb = p["n_sources"], byzantine_count(p)
     nh = n - nb
     R, N, tau = p["rounds"], p["trials"], p["tau"]
     chunk = max(1, min(N, _MAX_CHUNK // (R * n)))
@@ -498,7 +423,7 @@ def run_cell(p: Mapping, rng: np.random.Generator) -> dict:
 
 def check_record(p: Mapping, rec: Mapping) -> str | None:
     """Counts that must add up in a valid record (beyond dtype, shape and ranges); None if they do."""
-    n, nb, N, tau = p["n_sources"], _n_byz(p), p["trials"], p["tau"]
+    n, nb, N, tau = p["n_sources"], byzantine_count(p), p["trials"], p["tau"]
     nh = n - nb
     hb, ha, bb, ba = (int(rec[k]) for k in ("honest_blacklisted", "honest_any", "byz_blacklisted", "byz_all"))
     if not np.array_equal(rec["is_byz"], np.arange(n) >= nh):
@@ -677,156 +602,3 @@ def fit_rows(fitted: Mapping[tuple, LineFit]) -> list[dict]:
             }
         )
     return rows
-
-
-def _tables(out: SweepOutput) -> dict:
-    res = cell_results(out)
-    excl = [
-        {"cell": r.cell.index, **r.cell.axes(), "reason": why} for r in res if (why := exclusion_reason(r)) is not None
-    ]
-    return {
-        "fit": (
-            "Table I: line fit of mean empirical T on (1/eta) ln(1/tau), scipy.stats.linregress",
-            fit_rows(fits(res)),
-        ),
-        "excluded": ("cells left out of the line fit, and why", excl),
-        "grid_search": (
-            "consensus_bug_check.py grid search: theoretical vs empirical convergence",
-            convergence_grid(res),
-        ),
-    }
-
-
-def _summarise(out: SweepOutput) -> list[str]:
-    res = cell_results(out)
-    lines = []
-    for key, f in fits(res).items():
-        lab = slice_label(key)
-        if math.isnan(f.slope):
-            lines.append(f"fit [{lab}]: {f.note}")
-        else:
-            lines.append(
-                f"fit [{lab}]: slope {f.slope:.4f}  intercept {f.intercept:.4f}  R^2 {f.r2:.4f}  "
-                f"({f.n_points} cells, {len(f.excluded)} excluded)   paper: 0.9844, -0.4758, 0.9981"
-            )
-    lines.append(f"cells meeting the targets: {sum(r.meets_targets for r in res)} of {len(res)}")
-    return lines
-
-
-def _check_grid_cell(p: dict) -> None:
-    check_honest_left(p["byz_fraction"], p["n_sources"])
-
-
-@sweep(
-    SWEEP,
-    version=CELL_VERSION,
-    summary="MW blacklisting bounds: P(blacklisted) and rounds to blacklist over eta x tau (Figs. 4-7, Table I)",
-    axes=AXIS_PARAMS,
-    fixed=FIXED_PARAMS,
-    defaults={"eta": _ETA_TAU_DEFAULT, "tau": _ETA_TAU_DEFAULT},
-    trials=200,
-    record=RECORD,
-    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],
-    check=_check_grid_cell,
-    check_record=check_record,
-    row=row,
-    tables=_tables,
-    summarise=_summarise,
-    figures="studio.figures.knowlson.verification:sweep_figures",
-    code=CODE_MODULES,
-    model=(
-        "Algorithm 1 (sim.knowlson.mw_engine.run_mw_batch), linear update, blacklisting; honest N(0, sigma^2), "
-        f"Byzantine N(byz_distance, byz_spread^2) (sim.knowlson.verification, cell version {CELL_VERSION}); "
-        "variant=paper: the paper's verification.py (sim.knowlson.paper_compat)"
-    ),
-    smoke={"eta": "0.1,0.3", "tau": "0.05,0.2", "n_sources": 10, "rounds": 15, "trials": 6},
-)
-def verification_cell(p: dict, rng: np.random.Generator) -> dict:
-    """One cell of the verification grid: :func:`run_cell`, or the paper's cell with ``variant=paper``."""
-    if p.get("variant", "default") == "paper":
-        from .paper_compat import paper_record
-
-        return paper_record(p, rng)
-    return run_cell(p, rng)
-
-
-# --------------------------------------------------------------------------- trace kind (scene)
-def _check_cell(p: dict) -> None:
-    check_honest_left(p["byz_fraction"], p["n_sources"])
-    if n_byzantine(p["byz_fraction"], p["n_sources"]) < 1:
-        raise ParamError(
-            f"byz_fraction: must give at least one Byzantine source (floor(byz_fraction * n_sources) >= 1), "
-            f"got {p['byz_fraction']:g} with n_sources={p['n_sources']}"
-        )
-
-
-@trace_kind(
-    "blacklisting_cell",
-    version=1,
-    summary="one cell of the verification sweep: weight curves racing to tau (Figs. 5-6), for BlacklistingRace",
-    params=(
-        Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
-        Param("tau", float, 0.08, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
-        Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
-        Param(
-            "byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True
-        ),
-        Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
-        Param("rounds", int, 35, "rounds", low=1, high=10_000),
-        Param("trials", int, 200, "trials for the mean curves and the empirical T spread", low=1, high=100_000),
-        Param("c", float, 1.5, "loss scale c", low=0.0, high=1e9, low_open=True),
-        Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
-        Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
-        Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
-        Param("byz_spread", float, 1.0, "Byzantine standard deviation", low=0.0, high=1e9),
-        Param("delta", float, 0.1, "honest failure budget delta", low=0.0, high=1.0, low_open=True, high_open=True),
-    ),
-    arrays={
-        "weights": ArraySpec("float64", ("source", "step"), "w_i(t) of the replayed trial, t = 0..rounds"),
-        "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting in the replayed trial, -1 if never"),
-        "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
-        "avg_honest": ArraySpec("float64", ("step",), "average honest weight of the replayed trial"),
-        "avg_byzantine": ArraySpec("float64", ("step",), "average Byzantine weight of the replayed trial"),
-        "mean_honest": ArraySpec("float64", ("step",), "average honest weight, mean over trials"),
-        "mean_byzantine": ArraySpec("float64", ("step",), "average Byzantine weight, mean over trials"),
-        "T_emp": ArraySpec(
-            "int64", ("trial",), "per trial: first round the average Byzantine weight < tau (-1: never)"
-        ),
-    },
-    sizes=lambda p: {"source": p["n_sources"], "step": p["rounds"] + 1, "trial": p["trials"]},
-    check=_check_cell,
-    work=lambda p: p["trials"] * p["rounds"] * p["n_sources"],  # reports, drawn in bounded chunks
-)
-def _blacklisting_cell(p: dict, rng: np.random.Generator):
-    q = {**p, "byz_target": 0.8, "confidence": 0.95}
-    r = CellResult.from_record(0, q, run_cell(q, rng))
-    cell = r.cell
-    w = r.example_w
-    nh = r.n_honest
-    stats = r.T_stats()
-    t0 = int(first_below(w[nh:].mean(0)[None], cell.tau)[0])
-    arrays = {
-        "weights": w,
-        "blacklisted_at": r.example_black,
-        "is_byzantine": r.is_byz,
-        "avg_honest": w[:nh].mean(0),
-        "avg_byzantine": w[nh:].mean(0),
-        "mean_honest": r.mean_honest,
-        "mean_byzantine": r.mean_byz,
-        "T_emp": r.T_emp,
-    }
-    meta = {
-        "T_theory": r.T_theory,
-        "T_theory_exact": exact_T(cell.eta, cell.tau),
-        "x_theory": r.x_theory,
-        "T_emp_trial": t0,
-        "T_emp_mean": stats["T_emp_mean"] if math.isfinite(stats["T_emp_mean"]) else None,
-        "T_reached": r.reached,
-        "p_honest": r.p_honest,
-        "p_byz": r.p_byz,
-        "n_byzantine": r.n_byzantine,
-        "n_honest": nh,
-        "meets_targets": r.meets_targets,
-        "labels": [f"S{i + 1}" for i in range(cell.n_sources)],
-    }
-    return arrays, meta

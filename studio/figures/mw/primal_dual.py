@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.traces import TraceSpec
+from kit.traces import TraceSpec
 
 from studio.figures import figure
 
@@ -52,7 +52,7 @@ def _legend(ax):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, handlelength=1.6, columnspacing=1.2)
 
 
-@figure("primal_dual", paper_ref="seed 000 dual.py; de Berg et al., Computational Geometry, Sec. 8.2", order=90)
+@figure("primal_dual", paper_ref="de Berg et al., Computational Geometry, Sec. 8.2 (the prototype's dual.py)", order=90)
 def primal_dual(ctx) -> None:
     """Primal segment AB and its line L beside the dual lines A*, B* meeting at L*."""
     tr = ctx.trace(SPEC, TRACE_NAME)
@@ -87,7 +87,7 @@ def primal_dual(ctx) -> None:
     ctx.save(fig, "primal_dual")
 
 
-@figure("dual_vectors", paper_ref="seed 000 dual.py; de Berg et al., Computational Geometry, Sec. 8.2", order=91)
+@figure("dual_vectors", paper_ref="de Berg et al., Computational Geometry, Sec. 8.2 (the prototype's dual.py)", order=91)
 def dual_vectors(ctx) -> None:
     """Dual of segment AB: the double wedge swept by the direction vectors (1, a) of the dual lines."""
     tr = ctx.trace(SPEC, TRACE_NAME)

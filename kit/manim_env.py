@@ -25,17 +25,10 @@ from pathlib import Path
 
 from sim.core.files import host_tag, pid_alive
 
+from .options import QUALITIES, QUALITY
 from .paths import MANIM_CFG, media_dir, tex_cache_dir
 
 PRIVATE = ".render"
-
-QUALITIES = {
-    "l": "low_quality",
-    "m": "medium_quality",
-    "h": "high_quality",
-    "p": "production_quality",
-    "k": "fourk_quality",
-}
 
 
 class RenderError(RuntimeError):
@@ -43,9 +36,8 @@ class RenderError(RuntimeError):
 
 
 def _quality(q: str) -> str:
-    if q not in QUALITIES:
-        raise RenderError(f"QUALITY: must be one of {', '.join(QUALITIES)}, got {q!r}")
-    return QUALITIES[q]
+    """manim's name of quality ``q`` (l, m, h, p, k); a ParamError naming QUALITY otherwise."""
+    return QUALITIES[QUALITY.coerce(q)]
 
 
 @contextlib.contextmanager
@@ -174,7 +166,7 @@ def private_media():
 
 
 @contextlib.contextmanager
-def manim_config(quality: str = "l", **overrides):
+def manim_config(quality: str = "l", *, theme_name: str = "talk", **overrides):
     """manim.cfg of the repo (whatever the cwd), then quality and overrides; a private media folder.
 
     ``config.media_dir`` is this render's private folder (see the module
@@ -184,7 +176,7 @@ def manim_config(quality: str = "l", **overrides):
 
     from manim import config, tempconfig
 
-    from .theme import active_theme, theme
+    from .theme import theme
 
     install_render_guards()
     logging.getLogger("manim").setLevel(logging.WARNING)  # no "Reading config file" lines
@@ -198,7 +190,7 @@ def manim_config(quality: str = "l", **overrides):
             "verbosity": "WARNING",
             "progress_bar": "none",
             "disable_caching": True,
-            "background_color": theme().palette_of(active_theme()).background,
+            "background_color": theme().palette_of(theme_name).background,
         }
         opts.update(overrides)
         with tempconfig(opts):

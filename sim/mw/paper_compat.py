@@ -9,7 +9,7 @@ touched here). It is the only module of ``sim/`` allowed a RandomState
 ``../shared/reference/knowlson-seed-code-behaviour.md`` (sections A, B).
 
 Differences from Algorithm 1, one line each with its reason (the default mode,
-sim.knowlson.robust_study / verification, is the clean Algorithm 1):
+sim.mw.robust_study / verification, is the clean Algorithm 1):
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.kinds import trace_kind
-from ..core.params import Param
-from ..core.trace import ArraySpec
+from ..core.params import check_fields, param
 from .mw_engine import NEVER
 from .table1 import LineFit, theoretical_T, theoretical_x
 
@@ -113,7 +111,6 @@ its Generator (array ``replayed`` False).
 )
 
 LEGACY_SEED = 42
-PAPER_FIG3_END = {"mean": 0.07, "mom": 0.07, "mw_mean": 0.19, "mom_mw_mean": 0.25}  # read off the plot
 PAPER_TABLE1 = {"slope": 0.9844, "intercept": -0.4758, "r2": 0.9981}
 PAPER_WORST_HONEST = 0.6
 
@@ -125,41 +122,56 @@ def legacy_stream(seed: int = LEGACY_SEED) -> np.random.RandomState:
 
 # =========================================================================== A. the study (Figs. 1-3)
 STUDY_ESTIMATES = ("mean", "mw_mean", "mom_mw_mean", "mom", "median")
-STUDY_LABELS = {
-    "mean": "straight mean",
-    "mw_mean": "MW mean (to MW mean)",
-    "mom_mw_mean": "MoM-guided MW mean",
-    "mom": "median of means",
-    "median": "coordinate median",
-}
 RUN_LOSSES = ("clipped", "clipped", "clipped", "clipped", "logistic")  # the five loss-flag runs of MW.py
 MOM_RUNS_BUGGY = (0, 1, 2, 3, 3)  # seed bug: run 4 twice, run 5 never
-LOGISTIC_NOTE = (
-    "MW.py's logistic loss is not given in the note; we use 1/(1 + exp(-(r/c - 3))) on the raw "
-    "residual (a logistic step at 3c), the one of the standard forms we tried (centre 1, 3, 5 c; "
-    "steepness 0.5-2; raw or max-normalised r) whose Figs. 2-3 match the published curves"
-)
+
+
+STUDY_SUMMARY = "Paper-compatible MW.py (Figs. 1-3): the scripts' algorithm and draw order from RandomState(42)"
+
+
+def legacy_rng_name(seed: int) -> str:
+    """How a trace names the generator the scripts' stream comes from (a local RandomState, here only)."""
+    return f"numpy.random.RandomState({seed}) (local)"
 
 
 @dataclass(frozen=True)
 class PaperStudyConfig:
-    n_sources: int = 3000
+    """The paper scripts' study; the fields with a range are the trace kind ``robust_study_paper``'s parameters."""
+
+    # the trace kind's parameters, in the order of its command line; then the scripts' fixed constants
+    blacklist: bool = param(True, "blacklist sources whose MW weight falls below tau (Fig. 3; off: Fig. 2)")
+    seed_bugs: bool = param(False, "replay the seed's two bugs (labels after blacklisting; MoM curve)")
+    legacy_seed: int = param(
+        LEGACY_SEED, "seed of the local RandomState the scripts' stream comes from", low=0, high=2**32 - 1
+    )
+    n_sources: int = param(3000, "number of sources n", low=10, high=20_000)
+    rounds: int = param(10, "rounds", low=1, high=1000)
+    runs: int = param(5, "runs averaged (MW.py: five loss flags)", low=1, high=50)
+    eta: float = param(1.5, "MW rate (exponential update)", low=0.0, high=10.0, low_open=True)
+    tau: float = param(
+        1e-5,
+        "blacklisting threshold on the unnormalised updated weight",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+    )
+    logistic_k: float = param(
+        1.0, "steepness of the logistic run's loss (assumption)", low=0.0, high=100.0, low_open=True
+    )
+    logistic_center: float = param(
+        3.0, "centre (in units of c) of the logistic run's loss (assumption)", low=0.0, high=100.0
+    )
+    c_k: float = param(0.9, "c = c_k * median |x - coordinate median|", low=0.0, high=100.0, low_open=True)
     byz_share: float = 1 / 3
     d: int = 2
-    rounds: int = 10
-    runs: int = 5
-    eta: float = 1.5
-    tau: float = 1e-5
-    c_k: float = 0.9
     byz_offset: float = 5.0
     mean_spread: float = 0.5
     honest_noise: float = 0.1
     byz_noise: float = 3.0
-    blacklist: bool = True
-    seed_bugs: bool = False
-    legacy_seed: int = LEGACY_SEED
-    logistic_k: float = 1.0
-    logistic_center: float = 3.0
+
+    def __post_init__(self):
+        check_fields(self)
 
     @property
     def n_good(self) -> int:
@@ -277,113 +289,6 @@ def run_paper_study(cfg: PaperStudyConfig) -> PaperStudy:
         np.stack([p[2] for p in parts]),
         np.stack([p[3] for p in parts]),
     )
-
-
-def _study_params() -> tuple[Param, ...]:
-    c = PaperStudyConfig()
-    return (
-        Param(
-            "blacklist", bool, c.blacklist, "blacklist sources whose MW weight falls below tau (Fig. 3; off: Fig. 2)"
-        ),
-        Param("seed_bugs", bool, c.seed_bugs, "replay the seed's two bugs (labels after blacklisting; MoM curve)"),
-        Param(
-            "legacy_seed",
-            int,
-            c.legacy_seed,
-            "seed of the local RandomState the scripts' stream comes from",
-            low=0,
-            high=2**32 - 1,
-        ),
-        Param("n_sources", int, c.n_sources, "number of sources n", low=10, high=20_000),
-        Param("rounds", int, c.rounds, "rounds", low=1, high=1000),
-        Param("runs", int, c.runs, "runs averaged (MW.py: five loss flags)", low=1, high=50),
-        Param("eta", float, c.eta, "MW rate (exponential update)", low=0.0, high=10.0, low_open=True),
-        Param(
-            "tau",
-            float,
-            c.tau,
-            "blacklisting threshold on the unnormalised updated weight",
-            low=0.0,
-            high=1.0,
-            low_open=True,
-            high_open=True,
-        ),
-        Param(
-            "logistic_k",
-            float,
-            c.logistic_k,
-            "steepness of the logistic run's loss (assumption)",
-            low=0.0,
-            high=100.0,
-            low_open=True,
-        ),
-        Param(
-            "logistic_center",
-            float,
-            c.logistic_center,
-            "centre (in units of c) of the logistic run's loss (assumption)",
-            low=0.0,
-            high=100.0,
-        ),
-        Param("c_k", float, c.c_k, "c = c_k * median |x - coordinate median|", low=0.0, high=100.0, low_open=True),
-    )
-
-
-def _study_meta(cfg: PaperStudyConfig) -> dict:
-    return {
-        "estimators": list(STUDY_ESTIMATES),
-        "estimator_labels": [STUDY_LABELS[e] for e in STUDY_ESTIMATES],
-        "run_losses": [RUN_LOSSES[i % len(RUN_LOSSES)] for i in range(cfg.runs)],
-        "mode": "paper",
-        "n_byzantine": cfg.n_sources - cfg.n_good,
-        "differences": [f"{d} ({why})" for d, why in DIFFERENCES if d.startswith("study")],
-        "paper_fig3_end": PAPER_FIG3_END,
-        "logistic_note": LOGISTIC_NOTE,
-        "rng": f"numpy.random.RandomState({cfg.legacy_seed}) (local)",
-    }
-
-
-@trace_kind(
-    "robust_study_paper",
-    version=1,
-    summary="Paper-compatible MW.py (Figs. 1-3): the scripts' algorithm and draw order from RandomState(42)",
-    params=_study_params(),
-    arrays={
-        "estimates": ArraySpec("float64", ("run", "round", "estimator", "dim"), "estimates before each update"),
-        "error": ArraySpec("float64", ("run", "round", "estimator"), "||estimate - mu|| per run"),
-        "curve": ArraySpec("float64", ("round", "estimator"), "the published curve: mean over runs"),
-        "true_mean": ArraySpec("float64", ("dim",), "mu"),
-        "source_means": ArraySpec("float64", ("source", "dim"), "fixed source means (after the shuffle)"),
-        "is_byzantine": ArraySpec("bool", ("source",), "labels (after the shuffle)"),
-        "blacklisted_at": ArraySpec("int64", ("run", "source"), "round of removal (1-based), -1 if it survived"),
-        "n_active": ArraySpec("int64", ("run", "round"), "sources queried per round"),
-        "eta_mom": ArraySpec("float64", ("run", "round"), "adaptive rate of the MoM-guided MW"),
-    },
-    sizes=lambda p: {
-        "run": p["runs"],
-        "round": p["rounds"],
-        "estimator": len(STUDY_ESTIMATES),
-        "dim": 2,
-        "source": p["n_sources"],
-    },
-    work=lambda p: p["runs"] * p["rounds"] * p["n_sources"] * 20,
-)
-def _robust_study_paper(p: dict, rng: np.random.Generator):
-    """The Generator is unused: the paper's numbers come from the scripts' own stream (legacy_seed)."""
-    cfg = PaperStudyConfig(**p)
-    s = run_paper_study(cfg)
-    arrays = {
-        "estimates": s.estimates,
-        "error": s.error,
-        "curve": s.curve,
-        "true_mean": s.mu_true,
-        "source_means": s.means,
-        "is_byzantine": s.is_byz,
-        "blacklisted_at": s.blacklisted_at,
-        "n_active": s.n_active,
-        "eta_mom": s.eta_mom,
-    }
-    return arrays, _study_meta(cfg)
 
 
 # =========================================================================== B. the verification sweep (Figs. 4-7, Table I)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, Dot, FadeIn, Line, MathTex, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
@@ -28,7 +29,6 @@ from scenes.pieces import (
     tick_labels,
     title,
 )
-from studio.traces import TraceSpec
 
 
 def _count(text: str, value: int, color) -> VGroup:
@@ -55,7 +55,6 @@ class BlacklistingRace(StudioScene):
         },
     )
     key_frames = ("initial", "byzantine_caught", "final")
-    talk_order = 40
     # 50 rounds: the dull stretch runs fast, the rounds around T and the blacklistings slowly
     pace = Pace(round=0.22, event_round=1.1, key_hold=3.0, intro_hold=2.5, end_hold=3.5, near=2)
 

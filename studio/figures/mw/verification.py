@@ -19,11 +19,11 @@ from matplotlib.colors import LinearSegmentedColormap
 
 from sim.core.files import atomic_write
 from sim.core.sweeps import SweepOutput
-from sim.knowlson.mw_engine import NEVER
-from sim.knowlson.verification import (PAPER_TABLE1 as PAPER, SWEEP, CellResult, LineFit, best_cell, cell_results, exact_T,
+from sim.mw.mw_engine import NEVER
+from sim.mw.verification import (PAPER_TABLE1 as PAPER, SWEEP, CellResult, LineFit, best_cell, cell_results, exact_T,
                                        fit_line, fits, slice_label, slices)
 
-from studio.figures import figure
+from studio.figures import figure, figures_for_sweep
 from studio.figures.context import FigureContext
 from studio.sweep.csvfiles import csv_bytes, default_command, provenance
 
@@ -319,6 +319,7 @@ def draw_all(ctx: FigureContext, results, fit: LineFit, suffix: str = "", subtit
     draw_table1(ctx, results, fit, f"table1{suffix}", subtitle, provenance)
 
 
+@figures_for_sweep("knowlson_verification")
 def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str]) -> None:
     """The figure function of the knowlson_verification sweep: every figure, one set per eta x tau slice."""
     results = cell_results(out)
@@ -326,7 +327,7 @@ def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: Sequence[str
     many = len(fitted) > 1
     paper = out.grid.fixed.get("variant") == "paper"
     if paper:                                   # the scripts' "best" cell: pass first, then lowest P(honest)
-        from sim.knowlson.paper_compat import paper_best
+        from sim.mw.paper_compat import paper_best
     for i, (key, group) in enumerate(slices(results).items()):
         sub = " ".join(s for s in (slice_label(key) if many else "", "paper-compatible mode" if paper else "") if s)
         draw_all(ctx, group, fitted[key], suffix=f"_slice{i}" if many else "", subtitle=sub, provenance=provenance,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, MathTex, VGroup
 
+from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
@@ -36,7 +37,6 @@ from scenes.pieces import (
     title,
     with_opacity,
 )
-from studio.traces import TraceSpec
 
 
 class MWWeightBars(StudioScene):
@@ -55,7 +55,6 @@ class MWWeightBars(StudioScene):
         },
     )
     key_frames = ("initial", "after_round_3", "final")
-    talk_order = 10
     # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower
     pace = Pace(round=2.1, event_round=3.0, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
     normalised = False  # bars show w / max w (MWWeightBarsNormalised)
@@ -332,4 +331,3 @@ class MWWeightBarsNormalised(MWWeightBars):
     """The same replay, bars normalised to the largest weight: the surviving honest bars stay tall (the seed's view)."""
 
     normalised = True
-    talk_order = 11
