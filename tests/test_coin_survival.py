@@ -32,6 +32,7 @@ def test_no_round_begun_with_corrupted_above_good_ends_the_run(solver):
     for seed in range(12):
         tr = simulate("coin_run", seed, {"n": 20, "tau": 8, "solver": solver, "max_rounds": 300})
         inside = _in_state(tr)
+        assert np.array_equal(tr["corrupted_above_good"], inside)  # the trace's own record of the state
         ends = tr["z"] == tr["d"]
         assert not (inside & ends).any()  # Lemma 1
         inside_total += int(inside.sum())

@@ -144,6 +144,7 @@ def run_coin(
             bound=[],
             corrupted_weight=[],
             corrupted_share=[],
+            corrupted_above_good=[],
         )
         for _ in range(runs if record else 0)
     ]
@@ -173,7 +174,7 @@ def run_coin(
                 Wk[j] = float(w[j][m.corrupted].sum())
             if r < horizon:
                 cw[i, r], cs[i, r] = Wk[j], min(Wk[j] / Wt[j], 1.0)
-            st.update(i, r, float(w[j][m.corrupted].sum()), Wt[j])
+            inside = st.update(i, r, float(w[j][m.corrupted].sum()), Wt[j])
             z = int(output(m.S, Wt[j]))
             if record:
                 rec = recs[i]
@@ -190,6 +191,7 @@ def run_coin(
                     ("bound", m.bound),
                     ("corrupted_weight", Wk[j]),
                     ("corrupted_share", min(Wk[j] / Wt[j], 1.0)),
+                    ("corrupted_above_good", inside),
                 ):
                     rec[key].append(val)
             corrupted[i] = m.corrupted
@@ -216,8 +218,8 @@ class _State:
         self.peak = np.zeros(runs, dtype=np.float64)
         self._inside = np.zeros(runs, dtype=bool)
 
-    def update(self, i: int, r: int, W_K: float, total: float) -> None:
-        """Round r (0-based) of run i begins with corrupted weight W_K of ``total``."""
+    def update(self, i: int, r: int, W_K: float, total: float) -> bool:
+        """Round r (0-based) of run i begins with corrupted weight W_K of ``total``; True if that is the state."""
         inside = corrupted_exceeds_good(W_K, total)
         if inside:
             self.rounds[i] += 1
@@ -229,6 +231,7 @@ class _State:
         share = min(W_K / total, 1.0)  # W_K and total are summed apart: W_K / total can pass 1 by an ulp
         if share > self.peak[i]:
             self.peak[i] = share
+        return inside
 
 
 def _result(rounds, max_rounds, stop_code, cw, cs, recs, st: _State) -> CoinRuns:

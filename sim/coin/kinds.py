@@ -4,7 +4,8 @@ Per round r (before its update): the weights, the advice, d, z, the corrupted se
 adversary's choice J, the volatile experts, the total and the share of the corrupted weight,
 the solver that chose J (code of :data:`sim.coin.knapsack.SOLVER_NAMES`), its X and its bound.
 Meta: the rounds, why the run stopped and the state "corrupted > good" (version 2: ``stop``,
-``first_cross``, ``state_rounds``, ``exits``; the arrays are unchanged from version 1).
+``first_cross``, ``state_rounds``, ``exits``, and the array ``corrupted_above_good``; the other arrays are
+unchanged from version 1).
 """
 
 from __future__ import annotations
@@ -80,6 +81,9 @@ RE = ("round", "expert")
         "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)"),
         "corrupted_weight": ArraySpec("float64", ROUND, "total weight of K"),
         "corrupted_share": ArraySpec("float64", ROUND, "share of the total weight held by K"),
+        "corrupted_above_good": ArraySpec(
+            "bool", ROUND, "the round began with W_K > the good experts' weight (it cannot end: docs/coin.md)"
+        ),
     },
 )
 def simulate_coin(p: dict, rng: np.random.Generator):
@@ -110,6 +114,7 @@ def simulate_coin(p: dict, rng: np.random.Generator):
         "bound": np.array(rec["bound"], dtype=np.float64),
         "corrupted_weight": np.array(rec["corrupted_weight"], dtype=np.float64),
         "corrupted_share": np.array(rec["corrupted_share"], dtype=np.float64),
+        "corrupted_above_good": np.array(rec["corrupted_above_good"], dtype=bool),
     }
     meta = {
         "eta": eta,
