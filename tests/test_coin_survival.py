@@ -154,3 +154,17 @@ def test_volatile_budgets():
     assert volatile_budget(10, 2) == 2
     with pytest.raises(ValueError):
         volatile_budget(10, -3)
+
+
+def test_the_scene_shows_what_its_trace_does():
+    """CoinCorruptedMajority's claim, on its own trace: the run crosses during the scene, stays in the state to the
+    cap, and no round in the state ends."""
+    from scenes.coin.corrupted_majority import CoinCorruptedMajority
+
+    spec = CoinCorruptedMajority.trace_spec
+    tr = simulate(spec.kind, spec.seed, dict(spec.params))
+    inside = tr["corrupted_above_good"]
+    fc = int(np.argmax(inside))
+    assert inside.any() and fc >= 3  # it crosses during the scene, not at the start
+    assert inside[fc:].all() and tr.meta["censored"] and tr.meta["exits"] == 0
+    assert not (inside & (tr["z"] == tr["d"])).any()
