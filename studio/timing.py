@@ -13,14 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.options import RenderOptions
-from scenes.base import RenderObserver
+from scenes.base import CPS_MAX, MIN_END_HOLD, RenderObserver
 
 from .registry import scene
 
 MIN_VIDEO_S, MAX_VIDEO_S = 20.0, 90.0
 MIN_KEY_HOLD = 1.5  # seconds of stillness right after every key frame (normal pace)
 MIN_INTRO_HOLD = 1.5
-MIN_END_HOLD = 2.0
+MAX_UNCAPTIONED_S = 10.0  # the longest stretch of a video without a subtitle
+MIN_SLIDE_S = 1.0  # no slide shorter than this (a slide that only flashes by)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
                 break
             tail += e["d"]
         if tail < MIN_END_HOLD - 1e-9:
-            out.append(f"end hold {tail:.2f} s < {MIN_END_HOLD} s")
+            out.append(f"end hold {tail:.2f} s < {MIN_END_HOLD:g} s")
     for i in keys[1:]:
         if conc and i > conc[-1]:
             continue
@@ -139,6 +140,71 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
     for i in keys:
         if not ev[i].get("notes", "").strip():
             out.append(f"key frame {ev[i]['name']!r}: no caption (key_frame(name, notes=...))")
+    return out
+
+
+def caption_gaps(tm: Timing) -> list[tuple[float, float]]:
+    """(start, end) of every stretch of the video with no subtitle on screen."""
+    spans = sorted((t, t + d) for t, d, _ in tm.captions)
+    gaps, covered = [], 0.0
+    for a, b in spans:
+        if a > covered:
+            gaps.append((covered, a))
+        covered = max(covered, b)
+    if tm.length > covered:
+        gaps.append((covered, tm.length))
+    return gaps
+
+
+def slide_lengths(ev) -> list[float]:
+    """Seconds each slide plays (as slide_count counts them): what a presenter sees between two breaks."""
+    out, cur, filled = [], 0.0, False
+    for e in ev:
+        if e["what"] == "break":
+            if filled:
+                out.append(cur)
+            cur, filled = 0.0, False
+        elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+            cur += e["d"]
+            filled = True
+    if filled:
+        out.append(cur)
+    return out
+
+
+def narration_problems(tm: Timing) -> list[str]:
+    """What makes the words of this timing unfit for an audience (empty: fine).
+
+    Every claim on screen holds and is bound from the trace (no legacy string captions with typed numbers);
+    every cue reads at <= CPS_MAX characters per second; the conclusion stays >= MIN_END_HOLD; no stretch of
+    more than MAX_UNCAPTIONED_S without a subtitle; every key frame has its own speaker prompt, not the
+    subtitle again; no slide shorter than MIN_SLIDE_S.
+    """
+    out = []
+    for e in tm.events:
+        if e["what"] != "claim":
+            continue
+        if e["legacy"]:
+            out.append(f"{e['where']}: {e['text']!r} types numbers by hand (make it a Claim bound from the trace)")
+        elif not e["holds"]:
+            out.append(f"{e['where']}: {e['text']!r} is false of this trace ({e['says'] or 'its predicate'})")
+    for t, d, text in tm.captions:
+        if len(text) / d > CPS_MAX + 1e-9:
+            out.append(f"caption at {t:.1f} s reads at {len(text) / d:.1f} characters/s > {CPS_MAX:g}: {text!r}")
+    conc = [e for e in tm.events if e["what"] == "conclude"]
+    if conc:
+        shown = tm.length - conc[-1]["t"]
+        if shown < MIN_END_HOLD - 1e-6:
+            out.append(f"conclusion shown {shown:.1f} s < {MIN_END_HOLD:g} s")
+    for a, b in caption_gaps(tm):
+        if b - a > MAX_UNCAPTIONED_S:
+            out.append(f"no caption from {a:.1f} s to {b:.1f} s ({b - a:.1f} s > {MAX_UNCAPTIONED_S:g} s)")
+    for e in tm.events:
+        if e["what"] == "key" and (not e["notes"].strip() or e["notes"] == e.get("caption")):
+            out.append(f"key frame {e['name']!r}: no speaker prompt of its own (key_frame(name, caption, prompt=...))")
+    short = [d for d in slide_lengths(tm.events) if d < MIN_SLIDE_S - 1e-9]
+    if short:
+        out.append(f"{len(short)} slides shorter than {MIN_SLIDE_S:g} s (shortest {min(short):.2f} s)")
     return out
 
 
@@ -207,6 +273,45 @@ def _cap_height(kind: str, font: str, size: float) -> float:
     return _CAP[key]
 
 
+SCRIPT_SCALE = (1.0, 0.7, 0.5)  # TeX's text, script and scriptscript sizes (cmr10 / cmr7 / cmr5)
+
+
+def tex_script_depth(tex: str) -> int:
+    """How deep the smallest part of a formula sits: 0 text size, 1 script (sub/superscripts, \\tfrac's
+    parts), 2 scriptscript (a script inside a script). Display \\frac keeps its parts at text size."""
+    depth, best, stack, i, pending = 0, 0, [], 0, 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\":
+            j = i + 1
+            while j < len(tex) and tex[j].isalpha():
+                j += 1
+            cmd = tex[i + 1 : j]
+            if cmd in ("tfrac", "scriptstyle", "textstyle") and cmd != "textstyle":
+                pending = 2 if cmd == "tfrac" else 1
+            i = j
+            continue
+        if c in "_^":
+            pending = 1
+            if i + 1 < len(tex) and tex[i + 1] != "{":  # a single-character script
+                best = max(best, min(depth + 1, 2))
+                pending = 0
+                i += 2
+                continue
+        elif c == "{":
+            if pending:
+                stack.append(1)
+                depth += 1
+                pending -= 1
+            else:
+                stack.append(0)
+            best = max(best, min(depth, 2))
+        elif c == "}":
+            depth -= stack.pop() if stack else 0
+        i += 1
+    return best
+
+
 def text_heights(sc) -> list[tuple[str, float]]:
     """(text, cap height in pixels at 480p) of every visible text, formula and number on screen.
 
@@ -225,7 +330,9 @@ def text_heights(sc) -> list[tuple[str, float]]:
                 continue
             kind = "tex" if isinstance(m, SingleStringMathTex) else "text"
             name = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
-            out.append((name, _cap_height(kind, getattr(m, "font", ""), float(m.font_size)) * px_per_unit))
+            # a formula is as small as its smallest part: a subscript or a \tfrac is set at TeX's script size
+            scale = SCRIPT_SCALE[tex_script_depth(m.tex_string)] if kind == "tex" else 1.0
+            out.append((name, scale * _cap_height(kind, getattr(m, "font", ""), float(m.font_size)) * px_per_unit))
     return out
 
 
@@ -263,6 +370,48 @@ class KeyFrameInspector(RenderObserver):
         if self.pixels:
             f["frame"] = np.asarray(scene.current_frame())[..., :3].copy()
         self.found[name] = f
+
+
+class SymbolInspector(RenderObserver):
+    """At each key frame: the glossary symbols on screen (texts and formulas), with the timeline position."""
+
+    def __init__(self):
+        self.seen: list[tuple[int, str, set[str]]] = []
+
+    def on_key_frame(self, scene, name):
+        from manim import SingleStringMathTex
+
+        from scenes.glossary import find_symbols
+
+        found = set()
+        for m in on_screen(scene):
+            if not _any_visible(m):
+                continue
+            if isinstance(m, SingleStringMathTex):
+                found |= find_symbols(m.tex_string, tex=True)
+            elif isinstance(getattr(m, "text", None), str):
+                found |= find_symbols(m.text)
+        self.seen.append((len(scene.timeline), name, found))
+
+
+def undefined_symbols(tm: Timing, inspector: SymbolInspector) -> list[str]:
+    """Glossary symbols a scene shows (on screen at a key frame, or in a caption) before it defines them."""
+    from scenes.glossary import find_symbols
+
+    uses = [(i, f"key frame {name!r}", syms) for i, name, syms in inspector.seen]
+    uses += [(i, f"{e['where']}", find_symbols(e["text"])) for i, e in enumerate(tm.events) if e["what"] == "claim"]
+    defined_at: dict[str, int] = {}
+    for i, e in enumerate(tm.events):
+        if e["what"] == "define":
+            for s in e["symbols"]:
+                defined_at.setdefault(s, i)
+    out = []
+    for i, where, syms in sorted(uses, key=lambda u: u[0]):
+        for s in sorted(syms):
+            if defined_at.get(s, len(tm.events) + 1) > i:
+                out.append(f"{s} used at {where} before it is defined (self.define({s!r}))")
+                defined_at[s] = -1  # report each symbol once
+    return out
 
 
 def inspect_key_frames(name: str, options: RenderOptions | None = None, *, pixels: bool = False):

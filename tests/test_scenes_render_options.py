@@ -104,3 +104,28 @@ def test_cli_bad_set_is_one_line_and_exit_2():
     assert r.returncode == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "eta" in lines[0], r.stderr
+
+
+def test_options_reach_every_scene():
+    """Every registered scene takes its options at construction: pace scales its durations, sets change its
+    trace (own file), and the class itself is never replaced by a runtime subclass."""
+    from studio import registry
+
+    for name, entry in registry.scenes().items():
+        opts = RenderOptions(pace="2")
+        sc = entry.cls(options=opts)
+        assert type(sc) is entry.cls and sc.options is opts, name
+        assert sc.seconds(1.0) == pytest.approx(2.0), name
+        spec = entry.cls.trace_spec
+        if spec is None:
+            continue
+        from sim.core.kinds import get_kind
+
+        kind = get_kind(spec.kind)
+        current = kind.resolve(spec.params)
+        p = next(p for p in kind.params if p.type in (int, float) and p.choices == ())
+        step = 1 if p.type is int else 0.01 * (abs(current[p.name]) or 1.0)
+        value = current[p.name] + step if p.high is None or current[p.name] + step <= p.high else current[p.name] - step
+        sc = entry.cls(options=RenderOptions(sets={p.name: str(value)}))
+        assert sc.resolved_trace_spec.params[p.name] == value, name
+        assert sc.trace_file_name() != entry.cls(options=RenderOptions()).trace_file_name(), name
