@@ -70,6 +70,7 @@ class GlobalCoinAdversary(StudioScene):
     heading = "A global coin against a greedy adversary"
     gauge_top = 0.5  # the corrupted share at the gauge's full height
     shows_volatile = True  # the legend's volatile entry (a non-adaptive scene may leave it out)
+    rule_text: str | None = None  # the update rule in plain text instead of the formula (no script-size parts)
     conclusion_text = "The adversary keeps z ≠ d while it can, but good experts outgrow it: z = d in the end"
 
     def opening_notes(self, tr) -> str:
@@ -138,11 +139,14 @@ class GlobalCoinAdversary(StudioScene):
         self.w_ref = 1.0
         self.xs = np.linspace(-6.2, 4.6, n)
         head = title(self.heading)
-        rule = MathTex(
-            r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)",
-            font_size=FS.label,
-            color=COLORS.text,
-        ).next_to(head, DOWN, buff=0.18)
+        if self.rule_text:
+            rule = label(self.rule_text, FS.label, COLORS.text).next_to(head, DOWN, buff=0.18)
+        else:
+            rule = MathTex(
+                r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)",
+                font_size=FS.label,
+                color=COLORS.text,
+            ).next_to(head, DOWN, buff=0.18)
         rule.set_x(-0.8)
         self.round = counter("r =", 0, FS.label).move_to([5.6, 2.62, 0])
         params = label(f"n = {n}   τ = {p['tau']}   η = {meta['eta']:.2f}", FS.tiny, COLORS.muted)
@@ -234,6 +238,7 @@ class GlobalCoinAdversary(StudioScene):
         ]
         key = legend([e for e in entries if self.shows_volatile or e[0] != "volatile (this round)"], FS.tiny)
         key.to_corner(DOWN + LEFT, buff=0.25)
+        self.key = key
         self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key, pct]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
