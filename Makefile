@@ -12,7 +12,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 sh_quote = '$(subst ','\'',$(value $(1)))'
 sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
 # ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
-unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP
+unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP PDF
 
 .PHONY: setup apt demo test test-fast lint format scenes timing render preview stills figures slides sweep bench controls catalog clean help
 
@@ -29,7 +29,7 @@ help:
 	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [TRANSPARENT=1] [SET=...]"
 	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
 	@echo "make figures                  every paper figure into figures/ (PNG and PDF)"
-	@echo "make slides [SCENE=Name] [PACE=...] [SET=...]   offline HTML slides (one scene, or the whole talk)"
+	@echo "make slides [SCENE=Name] [QUALITY=l|h] [PACE=...] [SET=...] [PDF=1]   offline HTML slides (+ PDF)"
 	@echo "make sweep SWEEP=s NAME=n [SET=\"a=1 b=0.1:1:10\"] [TRIALS=N]   a declared sweep into sweeps/NAME/"
 	@echo "make bench                    benchmarks (ratios against baselines run alongside)"
 	@echo "make controls                 regenerate visual-regression control frames (after an intended change)"
@@ -100,7 +100,7 @@ figures: setup
 	@$(PY) -m studio figures
 
 slides: setup
-	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
+	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET) $(if $(value PDF),--pdf)
 
 # SWEEP, NAME, SET, TRIALS reach the shell single-quoted and unexpanded ($(value)): text, never code.
 sq = '$(subst ','\'',$(value $(1)))'

@@ -122,6 +122,7 @@ MIN_CUE = 2.0  # no subtitle flashes by faster than this
 CPS_TARGET = 15.0  # captions are held for their length at this rate (the rule allows CPS_MAX)
 CPS_MAX = 17.0
 CUE_CHARS = 84  # two subtitle lines
+MIN_SLIDE_S = 1.0  # no slide shorter than this
 
 
 def reading_time(text: str) -> float:
@@ -430,22 +431,52 @@ class StudioScene(Scene):
     def slide_break(self, notes: str = "", ends_here: bool = False) -> None:
         """A pause in the talk; a new slide when rendered with manim-slides.
 
-        ``notes`` are speaker notes: of the slide that ends here when
-        ``ends_here`` (a key frame: the slide pauses on it), else of the next.
+        A key frame (``ends_here``) ends a slide that waits for the speaker, with ``notes`` as its speaker
+        notes. Any other break ends a slide that plays on by itself into the next (``auto_next``), so the
+        talk needs one key press per idea; a break less than MIN_SLIDE_S after the previous one is dropped
+        (no slide flashes by). The notes of a slide that plays on name the next stop.
         """
-        self.timeline.append({"what": "break", "t": self._now(), "notes": notes})
+        played = self._played_since_break()
+        if not ends_here and played < MIN_SLIDE_S - 1e-9 and any(e["what"] == "break" for e in self.timeline):
+            current = getattr(self, "_base_slide_config", None)
+            if notes and current is not None and getattr(self, "next_slide", None) is not None:
+                current.notes = notes  # the slide goes on: it carries these notes instead
+            for e in reversed(self.timeline):  # and so does the timeline's record of it
+                if e["what"] == "break":
+                    e["notes"] = notes or e["notes"]
+                    break
+            return
+        self.timeline.append({"what": "break", "t": self._now(), "notes": notes, "auto_next": not ends_here})
         next_slide = getattr(self, "next_slide", None)
         if next_slide is None:
             return
         current = getattr(self, "_base_slide_config", None)
-        if ends_here and notes and current is not None:
+        if current is not None:
             try:
-                current.notes = notes
+                if ends_here:
+                    current.notes = notes or current.notes
+                else:
+                    current.auto_next = True
+                    if not current.notes:
+                        current.notes = self._plays_on_note()
             except Exception:
                 pass
-            next_slide()
-        else:
-            next_slide(notes=notes)
+        next_slide(notes="" if ends_here else notes)
+
+    def _played_since_break(self) -> float:
+        total = 0.0
+        for e in reversed(self.timeline):
+            if e["what"] == "break":
+                break
+            if e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+                total += e["d"]
+        return total
+
+    def _plays_on_note(self) -> str:
+        """Speaker notes of a slide that plays on by itself: where it is heading."""
+        upcoming = [k for k in self.key_frames if k not in self.reached_key_frames]
+        nxt = upcoming[0].replace("_", " ") if upcoming else "the conclusion"
+        return f"(plays on by itself) Let it run; the next stop is '{nxt}'."
 
     def freeze_background(self, *mobjects) -> None:
         """Paint ``mobjects`` into the camera background once and take them out of the scene.

@@ -46,6 +46,7 @@ def _main(argv) -> int:
     p = sub.add_parser("slides", help="HTML slides of one scene, or the whole talk")
     p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="l")
+    p.add_argument("--pdf", action="store_true", help="also a PDF of the deck, one page per slide (a backup)")
     _options(p, theme=False)
     try:
         return exit_2_on((ParamError, TraceError, UnknownName), _parse_and_run, ap, argv)
@@ -129,12 +130,15 @@ def _run(args) -> int:
             return _open(path)
         return 0
     if args.cmd == "timing":
-        from .timing import problems, timeline
+        from .timing import key_presses, narration_problems, problems, timeline
 
         for name in [registry.scene(args.scene).name] if args.scene else list(registry.scenes()):
             tm = timeline(name)
-            bad = problems(tm, registry.scene(name).key_frames)
-            print(f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  key frames: {', '.join(tm.key_frames)}")
+            bad = problems(tm, registry.scene(name).key_frames) + narration_problems(tm)
+            print(
+                f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  {key_presses(tm.events):2d} key presses  "
+                f"key frames: {', '.join(tm.key_frames)}"
+            )
             print(f"{'':<24} conclusion: {tm.conclusion!r}")
             for b in bad:
                 print(f"{'':<24} PROBLEM: {b}")
@@ -157,8 +161,10 @@ def _run(args) -> int:
         if options.sets and not args.scene:
             raise ParamError("SET: give one SCENE with SET=...")
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        path = build_slides(names, options, deck="talk" if not args.scene else args.scene)
+        path = build_slides(names, options, deck="talk" if not args.scene else args.scene, pdf=args.pdf)
         print(f"slides: {path}")
+        if args.pdf:
+            print(f"pdf: {path.with_suffix('.pdf')}")
         return 0
     raise ParamError(f"command: unknown {args.cmd!r}")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.options import RenderOptions
-from scenes.base import CPS_MAX, MIN_END_HOLD, RenderObserver
+from scenes.base import CPS_MAX, MIN_END_HOLD, MIN_SLIDE_S, RenderObserver
 
 from .registry import scene
 
@@ -21,7 +21,6 @@ MIN_VIDEO_S, MAX_VIDEO_S = 20.0, 90.0
 MIN_KEY_HOLD = 1.5  # seconds of stillness right after every key frame (normal pace)
 MIN_INTRO_HOLD = 1.5
 MAX_UNCAPTIONED_S = 10.0  # the longest stretch of a video without a subtitle
-MIN_SLIDE_S = 1.0  # no slide shorter than this (a slide that only flashes by)
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,20 @@ def slide_count(ev) -> int:
         elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
             filled = True
     return slides + filled
+
+
+def key_presses(ev) -> int:
+    """Key presses a presenter needs for a scene's slides: one per slide that waits (ends at a key frame, or
+    is the last), none for a slide that plays on by itself into the next (``auto_next``)."""
+    presses, filled = 0, False
+    for e in ev:
+        if e["what"] == "break":
+            if filled and not e.get("auto_next", False):
+                presses += 1
+            filled = False
+        elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+            filled = True
+    return presses + filled
 
 
 def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) -> list[str]:
