@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kit.manim_env import manim_config
 from kit.options import RenderOptions, variant_suffix
-from kit.paths import REPO
+from kit.paths import cache_dir, slides_dir  # noqa: F401  (slides_dir: part of this module's interface)
 
 from .registry import scene
 
@@ -36,12 +36,13 @@ class SlidesError(RuntimeError):
     pass
 
 
-def slides_dir() -> Path:
-    return Path(os.environ["BYZMW_SLIDES"]).resolve() if os.environ.get("BYZMW_SLIDES") else REPO / "slides"
-
-
 def reveal_cache() -> Path:
-    return Path(os.environ.get("BYZMW_REVEAL_CACHE", REPO / ".venv" / "share" / f"reveal.js-{REVEAL_VERSION}"))
+    """Where reveal.js is kept: $BYZMW_REVEAL_CACHE, else the virtual environment's share/ (``make setup`` fetches it
+    there), else the user's cache folder (kit.paths.cache_dir)."""
+    if os.environ.get("BYZMW_REVEAL_CACHE"):
+        return Path(os.environ["BYZMW_REVEAL_CACHE"])
+    in_venv = sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK)
+    return (Path(sys.prefix) / "share" if in_venv else cache_dir()) / f"reveal.js-{REVEAL_VERSION}"
 
 
 def fetch_reveal() -> Path:
