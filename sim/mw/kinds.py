@@ -16,10 +16,10 @@ import numpy as np
 
 from ..core.errors import ParamError
 from ..core.kinds import trace_kind
-from ..core.params import Param, params_of
+from ..core.params import LiveChoices, Param, params_of
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
-from ..stats.robust import ESTIMATORS, mean, median, median_of_means
+from ..stats.robust import estimator_names, mean, median, median_of_means
 from .adversaries import STRATEGIES
 from .duality import (
     VERTICAL_TOL,
@@ -129,7 +129,7 @@ def _check_cell(p: dict) -> None:
         Param("trials", int, 200, "trials for the mean curves and the empirical T spread", low=1, high=100_000),
         Param("c", float, 1.5, "loss scale c", low=0.0, high=1e9, low_open=True),
         Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
-        Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
+        Param("estimator", str, "median", "robust centre mu_hat", choices=LiveChoices(estimator_names)),
         Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
         Param("byz_spread", float, 1.0, "Byzantine standard deviation", low=0.0, high=1e9),
         Param("delta", float, 0.1, "honest failure budget delta", low=0.0, high=1.0, low_open=True, high_open=True),

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.params import Param
+from ..core.params import LiveChoices, Param
 from ..core.population import n_byzantine
 from ..core.sweeps import SweepOutput
 from ..stats.intervals import wilson
-from ..stats.robust import ESTIMATORS
+from ..stats.robust import estimator_names
 from .losses import LOSSES
 from .mw_engine import ETA_MIN, NEVER, run_mw_batch
 from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
@@ -68,7 +68,7 @@ AXIS_PARAMS = (
     Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
     Param("n_sources", int, 20, "number of sources n", low=2, high=100_000),
     Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
-    Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
+    Param("estimator", str, "median", "robust centre mu_hat", choices=LiveChoices(estimator_names)),
     Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
     Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
 )

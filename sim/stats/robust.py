@@ -326,10 +326,22 @@ def breakdown_point(name: str, n: int, **kw) -> float:
     raise ParamError(f"estimator: must be one of {', '.join([*ESTIMATORS, *SCALES])}, got {name!r}")
 
 
+# MW centre estimators registered by plugins (sim.mw.centres fills it), same calling convention as ESTIMATORS.
+PLUGIN_ESTIMATORS: dict = {}
+
+
+def estimator_names() -> tuple[str, ...]:
+    """Every centre estimator: the built-in ones, then those plugins registered (loaded first)."""
+    from ..core.plugins import load_plugins
+
+    load_plugins()
+    return (*ESTIMATORS, *PLUGIN_ESTIMATORS)
+
+
 def get_estimator(name: str):
-    if name not in ESTIMATORS:
-        raise ParamError(f"estimator: must be one of {', '.join(ESTIMATORS)}, got {name!r}")
-    return ESTIMATORS[name]
+    if name not in ESTIMATORS and name not in estimator_names():
+        raise ParamError(f"estimator: must be one of {', '.join(estimator_names())}, got {name!r}")
+    return ESTIMATORS.get(name) or PLUGIN_ESTIMATORS[name]
 
 
 # --------------------------------------------------------------------------- distance-based and scale-free statistics
