@@ -95,7 +95,7 @@ bench: setup
 
 # constraints.txt from .venv, after an intended upgrade (then `make controls` if the frames changed).
 lock: venv
-	@{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable --disable-pip-version-check; } > constraints.txt.new
+	@{ sed -n "/^#/p" constraints.txt; $(PY) -m pip freeze --all --exclude-editable --disable-pip-version-check | grep -v "^pip=="; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt && echo "lock: constraints.txt rewritten from .venv"
 
 clean:

@@ -21,7 +21,8 @@ from .core import sweeps as _sweeps
 from .core.errors import ParamError, TraceError
 from .core.plugins import load_plugins
 from .core.rng import make_rng
-from .core.trace import Trace, save_trace
+from .core.trace import Trace
+from .core.trace import save_trace as _save_trace
 from .mw import centres as _centres
 from .mw.multiplicative_weights import MWConfig, MWRun
 from .mw.multiplicative_weights import simulate_mw as _simulate_mw
@@ -91,6 +92,35 @@ def simulate(kind: str, seed: int = 0, params: Mapping[str, Any] | None = None, 
     """
     overrides = {**(params or {}), **kw}
     return _kinds.simulate(kind, seed, overrides)
+
+
+def save_trace(trace: Trace, path):
+    """Write a trace file: deterministic bytes (same trace, same file), written atomically.
+
+    Parameters
+    ----------
+    trace : Trace
+        From :func:`simulate` (or :func:`load_trace`).
+    path : str or path-like
+        The ``.npz`` file; a directory, FIFO or device there is refused (only regular files are replaced).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    References
+    ----------
+    ``docs/traces.md`` (the format; atomic writes: a temp file in the same folder, fsync, rename).
+
+    Examples
+    --------
+    >>> import sim, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npz"
+    >>> sim.save_trace(sim.simulate("mw_sources", seed=4, rounds=2), path).name
+    'a.npz'
+    """
+    return _save_trace(trace, path)
 
 
 def load_trace(path, kind: str | None = None) -> Trace:

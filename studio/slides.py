@@ -88,8 +88,11 @@ def render_slide_scene(name: str, folder: Path, options: RenderOptions | None = 
 
     from .render import resolve
 
-    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice
-    logging.getLogger("manim-slides").propagate = False
+    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice;
+    # its INFO lines ("Generated 4 slides to ...") repeat what `byzmw slides` prints at the end
+    slides_log = logging.getLogger("manim-slides")
+    slides_log.propagate = False
+    slides_log.setLevel(logging.WARNING)
 
     options = options or RenderOptions()
     entry, chosen, _ = resolve(name, options)

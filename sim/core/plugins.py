@@ -41,7 +41,7 @@ class PluginError(ParamError):
 
 
 _modules: dict[str, str] = {}  # registered name -> the module defining it (a sweep cell's key hashes its source)
-_loaded: dict[str, str] = {}  # plugin spec -> where it was named ("entry point", "BYZMW_PLUGINS")
+_loaded: dict[str, str] = {}  # plugin ("module" or "module:function") -> how it was named (entry point, env)
 _loading: list[str] = []  # the plugin being loaded now (registrations are credited to it)
 _seen_env: str | None = None
 _seen_entry_points = False
@@ -57,7 +57,7 @@ def current_plugin(fn=None) -> str:
 def _entry_point_specs() -> list[tuple[str, object]]:
     from importlib.metadata import entry_points
 
-    return [(f"{ep.name} = {ep.value}", ep) for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    return [(ep.value.replace(" ", ""), ep) for ep in entry_points(group=ENTRY_POINT_GROUP)]
 
 
 def _env_specs() -> list[str]:
@@ -73,17 +73,17 @@ def load_plugins() -> list[str]:
     global _seen_env, _seen_entry_points
     env = os.environ.get(ENV, "")
     if _seen_entry_points and env == _seen_env:
-        return list(_loaded)
+        return loaded()
     if not _seen_entry_points:
         _seen_entry_points = True
         for spec, ep in _entry_point_specs():
-            if spec not in _loaded:
-                _load(spec, "entry point", ep.load)
+            if spec not in _loaded:  # one module named twice (two entry points, or also in BYZMW_PLUGINS): once
+                _load(spec, f"entry point {ep.name}", ep.load)
     _seen_env = env
     for spec in _env_specs():
         if spec not in _loaded:
             _load(spec, ENV, lambda spec=spec: _import_spec(spec))
-    return list(_loaded)
+    return loaded()
 
 
 def _import_spec(spec: str):
@@ -117,7 +117,8 @@ def _load(spec: str, where: str, load: Callable) -> None:
 
 
 def loaded() -> list[str]:
-    return list(_loaded)
+    """The plugins loaded, as ``module (how it was named)``."""
+    return [f"{spec} ({where})" for spec, where in _loaded.items()]
 
 
 # --------------------------------------------------------------------------- the rules' contract

@@ -1,7 +1,7 @@
 """The sweep engine: runs any sweep declared with :func:`sim.core.sweeps.sweep`.
 
-``python -m studio.sweep list`` lists the declared sweeps (axes, defaults, ranges);
-``python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n --set fixed=v [--trials N] [--seed S]
+``byzmw sweep list`` lists the declared sweeps (axes, defaults, ranges);
+``byzmw sweep run SWEEP --name NAME --set axis=a:b:n --set fixed=v [--trials N] [--seed S]
 [--workers N] [--scheduler ADDRESS] [--out DIR] [--no-figures] [--no-progress]`` runs one.
 
 - cell i draws from child i of ``SeedSequence(seed).spawn(n_cells)``: serial,

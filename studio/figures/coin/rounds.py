@@ -3,7 +3,7 @@
 Means with 95% Student-t intervals over the runs of each n, and the least-squares line through the
 adversary's means (the report's O(n) claim). ``make figures`` runs the sweep ``coin_rounds`` serially
 at n = 10 ... 1000 (20 runs each, about 4 s on this loaded 2-core machine); the full figure to n = 10,000
-comes from the engine: ``python -m studio.sweep run coin_rounds --name fig1`` (defaults: n up to 10,000).
+comes from the engine: ``byzmw sweep run coin_rounds --name fig1`` (defaults: n up to 10,000).
 """
 
 from __future__ import annotations
