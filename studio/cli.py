@@ -179,11 +179,10 @@ def _main(argv) -> int:
         return exit_2_on((ParamError, TraceError, UnknownName), _parse_and_run, argv)
     except Exception as e:  # renders, slides and plugins fail with errors of their own: one line, no traceback
         from kit.manim_env import RenderError
-        from sim.core.plugins import PluginError
 
         from .slides import SlidesError
 
-        if isinstance(e, (RenderError, SlidesError, PluginError)):
+        if isinstance(e, (RenderError, SlidesError)):
             print(f"error: {one_line(e)}", file=sys.stderr)
             return 2
         raise
@@ -206,11 +205,18 @@ def _parse_and_run(argv) -> int:
     if args.cmd == "sweep":
         if args.sweep_cmd is None:
             raise ParamError("sweep: expected 'list' or 'run' (byzmw sweep list | run SWEEP ...)")
-        i = argv.index("sweep") if "sweep" in argv else len(argv)
-        return sweep_cli.run_command(args, argv[i + 1 :])
+        return sweep_cli.run_command(args, _after_command(argv))
     if args.cmd in core_cli.COMMANDS:
         return core_cli.COMMANDS[args.cmd](args)
     return _run(args)
+
+
+def _after_command(argv: list[str]) -> list[str]:
+    """The arguments after the command word (what the sweep records as its command), global options skipped."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--out" else 1
+    return argv[i + 1 :]
 
 
 def _render_options(args, **fixed):
