@@ -98,12 +98,22 @@ def _check(tmp_path, target, var, value: bytes, marker):
             assert env[other] == b"", other  # unset variables are empty, not '<unset>' or garbage
 
 
+TARGET_OF = {"SWEEP": "sweep", "NAME": "sweep", "TRIALS": "sweep", "FIGURE": "figures", "THEME": "stills"}
+
+
 @pytest.mark.parametrize("template", HOSTILE)
-@pytest.mark.parametrize("var", VARS)
+@pytest.mark.parametrize("var", ["SCENE", "SET"])
 def test_hostile_values_are_data(tmp_path, var, template):
     marker = tmp_path / "pwned"
-    target = {"SWEEP": "sweep", "NAME": "sweep", "TRIALS": "sweep", "FIGURE": "figures"}.get(var, "render")
-    _check(tmp_path, target, var, template.format(p=marker).encode(), marker)
+    _check(tmp_path, "render", var, template.format(p=marker).encode(), marker)
+
+
+@pytest.mark.parametrize("var", VARS)
+def test_every_variable_is_data(tmp_path, var):
+    """Every variable goes the same way (one foreach in the Makefile); all the templates at once in each."""
+    marker = tmp_path / "pwned"
+    value = " ".join(t.format(p=marker) for t in HOSTILE).encode()
+    _check(tmp_path, TARGET_OF.get(var, "render"), var, value, marker)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -115,14 +125,17 @@ def test_every_target_is_a_constant_recipe(tmp_path, target):
 
 @pytest.mark.parametrize("var", VARS)
 def test_every_control_character(tmp_path, var):
-    """Each control character (NUL cannot be in an argument) around a command, in every variable."""
+    """Each control character (NUL cannot be in an argument) around a command, in every variable: one value
+    holding all of them (each between commands), and each alone in SCENE."""
     marker = tmp_path / "pwned"
-    for c in CONTROL:
-        value = f"a{c}touch {marker}{c}b{c}".encode()
-        _check(tmp_path, "stills" if var in ("THEME", "TRANSPARENT") else "render", var, value, marker)
+    value = "a" + "".join(f"{c}touch {marker}{c};touch {marker}" for c in CONTROL)
+    _check(tmp_path, TARGET_OF.get(var, "render"), var, value.encode(), marker)
+    if var == "SCENE":
+        for c in CONTROL:
+            _check(tmp_path, "render", var, f"a{c}touch {marker}{c}b{c}".encode(), marker)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.binary(max_size=40).filter(lambda b: b"\0" not in b), var=st.sampled_from(VARS))
 def test_random_bytes_are_data(tmp_path, value, var):
     marker = tmp_path / "pwned"

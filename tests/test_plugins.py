@@ -38,12 +38,15 @@ def clean():
             registry._ATTACKS,
             centres._CENTRES,
             plugins._modules,
+            plugins._loaded,
         )
     ]
+    flags = (plugins._seen_env, plugins._seen_entry_points)
     yield
     for d, old in saved:
         d.clear()
         d.update(old)
+    plugins._seen_env, plugins._seen_entry_points = flags
 
 
 def midrange(v):
@@ -151,6 +154,29 @@ def test_names_are_checked(clean, name):
 def test_a_bad_attack_is_refused(clean):
     with pytest.raises(PluginError, match=r"attack 't_bad_attack' returned shape \(2,\)"):
         sim.register_attack("t_bad_attack", lambda honest: np.zeros(2))
+
+
+def test_a_failing_plugin_fails_at_every_lookup(tmp_path, monkeypatch, clean):
+    """Not once and then silently missing: every lookup that loads it says why."""
+    (tmp_path / "t_failing_mod.py").write_text("raise ImportError('nope')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("BYZMW_PLUGINS", "t_failing_mod")
+    for _ in range(2):
+        with pytest.raises(PluginError, match=r"^plugin t_failing_mod \(BYZMW_PLUGINS\): cannot import: ImportError"):
+            rules.rule_names()
+
+
+def test_a_plugin_may_look_names_up_while_it_registers(tmp_path, monkeypatch, clean):
+    (tmp_path / "t_curious_mod.py").write_text(
+        "import sim\n"
+        "def register():\n"
+        "    assert 'mean' in sim.aggregators()  # a lookup while loading: no second load of this plugin\n"
+        "    sim.register_aggregator('t_curious', lambda v: v.mean(0))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("BYZMW_PLUGINS", "t_curious_mod")
+    assert "t_curious" in rules.rule_names()
+    assert "t_curious_mod (BYZMW_PLUGINS)" in plugins.loaded()
 
 
 def _byzmw(*args, plugins_env: str, cwd) -> subprocess.CompletedProcess:

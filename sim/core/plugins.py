@@ -72,17 +72,17 @@ def load_plugins() -> list[str]:
     """
     global _seen_env, _seen_entry_points
     env = os.environ.get(ENV, "")
-    if _seen_entry_points and env == _seen_env:
+    if _loading or (_seen_entry_points and env == _seen_env):  # a plugin that looks names up while it loads
         return loaded()
     if not _seen_entry_points:
-        _seen_entry_points = True
         for spec, ep in _entry_point_specs():
             if spec not in _loaded:  # one module named twice (two entry points, or also in BYZMW_PLUGINS): once
                 _load(spec, f"entry point {ep.name}", ep.load)
-    _seen_env = env
+        _seen_entry_points = True  # only once all loaded: a plugin that failed fails again at the next lookup
     for spec in _env_specs():
         if spec not in _loaded:
             _load(spec, ENV, lambda spec=spec: _import_spec(spec))
+    _seen_env = env
     return loaded()
 
 
