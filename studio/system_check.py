@@ -105,16 +105,36 @@ def present(tool: Tool) -> bool:
             return False
         return len([line for line in r.stdout.splitlines() if line.strip()]) == len(LATEX_FILES)
     if n == "DejaVu Sans":
-        if not shutil.which("fc-list"):
-            return False
-        try:
-            r = subprocess.run(["fc-list", "DejaVu Sans"], capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            return False
-        return bool(r.stdout.strip())
+        return _font_file("DejaVuSans.ttf") or _fc_list("DejaVu Sans")
     if n == "ffmpeg":
         return shutil.which("ffmpeg") is not None
     raise ValueError(n)
+
+
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts", "/Library/Fonts",
+             "/System/Library/Fonts", "~/Library/Fonts", "$CONDA_PREFIX/fonts")  # fmt: skip
+
+
+def _font_file(name: str) -> bool:
+    """A font file of that name in the usual font folders (fontconfig's fc-list is not always installed)."""
+    for d in FONT_DIRS:
+        root = os.path.expandvars(os.path.expanduser(d))
+        if "$" in root or not os.path.isdir(root):
+            continue
+        for _, _, files in os.walk(root):
+            if name in files:
+                return True
+    return False
+
+
+def _fc_list(family: str) -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    try:
+        r = subprocess.run(["fc-list", family], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(r.stdout.strip())
 
 
 def system() -> str:
