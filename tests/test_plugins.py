@@ -224,6 +224,7 @@ def test_bad_plugins_give_one_line_naming_the_plugin(tmp_path, module, source, e
     assert r.stderr.strip().startswith(expect) and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+@pytest.mark.render  # draws the sweep's figure (matplotlib)
 def test_the_example_plugin_in_a_sweep_and_its_figure(tmp_path):
     """The example plugin's aggregator and attack in `byzmw sweep list`, a sweep's CSV, its figure."""
     r = _byzmw("sweep", "list", plugins_env="byzmw_example_plugin", cwd=tmp_path)
