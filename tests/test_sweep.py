@@ -342,7 +342,7 @@ def test_make_sweep_quotes_what_the_user_types(tmp_path):
         f"TRIALS=1;touch {canary}",
     ):
         p = subprocess.run(
-            ["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
+            ["make", "-s", "-o", "setup", "-o", "venv", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -352,7 +352,7 @@ def test_make_sweep_quotes_what_the_user_types(tmp_path):
     # the words of SET become one --set each, TRIALS and NAME arrive intact (checked through the CLI's own errors)
     for var, err in (("SET=eta=0.1  tau=0.1,0.2 eta=0.3", "error: eta: given twice"), ("NAME=../m", "error: name:")):
         p = subprocess.run(
-            ["make", "-s", "-o", "setup", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
+            ["make", "-s", "-o", "setup", "-o", "venv", "sweep", "SWEEP=knowlson_verification", "NAME=m", var],
             cwd=REPO,
             capture_output=True,
             text=True,

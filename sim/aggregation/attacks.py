@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.plugins import load_plugins
 
 
 def _byz(x: np.ndarray, byz) -> np.ndarray:
@@ -170,13 +171,23 @@ ATTACKS = {
 }
 
 
+# Attacks registered by plugins (sim.aggregation.registry fills it): name -> stack attack(x, byz, rng).
+PLUGIN_ATTACKS: dict = {}
+
+
+def attack_names() -> tuple[str, ...]:
+    """Every attack: the built-in ones, then those plugins registered (loaded first)."""
+    load_plugins()
+    return (*ATTACKS, *PLUGIN_ATTACKS)
+
+
 def apply_attack(name: str, x, byz, rng: np.random.Generator, **params):
     """Run a stack attack by name (ParamError names the allowed ones)."""
-    if name not in ATTACKS:
-        raise ParamError(f"attack: must be one of {', '.join(ATTACKS)}, got {name!r}")
+    if name not in ATTACKS and name not in attack_names():
+        raise ParamError(f"attack: must be one of {', '.join(attack_names())}, got {name!r}")
     if not isinstance(rng, np.random.Generator):
         raise ParamError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
-    return ATTACKS[name](np.asarray(x, float), byz, rng, **params)
+    return (ATTACKS.get(name) or PLUGIN_ATTACKS[name])(np.asarray(x, float), byz, rng, **params)
 
 
 # --------------------------------------------------------------------------- seed 003's interface

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.params import Param
+from ..core.params import LiveChoices, Param
 
 # The estimators' tuning parameters, declared once (the keyword defaults below are theirs).
 TRIM = Param("trim", float, 0.1, "trimmed-mean fraction per end", low=0.0, high=0.5, low_open=True, high_open=True)
@@ -313,7 +313,7 @@ ESTIMATORS = {
 }
 # Scale estimators, same calling convention.
 SCALES = {"mad": mad}
-ESTIMATOR = Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS))
+ESTIMATOR = Param("estimator", str, "median", "robust centre mu_hat", choices=LiveChoices(lambda: estimator_names()))
 STATISTIC = Param("estimator", str, "median", "an estimator or a scale", choices=(*ESTIMATORS, *SCALES))
 
 
@@ -330,8 +330,21 @@ def breakdown_point(name: str, n: int, **kw) -> float:
     return (np.ceil(b / 2) - 1) / n
 
 
+# MW centre estimators registered by plugins (sim.mw.centres fills it), same calling convention as ESTIMATORS.
+PLUGIN_ESTIMATORS: dict = {}
+
+
+def estimator_names() -> tuple[str, ...]:
+    """Every centre estimator: the built-in ones, then those plugins registered (loaded first)."""
+    from ..core.plugins import load_plugins
+
+    load_plugins()
+    return (*ESTIMATORS, *PLUGIN_ESTIMATORS)
+
+
 def get_estimator(name: str):
-    return ESTIMATORS[ESTIMATOR.coerce(name)]
+    name = ESTIMATOR.coerce(name)
+    return ESTIMATORS.get(name) or PLUGIN_ESTIMATORS[name]
 
 
 # --------------------------------------------------------------------------- distance-based and scale-free statistics

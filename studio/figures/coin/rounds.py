@@ -6,7 +6,7 @@ runs were censored (at the cap or the float limit; a mean with censored runs cou
 bound, and is drawn with an open marker). The tail these 20 runs cannot show is in Fig. 1's companion,
 ``coin_survival`` (studio/figures/coin/survival.py). ``make figures`` runs the sweep ``coin_rounds`` serially
 at n = 10 ... 1000 (20 runs each, about 4 s on this loaded 2-core machine); the full figure to n = 10,000
-comes from the engine: ``python -m studio.sweep run coin_rounds --name fig1`` (defaults: n up to 10,000).
+comes from the engine: ``byzmw sweep run coin_rounds --name fig1`` (defaults: n up to 10,000).
 """
 
 from __future__ import annotations
