@@ -35,41 +35,10 @@ from manim import Scene
 
 from kit.manim_env import install_render_guards
 from kit.options import RenderOptions
-from kit.theme import current_theme, use_theme
+from kit.theme import use_theme
 from kit.traces import TraceSpec, ensure_trace
 from scenes.claims import Claim, as_claim
 
-
-def _project_config_outside_repo() -> None:
-    """`manim scenes/x.py X` run from another folder: use the project's manim.cfg (background, media folder).
-
-    Manim reads manim.cfg from the current folder only; without this a render
-    from elsewhere would get a black background and a stray media/ folder.
-    Command-line flags (quality, -o, --media_dir) still win.
-    """
-    import sys
-    from pathlib import Path
-
-    from kit.paths import MANIM_CFG, REPO
-
-    if Path(sys.argv[0]).name != "manim" or Path.cwd().resolve() == REPO:
-        return
-    from manim import config
-
-    from kit.theme import theme
-
-    config.background_color = theme().palette_of(RenderOptions.from_env().theme).background
-    if "--media_dir" not in sys.argv:
-        config.media_dir = str(REPO / "media")
-    config.tex_dir = str(REPO / "media" / "Tex")
-    config.disable_caching = True
-    config.notify_outdated_version = False
-    print(
-        f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})", file=sys.stderr
-    )
-
-
-_project_config_outside_repo()
 install_render_guards()  # concurrent renders (also with the manim CLI) share the LaTeX cache safely
 
 
@@ -122,6 +91,7 @@ MIN_CUE = 2.0  # no subtitle flashes by faster than this
 CPS_TARGET = 15.0  # captions are held for their length at this rate (the rule allows CPS_MAX)
 CPS_MAX = 17.0
 CUE_CHARS = 84  # two subtitle lines
+MIN_SLIDE_S = 1.0  # no slide shorter than this
 
 
 def reading_time(text: str) -> float:
@@ -201,8 +171,10 @@ class StudioScene(Scene):
         super().setup()
         from scenes.pieces import COLORS
 
+        # The theme's background, whoever configured manim: the studio, the `manim` command line from any folder,
+        # `%%manim` in a notebook (manim.cfg is then not read, and manim's default background is black).
         cam = getattr(self.renderer, "camera", None)
-        if cam is not None and hasattr(cam, "background_color") and current_theme() != "talk":
+        if cam is not None and hasattr(cam, "background_color") and cam.background_color != COLORS.background:
             cam.background_color = COLORS.background
             cam.init_background()
         self.reached_key_frames: list[str] = []
@@ -267,6 +239,25 @@ class StudioScene(Scene):
         self.key_frame(name or self.key_frames[0], caption, prompt=prompt)
         if caption:  # the opening's caption runs from the first frame
             self._caption = (self._caption[0], t0)
+
+    def define(self, *symbols: str, size: int | None = None):
+        """The glossary's definition of each symbol, one row each ("τ  blacklisting threshold on a weight"),
+        for the scene to place; from now on the scene may use them (the glossary test checks the order)."""
+        from manim import DOWN, LEFT, RIGHT, VGroup
+
+        from scenes.glossary import SYMBOLS
+        from scenes.pieces import COLORS, FS, label
+
+        unknown = [s for s in symbols if s not in SYMBOLS]
+        if unknown:
+            raise KeyError(f"{type(self).__name__}: {unknown[0]!r} is not in scenes/glossary.py")
+        self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
+        size = size or FS.small
+        rows = [
+            VGroup(label(s, size, COLORS.text), label(SYMBOLS[s].meaning, size, COLORS.muted)).arrange(RIGHT, buff=0.2)
+            for s in symbols
+        ]
+        return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
 
     def caption(self, claim: Claim | str) -> None:
         """A subtitle from now on (narration while rounds run), shown until the next caption or key frame."""
@@ -411,22 +402,52 @@ class StudioScene(Scene):
     def slide_break(self, notes: str = "", ends_here: bool = False) -> None:
         """A pause in the talk; a new slide when rendered with manim-slides.
 
-        ``notes`` are speaker notes: of the slide that ends here when
-        ``ends_here`` (a key frame: the slide pauses on it), else of the next.
+        A key frame (``ends_here``) ends a slide that waits for the speaker, with ``notes`` as its speaker
+        notes. Any other break ends a slide that plays on by itself into the next (``auto_next``), so the
+        talk needs one key press per idea; a break less than MIN_SLIDE_S after the previous one is dropped
+        (no slide flashes by). The notes of a slide that plays on name the next stop.
         """
-        self.timeline.append({"what": "break", "t": self._now(), "notes": notes})
+        played = self._played_since_break()
+        if not ends_here and played < MIN_SLIDE_S - 1e-9 and any(e["what"] == "break" for e in self.timeline):
+            current = getattr(self, "_base_slide_config", None)
+            if notes and current is not None and getattr(self, "next_slide", None) is not None:
+                current.notes = notes  # the slide goes on: it carries these notes instead
+            for e in reversed(self.timeline):  # and so does the timeline's record of it
+                if e["what"] == "break":
+                    e["notes"] = notes or e["notes"]
+                    break
+            return
+        self.timeline.append({"what": "break", "t": self._now(), "notes": notes, "auto_next": not ends_here})
         next_slide = getattr(self, "next_slide", None)
         if next_slide is None:
             return
         current = getattr(self, "_base_slide_config", None)
-        if ends_here and notes and current is not None:
+        if current is not None:
             try:
-                current.notes = notes
+                if ends_here:
+                    current.notes = notes or current.notes
+                else:
+                    current.auto_next = True
+                    if not current.notes:
+                        current.notes = self._plays_on_note()
             except Exception:
                 pass
-            next_slide()
-        else:
-            next_slide(notes=notes)
+        next_slide(notes="" if ends_here else notes)
+
+    def _played_since_break(self) -> float:
+        total = 0.0
+        for e in reversed(self.timeline):
+            if e["what"] == "break":
+                break
+            if e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+                total += e["d"]
+        return total
+
+    def _plays_on_note(self) -> str:
+        """Speaker notes of a slide that plays on by itself: where it is heading."""
+        upcoming = [k for k in self.key_frames if k not in self.reached_key_frames]
+        nxt = upcoming[0].replace("_", " ") if upcoming else "the conclusion"
+        return f"(plays on by itself) Let it run; the next stop is '{nxt}'."
 
     def freeze_background(self, *mobjects) -> None:
         """Paint ``mobjects`` into the camera background once and take them out of the scene.

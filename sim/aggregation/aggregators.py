@@ -471,6 +471,17 @@ class PreAggregated(RobustAggregator):
         return rules.run_pipeline(self.spec, x, mask, rng, f=f, trim=self.trim_fraction, bucket_size=self.bucket_size)
 
 
+class PluginAggregator(_FAware):
+    """An aggregator a plugin registered (sim.aggregation.registry), in seed 003's interface (equal shares)."""
+
+    def __init__(self, rule: str, num_byzantine: int = 0, **kw):
+        self.name = rule
+        super().__init__(num_byzantine, **kw)
+
+    def _rule(self, x, mask, rng, weights):
+        return rules.PLUGIN_RULES[self.name](x, mask, rng, f=self._f(x, mask), track=False)
+
+
 AGGREGATORS = {
     "mean": MeanAggregator,
     "coordinate_median": CoordinateMedianAggregator,
@@ -489,6 +500,8 @@ def make_aggregator(method: str, *, num_byzantine: int = 0, trim_fraction: float
     steps, rule = rules.parse_pipeline(method)
     if steps:
         return PreAggregated(steps, rule, num_byzantine=num_byzantine, trim_fraction=trim_fraction, **kw)
+    if rule in rules.PLUGIN_RULES:
+        return PluginAggregator(rule, num_byzantine=num_byzantine, **kw)
     cls = AGGREGATORS[rule]
     if rule == "trimmed_mean":
         return cls(trim_fraction=trim_fraction, **kw)

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..core.errors import ParamError
 from ..core.params import Param
+from ..core.plugins import load_plugins
 from ..stats import robust
 from ..stats.robust import F, int_param
 
@@ -576,6 +577,14 @@ RULES = {
 }
 PRE = {"nnm": nearest_neighbour_mixing, "bucketing": bucketing, "clipping": norm_clipping}
 NEEDS_F = {"krum", "multi_krum", "mean_around_median", "minimum_diameter_averaging", "nnm"}
+# Aggregators registered by plugins (sim.aggregation.registry fills it): name -> rule(x, mask, rng, *, f, track).
+PLUGIN_RULES: dict = {}
+
+
+def rule_names() -> tuple[str, ...]:
+    """Every rule: the built-in ones, then those plugins registered (loaded first)."""
+    load_plugins()
+    return (*RULES, *PLUGIN_RULES)
 
 
 def parse_pipeline(spec: str) -> tuple[tuple[str, ...], str]:
@@ -584,8 +593,8 @@ def parse_pipeline(spec: str) -> tuple[tuple[str, ...], str]:
         raise ParamError(f"aggregator: must be a rule name, optionally after pre-steps joined by '+', got {spec!r}")
     parts = spec.split("+")
     *pre, rule = parts
-    if rule not in RULES:
-        raise ParamError(f"aggregator: rule must be one of {', '.join(RULES)}, got {rule!r}")
+    if rule not in RULES and rule not in rule_names():
+        raise ParamError(f"aggregator: rule must be one of {', '.join(rule_names())}, got {rule!r}")
     for p in pre:
         if p not in PRE:
             raise ParamError(f"aggregator: pre-aggregation step must be one of {', '.join(PRE)}, got {p!r}")
@@ -604,8 +613,8 @@ def run_pipeline(spec: str, x, mask=None, rng=None, *, f=0, trim=0.1, bucket_siz
         M_total = M if M_total is None else M @ M_total
         if p == "bucketing":
             f_cur = min(f_cur, int(mask.shape[-1]) - 1)  # a bad client spoils at most one bucket
-    kw = {"f": f_cur} if rule in NEEDS_F else {"trim": trim} if rule == "trimmed_mean" else {}
-    agg, w = RULES[rule](x, mask, rng, track=track, **kw)
+    kw = {"f": f_cur} if rule in NEEDS_F or rule in PLUGIN_RULES else {"trim": trim} if rule == "trimmed_mean" else {}
+    agg, w = (RULES.get(rule) or PLUGIN_RULES[rule])(x, mask, rng, track=track, **kw)
     if w is not None and M_total is not None:
         w = np.einsum("...p,...pn->...n", w, M_total)
         w = w / np.maximum(w.sum(-1, keepdims=True), _EPS)

@@ -26,11 +26,14 @@ import math
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.params import Param
+from ..core.params import LiveChoices, Param
 
-TRIM = Param(
-    "trim", float, 0.1, "fraction trimmed at each end", low=0.0, high=0.5, low_open=True, high_open=True
-)  # the one range of a trimmed mean's trim (the aggregators' trim_fraction is this Param renamed)
+# The estimators' tuning parameters, declared once (the keyword defaults below are theirs).
+TRIM = Param("trim", float, 0.1, "trimmed-mean fraction per end", low=0.0, high=0.5, low_open=True, high_open=True)
+BUCKETS = Param("buckets", int, 5, "median-of-means buckets", low=1)
+TOL = Param("tol", float, 1e-9, "Weiszfeld stopping step, relative to the spread of the data", low=0.0, low_open=True)
+F = Param("f", int, 0, "number of Byzantine rows to tolerate", low=0)
+MAX_ITER = Param("max_iter", int, 1000, "most Weiszfeld steps", low=1)
 
 # "Plainly fine" input: every entry finite, and so far inside the float range that no sum, square, squared
 # distance or Gram entry of such rows can overflow -- for a sorted copy, its extreme rows below PLAIN in
@@ -147,12 +150,6 @@ def _safe_sum_ratio(vals: np.ndarray, cnt, axis: int) -> np.ndarray:
         return np.where(~np.isfinite(out) & np.isfinite(retry), retry, out)
 
 
-TOL = Param("tol", float, 1e-9, "Weiszfeld's stop: a step below tol times the data's spread", low=0.0, low_open=True)
-MAX_ITER = Param("max_iter", int, 1000, "most Weiszfeld steps", low=1)
-F = Param("f", int, 0, "Byzantine rows a rule must tolerate", low=0)
-BUCKETS = Param("buckets", int, 5, "buckets of a median of means", low=1)
-
-
 def _prep(x, mask):
     x = np.asarray(x, dtype=float)
     if x.ndim < 2:
@@ -235,7 +232,7 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     return _check_finite("median", _order_stat_mean(s, (k - 1) // 2, k // 2 + 1))
 
 
-def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = False) -> np.ndarray:
+def trimmed_mean(x, mask=None, rng=None, trim: float = TRIM.default, return_cuts: bool = False) -> np.ndarray:
     """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim).
 
     ``return_cuts``: also return the lowest and highest kept values (..., d) (the order statistics
@@ -259,7 +256,7 @@ def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = 
     return out
 
 
-def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
+def median_of_means(x, mask=None, rng=None, buckets: int = BUCKETS.default) -> np.ndarray:
     """Coordinate-wise median of the means of ``buckets`` random buckets of the active rows.
 
     The partition is drawn from ``rng`` (required): active rows are shuffled
@@ -339,7 +336,7 @@ def _weiszfeld_step(y, xf, fin, pull_bad, eps):
     return (1.0 - gamma)[:, None] * np.where(sw[:, None] > 0, t_y, y) + gamma[:, None] * y
 
 
-def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 1000) -> np.ndarray:
+def geometric_median(x, mask=None, rng=None, tol: float = TOL.default, max_iter: int = MAX_ITER.default) -> np.ndarray:
     """argmin_y sum_i ||x_i - y|| over the active rows: Weiszfeld's iteration (breakdown point 1/2).
 
     The iterate y <- (sum_i x_i/d_i + sum_bad u_j) / sum_i 1/d_i, d_i = ||x_i - y||,
@@ -494,26 +491,38 @@ ESTIMATORS = {
 }
 # Scale estimators, same calling convention.
 SCALES = {"mad": mad}
+ESTIMATOR = Param("estimator", str, "median", "robust centre mu_hat", choices=LiveChoices(lambda: estimator_names()))
+STATISTIC = Param("estimator", str, "median", "an estimator or a scale", choices=(*ESTIMATORS, *SCALES))
 
 
 def breakdown_point(name: str, n: int, **kw) -> float:
     """Largest fraction of arbitrary rows an estimator tolerates with a bounded output (finite-sample)."""
+    name = STATISTIC.coerce(name)
     if name == "mean":
         return 0.0
     if name in ("median", "geometric_median", "mad"):
         return (np.ceil(n / 2) - 1) / n
     if name == "trimmed_mean":
-        return np.floor(kw.get("trim", 0.1) * n) / n
-    if name == "median_of_means":
-        b = min(kw.get("buckets", 5), n)
-        return (np.ceil(b / 2) - 1) / n
-    raise ParamError(f"estimator: must be one of {', '.join([*ESTIMATORS, *SCALES])}, got {name!r}")
+        return np.floor(kw.get("trim", TRIM.default) * n) / n
+    b = min(kw.get("buckets", BUCKETS.default), n)  # median_of_means
+    return (np.ceil(b / 2) - 1) / n
+
+
+# MW centre estimators registered by plugins (sim.mw.centres fills it), same calling convention as ESTIMATORS.
+PLUGIN_ESTIMATORS: dict = {}
+
+
+def estimator_names() -> tuple[str, ...]:
+    """Every centre estimator: the built-in ones, then those plugins registered (loaded first)."""
+    from ..core.plugins import load_plugins
+
+    load_plugins()
+    return (*ESTIMATORS, *PLUGIN_ESTIMATORS)
 
 
 def get_estimator(name: str):
-    if name not in ESTIMATORS:
-        raise ParamError(f"estimator: must be one of {', '.join(ESTIMATORS)}, got {name!r}")
-    return ESTIMATORS[name]
+    name = ESTIMATOR.coerce(name)
+    return ESTIMATORS.get(name) or PLUGIN_ESTIMATORS[name]
 
 
 # --------------------------------------------------------------------------- distance-based and scale-free statistics
