@@ -108,6 +108,12 @@ HAND_WRITTEN = {
         "got {} with n_sources={}",
     ),
     ("sim/mw/kinds.py", "buckets: must be an integer in [1, n_sources={}], got {}"),
+    # depends on the data: the pairwise-distance matrix's memory for this many rows
+    (
+        "sim/stats/robust.py",
+        "x: pairwise distances of {} rows need {} entries ({} GiB per matrix); at most {} ({} rows): "
+        "use fewer clients or a coordinate-wise rule",
+    ),
     # depends on n and f (Krum's n - f - 2 neighbours)
     (
         "sim/stats/robust.py",
