@@ -7,6 +7,7 @@ arguments), :meth:`RenderOptions.from_env` reads ``BYZMW_PACE`` and ``BYZMW_THEM
 
 - ``sets``: trace parameters that override the scene's declared ones (``SET="eta=0.5 rounds=20"``), as given;
   the scene's trace kind validates them (:meth:`scenes.base.StudioScene.trace_spec_for`);
+- ``seed``: the trace's seed instead of the scene's (None: the scene's own);
 - ``pace``: slow, normal, fast or a multiplier in [0.1, 10] (every duration of the scene scales with it);
 - ``theme``: talk (dark, videos and slides) or paper (dark on white, stills for print);
 - ``quality``: manim's l, m, h, p or k;
@@ -31,6 +32,7 @@ THEME = Param("THEME", str, "talk", "palette scenes draw with", choices=THEMES)
 QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "p": "production_quality",
              "k": "fourk_quality"}  # fmt: skip
 QUALITY = Param("QUALITY", str, "l", "manim quality", choices=tuple(QUALITIES))
+SEED = Param("SEED", int, 0, "the trace's seed", low=0, high=2**63 - 1)
 WIDTHS = {"single": 3.5, "double": 7.2}  # inches: one journal column, two columns
 WIDTH = Param("WIDTH", str, "", "paper still width", choices=("", *WIDTHS))
 
@@ -55,6 +57,7 @@ def check_theme(name: str) -> str:
 @dataclass(frozen=True)
 class RenderOptions:
     sets: Mapping[str, str] = field(default_factory=dict)
+    seed: int | None = None
     pace: str = "normal"
     theme: str = "talk"
     quality: str = "l"
@@ -65,6 +68,8 @@ class RenderOptions:
         if not isinstance(self.sets, Mapping) or not all(isinstance(k, str) for k in self.sets):
             raise ParamError(f"SET: expected a mapping of parameter names to values, got {self.sets!r}")
         object.__setattr__(self, "sets", MappingProxyType(dict(self.sets)))
+        if self.seed is not None:
+            object.__setattr__(self, "seed", SEED.coerce(self.seed))
         m = pace_multiplier(self.pace if isinstance(self.pace, str) else float(self.pace))
         # one name per multiplier: "1.5" is "slow", "1" is "normal", others their exact float
         object.__setattr__(self, "pace", next((k for k, v in PACES.items() if v == m), repr(m)))

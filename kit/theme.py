@@ -122,6 +122,8 @@ class Theme:
     min_pt: float  # smallest text in a paper still, in points at its printed width
     font_scale: dict  # paper still width (single, double) -> factor on every font size
     role_words: dict  # role -> words a legend row in its colour uses (its one meaning)
+    auto_family: str = "series"  # the family whose colours go to names with no style of their own ([auto])
+    auto_markers: tuple = ()
 
     @property
     def estimators(self) -> Family:
@@ -205,6 +207,8 @@ def theme() -> Theme:
         float(raw["paper_still"]["min_pt"]),
         {k: float(v) for k, v in raw["paper_still"]["font_scale"].items()},
         {k: tuple(v) for k, v in raw["role_words"].items()},
+        str(raw["auto"]["family"]),
+        tuple(raw["auto"]["markers"]),
     )
 
 
@@ -212,6 +216,38 @@ def estimator_style(name: str, palette: str = "paper") -> tuple[str, str]:
     """(colour, marker) of an estimator, for figures (paper) and scenes (talk)."""
     th = theme()
     return th.estimators_of(palette)[name], th.markers[name]
+
+
+# Names of aggregation rules that are the theme's estimators under another name.
+ESTIMATOR_ALIASES = {"coordinate_median": "median"}
+
+
+def styles(names, palette: str = "paper", known: dict | None = None) -> dict[str, tuple[str, str]]:
+    """(colour, marker) of each of ``names`` as drawn together (a scene's legend, a figure's lines).
+
+    A name the theme knows as an estimator (``coordinate_median`` is the median) gets its estimator colour and
+    marker, and so does a name of ``known`` (name -> (colour, marker), a figure's own table). Every other name
+    (a plugin's aggregator) gets, in order, the next colour of the ``[auto]`` family from ``palette`` and the next
+    ``[auto]`` marker that no other name there uses: distinct while there are no more than that family's size.
+    """
+    th = theme()
+    est, spare = th.estimators_of(palette), list(th.family(th.auto_family, palette).values())
+    known = dict(known or {})
+    out: dict[str, tuple[str, str]] = {}
+    for n in names:
+        e = ESTIMATOR_ALIASES.get(n, n)
+        if n in known:
+            out[n] = known[n]
+        elif e in est:
+            out[n] = (est[e], th.markers[e])
+    used = {m for _, m in out.values()}
+    free = [m for m in th.auto_markers if m not in used] or list(th.auto_markers)
+    i = 0
+    for n in names:
+        if n not in out:
+            out[n] = (spare[i % len(spare)], free[i % len(free)])
+            i += 1
+    return out
 
 
 MPL_STYLE = ASSETS / "studio.mplstyle"

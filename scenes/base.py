@@ -35,40 +35,10 @@ from manim import Scene
 
 from kit.manim_env import install_render_guards
 from kit.options import RenderOptions
-from kit.theme import current_theme, use_theme
+from kit.theme import use_theme
 from kit.traces import TraceSpec, ensure_trace
+from scenes.claims import Claim, as_claim
 
-
-def _project_config_outside_repo() -> None:
-    """`manim scenes/x.py X` run from another folder: use the project's manim.cfg (background, media folder).
-
-    Manim reads manim.cfg from the current folder only; without this a render
-    from elsewhere would get a black background and a stray media/ folder.
-    Command-line flags (quality, -o, --media_dir) still win.
-    """
-    import sys
-    from pathlib import Path
-
-    from kit.paths import MANIM_CFG, REPO
-
-    if Path(sys.argv[0]).name != "manim" or Path.cwd().resolve() == REPO:
-        return
-    from manim import config
-
-    from kit.theme import theme
-
-    config.background_color = theme().palette_of(RenderOptions.from_env().theme).background
-    if "--media_dir" not in sys.argv:
-        config.media_dir = str(REPO / "media")
-    config.tex_dir = str(REPO / "media" / "Tex")
-    config.disable_caching = True
-    config.notify_outdated_version = False
-    print(
-        f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})", file=sys.stderr
-    )
-
-
-_project_config_outside_repo()
 install_render_guards()  # concurrent renders (also with the manim CLI) share the LaTeX cache safely
 
 
@@ -116,7 +86,40 @@ class Pace:
                 raise ValueError(f"Pace.{f}: must be a number of seconds in (0, 60], got {v!r}")
 
 
-MIN_END_HOLD = 2.0
+MIN_END_HOLD = 6.0  # a conclusion stays at least this long, whatever the pace
+MIN_CUE = 2.0  # no subtitle flashes by faster than this
+CPS_TARGET = 15.0  # captions are held for their length at this rate (the rule allows CPS_MAX)
+CPS_MAX = 17.0
+CUE_CHARS = 84  # two subtitle lines
+MIN_SLIDE_S = 1.0  # no slide shorter than this
+
+
+def reading_time(text: str) -> float:
+    """Seconds a caption needs on screen: its characters at CPS_TARGET, at least MIN_CUE."""
+    return max(MIN_CUE, len(text) / CPS_TARGET) if text else 0.0
+
+
+def split_cues(text: str, limit: int = CUE_CHARS) -> list[str]:
+    """``text`` in cues of at most ``limit`` characters, cut at sentence, then clause, then word ends."""
+    import re
+
+    if len(text) <= limit:
+        return [text]
+    for sep in (r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+"):
+        parts = [p for p in re.split(sep, text) if p]
+        if len(parts) > 1:
+            out, cur = [], ""
+            for p in parts:
+                if cur and len(cur) + 1 + len(p) > limit:
+                    out.append(cur)
+                    cur = p
+                else:
+                    cur = f"{cur} {p}" if cur else p
+            out.append(cur)
+            if all(len(c) <= limit for c in out):
+                return out
+            return [c for part in out for c in split_cues(part, limit)]
+    return [text]
 
 
 class StudioScene(Scene):
@@ -135,12 +138,12 @@ class StudioScene(Scene):
 
     @classmethod
     def trace_spec_for(cls, options: RenderOptions) -> tuple[TraceSpec | None, dict]:
-        """(the trace this scene replays under ``options``, the parameters ``options.sets`` changed).
+        """(the trace this scene replays under ``options``, what ``options`` changed: parameters and seed).
 
         The overrides are validated by the trace kind (coerced and range-checked, like ``sim trace --set``).
         """
         spec = cls.trace_spec
-        if not options.sets:
+        if not options.sets and options.seed is None:
             return spec, {}
         from sim.core.errors import ParamError
         from sim.core.kinds import get_kind
@@ -157,7 +160,10 @@ class StudioScene(Scene):
                 )
         resolved = kind.resolve({**spec.params, **options.sets})
         chosen = {k: resolved[k] for k in sorted(options.sets)}
-        return TraceSpec(spec.kind, spec.seed, {**spec.params, **chosen}), chosen
+        seed = spec.seed if options.seed is None else options.seed
+        if seed != spec.seed:
+            chosen["seed"] = seed
+        return TraceSpec(spec.kind, seed, {**spec.params, **{k: v for k, v in chosen.items() if k != "seed"}}), chosen
 
     def render(self, preview: bool = False):
         """Render in the options' theme (every piece reads its colours and sizes from it while the scene is built)."""
@@ -178,8 +184,10 @@ class StudioScene(Scene):
         super().setup()
         from scenes.pieces import COLORS
 
+        # The theme's background, whoever configured manim: the studio, the `manim` command line from any folder,
+        # `%%manim` in a notebook (manim.cfg is then not read, and manim's default background is black).
         cam = getattr(self.renderer, "camera", None)
-        if cam is not None and hasattr(cam, "background_color") and current_theme() != "talk":
+        if cam is not None and hasattr(cam, "background_color") and cam.background_color != COLORS.background:
             cam.background_color = COLORS.background
             cam.init_background()
         self.reached_key_frames: list[str] = []
@@ -202,31 +210,74 @@ class StudioScene(Scene):
 
         return type(self).trace_name() + params_suffix(self.variant)
 
-    def key_frame(self, name: str, notes: str = "") -> None:
-        """A named moment: a still for papers, a slide break for talks, a caption (``notes``) in both.
+    def key_frame(
+        self, name: str, caption: Claim | str | None = None, *, prompt: Claim | str | None = None, notes=None
+    ) -> None:
+        """A named moment: a still for papers, a slide where the speaker pauses, a caption for the audience.
 
-        Follow it with ``self.hold()`` so that a speaker can talk over it.
+        ``caption`` is the subtitle (a :class:`~scenes.claims.Claim`: its predicate is checked against the
+        trace); ``prompt`` is the speaker's note for this slide (what to point at, the number to say). Follow
+        it with ``self.hold()``: the hold lasts at least as long as the caption takes to read.
+        (``notes=`` is the caption's older name.)
         """
         if name not in self.key_frames:
             raise ValueError(f"{type(self).__name__}: key frame {name!r} not declared in key_frames {self.key_frames}")
+        if caption is None:
+            caption = notes
+        if caption is None and self.concluded_with:  # a still of the conclusion: its caption is the conclusion line
+            caption = self.concluded_with
+        cap = as_claim(caption) if caption else None
+        note = as_claim(prompt) if prompt else None
         self.reached_key_frames.append(name)
-        if not notes and self.concluded_with:  # a still of the conclusion: its caption is the conclusion line
-            notes = self.concluded_with
         self._flush_caption()
         for obs in self.observers:
             obs.on_key_frame(self, name)
-        self.timeline.append({"what": "key", "name": name, "t": self._now(), "notes": notes})
-        if notes:
-            self._caption = (notes, self._now())
-        self.slide_break(notes, ends_here=True)
+        if cap is not None:
+            self._record_claim(cap, f"key frame {name!r}")
+        if note is not None:
+            self._record_claim(note, f"speaker note of {name!r}")
+        speaker = (note or cap).text if (note or cap) else ""
+        self.timeline.append(
+            {"what": "key", "name": name, "t": self._now(), "notes": speaker, "caption": cap.text if cap else ""}
+        )
+        if cap is not None:
+            self._caption = (cap.text, self._now())
+        self.slide_break(speaker, ends_here=True)
 
-    def opening(self, name: str | None = None, notes: str = "") -> None:
+    def opening(self, name: str | None = None, caption: Claim | str | None = None, *, prompt=None, notes=None) -> None:
         """Hold the initial state (already laid out, no animation before) and make it the first key frame."""
+        caption = caption if caption is not None else notes
         t0 = self._now()
         self.hold(self.pace.intro_hold)
-        self.key_frame(name or self.key_frames[0], notes)
-        if notes:  # the opening's caption runs from the first frame
-            self._caption = (notes, t0)
+        self.key_frame(name or self.key_frames[0], caption, prompt=prompt)
+        if caption:  # the opening's caption runs from the first frame
+            self._caption = (self._caption[0], t0)
+
+    def define(self, *symbols: str, size: int | None = None):
+        """The glossary's definition of each symbol, one row each ("τ  blacklisting threshold on a weight"),
+        for the scene to place; from now on the scene may use them (the glossary test checks the order)."""
+        from manim import DOWN, LEFT, RIGHT, VGroup
+
+        from scenes.glossary import SYMBOLS
+        from scenes.pieces import COLORS, FS, label
+
+        unknown = [s for s in symbols if s not in SYMBOLS]
+        if unknown:
+            raise KeyError(f"{type(self).__name__}: {unknown[0]!r} is not in scenes/glossary.py")
+        self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
+        size = size or FS.small
+        rows = [
+            VGroup(label(s, size, COLORS.text), label(SYMBOLS[s].meaning, size, COLORS.muted)).arrange(RIGHT, buff=0.2)
+            for s in symbols
+        ]
+        return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+
+    def caption(self, claim: Claim | str) -> None:
+        """A subtitle from now on (narration while rounds run), shown until the next caption or key frame."""
+        cap = as_claim(claim)
+        self._flush_caption()
+        self._record_claim(cap, "caption")
+        self._caption = (cap.text, self._now())
 
     def rounds(self, n: int, key_frames: dict[int, str] | None = None, notes: dict[int, str] | None = None):
         """Yield t = 0 .. n-1; after round t, a key frame (and its hold) if key_frames names round t+1, else a slide break."""
@@ -257,6 +308,9 @@ class StudioScene(Scene):
         (the speaker decides how long), so it is not played there.
         """
         d = self.seconds(self.pace.key_hold if s is None else s)
+        if self._caption is not None:  # long enough to read the caption shown since its key frame
+            text, t0 = self._caption
+            d = max(d, reading_time(text) - (self._now() - t0))
         pause = bool(self.timeline) and self.timeline[-1]["what"] == "break"  # in slides: the slide's own pause
         if getattr(self, "next_slide", None) is not None and pause:
             self.timeline.append({"what": "wait", "t": self._now(), "d": 0.0, "hold": True, "slide_pause": True})
@@ -265,35 +319,58 @@ class StudioScene(Scene):
         self.timeline[-1]["hold"] = True
         self.timeline[-1]["slide_pause"] = pause
 
-    def conclude(self, mobject, caption: str | None = None) -> None:
-        """End on the conclusion line and hold it for the end hold (>= 2 s whatever the pace).
+    def conclude(self, line, caption: Claim | str | None = None, *, prompt: Claim | str | None = None) -> None:
+        """End on the conclusion line and hold it (at least MIN_END_HOLD = 6 s, and long enough to read).
 
-        ``mobject`` is a placed mobject or a string (set as the standard
-        conclusion banner at the bottom of the frame). ``caption`` is its
-        subtitle and speaker note (default: the text of the line).
+        ``line`` is a :class:`~scenes.claims.Claim` or string (set as the standard conclusion banner at the
+        bottom of the frame) or a placed mobject (then ``caption`` is its claim). The claim is its subtitle;
+        ``prompt`` the speaker's note (default: the line).
         """
         from scenes.pieces import FadeInKeep, conclusion_line
 
-        if isinstance(mobject, str):
-            caption = caption or mobject
-            mobject = conclusion_line(mobject)
-        caption = caption or getattr(mobject, "text", "") or ""
+        if isinstance(line, (str, Claim)):
+            claim = as_claim(line)
+            mobject = conclusion_line(claim.text)
+        else:
+            mobject = line
+            claim = as_claim(caption if caption is not None else getattr(mobject, "text", ""))
+        note = as_claim(prompt) if prompt else None
         if self.figure_mode:  # a figure has no band or veil: its caption says the conclusion
             from manim import VGroup
 
             mobject = VGroup()
         self._flush_caption()
-        self.concluded_with = caption
+        self._record_claim(claim, "conclusion")
+        if note is not None:
+            self._record_claim(note, "speaker note of the conclusion")
+        text = claim.text
+        self.concluded_with = text
         for obs in self.observers:
-            obs.on_conclude(self, caption)
-        self.timeline.append({"what": "conclude", "t": self._now(), "text": caption})
-        self.slide_break(caption)  # the last slide: the line fades in and stays, with it as its notes
-        self.play(FadeInKeep(mobject), run_time=self.seconds(0.8))
-        end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold))
-        if caption:
-            self._add_caption(caption, end + self.seconds(0.8), -self.seconds(0.8))
+            obs.on_conclude(self, text)
+        self.timeline.append({"what": "conclude", "t": self._now(), "text": text})
+        self.slide_break((note or claim).text)  # the last slide: the line fades in and stays, with its note
+        fade = self.seconds(0.8)
+        self.play(FadeInKeep(mobject), run_time=fade)
+        end = max(MIN_END_HOLD, self.seconds(self.pace.end_hold), reading_time(text) - fade)
+        if text:
+            self._add_caption(text, end + fade, -fade)
         self.wait(end)
         self.timeline[-1]["hold"] = True
+
+    def _record_claim(self, claim: Claim, where: str) -> None:
+        """Evaluate the claim's predicate now (the frame it is shown at) and keep the verdict in the timeline."""
+        self.timeline.append(
+            {
+                "what": "claim",
+                "t": self._now(),
+                "where": where,
+                "text": claim.text,
+                "holds": claim.check(),
+                "says": claim.says,
+                "checked": claim.holds is not None,
+                "legacy": getattr(claim, "legacy", False),
+            }
+        )
 
     # -- bookkeeping --------------------------------------------------------
     def _now(self) -> float:
@@ -320,34 +397,74 @@ class StudioScene(Scene):
             self.add_subcaption(text, duration=duration, offset=offset)
 
     def _flush_caption(self) -> None:
-        """Show the pending key-frame caption from its key frame until now (at most 8 s, at least 2 s)."""
+        """Show the pending caption from its start until now, as cues a viewer can read at CPS_MAX.
+
+        A long caption is split into cues at sentence and clause ends (:func:`split_cues`), each given time in
+        proportion to its length; the caption stays no longer than it takes to read, plus a little.
+        """
         if self._caption is None:
             return
         text, t0 = self._caption
         self._caption = None
         now = self._now()
-        dur = min(max(now - t0, MIN_END_HOLD), self.seconds(8.0))
-        self._add_caption(text, dur, offset=t0 - now)
+        dur = min(max(now - t0, MIN_CUE), max(self.seconds(8.0), reading_time(text) + 2.0))
+        cues = split_cues(text)
+        total = sum(len(c) for c in cues)
+        start = t0
+        for c in cues:
+            d = dur * len(c) / total
+            self._add_caption(c, d, offset=start - now)
+            start += d
 
     def slide_break(self, notes: str = "", ends_here: bool = False) -> None:
         """A pause in the talk; a new slide when rendered with manim-slides.
 
-        ``notes`` are speaker notes: of the slide that ends here when
-        ``ends_here`` (a key frame: the slide pauses on it), else of the next.
+        A key frame (``ends_here``) ends a slide that waits for the speaker, with ``notes`` as its speaker
+        notes. Any other break ends a slide that plays on by itself into the next (``auto_next``), so the
+        talk needs one key press per idea; a break less than MIN_SLIDE_S after the previous one is dropped
+        (no slide flashes by). The notes of a slide that plays on name the next stop.
         """
-        self.timeline.append({"what": "break", "t": self._now(), "notes": notes})
+        played = self._played_since_break()
+        if not ends_here and played < MIN_SLIDE_S - 1e-9 and any(e["what"] == "break" for e in self.timeline):
+            current = getattr(self, "_base_slide_config", None)
+            if notes and current is not None and getattr(self, "next_slide", None) is not None:
+                current.notes = notes  # the slide goes on: it carries these notes instead
+            for e in reversed(self.timeline):  # and so does the timeline's record of it
+                if e["what"] == "break":
+                    e["notes"] = notes or e["notes"]
+                    break
+            return
+        self.timeline.append({"what": "break", "t": self._now(), "notes": notes, "auto_next": not ends_here})
         next_slide = getattr(self, "next_slide", None)
         if next_slide is None:
             return
         current = getattr(self, "_base_slide_config", None)
-        if ends_here and notes and current is not None:
+        if current is not None:
             try:
-                current.notes = notes
+                if ends_here:
+                    current.notes = notes or current.notes
+                else:
+                    current.auto_next = True
+                    if not current.notes:
+                        current.notes = self._plays_on_note()
             except Exception:
                 pass
-            next_slide()
-        else:
-            next_slide(notes=notes)
+        next_slide(notes="" if ends_here else notes)
+
+    def _played_since_break(self) -> float:
+        total = 0.0
+        for e in reversed(self.timeline):
+            if e["what"] == "break":
+                break
+            if e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+                total += e["d"]
+        return total
+
+    def _plays_on_note(self) -> str:
+        """Speaker notes of a slide that plays on by itself: where it is heading."""
+        upcoming = [k for k in self.key_frames if k not in self.reached_key_frames]
+        nxt = upcoming[0].replace("_", " ") if upcoming else "the conclusion"
+        return f"(plays on by itself) Let it run; the next stop is '{nxt}'."
 
     def freeze_background(self, *mobjects) -> None:
         """Paint ``mobjects`` into the camera background once and take them out of the scene.

@@ -19,11 +19,12 @@ import sys
 import tarfile
 import tempfile
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from kit.manim_env import manim_config
 from kit.options import RenderOptions, variant_suffix
-from kit.paths import REPO
+from kit.paths import cache_dir, slides_dir  # noqa: F401  (slides_dir: part of this module's interface)
 
 from .registry import scene
 
@@ -36,12 +37,13 @@ class SlidesError(RuntimeError):
     pass
 
 
-def slides_dir() -> Path:
-    return Path(os.environ["BYZMW_SLIDES"]).resolve() if os.environ.get("BYZMW_SLIDES") else REPO / "slides"
-
-
 def reveal_cache() -> Path:
-    return Path(os.environ.get("BYZMW_REVEAL_CACHE", REPO / ".venv" / "share" / f"reveal.js-{REVEAL_VERSION}"))
+    """Where reveal.js is kept: $BYZMW_REVEAL_CACHE, else the virtual environment's share/ (``make setup`` fetches it
+    there), else the user's cache folder (kit.paths.cache_dir)."""
+    if os.environ.get("BYZMW_REVEAL_CACHE"):
+        return Path(os.environ["BYZMW_REVEAL_CACHE"])
+    in_venv = sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK)
+    return (Path(sys.prefix) / "share" if in_venv else cache_dir()) / f"reveal.js-{REVEAL_VERSION}"
 
 
 def fetch_reveal() -> Path:
@@ -87,8 +89,11 @@ def render_slide_scene(name: str, folder: Path, options: RenderOptions | None = 
 
     from .render import resolve
 
-    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice
-    logging.getLogger("manim-slides").propagate = False
+    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice;
+    # its INFO lines ("Generated 4 slides to ...") repeat what `byzmw slides` prints at the end
+    slides_log = logging.getLogger("manim-slides")
+    slides_log.propagate = False
+    slides_log.setLevel(logging.WARNING)
 
     options = options or RenderOptions()
     entry, chosen, _ = resolve(name, options)
@@ -102,19 +107,84 @@ def render_slide_scene(name: str, folder: Path, options: RenderOptions | None = 
     return out
 
 
-def build_slides(names: list[str], options: RenderOptions | None = None, deck: str = "talk") -> Path:
-    """One offline HTML presentation of ``names`` in the given order."""
+def render_card(deck_name: str, card: dict, folder: Path, options: RenderOptions) -> Path:
+    """Render one card of the talk (title, section) as a one-slide manim-slides deck ``<deck_name>.json``."""
+    from manim_slides.slide import Slide
+
+    from scenes.cards import Card
+
+    cls = type(deck_name, (Slide, Card), {"__module__": Card.__module__})
+    import scenes.cards
+
+    with manim_config(options.quality, theme_name=options.theme, input_file=scenes.cards.__file__,
+                      write_to_movie=True):  # fmt: skip
+        cls(output_folder=folder, options=options, **card).render()
+    out = folder / f"{deck_name}.json"
+    if not out.exists():
+        raise SlidesError(f"{deck_name}: manim-slides wrote no {out.name}")
+    return out
+
+
+@dataclass(frozen=True)
+class Deck:
+    html: Path
+    slides: int  # slides in the deck
+    key_presses: int  # slides that wait for the speaker (the others play on by themselves)
+    with_notes: int  # slides with speaker notes
+
+
+def deck_summary(html: Path, jsons: list[Path]) -> Deck:
+    import json
+
+    slides = [sl for j in jsons for sl in json.loads(j.read_text())["slides"]]
+    waits = sum(1 for sl in slides if not sl.get("auto_next", False))
+    notes = sum(1 for sl in slides if str(sl.get("notes", "")).strip())
+    return Deck(html, len(slides), waits, notes)
+
+
+def build_slides(
+    names: list[str],
+    options: RenderOptions | None = None,
+    deck: str = "talk",
+    *,
+    cards: bool | None = None,
+    pdf: bool = False,
+) -> Path:
+    """One offline HTML presentation of ``names`` in the given order.
+
+    The whole talk (``cards``, default: when ``deck`` is "talk") opens on a title slide that says what
+    Byzantine means, and puts a short card before every section (from ``scenes/talk.py``). The deck shows
+    slide numbers and a progress bar, keeps the slide in the URL (a reload stays where it was), and lets
+    the slides between two key frames play on by themselves: one key press per idea. ``pdf``: also
+    ``<deck>.pdf``, one page per slide.
+    """
+    from scenes.cards import section_card, title_card
+    from scenes.talk import BACKUP, TALK
+
     options = options or RenderOptions()
+    cards = (deck == "talk") if cards is None else cards
     folder = slides_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dist = fetch_reveal()
     local = folder / "reveal.js"
     if not (local / "dist" / "reveal.js").exists():
         shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
-    jsons = [render_slide_scene(name, folder, options) for name in names]
-    if len(names) == 1 and jsons[0].stem != scene(names[0]).name:
-        deck += jsons[0].stem[len(scene(names[0]).name) :]  # SET / PACE variants get their own deck
-    names = [j.stem for j in jsons]
+    sections = {p.scene: p.section for p in TALK + BACKUP}
+    jsons = []
+    if cards:
+        jsons.append(render_card("Card_00_title", title_card(), folder, options))
+    for i, name in enumerate(names, 1):
+        if cards:
+            if name == BACKUP[0].scene:
+                jsons.append(render_card(f"Card_{i:02d}_backup", {"title": "Backup slides", "lines": (),
+                                         "prompt": "End of the talk: questions. The slides after this are backup."},
+                                         folder, options))  # fmt: skip
+            card = section_card(i, sections.get(name, name), scene(name).cls.__doc__ or "")
+            jsons.append(render_card(f"Card_{i:02d}_{name}", card, folder, options))
+        jsons.append(render_slide_scene(name, folder, options))
+    scene_jsons = [j for j in jsons if not j.stem.startswith("Card_")]
+    if len(names) == 1 and scene_jsons[0].stem != scene(names[0]).name:
+        deck += scene_jsons[0].stem[len(scene(names[0]).name) :]  # SET / PACE variants get their own deck
     html = folder / f"{deck}.html"
     exe = Path(sys.executable).with_name("manim-slides")
     cmd = [
@@ -124,18 +194,37 @@ def build_slides(names: list[str], options: RenderOptions | None = None, deck: s
         "html",
         "--folder",
         str(folder),
-        *names,
+        *[j.stem for j in jsons],
         str(html),
         "-ccdn_url=reveal.js",
         f"-creveal_version={REVEAL_VERSION}",
         f"-ctitle={deck}",
         "-cbackground_color=black",
+        "-cslide_number=true",
+        "-cprogress=true",
+        "-chash=true",
+        "-crespond_to_hash_changes=true",
+        "-chistory=true",
     ]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0 or not html.exists():
         raise SlidesError(f"manim-slides convert failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
     check_offline(html)
+    if pdf:
+        export_pdf(folder, [j.stem for j in jsons], html.with_suffix(".pdf"))
+    d = deck_summary(html, jsons)
+    print(f"slides: {d.slides} slides, {d.key_presses} key presses, speaker notes on {d.with_notes}", file=sys.stderr)
     return html
+
+
+def export_pdf(folder: Path, stems: list[str], pdf: Path) -> Path:
+    """The deck as a PDF, one page per slide (its last frame): a backup for a machine without a browser."""
+    exe = Path(sys.executable).with_name("manim-slides")
+    cmd = [str(exe), "convert", "--to", "pdf", "--folder", str(folder), *stems, str(pdf)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0 or not pdf.exists():
+        raise SlidesError(f"manim-slides convert --to pdf failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
+    return pdf
 
 
 def check_offline(html: Path) -> None:

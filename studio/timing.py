@@ -10,17 +10,19 @@ as it is discovered.
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 
 from kit.options import RenderOptions
-from scenes.base import RenderObserver
+from scenes.base import CPS_MAX, MIN_END_HOLD, MIN_SLIDE_S, RenderObserver
 
 from .registry import scene
 
 MIN_VIDEO_S, MAX_VIDEO_S = 20.0, 90.0
 MIN_KEY_HOLD = 1.5  # seconds of stillness right after every key frame (normal pace)
 MIN_INTRO_HOLD = 1.5
-MIN_END_HOLD = 2.0
+MAX_UNCAPTIONED_S = 10.0  # the longest stretch of a video without a subtitle
 
 
 @dataclass(frozen=True)
@@ -50,17 +52,31 @@ def run_skipping_animations(name: str, options: RenderOptions | None = None, obs
 
     options = options or RenderOptions()
     entry = scene(name)
+    settings = {"save_last_frame": False, "skip_animations": True, **config}
     with manim_config(
         options.quality,
         theme_name=options.theme,
         input_file=str(entry.file),
         write_to_movie=False,
         transparent=options.transparent,
-        **{"save_last_frame": False, "skip_animations": True, **config},
+        **settings,
     ):
-        sc = entry.cls(options=options, observers=observers)
+        # manim reads skip_animations from the scene, not from its config: without it every frame was drawn
+        sc = entry.cls(options=options, observers=observers, skip_animations=settings["skip_animations"])
+        _no_static_frames(sc.renderer)
         sc.render()
     return sc
+
+
+def _no_static_frames(renderer) -> None:
+    """Skip manim's static-background frame of every play: drawn at each play even when animations are
+    skipped, and unused then (the pictures taken here, ``StudioScene.current_frame`` and the last frame, redraw
+    the whole scene)."""
+
+    def save_static_frame_data(scene, static_mobjects):
+        renderer.static_image = None
+
+    renderer.save_static_frame_data = save_static_frame_data
 
 
 def timeline(name: str, options: RenderOptions | None = None, observers=()) -> Timing:
@@ -70,6 +86,40 @@ def timeline(name: str, options: RenderOptions | None = None, observers=()) -> T
     length = sum(e["d"] for e in ev if e["what"] in ("play", "wait"))
     caps = tuple((e["t"], e["d"], e["text"]) for e in ev if e["what"] == "caption")
     return Timing(scene(name).name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, slide_count(ev), caps)
+
+
+def print_timings(names: list[str], out=None, err=None) -> int:
+    """``byzmw timing``: each scene's timing and problems as it is measured, with a progress line on a terminal
+    (which scene, how many left, seconds so far) and a summary line at the end. Exit code 0."""
+    from .registry import scene as entry_of
+
+    out, err = out or sys.stdout, err or sys.stderr
+    tty = err.isatty()
+    t0 = time.perf_counter()
+    n_bad = 0
+    for i, name in enumerate(names, 1):
+        if tty:
+            err.write(f"\rtiming {i}/{len(names)}: {name} ({time.perf_counter() - t0:.0f} s so far)\033[K")
+            err.flush()
+        tm = timeline(name)
+        bad = problems(tm, entry_of(name).key_frames) + narration_problems(tm)
+        n_bad += len(bad)
+        if tty:
+            err.write("\r\033[K")
+            err.flush()
+        out.write(
+            f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  {key_presses(tm.events):2d} key presses  "
+            f"key frames: {', '.join(tm.key_frames)}\n"
+        )
+        out.write(f"{'':<24} conclusion: {tm.conclusion!r}\n")
+        for b in bad:
+            out.write(f"{'':<24} PROBLEM: {b}\n")
+        out.flush()
+    err.write(
+        f"timing: {len(names)} scene{'s' * (len(names) != 1)}, {n_bad} problem{'s' * (n_bad != 1)} "
+        f"({time.perf_counter() - t0:.1f} s)\n"
+    )
+    return 0
 
 
 def slide_count(ev) -> int:
@@ -86,6 +136,20 @@ def slide_count(ev) -> int:
         elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
             filled = True
     return slides + filled
+
+
+def key_presses(ev) -> int:
+    """Key presses a presenter needs for a scene's slides: one per slide that waits (ends at a key frame, or
+    is the last), none for a slide that plays on by itself into the next (``auto_next``)."""
+    presses, filled = 0, False
+    for e in ev:
+        if e["what"] == "break":
+            if filled and not e.get("auto_next", False):
+                presses += 1
+            filled = False
+        elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+            filled = True
+    return presses + filled
 
 
 def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) -> list[str]:
@@ -127,7 +191,7 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
                 break
             tail += e["d"]
         if tail < MIN_END_HOLD - 1e-9:
-            out.append(f"end hold {tail:.2f} s < {MIN_END_HOLD} s")
+            out.append(f"end hold {tail:.2f} s < {MIN_END_HOLD:g} s")
     for i in keys[1:]:
         if conc and i > conc[-1]:
             continue
@@ -139,6 +203,71 @@ def problems(tm: Timing, declared_key_frames: tuple, multiplier: float = 1.0) ->
     for i in keys:
         if not ev[i].get("notes", "").strip():
             out.append(f"key frame {ev[i]['name']!r}: no caption (key_frame(name, notes=...))")
+    return out
+
+
+def caption_gaps(tm: Timing) -> list[tuple[float, float]]:
+    """(start, end) of every stretch of the video with no subtitle on screen."""
+    spans = sorted((t, t + d) for t, d, _ in tm.captions)
+    gaps, covered = [], 0.0
+    for a, b in spans:
+        if a > covered:
+            gaps.append((covered, a))
+        covered = max(covered, b)
+    if tm.length > covered:
+        gaps.append((covered, tm.length))
+    return gaps
+
+
+def slide_lengths(ev) -> list[float]:
+    """Seconds each slide plays (as slide_count counts them): what a presenter sees between two breaks."""
+    out, cur, filled = [], 0.0, False
+    for e in ev:
+        if e["what"] == "break":
+            if filled:
+                out.append(cur)
+            cur, filled = 0.0, False
+        elif e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
+            cur += e["d"]
+            filled = True
+    if filled:
+        out.append(cur)
+    return out
+
+
+def narration_problems(tm: Timing) -> list[str]:
+    """What makes the words of this timing unfit for an audience (empty: fine).
+
+    Every claim on screen holds and is bound from the trace (no legacy string captions with typed numbers);
+    every cue reads at <= CPS_MAX characters per second; the conclusion stays >= MIN_END_HOLD; no stretch of
+    more than MAX_UNCAPTIONED_S without a subtitle; every key frame has its own speaker prompt, not the
+    subtitle again; no slide shorter than MIN_SLIDE_S.
+    """
+    out = []
+    for e in tm.events:
+        if e["what"] != "claim":
+            continue
+        if e["legacy"]:
+            out.append(f"{e['where']}: {e['text']!r} types numbers by hand (make it a Claim bound from the trace)")
+        elif not e["holds"]:
+            out.append(f"{e['where']}: {e['text']!r} is false of this trace ({e['says'] or 'its predicate'})")
+    for t, d, text in tm.captions:
+        if len(text) / d > CPS_MAX + 1e-9:
+            out.append(f"caption at {t:.1f} s reads at {len(text) / d:.1f} characters/s > {CPS_MAX:g}: {text!r}")
+    conc = [e for e in tm.events if e["what"] == "conclude"]
+    if conc:
+        shown = tm.length - conc[-1]["t"]
+        if shown < MIN_END_HOLD - 1e-6:
+            out.append(f"conclusion shown {shown:.1f} s < {MIN_END_HOLD:g} s")
+    for a, b in caption_gaps(tm):
+        if b - a > MAX_UNCAPTIONED_S:
+            out.append(f"no caption from {a:.1f} s to {b:.1f} s ({b - a:.1f} s > {MAX_UNCAPTIONED_S:g} s)")
+    for e in tm.events:
+        if e["what"] == "key" and (not e["notes"].strip() or e["notes"] == e.get("caption")):
+            out.append(f"key frame {e['name']!r}: no speaker prompt of its own (key_frame(name, caption, prompt=...))")
+    short = [d for d in slide_lengths(tm.events) if d < MIN_SLIDE_S - 1e-9]
+    if short:
+        out.append(f"{len(short)} slides shorter than {MIN_SLIDE_S:g} s (shortest {min(short):.2f} s)")
     return out
 
 
@@ -274,6 +403,48 @@ class KeyFrameInspector(RenderObserver):
         if self.pixels:
             f["frame"] = np.asarray(scene.current_frame())[..., :3].copy()
         self.found[name] = f
+
+
+class SymbolInspector(RenderObserver):
+    """At each key frame: the glossary symbols on screen (texts and formulas), with the timeline position."""
+
+    def __init__(self):
+        self.seen: list[tuple[int, str, set[str]]] = []
+
+    def on_key_frame(self, scene, name):
+        from manim import SingleStringMathTex
+
+        from scenes.glossary import find_symbols
+
+        found = set()
+        for m in on_screen(scene):
+            if not _any_visible(m):
+                continue
+            if isinstance(m, SingleStringMathTex):
+                found |= find_symbols(m.tex_string, tex=True)
+            elif isinstance(getattr(m, "text", None), str):
+                found |= find_symbols(m.text)
+        self.seen.append((len(scene.timeline), name, found))
+
+
+def undefined_symbols(tm: Timing, inspector: SymbolInspector) -> list[str]:
+    """Glossary symbols a scene shows (on screen at a key frame, or in a caption) before it defines them."""
+    from scenes.glossary import find_symbols
+
+    uses = [(i, f"key frame {name!r}", syms) for i, name, syms in inspector.seen]
+    uses += [(i, f"{e['where']}", find_symbols(e["text"])) for i, e in enumerate(tm.events) if e["what"] == "claim"]
+    defined_at: dict[str, int] = {}
+    for i, e in enumerate(tm.events):
+        if e["what"] == "define":
+            for s in e["symbols"]:
+                defined_at.setdefault(s, i)
+    out = []
+    for i, where, syms in sorted(uses, key=lambda u: u[0]):
+        for s in sorted(syms):
+            if defined_at.get(s, len(tm.events) + 1) > i:
+                out.append(f"{s} used at {where} before it is defined (self.define({s!r}))")
+                defined_at[s] = -1  # report each symbol once
+    return out
 
 
 def inspect_key_frames(name: str, options: RenderOptions | None = None, *, pixels: bool = False):

@@ -39,7 +39,7 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     from studio.timing import timeline
 
     monkeypatch.setenv("BYZMW_SLIDES", str(tmp_path))
-    html = build_slides([DECK_SCENE], deck="deck")
+    html = build_slides([DECK_SCENE], deck="deck", cards=True, pdf=True)
     check_offline(html)
     text = html.read_text()
     assert "cdn.jsdelivr" not in text and "unpkg" not in text
@@ -56,7 +56,25 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     assert '<aside class="notes"' in first[: first.index("</section>")]
     # the declared timing counts the slides manim-slides makes (empty stretches and slide pauses make none)
     (deck_json,) = [p for p in tmp_path.rglob(f"{DECK_SCENE}.json")]
-    assert len(json.loads(deck_json.read_text())["slides"]) == timeline(DECK_SCENE).slides
+    slides = json.loads(deck_json.read_text())["slides"]
+    assert len(slides) == timeline(DECK_SCENE).slides
+    # one key press per idea: the slides that wait are the key frames' (and the last); the rest play on
+    from studio.timing import key_presses
+
+    assert sum(not sl["auto_next"] for sl in slides) == key_presses(timeline(DECK_SCENE).events)
+    # a title slide that says what Byzantine means, a section card, notes on every slide
+    from scenes.glossary import BYZANTINE
+    from studio.slides import deck_summary
+
+    title = json.loads((tmp_path / "Card_00_title.json").read_text())["slides"]
+    assert len(title) == 1 and not title[0]["auto_next"] and "Byzantine" in title[0]["notes"]
+    assert BYZANTINE.split(":")[0] in title[0]["notes"]
+    d = deck_summary(html, sorted(tmp_path.glob("*.json")))
+    assert d.with_notes == d.slides
+    for option in ("slideNumber: true", "progress: true", "hash: true"):
+        assert option in text, option
+    pdf = html.with_suffix(".pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.read_bytes().count(b"/Type /Page") >= d.slides
 
 
 def test_the_talk_lists_every_scene_exactly_once():

@@ -23,7 +23,22 @@ SCENES = registry.scenes()
 _DECIMAL = "numbers are manim DecimalNumber / axis numbers (LaTeX digits): use scenes.pieces.Number / tick_labels"
 _NO_END = "ends without self.conclude(...) and/or key frames without captions (key_frame(name, notes=...))"
 _SMALL = "LaTeX numbers under the minimum text height at 480p"
-KNOWN = {"fonts": {}, "timing": {}, "text": {}}
+_SCRIPT = "formulas whose subscripts or \\tfrac parts fall under the minimum at TeX's script size"
+KNOWN = {
+    "fonts": {},
+    "timing": {},
+    "text": {
+        n: _SCRIPT
+        for n in (
+            "MWWeightBars",
+            "MWWeightBarsNormalised",
+            "GlobalCoinAdversary",
+            "AdaptiveCoinAdversary",
+            "BlacklistingRace",
+            "PrimalDual",
+        )
+    },
+}
 
 
 def _params(check):

@@ -7,7 +7,7 @@ from manim import Square
 
 from kit.manim_env import manim_config
 from kit.options import RenderOptions, pace_multiplier
-from scenes.base import MIN_END_HOLD, Pace, StudioScene
+from scenes.base import MIN_CUE, MIN_END_HOLD, Pace, StudioScene
 from scenes.pieces import COLORS, label
 from sim.core.errors import ParamError
 
@@ -66,24 +66,52 @@ def test_events_run_slow_and_the_rest_fast():
     assert plays == pytest.approx([0.5] * 4 + [1.5] * 3 + [0.5] * 3)
 
 
-def test_multiplier_scales_every_duration_but_the_end_hold_floor():
+def test_multiplier_scales_every_duration_but_the_reading_times_and_the_end_hold_floor():
+    """PACE scales every play and hold; a hold never gets shorter than its caption takes to read, and the
+    conclusion never shorter than MIN_END_HOLD."""
     normal = _timeline("normal")
     fast = _timeline("0.5")
 
-    def d(sc):
-        return [e["d"] for e in sc.timeline if e["what"] in ("play", "wait")]
+    def d(sc, what):
+        return [e["d"] for e in sc.timeline if e["what"] == what]
 
-    n, f = d(normal), d(fast)
-    assert len(n) == len(f)
-    assert f[:-1] == pytest.approx([x * 0.5 for x in n[:-1]])
-    assert f[-1] == pytest.approx(max(MIN_END_HOLD, 2.5 * 0.5)) and n[-1] == pytest.approx(2.5)
+    assert d(fast, "play") == pytest.approx([x * 0.5 for x in d(normal, "play")])
+    holds_n, holds_f = d(normal, "wait"), d(fast, "wait")
+    assert len(holds_n) == len(holds_f)
+    for hn, hf in zip(holds_n[:-1], holds_f[:-1]):
+        assert hf == pytest.approx(max(0.5 * hn, hf)) and hf <= hn + 1e-9
+    assert holds_f[-1] >= MIN_END_HOLD and holds_n[-1] >= MIN_END_HOLD
+
+
+def test_every_caption_is_readable_at_17_characters_per_second():
+    from scenes.base import CPS_MAX
+
+    for pace in ("normal", "fast", "0.2"):
+        sc = _timeline(pace)
+        for e in sc.timeline:
+            if e["what"] == "caption":
+                assert len(e["text"]) / e["d"] <= CPS_MAX + 1e-9, (pace, e)
+
+
+def test_long_captions_are_split_into_cues_at_sentence_ends():
+    from scenes.base import CUE_CHARS, split_cues
+
+    text = (
+        "All weights start at one. The theory predicts the round at which the Byzantine weights cross the "
+        "threshold; we will see whether they do, and what it costs the honest sources."
+    )
+    cues = split_cues(text)
+    assert len(cues) >= 2 and all(len(c) <= CUE_CHARS for c in cues)
+    assert " ".join(cues) == text
+    assert cues[0] == "All weights start at one."
 
 
 def test_captions_cover_key_frames_and_conclusion():
     sc = _timeline()
     caps = [(e["text"], e["d"]) for e in sc.timeline if e["what"] == "caption"]
     assert [c[0] for c in caps] == ["a square", "the event", "done"]
-    assert all(d >= MIN_END_HOLD for _, d in caps)
+    assert all(d >= MIN_CUE for _, d in caps)
+    assert caps[-1][1] >= MIN_END_HOLD
     assert sc.concluded_with == "done"
 
 

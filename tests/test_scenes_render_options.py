@@ -13,12 +13,20 @@ from sim.core.errors import ParamError
 from studio.render import parse_set, stills_folder
 
 
-def test_parse_set_accepts_spaces_and_commas_and_rejects_garbage():
+def test_parse_set_is_the_one_grammar():
+    """Whitespace separates items, a comma belongs to the value (a list), a name at most once (as in sweeps)."""
     assert parse_set("eta=0.5 rounds=20") == {"eta": "0.5", "rounds": "20"}
-    assert parse_set(["eta=0.5,rounds=20", ""]) == {"eta": "0.5", "rounds": "20"}
-    for bad in ("eta", "=3", "eta="):
-        with pytest.raises(ParamError, match="SET"):
+    assert parse_set(["eta=0.5\trounds=20", ""]) == {"eta": "0.5", "rounds": "20"}
+    assert parse_set("aggregators=mean,median,krum") == {"aggregators": "mean,median,krum"}
+    assert parse_set("eta=0.5,rounds=20") == {"eta": "0.5,rounds=20"}  # one value; the kind rejects it
+    assert parse_set("eta=") == {"eta": ""}  # an empty value: the parameter's own check decides
+    for bad in ("eta", "=3", "1x=2", "a-b=1"):
+        with pytest.raises(ParamError, match="^SET: expected NAME=VALUE"):
             parse_set(bad)
+    with pytest.raises(ParamError, match=r"^eta: given twice in SET \(eta='0.1' and eta='0.2'\)"):
+        parse_set(["eta=0.1", "eta=0.2"])
+    with pytest.raises(ParamError, match="eta: must be a number"):
+        _variant({"eta": "0.5,rounds=20"})
 
 
 def _variant(sets):
@@ -104,3 +112,28 @@ def test_cli_bad_set_is_one_line_and_exit_2():
     assert r.returncode == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "eta" in lines[0], r.stderr
+
+
+def test_options_reach_every_scene():
+    """Every registered scene takes its options at construction: pace scales its durations, sets change its
+    trace (own file), and the class itself is never replaced by a runtime subclass."""
+    from studio import registry
+
+    for name, entry in registry.scenes().items():
+        opts = RenderOptions(pace="2")
+        sc = entry.cls(options=opts)
+        assert type(sc) is entry.cls and sc.options is opts, name
+        assert sc.seconds(1.0) == pytest.approx(2.0), name
+        spec = entry.cls.trace_spec
+        if spec is None:
+            continue
+        from sim.core.kinds import get_kind
+
+        kind = get_kind(spec.kind)
+        current = kind.resolve(spec.params)
+        p = next(p for p in kind.params if p.type in (int, float) and p.choices == ())
+        step = 1 if p.type is int else 0.01 * (abs(current[p.name]) or 1.0)
+        value = current[p.name] + step if p.high is None or current[p.name] + step <= p.high else current[p.name] - step
+        sc = entry.cls(options=RenderOptions(sets={p.name: str(value)}))
+        assert sc.resolved_trace_spec.params[p.name] == value, name
+        assert sc.trace_file_name() != entry.cls(options=RenderOptions()).trace_file_name(), name

@@ -1,4 +1,4 @@
-"""GlobalCoinAdversary and AdaptiveCoinAdversary: the global-coin MWU (seed 004) against greedy adversaries.
+"""GlobalCoinAdversary and AdaptiveCoinAdversary: the global-coin MWU (Aggarwal et al. 2017) against greedy adversaries.
 
 Replays a ``coin_run`` trace. Each round: the experts' advice appears (good experts at random, the
 adversary's experts as it chose them: J, ringed, advise d, the rest -d); the weighted vote tips a
@@ -105,6 +105,9 @@ class GlobalCoinAdversary(StudioScene):
     paper_stills = ("first_round", "peak_share", "final")
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
+    gauge_top = 0.5  # the corrupted share at the gauge's full height
+    shows_volatile = True  # the legend's volatile entry (a non-adaptive scene may leave it out)
+    rule_text: str | None = None  # the update rule in plain text instead of the formula (no script-size parts)
     conclusion_text = "The adversary keeps z ≠ d while it can, but good experts outgrow it: z = d in the end"
 
     def opening_notes(self, tr) -> str:
@@ -173,9 +176,13 @@ class GlobalCoinAdversary(StudioScene):
         self.w_ref = 1.0
         self.xs = np.linspace(-6.3, 3.3, n)
         head = title(self.heading)
-        rule = headline(
-            math(r"z=\mathrm{sgn}\big(\textstyle\sum_i w_i a_i\big),\quad w_i \leftarrow w_i(1\pm\eta)", FS.label), head
-        )
+        if self.rule_text:
+            rule = headline(label(self.rule_text, FS.label, COLORS.text), head)
+        else:
+            rule = headline(
+                math(r"z=\mathrm{sgn}\big(\textstyle\sum_i w_i a_i\big),\quad w_i \leftarrow w_i(1\pm\eta)", FS.label),
+                head,
+            )
         self.round = counter("round", 0, FS.label)
         params = params_line(rf"$n$ = {n},  $\tau$ = {p['tau']},  $\eta$ = {meta['eta']:.2f}")
         row_label = label(r"experts (area $\propto$ weight), advice below", FS.tiny, COLORS.muted).move_to(
@@ -251,8 +258,8 @@ class GlobalCoinAdversary(StudioScene):
         self.fill_hatch = Hatch(self.fill, 0.12)
         g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.2)
         ticks = VGroup()
-        for v in (0.0, 0.25, 0.5):
-            y = GAUGE_Y0 + v / 0.5 * GAUGE_H
+        for v in (0.0, self.gauge_top / 2, self.gauge_top):
+            y = GAUGE_Y0 + v / self.gauge_top * GAUGE_H
             ticks.add(Line([GAUGE_X - 0.32, y, 0], [GAUGE_X - 0.25, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:.0%}", FS.tiny, COLORS.muted).next_to([GAUGE_X - 0.32, y, 0], LEFT, buff=0.06))
         self.share = Number(
@@ -270,11 +277,16 @@ class GlobalCoinAdversary(StudioScene):
                     ),
                 ),
             ]
-            + ([("volatile (this round)", expert(False, 0.08, [0, 0], COLORS.flipped))] if tr["volatile"].any() else [])
+            + (
+                [("volatile (this round)", expert(False, 0.08, [0, 0], COLORS.flipped))]
+                if self.shows_volatile and tr["volatile"].any()
+                else []
+            )
             + [("in $J$: advises $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
             FS.tiny,
         )
         side(self.round, key, params)
+        self.key = key
         self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key, pct]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
@@ -300,7 +312,7 @@ class GlobalCoinAdversary(StudioScene):
         return m
 
     def gauge_fill(self, share: float) -> Rectangle:
-        h = max(min(share / 0.5, 1.0) * GAUGE_H, 1e-3)
+        h = max(min(share / self.gauge_top, 1.0) * GAUGE_H, 1e-3)
         r = Rectangle(width=0.44, height=h, fill_color=COLORS.byzantine, fill_opacity=0.9, stroke_width=0)
         return r.move_to([GAUGE_X, GAUGE_Y0 + h / 2, 0])
 

@@ -13,6 +13,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     DashedLine,
     Dot,
@@ -55,14 +56,35 @@ def _shape(code: str, size: float, **kw):
         bar = 2.0 * size
         m = VGroup(Rectangle(width=bar, height=bar / 3.2, **kw), Rectangle(width=bar / 3.2, height=bar, **kw))
         return m.rotate(np.pi / 4) if code == "X" else m
+    if code in "+x|_":  # thin bars (matplotlib's line markers, drawn filled)
+        bar, thin = 2.2 * size, 2.2 * size / 6
+        parts = {
+            "+": [(bar, thin), (thin, bar)],
+            "x": [(bar, thin), (thin, bar)],
+            "|": [(thin, bar)],
+            "_": [(bar, thin)],
+        }
+        m = VGroup(*(Rectangle(width=w, height=h, **kw) for w, h in parts[code]))
+        return m.rotate(np.pi / 4) if code == "x" else m
+    if code in "1234":  # tri markers: three spokes from the centre (1 down, 2 up, 3 left, 4 right)
+        r, thin = 1.2 * size, 1.2 * size / 3.5
+        first = {"1": -np.pi / 2, "2": np.pi / 2, "3": np.pi, "4": 0.0}[code]
+        spokes = []
+        for k in range(3):
+            a = first + k * 2 * np.pi / 3
+            sp = Rectangle(width=r, height=thin, **kw).move_to([r / 2, 0, 0]).rotate(a, about_point=ORIGIN)
+            spokes.append(sp)
+        return VGroup(*spokes)
     raise KeyError(f"marker {code!r}: no scene shape")
 
 
-def marker(name: str, color=None, size: float = 0.1):
-    """The theme's marker shape for ``name`` (an estimator, 'honest', 'byzantine', 'true_value')."""
-    code = MARKERS[name]
+def marker(name: str | None, color=None, size: float = 0.1, *, code: str | None = None):
+    """The theme's marker shape for ``name`` (an estimator, 'honest', 'byzantine', 'true_value'), or the shape of
+    matplotlib marker ``code`` (a style of kit.theme.styles: a plugin's rule) in ``color``."""
+    code = code or MARKERS[name]
     if color is None:
         color = getattr(EST, name) if name in FAMILIES["estimators"] else getattr(COLORS, name)
+    color = ManimColor(color) if isinstance(color, str) else color
     m = _shape(code, size, color=color, fill_color=color, fill_opacity=1, stroke_width=0)
     m.marker_code = code
     return m

@@ -115,14 +115,48 @@ def mathify(text: str) -> str:
     return " ".join(runs(words, letters))
 
 
+SCRIPT_SCALE = (1.0, 0.7, 0.5)  # TeX's text, script and scriptscript sizes (cmr10 / cmr7 / cmr5)
+
+
+def tex_script_depth(tex: str) -> int:
+    """How deep the smallest part of a formula sits: 0 text size, 1 script (sub/superscripts, \\tfrac's
+    parts), 2 scriptscript (a script inside a script). Display \\frac keeps its parts at text size."""
+    depth, best, stack, i, pending = 0, 0, [], 0, 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\":
+            j = i + 1
+            while j < len(tex) and tex[j].isalpha():
+                j += 1
+            cmd = tex[i + 1 : j]
+            if cmd in ("tfrac", "scriptstyle", "textstyle") and cmd != "textstyle":
+                pending = 2 if cmd == "tfrac" else 1
+            i = j
+            continue
+        if c in "_^":
+            pending = 1
+            if i + 1 < len(tex) and tex[i + 1] != "{":  # a single-character script
+                best = max(best, min(depth + 1, 2))
+                pending = 0
+                i += 2
+                continue
+        elif c == "{":
+            if pending:
+                stack.append(1)
+                depth += 1
+                pending -= 1
+            else:
+                stack.append(0)
+            best = max(best, min(depth, 2))
+        elif c == "}":
+            depth -= stack.pop() if stack else 0
+        i += 1
+    return best
+
+
 def script_factor(tex: str) -> float:
-    """The size of a formula's smallest glyphs relative to its font size: 0.7 for scripts and fractions
-    (TeX's script style), 0.5 for a script inside a script or a fraction (scriptscript style)."""
-    scripts = "_" in tex or "^" in tex
-    frac = r"\tfrac" in tex  # MathTex is display math: \frac keeps text size, \tfrac goes to script size
-    if frac and scripts or "_{" in tex and ("^" in tex.split("_{", 1)[1].split("}", 1)[0]):
-        return 0.5
-    return 0.7 if scripts or frac else 1.0
+    """The size of a formula's smallest glyphs relative to its font size (TeX's script sizes)."""
+    return SCRIPT_SCALE[tex_script_depth(tex)]
 
 
 def math(tex: str, size: float | None = None, color=None) -> MathTex:
@@ -355,5 +389,7 @@ __all__ = [
     "mathify",
     "rich",
     "script_factor",
+    "tex_script_depth",
+    "SCRIPT_SCALE",
     "tick_labels",
 ]

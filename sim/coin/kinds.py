@@ -3,6 +3,9 @@
 Per round r (before its update): the weights, the advice, d, z, the corrupted set, the
 adversary's choice J, the volatile experts, the total and the share of the corrupted weight,
 the solver that chose J (code of :data:`sim.coin.knapsack.SOLVER_NAMES`), its X and its bound.
+Meta: the rounds, why the run stopped and the state "corrupted > good" (version 2: ``stop``,
+``first_cross``, ``state_rounds``, ``exits``, and the array ``corrupted_above_good``; the other arrays are
+unchanged from version 1).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
-from .coin_mwu import ADVERSARIES, check_params, default_eta, run_coin
+from .adaptive import VOLATILE_DOC
+from .brute_force import MAX_ITEMS
+from .coin_mwu import ADVERSARY, check_params, default_eta, run_coin
 from .knapsack import SOLVER_NAMES
-from .nonadaptive import SOLVERS
+from .nonadaptive import SOLVER
 
 PARAMS = (
     Param("n", int, 40, "experts", low=2, high=5000),
@@ -25,9 +30,9 @@ PARAMS = (
     Param(
         "eta", float, 0.0, "update factor in (0, 1/2); 0 = the report's sqrt(ln n / n)", low=0, high=0.5, high_open=True
     ),
-    Param("adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES),
-    Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS),
-    Param("volatile", int, -1, "adaptive: volatile flips per round (-1 = floor(sqrt(n)))", low=-1, high=100),
+    ADVERSARY,
+    SOLVER,
+    Param("volatile", int, -1, "adaptive: " + VOLATILE_DOC, low=-2, high=100),
     Param("max_rounds", int, 400, "rounds after which a run is censored", low=1, high=20_000),
 )
 
@@ -38,8 +43,8 @@ def resolved_eta(p) -> float:
 
 def _check(p) -> None:
     check_params(p["n"], p["tau"], resolved_eta(p))
-    if p["solver"] == "brute" and p["tau"] > 16:
-        raise ParamError(f"solver: brute force takes tau <= 16, got tau = {p['tau']}")
+    if p["solver"] == "brute" and p["tau"] > MAX_ITEMS:
+        raise ParamError(f"solver: brute force takes tau <= {MAX_ITEMS}, got tau = {p['tau']}")
     if p["adversary"] == "adaptive" and p["n"] > 200:
         raise ParamError(f"n: the adaptive adversary is traced for n <= 200, got {p['n']}")
 
@@ -58,8 +63,8 @@ RE = ("round", "expert")
 
 @trace_kind(
     "coin_run",
-    version=1,
-    summary="global-coin MWU vs greedy adversary (seed 004): one recorded run",
+    version=2,
+    summary="global-coin MWU vs greedy adversary (Aggarwal et al. 2017): one recorded run",
     params=PARAMS,
     check=_check,
     work=_work,
@@ -77,6 +82,9 @@ RE = ("round", "expert")
         "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)"),
         "corrupted_weight": ArraySpec("float64", ROUND, "total weight of K"),
         "corrupted_share": ArraySpec("float64", ROUND, "share of the total weight held by K"),
+        "corrupted_above_good": ArraySpec(
+            "bool", ROUND, "the round began with W_K > the good experts' weight (it cannot end: docs/coin.md)"
+        ),
     },
 )
 def simulate_coin(p: dict, rng: np.random.Generator):
@@ -107,11 +115,16 @@ def simulate_coin(p: dict, rng: np.random.Generator):
         "bound": np.array(rec["bound"], dtype=np.float64),
         "corrupted_weight": np.array(rec["corrupted_weight"], dtype=np.float64),
         "corrupted_share": np.array(rec["corrupted_share"], dtype=np.float64),
+        "corrupted_above_good": np.array(rec["corrupted_above_good"], dtype=bool),
     }
     meta = {
         "eta": eta,
         "rounds": int(res.rounds[0]),
         "censored": bool(res.censored[0]),
+        "stop": int(res.stop[0]),  # 0 ended, 1 censored at max_rounds, 2 at the float limit
+        "first_cross": int(res.first_cross[0]),  # first round begun with corrupted > good weight; 0 never
+        "state_rounds": int(res.state_rounds[0]),
+        "exits": int(res.exits[0]),
         "solver_names": {str(k): v for k, v in SOLVER_NAMES.items()},
     }
     return arrays, meta

@@ -18,6 +18,7 @@ INT_RE = re.compile(r"[+-]?[0-9]{1,30}")
 FLOAT_RE = re.compile(r"[+-]?(?:[0-9]{1,400}(?:\.[0-9]{0,400})?|\.[0-9]{1,400})(?:[eE][+-]?[0-9]{1,4})?")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+_OWN = object()  # Param.field: keep the declared default
 
 
 def parse_int(text: str) -> int:
@@ -38,6 +39,31 @@ def _fmt(v) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v)) if abs(v) >= 1 or v == 0 else repr(v)
     return repr(v) if not isinstance(v, str) else v
+
+
+class LiveChoices:
+    """The choices of a parameter whose names can grow after import (plugins): ``fn()`` is asked at every use.
+
+    Behaves as the tuple ``fn()`` returns for what :class:`Param` does with choices (``in``, iteration, ``len``).
+    """
+
+    def __init__(self, fn):
+        self._fn = fn
+
+    def __iter__(self):
+        return iter(self._fn())
+
+    def __contains__(self, value) -> bool:
+        return value in self._fn()
+
+    def __len__(self) -> int:
+        return len(self._fn())
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"LiveChoices({tuple(self._fn())!r})"
 
 
 @dataclass(frozen=True)
@@ -70,6 +96,19 @@ class Param:
         right = ")" if (self.high is None or self.high_open) else "]"
         kind = "an integer" if self.type is int else "a number"
         return f"{kind} in {left}{lo}, {hi}{right}"
+
+    def field(self, default=_OWN):
+        """This parameter as a :func:`param` field of a dataclass (the field must carry the same name).
+
+        One declaration serves a library function (``P.coerce(value)``) and every class that holds the
+        same quantity; ``default`` replaces the declared default for that class.
+        """
+        from dataclasses import field as dc_field
+
+        spec = {k: getattr(self, k) for k in ("doc", "low", "high", "low_open", "high_open", "choices")}
+        return dc_field(
+            default=self.default if default is _OWN else default, metadata={"param": spec, "name": self.name}
+        )
 
     def _fail(self, value) -> ParamError:
         r = repr(value)
@@ -158,7 +197,7 @@ def param(default, doc: str = "", *, low=None, high=None, low_open=False, high_o
         "high": high,
         "low_open": low_open,
         "high_open": high_open,
-        "choices": tuple(choices),
+        "choices": choices if isinstance(choices, LiveChoices) else tuple(choices),
     }
     return dc_field(default=default, metadata={"param": spec})
 
@@ -175,6 +214,8 @@ def params_of(cls, **defaults) -> tuple[Param, ...]:
         spec = f.metadata.get("param")
         if spec is None:
             continue
+        if f.metadata.get("name", f.name) != f.name:
+            raise TypeError(f"{cls.__name__}.{f.name}: declared as parameter {f.metadata['name']!r}")
         t = f.type if isinstance(f.type, type) else _FIELD_TYPES[str(f.type)]
         out.append(Param(f.name, t, defaults.get(f.name, f.default), **spec))
     return tuple(out)
