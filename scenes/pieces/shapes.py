@@ -57,7 +57,7 @@ def _shape(code: str, size: float, **kw):
         m = VGroup(Rectangle(width=bar, height=bar / 3.2, **kw), Rectangle(width=bar / 3.2, height=bar, **kw))
         return m.rotate(np.pi / 4) if code == "X" else m
     if code in "+x|_":  # thin bars (matplotlib's line markers, drawn filled)
-        bar, thin = 2.2 * size, 2.2 * size / 6
+        bar, thin = 2.4 * size, 2.4 * size / 4
         parts = {
             "+": [(bar, thin), (thin, bar)],
             "x": [(bar, thin), (thin, bar)],
@@ -67,7 +67,7 @@ def _shape(code: str, size: float, **kw):
         m = VGroup(*(Rectangle(width=w, height=h, **kw) for w, h in parts[code]))
         return m.rotate(np.pi / 4) if code == "x" else m
     if code in "1234":  # tri markers: three spokes from the centre (1 down, 2 up, 3 left, 4 right)
-        r, thin = 1.2 * size, 1.2 * size / 3.5
+        r, thin = 1.5 * size, 0.6 * size
         first = {"1": -np.pi / 2, "2": np.pi / 2, "3": np.pi, "4": 0.0}[code]
         spokes = []
         for k in range(3):
