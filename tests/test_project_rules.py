@@ -52,13 +52,21 @@ def test_colours_come_from_the_theme():
 
 def test_theme_is_complete_and_cfg_carries_background():
     th = theme()
-    for role in ("honest", "byzantine", "estimate", "true_value", "blacklisted", "volatile"):
+    from kit.theme import ROLES
+
+    for role in ROLES:
         assert re.fullmatch(r"#[0-9A-F]{6}", getattr(th.palette, role))
         assert re.fullmatch(r"#[0-9A-F]{6}", getattr(th.paper, role))
     cfg = (REPO / "manim.cfg").read_text()
     assert f"background_color = {th.palette.background}" in cfg
-    style = (REPO / "assets" / "studio.mplstyle").read_text()
-    assert th.paper.honest.lstrip("#") in style and th.paper.byzantine.lstrip("#") in style
+    # the figures' style: the paper neutrals, and the series family as the default cycle (never a role colour)
+    style = (REPO / "assets" / "studio.mplstyle").read_text().upper()
+    for v in th.family("series", "paper").values():
+        assert v.lstrip("#") in style
+    for role in ROLES:
+        assert getattr(th.paper, role).lstrip("#") not in style, role
+    for k in ("text", "muted", "grid"):
+        assert getattr(th.paper, k).lstrip("#") in style, k
 
 
 # -- each range lives once: a fixed range or choice list is a declared Param, never a hand-written check ---------
