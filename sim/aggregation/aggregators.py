@@ -39,6 +39,7 @@ import numpy as np
 
 from ..core.errors import ParamError
 from ..core.params import Param
+from ..core.rng import check_generator
 from ..stats import robust
 from ..stats.robust import EstimatorError
 from . import rules
@@ -63,9 +64,7 @@ def _opt(p: Param, v):
 
 def _make_rng(seed, rng) -> np.random.Generator:
     if rng is not None:
-        if not isinstance(rng, np.random.Generator):
-            raise ParamError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
+        return check_generator(rng)
     return np.random.default_rng(robust.int_param(SEED, seed))  # a Generator seeded through SeedSequence(seed)
 
 
@@ -115,7 +114,7 @@ def _align(
         if a.ndim == 1:
             a = a[None, :]
         if a.ndim != 2:
-            raise ParamError(f"client_updates[{i}]: must be a [n_i, d] array, got shape {a.shape}")
+            raise ParamError(f"client_updates[{i}]: expected a [n_i, d] array, got shape {a.shape}")
         dims.add(a.shape[1])
         arrs.append(a)
     if len(dims) != 1:
