@@ -56,7 +56,7 @@ def norm_statistics(client_updates) -> tuple[np.ndarray, np.ndarray]:
         a = np.asarray(u, dtype=float)
         a = a[None, :] if a.ndim == 1 else a
         if a.ndim != 2:
-            raise ParamError(f"client_updates[{i}]: must be a [n_i, d] array, got shape {a.shape}")
+            raise ParamError(f"client_updates[{i}]: expected a [n_i, d] array, got shape {a.shape}")
         if a.shape[0] == 0 or not np.isfinite(a).all():
             ok[i] = False
             continue
@@ -73,6 +73,9 @@ THRESHOLD = Param("threshold", float, 3.0, "an outlier's least |z|", low=0.0, lo
 FALSE_ALARM_RATE = Param("false_alarm", float, 0.0027, "an honest client's flag rate", low=0.0, high=1.0)
 FALSE_ALARM_RATE = replace(FALSE_ALARM_RATE, low_open=True, high_open=True)
 CALIBRATION_N = Param("n", int, 5, "clients a calibrated threshold is for", low=3)
+DDOF = Param(
+    "ddof", int, 0, "std's delta degrees of freedom: 0 numpy's std (the original code), 1 the sample std", low=0, high=1
+)
 
 
 def _threshold(t) -> float:
@@ -97,11 +100,9 @@ def _scores(z: np.ndarray, vals: np.ndarray, ok: np.ndarray, threshold: float, m
 class ZScoreDetector:
     """Seed 003: |z| of mean/std/max norm across clients; outlier when the largest |z| >= threshold."""
 
-    def __init__(self, threshold: float = 3.0, ddof: int = 0):
+    def __init__(self, threshold: float = THRESHOLD.default, ddof: int = DDOF.default):
         self.threshold = _threshold(threshold)
-        if ddof not in (0, 1):
-            raise ParamError(f"ddof: must be 0 (numpy's std, the seed's code) or 1, got {ddof!r}")
-        self.ddof = ddof
+        self.ddof = DDOF.coerce(ddof)
 
     def zscores(self, vals: np.ndarray, ok: np.ndarray) -> np.ndarray:
         z = np.zeros(vals.shape)
