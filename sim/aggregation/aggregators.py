@@ -1,7 +1,8 @@
-"""Robust aggregators with seed 003's interface: ``aggregate(client_updates, weights=None) -> (aggregate, stats)``.
+"""Robust aggregators with the interface of the original aggregation module:
+``aggregate(client_updates, weights=None) -> (aggregate, stats)``.
 
 ``client_updates`` is a list of arrays, client i's of shape [n_i, d] (a 1-D
-array is one vector). As in seed 003's CoordinateMedianAggregator, every
+array is one vector). As in the original module's CoordinateMedianAggregator, every
 aggregator first draws ``num_samples_per_client`` vectors from each client
 (without replacement when it has that many, with replacement only when it has
 fewer) from its own Generator (``seed``, or a Generator passed as ``rng``), and
@@ -23,7 +24,7 @@ finite clients). ``stats`` also says how much each client counted:
 - ``sample_indices``: the vectors drawn from each client.
 
 ``weights`` (per client) are used by the mean only; robust rules give every
-client one vote, as seed 003 says (``stats["weights_used"]`` tells which).
+client one vote, as the original module says (``stats["weights_used"]`` tells which).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from . import rules
 
 DOWNWEIGHT_FRACTION = 0.5
 
-# The aggregators' own knobs; the rules' (f, trim, m, ...) are theirs, renamed where seed 003 names them otherwise.
+# The aggregators' own knobs; the rules' (f, trim, m, ...) are theirs, renamed where the original module says otherwise.
 NUM_SAMPLES = Param("num_samples_per_client", int, 100, "vectors drawn from each client (None: aligned)", low=1)
 SEED = Param("seed", int, 42, "seed of the aggregator's Generator", low=0)
 NUM_BYZANTINE = replace(robust.F, name="num_byzantine")
@@ -196,7 +197,7 @@ def _finish_aligned(x, empty: list, C: int, S: int, mean=None, checked: bool = F
 
 
 class RobustAggregator(ABC):
-    """Seed 003's interface: aggregate(client_updates, weights=None) -> (aggregate, stats)."""
+    """The original module's interface: aggregate(client_updates, weights=None) -> (aggregate, stats)."""
 
     name: str = ""
     takes_mean: bool = False  # _rule(..., mean=) accepts the clients' mean that _align computed on the way
@@ -303,7 +304,7 @@ class MeanAggregator(RobustAggregator):
 
 
 class CoordinateMedianAggregator(RobustAggregator):
-    """Seed 003's coordinate-wise median of the clients' sampled vectors (breakdown point 1/2)."""
+    """The original module's coordinate-wise median of the clients' sampled vectors (breakdown point 1/2)."""
 
     name = "coordinate_median"
 
@@ -471,7 +472,7 @@ class PreAggregated(RobustAggregator):
 
 
 class PluginAggregator(_FAware):
-    """An aggregator a plugin registered (sim.aggregation.registry), in seed 003's interface (equal shares)."""
+    """An aggregator a plugin registered (sim.aggregation.registry), in the list interface (equal shares)."""
 
     def __init__(self, rule: str, num_byzantine: int = 0, **kw):
         self.name = rule

@@ -1,16 +1,16 @@
-"""Client scoring: seed 003's ZScoreDetector, and a median/MAD scorer that does not suffer masking.
+"""Client scoring: the original aggregation module's ZScoreDetector, and a median/MAD scorer free of masking.
 
 Both summarise each client by the mean, std and max of its vectors' L2 norms
-(seed 003) and score |z| per metric across clients; a client is an outlier
+(as the original module does) and score |z| per metric across clients; a client is an outlier
 when its largest |z| reaches the threshold.
 
-ZScoreDetector is the seed's: z = (v - mean) / std with numpy's std (ddof=0;
-``ddof=1`` gives the sample std that the seed's prose used for its numbers),
+ZScoreDetector is the original module's: z = (v - mean) / std with numpy's std (ddof=0;
+``ddof=1`` gives the sample std that the original module's prose used for its numbers),
 0 where the spread is below 1e-10. It suffers masking: by Samuelson's
 inequality |z| <= sqrt(n - 1) with ddof=0 ((n - 1)/sqrt(n) with ddof=1), so
 among n = 5 clients no client can ever reach 3, however large its update:
-the seed's worked example (client 0 scaled by 100) gives z = 2.0 (1.79 with
-ddof=1, the seed's "about 1.8"), not flagged.
+its worked example (client 0 scaled by 100) gives z = 2.0 (1.79 with
+ddof=1, the prose's "about 1.8"), not flagged.
 
 RobustZScoreDetector uses the median and the MAD (sim.stats.robust.robust_zscores):
 one outlier moves neither, so it is caught; threshold 3.5 by default
@@ -38,7 +38,7 @@ METRICS = ("mean_norm", "std_norm", "max_norm")
 
 @dataclass
 class ClientScore:
-    """Seed 003's record: client id, score (largest |z| over the metrics), outlier flag, details."""
+    """The original module's record: client id, score (largest |z| over the metrics), outlier flag, details."""
 
     client_id: int
     score: float
@@ -98,7 +98,7 @@ def _scores(z: np.ndarray, vals: np.ndarray, ok: np.ndarray, threshold: float, m
 
 
 class ZScoreDetector:
-    """Seed 003: |z| of mean/std/max norm across clients; outlier when the largest |z| >= threshold."""
+    """The original module's: |z| of mean/std/max norm across clients; outlier when the largest |z| >= threshold."""
 
     def __init__(self, threshold: float = THRESHOLD.default, ddof: int = DDOF.default):
         self.threshold = _threshold(threshold)
@@ -121,7 +121,7 @@ class ZScoreDetector:
         return _scores(self.zscores(vals, ok), vals, ok, self.threshold, "zscore")
 
 
-FALSE_ALARM = 0.0027  # P(|Z| >= 3) for a normal Z: the false-alarm rate seed 003's threshold 3 aims at
+FALSE_ALARM = 0.0027  # P(|Z| >= 3) for a normal Z: the false-alarm rate the original threshold 3 aims at
 
 
 @lru_cache(maxsize=256)
