@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
 
 from kit.theme import current_theme, styles
 from kit.traces import TraceSpec
@@ -37,6 +37,7 @@ from scenes.pieces import (
     swatch_line,
     title,
 )
+from scenes.pieces.layout import MAIN_LEFT
 
 PLANE_CENTER = np.array([-4.5, -0.55, 0])
 PLANE_SIZE = 4.6
@@ -400,7 +401,11 @@ class RobustAggregation(StudioScene):
         self.scale_num.align_to(scale_row[0], DOWN)
         self.scale_row = scale_row
         self.defs = self.define("n", "f", size=FS.tiny)
-        side(scale_row, key, self.defs)
+        if single_column():
+            side(scale_row, key, self.defs)
+        else:  # a row under the plane and the panels (the side column is too narrow for the glossary's words)
+            side(scale_row, key)
+            self.defs.arrange(RIGHT, buff=0.6).move_to([MAIN_LEFT + 0.1, -3.15, 0], aligned_edge=LEFT)
         # z-score panels
         n = len(self.byz)
         zw = z_right - z_left
