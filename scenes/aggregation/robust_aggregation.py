@@ -26,6 +26,7 @@ from scenes.claims import Claim, first_true, plain
 from scenes.pieces import (
     COLORS,
     FS,
+    FadeOutPlace,
     Hatch,
     Number,
     label,
@@ -96,6 +97,8 @@ class RobustAggregation(StudioScene):
         self.caption(self.robust_claim(tr))
         self.hold(self.pace.key_hold)
         end = self.conclusion(tr)
+        if not single_column():  # the conclusion's band covers the row of definitions: it leaves first
+            self.play(FadeOutPlace(self.defs), run_time=self.seconds(0.6))
         self.conclude(end, prompt=self.conclusion_prompt(tr))
         self.key_frame("final", end, prompt=plain("Next: instead of testing each round, weigh every source over time."))
 
@@ -412,7 +415,7 @@ class RobustAggregation(StudioScene):
         self.zx = z_left + 0.15 + (np.arange(n) + 0.5) * ((zw - 0.15) / n)
         mid = (z_left + z_right) / 2
         self.panels = {}
-        static = [head, xa, ya, axes_lbl, key, scale_row[0], self.defs]
+        static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
             ("classic", 0.75, tr.meta["threshold_classic"], "classic mean/std z-score"),
             ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score"),
@@ -475,7 +478,7 @@ class RobustAggregation(StudioScene):
         static += [truth]
         self.add(*static)
         self.freeze_background(*static)
-        self.add(self.arrows, self.marks, self.scale_num, self.bound_line, self.bound_label)
+        self.add(self.arrows, self.marks, self.scale_num, self.bound_line, self.bound_label, self.defs)
         for _, bars, nums, flags, hatches in self.panels.values():
             self.add(bars, hatches, nums, flags)
 
