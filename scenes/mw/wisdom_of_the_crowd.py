@@ -33,6 +33,7 @@ from scenes.pieces import (
     EST,
     FS,
     FadeInPlace,
+    FadeOutPlace,
     Number,
     counter,
     label,
@@ -111,6 +112,7 @@ class WisdomOfTheCrowd(StudioScene):
         self.show_errors(tr)
         self.key_frame("final", self.final_claim(tr), prompt=self.final_prompt(tr))
         self.hold()
+        self.clear_bottom()
         self.conclude(self.conclusion(tr), prompt=self.conclusion_prompt(tr))
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
@@ -343,6 +345,7 @@ class WisdomOfTheCrowd(StudioScene):
         self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.15, 2.35, 0])
         self.column = VGroup()
         self.stack: dict[int, int] = {}
+        self.bottom = [ticks, axis_label]  # under the conclusion's band: they leave before it comes
         self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
@@ -385,6 +388,17 @@ class WisdomOfTheCrowd(StudioScene):
         self.count.number.set_value(k + 1)
         for i, row in enumerate(self.readouts):  # the numbers change when the markers arrive
             row.number.set_value(tr["running"][k, i])
+
+    def clear_bottom(self):
+        """The tick labels and the axis label leave before the conclusion's band covers them."""
+        if self.figure_mode:
+            return
+        self.thaw_background()
+        for m in self.bottom:
+            self.layout.remove(m)
+        self.freeze_background(*self.layout)
+        self.add(*self.bottom)
+        self.play(*[FadeOutPlace(m) for m in self.bottom], run_time=self.seconds(0.6))
 
     def show_errors(self, tr):
         err = tr["final_error"]
