@@ -22,6 +22,7 @@ from scenes.pieces import (
     FS,
     METHODS,
     TASKS,
+    FadeOutPlace,
     counter,
     label,
     legend,
@@ -120,7 +121,18 @@ class ResilientNetwork(StudioScene):
                 self.hold()
         self.key_frame("final", self.final_claim(tr), prompt=self.final_prompt())
         self.hold()
+        self.clear_bottom()
         self.conclude(self.conclusion(tr), prompt=self.conclusion_prompt())
+
+    def clear_bottom(self):
+        """The loss plot leaves before the conclusion's band covers it (the conclusion does not cite it)."""
+        if self.figure_mode:
+            return
+        self.thaw_background()
+        self.freeze_background(*self.layout)
+        self.add(*self.plot)
+        gone = [*self.plot, self.curves]
+        self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(0.6))
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
     def pair_kinds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -345,8 +357,10 @@ class ResilientNetwork(StudioScene):
             FS.tiny,
         )
         side(self.iter, key)
-        self.add(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
-        self.freeze_background(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
+        self.layout = [head, frames, heads, static, key]
+        self.plot = [self.axes, xticks, ylabels, ylab, xlab]  # under the conclusion's band: they leave before it
+        self.add(*self.layout, *self.plot)
+        self.freeze_background(*self.layout, *self.plot)
         self.add(self.filtered, self.links, self.agents, self.dots_loss, self.dots_avg, self.curves, self.iter)
 
     def to_net(self, p, box):
