@@ -163,7 +163,7 @@ class PrimalDual(StudioScene):
         head = title("Point–line duality")
         rule = headline(
             math(
-                r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad \ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", FS.label
+                r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad L:\ y=m\,x+q\ \longmapsto\ L^*=(m,\,-q)", FS.label
             ),
             head,
             over_main=False,  # two planes side by side, no side column
