@@ -162,9 +162,7 @@ class PrimalDual(StudioScene):
         self.R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
         head = title("Point–line duality")
         rule = headline(
-            math(
-                r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad L:\ y=m\,x+q\ \longmapsto\ L^*=(m,\,-q)", FS.label
-            ),
+            math(r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad L:\ y=m\,x+q\ \longmapsto\ L^*=(m,\,-q)", FS.label),
             head,
             over_main=False,  # two planes side by side, no side column
         )
