@@ -22,7 +22,6 @@ SCENES = registry.scenes()
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
 # Scenes that still overlap somewhere (strict: an entry fails once its scene is fixed, so it is removed here).
 KNOWN = {
-    "WisdomOfTheCrowd",
     "MWWeightBars",
     "MWWeightBarsNormalised",
     "MWTrajectories",
@@ -32,7 +31,6 @@ KNOWN = {
     "CommitteeConsensus",
     "GlobalCoinAdversary",
     "AdaptiveCoinAdversary",
-    "ResilientNetwork",
     "PrimalDual",
 }
 

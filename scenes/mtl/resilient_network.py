@@ -15,12 +15,14 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Animation, Axes, Dot, Line, Square, VGroup, VMobject
 
 from kit.traces import TraceSpec
-from scenes.base import Pace, StudioScene
+from scenes.base import MIN_SLIDE_S, Pace, StudioScene
+from scenes.claims import Claim, first_true, plain
 from scenes.pieces import (
     COLORS,
     FS,
     METHODS,
     TASKS,
+    FadeOutPlace,
     counter,
     label,
     legend,
@@ -91,6 +93,9 @@ class ResilientNetwork(StudioScene):
     key_frames = ("initial", "filtered", "final")
     paper_stills = ("filtered", "final")
     pace = Pace(round=0.12, event_round=0.5, key_hold=2.5, intro_hold=3.0, end_hold=3.0)
+    # other runs the words are checked on (tests/test_scenes_narration.py): a seed where the last attacker's link
+    # goes late, fewer attackers, a larger network with more attackers
+    claim_checks = ({"seed": 7}, {"seed": 3, "n_byzantine": 4}, {"seed": 9, "n_agents": 40, "n_byzantine": 8})
 
     def construct(self):
         tr = self.trace
@@ -99,27 +104,137 @@ class ResilientNetwork(StudioScene):
         self.build_layout(tr)
         self.set_state(0)
         self.opening(
-            notes="Agents localize four targets; six Byzantine agents broadcast a point "
-            "near the centroid. Links are as thick as their loss-based weight."
+            caption=self.opening_claim(tr),
+            prompt=plain("Point at the triangles on the left: the attackers. Thick links carry weight."),
         )
+        self.hold()  # long enough to read the opening
         prev = 0
+        times = {i: self.round_time(i, (self.t_filtered,), near=2) for i in self.steps}
+        tail = [i for i in self.steps if i > self.t_filtered]
+        if tail and sum(times[i] for i in tail) < self.seconds(MIN_SLIDE_S):  # no slide shorter than a second
+            times.update({i: self.seconds(MIN_SLIDE_S) / len(tail) for i in tail})
         for i in self.steps:
-            self.play(self.step(prev, i), run_time=self.round_time(i, (self.t_filtered,), near=2))
+            self.play(self.step(prev, i), run_time=times[i])
             prev = i
             if i == self.t_filtered:
-                self.key_frame(
-                    "filtered",
-                    notes="Every link from an attacker, and most links across tasks, "
-                    "have zero weight: the accumulated loss filtered them.",
-                )
+                self.key_frame("filtered", self.filtered_claim(tr, i), prompt=self.filtered_prompt())
                 self.hold()
-        self.key_frame(
-            "final",
-            notes="Loss-based agents sit on their own targets; averaging sits at the "
-            "centroid of the targets, where the attackers want it.",
-        )
+        self.key_frame("final", self.final_claim(tr), prompt=self.final_prompt())
         self.hold()
-        self.conclude("Loss-based weights cut off the attackers; averaging drifts to the centroid.")
+        self.clear_bottom()
+        self.conclude(self.conclusion(tr), prompt=self.conclusion_prompt())
+
+    def clear_bottom(self):
+        """The loss plot leaves before the conclusion's band covers it (the conclusion does not cite it)."""
+        if self.figure_mode:
+            return
+        self.thaw_background()
+        self.freeze_background(*self.layout)
+        self.add(*self.plot)
+        gone = [*self.plot, self.curves]
+        self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(0.6))
+
+    # -- the words, each bound from the trace with what it asserts --------------------------------------------
+    def pair_kinds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(links that touch an attacker, links between honest agents of different tasks), as drawn."""
+        a = np.array([p[0] for p in self.pairs], dtype=int)
+        b = np.array([p[1] for p in self.pairs], dtype=int)
+        byz = self.byz[a] | self.byz[b]
+        cross = ~byz & (self.task[a] != self.task[b])
+        return byz, cross
+
+    def distances(self, tr, m: int) -> np.ndarray:
+        """Final distance of each honest agent's estimate under method m from its task's target."""
+        targets = np.asarray(tr["targets"], dtype=float)
+        return np.linalg.norm(self.est[m, -1][self.normal] - targets[self.task[self.normal]], axis=1)
+
+    def opening_claim(self, tr) -> Claim:
+        targets = np.asarray(tr["targets"], dtype=float)
+        centroid = targets.mean(axis=0)
+        sent = np.asarray(tr["psi_a"], dtype=float)[self.byz]
+        near = float(np.linalg.norm(sent - centroid, axis=1).max()) if len(sent) else 0.0
+        spread = float(np.linalg.norm(targets - centroid, axis=1).min())
+        return Claim(
+            "{n} agents localize {k} targets, one per task; {f} Byzantine agents send points near the targets' "
+            "centroid. A link is as thick as its weight.",
+            n=len(self.byz),
+            k=len(targets),
+            f=int(self.byz.sum()),
+            holds=lambda: near < 0.25 * spread,
+            says="every Byzantine point within a quarter of the targets' distance from their centroid",
+        )
+
+    def filtered_claim(self, tr, i: int) -> Claim:
+        w = self.link_widths(i)
+        byz, cross = self.pair_kinds()
+        cut = float(np.mean(w[cross] <= 1e-9)) if cross.any() else 1.0
+        vals = dict(i=i, p=100 * cut)
+        return first_true(
+            Claim(
+                "Iteration {i}: every link to an attacker has weight zero, and {p:.0f}% of the links across tasks.",
+                holds=lambda: bool((w[byz] <= 1e-9).all()),
+                says="every drawn link that touches a Byzantine agent has zero weight at iteration i",
+                **vals,
+            ),
+            Claim(
+                "Iteration {i}: {q:.0f}% of the links to attackers have weight zero, {p:.0f}% of those across tasks.",
+                q=100 * float(np.mean(w[byz] <= 1e-9)) if byz.any() else 100.0,
+                **vals,
+            ),
+        )
+
+    @staticmethod
+    def filtered_prompt() -> Claim:
+        return plain("Point at the grey dashed links: filtered. The honest links left join agents of one task.")
+
+    def final_claim(self, tr) -> Claim:
+        dl, da = self.distances(tr, LOSS), self.distances(tr, AVG)
+        targets = np.asarray(tr["targets"], dtype=float)
+        dc = np.linalg.norm(self.est[AVG, -1][self.normal] - targets.mean(axis=0), axis=1)
+        return Claim(
+            "After {T} iterations the loss-based estimates sit {dl:.2f} from their targets on average; averaging "
+            "ones {da:.1f}, {dc:.1f} from the centroid.",
+            T=self.T,
+            dl=float(dl.mean()),
+            da=float(da.mean()),
+            dc=float(dc.mean()),
+            holds=lambda: float(dl.mean()) < float(da.mean()) and float(dc.mean()) < float(da.mean()),
+            says="loss-based closer to the targets than averaging; averaging closer to the centroid than the targets",
+        )
+
+    @staticmethod
+    def final_prompt() -> Claim:
+        return plain("Compare the middle and right panels: on the stars, and on the plus at the centre.")
+
+    def conclusion(self, tr) -> Claim:
+        byz, _ = self.pair_kinds()
+        w = self.link_widths(self.T)
+        da = self.distances(tr, AVG)
+        targets = np.asarray(tr["targets"], dtype=float)
+        centroid = targets.mean(axis=0)
+        dc = np.linalg.norm(self.est[AVG, -1][self.normal] - centroid, axis=1)
+        spread = float(np.linalg.norm(targets - centroid, axis=1).min())
+        vals = dict(f=int(self.byz.sum()), da=float(da.mean()))
+        return first_true(
+            Claim(
+                "Loss-based weights cut every link to the {f} attackers; averaging ends {da:.1f} from the targets, "
+                "at their centroid.",
+                holds=lambda: bool((w[byz] <= 1e-9).all()) and float(dc.mean()) < 0.25 * spread,
+                says="no drawn link to an attacker at the end; averaging within a quarter of the spread of the centroid",
+                **vals,
+            ),
+            Claim(
+                "Loss-based weights cut the links to the {f} attackers one by one; averaging ends {da:.1f} from the "
+                "targets.",
+                holds=lambda: True,
+                says="(the averaging distance as the trace holds it)",
+                **vals,
+            ),
+        )
+
+    @staticmethod
+    def conclusion_prompt() -> Claim:
+        return plain("Close: whom to listen to is learned from the losses, the same idea as the weights at the start.")
 
     # -- data -------------------------------------------------------------------
     def read(self, tr):
@@ -242,8 +357,10 @@ class ResilientNetwork(StudioScene):
             FS.tiny,
         )
         side(self.iter, key)
-        self.add(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
-        self.freeze_background(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
+        self.layout = [head, frames, heads, static, key]
+        self.plot = [self.axes, xticks, ylabels, ylab, xlab]  # under the conclusion's band: they leave before it
+        self.add(*self.layout, *self.plot)
+        self.freeze_background(*self.layout, *self.plot)
         self.add(self.filtered, self.links, self.agents, self.dots_loss, self.dots_avg, self.curves, self.iter)
 
     def to_net(self, p, box):

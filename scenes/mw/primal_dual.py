@@ -1,4 +1,4 @@
-"""PrimalDual: point-line duality (the prototype's dual.py), replaying a ``primal_dual`` trace.
+"""PrimalDual: point-line duality, a point on a line becomes a line through a point (backup section).
 
 Left the primal plane (segment AB on its line L), right the dual plane
 (p = (a, b) becomes the line p*: y = a x - b). The dual lines A*, B* meet at
@@ -28,6 +28,7 @@ from manim import (
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
+from scenes.claims import Claim, plain
 from scenes.pieces import COLORS, FS, GEOMETRY, Number, headline, label, math, tick_labels, title
 
 SIDE = 5.2  # axes length (scene units)
@@ -59,20 +60,101 @@ class PrimalDual(StudioScene):
     # "round" = one trace sample of the sweep
     pace = Pace(round=1.2, event_round=1.2, key_hold=3.0, intro_hold=3.0, end_hold=3.5)
 
+    # other runs the words are checked on (tests/test_scenes_narration.py): another seed, a falling segment, a
+    # steep one sampled finely
+    claim_checks = (
+        {"seed": 3},
+        {"ax": -2.0, "ay": 2.0, "bx": 1.5, "by": -1.0, "steps": 7},
+        {"seed": 1, "ax": 0.5, "ay": -2.0, "bx": 1.5, "by": 2.5, "steps": 13},
+    )
+
     def construct(self):
         tr = self.trace
         self.build_layout(tr)
         self.show_primal(tr)
-        self.opening(notes="A segment AB on its line L, and the duality rule: points become lines, lines points.")
+        self.opening(caption=self.primal_claim(tr), prompt=self.primal_prompt())
         self.show_dual(tr)
-        self.key_frame("dual", notes="A and B become the lines A* and B*; they meet at L*, the dual point of L.")
+        self.key_frame(
+            "dual", self.dual_claim(tr), prompt=plain("Point at the crossing of the two lines on the right.")
+        )
         self.hold()
         self.sweep(tr)
-        self.key_frame("final", notes="Every point of AB lies on L, so every dual line passes through L*.")
+        self.key_frame("final", self.final_claim(tr), prompt=self.final_prompt())
         self.hold()
         self.remove_foreground_mobjects(self.l_star)  # under the conclusion's veil like the rest of the picture
         self.add(self.l_star)
-        self.conclude("A point on a line becomes a line through a point: p \u2208 L \u21d4 L* \u2208 p*")
+        self.conclude(self.conclusion(tr), prompt=plain("Back to the talk, or take questions on the geometry."))
+
+    # -- the words, each bound from the trace with what it asserts --------------------------------------------
+    @staticmethod
+    def through_L_star(tr, k) -> bool:
+        """Whether the dual line p_k* (y = a x - b) passes through L* (up to rounding)."""
+        (slope, icpt), (lx, ly) = tr["dual_lines"][k], tr["dual_point_L"]
+        return bool(abs(slope * lx + icpt - ly) <= 1e-9 * max(1.0, abs(ly), abs(slope * lx)))
+
+    @staticmethod
+    def on_L(tr, p) -> bool:
+        m, q = tr["line_L"]
+        return bool(abs(m * p[0] + q - p[1]) <= 1e-9 * max(1.0, abs(p[1])))
+
+    def primal_claim(self, tr) -> Claim:
+        (ax, ay), (bx, by) = tr["endpoints"]
+        m, q = tr["line_L"]
+        return Claim(
+            "A segment from A = ({ax:g}, {ay:g}) to B = ({bx:g}, {by:g}), on its line L: y = {m:.3g} x {sign} {qa:.3g}.",
+            ax=ax,
+            ay=ay,
+            bx=bx,
+            by=by,
+            m=m,
+            sign="−" if q < 0 else "+",
+            qa=abs(q),
+            holds=lambda: self.on_L(tr, tr["endpoints"][0]) and self.on_L(tr, tr["endpoints"][1]),
+            says="A and B lie on L",
+        )
+
+    @staticmethod
+    def primal_prompt() -> Claim:
+        return plain("Read the rule in the headline: a point becomes a line, and a line becomes a point.")
+
+    def dual_claim(self, tr) -> Claim:
+        lx, ly = tr["dual_point_L"]
+        return Claim(
+            "A* and B* meet at ({lx:.3g}, {ly:.3g}): exactly L*, the dual point of the line L.",
+            lx=lx,
+            ly=ly,
+            holds=lambda: bool(np.allclose(tr["dual_meet"], tr["dual_point_L"], rtol=1e-9, atol=1e-9)),
+            says="the intersection of A* and B* equals L*",
+        )
+
+    def mid_claim(self, tr, k: int) -> Claim:
+        return Claim(
+            "At t = {t:.3g}, p is on L between A and B, and its dual line p* passes through L*.",
+            t=float(tr["t"][k]),
+            holds=lambda: self.on_L(tr, tr["points"][k]) and 0 <= tr["t"][k] <= 1 and self.through_L_star(tr, k),
+            says="p_k on L, t_k in [0, 1], p_k* through L*",
+        )
+
+    def final_claim(self, tr) -> Claim:
+        n = len(tr["t"])
+        return Claim(
+            "All {n} dual lines pass through L*, because all {n} points lie on L.",
+            n=n,
+            holds=lambda: all(self.through_L_star(tr, k) and self.on_L(tr, tr["points"][k]) for k in range(n)),
+            says="every p_k on L and every p_k* through L*",
+        )
+
+    @staticmethod
+    def final_prompt() -> Claim:
+        return plain("Point at the fan of faint lines: they all cross at L*. Then read the formula under the plane.")
+
+    def conclusion(self, tr) -> Claim:
+        n = len(tr["t"])
+        return Claim(
+            "A point on a line becomes a line through a point: p ∈ L ⇔ L* ∈ p*",
+            holds=lambda: all(self.through_L_star(tr, k) == self.on_L(tr, tr["points"][k]) for k in range(n)),
+            says="for every sampled p: p on L iff p* through L*",
+        )
 
     # -- layout -------------------------------------------------------------
     def build_layout(self, tr):
@@ -80,9 +162,7 @@ class PrimalDual(StudioScene):
         self.R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
         head = title("Point–line duality")
         rule = headline(
-            math(
-                r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad \ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", FS.label
-            ),
+            math(r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad L:\ y=m\,x+q\ \longmapsto\ L^*=(m,\,-q)", FS.label),
             head,
             over_main=False,  # two planes side by side, no side column
         )
@@ -200,6 +280,8 @@ class PrimalDual(StudioScene):
             self.add(*ghosts[k])
             t_num.set_value(float(tr["t"][k]))
             if k == mid:
-                self.key_frame("sweep_mid", notes="p halfway along AB; p* still passes through L*.")
+                self.key_frame(
+                    "sweep_mid", self.mid_claim(tr, k), prompt=plain("Follow p with one hand and p* with the other.")
+                )
                 self.hold()
         self.play(Write(note), run_time=self.seconds(1.0))

@@ -1,4 +1,4 @@
-"""WisdomOfTheCrowd: guess the beans in a jar (the prototype's wisdom_of_crowd.py).
+"""WisdomOfTheCrowd: guess the beans in a jar, and watch a few extreme guesses drag the mean.
 
 Replays a ``wisdom_crowd`` trace: the jar fills with beans; guesses land one
 by one on a number line (honest ones around the true count, Byzantine ones at
@@ -26,12 +26,14 @@ from manim import (
 )
 
 from kit.traces import TraceSpec
-from scenes.base import Pace, StudioScene
+from scenes.base import Pace, StudioScene, reading_time
+from scenes.claims import Claim, first_true, plain
 from scenes.pieces import (
     COLORS,
     EST,
     FS,
     FadeInPlace,
+    FadeOutPlace,
     Number,
     counter,
     label,
@@ -49,6 +51,7 @@ from scenes.pieces import (
 LINE_Y = -2.5
 ESTIMATOR_KEYS = {"mean": "mean", "median": "median", "median_of_means": "mom"}
 COLUMN_ROWS = 5
+CAPTION_EVERY = 7.0  # seconds: a running caption when the last one is older and has been read
 
 
 class WisdomOfTheCrowd(StudioScene):
@@ -68,45 +71,227 @@ class WisdomOfTheCrowd(StudioScene):
     paper_stills = ("all_guesses", "final")
     # one guess a "round"; a Byzantine guess is an event and lands slowly
     pace = Pace(round=0.9, event_round=1.8, key_hold=2.5, intro_hold=2.5, end_hold=3.5, near=0)
+    # other runs the words are checked on (tests/test_scenes_narration.py): a seed where the median of means
+    # does worse than the mean, fewer Byzantine guessers with the first guess Byzantine, a larger crowd with
+    # milder extremes, more Byzantine guessers
+    claim_checks = (
+        {"seed": 5},
+        {"seed": 11, "byz_fraction": 0.1},
+        {"seed": 8, "n_guesses": 40, "high_factor": 3.0},
+        {"seed": 6, "byz_fraction": 0.3},
+    )
 
     def construct(self):
         tr = self.trace
         names = tr.meta["estimators"]
         self.est_colors = [getattr(EST, ESTIMATOR_KEYS.get(n, n)) for n in names]
         self.build_layout(tr)
-        self.opening(notes="A jar of beans. Everybody guesses how many; some guesses are Byzantine.")
+        self.opening(caption=self.opening_claim(tr), prompt=plain("Ask the room for a guess before the jar fills."))
         self.fill_jar(tr)
         byz = np.flatnonzero(tr["is_byzantine"])
         first_byz = int(byz[0]) if byz.size else -1
         for k in range(len(tr["guesses"])):
             self.arrive(tr, k, byz)
             if k == first_byz:
-                self.key_frame("first_attack", notes="An extreme guess drags the mean, not the median.")
+                self.key_frame("first_attack", self.attack_claim(tr, k), prompt=self.attack_prompt(k))
                 self.hold()
+            elif self.caption_due():
+                claim = self.running_claim(tr, k)
+                left = (len(tr["guesses"]) - 1 - k) * self.seconds(self.pace.round)  # until the next key frame
+                if left >= reading_time(claim.text):
+                    self.caption(claim)
         if first_byz < 0:
-            self.key_frame("first_attack", notes="No Byzantine guess in this crowd.")
+            self.key_frame(
+                "first_attack",
+                Claim("No Byzantine guess in this crowd", holds=lambda: not bool(tr["is_byzantine"].any())),
+                prompt=plain("An honest crowd: all three estimates agree here."),
+            )
             self.hold()
-        self.key_frame("all_guesses", notes="All guesses are in: the mean sits far from the true count.")
+        self.key_frame("all_guesses", self.all_claim(tr), prompt=self.all_prompt(tr))
         self.hold()
         self.show_errors(tr)
-        self.key_frame("final", notes="Final errors: the mean is dragged away; the robust estimates stay close.")
+        self.key_frame("final", self.final_claim(tr), prompt=self.final_prompt(tr))
         self.hold()
-        self.conclude(self.headline(tr))
+        self.clear_bottom()
+        self.conclude(self.conclusion(tr), prompt=self.conclusion_prompt(tr))
 
-    def headline(self, tr) -> str:
-        err = dict(zip(tr.meta["estimators"], tr["final_error"]))
-        mean, med, mom = err.get("mean"), err.get("median"), err.get("median_of_means")
-        if mean is not None and mom is not None and med is not None and max(med, mom) < mean:
-            if med < mom:  # say which robust estimate did better in this crowd
-                return (
-                    f"Median and median of means resist the Byzantine guesses: off by {med:.0f} and "
-                    f"{mom:.0f} beans, the mean by {mean:.0f}"
-                )
-            return (
-                f"Median of means resists the Byzantine guesses: off by {mom:.0f} beans "
-                f"(median {med:.0f}), the mean by {mean:.0f}"
+    # -- the words, each bound from the trace with what it asserts --------------------------------------------
+    def caption_due(self) -> bool:
+        """No caption for CAPTION_EVERY seconds and the last one read to its end."""
+        last = self._caption
+        if last is None:
+            return True
+        text, t0 = last
+        since = self._now() - t0
+        return since >= self.seconds(CAPTION_EVERY) and since >= reading_time(text)
+
+    @staticmethod
+    def errors(tr) -> dict:
+        """Final distance of each estimate from the true count, by estimator name."""
+        return {n: float(e) for n, e in zip(tr.meta["estimators"], tr["final_error"])}
+
+    @staticmethod
+    def opening_claim(tr) -> Claim:
+        g, byz = np.asarray(tr["guesses"], float), np.asarray(tr["is_byzantine"], bool)
+        f = int(byz.sum())
+
+        def extreme() -> bool:  # every Byzantine guess at or beyond the honest extremes
+            if not byz.any() or byz.all():
+                return True
+            lo, hi = g[~byz].min(), g[~byz].max()
+            return bool(((g[byz] <= lo) | (g[byz] >= hi)).all())
+
+        return Claim(
+            "{n} people guess the beans in the jar; {f} of them are Byzantine and guess extremes.",
+            n=len(g),
+            f=f,
+            holds=lambda: extreme() and f == int(tr.meta["n_byzantine"]),
+            says="f Byzantine guesses, each at or beyond the honest extremes",
+        )
+
+    @staticmethod
+    def attack_claim(tr, k: int) -> Claim:
+        g, run = float(tr["guesses"][k]), np.asarray(tr["running"], float)
+        names = list(tr.meta["estimators"])
+        im, id_ = names.index("mean"), names.index("median")
+        if k == 0:
+            return Claim(
+                "The first guess, {g:.0f}, is Byzantine: every running estimate starts there.",
+                g=g,
+                holds=lambda: bool(tr["is_byzantine"][0]) and bool(np.allclose(run[0], g)),
+                says="guess 1 Byzantine, every estimate equal to it",
             )
-        return "With Byzantine guesses in the crowd, compare robust estimates before trusting the mean"
+        dm, dd = run[k, im] - run[k - 1, im], run[k, id_] - run[k - 1, id_]
+        vals = dict(r=k + 1, g=g, dm=dm, m=run[k, im], dd=dd)
+        return first_true(
+            Claim(
+                "Guess {r}, {g:.0f}, is Byzantine: the mean jumps {dm:+.0f} to {m:.0f}; the median moves only {dd:+.0f}.",
+                holds=lambda: bool(tr["is_byzantine"][k]) and abs(dm) > abs(dd),
+                says="guess k Byzantine; the mean moved more than the median",
+                **vals,
+            ),
+            Claim(
+                "Guess {r}, {g:.0f}, is Byzantine: the mean moves {dm:+.0f} to {m:.0f}, the median {dd:+.0f}.",
+                holds=lambda: bool(tr["is_byzantine"][k]),
+                says="guess k Byzantine",
+                **vals,
+            ),
+        )
+
+    @staticmethod
+    def attack_prompt(k: int) -> Claim:
+        if k == 0:
+            return plain("Point at the triangle at the end of the line: one liar, and the running estimates are it.")
+        return plain("Point at the triangle at the end of the line, then at the mean's marker as it jumps.")
+
+    @staticmethod
+    def running_claim(tr, k: int) -> Claim:
+        run = np.asarray(tr["running"], float)
+        names = list(tr.meta["estimators"])
+        im, id_ = names.index("mean"), names.index("median")
+        tc = float(tr.params["true_count"])
+        vals = dict(r=k + 1, m=run[k, im], d=run[k, id_], tc=tc)
+        return first_true(
+            Claim(
+                "After {r} guesses: mean {m:.0f}, median {d:.0f}. The true count is {tc:.0f}.",
+                holds=lambda: (
+                    abs(run[k, im] - tc) > abs(run[k, id_] - tc) or not bool(tr["is_byzantine"][: k + 1].any())
+                ),
+                says="the mean farther from the true count than the median, or no Byzantine guess yet",
+                **vals,
+            ),
+            Claim(
+                "After {r} guesses: mean {m:.0f}, median {d:.0f}; for now the mean is the closer one.",
+                holds=lambda: abs(run[k, im] - tc) <= abs(run[k, id_] - tc),
+                says="the mean no farther from the true count than the median",
+                **vals,
+            ),
+        )
+
+    def all_claim(self, tr) -> Claim:
+        err = self.errors(tr)
+        n = len(tr["guesses"])
+        vals = dict(n=n, em=err["mean"], ed=err["median"], r=err["mean"] / max(err["median"], 1e-12))
+        return first_true(
+            Claim(
+                "All {n} guesses are in: the mean is {em:.0f} beans off, {r:.0f} times the median's {ed:.0f}.",
+                holds=lambda: err["mean"] >= 2 * err["median"] and err["median"] > 0,
+                says="mean error at least twice the median's",
+                **vals,
+            ),
+            Claim(
+                "All {n} guesses are in: the mean is {em:.0f} beans off, the median {ed:.0f}.",
+                holds=lambda: True,
+                says="the final errors as the trace holds them",
+                **vals,
+            ),
+        )
+
+    @staticmethod
+    def all_prompt(tr) -> Claim:
+        return plain("Point at the true count's dashed line, then at the three markers above the line.")
+
+    def final_claim(self, tr) -> Claim:
+        err = self.errors(tr)
+        vals = dict(em=err["mean"], ed=err["median"], eo=err["median_of_means"])
+        return first_true(
+            Claim(
+                "Final errors: mean {em:.0f}, median {ed:.0f}, median of means {eo:.0f} beans. Both robust "
+                "estimates beat the mean.",
+                holds=lambda: max(err["median"], err["median_of_means"]) < err["mean"],
+                says="median and median of means both closer than the mean",
+                **vals,
+            ),
+            Claim(
+                "Final errors: mean {em:.0f}, median {ed:.0f}, median of means {eo:.0f} beans. Only the median "
+                "beats the mean here.",
+                holds=lambda: err["median"] < err["mean"] <= err["median_of_means"],
+                says="the median closer than the mean, the median of means not",
+                **vals,
+            ),
+            Claim(
+                "Final errors: mean {em:.0f}, median {ed:.0f}, median of means {eo:.0f} beans.",
+                holds=lambda: True,
+                says="the final errors as the trace holds them",
+                **vals,
+            ),
+        )
+
+    def final_prompt(self, tr) -> Claim:
+        err = self.errors(tr)
+        if err["median"] < err["mean"] <= err["median_of_means"]:
+            return plain("Say why: a bucket with two liars has a wild mean, and the median of few buckets is fragile.")
+        return plain("Point at the bars: the tallest is the mean. Robust estimates ignore the extremes.")
+
+    def conclusion(self, tr) -> Claim:
+        err = self.errors(tr)
+        f, n = int(np.sum(tr["is_byzantine"])), len(tr["guesses"])
+        vals = dict(f=f, n=n, em=err["mean"], ed=err["median"], eo=err["median_of_means"])
+        return first_true(
+            Claim(
+                "{f} Byzantine guesses of {n} put the mean {em:.0f} beans off; the median stays within {ed:.0f}.",
+                holds=lambda: err["median"] < err["mean"] and err["median"] <= err["median_of_means"],
+                says="the median the closest estimate, the mean farther",
+                **vals,
+            ),
+            Claim(
+                "{f} Byzantine guesses of {n} put the mean {em:.0f} beans off; the median of means stays within "
+                "{eo:.0f}.",
+                holds=lambda: err["median_of_means"] < err["median"] < err["mean"],
+                says="the median of means the closest, the mean the farthest",
+                **vals,
+            ),
+            Claim(
+                "With {f} Byzantine guesses of {n}: mean {em:.0f}, median {ed:.0f}, median of means {eo:.0f} beans off.",
+                holds=lambda: True,
+                says="the final errors as the trace holds them",
+                **vals,
+            ),
+        )
+
+    @staticmethod
+    def conclusion_prompt(tr) -> Claim:
+        return plain("Transition: a server averaging client updates has the same problem. Can a test spot the liars?")
 
     def build_layout(self, tr):
         p = tr.params
@@ -160,6 +345,7 @@ class WisdomOfTheCrowd(StudioScene):
         self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.15, 2.35, 0])
         self.column = VGroup()
         self.stack: dict[int, int] = {}
+        self.bottom = [ticks, axis_label]  # under the conclusion's band: they leave before it comes
         self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
@@ -202,6 +388,17 @@ class WisdomOfTheCrowd(StudioScene):
         self.count.number.set_value(k + 1)
         for i, row in enumerate(self.readouts):  # the numbers change when the markers arrive
             row.number.set_value(tr["running"][k, i])
+
+    def clear_bottom(self):
+        """The tick labels and the axis label leave before the conclusion's band covers them."""
+        if self.figure_mode:
+            return
+        self.thaw_background()
+        for m in self.bottom:
+            self.layout.remove(m)
+        self.freeze_background(*self.layout)
+        self.add(*self.bottom)
+        self.play(*[FadeOutPlace(m) for m in self.bottom], run_time=self.seconds(0.6))
 
     def show_errors(self, tr):
         err = tr["final_error"]
