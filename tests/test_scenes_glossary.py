@@ -24,6 +24,7 @@ KNOWN = set(SCENES) - {
     "ResilientNetwork",
     "RobustAggregation",
     "MWTrajectories",
+    "BlacklistingRace",
 }
 
 

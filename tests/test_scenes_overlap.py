@@ -26,7 +26,6 @@ KNOWN = {
     "MWWeightBars",
     "MWWeightBarsNormalised",
     "MWTrajectories",
-    "BlacklistingRace",
     "BlacklistingProtocol",
     "OracleConsensus",
     "CommitteeConsensus",
