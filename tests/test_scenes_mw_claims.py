@@ -46,3 +46,22 @@ def test_race_states_its_honest_false_positives(tmp_path):
     assert f"{h} of {int((~byz).sum())} honest" in race.conclusion_claim(tr).text
     with pytest.raises(ClaimError):  # (a panel that disagrees with the trace: no claim holds)
         race.final_claim(tr, honest_left=int((~byz).sum()))
+
+
+def test_trajectories_refuse_the_old_round_three_and_round_seven_words(tmp_path):
+    from scenes.mw import mw_trajectories as traj
+
+    tr = _trace(traj.MWTrajectories, tmp_path)
+    d3 = traj.distances(tr, 3)
+    assert max(d3, key=d3.get) == "mom"  # median of means was the farthest estimate on screen in round 3
+    assert not traj.pulled_claim(tr, 3, "mean").check()  # the old "straight mean pulled toward the cluster"
+    assert "median of means" in traj.round_claim(tr, 3).text
+    k = traj.key_round(tr)
+    assert k == 7 and bool(tr["active"][0, k - 1].all()) and not bool(tr["active"][0, k].all())
+    d7 = traj.distances(tr, k)
+    # the old conclusion praised the MoM-guided MW mean; the MW mean and the coordinate median were closer
+    assert d7["mw_mean"] < d7["mom_mw_mean"] and d7["median"] < d7["mom_mw_mean"] < d7["mean"]
+    said = traj.compare_claim(tr, k)
+    assert said.check() and "no better than" in said.text
+    assert "coordinate median" in said.text and "MW mean (" in said.text
+    assert "closest" not in said.text

@@ -25,7 +25,6 @@ KNOWN = {
     "WisdomOfTheCrowd",
     "MWWeightBars",
     "MWWeightBarsNormalised",
-    "MWTrajectories",
     "BlacklistingProtocol",
     "OracleConsensus",
     "CommitteeConsensus",

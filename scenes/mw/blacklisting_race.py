@@ -16,7 +16,7 @@ from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLin
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene, reading_time
 from scenes.claims import Claim, first_true, plain
-from scenes.mw.narration import caption_due
+from scenes.mw.narration import caption_due, wrapped_definitions
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
     COLORS,
@@ -369,7 +369,7 @@ class BlacklistingRace(StudioScene):
         ).arrange(RIGHT, buff=0.1)
         th_lab.next_to(self.pt(Tt, 0.05), UP, buff=0.08)
         # the symbols on screen, defined on screen before the race starts (over the still empty plot)
-        defs = self.define("n", "τ", "η", "ℓ", "T", size=FS.small)
+        defs = wrapped_definitions(self, ("n", "τ", "η", "ℓ", "T"), FS.small, 5.2)
         card_bg = Rectangle(
             width=defs.width + 0.4,
             height=defs.height + 0.3,
@@ -380,7 +380,7 @@ class BlacklistingRace(StudioScene):
         )
         self.definitions = VGroup(card_bg, defs)
         # clear of the curves' start (round 0, weight 1): from a tenth of the rounds on, under the top
-        self.definitions.move_to(self.pt(R * 0.1, (ty - 0.25) / 2), aligned_edge=LEFT)
+        self.definitions.move_to(self.pt(R * 0.1, -0.08), aligned_edge=UP + LEFT)
         self.is_byz = np.asarray(tr["is_byzantine"])
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in self.is_byz]
         self.heads = VGroup(*[source(bool(b), 0.06).move_to(self.pt(0, 0)) for b in self.is_byz])
@@ -480,11 +480,9 @@ class BlacklistingRace(StudioScene):
         self.caught_row.is_side = True
         below = VGroup(self.key, self.params)
         self.play(
-            Create(line),
-            below.animate.shift(DOWN * (self.caught_row.height + SIDE_BUFF)),
-            FadeInPlace(self.caught_row),
-            run_time=self.seconds(1.0),
+            Create(line), below.animate.shift(DOWN * (self.caught_row.height + SIDE_BUFF)), run_time=self.seconds(0.6)
         )
+        self.play(FadeInPlace(self.caught_row), run_time=self.seconds(0.4))
 
     def show_summary(self, tr):
         """The bound, this trial's round and the honest cost over all trials, in the legend's place."""
