@@ -397,7 +397,7 @@ class BlacklistingRace(StudioScene):
                 ("blacklisted", swatch_blacklisted()),
                 (r"threshold $\tau$", swatch_line(COLORS.threshold, True)),
                 (r"theoretical $T$", swatch_line(COLORS.theory, True)),
-                ("every Byzantine < $\\tau$", swatch_line(COLORS.measured)),
+                ("empirical: all Byzantine < $\\tau$", swatch_line(COLORS.measured)),
             ],
             FS.tiny,
         )

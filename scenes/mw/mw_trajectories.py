@@ -39,7 +39,7 @@ from scenes.pieces import (
     swatch_source,
     title,
 )
-from scenes.pieces.layout import MAIN_LEFT, MAIN_RIGHT, stack
+from scenes.pieces.layout import MAIN_LEFT
 
 SHOWN = ("mean", "median", "mom", "mw_mean", "mom_mw_mean")
 NAMES = {
@@ -207,6 +207,7 @@ class MWTrajectories(StudioScene):
                     self.dots, self.paths, self.heads, self.crosses, rulers, self.round, self.alive, self.dist
                 ).copy()
                 self.play(FadeOutPlace(rulers), run_time=self.seconds(0.5))
+                self.blacklist_step(tr, t)
             elif r < R:
                 self.slide_break()
         self.key_frame("final", self.final_claim(tr), prompt=self.final_prompt(tr))
@@ -320,13 +321,16 @@ class MWTrajectories(StudioScene):
         table_head.set_x(col, direction=LEFT)
         self.round = counter("round", 0, FS.label)
         self.alive = counter("Byzantine left:", int(byz.sum()), FS.label, color=COLORS.byzantine)
-        note = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g},  $c$ = {p['c_k']:g}·MAD")
+        # the parameters in words: the scene shows no update rule, so no symbol beyond the true mean
+        note = params_line(
+            f"learning rate {p['eta']:g},  threshold {p['tau']:g}", f"loss scale {p['c_k']:g}·MAD of the reports"
+        )
         side(self.round, self.alive, key, table, note)
-        # the symbols on screen, defined under the plot (two columns), until the conclusion's band takes the place
-        defs = stack(list(self.define("μ", "η", "ℓ", "τ", "c", size=FS.tiny)), columns=2, buff=0.1)
-        room = min(MAIN_RIGHT, note.get_left()[0] - 0.3) - MAIN_LEFT  # clear of the side column
-        if defs.width > room:
-            defs.scale_to_fit_width(room)
+        # the symbol on screen, defined under the plot until the conclusion's band takes the place
+        defs = self.define("μ", size=FS.small)
+        if self.figure_mode:  # a figure's caption defines its symbols
+            defs.set_opacity(0)
+            defs.chrome = True
         defs.move_to([MAIN_LEFT, self.axes.get_bottom()[1] - 0.2, 0], aligned_edge=UP + LEFT)
         self.under_band = VGroup(note, defs)  # what the conclusion's band would cover
         layout = [head, self.axes, self.star, key, table_head, VGroup(*[r[0] for r in rows]), note, defs]
@@ -371,7 +375,14 @@ class MWTrajectories(StudioScene):
         if segs:
             self.paths.add(*segs)
             self.add(self.paths, self.heads)
-        # blacklisted after this round: the blacklisted look (grey, with a cross), as in every scene
+        if t + 1 == key_round(tr):  # the key frame comes first: its estimates were made with every source active
+            return
+        self.blacklist_step(tr, t)
+
+    def blacklist_step(self, tr, t: int):
+        """Blacklisted after round t + 1: the blacklisted look (grey, with a cross), as in every scene."""
+        x = tr["x"][0, t]
+        rt = self.round_time(t, self.events)
         black = tr["blacklisted_at"][0]
         gone = np.flatnonzero(black == t + 1)
         if gone.size:
