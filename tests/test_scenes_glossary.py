@@ -25,6 +25,7 @@ KNOWN = set(SCENES) - {
     "RobustAggregation",
     "MWTrajectories",
     "PrimalDual",
+    "BlacklistingRace",
 }
 
 

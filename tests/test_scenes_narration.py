@@ -29,6 +29,8 @@ KNOWN = set(SCENES) - {
     "WisdomOfTheCrowd",
     "ResilientNetwork",
     "PrimalDual",
+    "BlacklistingRace",
+    "MWTrajectories",
 }
 
 

@@ -24,8 +24,6 @@ HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is no
 KNOWN = {
     "MWWeightBars",
     "MWWeightBarsNormalised",
-    "MWTrajectories",
-    "BlacklistingRace",
     "BlacklistingProtocol",
     "OracleConsensus",
     "CommitteeConsensus",
