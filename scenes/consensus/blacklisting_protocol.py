@@ -340,6 +340,10 @@ class BlacklistingProtocol(StudioScene):
         """The error of the first honest observer's surviving average on the source shown: final - mu."""
         return float(np.asarray(tr["final"])[a, self.o, self.i]) - self.mu
 
+    def says_error(self, tr, a: int, shown: str) -> bool:
+        """Whether ``shown`` is the error of the observer's average under attack a, as the scene writes it."""
+        return shown == signed(self.error(tr, a))
+
     def byz_cut(self, tr, a: int) -> np.ndarray:
         """(honest observer, Byzantine reporter): blacklisted under attack a."""
         return np.asarray(tr["blacklist"])[a][np.ix_(self.hon, np.flatnonzero(self.byz))]
@@ -527,22 +531,23 @@ class BlacklistingProtocol(StudioScene):
         e0, e1 = self.error(tr, a0), self.error(tr, a1)
         none = not bool(self.byz_cut(tr, a1).any())
         vals = dict(p=self.o + 1, e0=signed(e0), e1=signed(e1))
+        right = self.says_error(tr, a0, vals["e0"]) and self.says_error(tr, a1, vals["e1"])
         return first_true(
             Claim(
                 "Never blacklisted, it moves P{p}'s average from {e0} to {e1} off μ.",
-                holds=lambda: none and abs(e1) > abs(e0),
+                holds=lambda: right and none and abs(e1) > abs(e0),
                 says="no quiet report blacklisted, and the observer's average further from mu than under the loud one",
                 **vals,
             ),
             Claim(
                 "Never blacklisted; P{p}'s average is {e1} off μ, against {e0} with the loud liar caught.",
-                holds=lambda: none,
+                holds=lambda: right and none,
                 says="no quiet report blacklisted",
                 **vals,
             ),
             Claim(
                 "P{p}'s average is {e1} off μ, against {e0} with the loud liar.",
-                holds=lambda: True,
+                holds=lambda: right,
                 says="the errors of the trace",
                 **vals,
             ),
@@ -565,23 +570,24 @@ class BlacklistingProtocol(StudioScene):
         loud = bool(self.byz_cut(tr, a0).all())
         quiet = not bool(self.byz_cut(tr, a1).any())
         vals = dict(p=self.o + 1, e0=signed(e0), e1=signed(e1))
+        right = self.says_error(tr, a0, vals["e0"]) and self.says_error(tr, a1, vals["e1"])
         return first_true(
             Claim(
                 "2ε/3 catches the loud liar; the quiet one passes every test and moves P{p}'s average "
                 "from {e0} to {e1} off μ",
-                holds=lambda: loud and quiet and abs(e1) > abs(e0),
+                holds=lambda: right and loud and quiet and abs(e1) > abs(e0),
                 says="loud attacker cut by every honest peer, quiet one by none, the observer's error grows",
                 **vals,
             ),
             Claim(
                 "The quiet liar passes every test: P{p}'s average is {e1} off μ, against {e0} with the loud liar",
-                holds=lambda: quiet,
+                holds=lambda: right and quiet,
                 says="quiet attacker cut by nobody",
                 **vals,
             ),
             Claim(
                 "P{p}'s average: {e1} off μ with the quiet liar, {e0} with the loud one",
-                holds=lambda: True,
+                holds=lambda: right,
                 says="the errors of the trace",
                 **vals,
             ),
