@@ -27,7 +27,6 @@ KNOWN = {
     "MWWeightBarsNormalised",
     "MWTrajectories",
     "BlacklistingRace",
-    "BlacklistingProtocol",
     "OracleConsensus",
     "CommitteeConsensus",
     "GlobalCoinAdversary",

@@ -107,9 +107,10 @@ class BlacklistingProtocol(StudioScene):
         hi = max(self.mu + p["eps"], float(rep.max()) + 0.05, float(fin.max()) + 0.05)
         lo, hi = np.floor(lo * 10) / 10, np.ceil(hi * 10) / 10
         head = title("Error-bounded blacklisting")
-        info = params_line(
-            f"$k$ = {k} peers ($f$ = {self.f} Byzantine), $m$ = {meta['m']} queries",
-            rf"$n$ = {n} sources, $\varepsilon$ = {p['eps']:g}, source {self.i + 1} shown",
+        info = params_line(  # short lines: the side column stays narrow, clear of the number line
+            f"$k$ = {k} peers, $f$ = {self.f}",
+            f"$n$ = {n} sources ({self.i + 1} shown)",
+            rf"$m$ = {meta['m']} queries, $\varepsilon$ = {p['eps']:g}",
         )
         self.line = NumberLine(x_range=[lo, hi, 0.1], length=7.6, color=COLORS.muted, include_numbers=False)
         self.line.move_to([-2.4, LANE_TOP - LANE_STEP * k - 0.05, 0])
@@ -151,7 +152,7 @@ class BlacklistingProtocol(StudioScene):
         truth_lab.shift(UP * 0.17)  # above the test window's top edge
         self.truth = VGroup(band, truth, truth_lab)
         # right panel: the network and the rules
-        self.ring = PeerRing(k, 1, (5.3, 2.0), 0.85, memory=False, node_color=COLORS.honest, byzantine=self.byz)
+        self.ring = PeerRing(k, 1, (5.3, 2.0), 0.72, memory=False, node_color=COLORS.honest, byzantine=self.byz)
         rule = VGroup(
             label("$p$ blacklists $q$ when", FS.tiny, COLORS.text),
             label(r"$|\hat\mu(p) - \hat\mu(q)| > 2\varepsilon/3$", FS.tiny, COLORS.text),
@@ -169,7 +170,7 @@ class BlacklistingProtocol(StudioScene):
             ],
             FS.tiny,
         )
-        side(self.ring, rule, key, info, top=self.ring.get_top()[1], buff=0.18)
+        side(self.ring, rule, key, info, top=self.ring.get_top()[1], buff=0.14)
         self.info = info
         self.phase = label("attack: reports shifted by a constant", FS.small, COLORS.text)
         self.phase.move_to([-2.4, self.line.get_center()[1] - 0.85, 0])

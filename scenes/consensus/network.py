@@ -25,6 +25,13 @@ def peer_node(byzantine: bool, r: float, color, center):
     return Circle(r, **kw).move_to(center)
 
 
+def name_spot(node) -> np.ndarray:
+    """Where a peer's name goes: the centre of its circle, or the centroid of its triangle (the widest part)."""
+    if isinstance(node, Triangle):
+        return np.mean(node.get_vertices(), axis=0)
+    return node.get_center()
+
+
 def digit(v, size: int, color) -> Text:
     return glyph("?" if v is None or int(v) < 0 else str(int(v)), size, color)
 
@@ -105,7 +112,7 @@ class PeerRing(VGroup):
             *[peer_node(b, self.r_node, COLORS.byzantine if b else color, p) for p, b in zip(self.pos, byz)]
         )
         names = names or [f"P{i + 1}" for i in range(k)]
-        self.names = VGroup(*[label(s, FS.tiny, COLORS.text).move_to(p) for s, p in zip(names, self.pos)])
+        self.names = VGroup(*[label(s, FS.tiny, COLORS.text).move_to(name_spot(n)) for s, n in zip(names, self.nodes)])
         self.edges = {}
         for i in range(k):
             for j in range(i + 1, k):
