@@ -27,7 +27,6 @@ KNOWN = {
     "MWWeightBarsNormalised",
     "MWTrajectories",
     "BlacklistingRace",
-    "OracleConsensus",
     "CommitteeConsensus",
     "GlobalCoinAdversary",
     "AdaptiveCoinAdversary",

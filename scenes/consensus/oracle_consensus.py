@@ -9,12 +9,23 @@ glossary's θ), and a cell reaching it is accepted without a query. Every captio
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, FadeIn, Line, VGroup
+from manim import DOWN, LEFT, RIGHT, FadeIn, Line, Square, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.claims import Claim, first_true, plain
-from scenes.consensus.network import OracleRow, PeerRing, bit_color, count_line, glyph, peer_node
+from scenes.consensus.network import (
+    OracleRow,
+    PeerRing,
+    bit_color,
+    box_of,
+    clear_under_band,
+    count_line,
+    glossary_rows,
+    glyph,
+    peer_node,
+    segments_around,
+)
 from scenes.pieces import (
     CELLS,
     COLORS,
@@ -24,7 +35,6 @@ from scenes.pieces import (
     Morph,
     label,
     legend,
-    params_line,
     side,
     swatch_box,
     swatch_dot,
@@ -84,11 +94,15 @@ class OracleConsensus(StudioScene):
             self.receive(tr, t, step)
             if t == first_acc:
                 cap, prompt = self.acceptance_claims(tr, t)
+                ring = self.highlight(tr, t)  # the cell the caption cites, framed while it is held
                 self.key_frame("first_acceptance", cap, prompt=prompt)
                 self.hold()
+                if ring is not None:
+                    self.play(FadeOutPlace(ring), run_time=self.seconds(0.4))
             else:
                 self.slide_break()
         line = self.conclusion(tr)
+        clear_under_band(self, list(self.key), self.seconds(0.6))
         self.conclude(line)
         self.key_frame(
             "conclusion",
@@ -105,6 +119,23 @@ class OracleConsensus(StudioScene):
         text, t0 = self._caption
         since = self._now() - t0
         return since >= self.seconds(6.0) and since >= reading_time(text)
+
+    def first_accepted(self, tr, t: int):
+        """(peer, cell) of the first honest acceptance in round t, or None."""
+        st = np.asarray(tr["state"][t])
+        prev = np.asarray(tr["state"][t - 1]) if t else np.zeros_like(st)
+        new = np.argwhere((st == ACCEPTED) & (prev != ACCEPTED) & ~np.asarray(tr["is_byzantine"])[:, None])
+        return (int(new[0][0]), int(new[0][1])) if len(new) else None
+
+    def highlight(self, tr, t: int):
+        pc = self.first_accepted(tr, t)
+        if pc is None:
+            return None
+        p, c = pc
+        mem = self.ring.memories[p]
+        ring = Square(mem.cell + 0.1, stroke_color=COLORS.threshold, stroke_width=4).move_to(mem.centers[c])
+        self.play(FadeIn(ring), run_time=self.seconds(0.4))
+        return ring
 
     def broadcast_claims(self, tr, t: int) -> tuple[Claim, Claim]:
         msg = np.asarray(tr["messages"])
@@ -198,10 +229,9 @@ class OracleConsensus(StudioScene):
     def acceptance_claims(self, tr, t: int) -> tuple[Claim, Claim]:
         st, sup = np.asarray(tr["state"][t]), np.asarray(tr["support"][t])
         theta = int(tr.meta["threshold"])
-        prev = np.asarray(tr["state"][t - 1]) if t else np.zeros_like(st)
-        new = np.argwhere((st == ACCEPTED) & (prev != ACCEPTED) & ~np.asarray(tr["is_byzantine"])[:, None])
-        if len(new):
-            p, c = (int(x) for x in new[0])
+        pc = self.first_accepted(tr, t)
+        if pc is not None:
+            p, c = pc
             s = int(sup[p, c].max())
             vals = dict(r=t + 1, p=p + 1, c=c + 1, s=s, theta=theta)
             cap = Claim(
@@ -232,13 +262,13 @@ class OracleConsensus(StudioScene):
         k, n = tr["is_byzantine"].size, bits.size
         self.k, self.n = k, n
         head = title("Threshold consensus on an oracle")
-        cell = min(0.3, 2.0 / n)
-        self.oracle = OracleRow(bits, (-1.9, 2.35), cell=min(0.5, 4.2 / n))
         is_byz = np.asarray(tr["is_byzantine"])
+        cell = min(0.3, 2.0 / n)
+        self.oracle = OracleRow(bits, (-1.9, 2.35), cell=min(0.5, 4.2 / n), header=f"oracle, {n} bits")
         self.ring = PeerRing(k, n, (-1.9, -0.95), 1.7, cell=cell, node_color=COLORS.honest, byzantine=is_byz)
         theta = tr.meta["threshold"]
         rule = label(rf"accept at $\theta = \lceil 2(k-1)/3 \rceil$ = {theta}", FS.small, COLORS.text)
-        sub = self.define("θ", "k", "n", "f", size=FS.tiny)  # the symbols, on screen from the first frame
+        sub = glossary_rows(self, {"θ": None, "k": k, "f": int(is_byz.sum())})  # the symbols, from the first frame
         self.round = count_line("round", 0, size=FS.label)
         self.cost = count_line("queries so far", 0)
         key = legend(
@@ -249,16 +279,17 @@ class OracleConsensus(StudioScene):
                 ("partial support", swatch_box(CELLS.partial)),
                 ("accepted (no query)", swatch_box(CELLS.accepted)),
                 ("verified (own query)", swatch_box(CELLS.verified)),
-                ("value 1", swatch_dot(bit_color(1))),
-                ("value 0", swatch_dot(bit_color(0))),
+                (
+                    "value 1 / value 0",
+                    VGroup(swatch_dot(bit_color(1)), swatch_dot(bit_color(0))).arrange(RIGHT, buff=0.08),
+                ),
             ],
             FS.tiny,
         )
-        info = params_line(f"$k$ = {k} peers, $n$ = {n} bits", f"$f$ = {tr.meta['n_byzantine']} Byzantine")
-        side(self.round, VGroup(rule, sub).arrange(DOWN, aligned_edge=LEFT, buff=0.08), self.cost, key, info)
+        side(self.round, VGroup(rule, sub).arrange(DOWN, aligned_edge=LEFT, buff=0.1), self.cost, key, buff=0.25)
+        self.key = key
         self.layout = [
             head,
-            info,
             self.oracle,
             self.ring.edge_group,
             self.ring.nodes,
@@ -280,16 +311,13 @@ class OracleConsensus(StudioScene):
         q = np.asarray(tr["queries"][t])
         beams = VGroup()
         for p in np.flatnonzero(q >= 0):
-            beams.add(
-                Line(
-                    self.ring.pos[p],
-                    self.oracle.bottom(int(q[p])),
-                    color=COLORS.muted,
-                    stroke_width=3,
-                    stroke_opacity=0.55,
-                    buff=self.ring.r_node,
-                )
-            )
+            d = self.oracle.bottom(int(q[p])) - self.ring.pos[p]
+            start = self.ring.pos[p] + d / np.linalg.norm(d) * self.ring.r_node
+            others = [j for j in range(self.k) if j != p]
+            boxes = [box_of(self.ring.nodes[j]) for j in others] + [box_of(m) for m in self.ring.memories]
+            boxes = [b for j, b in enumerate(boxes) if j < len(others) or j - len(others) != p]
+            for a, b in segments_around(start, self.oracle.bottom(int(q[p])), boxes):
+                beams.add(Line(a, b, color=COLORS.muted, stroke_width=3, stroke_opacity=0.55))
         self.total += int((q >= 0).sum())
         self.round.number.set_value(t + 1)
         self.cost.number.set_value(self.total)
@@ -347,7 +375,12 @@ class OracleConsensus(StudioScene):
             by_group.setdefault(id(g), (g, {}))[1][c] = tgt
         for m in self.ring.memories:
             self.bring_to_front(m.fills, m.digits)
-        self.play(*[Morph(g, tg) for g, tg in by_group.values()], *[FadeInPlace(d) for d in shown], run_time=run_time)
+        if not shown:
+            self.play(*[Morph(g, tg) for g, tg in by_group.values()], run_time=run_time)
+            return
+        # the fills rise first, then the digits appear on them (never on a half-filled cell)
+        self.play(*[Morph(g, tg) for g, tg in by_group.values()], run_time=run_time * 0.6)
+        self.play(*[FadeInPlace(d) for d in shown], run_time=run_time * 0.4)
 
     def conclusion(self, tr) -> Claim:
         h = ~np.asarray(tr["is_byzantine"])
