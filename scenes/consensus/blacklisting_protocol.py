@@ -334,7 +334,7 @@ class BlacklistingProtocol(StudioScene):
         band_top = -config.frame_height / 2 + 1.3
         low = [m for m in (self.info, self.phase) if m.get_bottom()[1] < band_top]
         low += [r for r in self.layout[4] if r.get_bottom()[1] < band_top]  # legend rows under the band
-        self.play(*[FadeOutPlace(m) for m in low], run_time=self.seconds(0.6))
+        self.play(*[FadeOutPlace(m) for m in low], run_time=self.seconds(1.0))  # a slide of its own
 
     # -- the quantities on screen, each bound from the trace once ------------------------------------------
     def error(self, tr, a: int) -> float:

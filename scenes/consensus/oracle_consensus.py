@@ -102,7 +102,7 @@ class OracleConsensus(StudioScene):
             else:
                 self.slide_break()
         line = self.conclusion(tr)
-        clear_under_band(self, list(self.key), self.seconds(0.6))
+        clear_under_band(self, list(self.key), self.seconds(1.0))
         self.conclude(line)
         self.key_frame(
             "conclusion",
