@@ -27,7 +27,6 @@ KNOWN = {
     "MWWeightBarsNormalised",
     "MWTrajectories",
     "BlacklistingRace",
-    "CommitteeConsensus",
     "GlobalCoinAdversary",
     "AdaptiveCoinAdversary",
     "ResilientNetwork",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, FadeIn, Line, Rectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, Animation, FadeIn, Line, Rectangle, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
@@ -287,8 +287,12 @@ class CommitteeConsensus(StudioScene):
         k, n = tr["is_byzantine"].size, bits.size
         self.k, self.n = k, n
         head = title("Committee consensus on a randomized oracle")
-        oracle_name = f"randomized oracle, P(right) = {p['p_correct']:g}" if p["oracle"] == "randomized" else "oracle"
-        info = params_line(oracle_name)
+        oracle_name = (
+            ("oracle right with", f"probability {p['p_correct']:g}")
+            if p["oracle"] == "randomized"
+            else ("oracle always", "right")
+        )
+        info = params_line(*oracle_name)  # under the oracle's header: the side column is full
         self.info = info
         self.oracle = OracleRow(bits, (-2.5, 2.3), cell=min(0.5, 4.2 / n), header=f"true bits ({n})")
         self.ring = PeerRing(k, n, (-2.6, -0.95), 1.6, cell=min(0.3, 2.0 / n), node_color=COLORS.muted)
@@ -332,8 +336,12 @@ class CommitteeConsensus(StudioScene):
         rules = VGroup(
             symbols, size_rule, VGroup(vote_rule, vote_sub).arrange(DOWN, aligned_edge=LEFT, buff=0.06), adopt_rule
         )
-        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.16)  # one rule per group: the groups read apart
-        side(VGroup(self.cell_no, self.cost).arrange(RIGHT, buff=0.4), rules, key, info, buff=0.18)
+        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.12)  # one rule per group: the groups read apart
+        side(VGroup(self.cell_no, self.cost).arrange(RIGHT, buff=0.4), rules, key, buff=0.14)
+        if self.figure_mode:
+            info.next_to(key, DOWN, aligned_edge=LEFT, buff=0.14)
+        else:
+            info.next_to(self.oracle.header, DOWN, aligned_edge=LEFT, buff=0.15)
         self.key = key
         self.layout = [head, info, self.oracle, VGroup(*[m.frames for m in self.ring.memories]), rules, key]
         self.add(*self.layout, self.ring.edge_group, self.ring.nodes, self.ring.names)
@@ -367,7 +375,9 @@ class CommitteeConsensus(StudioScene):
             for i in range(self.k)
         }
         marker = self.oracle.boxes[c].copy().set_stroke(COLORS.selected, 4)
-        self.play(Restyle(rings), FadeIn(marker), run_time=step)
+        self.play(
+            Restyle(rings), FadeIn(marker), Animation(VGroup(*self.ring.names)), run_time=step
+        )  # names stay on top
         self.bring_to_front(self.ring.names)
         beams, answers = VGroup(), VGroup()
         for j, i in enumerate(members):
@@ -451,11 +461,9 @@ class CommitteeConsensus(StudioScene):
         self.play(FadeInPlace(tallies), run_time=step * 0.3)
         for m in self.ring.memories:
             self.bring_to_front(m.fills, m.digits)
-        self.play(
-            *[Morph(self.ring.memories[p].fills, {c: f}) for p, f in fills.items()],
-            *[FadeInPlace(d) for d in digits],
-            run_time=step,
-        )
+        # the fills first, then the digits on them (never a digit on a half-filled cell)
+        self.play(*[Morph(self.ring.memories[p].fills, {c: f}) for p, f in fills.items()], run_time=step * 0.6)
+        self.play(*[FadeInPlace(d) for d in digits], run_time=step * 0.4)
         self.temp = VGroup(tallies, self.marker)
 
     def blacklist(self, tr, c, step):
@@ -494,6 +502,7 @@ class CommitteeConsensus(StudioScene):
             *[Transform(self.ring.nodes[i], shapes[i]) for i in byz],
             *[self.ring.names[i].animate.move_to(name_spot(shapes[i])) for i in byz],
             FadeIn(self.reveal_text),
+            Animation(VGroup(*[self.ring.names[i] for i in honest])),  # the names stay over their circles
             run_time=self.seconds(1.2),
         )
         self.bring_to_front(self.ring.names)
