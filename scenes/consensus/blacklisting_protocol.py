@@ -174,8 +174,8 @@ class BlacklistingProtocol(StudioScene):
         self.info = info
         self.phase = label("attack: reports shifted by a constant", FS.small, COLORS.text)
         self.phase.move_to([-2.4, self.line.get_center()[1] - 0.85, 0])
-        for m in (self.ring.nodes, self.ring.names, self.ring.edge_group):
-            m.is_side = True  # the ring moves with the side column
+        for m in (self.ring.nodes, self.ring.names, self.ring.edge_group, *self.ring.edges.values()):
+            m.is_side = True  # the ring moves with the side column (each edge: restyles regroup them)
         self.layout = [head, self.line, names, rule, key, info, self.ring.nodes, self.ring.names]
         self.add(*self.layout, self.ring.edge_group)
         self.freeze_background(*self.layout)
@@ -257,6 +257,8 @@ class BlacklistingProtocol(StudioScene):
             if pairs:
                 crosses = VGroup(*[blacklist_cross(dots[m], 0.22) for m, b in enumerate(byz) if bl[o, b]])
                 dashed, hide = self.ring.cut(pairs)  # blacklisted: grey dashed edges, as in every scene
+                for e in dashed:
+                    e.is_side = True  # with the ring, in a single-column figure too
                 self.cut_edges.add(*dashed)
                 self.add(dashed)
                 self.play(
@@ -277,7 +279,7 @@ class BlacklistingProtocol(StudioScene):
 
     def surviving_average(self, tr, a):
         f = float(np.asarray(tr["final"])[a, self.o, self.i])
-        y = self.ys[0] + 0.6
+        y = self.ys[0] + 0.75  # clear of the truth's label
         self.marker = marker("mean", COLORS.estimate, 0.09).move_to([self.x(f), y, 0])
         self.marker_lab = label(rf"P{self.o + 1}'s average: {signed(f - self.mu)} from $\mu$", FS.tiny, COLORS.estimate)
         self.marker_lab.next_to(self.marker, RIGHT, buff=0.12)
@@ -307,7 +309,7 @@ class BlacklistingProtocol(StudioScene):
     def show_bias(self, tr, a0, a1):
         f1 = float(np.asarray(tr["final"])[a1, self.o, self.i])
         e1 = f1 - self.mu
-        y = self.ys[0] + 1.05
+        y = self.ys[0] + 1.2
         new = marker("mean", COLORS.estimate, 0.09).move_to([self.x(f1), y, 0])
         lab = label(rf"quiet liar: {signed(e1)} from $\mu$", FS.tiny, COLORS.estimate)
         lab.next_to(new, RIGHT if e1 >= 0 else LEFT, buff=0.12)
