@@ -340,6 +340,7 @@ class CommitteeConsensus(StudioScene):
         side(VGroup(self.cell_no, self.cost).arrange(RIGHT, buff=0.4), rules, key, buff=0.14)
         if self.figure_mode:
             info.next_to(key, DOWN, aligned_edge=LEFT, buff=0.14)
+            info.is_side = True
         else:
             info.next_to(self.oracle.header, DOWN, aligned_edge=LEFT, buff=0.15)
         self.key = key
@@ -347,6 +348,7 @@ class CommitteeConsensus(StudioScene):
         self.add(*self.layout, self.ring.edge_group, self.ring.nodes, self.ring.names)
         self.freeze_background(*self.layout)
         self.add(self.cell_no, self.cost)
+        self.cell_no.is_side = self.cost.is_side = True  # live (not frozen): with the side panel in a figure
         for m in self.ring.memories:
             self.add(m.fills, m.digits)
         self.total = 0

@@ -302,6 +302,7 @@ class OracleConsensus(StudioScene):
         self.add(*self.layout)
         self.freeze_background(*self.layout)
         self.add(self.round, self.cost)
+        self.round.is_side = self.cost.is_side = True  # live (not frozen): with the side panel in a figure
         for m in self.ring.memories:
             self.add(m.fills, m.digits)
         self.total = 0
