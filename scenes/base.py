@@ -267,7 +267,7 @@ class StudioScene(Scene):
         self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
         size = size or FS.small
         rows = [
-            VGroup(
+            VGroup(  # the symbol set as mathematics (LaTeX), as in every formula of the scene
                 label(f"${s}$" if s.isascii() else mathify(s), size, COLORS.text),
                 label(mathify(SYMBOLS[s].meaning), size, COLORS.muted),
             ).arrange(RIGHT, buff=0.2)

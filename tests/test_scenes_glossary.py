@@ -21,6 +21,7 @@ KNOWN = set(SCENES) - {
     "WisdomOfTheCrowd",
     "OracleConsensus",
     "CommitteeConsensus",
+    "BlacklistingProtocol",
     "ResilientNetwork",
     "RobustAggregation",
     "MWTrajectories",

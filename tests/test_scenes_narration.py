@@ -31,6 +31,9 @@ KNOWN = set(SCENES) - {
     "PrimalDual",
     "BlacklistingRace",
     "MWTrajectories",
+    "BlacklistingProtocol",
+    "OracleConsensus",
+    "CommitteeConsensus",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, Circle, Dot, Line, Rectangle, Square, Text, Triangle, VGroup
 
-from scenes.pieces import CELLS, COLORS, FS, FadeOutPlace, Number, Restyle, blacklisted_edge, label  # noqa: F401
+from scenes.pieces import CELLS, COLORS, FS, FadeOutPlace, Number, Restyle, blacklisted_edge, label, mathify  # noqa: F401
 
 
 def bit_color(v: int):
@@ -23,6 +23,13 @@ def peer_node(byzantine: bool, r: float, color, center):
     if byzantine:
         return Triangle(**kw).scale(1.45 * r).move_to(center).shift([0, -0.15 * r, 0])
     return Circle(r, **kw).move_to(center)
+
+
+def name_spot(node) -> np.ndarray:
+    """Where a peer's name goes: the centre of its circle, or the centroid of its triangle (the widest part)."""
+    if isinstance(node, Triangle):
+        return np.mean(node.get_vertices(), axis=0)
+    return node.get_center()
 
 
 def digit(v, size: int, color) -> Text:
@@ -105,7 +112,7 @@ class PeerRing(VGroup):
             *[peer_node(b, self.r_node, COLORS.byzantine if b else color, p) for p, b in zip(self.pos, byz)]
         )
         names = names or [f"P{i + 1}" for i in range(k)]
-        self.names = VGroup(*[label(s, FS.tiny, COLORS.text).move_to(p) for s, p in zip(names, self.pos)])
+        self.names = VGroup(*[label(s, FS.tiny, COLORS.text).move_to(name_spot(n)) for s, n in zip(names, self.nodes)])
         self.edges = {}
         for i in range(k):
             for j in range(i + 1, k):
@@ -164,3 +171,70 @@ def glyph(text: str, size: int, color) -> Text:
     if key not in _GLYPHS:
         _GLYPHS[key] = label(text, size, color)
     return _GLYPHS[key].copy()
+
+
+def glossary_rows(scene, values: dict, size: float | None = None, chars: int = 30) -> VGroup:
+    """The glossary's definition of each symbol (``scene.define`` records that the scene defines it here), set
+    for a narrow column: the symbol (with its value from the trace, where given) and its meaning wrapped to
+    about ``chars`` characters a line."""
+    import textwrap
+
+    from manim import DOWN, UP
+
+    from scenes.glossary import SYMBOLS
+
+    size = size or FS.tiny
+    scene.define(*values, size=size)
+    rows = VGroup()
+    for s, v in values.items():
+        sym = mathify(s) if mathify(s) != s else f"${s}$"
+        head = label(sym + ("" if v is None else f" = {v}"), size, COLORS.text)
+        lines = VGroup(
+            *[label(mathify(t), size, COLORS.muted) for t in textwrap.wrap(SYMBOLS[s].meaning, chars)]
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.05)
+        rows.add(VGroup(head, lines).arrange(RIGHT, aligned_edge=UP, buff=0.15))
+    return rows.arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+
+
+def segments_around(start, end, boxes, pad: float = 0.04) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The parts of the segment start-end outside the boxes ((x0, y0, x1, y1), grown by ``pad``): a beam that
+    passes behind a peer or a memory row is drawn in pieces, so that it never crosses a name or a digit."""
+    a, b = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    d = b - a
+    cuts = []
+    for x0, y0, x1, y1 in boxes:
+        lo, hi = 0.0, 1.0
+        for p0, dp, m0, m1 in ((a[0], d[0], x0 - pad, x1 + pad), (a[1], d[1], y0 - pad, y1 + pad)):
+            if abs(dp) < 1e-12:
+                if not m0 <= p0 <= m1:
+                    lo, hi = 1.0, 0.0
+                continue
+            t0, t1 = sorted(((m0 - p0) / dp, (m1 - p0) / dp))
+            lo, hi = max(lo, t0), min(hi, t1)
+        if lo < hi:
+            cuts.append((lo, hi))
+    cuts.sort()
+    out, t = [], 0.0
+    for lo, hi in cuts:
+        if lo > t + 1e-3:
+            out.append((a + t * d, a + lo * d))
+        t = max(t, hi)
+    if t < 1 - 1e-3:
+        out.append((a + t * d, b))
+    return out
+
+
+def box_of(m) -> tuple[float, float, float, float]:
+    (x0, y0, _), (x1, y1, _) = m.get_corner(np.array([-1, -1, 0])), m.get_corner(np.array([1, 1, 0]))
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def clear_under_band(scene, mobjects, run_time: float) -> None:
+    """Fade out what the conclusion band would cover (the bottom of the frame), so nothing is hidden under it."""
+    from manim import config
+
+    band_top = -config.frame_height / 2 + 1.35
+    low = [m for m in mobjects if m.get_bottom()[1] < band_top]
+    if low:
+        scene.thaw_background()
+        scene.play(*[FadeOutPlace(m) for m in low], run_time=run_time)
