@@ -259,15 +259,22 @@ class StudioScene(Scene):
         from manim import DOWN, LEFT, RIGHT, VGroup
 
         from scenes.glossary import SYMBOLS
-        from scenes.pieces import COLORS, FS, label
+        from scenes.pieces import COLORS, FS, label, mathify
 
         unknown = [s for s in symbols if s not in SYMBOLS]
         if unknown:
             raise KeyError(f"{type(self).__name__}: {unknown[0]!r} is not in scenes/glossary.py")
         self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
         size = size or FS.small
+
+        def shown(s: str) -> str:  # the symbol in LaTeX, as every formula sets it (one face per symbol)
+            m = mathify(s)
+            return m if "$" in m else f"${s}$"
+
         rows = [
-            VGroup(label(s, size, COLORS.text), label(SYMBOLS[s].meaning, size, COLORS.muted)).arrange(RIGHT, buff=0.2)
+            VGroup(label(shown(s), size, COLORS.text), label(mathify(SYMBOLS[s].meaning), size, COLORS.muted)).arrange(
+                RIGHT, buff=0.2
+            )
             for s in symbols
         ]
         return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)

@@ -1,6 +1,6 @@
 """CoinCorruptedMajority: a run of the global coin that crosses into "corrupted > good" and cannot end there.
 
-Replays a ``coin_run`` trace like GlobalCoinAdversary (n = 20, tau = 4, seed 105: the corrupted experts'
+Replays a ``coin_run`` trace like GlobalCoinAdversary (n = 20, f = tau = 4 corrupted experts, seed 105: the corrupted experts'
 weight passes the good experts' at the start of round 11 and stays above it up to the cap, round 16). From
 the crossing on, the two totals and the argument are on screen: any good vote is at most the good weight
 W_G, so when the corrupted weight W_K exceeds it, the corrupted experts all advising -d outvote whatever the
@@ -23,7 +23,6 @@ from scenes.coin.global_coin import GAUGE_H, GAUGE_X, GAUGE_Y0, FadeOutPlace, Gl
 from scenes.pieces import COLORS, FS, FadeInPlace, Number, label
 
 STATE_Y, ARGUMENT_Y, ROW_X = -2.98, -3.46, -1.3
-CAPTION_EVERY = 7.0  # seconds: a round caption when the last one is older and has been read
 
 
 def frames(s: float, fps: int = 15) -> float:
@@ -62,16 +61,16 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.build(tr)
         self.build_state(tr)
         p = tr.params
-        self.opening(
-            caption=Claim(
-                "{n} experts, {tau} of them corrupted. Above the gauge's middle line, the corrupted experts "
+        self.introduce(
+            Claim(
+                "{n} experts, f = {f} of them corrupted. Above the gauge's middle line, the corrupted experts "
                 "outweigh all the good ones.",
                 n=p["n"],
-                tau=p["tau"],
+                f=p["tau"],
                 holds=lambda: int(tr["corrupted"][0].sum()) == p["tau"],
-                says="tau corrupted experts at the start",
+                says="f corrupted experts at the start",
             ),
-            prompt=plain("Point at the gauge: its middle line is where corrupted and good weigh the same."),
+            plain("Point at the gauge: its middle line is where corrupted and good weigh the same."),
         )
         for t in range(R):
             if t != fc and t < R - 2 and self.caption_due():  # (the final key frame's caption comes soon after)
@@ -93,20 +92,12 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.key_frame("final", self.final_claim(tr, k), prompt=self.final_prompt(tr, k))
         self.hold(4.0)
         self.clear_bottom()
-        self.conclude(self.conclusion(tr, k))
+        self.conclude(
+            self.conclusion(tr, k),
+            prompt=plain("Next: an adversary that does not fix its experts in advance, but captures them as it goes."),
+        )
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
-    def caption_due(self) -> bool:
-        """No caption for CAPTION_EVERY seconds and the last one read to its end."""
-        from scenes.base import reading_time
-
-        last = self._caption
-        if last is None:
-            return True
-        text, t0 = last
-        since = self._now() - t0
-        return since >= self.seconds(CAPTION_EVERY) and since >= reading_time(text)
-
     def round_claim(self, tr, t: int, fc: int) -> Claim:
         """What round t shows: before the key round the corrupted share, after it the state."""
         return self.share_claim(tr, t) if t < fc else self.still_claim(tr, t)
@@ -258,7 +249,6 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         return wk, float(tr["weights"][t].sum()) - wk
 
     def build_state(self, tr):
-        self.solver_texts = {}  # the bottom rows carry the totals and the argument instead
         wk, wg = self.totals(tr, 0)
         self.wk = Number(wk, places=1, size=FS.small, color=COLORS.byzantine, edge=RIGHT)
         self.wg = Number(wg, places=1, size=FS.small, color=COLORS.honest, edge=RIGHT)
