@@ -24,6 +24,9 @@ KNOWN = set(SCENES) - {
     "ResilientNetwork",
     "RobustAggregation",
     "MWTrajectories",
+    "GlobalCoinAdversary",
+    "AdaptiveCoinAdversary",
+    "CoinCorruptedMajority",
 }
 
 

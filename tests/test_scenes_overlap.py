@@ -30,8 +30,6 @@ KNOWN = {
     "BlacklistingProtocol",
     "OracleConsensus",
     "CommitteeConsensus",
-    "GlobalCoinAdversary",
-    "AdaptiveCoinAdversary",
     "ResilientNetwork",
     "PrimalDual",
 }

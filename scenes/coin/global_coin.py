@@ -117,6 +117,11 @@ def balance(tr, t: int) -> tuple[float, float]:
     return float(w[a > 0].sum()), float(w[a < 0].sum())
 
 
+def share_of(w, k) -> float:
+    """The corrupted share of the total weight (as the trace's ``corrupted_share``)."""
+    return float(np.asarray(w)[np.asarray(k, dtype=bool)].sum() / np.sum(w))
+
+
 def lost_anyway(tr, t: int) -> bool:
     """Round t gives z = d even if every expert the adversary controls (corrupted or volatile) advised −d: the
     good experts' vote towards d is at least the adversary's weight (with the simulator's tie rule, docs/coin.md:
@@ -407,6 +412,7 @@ class GlobalCoinAdversary(StudioScene):
         n = p["n"]
         self.w_ref = 1.0
         self.xs = np.linspace(-6.3, 3.3, n)
+        k0 = self.initial_corrupted(tr)  # before round 1 (an adaptive adversary captures from round 1 on)
         head = title(self.heading)
         if self.rule_text:
             rule = headline(label(self.rule_text, FS.label, COLORS.text), head)
@@ -424,7 +430,7 @@ class GlobalCoinAdversary(StudioScene):
         # experts and their advice
         self.experts = VGroup(
             *[
-                expert(bool(tr["corrupted"][0, i]), self.radius(1.0), [x, ROW_Y], self.role_colour(tr, 0, i))
+                expert(bool(k0[i]), self.radius(1.0), [x, ROW_Y], COLORS.byzantine if k0[i] else COLORS.honest)
                 for i, x in enumerate(self.xs)
             ]
         )
@@ -482,7 +488,9 @@ class GlobalCoinAdversary(StudioScene):
         # gauge of the corrupted share
         frame = Rectangle(width=0.5, height=GAUGE_H, stroke_color=COLORS.muted, stroke_width=2)
         frame.move_to([GAUGE_X, GAUGE_Y0 + GAUGE_H / 2, 0])
-        self.fill = self.gauge_fill(float(tr["corrupted_share"][0]))
+        same = bool((k0 == tr["corrupted"][0]).all())
+        self.shown_share = float(tr["corrupted_share"][0]) if same else share_of(tr["weights"][0], k0)
+        self.fill = self.gauge_fill(self.shown_share)
         self.fill_group = VGroup(self.fill)  # in the scene as is: Morph of it does not re-add it over its hatching
         self.fill_hatch = Hatch(self.fill, 0.12)
         g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.2)
@@ -491,9 +499,7 @@ class GlobalCoinAdversary(StudioScene):
             y = GAUGE_Y0 + v / self.gauge_top * GAUGE_H
             ticks.add(Line([GAUGE_X - 0.32, y, 0], [GAUGE_X - 0.25, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:.0%}", FS.tiny, COLORS.muted).next_to([GAUGE_X - 0.32, y, 0], LEFT, buff=0.06))
-        self.share = Number(
-            100 * float(tr["corrupted_share"][0]), places=1, size=FS.small, color=COLORS.byzantine, edge=RIGHT
-        )
+        self.share = Number(100 * self.shown_share, places=1, size=FS.small, color=COLORS.byzantine, edge=RIGHT)
         pct = label("%", FS.small, COLORS.byzantine)
         VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.26)  # clear of the 0% tick label
         key = legend(
@@ -525,6 +531,12 @@ class GlobalCoinAdversary(StudioScene):
         self.add(self.round, self.fill_group, self.fill_hatch, self.share, self.experts, self.arrows, self.rings)
         self.shown = [self.d_texts[0]]
 
+    @staticmethod
+    def initial_corrupted(tr) -> np.ndarray:
+        """The corrupted experts before the first round: the fixed set, or nobody for an adaptive adversary."""
+        k0 = np.asarray(tr["corrupted"][0], dtype=bool)
+        return np.zeros_like(k0) if tr.params["adversary"] == "adaptive" else k0
+
     def arrow(self, i: int, advice: int, colour) -> VMobject:
         """The advice of expert i: an arrow up (+1) or down (-1); none (transparent) for 0."""
         m = VMobject(fill_color=colour, fill_opacity=1.0 if advice else 0.0, stroke_width=0)
@@ -555,12 +567,19 @@ class GlobalCoinAdversary(StudioScene):
         self.bring_to_front(self.experts, self.arrows)
         corrupt = tr["corrupted"][t]
         radii = [self.radius(float(x)) for x in w]
+        share = float(tr["corrupted_share"][t])
+        gauge = []  # captures: the gauge moves with the triangles that appear
+        if share != self.shown_share:
+            self.shown_share = share
+            self.share.set_value(100 * share)
+            gauge = [Morph(self.fill_group, {0: self.gauge_fill(share)})]
         self.play(
             Morph(
                 self.experts,
                 {i: expert(bool(corrupt[i]), radii[i], [self.xs[i], ROW_Y], cols[i]) for i in range(len(w))},
             ),
             Morph(self.arrows, {i: self.arrow(i, int(a[i]) if not ctrl[i] else 0, cols[i]) for i in range(len(w))}),
+            *gauge,
             run_time=step,
         )
         # 2. the adversary's advice: the experts it makes advise d are ringed as it lands
@@ -587,10 +606,14 @@ class GlobalCoinAdversary(StudioScene):
         w = tr["weights"][t]
         cols = [self.role_colour(tr, t, i) for i in range(len(w))]
         w1 = tr["weights"][t + 1]
-        share1 = float(tr["corrupted_share"][t + 1])
+        corrupt = tr["corrupted"][t]
+        # the share of this round's corrupted experts in the new weights (next round's captures count from then)
+        share1 = (
+            float(tr["corrupted_share"][t + 1]) if (corrupt == tr["corrupted"][t + 1]).all() else share_of(w1, corrupt)
+        )
+        self.shown_share = share1
         self.share.set_value(100 * share1)
         self.bring_to_front(self.experts, self.rings)
-        corrupt = tr["corrupted"][t]
         self.play(
             Morph(
                 self.experts,
@@ -630,30 +653,43 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
         return k[t] & ~k[t - 1] if t > 0 else k[0].copy()
 
     def opening_claim(self, tr) -> Claim:
-        p, w0, k = tr.params, tr["weights"][0], tr["corrupted"]
+        p, w0, k, vol = tr.params, tr["weights"][0], tr["corrupted"], tr["volatile"]
         v = self.volatile_budget(tr)
-        return Claim(
-            "{n} experts of weight {w}, none corrupted yet. The adversary may capture up to f = {f} of them for "
-            "good, and set the advice of up to {v} good {experts} each round (volatile).",
-            n=p["n"],
-            w=f"{float(w0[0]):g}",
-            f=p["tau"],
-            v=v,
-            experts="expert" if v == 1 else "experts",
-            holds=lambda: (
+        vals = dict(n=p["n"], w=f"{float(w0[0]):g}", f=p["tau"], v=v, experts="expert" if v == 1 else "experts")
+        start = (
+            "{n} experts of weight {w}, none corrupted yet. The adversary may capture up to f = {f} of them for good"
+        )
+
+        def within() -> bool:
+            return (
                 bool((w0 == w0[0]).all())
-                and not bool(k[0].any())
+                and not bool(self.initial_corrupted(tr).any())
                 and int(k[-1].sum()) <= p["tau"]
-                and int(tr["volatile"].sum(axis=1).max()) <= v
+                and int(vol.sum(axis=1).max()) <= v
+            )
+
+        return first_true(
+            Claim(
+                start + ", and set the advice of up to {v} good {experts} each round (volatile).",
+                holds=lambda: v > 0 and within(),
+                says="nobody corrupted at the start; captures within f and volatile experts within the budget",
+                **vals,
             ),
-            says="nobody corrupted at the start; captures within f and volatile experts within the budget",
+            Claim(
+                start + "; no volatile experts here.",
+                holds=lambda: v == 0 and within() and not bool(vol.any()),
+                says="nobody corrupted at the start; captures within f; no volatile expert",
+                **vals,
+            ),
         )
 
     def opening_prompt(self, tr) -> Claim:
-        return plain(
-            "Read the symbols once. Unlike the last scene, nobody is corrupted yet: watch for triangles appearing "
-            "and for the volatile colour."
-        )
+        if self.volatile_budget(tr) > 0:
+            return plain(
+                "Read the symbols once. Unlike the last scene, nobody is corrupted yet: watch for triangles "
+                "appearing and for the volatile colour."
+            )
+        return plain("Read the symbols once. Unlike the last scene, nobody is corrupted yet: watch for triangles.")
 
     def round_caption_due(self, tr, t: int) -> bool:
         """A capture is told as it happens once the last caption has been read; otherwise the usual rhythm."""
@@ -665,7 +701,8 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
     def round_claim(self, tr, t: int) -> Claim:
         new, k, vol = self.captured(tr, t), tr["corrupted"][t], tr["volatile"][t]
         m, c, v = int(new.sum()), int(k.sum()), int(vol.sum())
-        vals = dict(r=t + 1, m=m, experts="expert" if m == 1 else "experts", c=c, f=tr.params["tau"], v=v)
+        vals = dict(r=t + 1, m=m, c=c, f=tr.params["tau"], v=v)
+        vals.update(experts="expert" if m == 1 else "experts", vexperts="expert" if v == 1 else "experts")
         return first_true(
             Claim(
                 "Round {r}: the adversary captures {m} more {experts}: {c} of f = {f} corrupted now",
@@ -674,12 +711,27 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
                 **vals,
             ),
             Claim(
-                "Round {r}: {v} volatile, advising as the adversary says; {c} of f = {f} corrupted",
+                "Round {r}: the adversary sets the advice of {v} volatile {vexperts}; {c} of f = {f} captured so far",
                 holds=lambda: v > 0 and m == 0,
                 says="v volatile experts in round t, no capture",
                 **vals,
             ),
             super().round_claim(tr, t),
+        )
+
+    def first_round_claim(self, tr) -> Claim:
+        m = int(self.captured(tr, 0).sum())
+        told = super().first_round_claim(tr)
+        return first_true(
+            Claim(
+                "Round {r}: the adversary captures {m} {experts} at once; " + told.template.removeprefix("Round {r}: "),
+                holds=lambda: m > 0 and told.check(),
+                says="captures in round 1, and " + (told.says or "the round as told"),
+                m=m,
+                experts="expert" if m == 1 else "experts",
+                **told.values,
+            ),
+            told,
         )
 
     def first_round_prompt(self, tr) -> Claim:
@@ -702,8 +754,14 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
         return first_true(
             Claim(
                 "It captured {c} of f = {f} and set volatile advice in {rv}, yet z = d in round {R}",
-                holds=lambda: ended and z[-1] == d[-1] and bool((z[:-1] != d[:-1]).all()),
+                holds=lambda: ended and rv > 0 and z[-1] == d[-1] and bool((z[:-1] != d[:-1]).all()),
                 says="c captured, volatile experts in rv rounds, the run ended in round R",
+                **vals,
+            ),
+            Claim(
+                "It captured {c} of f = {f}, with no volatile experts, yet z = d in round {R}",
+                holds=lambda: ended and rv == 0 and z[-1] == d[-1] and bool((z[:-1] != d[:-1]).all()),
+                says="c captured, no volatile expert, the run ended in round R",
                 **vals,
             ),
             Claim(
