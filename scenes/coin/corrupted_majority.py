@@ -11,8 +11,6 @@ words its closing line from what the trace did afterwards (stayed to the cap, or
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from manim import RIGHT, Line, VGroup
 
@@ -23,11 +21,6 @@ from scenes.coin.global_coin import GAUGE_H, GAUGE_X, GAUGE_Y0, FadeOutPlace, Gl
 from scenes.pieces import COLORS, FS, FadeInPlace, Number, label
 
 STATE_Y, ARGUMENT_Y, ROW_X = -2.98, -3.46, -1.3
-
-
-def frames(s: float, fps: int = 15) -> float:
-    """``s`` rounded up to whole frames (at 15 fps, so also at 30 and 60)."""
-    return math.ceil(s * fps - 1e-9) / fps
 
 
 class CoinCorruptedMajority(GlobalCoinAdversary):
@@ -305,17 +298,6 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
             anims.append(FadeOutPlace(self.argument))
         self.play(*anims, run_time=step)
         self.cmp_shown, self.inside_now = new, inside
-
-    def swap(self, new, run_time):
-        """The texts of a round change in place one after the other: the old fade out, then the new in."""
-        old = [m for m in self.shown if m not in new]
-        fresh = [m for m in new if m not in self.shown]
-        self.shown = list(new)
-        half = max(frames(run_time / 2), self.seconds(0.2))
-        if old:
-            self.play(*[FadeOutPlace(m) for m in old], run_time=half)
-        if fresh:
-            self.play(*[FadeInPlace(m) for m in fresh], run_time=half)
 
     def clear_bottom(self):
         """The conclusion's band covers the bottom of the frame: what is written there leaves first."""

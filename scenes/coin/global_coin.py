@@ -14,6 +14,8 @@ flipped colour, one round only).
 
 from __future__ import annotations
 
+from math import ceil
+
 import numpy as np
 from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Circle, DashedLine, Line, Polygon, Rectangle, Rotate, VGroup, VMobject
 
@@ -95,6 +97,11 @@ def advice_points(advice: int, center, h: float = 0.2) -> np.ndarray:
 CAPTION_EVERY = 7.0  # seconds: a round caption when the last one is older and has been read
 DEFS_CENTER = np.array([-2.2, -0.85, 0.0])  # the symbols' definitions, over the balance's place in the opening
 SHARE_TOL = 1e-12
+
+
+def frames(s: float, fps: int = 15) -> float:
+    """``s`` rounded up to whole frames (at 15 fps, so also at 30 and 60)."""
+    return ceil(s * fps - 1e-9) / fps
 
 
 def pct(x) -> float:
@@ -374,8 +381,7 @@ class GlobalCoinAdversary(StudioScene):
         vals = dict(k=count(k, "round"), kn=k, R=R, hi=pct(share.max()), end=pct(share[-1]))
         return first_true(
             Claim(
-                "The adversary kept z ≠ d for {k}, but the good experts outgrew it: its share fell from {hi}% to "
-                "{end}%, and z = d",
+                "Good experts outgrew the corrupted: {hi}% of the weight fell to {end}%; z = d",
                 holds=lambda: ended and hi and k == R - 1 and z[-1] == d[-1] and pct(share[-1]) < pct(share.max()),
                 says="z != d in every round but the last, which has z = d, and the share at the end is below its most",
                 **vals,
@@ -517,7 +523,7 @@ class GlobalCoinAdversary(StudioScene):
                 if self.shows_volatile and tr["volatile"].any()
                 else []
             )
-            + [("ringed: made to advise $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
+            + [("ringed: chosen to advise $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
             FS.tiny,
         )
         side(self.round, key, params)
@@ -549,11 +555,16 @@ class GlobalCoinAdversary(StudioScene):
         return r.move_to([GAUGE_X, GAUGE_Y0 + h / 2, 0])
 
     def swap(self, new, run_time):
-        old = self.shown
+        """The texts of a round change in place one after the other: the old fade out, then the new in (never two
+        texts in one place at once)."""
+        old = [m for m in self.shown if m not in new]
+        fresh = [m for m in new if m not in self.shown]
         self.shown = list(new)
-        new = [m for m in new if m not in old]
-        old = [m for m in old if m not in self.shown]
-        self.play(*[FadeOutPlace(m) for m in old], *[FadeInPlace(m) for m in new], run_time=run_time)
+        half = max(frames(run_time / 2), self.seconds(0.2))
+        if old:
+            self.play(*[FadeOutPlace(m) for m in old], run_time=half)
+        if fresh:
+            self.play(*[FadeInPlace(m) for m in fresh], run_time=half)
 
     # -- one round ----------------------------------------------------------------------------
     def play_round(self, tr, t: int):
@@ -739,7 +750,7 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
         return first_true(
             Claim(
                 "Point at the expert in the volatile colour: a good expert whose advice the adversary sets for this "
-                "round only. Ringed: made to advise d.",
+                "round only. Ringed: chosen to advise d.",
                 holds=lambda: bool(vol.any()),
                 says="a volatile expert in round 1",
             ),
@@ -753,19 +764,19 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
         vals = dict(c=c, f=tr.params["tau"], rv=count(rv, "round"), R=R, rounds=count(R, "round"))
         return first_true(
             Claim(
-                "It captured {c} of f = {f} and set volatile advice in {rv}, yet z = d in round {R}",
+                "Captured {c} of f = {f}, volatile advice in {rv}; still z = d in round {R}",
                 holds=lambda: ended and rv > 0 and z[-1] == d[-1] and bool((z[:-1] != d[:-1]).all()),
                 says="c captured, volatile experts in rv rounds, the run ended in round R",
                 **vals,
             ),
             Claim(
-                "It captured {c} of f = {f}, with no volatile experts, yet z = d in round {R}",
+                "Captured {c} of f = {f}, no volatile experts; still z = d in round {R}",
                 holds=lambda: ended and rv == 0 and z[-1] == d[-1] and bool((z[:-1] != d[:-1]).all()),
                 says="c captured, no volatile expert, the run ended in round R",
                 **vals,
             ),
             Claim(
-                "Captures ({c} of f = {f}) and volatile advice kept z ≠ d for all {rounds}, up to the cap",
+                "With {c} of f = {f} captured, z ≠ d for all {rounds}, up to the cap",
                 holds=lambda: not ended and bool((z != d).all()),
                 says="censored with z != d in every round",
                 **vals,
