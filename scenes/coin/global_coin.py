@@ -512,7 +512,7 @@ class GlobalCoinAdversary(StudioScene):
             [
                 ("good expert", expert(False, 0.08, [0, 0], COLORS.honest)),
                 (
-                    "corrupted (Byzantine)",
+                    "corrupted",
                     VGroup(expert(True, 0.08, [0, 0], COLORS.byzantine), swatch_box(COLORS.byzantine, True)).arrange(
                         RIGHT, buff=0.08
                     ),
@@ -523,7 +523,7 @@ class GlobalCoinAdversary(StudioScene):
                 if self.shows_volatile and tr["volatile"].any()
                 else []
             )
-            + [("ringed: chosen to advise $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
+            + [("chosen to advise $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
             FS.tiny,
         )
         side(self.round, key, params)
