@@ -148,7 +148,7 @@ class GlobalCoinAdversary(StudioScene):
     paper_stills = ("first_round", "peak_share", "final")
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
-    gauge_top = 0.5  # the corrupted share at the gauge's full height
+    gauge_top = 0.5  # the corrupted share at the gauge's full height (the whole share when a run goes above it)
     shows_volatile = True  # the legend's volatile entry (a non-adaptive scene may leave it out)
     rule_text: str | None = None  # the update rule in plain text instead of the formula (no script-size parts)
     symbols = ("n", "f", "w", "a", "z", "d", "η")  # what the opening's rule and parameter line use
@@ -300,28 +300,22 @@ class GlobalCoinAdversary(StudioScene):
 
     def peak_claim(self, tr, t: int) -> Claim:
         share, z, d = tr["corrupted_share"], tr["z"], tr["d"]
-        vals = dict(r=t + 1, p=pct(share[t]), p0=pct(share[0]))
+        vals = dict(r=t + 1, p=pct(share[t]), p0=pct(share[0]), one=1)
         still = z[t] != d[t]
         return first_true(
             Claim(
-                "Round {r}: the corrupted hold {p}% of the weight, their most in this run. Still z ≠ d.",
+                "Round {r}: still z ≠ d, and the corrupted hold {p}% of the weight, their most",
                 holds=lambda: still and share[t] >= share.max() - SHARE_TOL,
                 says="round t has the largest corrupted share of the run, and z != d",
                 **vals,
             ),
             Claim(
-                "Round {r}: the corrupted hold {p}% of the weight, up from {p0}% at the start. Still z ≠ d.",
-                holds=lambda: still and share[t] > share[0] and pct(share[t]) > pct(share[0]),
-                says="the share grew since round 1, and z != d",
+                "Round {r}: still z ≠ d; the corrupted hold {p}% of the weight, {p0}% in round {one}",
+                holds=lambda: still and pct(share[0]) == vals["p0"],
+                says="z != d in round t",
                 **vals,
             ),
-            Claim(
-                "Round {r}: the corrupted hold {p}% of the weight, down from {p0}% at the start. Still z ≠ d.",
-                holds=lambda: still and share[t] < share[0] and pct(share[t]) < pct(share[0]),
-                says="the share fell since round 1, and z != d",
-                **vals,
-            ),
-            Claim("Round {r}: the corrupted hold {p}% of the weight. Still z ≠ d.", holds=lambda: still, **vals),
+            Claim("Round {r}: z = {z}, d = {d}", holds=lambda: True, z=signed(z[t]), d=signed(d[t]), r=t + 1),
         )
 
     def peak_prompt(self, tr, t: int) -> Claim:
@@ -343,15 +337,14 @@ class GlobalCoinAdversary(StudioScene):
         vals = dict(R=R, rounds=count(R, "round"), z=signed(z), d=signed(d))
         return first_true(
             Claim(
-                "Round {R}: z = d. Even with all its experts on −d the adversary would lose this round: the run "
-                "ends after {rounds}.",
+                "Round {R}: z = d even with all the adversary's experts on −d; the run ends here",
                 holds=lambda: ended and z == d and lost_anyway(tr, R - 1),
                 says="the run ended in round R with z = d, and z = d even if every controlled expert advised -d",
                 **vals,
             ),
-            Claim("Round {R}: z = d, the run ends after {rounds}.", holds=lambda: ended and z == d, **vals),
+            Claim("Round {R}: z = d; the run ends after {rounds}", holds=lambda: ended and z == d, **vals),
             Claim(
-                "Round {R}, the cap: z = {z}, d = {d}, still z ≠ d. The run is cut here, not ended.",
+                "Round {R}, the cap: z = {z}, d = {d}, still z ≠ d; the run is cut here, not ended",
                 holds=lambda: not ended and stop == 1 and z != d,
                 says="censored at max_rounds with z != d",
                 **vals,
@@ -419,6 +412,8 @@ class GlobalCoinAdversary(StudioScene):
         self.w_ref = 1.0
         self.xs = np.linspace(-6.3, 3.3, n)
         k0 = self.initial_corrupted(tr)  # before round 1 (an adaptive adversary captures from round 1 on)
+        if float(np.max(tr["corrupted_share"])) > self.gauge_top:  # the gauge never clips what it shows
+            self.gauge_top = 1.0
         head = title(self.heading)
         if self.rule_text:
             rule = headline(label(self.rule_text, FS.label, COLORS.text), head)
@@ -722,7 +717,7 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
                 **vals,
             ),
             Claim(
-                "Round {r}: the adversary sets the advice of {v} volatile {vexperts}; {c} of f = {f} captured so far",
+                "Round {r}: the adversary sets the advice of {v} volatile {vexperts}; {c} captured",
                 holds=lambda: v > 0 and m == 0,
                 says="v volatile experts in round t, no capture",
                 **vals,
