@@ -63,7 +63,9 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
                 holds=lambda: int(tr["corrupted"][0].sum()) == p["tau"],
                 says="f corrupted experts at the start",
             ),
-            plain("Point at the gauge: its middle line is where corrupted and good weigh the same."),
+            plain(
+                "Read the symbols once, then point at the gauge: its middle line is where corrupted and good weigh the same."
+            ),
         )
         for t in range(R):
             if t != fc and t < R - 2 and self.caption_due():  # (the final key frame's caption comes soon after)
@@ -78,6 +80,7 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
                 break
             if t + 1 != fc:
                 self.slide_break()
+            self.hide_turning_sign(tr, t + 1)  # a sign that turns is off screen while the numbers change
             self.set_totals(tr, t + 1)  # the numbers change as the weights and the gauge flow
             self.flow(tr, t)
             self.update_state(tr, t + 1)
@@ -201,7 +204,7 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
 
     def final_prompt(self, tr, k: int) -> Claim:
         if tr.meta["censored"]:
-            return plain("The run is cut at the cap here; in long simulations most such runs do leave the state.")
+            return plain("The run is cut at the cap here: it does not tell whether the corrupted would ever fall back.")
         return plain("What let the good experts back: the corrupted weight leaks when no subset matches the vote.")
 
     def conclusion(self, tr, k: int) -> Claim:
@@ -285,11 +288,18 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         if inside != self.inside_now and (not inside or self.argument_seen):
             self.set_comparison(inside, with_argument=inside)
 
+    def hide_turning_sign(self, tr, t: int):
+        """Before the flow into round t: if the comparison turns there, the old sign leaves first, so that it is
+        never shown beside totals it does not describe (it comes back turned in update_state or show_state)."""
+        if bool(tr["corrupted_above_good"][t]) != self.inside_now and self.cmp_shown in self.mobjects:
+            self.play(FadeOutPlace(self.cmp_shown), run_time=self.seconds(0.4))
+
     def set_comparison(self, inside: bool, with_argument: bool = False):
         """The sign turns: the old one fades out, then the new one in (never both at once in one place)."""
         new = self.cmp[inside]
         step = self.seconds(0.4)
-        self.play(FadeOutPlace(self.cmp_shown), run_time=step)
+        if self.cmp_shown in self.mobjects:
+            self.play(FadeOutPlace(self.cmp_shown), run_time=step)
         anims = [FadeInPlace(new)]
         if with_argument:
             anims.append(FadeInPlace(self.argument))
@@ -302,5 +312,5 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
     def clear_bottom(self):
         """The conclusion's band covers the bottom of the frame: what is written there leaves first."""
         self.thaw_background()
-        gone = [self.key, self.state_row, self.cmp_shown] + ([self.argument] if self.argument in self.mobjects else [])
+        gone = [self.key, self.state_row] + [m for m in (self.cmp_shown, self.argument) if m in self.mobjects]
         self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(1.0))
