@@ -12,7 +12,7 @@ words its closing line from what the trace did afterwards (stayed to the cap, or
 from __future__ import annotations
 
 import numpy as np
-from manim import RIGHT, Line, VGroup
+from manim import LEFT, RIGHT, Line, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace
@@ -253,6 +253,10 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.cmp = {False: label("<", FS.small, COLORS.text), True: label(">", FS.small, COLORS.threshold)}
         row = VGroup(head_k, self.wk, self.cmp[False], head_g, self.wg).arrange(RIGHT, buff=0.22)
         row.move_to([ROW_X, STATE_Y, 0])
+        # clear of the gauge's number (with room for one more digit; a single-column figure sets everything larger)
+        clear = min(GAUGE_X - 0.5, self.share.get_left()[0] - 0.35)
+        if row.get_right()[0] > clear:
+            row.shift(LEFT * (row.get_right()[0] - clear))
         self.state_row = VGroup(head_k, self.wk, head_g, self.wg)  # the sign is swapped on its own
         self.cmp[True].move_to(self.cmp[False])
         self.argument = label(
