@@ -266,11 +266,15 @@ class StudioScene(Scene):
             raise KeyError(f"{type(self).__name__}: {unknown[0]!r} is not in scenes/glossary.py")
         self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
         size = size or FS.small
+
+        def shown(s: str) -> str:  # the symbol in LaTeX, as every formula sets it (one face per symbol)
+            m = mathify(s)
+            return m if "$" in m else f"${s}$"
+
         rows = [
-            VGroup(  # the symbol set as mathematics (LaTeX), as in every formula of the scene
-                label(f"${s}$" if s.isascii() else mathify(s), size, COLORS.text),
-                label(mathify(SYMBOLS[s].meaning), size, COLORS.muted),
-            ).arrange(RIGHT, buff=0.2)
+            VGroup(label(shown(s), size, COLORS.text), label(mathify(SYMBOLS[s].meaning), size, COLORS.muted)).arrange(
+                RIGHT, buff=0.2
+            )
             for s in symbols
         ]
         return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)

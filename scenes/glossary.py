@@ -21,13 +21,13 @@ class Symbol(NamedTuple):
 SYMBOLS: dict[str, Symbol] = {
     s.text: s
     for s in (
-        Symbol("n", (), "number of sources"),
+        Symbol("n", (), "number of sources (in the coin scenes: experts)"),
         Symbol("f", (), "number of Byzantine parties"),
         Symbol("μ", (r"\mu",), "the true value"),
         Symbol("μ̂", (r"\hat\mu", r"\hat{\mu}"), "the estimate"),
         Symbol("w", ("w_",), "a source's weight"),
         Symbol("ℓ", (r"\ell",), "a source's loss this round, in [0, 1]"),
-        Symbol("η", (r"\eta",), "learning rate: a weight shrinks by (1 − η ℓ)"),
+        Symbol("η", (r"\eta",), "learning rate: how far one update moves a weight"),
         Symbol("τ", (r"\tau",), "blacklisting threshold on a weight"),
         Symbol("T", (), "the round by which theory says a Byzantine weight is below τ"),
         Symbol("c", (), "the loss scale: distance at which the loss reaches 1"),
@@ -36,6 +36,7 @@ SYMBOLS: dict[str, Symbol] = {
         Symbol("θ", (r"\theta",), "acceptance threshold: matching reports that settle a cell"),
         Symbol("z", (), "the vote's output"),
         Symbol("d", (), "the hidden direction the coin reveals"),
+        Symbol("a", ("a_",), "an expert's advice: +1 or −1"),
     )
 }
 

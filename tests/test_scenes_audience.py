@@ -24,7 +24,7 @@ _DECIMAL = "numbers are manim DecimalNumber / axis numbers (LaTeX digits): use s
 _NO_END = "ends without self.conclude(...) and/or key frames without captions (key_frame(name, notes=...))"
 _SMALL = "LaTeX numbers under the minimum text height at 480p"
 _SCRIPT = "formulas whose subscripts or \\tfrac parts fall under the minimum at TeX's script size"
-KNOWN = {"fonts": {}, "timing": {}, "text": {"AdaptiveCoinAdversary": _SCRIPT}}
+KNOWN = {"fonts": {}, "timing": {}, "text": {}}
 
 
 def _params(check):

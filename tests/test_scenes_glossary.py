@@ -27,6 +27,9 @@ KNOWN = set(SCENES) - {
     "MWTrajectories",
     "PrimalDual",
     "BlacklistingRace",
+    "GlobalCoinAdversary",
+    "AdaptiveCoinAdversary",
+    "CoinCorruptedMajority",
 }
 
 
@@ -42,7 +45,7 @@ def test_symbols_are_found_in_text_and_formulas():
     assert find_symbols("weights below τ; μ̂ near μ") == {"τ", "μ̂", "μ"}
     assert find_symbols("the estimate μ̂") == {"μ̂"}
     assert find_symbols(r"w_i \leftarrow w_i(1-\eta\,\ell_i)", tex=True) == {"w", "η", "ℓ"}
-    assert find_symbols(r"z=\mathrm{sgn}(\sum_i w_i a_i)", tex=True) == {"z", "w"}
+    assert find_symbols(r"z=\mathrm{sgn}(\sum_i w_i a_i)", tex=True) == {"z", "w", "a"}
     assert find_symbols("a Byzantine source", tex=False) == set()
 
 

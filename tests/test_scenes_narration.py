@@ -25,6 +25,8 @@ MIN_CHECKS = 3
 # converted, so that it is removed here).
 KNOWN = set(SCENES) - {
     "CoinCorruptedMajority",
+    "GlobalCoinAdversary",
+    "AdaptiveCoinAdversary",
     "RobustAggregation",
     "WisdomOfTheCrowd",
     "ResilientNetwork",

@@ -1,6 +1,6 @@
 """CoinCorruptedMajority: a run of the global coin that crosses into "corrupted > good" and cannot end there.
 
-Replays a ``coin_run`` trace like GlobalCoinAdversary (n = 20, tau = 4, seed 105: the corrupted experts'
+Replays a ``coin_run`` trace like GlobalCoinAdversary (n = 20, f = tau = 4 corrupted experts, seed 105: the corrupted experts'
 weight passes the good experts' at the start of round 11 and stays above it up to the cap, round 16). From
 the crossing on, the two totals and the argument are on screen: any good vote is at most the good weight
 W_G, so when the corrupted weight W_K exceeds it, the corrupted experts all advising -d outvote whatever the
@@ -11,10 +11,8 @@ words its closing line from what the trace did afterwards (stayed to the cap, or
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from manim import RIGHT, Line, VGroup
+from manim import LEFT, RIGHT, Line, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace
@@ -23,12 +21,6 @@ from scenes.coin.global_coin import GAUGE_H, GAUGE_X, GAUGE_Y0, FadeOutPlace, Gl
 from scenes.pieces import COLORS, FS, FadeInPlace, Number, label
 
 STATE_Y, ARGUMENT_Y, ROW_X = -2.98, -3.46, -1.3
-CAPTION_EVERY = 7.0  # seconds: a round caption when the last one is older and has been read
-
-
-def frames(s: float, fps: int = 15) -> float:
-    """``s`` rounded up to whole frames (at 15 fps, so also at 30 and 60)."""
-    return math.ceil(s * fps - 1e-9) / fps
 
 
 class CoinCorruptedMajority(GlobalCoinAdversary):
@@ -62,16 +54,18 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.build(tr)
         self.build_state(tr)
         p = tr.params
-        self.opening(
-            caption=Claim(
-                "{n} experts, {tau} of them corrupted. Above the gauge's middle line, the corrupted experts "
+        self.introduce(
+            Claim(
+                "{n} experts, f = {f} of them corrupted. Above the gauge's middle line, the corrupted experts "
                 "outweigh all the good ones.",
                 n=p["n"],
-                tau=p["tau"],
+                f=p["tau"],
                 holds=lambda: int(tr["corrupted"][0].sum()) == p["tau"],
-                says="tau corrupted experts at the start",
+                says="f corrupted experts at the start",
             ),
-            prompt=plain("Point at the gauge: its middle line is where corrupted and good weigh the same."),
+            plain(
+                "Read the symbols once, then point at the gauge: its middle line is where corrupted and good weigh the same."
+            ),
         )
         for t in range(R):
             if t != fc and t < R - 2 and self.caption_due():  # (the final key frame's caption comes soon after)
@@ -86,6 +80,7 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
                 break
             if t + 1 != fc:
                 self.slide_break()
+            self.hide_turning_sign(tr, t + 1)  # a sign that turns is off screen while the numbers change
             self.set_totals(tr, t + 1)  # the numbers change as the weights and the gauge flow
             self.flow(tr, t)
             self.update_state(tr, t + 1)
@@ -93,20 +88,12 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.key_frame("final", self.final_claim(tr, k), prompt=self.final_prompt(tr, k))
         self.hold(4.0)
         self.clear_bottom()
-        self.conclude(self.conclusion(tr, k))
+        self.conclude(
+            self.conclusion(tr, k),
+            prompt=plain("Next: an adversary that does not fix its experts in advance, but captures them as it goes."),
+        )
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
-    def caption_due(self) -> bool:
-        """No caption for CAPTION_EVERY seconds and the last one read to its end."""
-        from scenes.base import reading_time
-
-        last = self._caption
-        if last is None:
-            return True
-        text, t0 = last
-        since = self._now() - t0
-        return since >= self.seconds(CAPTION_EVERY) and since >= reading_time(text)
-
     def round_claim(self, tr, t: int, fc: int) -> Claim:
         """What round t shows: before the key round the corrupted share, after it the state."""
         return self.share_claim(tr, t) if t < fc else self.still_claim(tr, t)
@@ -217,7 +204,7 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
 
     def final_prompt(self, tr, k: int) -> Claim:
         if tr.meta["censored"]:
-            return plain("The run is cut at the cap here; in long simulations most such runs do leave the state.")
+            return plain("The run is cut at the cap here: it does not tell whether the corrupted would ever fall back.")
         return plain("What let the good experts back: the corrupted weight leaks when no subset matches the vote.")
 
     def conclusion(self, tr, k: int) -> Claim:
@@ -258,7 +245,6 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         return wk, float(tr["weights"][t].sum()) - wk
 
     def build_state(self, tr):
-        self.solver_texts = {}  # the bottom rows carry the totals and the argument instead
         wk, wg = self.totals(tr, 0)
         self.wk = Number(wk, places=1, size=FS.small, color=COLORS.byzantine, edge=RIGHT)
         self.wg = Number(wg, places=1, size=FS.small, color=COLORS.honest, edge=RIGHT)
@@ -267,6 +253,10 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.cmp = {False: label("<", FS.small, COLORS.text), True: label(">", FS.small, COLORS.threshold)}
         row = VGroup(head_k, self.wk, self.cmp[False], head_g, self.wg).arrange(RIGHT, buff=0.22)
         row.move_to([ROW_X, STATE_Y, 0])
+        # clear of the gauge's number (with room for one more digit; a single-column figure sets everything larger)
+        clear = min(GAUGE_X - 0.5, self.share.get_left()[0] - 0.35)
+        if row.get_right()[0] > clear:
+            row.shift(LEFT * (row.get_right()[0] - clear))
         self.state_row = VGroup(head_k, self.wk, head_g, self.wg)  # the sign is swapped on its own
         self.cmp[True].move_to(self.cmp[False])
         self.argument = label(
@@ -302,11 +292,18 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         if inside != self.inside_now and (not inside or self.argument_seen):
             self.set_comparison(inside, with_argument=inside)
 
+    def hide_turning_sign(self, tr, t: int):
+        """Before the flow into round t: if the comparison turns there, the old sign leaves first, so that it is
+        never shown beside totals it does not describe (it comes back turned in update_state or show_state)."""
+        if bool(tr["corrupted_above_good"][t]) != self.inside_now and self.cmp_shown in self.mobjects:
+            self.play(FadeOutPlace(self.cmp_shown), run_time=self.seconds(0.4))
+
     def set_comparison(self, inside: bool, with_argument: bool = False):
         """The sign turns: the old one fades out, then the new one in (never both at once in one place)."""
         new = self.cmp[inside]
         step = self.seconds(0.4)
-        self.play(FadeOutPlace(self.cmp_shown), run_time=step)
+        if self.cmp_shown in self.mobjects:
+            self.play(FadeOutPlace(self.cmp_shown), run_time=step)
         anims = [FadeInPlace(new)]
         if with_argument:
             anims.append(FadeInPlace(self.argument))
@@ -316,19 +313,8 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.play(*anims, run_time=step)
         self.cmp_shown, self.inside_now = new, inside
 
-    def swap(self, new, run_time):
-        """The texts of a round change in place one after the other: the old fade out, then the new in."""
-        old = [m for m in self.shown if m not in new]
-        fresh = [m for m in new if m not in self.shown]
-        self.shown = list(new)
-        half = max(frames(run_time / 2), self.seconds(0.2))
-        if old:
-            self.play(*[FadeOutPlace(m) for m in old], run_time=half)
-        if fresh:
-            self.play(*[FadeInPlace(m) for m in fresh], run_time=half)
-
     def clear_bottom(self):
         """The conclusion's band covers the bottom of the frame: what is written there leaves first."""
         self.thaw_background()
-        gone = [self.key, self.state_row, self.cmp_shown] + ([self.argument] if self.argument in self.mobjects else [])
+        gone = [self.key, self.state_row] + [m for m in (self.cmp_shown, self.argument) if m in self.mobjects]
         self.play(*[FadeOutPlace(m) for m in gone], run_time=self.seconds(1.0))

@@ -69,7 +69,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
     ax.plot([], [], "o", mfc="white", mec=c.muted, label=f"some runs censored at {mr} rounds: a lower bound")
     ax.set_yscale("log")
     ax.set_ylim(0.8, (mr + 1) * 2.2)
-    ax.set_xlabel("number of experts n (capture budget τ = ⌊n/10⌋)")
+    ax.set_xlabel("number of experts n (capture budget f = ⌊n/10⌋ corrupted)")
     ax.set_ylabel("rounds until z = d (mean)")
     ax.set_title(
         f"Adaptive adversary (exact search) by volatile budget: {out.grid.trials} runs per point;\n"

@@ -1,4 +1,4 @@
-"""Fig. 1 of Aggarwal et al. 2017: mean rounds until z = d against n (tau = n / 10), with and without the adversary.
+"""Fig. 1 of Aggarwal et al. 2017: mean rounds until z = d against n (f = n / 10 corrupted experts), with and without the adversary.
 
 Means with 95% Student-t intervals over the runs of each n, and the least-squares line through the
 adversary's means (the report's O(n) claim). The censoring is stated with them: the title says how many
@@ -36,7 +36,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
     c = ctx.colors
     fig, ax = ctx.subplots()
     for adv, colour, lab in (
-        ("nonadaptive", c.byzantine, "greedy non-adaptive adversary, τ = n/10"),
+        ("nonadaptive", c.byzantine, "greedy non-adaptive adversary, f = n/10 corrupted"),
         ("none", c.honest, "no adversary"),
     ):
         n, m, lo, hi, cens = series(out, adv)

@@ -54,7 +54,7 @@ def draw_curves(ctx: FigureContext, out: SweepOutput, stem: str = "coin_survival
     ax.set_xlabel("round r (+1, log scale)")
     ax.set_ylabel("P(rounds > r), Kaplan–Meier")
     ax.set_title(
-        f"Global coin, τ = n/10: {out.grid.trials} runs per curve, log-log 95% bands; "
+        f"Global coin, f = n/10 corrupted: {out.grid.trials} runs per curve, log-log 95% bands; "
         "open marker: runs censored at the float limit",
         fontsize=9,
     )
@@ -108,7 +108,7 @@ def draw_crossing(ctx: FigureContext, out: SweepOutput, stem: str = "coin_cross"
     ax.set_xticks(ns, [str(v) for v in ns])
     ax.minorticks_off()
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("number of experts n (τ = n/10)")
+    ax.set_xlabel("number of experts n (f = n/10 corrupted)")
     ax.set_ylabel("P(some round begins with corrupted > good)")
     ax.set_title(
         "Runs that reach the state in which the coin cannot end, Wilson 95% intervals\n"

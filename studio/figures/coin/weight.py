@@ -1,4 +1,4 @@
-"""Fig. 2 of Aggarwal et al. 2017: total weight of the corrupted experts against round, n = 1000, tau = 100, both ways.
+"""Fig. 2 of Aggarwal et al. 2017: total weight of the corrupted experts against round, n = 1000, f = 100 corrupted, both ways.
 
 The report averages 20 runs without saying how a run that ended counts. Both averages, side by side:
 
@@ -87,7 +87,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
         for ax, mean, lo, hi, title, lab in panels:
             ax.fill_between(r, np.maximum(lo, 0), hi, color=c.byzantine, alpha=0.2, lw=0, label="95% interval")
             ax.plot(r, mean, color=c.byzantine, lw=1.8, label=lab)
-            ax.axhline(tau, color=c.muted, ls="--", lw=1, label=f"initial corrupted weight τ = {tau}")
+            ax.axhline(tau, color=c.muted, ls="--", lw=1, label=f"initial corrupted weight = f = {tau}")
             ax.axvline(
                 REPORT_PEAK_ROUND,
                 color=c.theory,
@@ -104,7 +104,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
             ax.set_xlabel("round r")
             ax.set_xlim(1, last)
         axes[1, 0].set_ylabel("runs going")
-        fig.suptitle(f"Fig. 2, both averages: n = {n}, τ = {tau}, η = √(ln n / n), {R} runs", fontsize=10)
+        fig.suptitle(f"Fig. 2, both averages: n = {n}, f = {tau} corrupted, η = √(ln n / n), {R} runs", fontsize=10)
         ctx.save(fig, stem if len(out.cells) == 1 else f"{stem}_n{n}")
 
 
