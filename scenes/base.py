@@ -259,7 +259,7 @@ class StudioScene(Scene):
         from manim import DOWN, LEFT, RIGHT, VGroup
 
         from scenes.glossary import SYMBOLS
-        from scenes.pieces import COLORS, FS, label
+        from scenes.pieces import COLORS, FS, label, mathify
 
         unknown = [s for s in symbols if s not in SYMBOLS]
         if unknown:
@@ -267,7 +267,10 @@ class StudioScene(Scene):
         self.timeline.append({"what": "define", "t": self._now(), "symbols": list(symbols)})
         size = size or FS.small
         rows = [
-            VGroup(label(s, size, COLORS.text), label(SYMBOLS[s].meaning, size, COLORS.muted)).arrange(RIGHT, buff=0.2)
+            VGroup(
+                label(f"${next((t for t in SYMBOLS[s].tex if not t.endswith('_')), s)}$", size, COLORS.text),
+                label(mathify(SYMBOLS[s].meaning), size, COLORS.muted),
+            ).arrange(RIGHT, buff=0.2)
             for s in symbols
         ]
         return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
