@@ -31,7 +31,6 @@ KNOWN = {
     "CommitteeConsensus",
     "GlobalCoinAdversary",
     "AdaptiveCoinAdversary",
-    "PrimalDual",
 }
 
 
