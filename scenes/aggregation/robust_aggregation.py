@@ -134,7 +134,7 @@ class RobustAggregation(StudioScene):
         d = math.ceil(100 * float(F["off"][0].max())) / 100
         return Claim(
             "n = {n} clients send {dim}-D updates, f = {f} of them Byzantine. Unattacked, every estimate is within "
-            "{d:.2f} of the honest mean.",
+            "{d:.2f} of the honest mean μ.",
             n=F["n"],
             f=F["f"],
             d=d,
@@ -145,7 +145,7 @@ class RobustAggregation(StudioScene):
 
     @staticmethod
     def opening_prompt(tr) -> Claim:
-        return plain("Point at the arrows: solid ones honest, dashed ones Byzantine. The star is the honest mean.")
+        return plain("Point at the arrows: solid ones honest, dashed ones Byzantine. The star is μ, the honest mean.")
 
     def attack_claim(self, tr) -> Claim:
         F = self.facts(tr)
@@ -403,7 +403,7 @@ class RobustAggregation(StudioScene):
         scale_row = VGroup(label("attack ×", FS.label, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
         self.scale_num.align_to(scale_row[0], DOWN)
         self.scale_row = scale_row
-        self.defs = self.define("n", "f", size=FS.tiny)
+        self.defs = self.define("n", "f", "μ", size=FS.tiny)
         if single_column():
             side(scale_row, key, self.defs)
         else:  # a row under the plane and the panels (the side column is too narrow for the glossary's words)
