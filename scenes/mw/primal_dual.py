@@ -67,7 +67,7 @@ def _at(arr: np.ndarray, s: float) -> np.ndarray:
 class PrimalDual(StudioScene):
     trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
     key_frames = ("primal", "dual", "sweep_mid", "final")
-    paper_stills = ("primal", "dual", "final")  # the opening is the point: the primal plane before its dual
+    paper_stills = ("dual", "final")  # the primal still would be half empty (no dual lines yet): "dual" shows both
     # "round" = one trace sample of the sweep
     pace = Pace(round=1.2, event_round=1.2, key_hold=3.0, intro_hold=3.0, end_hold=3.5)
 
@@ -234,7 +234,9 @@ class PrimalDual(StudioScene):
         out = np.array([float(point[0] >= R - eps) - float(point[0] <= -R + eps), 0.0, 0.0])
         out[1] = float(point[1] >= R - eps) - float(point[1] <= -R + eps)
         mob.next_to(ax.c2p(*point), out if out.any() else UP, buff=0.1)
-        right = ax.c2p(R, 0)[0]
+        left, right = ax.c2p(-R, 0)[0], ax.c2p(R, 0)[0]
+        if out[1] and not out[0]:  # over or under the frame: kept within its width
+            mob.set_x(float(np.clip(mob.get_x(), left + mob.width / 2, right - mob.width / 2)))
         return mob.get_right()[0] <= right and not any(_touch(mob, m) for m in avoid)
 
     def _label_line(self, ax: Axes, line, mob, avoid=()):
