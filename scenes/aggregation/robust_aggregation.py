@@ -43,10 +43,12 @@ from scenes.pieces.layout import MAIN_LEFT
 PLANE_CENTER = np.array([-4.5, -0.55, 0])
 PLANE_SIZE = 4.6
 Z_LEFT, Z_RIGHT = -1.5, 3.55  # the z-score panels
-# a single-column paper figure (larger text, the side column underneath): a smaller plane, wider panels
-SINGLE = {"center": np.array([-5.0, -0.55, 0]), "size": 3.7, "z": (-2.75, 4.1)}
+# a single-column paper figure (larger text, the side column underneath): a smaller plane, wider and taller panels
+# (the largest possible classic score and the flag line a printed line width apart), the attack factor under
+# the plane it describes
+SINGLE = {"center": np.array([-5.0, -0.55, 0]), "size": 3.7, "z": (-2.75, 4.1), "bar_h": 2.4, "y0": (0.2, -3.55)}
 Z_MAX = 6.0  # z-bars are clipped here (values are printed)
-BAR_H = 1.5  # screen height of Z_MAX
+BAR_H_TALK = 1.5  # screen height of Z_MAX
 MARKER_SIZES = {3: (0.16, 0.15, 0.085)}  # nested: overlapping estimates stay visible (others: decreasing)
 
 
@@ -134,7 +136,7 @@ class RobustAggregation(StudioScene):
         d = math.ceil(100 * float(F["off"][0].max())) / 100
         return Claim(
             "n = {n} clients send {dim}-D updates, f = {f} of them Byzantine. Unattacked, every estimate is within "
-            "{d:.2f} of the honest mean.",
+            "{d:.2f} of the honest mean μ.",
             n=F["n"],
             f=F["f"],
             d=d,
@@ -145,7 +147,7 @@ class RobustAggregation(StudioScene):
 
     @staticmethod
     def opening_prompt(tr) -> Claim:
-        return plain("Point at the arrows: solid ones honest, dashed ones Byzantine. The star is the honest mean.")
+        return plain("Point at the arrows: solid ones honest, dashed ones Byzantine. The star is μ, the honest mean.")
 
     def attack_claim(self, tr) -> Claim:
         F = self.facts(tr)
@@ -365,6 +367,8 @@ class RobustAggregation(StudioScene):
         self.center = SINGLE["center"] if single else PLANE_CENTER
         self.k = (SINGLE["size"] if single else PLANE_SIZE) / float(max(hi - lo))
         z_left, z_right = SINGLE["z"] if single else (Z_LEFT, Z_RIGHT)
+        self.bar_h = BAR_H = SINGLE["bar_h"] if single else BAR_H_TALK
+        y_classic, y_robust = SINGLE["y0"] if single else (0.75, -2.1)
         self.c0 = (lo + hi) / 2
         head = title("Robust aggregation: a scaled attacker")
         o = self.to_screen((0.0, 0.0))
@@ -403,9 +407,10 @@ class RobustAggregation(StudioScene):
         scale_row = VGroup(label("attack ×", FS.label, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
         self.scale_num.align_to(scale_row[0], DOWN)
         self.scale_row = scale_row
-        self.defs = self.define("n", "f", size=FS.tiny)
+        self.defs = self.define("n", "f", "μ", size=FS.tiny)
         if single_column():
-            side(scale_row, key, self.defs)
+            scale_row.next_to(VGroup(xa, ya), DOWN, buff=0.3).align_to(VGroup(xa, ya), LEFT)
+            side(key, self.defs)
         else:  # a row under the plane and the panels (the side column is too narrow for the glossary's words)
             side(scale_row, key)
             self.defs.arrange(RIGHT, buff=0.6).move_to([MAIN_LEFT + 0.1, -3.15, 0], aligned_edge=LEFT)
@@ -417,8 +422,8 @@ class RobustAggregation(StudioScene):
         self.panels = {}
         static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
-            ("classic", 0.75, tr.meta["threshold_classic"], "classic mean/std z-score"),
-            ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score"),
+            ("classic", y_classic, tr.meta["threshold_classic"], "classic mean/std z-score"),
+            ("robust", y_robust, tr.meta["threshold_robust"], "median/MAD z-score"),
         ):
             base = Line([z_left, y0, 0], [z_right, y0, 0], color=COLORS.muted, stroke_width=2)
             thr_y = y0 + min(thr, Z_MAX) / Z_MAX * BAR_H
@@ -500,7 +505,7 @@ class RobustAggregation(StudioScene):
         return m.set_stroke(COLORS.background, 1.5, family=True) if i < len(self.sizes) - 1 else m
 
     def bar(self, x: float, y0: float, z: float, byz: bool) -> Rectangle:
-        h = max(min(float(z), Z_MAX) / Z_MAX * BAR_H, 0.01)
+        h = max(min(float(z), Z_MAX) / Z_MAX * self.bar_h, 0.01)
         return Rectangle(
             width=0.42,
             height=h,

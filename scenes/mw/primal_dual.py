@@ -19,6 +19,7 @@ from manim import (
     DashedLine,
     Dot,
     FadeIn,
+    FadeOut,
     Line,
     ValueTracker,
     VGroup,
@@ -29,9 +30,10 @@ from manim import (
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.claims import Claim, plain
-from scenes.pieces import COLORS, FS, GEOMETRY, Number, headline, label, math, tick_labels, title
+from scenes.pieces import COLORS, FS, GEOMETRY, Number, headline, label, math, title
 
-SIDE = 5.2  # axes length (scene units)
+SIDE = 4.6  # axes length (scene units)
+CENTRE_Y = -0.35  # the planes' centre height: room under them for the tick numbers and the counter row
 
 
 def _clip(line, R: float):
@@ -46,6 +48,15 @@ def _clip(line, R: float):
     return np.array([lo, np.clip(m * lo + q, -R, R)]), np.array([hi, np.clip(m * hi + q, -R, R)])
 
 
+def _touch(a, b) -> bool:
+    """Whether the boxes of two mobjects overlap (layout only)."""
+    (a0, a1), (b0, b1) = (
+        (a.get_corner(DOWN + LEFT), a.get_corner(UP + RIGHT)),
+        (b.get_corner(DOWN + LEFT), b.get_corner(UP + RIGHT)),
+    )
+    return bool(a0[0] < b1[0] and b0[0] < a1[0] and a0[1] < b1[1] and b0[1] < a1[1])
+
+
 def _at(arr: np.ndarray, s: float) -> np.ndarray:
     """Row s of a per-sample array, linear between samples (exact here: both maps are affine in t)."""
     k = int(np.clip(np.floor(s), 0, len(arr) - 2))
@@ -56,7 +67,7 @@ def _at(arr: np.ndarray, s: float) -> np.ndarray:
 class PrimalDual(StudioScene):
     trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
     key_frames = ("primal", "dual", "sweep_mid", "final")
-    paper_stills = ("primal", "dual", "final")  # the opening is the point: the primal plane before its dual
+    paper_stills = ("dual", "final")  # the primal still would be half empty (no dual lines yet): "dual" shows both
     # "round" = one trace sample of the sweep
     pace = Pace(round=1.2, event_round=1.2, key_hold=3.0, intro_hold=3.0, end_hold=3.5)
 
@@ -83,6 +94,8 @@ class PrimalDual(StudioScene):
         self.hold()
         self.remove_foreground_mobjects(self.l_star)  # under the conclusion's veil like the rest of the picture
         self.add(self.l_star)
+        if not self.figure_mode:  # the band says the formula; the row under the planes would sit under it
+            self.play(FadeOut(self.counter_row), run_time=self.seconds(0.5))
         self.conclude(self.conclusion(tr), prompt=plain("Back to the talk, or take questions on the geometry."))
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
@@ -166,13 +179,17 @@ class PrimalDual(StudioScene):
             head,
             over_main=False,  # two planes side by side, no side column
         )
-        self.primal_ax = self._axes().move_to([-3.4, -0.65, 0])
-        self.dual_ax = self._axes().move_to([3.4, -0.65, 0])
+        self.primal_ax = self._axes().move_to([-3.4, CENTRE_Y, 0])
+        self.dual_ax = self._axes().move_to([3.4, CENTRE_Y, 0])
         cap_p = label("primal plane", FS.small, COLORS.muted).next_to(self.primal_ax, UP, buff=0.12)
         cap_d = label("dual plane", FS.small, COLORS.muted).next_to(self.dual_ax, UP, buff=0.12)
-        self.add(head, rule, self.primal_ax, self.dual_ax, cap_p, cap_d)
+        self.cap_d = cap_d
+        ticks = (self._ticks(self.primal_ax), self._ticks(self.dual_ax))
+        self.add(head, rule, self.primal_ax, self.dual_ax, *ticks, cap_p, cap_d)
 
     def _axes(self) -> Axes:
+        """A square plot of [-R, R]^2: the axes through the origin, a frame, the tick numbers outside the frame
+        (under it and left of it), where no line of the picture runs through them."""
         R = self.R
         ax = Axes(
             x_range=[-R, R, 1],
@@ -181,11 +198,6 @@ class PrimalDual(StudioScene):
             y_length=SIDE,
             tips=False,
             axis_config={"color": COLORS.muted, "stroke_width": 2, "tick_size": 0.05},
-        )
-        ticks = [v for v in (-2 * (R // 2), R // 2 * 2) if v != 0]
-        ax.add(
-            tick_labels(ax.x_axis, ticks, FS.tiny, fmt="{:.0f}"),
-            tick_labels(ax.y_axis, ticks, FS.tiny, direction=LEFT, fmt="{:.0f}"),
         )
         frame = VGroup(
             *[
@@ -196,14 +208,61 @@ class PrimalDual(StudioScene):
         ax.add_to_back(frame)
         return ax
 
+    def _ticks(self, ax: Axes) -> VGroup:
+        """The tick numbers of a placed plot, outside its frame: under it (x) and left of it (y)."""
+        R = self.R
+        ticks = [v for v in (-2 * (R // 2), R // 2 * 2) if v != 0]
+
+        def num(v):
+            return label(f"{v:.0f}".replace("-", "−"), FS.small, COLORS.muted)
+
+        ax.ticks = VGroup(
+            *[num(v).next_to(ax.c2p(v, -R), DOWN, buff=0.1) for v in ticks],
+            *[num(v).next_to(ax.c2p(-R, v), LEFT, buff=0.1) for v in ticks],
+        )
+        return ax.ticks
+
     def _line(self, ax: Axes, line, color, width=3.0, dashed=False):
         a, b = _clip(line, self.R)
         cls = DashedLine if dashed else Line
         return cls(ax.c2p(*a), ax.c2p(*b), color=color, stroke_width=width)
 
-    def _top_end(self, ax: Axes, line) -> np.ndarray:
-        a, b = _clip(line, self.R)
-        return ax.c2p(*(a if a[1] > b[1] else b))
+    def _outside(self, ax: Axes, point, mob, avoid=()) -> bool:
+        """Put ``mob`` just outside the frame at its boundary ``point`` (data units), off the edge it lies on;
+        False when it would overlap one of ``avoid`` or the strip right of the frame (the label of p*)."""
+        R, eps = self.R, 1e-6
+        out = np.array([float(point[0] >= R - eps) - float(point[0] <= -R + eps), 0.0, 0.0])
+        out[1] = float(point[1] >= R - eps) - float(point[1] <= -R + eps)
+        mob.next_to(ax.c2p(*point), out if out.any() else UP, buff=0.1)
+        left, right = ax.c2p(-R, 0)[0], ax.c2p(R, 0)[0]
+        if out[1] and not out[0]:  # over or under the frame: kept within its width
+            mob.set_x(float(np.clip(mob.get_x(), left + mob.width / 2, right - mob.width / 2)))
+        return mob.get_right()[0] <= right and not any(_touch(mob, m) for m in avoid)
+
+    def _label_line(self, ax: Axes, line, mob, avoid=()):
+        """The label of a still line, outside the frame at one of its ends: the upper end when it is free."""
+        ends = sorted(_clip(line, self.R), key=lambda e: -e[1])
+        if not any(self._outside(ax, e, mob, avoid) for e in ends):
+            self._outside(ax, ends[0], mob)  # no free end: the upper one
+        return mob
+
+    def _right_of(self, ax: Axes, line, mob):
+        """Beside the frame's right edge, at the height where the line meets it (kept within the frame)."""
+        R = self.R
+        y = float(np.clip(line[0] * R + line[1], -R, R))
+        mob.next_to(ax.c2p(R, y), RIGHT, buff=0.12)
+        lo, hi = ax.c2p(R, -R)[1] + mob.height / 2, ax.c2p(R, R)[1] - mob.height / 2
+        mob.set_y(float(np.clip(mob.get_y(), lo, hi)))
+        return mob
+
+    def _free_direction(self, tr) -> tuple[np.ndarray, float]:
+        """The unit vector from L* into the widest gap between the dual lines (they all pass through L*): the
+        sector between B* and A* that p* never sweeps, on its upper side; and half its angle."""
+        angles = np.arctan(np.asarray(tr["dual_lines"])[:, 0])  # every p_k*: A* first, B* last
+        lo, hi = float(angles.min()), float(angles.max())
+        mid = (hi + lo + np.pi) / 2  # bisects (hi, lo + pi), the sector no p_k* enters
+        v = np.array([np.cos(mid), np.sin(mid), 0.0])
+        return (v if v[1] >= 0 else -v), (np.pi - (hi - lo)) / 2
 
     # -- storyboard -----------------------------------------------------------
     def show_primal(self, tr):
@@ -226,10 +285,14 @@ class PrimalDual(StudioScene):
         a_star, b_star = tr["endpoint_duals"]
         la = self._line(ax, a_star, GEOMETRY.point_a)
         lb = self._line(ax, b_star, GEOMETRY.point_b)
-        lab_a = math("A^*", FS.body, GEOMETRY.point_a).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
-        lab_b = math("B^*", FS.body, GEOMETRY.point_b).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
+        avoid = [self.cap_d, *ax.ticks]
+        lab_a = self._label_line(ax, a_star, math("A^*", FS.body, GEOMETRY.point_a), avoid)
+        lab_b = self._label_line(ax, b_star, math("B^*", FS.body, GEOMETRY.point_b), [*avoid, lab_a])
         self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.text)
-        lab_l = math("L^*", FS.body, COLORS.text).next_to(self.l_star, UP, buff=0.32)
+        lab_l = math("L^*", FS.body, COLORS.text)
+        v, half = self._free_direction(tr)
+        r = 0.5 * np.hypot(lab_l.width, lab_l.height)  # the label's box within this distance of its centre
+        lab_l.move_to(self.l_star.get_center() + max(0.45, (r + 0.05) / max(np.sin(half), 0.2)) * v)
         self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=self.seconds(1.5))
         self.play(
             FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=self.seconds(1.0)
@@ -253,13 +316,7 @@ class PrimalDual(StudioScene):
             m.put_start_and_end_on(dax.c2p(*a), dax.c2p(*b))
 
         p_star.add_updater(turn)
-        pivot = self.l_star.get_center()
-
-        def beside(m):  # on the upper side of p*, 1.6 units right of L*
-            u = p_star.get_unit_vector()
-            m.move_to(pivot + 1.6 * u + 0.28 * np.array([-u[1], u[0], 0.0]))
-
-        ps_lab.add_updater(beside)
+        ps_lab.add_updater(lambda m: self._right_of(dax, _at(duals, s.get_value()), m))
         ghosts = [
             (
                 Dot(pax.c2p(*pts[k]), radius=0.05, color=GEOMETRY.point_p),
@@ -269,9 +326,12 @@ class PrimalDual(StudioScene):
         ]
         t_lab = label("$t$ =", FS.label, COLORS.text)
         t_num = Number(0, places=3, size=FS.label, color=COLORS.text)
-        counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.12).next_to(self.primal_ax, DOWN, buff=0.2)
+        under = self.primal_ax.ticks.get_bottom()[1] - 0.12  # the row under the tick numbers
+        counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.15)
+        counter.move_to([self.primal_ax.get_x(), under, 0], aligned_edge=UP)
         note = math(r"p \in L \iff L^* \in p^*", FS.body)
-        note.next_to(self.dual_ax, DOWN, buff=0.2)
+        note.move_to([self.dual_ax.get_x(), under, 0], aligned_edge=UP)
+        self.counter_row = VGroup(counter, note)  # under the conclusion's band: it leaves before the band comes
         self.play(FadeIn(p, p_star, p_lab, ps_lab, counter), run_time=self.seconds(0.8))
         self.add(*ghosts[0])
         mid = (n - 1) // 2

@@ -346,7 +346,10 @@ class WisdomOfTheCrowd(StudioScene):
         self.column = VGroup()
         self.stack: dict[int, int] = {}
         self.bottom = [ticks, axis_label]  # under the conclusion's band: they leave before it comes
-        self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
+        # a single-column figure has no room for the running column at its text size (the dots show every guess)
+        self.tally = not single_column()
+        self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key]
+        self.layout += [self.col_head] if self.tally else []
         self.add(*self.layout)
         self.freeze_background(*self.layout)
         self.add(self.jar_tag, self.markers, self.readouts, self.count, self.column)
@@ -382,9 +385,11 @@ class WisdomOfTheCrowd(StudioScene):
             m.animate.move_to(self.marker_pos(i, tr["running"][k, i])).set_opacity(1)
             for i, m in enumerate(self.markers)
         ]
-        self.play(FadeIn(dot, shift=DOWN * 0.3), FadeIn(entry), *moves, run_time=self.round_time(k, byz_idx))
-        self.remove(entry)
-        self.column.add(entry)
+        shown = [FadeIn(entry)] if self.tally else []
+        self.play(FadeIn(dot, shift=DOWN * 0.3), *shown, *moves, run_time=self.round_time(k, byz_idx))
+        if self.tally:
+            self.remove(entry)
+            self.column.add(entry)
         self.count.number.set_value(k + 1)
         for i, row in enumerate(self.readouts):  # the numbers change when the markers arrive
             row.number.set_value(tr["running"][k, i])
@@ -417,7 +422,8 @@ class WisdomOfTheCrowd(StudioScene):
         head.next_to(bars, UP, buff=0.3)
         panel = VGroup(head, bars)
         self.thaw_background()
-        self.layout.remove(self.col_head)
+        if self.tally:
+            self.layout.remove(self.col_head)
         self.freeze_background(*self.layout)
         self.remove(self.column, self.col_head)
         self.play(FadeIn(panel, shift=UP * 0.2), run_time=self.seconds(1.0))
