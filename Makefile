@@ -12,9 +12,11 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 sh_quote = '$(subst ','\'',$(value $(1)))'
 sh_or    = $(if $(value $(1)),$(call sh_quote,$(1)),$(2))
 # ... and not through the environment (exporting would expand them: SCENE='$(shell ...)' would run).
-unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP PDF
+unexport SCENE QUALITY TRANSPARENT SET THEME PACE NAME SWEEP PDF JOBS SCHEDULER CACHE
+# JOBS=N: segments on N local processes; SCHEDULER=tcp://HOST:PORT: on a Dask cluster; CACHE=off: a cold render.
+par_args = $(if $(value JOBS),--jobs $(call sh_quote,JOBS)) $(if $(value SCHEDULER),--scheduler $(call sh_quote,SCHEDULER)) $(if $(filter off,$(value CACHE)),--no-cache)
 
-.PHONY: setup apt demo test test-fast lint format scenes timing render preview stills figures slides sweep bench controls catalog clean help
+.PHONY: setup apt demo test test-fast lint format scenes timing render talk preview stills figures slides sweep bench controls catalog clean help
 
 help:
 	@echo "make demo                     set up, render the showcase scene ($(SHOWCASE)) and its still"
@@ -25,6 +27,8 @@ help:
 	@echo "make timing [SCENE=Name]      each scene's video length, slides, key frames and pacing problems"
 	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
 	@echo "                              talk video (+ .srt subtitles) of one scene; SET/PACE go into its name"
+	@echo "     ... [JOBS=N] [SCHEDULER=tcp://HOST:PORT] [CACHE=off]   segments on N processes / Dask; cold render"
+	@echo "make talk [QUALITY=h] [JOBS=N] every scene's video, as one job (also SCHEDULER=, CACHE=off)"
 	@echo "make preview SCENE=Name       render at -ql and open it (without a display: prints the path)"
 	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [TRANSPARENT=1] [SET=...]"
 	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
@@ -87,7 +91,10 @@ timing: setup
 
 render: setup
 	$(need_scene)
-	@$(PY) -m studio render $(call sh_quote,SCENE) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET)
+	@$(PY) -m studio render $(call sh_quote,SCENE) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET) $(par_args)
+
+talk: setup
+	@$(PY) -m studio render -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) $(par_args)
 
 preview: setup
 	$(need_scene)
@@ -100,7 +107,7 @@ figures: setup
 	@$(PY) -m studio figures
 
 slides: setup
-	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET) $(if $(value PDF),--pdf)
+	@$(PY) -m studio slides $(if $(value SCENE),$(call sh_quote,SCENE)) -q $(call sh_or,QUALITY,l) --pace $(call sh_quote,PACE) --set $(call sh_quote,SET) $(if $(value PDF),--pdf) $(par_args)
 
 # SWEEP, NAME, SET, TRIALS reach the shell single-quoted and unexpanded ($(value)): text, never code.
 sq = '$(subst ','\'',$(value $(1)))'

@@ -89,6 +89,50 @@ def install_render_guards() -> None:
     tfw.tex_to_svg_file = locked
     tex_mobject.tex_to_svg_file = locked
     _install_private_svg_temp()
+    _install_encoder_threads()
+
+
+_ENCODER_THREADS: list[int] = []  # a stack: the x264 thread count pinned by encoder_threads_pinned (innermost last)
+
+
+def encoder_threads() -> int:
+    """x264 threads of this process's renders: what is pinned, else the CPUs this process may use (x264's own
+    automatic choice on this machine). Its output bytes depend on it (slice threads), so a render cut into
+    pieces pins every piece to the count of the machine that asked for it."""
+    if _ENCODER_THREADS:
+        return _ENCODER_THREADS[-1]
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def encoder_threads_pinned(n: int):
+    """Renders inside this block encode with ``n`` x264 threads (the same bytes on any machine)."""
+    _ENCODER_THREADS.append(int(n))
+    try:
+        yield
+    finally:
+        _ENCODER_THREADS.pop()
+
+
+def _install_encoder_threads() -> None:
+    """Every partial movie file is encoded with an explicit x264 thread count (:func:`encoder_threads`)."""
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    if getattr(SceneFileWriter.open_partial_movie_stream, "_studio_threads", False):
+        return
+    original = SceneFileWriter.open_partial_movie_stream
+
+    def open_partial_movie_stream(self, file_path=None):
+        original(self, file_path)
+        job = getattr(self, "_current_encode_job", None)
+        if job is not None and job.stream.codec_context.name == "libx264":  # set before the first frame opens it
+            job.stream.codec_context.thread_count = encoder_threads()
+
+    open_partial_movie_stream._studio_threads = True
+    SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
 
 
 def _install_private_svg_temp() -> None:

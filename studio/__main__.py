@@ -27,10 +27,11 @@ def _main(argv) -> int:
     p.add_argument("scene")
     p = sub.add_parser("demo", help="showcase: trace, preview-quality video and still")
     p.add_argument("scene")
-    p = sub.add_parser("render", help="render one scene as a talk video (+ .srt subtitles)")
-    p.add_argument("scene")
+    p = sub.add_parser("render", help="render one scene (or, without one, the whole talk) as talk videos (+ .srt)")
+    p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="l")
     _options(p)
+    _parallel(p)
     p = sub.add_parser("preview", help="render at -ql and open the video (prints its path without a display)")
     p.add_argument("scene")
     _options(p)
@@ -48,6 +49,7 @@ def _main(argv) -> int:
     p.add_argument("-q", "--quality", default="l")
     p.add_argument("--pdf", action="store_true", help="also a PDF of the deck, one page per slide (a backup)")
     _options(p, theme=False)
+    _parallel(p)
     try:
         return exit_2_on((ParamError, TraceError, UnknownName), _parse_and_run, ap, argv)
     except Exception as e:  # RenderError and friends: one line, no traceback
@@ -79,6 +81,22 @@ def _options(p, pace: bool = True, theme: bool = True) -> None:
         p.add_argument("--pace", default="", help="slow, normal, fast or a multiplier in [0.1, 10]")
     if theme:
         p.add_argument("--theme", default="", help="talk (dark) or paper (dark text on white)")
+
+
+def _parallel(p) -> None:
+    p.add_argument("--jobs", "-j", default="1", help="render the scenes' segments on N local processes (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="render the segments on a Dask cluster")
+    p.add_argument("--no-cache", action="store_true", help="reuse nothing from the render cache (a cold render)")
+
+
+def _parallel_args(args) -> dict:
+    """jobs, scheduler, cache of a render or slides command (validated before anything runs)."""
+    from .render_jobs import check_jobs
+    from .sweep.backends import check_address
+
+    if args.scheduler is not None:
+        check_address(args.scheduler)
+    return {"jobs": check_jobs(args.jobs), "scheduler": args.scheduler, "cache": False if args.no_cache else None}
 
 
 def _render_options(args, **fixed):
@@ -118,10 +136,22 @@ def _run(args) -> int:
         for p in stills:
             print(f"still:  {p}")
         return 0
+    if args.cmd == "render" and not args.scene:  # the whole talk, as one job
+        from .render import render_videos
+
+        options = _render_options(args, quality=args.quality)
+        if options.sets:
+            raise ParamError("SET: give one SCENE with SET=...")
+        for path in render_videos(list(registry.scenes()), options, **_parallel_args(args)):
+            print(f"video: {path}")
+        return 0
     if args.cmd in ("render", "preview"):
         from .render import render_video
 
-        path = render_video(args.scene, _render_options(args, quality=args.quality if args.cmd == "render" else "l"))
+        par = _parallel_args(args) if args.cmd == "render" else {}
+        path = render_video(
+            args.scene, _render_options(args, quality=args.quality if args.cmd == "render" else "l"), **par
+        )
         print(f"video: {path}")
         srt = path.with_suffix(".srt")
         if srt.exists():
@@ -161,7 +191,9 @@ def _run(args) -> int:
         if options.sets and not args.scene:
             raise ParamError("SET: give one SCENE with SET=...")
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        path = build_slides(names, options, deck="talk" if not args.scene else args.scene, pdf=args.pdf)
+        path = build_slides(
+            names, options, deck="talk" if not args.scene else args.scene, pdf=args.pdf, **_parallel_args(args)
+        )
         print(f"slides: {path}")
         if args.pdf:
             print(f"pdf: {path.with_suffix('.pdf')}")

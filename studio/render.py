@@ -91,8 +91,43 @@ class ProgressBar(RenderObserver):
         self.bar.close()
 
 
-def render_video(name: str, options: RenderOptions | None = None, *, progress: bool | None = None) -> Path:
-    """Render one scene as a talk video (with its .srt subtitles); returns the movie path."""
+def render_video(
+    name: str,
+    options: RenderOptions | None = None,
+    *,
+    progress: bool | None = None,
+    jobs: int = 1,
+    scheduler=None,
+    cache: bool | None = None,
+) -> Path:
+    """Render one scene as a talk video (with its .srt subtitles); returns the movie path.
+
+    With the render cache on (the default: ``cache=None`` reads ``$BYZMW_RENDER_CACHE``), ``jobs`` > 1 or a Dask
+    ``scheduler`` (an address, a Client or a cluster), the scene is cut into segments rendered in parallel and
+    reused from the cache (:mod:`studio.render_jobs`): the same bytes as the serial render, which is what
+    ``jobs=1, cache=False`` does (one manim run of the whole scene).
+    """
+    from . import render_cache
+
+    if jobs != 1 or scheduler is not None or render_cache.enabled(cache):
+        return render_videos([name], options, jobs=jobs, scheduler=scheduler, cache=cache, progress=progress)[0]
+    return render_serial(name, options, progress=progress)
+
+
+def render_videos(
+    names, options: RenderOptions | None = None, *, jobs: int = 1, scheduler=None, cache=None, progress=None
+) -> list[Path]:
+    """Render scenes ``names`` (the whole talk: ``registry.scenes()``) as one job of segments; their movies."""
+    from .render_jobs import render_scenes
+
+    options = options or RenderOptions()
+    names = [resolve(n, options)[0].name for n in names]
+    rep = render_scenes(names, options, jobs=jobs, scheduler=scheduler, cache=cache, progress=progress is not False)
+    return [rep.outputs[n] for n in names]
+
+
+def render_serial(name: str, options: RenderOptions | None = None, *, progress: bool | None = None) -> Path:
+    """One manim run of the whole scene (no cache, no segments): the reference every other render equals."""
     options = options or RenderOptions()
     entry, _, suffix = resolve(name, options)
     if progress is None:
