@@ -1,4 +1,4 @@
-"""Global-coin MWU (seed 004): Fig. 1 to n = 10,000 and the adversary's solvers, per round.
+"""Global-coin MWU (Aggarwal et al. 2017): Fig. 1 to n = 10,000 and the adversary's solvers, per round.
 
 1. Fig. 1: the sweep ``coin_rounds`` at its defaults (n = 10 ... 10,000, with and without the
    non-adaptive adversary, 20 runs per n, certified-approximation solver) through the sweep engine's

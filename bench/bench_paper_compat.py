@@ -1,4 +1,5 @@
-"""Paper-compatible verification sweep (seed 000's verification.py settings, 1,000 trials per cell) vs the scripts' loop.
+"""Paper-compatible verification sweep (the prototype's verification.py settings, 1,000 trials per cell) vs the
+scripts' loop.
 
 The grid of verification.py: eta and tau each linspace(0.01, 0.1, 10), 20 sources, 30% Byzantine at
 distance 5, c = 1, 50 rounds; 1,000 trials per cell instead of the scripts' one (100 cells, 100,000

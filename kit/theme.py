@@ -38,7 +38,7 @@ class Palette:
     theory: str
     accent: str
     accent2: str
-    task_1: str  # the four tasks of multi-task scenes and figures (seed 002)
+    task_1: str  # the four tasks of multi-task scenes and figures (Li, Abbas, Koutsoukos 2020)
     task_2: str
     task_3: str
     task_4: str

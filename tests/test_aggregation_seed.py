@@ -1,4 +1,6 @@
-"""Seed 003: the worked example, the config's validation messages, sampling, attacks on copies, z-scores."""
+"""The prototype aggregation module: its worked example, the config's validation messages, sampling, attacks on
+copies, z-scores.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fast non-adaptive path of run_coin and the scalar greedy fill change no result (seed 004, Sec. 2).
+"""The fast non-adaptive path of run_coin and the scalar greedy fill change no result (Aggarwal et al. 2017, Sec. 2).
 
 The fast path (``run_coin(..., fast=True)``, the default for the non-adaptive adversary without records)
 must give the same runs as the general loop (``fast=False``: RoundView -> nonadaptive_move, the

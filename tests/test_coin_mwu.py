@@ -1,4 +1,4 @@
-"""The global-coin MWU (seed 004, Sec. 1.1) and its adversaries: known results and invariants."""
+"""The global-coin MWU (Aggarwal et al. 2017, Sec. 1.1) and its adversaries: known results and invariants."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The non-adaptive adversary's solvers (seed 004, Sec. 2): exact = brute force, approximation within its
+"""The non-adaptive adversary's solvers (Aggarwal et al. 2017, Sec. 2): exact = brute force, approximation within its
 certified factor, greedy never above the optimum, every choice feasible."""
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def test_masked_rows_take_no_part():
 
 
 def test_relative_efficiency_of_the_median_is_two_over_pi():
-    """var(mean)/var(median) on clean Gaussian data -> 2/pi = 0.637 (seed 003 quotes 0.64)."""
+    """var(mean)/var(median) on clean Gaussian data -> 2/pi = 0.637 (the aggregation module quotes 0.64)."""
     x = np.random.default_rng(0).normal(size=(20000, 201, 1))
     eff = mean(x).var() / median(x).var()
     assert abs(eff - 2 / np.pi) < 0.03

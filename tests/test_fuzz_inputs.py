@@ -344,7 +344,7 @@ def cli_env(tmp_path_factory):
             raise ParamError(f"figure: unknown {unknown[0]!r}; available: {', '.join(figs)}")
         return 0
 
-    def fake_slides(names, options=None, deck="talk"):
+    def fake_slides(names, options=None, deck="talk", **kw):
         for name in names:
             render.resolve(name, options)
         return root / "slides.html"

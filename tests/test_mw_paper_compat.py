@@ -1,4 +1,4 @@
-"""Paper-compatible mode of seed 000: Table I, Figs. 2-3 shapes, the scripts' draw order, determinism."""
+"""Paper-compatible mode of the MW prototype: Table I, Figs. 2-3 shapes, the scripts' draw order, determinism."""
 
 from __future__ import annotations
 

@@ -59,3 +59,109 @@ def test_theme_is_complete_and_cfg_carries_background():
     assert f"background_color = {th.palette.background}" in cfg
     style = (REPO / "assets" / "studio.mplstyle").read_text()
     assert th.paper.honest.lstrip("#") in style and th.paper.byzantine.lstrip("#") in style
+
+
+# -- each range lives once: a fixed range or choice list is a declared Param, never a hand-written check ---------
+
+# Messages that look like a range ("must be", "in [", "one of", "at most", ...) in a raise of ParamError/ValueError.
+_RANGEISH = re.compile(r"must be|must give|must leave|must stay|\bin [\[(]|one of|at least|at most|>=|<=")
+# sim/aggregation/ is being converted to Param in a parallel branch (issue 18); drop it from here once that lands.
+_NOT_YET = ("sim/aggregation/",)
+# Checks that stay hand-written, by (file, message with every {...} as {}), each saying why: the allowed range
+# depends on the data or on another parameter, or the message is about a format or the CLI, not a range.
+HAND_WRITTEN = {
+    # depends on n (tau of the n experts)
+    ("sim/coin/coin_mwu.py", "tau: must be an integer in [0, n) = [0, {}], got {}"),
+    # depends on n: 1 .. n-1 Byzantine sources
+    ("sim/coin/dual.py", "byz_fraction: must give 1 .. n-1 Byzantine sources, got {} with n = {}"),
+    # the brute-force solver's capacity, on the items it is handed (and on the solver chosen, in the kind)
+    ("sim/coin/brute_force.py", "tau: brute force takes at most {} corrupted experts, got {}"),
+    ("sim/coin/kinds.py", "solver: brute force takes tau <= {}, got tau = {}"),
+    # depends on adversary (only the adaptive one is capped)
+    ("sim/coin/kinds.py", "n: the adaptive adversary is traced for n <= 200, got {}"),
+    # depends on eps
+    ("sim/consensus/error_bounded.py", "margin: must be a number in (0, 2 eps / 3) = (0, {}), got {}"),
+    # depends on n: at least one honest
+    ("sim/core/population.py", "byz_fraction: must leave at least one honest {}, got {} with n = {}"),
+    # CLI: an empty --out, a missing subcommand (argparse holds the choices)
+    ("sim/core/cli.py", "--out: must be a file path, got an empty string"),
+    ("sim/core/cli.py", "command: expected one of list, trace, show"),
+    # sweep engine: the grammar of an axis and the size of a grid, named after the sweep's own parameters
+    ("sim/core/sweeps.py", "{}: expected start:stop:num (num an integer >= 1), got {}"),
+    ("sim/core/sweeps.py", "grid: {} cells; a sweep may have at most {}"),
+    ("sim/core/sweeps.py", "sweep {}: parameter names must be unique and not 'trials' or 'seed'"),
+    # depend on n_agents
+    ("sim/mtl/measurements.py", "n_noisy: must be an integer in [0, n_agents] = [0, {}], got {}"),
+    (
+        "sim/mtl/network.py",
+        "n_byzantine: must be an integer in [0, n_agents - 1] = [0, {}] (F <= N with at least one normal agent), got {}",
+    ),
+    # depend on n_sources
+    (
+        "sim/mw/kinds.py",
+        "byz_fraction: must give at least one Byzantine source (floor(byz_fraction * n_sources) >= 1), "
+        "got {} with n_sources={}",
+    ),
+    ("sim/mw/kinds.py", "buckets: must be an integer in [1, n_sources={}], got {}"),
+    # depends on n and f (Krum's n - f - 2 neighbours)
+    (
+        "sim/stats/robust.py",
+        "neighbours: Krum needs between 1 and n - 1 = {} neighbours; n - f - 2 = {} (n = {} active rows, f = {}): "
+        "f must be at most n - 3",
+    ),
+}
+
+
+def _range_messages():
+    """(file, message template, whether the message's range comes from a Param) of every range-like raise in sim/."""
+    import ast
+
+    out = []
+    for f in sorted((REPO / "sim").rglob("*.py")):
+        rel = f.relative_to(REPO).as_posix()
+        if rel == "sim/core/params.py" or rel.startswith(_NOT_YET):
+            continue
+        for node in ast.walk(ast.parse(f.read_text())):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):
+                continue
+            fn = node.exc.func
+            if (fn.id if isinstance(fn, ast.Name) else getattr(fn, "attr", None)) not in ("ParamError", "ValueError"):
+                continue
+            msg = node.exc.args[0]
+            if isinstance(msg, ast.Constant) and isinstance(msg.value, str):
+                parts, from_param = [msg.value], False
+            elif isinstance(msg, ast.JoinedStr):
+                parts = [v.value if isinstance(v, ast.Constant) else "{}" for v in msg.values]
+                from_param = any(
+                    isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "range_text"
+                    for c in ast.walk(msg)
+                )
+            else:
+                continue
+            text = "".join(parts)
+            if _RANGEISH.search(text):
+                out.append((rel, text, from_param, node.lineno))
+    return out
+
+
+def test_no_hand_written_range_checks_in_sim():
+    """A fixed range or choice list is a Param declared once and coerced (Param.coerce, param() + check_fields);
+    a message may quote a Param's range (``P.range_text()``). Anything else needs a line in HAND_WRITTEN above."""
+    found = _range_messages()
+    new = [
+        f"{rel}:{line}: {text}"
+        for rel, text, from_param, line in found
+        if not from_param and (rel, text) not in HAND_WRITTEN
+    ]
+    assert not new, "hand-written range checks (declare a Param, or add to HAND_WRITTEN saying why):\n" + "\n".join(new)
+    stale = HAND_WRITTEN - {(rel, text) for rel, text, _, _ in found}
+    assert not stale, f"HAND_WRITTEN lists checks that are gone: {sorted(stale)}"
+
+
+def test_the_range_scan_sees_real_checks():
+    """The scan above would pass on nothing: it must find the known hand-written checks and the Param-quoting ones."""
+    found = _range_messages()
+    assert ("sim/coin/coin_mwu.py", "tau: must be an integer in [0, n) = [0, {}], got {}") in {
+        (r, t) for r, t, _, _ in found
+    }
+    assert any(rel == "sim/core/rng.py" and from_param for rel, _, from_param, _ in found)

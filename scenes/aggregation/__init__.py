@@ -1,1 +1,1 @@
-"""Scenes of the federated robust-aggregation subject (seed 003)."""
+"""Scenes of the federated robust-aggregation subject (after the prototype aggregation module)."""

@@ -1,9 +1,9 @@
 """RobustAggregation: a scaled attacker drags the mean; the median and trimmed mean hold; z-scores are masked.
 
-Replays an ``aggregation_demo`` trace (seed 003's scaling attack on 2-D
+Replays an ``aggregation_demo`` trace (the aggregation module's scaling attack on 2-D
 client updates): the Byzantine clients' arrows grow step by step, the mean
 follows them while the coordinate median and the trimmed mean stay with the
-honest clients; on the right, seed 003's z-score never reaches its threshold
+honest clients; on the right, the module's z-score never reaches its threshold
 (masking: |z| <= sqrt(n - 1)), while the median/MAD z-score flags the attackers.
 """
 
@@ -91,7 +91,7 @@ class RobustAggregation(StudioScene):
         self.panels = {}
         static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
-            ("classic", 0.75, tr.meta["threshold_classic"], "mean/std z-score (seed 003)"),
+            ("classic", 0.75, tr.meta["threshold_classic"], "classic mean/std z-score"),
             ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score"),
         ):
             base = Line([0.7, y0, 0], [6.6, y0, 0], color=COLORS.muted, stroke_width=2)

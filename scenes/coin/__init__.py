@@ -1,1 +1,4 @@
-"""Seed 004: the global-coin MWU against greedy adversaries (scenes replay ``coin_run`` traces)."""
+"""The global-coin MWU of Aggarwal, Castellanos Joo and Gupta (2017) against greedy adversaries.
+
+The scenes replay ``coin_run`` traces.
+"""

@@ -1,4 +1,4 @@
-"""GlobalCoinAdversary and AdaptiveCoinAdversary: the global-coin MWU (seed 004) against greedy adversaries.
+"""GlobalCoinAdversary and AdaptiveCoinAdversary: the global-coin MWU (Aggarwal et al. 2017) against greedy adversaries.
 
 Replays a ``coin_run`` trace. Each round: the experts' advice appears (good experts at random, the
 adversary's experts as it chose them: J, ringed, advise d, the rest -d); the weighted vote tips a

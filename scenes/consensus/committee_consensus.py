@@ -1,4 +1,4 @@
-"""CommitteeConsensus: committee download with a randomized oracle (seed 000's consensus_oracle_sim_2.py).
+"""CommitteeConsensus: committee download with a randomized oracle (the prototype's consensus_oracle_sim_2.py).
 
 Replays a ``committee_download`` trace, one cell per round: a random committee forms and queries the
 randomized oracle; its members' reports fly to every peer (Byzantine members lie); each member

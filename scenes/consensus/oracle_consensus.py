@@ -1,4 +1,4 @@
-"""OracleConsensus: threshold consensus on an oracle (seed 000's consensus_oracle_sim.py).
+"""OracleConsensus: threshold consensus on an oracle (the prototype's consensus_oracle_sim.py).
 
 Replays an ``oracle_threshold`` trace: the oracle's bits on top, the peers on a circle with their memory
 rows. Each round the query beams go up and the queried cells turn verified; the values fly along the

@@ -1,1 +1,1 @@
-"""Scenes of Byzantine-resilient multi-task learning (Li, Abbas, Koutsoukos 2020, seed 002)."""
+"""Scenes of Byzantine-resilient multi-task learning (Li, Abbas, Koutsoukos 2020)."""

@@ -1,4 +1,4 @@
-"""MWWeightBars: sources as bars whose heights are their MW weights (seed 000's mw_animation).
+"""MWWeightBars: sources as bars whose heights are their MW weights (the prototype's mw_animation).
 
 Replays an ``mw_sources`` trace: each round the reports land on a number line
 and the median mu_hat moves; the pseudo-losses fill their gauges while the

@@ -1,4 +1,4 @@
-"""PrimalDual: point-line duality (seed 000's dual.py), replaying a ``primal_dual`` trace.
+"""PrimalDual: point-line duality (the prototype's dual.py), replaying a ``primal_dual`` trace.
 
 Left the primal plane (segment AB on its line L), right the dual plane
 (p = (a, b) becomes the line p*: y = a x - b). The dual lines A*, B* meet at

@@ -1,4 +1,4 @@
-"""WisdomOfTheCrowd: guess the beans in a jar (seed 000's wisdom_of_crowd.py).
+"""WisdomOfTheCrowd: guess the beans in a jar (the prototype's wisdom_of_crowd.py).
 
 Replays a ``wisdom_crowd`` trace: the jar fills with beans; guesses land one
 by one on a number line (honest ones around the true count, Byzantine ones at

@@ -1,4 +1,4 @@
-"""The global-coin MWU against greedy adversaries (seed 004, Aggarwal, Castellanos Joo and Gupta, 2017).
+"""The global-coin MWU against greedy adversaries (Aggarwal, Castellanos Joo and Gupta, 2017).
 
 One module per algorithm:
 

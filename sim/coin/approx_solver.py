@@ -71,10 +71,14 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..core.params import Param
 from . import exact_solver, greedy_solver
 from .knapsack import APPROX_DP, APPROX_GREEDY, GREEDY, Problem, Solution, infeasible, repair
 
-EPS = 1e-3
+APPROX_EPS = Param(
+    "eps", float, 1e-3, "approximation: X >= (1 - eps) OPT", low=0.0, high=1.0, low_open=True, high_open=True
+)
+EPS = APPROX_EPS.default
 MAX_STATES = 60_000  # sums in the DP's list (checked as it grows)
 EXACT_STATES = 20_000  # partial sums per half for the exact solver tried after the greedy certificate
 SEARCH_MOVES = 2_000  # moves (i, a, j) tried per local-search step
@@ -372,8 +376,7 @@ def solve(
 ) -> Solution:
     """(1 - eps)-approximation (module docstring). ``certificate=False`` skips stages 1-4 (tests exercise
     the DP alone; it then starts from the greedy value as LB); ``exact_states=0`` skips stage 2."""
-    if not 0 < eps < 1:
-        raise ValueError("eps must be in (0, 1)")
+    eps = APPROX_EPS.coerce(eps)
     if not problem.feasible(0.0):
         return infeasible(problem, APPROX_GREEDY)
     U = problem.upper_bound()

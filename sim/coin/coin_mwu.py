@@ -27,12 +27,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import Param
 from .adaptive import adaptive_move
 from .knapsack import TIE, Problem, output
 from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401  (re-exported)
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
 LOG_LIMIT = 700.0
+# (no default where the caller always gives one; eta's usual value is default_eta(n))
+N_EXPERTS = Param("n", int, None, "experts", low=2)
+ETA = Param("eta", float, None, "update factor eta", low=0.0, high=0.5, low_open=True, high_open=True)
+ADVERSARY = Param(
+    "adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES
+)
 
 
 def default_eta(n: int) -> float:
@@ -40,14 +47,12 @@ def default_eta(n: int) -> float:
     return min(math.sqrt(math.log(n) / n), 0.45)
 
 
-def check_params(n, tau, eta) -> None:
-    """ParamError unless n >= 2, 0 <= tau < n, 0 < eta < 1/2 (Sec. 1.1)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ParamError(f"n: must be an integer in [2, inf), got {n!r}")
+def check_params(n, tau, eta) -> tuple[int, int, float]:
+    """(n, tau, eta) checked: n >= 2, 0 <= tau < n, 0 < eta < 1/2 (Sec. 1.1); ParamError otherwise."""
+    n = N_EXPERTS.coerce(n)
     if isinstance(tau, bool) or not isinstance(tau, (int, np.integer)) or not 0 <= tau < n:
         raise ParamError(f"tau: must be an integer in [0, n) = [0, {n - 1}], got {tau!r}")
-    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not math.isfinite(eta) or not 0 < eta < 0.5:
-        raise ParamError(f"eta: must be a number in (0, 0.5), got {eta!r}")
+    return n, int(tau), ETA.coerce(eta)
 
 
 def round_limit(eta: float) -> int:
@@ -81,7 +86,7 @@ def run_coin(
     runs: int,
     rng: np.random.Generator,
     *,
-    adversary: str = "nonadaptive",
+    adversary: str = ADVERSARY.default,
     solver: str = "auto",
     eps: float = 1e-3,
     max_rounds: int = 100_000,
@@ -96,9 +101,8 @@ def run_coin(
     :func:`_nonadaptive_round`, which computes the same floats in the same order as the general loop
     (:class:`RoundView` -> :func:`nonadaptive_move`) with less per-run Python; ``fast=False`` forces the
     general loop (the reference, tests/test_coin_fastpath.py checks both give identical runs)."""
-    check_params(n, tau, eta)
-    if adversary not in ADVERSARIES:
-        raise ParamError(f"adversary: must be one of {', '.join(ADVERSARIES)}, got {adversary!r}")
+    n, tau, eta = check_params(n, tau, eta)
+    adversary = ADVERSARY.coerce(adversary)
     max_rounds = min(int(max_rounds), round_limit(eta))
     corrupted = np.zeros((runs, n), dtype=bool)
     if adversary == "nonadaptive":

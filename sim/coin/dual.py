@@ -1,4 +1,5 @@
-"""Sec. 4 of seed 004: the "dual" of an MWU -- one greedy adversary, a pluggable objective and termination F.
+"""Sec. 4 of the report of Aggarwal et al.: the "dual" of an MWU -- one greedy adversary, a pluggable objective
+and termination F.
 
 The report's recipe for any MWU: in each round the adversary picks, among its candidate moves, one that
 maximises its objective (the corrupted experts' weight after the update) subject to "not F" (the run
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import Param
 from .knapsack import output
 
 
@@ -94,6 +96,11 @@ class MeanAttackResult:
     error: np.ndarray  # (trials, rounds) |mu_hat - mu|
 
 
+CLOSE = Param(
+    "delta", float, 0.25, "the estimate is close (F holds) when |mu_hat - mu| <= delta", low=0.0, low_open=True
+)
+
+
 def robust_mean_attack(
     *,
     n: int = 30,
@@ -103,7 +110,7 @@ def robust_mean_attack(
     eta: float = 0.2,
     tau: float = 0.05,
     c: float = 2.0,
-    delta: float = 0.25,
+    delta: float = CLOSE.default,
     centre: str = "weighted_mean",
     grid=None,
     blacklist: bool = True,
@@ -117,8 +124,7 @@ def robust_mean_attack(
     nb = n_byzantine(byz_fraction, n)
     if not 1 <= nb < n:
         raise ParamError(f"byz_fraction: must give 1 .. n-1 Byzantine sources, got {byz_fraction:g} with n = {n}")
-    if not delta > 0:
-        raise ParamError(f"delta: must be a number in (0, inf), got {delta!r}")
+    delta = CLOSE.coerce(delta)
     grid = np.linspace(0.0, 4.0, 33) if grid is None else np.asarray(grid, dtype=float)
     x = rng.normal(0.0, 1.0, size=(trials, rounds, n, 1))  # honest N(0, 1); Byzantine rows replaced
     byz = np.zeros(n, dtype=bool)

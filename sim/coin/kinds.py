@@ -15,9 +15,10 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
-from .coin_mwu import ADVERSARIES, check_params, default_eta, run_coin
+from .brute_force import MAX_ITEMS
+from .coin_mwu import ADVERSARY, check_params, default_eta, run_coin
 from .knapsack import SOLVER_NAMES
-from .nonadaptive import SOLVERS
+from .nonadaptive import SOLVER
 
 PARAMS = (
     Param("n", int, 40, "experts", low=2, high=5000),
@@ -25,8 +26,8 @@ PARAMS = (
     Param(
         "eta", float, 0.0, "update factor in (0, 1/2); 0 = the report's sqrt(ln n / n)", low=0, high=0.5, high_open=True
     ),
-    Param("adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES),
-    Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS),
+    ADVERSARY,
+    SOLVER,
     Param("volatile", int, -1, "adaptive: volatile flips per round (-1 = floor(sqrt(n)))", low=-1, high=100),
     Param("max_rounds", int, 400, "rounds after which a run is censored", low=1, high=20_000),
 )
@@ -38,8 +39,8 @@ def resolved_eta(p) -> float:
 
 def _check(p) -> None:
     check_params(p["n"], p["tau"], resolved_eta(p))
-    if p["solver"] == "brute" and p["tau"] > 16:
-        raise ParamError(f"solver: brute force takes tau <= 16, got tau = {p['tau']}")
+    if p["solver"] == "brute" and p["tau"] > MAX_ITEMS:
+        raise ParamError(f"solver: brute force takes tau <= {MAX_ITEMS}, got tau = {p['tau']}")
     if p["adversary"] == "adaptive" and p["n"] > 200:
         raise ParamError(f"n: the adaptive adversary is traced for n <= 200, got {p['n']}")
 
@@ -59,7 +60,7 @@ RE = ("round", "expert")
 @trace_kind(
     "coin_run",
     version=1,
-    summary="global-coin MWU vs greedy adversary (seed 004): one recorded run",
+    summary="global-coin MWU vs greedy adversary (Aggarwal et al. 2017): one recorded run",
     params=PARAMS,
     check=_check,
     work=_work,

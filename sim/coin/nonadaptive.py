@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import ParamError
+from ..core.params import Param
 from . import approx_solver, brute_force, exact_solver, greedy_solver
 from .knapsack import BRUTE, EXACT, Problem, Solution, assign, infeasible, make_problem
 
 SOLVERS = ("auto", "exact", "approx", "greedy", "brute")
+SOLVER = Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS)
 
 
 def solve(
-    problem: Problem, solver: str = "auto", eps: float = approx_solver.EPS, max_states: int = exact_solver.MAX_STATES
+    problem: Problem,
+    solver: str = SOLVER.default,
+    eps: float = approx_solver.EPS,
+    max_states: int = exact_solver.MAX_STATES,
 ) -> Solution:
     """Dispatch one round's programme to a solver (module docstring)."""
+    solver = SOLVER.coerce(solver)
     if solver == "greedy":
         return greedy_solver.solve(problem)
     if solver == "approx":
@@ -40,8 +45,6 @@ def solve(
         cls = np.repeat(np.arange(len(problem.values)), problem.counts)
         x = np.bincount(cls[J], minlength=len(problem.values)).astype(np.int64)
         return Solution(x, problem.value(x), BRUTE, X)
-    if solver != "auto":
-        raise ParamError(f"solver: must be one of {', '.join(SOLVERS)}, got {solver!r}")
     s = exact_solver.solve(problem, max_states=max_states)
     return s if s is not None else approx_solver.solve(problem, eps)
 

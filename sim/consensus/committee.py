@@ -1,4 +1,4 @@
-"""Committee download (seed 000's consensus_oracle_sim_2.py; Augustine et al.'s Download with committees).
+"""Committee download (the prototype's consensus_oracle_sim_2.py; Augustine et al.'s Download with committees).
 
 k peers, f = floor(beta k) Byzantine (chosen at random), an external array of n bits. One cell per
 round: a committee of s peers drawn at random queries the cell (``queries`` times each, keeping the
@@ -41,22 +41,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.params import Param
 from .strategies import BIT_BASE, SILENT, damage
 
 RULES = ("safe", "seed", "whp")
+COMMITTEE_RULE = Param("committee_rule", str, "safe", "committee size rule", choices=RULES)
 BY_VOTE, BY_MAJORITY = 1, 2
 
 
-def committee_size(k: int, f: int, c: float = 2.5, rule: str = "safe") -> int:
+def committee_size(k: int, f: int, c: float = 2.5, rule: str = COMMITTEE_RULE.default) -> int:
     """The committee size s of a rule (see the module docstring)."""
+    rule = COMMITTEE_RULE.coerce(rule)
     base = max(3, math.floor(c * math.log(k)))
     if rule == "seed":
         return min(k, max(base, 2 * f + 1))
     if rule == "safe":
         return min(k, max(base, 3 * f))
-    if rule == "whp":
-        return min(k, base)
-    raise ValueError(f"committee_rule: must be one of {', '.join(RULES)}, got {rule!r}")
+    return min(k, base)  # whp
 
 
 def vote_threshold(s: int) -> int:

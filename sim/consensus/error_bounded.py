@@ -24,16 +24,41 @@ equivocating attacker's per-receiver reports are made one attacker at a time.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.spatial.distance import cdist
 from scipy.special import ndtr
 
 from ..core.errors import ParamError
-from .strategies import ESTIMATE_STRATEGIES
+from ..core.params import Param
+from .strategies import ESTIMATE_STRATEGIES, ESTIMATE_STRATEGY
 
 PER_RECEIVER = ("equivocate", "just_inside")  # strategies whose report depends on the receiver
+
+# The protocol's parameters, declared once (trace kind error_bounded and the eb_* sweeps set their defaults).
+N_SOURCES = Param("n_sources", int, 100, "sources n", low=1, high=1_000_000)
+EPS = Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True)
+C_QUERIES = Param(
+    "C", float, 18.0, "query constant C in m = ceil(C (c ln n + ln k) / eps^2)", low=0.0, high=1e4, low_open=True
+)
+C_CONFIDENCE = Param("c", float, 1.0, "confidence exponent c (failure 1/n^c)", low=0.0, high=100.0, low_open=True)
+SHIFT = Param("shift", float, 0.5, "shift / equivocate: distance of the reports from mu", low=-1e6, high=1e6)
+MARGIN = Param(
+    "margin",
+    float,
+    0.01,
+    "just_inside: reports 2 eps / 3 - margin from each receiver",
+    low=0.0,
+    high=10.0,
+    low_open=True,
+)
+
+
+def check_margin(margin: float, eps: float) -> None:
+    """just_inside must stay inside the test: 0 < margin < 2 eps / 3 (the upper end depends on eps)."""
+    if not margin < 2 * eps / 3:
+        raise ParamError(f"margin: must be a number in (0, 2 eps / 3) = (0, {2 * eps / 3:g}), got {margin!r}")
 
 
 def queries_per_source(n: int, k: int, eps: float, C: float, c: float = 1.0) -> int:
@@ -190,7 +215,9 @@ def run_trial(
 
 
 def parse_strategies(text: str) -> list[str]:
+    """The attacks of a comma-separated list, each one of ESTIMATE_STRATEGIES; ParamError naming ``strategies``."""
     items = [s.strip() for s in str(text).split(",")]
     if not items or any(not s for s in items):
         raise ParamError(f"strategies: a comma-separated list of {', '.join(ESTIMATE_STRATEGIES)}, got {text!r}")
-    return items
+    each = replace(ESTIMATE_STRATEGY, name="strategies")
+    return [each.coerce(s) for s in items]

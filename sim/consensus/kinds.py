@@ -9,17 +9,25 @@ Each kind draws its inputs, runs the protocol and records the arrays its scenes 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
 from . import committee, threshold
-from .committee import RULES, committee_size, run_committee, vote_threshold
+from .committee import COMMITTEE_RULE, committee_size, run_committee, vote_threshold
 from .error_bounded import (
+    C_CONFIDENCE,
+    C_QUERIES,
+    EPS,
+    MARGIN,
+    N_SOURCES,
+    SHIFT,
     Attack,
+    check_margin,
     draw_estimates,
     p_outside,
     parse_strategies,
@@ -29,7 +37,7 @@ from .error_bounded import (
     union_bound,
     violates,
 )
-from .strategies import BIT_BASE, BIT_STRATEGIES, ESTIMATE_STRATEGIES
+from .strategies import BIT_BASE, BIT_STRATEGY, BYZ_FRACTION, N_CELLS, N_PEERS
 from .threshold import choose_worst, query_orders, run_threshold
 
 # --------------------------------------------------------------- oracle_threshold (threshold.py)
@@ -45,12 +53,10 @@ def _check_oracle(p: dict) -> None:
     version=1,
     summary="Threshold consensus on an oracle: query, broadcast, accept at ceil(2(k-1)/3) matching reports",
     params=(
-        Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000),
-        Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param(
-            "byz_fraction", float, 0.0, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0, high_open=True
-        ),
-        Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES),
+        N_CELLS,
+        N_PEERS,
+        BYZ_FRACTION,
+        BIT_STRATEGY,
         Param("skip_accepted", bool, True, "never query a cell already accepted at the threshold"),
         Param(
             "schedule",
@@ -131,19 +137,11 @@ def _check_committee(p: dict) -> None:
     version=1,
     summary="Committee download: random committees query each cell, vote at ceil(2s/3), outsiders adopt, blacklisting",
     params=(
-        Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000),
-        Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param(
-            "byz_fraction",
-            float,
-            1 / 3,
-            "Byzantine fraction beta (f = floor(beta k))",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-        ),
-        Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES),
-        Param("committee_rule", str, "safe", "committee size rule", choices=RULES),
+        N_CELLS,
+        N_PEERS,
+        replace(BYZ_FRACTION, default=1 / 3),
+        BIT_STRATEGY,
+        COMMITTEE_RULE,
         Param("c", float, 2.5, "committee constant c in floor(c ln k)", low=0.0, high=1e3, low_open=True),
         Param("oracle", str, "perfect", "perfect or randomized oracle", choices=("perfect", "randomized")),
         Param(
@@ -213,11 +211,8 @@ def _rows_of_peers(k: int, f: int, rng: np.random.Generator) -> np.ndarray:
 
 def _check_error_bounded(p: dict) -> None:
     check_honest_left(p["byz_fraction"], p["n_peers"], "peer")
-    for s in parse_strategies(p["strategies"]):
-        if s not in ESTIMATE_STRATEGIES:
-            raise ParamError(f"strategies: each must be one of {', '.join(ESTIMATE_STRATEGIES)}, got {s!r}")
-    if not p["margin"] < 2 * p["eps"] / 3:
-        raise ParamError(f"margin: must be a number in (0, 2 eps / 3) = (0, {2 * p['eps'] / 3:g}), got {p['margin']!r}")
+    parse_strategies(p["strategies"])  # each one of ESTIMATE_STRATEGIES
+    check_margin(p["margin"], p["eps"])
 
 
 @trace_kind(
@@ -225,39 +220,15 @@ def _check_error_bounded(p: dict) -> None:
     version=1,
     summary="Error-bounded blacklisting (Sec. III.B): m queries per source, 2eps/3 pairwise test, surviving average",
     params=(
-        Param("n_sources", int, 6, "sources n", low=1, high=1_000_000),
-        Param("n_peers", int, 6, "peers k", low=2, high=10_000),
-        Param(
-            "byz_fraction",
-            float,
-            1 / 6,
-            "Byzantine fraction beta (f = floor(beta k))",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-        ),
-        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-        Param(
-            "C",
-            float,
-            18.0,
-            "query constant C in m = ceil(C (c ln n + ln k) / eps^2)",
-            low=0.0,
-            high=1e4,
-            low_open=True,
-        ),
-        Param("c", float, 1.0, "confidence exponent c (failure 1/n^c)", low=0.0, high=100.0, low_open=True),
+        replace(N_SOURCES, default=6),
+        N_PEERS,
+        replace(BYZ_FRACTION, default=1 / 6),
+        EPS,
+        C_QUERIES,
+        C_CONFIDENCE,
         Param("strategies", str, "shift,just_inside", "attacks replayed on the same honest estimates, in order"),
-        Param("shift", float, 0.5, "shift / equivocate: distance of the reports from mu", low=-1e6, high=1e6),
-        Param(
-            "margin",
-            float,
-            0.01,
-            "just_inside: reports 2 eps / 3 - margin from each receiver",
-            low=0.0,
-            high=10.0,
-            low_open=True,
-        ),
+        SHIFT,
+        MARGIN,
         Param("exact_law", bool, True, "draw sample means from N(mu, 1/m) (else query by query)"),
     ),
     arrays={

@@ -1,4 +1,4 @@
-"""Named configurations of the consensus trace kinds: seed 000's two animations, and larger networks.
+"""Named configurations of the consensus trace kinds: the prototype's two animations, and larger networks.
 
 ``SEED_ORACLE`` is consensus_oracle_sim.py (6 peers on a circle, 6 oracle bits, no Byzantine peer,
 threshold ceil(2 (k - 1) / 3) = 4); ``SEED_COMMITTEE`` is consensus_oracle_sim_2.py (6 peers, 6 bits,

@@ -22,21 +22,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.params import Param
+
 BIT_STRATEGIES = ("flip", "equivocate", "silent", "worst")
 BIT_BASE = ("flip", "equivocate", "silent")  # what "worst" chooses from; code = index
 ESTIMATE_STRATEGIES = ("shift", "random", "equivocate", "just_inside")
 SILENT = -1  # "no message" in a report array
 
+# Who is Byzantine and how, declared once for the subject's kinds, sweeps and protocol modules.
+N_CELLS = Param("n_cells", int, 6, "bits n of the external array", low=1, high=100_000)  # bit protocols
+N_PEERS = Param("n_peers", int, 6, "peers k", low=2, high=10_000)
+BYZ_FRACTION = Param(
+    "byz_fraction", float, 0.0, "Byzantine fraction beta (f = floor(beta k))", low=0.0, high=1.0, high_open=True
+)
+BIT_STRATEGY = Param("strategy", str, "flip", "Byzantine strategy", choices=BIT_STRATEGIES)
+BASE_STRATEGY = Param("strategy", str, "flip", "Byzantine strategy on one bit", choices=BIT_BASE)
+ESTIMATE_STRATEGY = Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES)
+
 
 def bit_reports(strategy: str, bit: int, n_receivers: int, rng: np.random.Generator) -> np.ndarray:
     """What one Byzantine peer sends about one bit to each of ``n_receivers`` (int8; SILENT = nothing)."""
+    strategy = BASE_STRATEGY.coerce(strategy)
     if strategy == "flip":
         return np.full(n_receivers, 1 - bit, dtype=np.int8)
     if strategy == "equivocate":
         return rng.integers(0, 2, n_receivers).astype(np.int8)
-    if strategy == "silent":
-        return np.full(n_receivers, SILENT, dtype=np.int8)
-    raise ValueError(f"strategy: must be one of {', '.join(BIT_BASE)}, got {strategy!r}")
+    return np.full(n_receivers, SILENT, dtype=np.int8)  # silent
 
 
 def damage(decisions: np.ndarray, truth: int) -> tuple[int, int, int]:

@@ -16,20 +16,33 @@ no k x k x n array. Proportions come with Wilson intervals (sim.stats.intervals.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from ..core.errors import ParamError
 from ..core.params import Param
 from ..core.population import n_byzantine
 from ..core.sweeps import Field, sweep
 from ..stats.intervals import mean_ci, wilson
-from .error_bounded import Attack, draw_estimates, p_any_outside, queries_per_source, run_trial, union_bound
-from .strategies import ESTIMATE_STRATEGIES
+from .error_bounded import (
+    C_CONFIDENCE,
+    C_QUERIES,
+    EPS,
+    MARGIN,
+    N_SOURCES,
+    SHIFT,
+    Attack,
+    check_margin,
+    draw_estimates,
+    p_any_outside,
+    queries_per_source,
+    run_trial,
+    union_bound,
+)
+from .strategies import BYZ_FRACTION, ESTIMATE_STRATEGIES, ESTIMATE_STRATEGY, N_PEERS
 
-_N = Param("n_sources", int, 100, "sources n", low=1, high=1_000_000)
-_K = Param("n_peers", int, 20, "peers k", low=2, high=10_000)
-_C1 = Param("c", float, 1.0, "confidence exponent c", low=0.0, high=100.0, low_open=True)
+_K = replace(N_PEERS, default=20)
+_BYZ = replace(BYZ_FRACTION, default=0.3)
 
 
 def _h_f(p) -> tuple[int, int]:
@@ -46,8 +59,7 @@ def _m(p) -> int:
 
 
 def _check_margin(p: dict) -> None:
-    if not p["margin"] < 2 * p["eps"] / 3:
-        raise ParamError(f"margin: must be a number in (0, 2 eps / 3) = (0, {2 * p['eps'] / 3:g}), got {p['margin']:g}")
+    check_margin(p["margin"], p["eps"])
 
 
 def _wilson_cols(k: int, n: int, stem: str) -> dict:
@@ -60,11 +72,8 @@ def _wilson_cols(k: int, n: int, stem: str) -> dict:
     "eb_honest_blacklisted",
     version=1,
     summary="error-bounded blacklisting: honest peers wrongly blacklisted, against C and eps",
-    axes=(
-        Param("C", float, 1.0, "query constant C", low=0.0, high=1e4, low_open=True),
-        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-    ),
-    fixed=(_N, _K, _C1),
+    axes=(replace(C_QUERIES, default=1.0), EPS),
+    fixed=(N_SOURCES, _K, C_CONFIDENCE),
     defaults={"C": (2.0, 4.0, 8.0, 12.0, 18.0, 27.0, 40.0), "eps": (0.1, 0.25, 0.5, 1.0)},
     trials=1000,
     record={
@@ -103,15 +112,7 @@ def honest_blacklisted_cell(p: dict, rng: np.random.Generator) -> dict:
 
 
 # --------------------------------------------------------------------------- Byzantine peers caught
-_EB_FIXED = (
-    _N,
-    _K,
-    _C1,
-    Param("byz_fraction", float, 0.3, "Byzantine fraction beta", low=0.0, high=1.0, high_open=True),
-    Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-    Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
-    Param("margin", float, 0.01, "just_inside margin below 2 eps / 3", low=0.0, high=10.0, low_open=True),
-)
+_EB_FIXED = (N_SOURCES, _K, C_CONFIDENCE, _BYZ, EPS, C_QUERIES, MARGIN)
 
 
 def _attack_trials(p: dict, rng: np.random.Generator, strategy: str, shift: float):
@@ -143,10 +144,7 @@ def _attack_trials(p: dict, rng: np.random.Generator, strategy: str, shift: floa
     "eb_byzantine_caught",
     version=1,
     summary="error-bounded blacklisting: Byzantine peers caught, per strategy and report distance",
-    axes=(
-        Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES),
-        Param("shift", float, 0.5, "distance of shift / equivocate reports from mu", low=-1e6, high=1e6),
-    ),
+    axes=(ESTIMATE_STRATEGY, SHIFT),
     fixed=_EB_FIXED,
     check=_check_margin,
     defaults={"strategy": ESTIMATE_STRATEGIES, "shift": (0.2, 0.3, 0.4, 0.5, 0.75, 1.0)},
@@ -208,19 +206,8 @@ def _final_row(p, r) -> dict:
     "eb_final_error",
     version=1,
     summary="error-bounded blacklisting: final error of the surviving average against eps, per strategy",
-    axes=(
-        Param("strategy", str, "shift", "Byzantine strategy", choices=ESTIMATE_STRATEGIES),
-        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-    ),
-    fixed=(
-        _N,
-        _K,
-        _C1,
-        Param("byz_fraction", float, 0.3, "Byzantine fraction beta", low=0.0, high=1.0, high_open=True),
-        Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
-        Param("shift", float, 0.5, "distance of shift / equivocate reports from mu", low=-1e6, high=1e6),
-        Param("margin", float, 0.01, "just_inside margin below 2 eps / 3", low=0.0, high=10.0, low_open=True),
-    ),
+    axes=(ESTIMATE_STRATEGY, EPS),
+    fixed=(N_SOURCES, _K, C_CONFIDENCE, _BYZ, C_QUERIES, SHIFT, MARGIN),
     defaults={"strategy": ESTIMATE_STRATEGIES, "eps": (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)},
     trials=1000,
     record={
@@ -272,14 +259,11 @@ def committee_of(n: int, k: int, a: float) -> int:
     "eb_queries",
     version=1,
     summary="error-bounded blacklisting: queries per peer against n log^2 n / k (all peers vs committees)",
-    axes=(
-        Param("n_sources", int, 1000, "sources n", low=2, high=1_000_000),
-        Param("n_peers", int, 30, "peers k", low=2, high=10_000),
-    ),
+    axes=(Param("n_sources", int, 1000, "sources n", low=2, high=1_000_000), replace(N_PEERS, default=30)),
     fixed=(
-        _C1,
-        Param("eps", float, 0.5, "error tolerance eps", low=0.0, high=10.0, low_open=True),
-        Param("C", float, 18.0, "query constant C", low=0.0, high=1e4, low_open=True),
+        C_CONFIDENCE,
+        EPS,
+        C_QUERIES,
         Param(
             "a",
             float,

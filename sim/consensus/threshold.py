@@ -1,4 +1,4 @@
-"""Threshold consensus on an oracle (seed 000's consensus_oracle_sim.py; DR model, Augustine et al.).
+"""Threshold consensus on an oracle (the prototype's consensus_oracle_sim.py; DR model, Augustine et al.).
 
 An external array of n bits is read by k peers, f = floor(beta k) of them Byzantine. Rounds are
 synchronous. Each round every honest peer

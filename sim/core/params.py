@@ -18,6 +18,7 @@ INT_RE = re.compile(r"[+-]?[0-9]{1,30}")
 FLOAT_RE = re.compile(r"[+-]?(?:[0-9]{1,400}(?:\.[0-9]{0,400})?|\.[0-9]{1,400})(?:[eE][+-]?[0-9]{1,4})?")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+_OWN = object()  # Param.field: keep the declared default
 
 
 def parse_int(text: str) -> int:
@@ -70,6 +71,19 @@ class Param:
         right = ")" if (self.high is None or self.high_open) else "]"
         kind = "an integer" if self.type is int else "a number"
         return f"{kind} in {left}{lo}, {hi}{right}"
+
+    def field(self, default=_OWN):
+        """This parameter as a :func:`param` field of a dataclass (the field must carry the same name).
+
+        One declaration serves a library function (``P.coerce(value)``) and every class that holds the
+        same quantity; ``default`` replaces the declared default for that class.
+        """
+        from dataclasses import field as dc_field
+
+        spec = {k: getattr(self, k) for k in ("doc", "low", "high", "low_open", "high_open", "choices")}
+        return dc_field(
+            default=self.default if default is _OWN else default, metadata={"param": spec, "name": self.name}
+        )
 
     def _fail(self, value) -> ParamError:
         r = repr(value)
@@ -175,6 +189,8 @@ def params_of(cls, **defaults) -> tuple[Param, ...]:
         spec = f.metadata.get("param")
         if spec is None:
             continue
+        if f.metadata.get("name", f.name) != f.name:
+            raise TypeError(f"{cls.__name__}.{f.name}: declared as parameter {f.metadata['name']!r}")
         t = f.type if isinstance(f.type, type) else _FIELD_TYPES[str(f.type)]
         out.append(Param(f.name, t, defaults.get(f.name, f.default), **spec))
     return tuple(out)

@@ -6,29 +6,20 @@ serial, parallel and cluster runs draw identical numbers for the same work item.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from .errors import ParamError
+from .params import Param
 
 SEED_MAX = 2**63 - 1
+SEED = Param("seed", int, 0, "seed of the SeedSequence every random number comes from", low=0, high=SEED_MAX)
 
 
 def check_seed(seed) -> int:
-    """Return ``seed`` as an int in [0, 2**63 - 1] or raise ParamError."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        try:
-            if isinstance(seed, str) and re.fullmatch(r"\+?[0-9]{1,25}", seed.strip(" \t")):  # ASCII digits only
-                seed = int(seed)
-            else:
-                raise ValueError
-        except ValueError:
-            raise ParamError(f"seed: must be an integer in [0, {SEED_MAX}], got {seed!r}") from None
-    seed = int(seed)
-    if not 0 <= seed <= SEED_MAX:
-        raise ParamError(f"seed: must be an integer in [0, {SEED_MAX}], got {seed}")
-    return seed
+    """Return ``seed`` as an int in [0, 2**63 - 1] or raise ParamError (ASCII digits; a float is no seed)."""
+    if isinstance(seed, (float, np.floating)):
+        raise ParamError(f"seed: must be {SEED.range_text()}, got {seed!r}")
+    return SEED.coerce(seed.strip(" \t") if isinstance(seed, str) else seed)
 
 
 def seed_sequence(seed: int) -> np.random.SeedSequence:

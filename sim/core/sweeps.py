@@ -265,6 +265,7 @@ class Grid:
 
 _NUM = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # ASCII digits only
 _RANGE = re.compile(rf"^({_NUM}):({_NUM}):([0-9]+)$")
+_POINTS = Param("num", int, 1, "points of start:stop:num", low=1, high=MAX_CELLS)
 
 
 def parse_values(param: Param, value) -> tuple:
@@ -280,8 +281,10 @@ def parse_values(param: Param, value) -> tuple:
             if not m:
                 raise ParamError(f"{param.name}: expected start:stop:num (num an integer >= 1), got {text!r}")
             num = int(m.group(3))
-            if not 1 <= num <= MAX_CELLS:
-                raise ParamError(f"{param.name}: number of points must be an integer in [1, {MAX_CELLS}], got {num}")
+            try:
+                _POINTS.coerce(num)
+            except ParamError:  # named after the axis
+                raise ParamError(f"{param.name}: number of points must be {_POINTS.range_text()}, got {num}") from None
             pts = np.linspace(float(m.group(1)), float(m.group(2)), num)
             if param.type is int:
                 if not np.all(pts == np.round(pts)):

@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import TraceError
+from .errors import ParamError, TraceError
 from .files import atomic_write, npy_header
-from .rng import SEED_MAX
+from .rng import SEED
 
 FORMAT = "byzmw-trace"
 FORMAT_VERSION = 1
@@ -335,8 +335,10 @@ def _parse_header(path, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo])
         raise TraceError(
             path, "format_version", f"unknown schema version {h['format_version']!r}; this build reads {FORMAT_VERSION}"
         )
-    if not 0 <= h["seed"] <= SEED_MAX:
-        raise TraceError(path, "seed", f"must be an integer in [0, {SEED_MAX}], got {_short(h['seed'])}")
+    try:
+        SEED.coerce(h["seed"])
+    except ParamError:
+        raise TraceError(path, "seed", f"must be {SEED.range_text()}, got {_short(h['seed'])}") from None
     _declared(path, h)
     expected = {HEADER} | {n + ".npy" for n in h["arrays"]}
     for name in members:

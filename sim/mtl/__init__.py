@@ -1,4 +1,4 @@
-"""Byzantine-resilient distributed multi-task learning: target localization (seed 002).
+"""Byzantine-resilient distributed multi-task learning: target localization (Li, Abbas, Koutsoukos 2020).
 
 Li, Abbas, Koutsoukos, NeurIPS 2020, first case study (reference:
 ``li2020-target-localization.md``). A network of agents, each localizing one of

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.params import Param
 from .measurements import Samples, local_loss
 from .network import Network
 from .rules import (
@@ -25,6 +26,8 @@ from .rules import (
     gather,
     loss_step,
 )
+
+ITERATIONS = Param("iterations", int, 500, "diffusion iterations T", low=1, high=100_000)  # of every run
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from ..core.trace import ArraySpec
 from . import localization as loc
 from .diffusion import RunResult
 from .network import N_TASKS, Network
-from .paper_compat import PAPER_N, PAPER_T, run_paper
+from .paper_compat import ATTACKERS, DEVIATIONS, PAPER_ITERATIONS, PAPER_N, run_paper
 from .rules import METHOD_LABELS, METHODS
 
 ARRAYS = {
@@ -89,17 +89,10 @@ def _localization(p: dict, rng: np.random.Generator):
 
 
 COMPAT_PARAMS = (
-    Param("n_byzantine", int, 20, "attackerNum of the authors' script", low=0, high=PAPER_N - 1),
+    ATTACKERS,
     Param("paper_seed", int, 0, "value given to random.seed and numpy.random.seed", low=0, high=2**32 - 1),
-    Param(
-        "iterations",
-        int,
-        PAPER_T,
-        "iterations (changes the noise draws, as in the authors' script)",
-        low=1,
-        high=100_000,
-    ),
-    Param("deviations", bool, True, "both deviations of the authors' code (false: the correct rule)"),
+    PAPER_ITERATIONS,
+    DEVIATIONS,
 )
 
 

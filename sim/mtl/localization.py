@@ -10,60 +10,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import ParamError
-from ..core.params import Param
-from .diffusion import RunResult, run
-from .measurements import Noise, draw_noise, make_samples
-from .network import Network, build_network, check_sizes
+from ..core.params import Param, params_of
+from .diffusion import ITERATIONS, RunResult, run
+from .measurements import Noise, check_noisy, draw_noise, make_samples
+from .network import ATTACK, MAX_NEIGHBOURS, N_AGENTS, RADIUS, Network, build_network, check_sizes
 from .rules import RuleConfig
 
 NETWORK_PARAMS = (
-    Param("n_agents", int, 100, "number of agents N (N/4 per task, by index)", low=4, high=5000),
-    Param("n_byzantine", int, 20, "number of Byzantine agents F (at most N - 1)", low=0, high=4999),
-    Param(
-        "attack",
-        str,
-        "constant",
-        "what Byzantine agents send: 15 + U[0,1)^2 (constant) or 0 (zero)",
-        choices=("constant", "zero"),
-    ),
-    Param(
-        "radius",
-        float,
-        1.0,
-        "sensing radius: l is a neighbour of k when ||x_l - x_k|| <= radius",
-        low=0.0,
-        low_open=True,
-        high=1e6,
-    ),
-    Param("max_neighbours", int, 10, "largest |N_k| (k plus a random subsample)", low=1, high=1000),
+    N_AGENTS,
+    Param("n_byzantine", int, 20, "number of Byzantine agents F (at most N - 1)", low=0, high=N_AGENTS.high - 1),
+    ATTACK,
+    RADIUS,
+    MAX_NEIGHBOURS,
     Param("box", float, 3.0, "agents placed uniformly in [0, box]^2", low=0.0, low_open=True, high=1e6),
-    Param("n_noisy", int, 5, "agents with regressor noise sd 0.1", low=0, high=5000),
+    Param("n_noisy", int, 5, "agents with regressor noise sd 0.1", low=0, high=N_AGENTS.high),
 )
-RULE_PARAMS = (
-    Param("iterations", int, 500, "diffusion iterations T", low=1, high=100_000),
-    Param("mu", float, 0.1, "adapt step size", low=0.0, low_open=True, high=1.0),
-    Param(
-        "gamma",
-        float,
-        0.1,
-        "forgetting factor of the accumulated losses",
-        low=0.0,
-        low_open=True,
-        high=1.0,
-        high_open=True,
-    ),
-    Param("neighbour_position", bool, False, "deviation 1 of the authors' code: ℓ_k(psi_l) evaluated at x_l"),
-    Param("self_updates", int, 1, "deviation 2 of the authors' code: r_kk updated twice when 2", low=1, high=2),
-)
+# the rule's parameters are RuleConfig's (its initial loss r_init stays at its default)
+RULE_PARAMS = (ITERATIONS, *(q for q in params_of(RuleConfig) if q.name != "r_init"))
 PARAMS = NETWORK_PARAMS + RULE_PARAMS
 
 
 def check(p: dict) -> None:
     """Cross-parameter checks (F <= N - 1, n_noisy <= N), as ParamErrors naming the parameter."""
     check_sizes(p["n_agents"], p["n_byzantine"], p["radius"], p["max_neighbours"])
-    if p["n_noisy"] > p["n_agents"]:
-        raise ParamError(f"n_noisy: must be an integer in [0, n_agents] = [0, {p['n_agents']}], got {p['n_noisy']}")
+    check_noisy(p["n_noisy"], p["n_agents"])
 
 
 def work(p: dict, batch: int = 1) -> float:

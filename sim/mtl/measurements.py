@@ -34,10 +34,15 @@ class Samples:
     q: np.ndarray
 
 
-def draw_noise(rng: np.random.Generator, batch: int, n_agents: int, iterations: int, n_noisy: int = 5) -> Noise:
-    """sd_d = 0.1 + 0.1 U, sd_u = 0.01 + 0.01 U except ``n_noisy`` random agents with sd_u = 0.1; Gaussian draws."""
+def check_noisy(n_noisy: int, n_agents: int) -> None:
+    """ParamError unless 0 <= n_noisy <= n_agents (the upper end depends on n_agents)."""
     if not 0 <= n_noisy <= n_agents:
         raise ParamError(f"n_noisy: must be an integer in [0, n_agents] = [0, {n_agents}], got {n_noisy}")
+
+
+def draw_noise(rng: np.random.Generator, batch: int, n_agents: int, iterations: int, n_noisy: int = 5) -> Noise:
+    """sd_d = 0.1 + 0.1 U, sd_u = 0.01 + 0.01 U except ``n_noisy`` random agents with sd_u = 0.1; Gaussian draws."""
+    check_noisy(n_noisy, n_agents)
     sd_d = 0.1 + 0.1 * rng.random((batch, n_agents))
     sd_u = 0.01 + 0.01 * rng.random((batch, n_agents))
     noisy = np.argsort(rng.random((batch, n_agents)), axis=1)[:, :n_noisy]

@@ -13,9 +13,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import Param
 
 N_TASKS = 4
 TARGET_BASES = np.array([[10.0, 10.0], [10.0, 20.0], [20.0, 10.0], [20.0, 20.0]])  # reference, Setup
+ATTACKS = ("constant", "zero")
+
+# The network's parameters, declared once (the trace kinds and sweeps of target localization use these).
+N_AGENTS = Param("n_agents", int, 100, "number of agents N (N/4 per task, by index)", low=N_TASKS, high=5000)
+RADIUS = Param(
+    "radius",
+    float,
+    1.0,
+    "sensing radius: l is a neighbour of k when ||x_l - x_k|| <= radius",
+    low=0.0,
+    low_open=True,
+    high=1e6,
+)
+MAX_NEIGHBOURS = Param("max_neighbours", int, 10, "largest |N_k| (k plus a random subsample)", low=1, high=1000)
+ATTACK = Param(
+    "attack", str, "constant", "what Byzantine agents send: 15 + U[0,1)^2 (constant) or 0 (zero)", choices=ATTACKS
+)
 
 
 @dataclass(frozen=True)
@@ -55,18 +73,15 @@ def task_of(n_agents: int) -> np.ndarray:
 
 
 def check_sizes(n_agents: int, n_byzantine: int, radius: float, max_neighbours: int) -> None:
-    """ParamError unless F <= N - 1, radius > 0 and at least one neighbour slot (the agent itself)."""
-    if n_agents < N_TASKS:
-        raise ParamError(f"n_agents: must be at least {N_TASKS} (one per task), got {n_agents}")
+    """ParamError unless N is in range, F <= N - 1, radius > 0 and at least one neighbour slot (the agent itself)."""
+    N_AGENTS.coerce(n_agents)
     if not 0 <= n_byzantine <= n_agents - 1:
         raise ParamError(
             f"n_byzantine: must be an integer in [0, n_agents - 1] = [0, {n_agents - 1}] "
             f"(F <= N with at least one normal agent), got {n_byzantine}"
         )
-    if not radius > 0:
-        raise ParamError(f"radius: must be a number in (0, inf), got {radius!r}")
-    if max_neighbours < 1:
-        raise ParamError(f"max_neighbours: must be an integer >= 1 (the agent itself), got {max_neighbours}")
+    RADIUS.coerce(radius)
+    MAX_NEIGHBOURS.coerce(max_neighbours)
 
 
 def in_range(positions: np.ndarray, radius: float) -> np.ndarray:
@@ -118,12 +133,12 @@ def neighbour_table(close: np.ndarray, max_neighbours: int, rng: np.random.Gener
 def build_network(
     rng: np.random.Generator,
     *,
-    n_agents: int = 100,
+    n_agents: int = N_AGENTS.default,
     n_byzantine: int = 0,
-    radius: float = 1.0,
-    max_neighbours: int = 10,
+    radius: float = RADIUS.default,
+    max_neighbours: int = MAX_NEIGHBOURS.default,
     box: float = 3.0,
-    attack: str = "constant",
+    attack: str = ATTACK.default,
     batch: int = 1,
 ) -> Network:
     """B random networks as in the reference (targets, positions U[0, box]^2, neighbours, F attackers, psi_a)."""
@@ -140,8 +155,6 @@ def build_network(
 
 def attack_messages(rng: np.random.Generator | None, attack: str, shape: tuple) -> np.ndarray:
     """What each Byzantine agent sends every iteration: 15 + U[0,1)^2 ("constant") or 0 ("zero")."""
-    if attack == "constant":
+    if ATTACK.coerce(attack) == "constant":
         return 15.0 + rng.random((*shape, 2))
-    if attack == "zero":
-        return np.zeros((*shape, 2))
-    raise ParamError(f"attack: must be one of constant, zero, got {attack!r}")
+    return np.zeros((*shape, 2))

@@ -21,11 +21,12 @@ This is the only module of the subject that uses legacy random generators.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .diffusion import RunResult, run
+from ..core.params import Param
+from .diffusion import ITERATIONS, RunResult, run
 from .measurements import Noise, make_samples
 from .network import N_TASKS, TARGET_BASES, Network, check_sizes, in_range, table_from_lists, task_of
 from .rules import RuleConfig
@@ -34,6 +35,13 @@ PAPER_N = 100
 PAPER_T = 500
 PAPER_F = (0, 20, 99)
 PAPER_RULES = RuleConfig(mu=0.1, gamma=0.1, r_init=10.0, neighbour_position=True, self_updates=2)
+
+# The replay's parameters, declared once (trace kind mtl_paper, sweep mtl_paper_seeds).
+ATTACKERS = Param("n_byzantine", int, 20, "attackerNum of the authors' script", low=0, high=PAPER_N - 1)
+DEVIATIONS = Param("deviations", bool, True, "both deviations of the authors' code (false: the correct rule)")
+PAPER_ITERATIONS = replace(
+    ITERATIONS, default=PAPER_T, doc="iterations (changes the noise draws, as in the authors' script)"
+)
 
 
 @dataclass(frozen=True)

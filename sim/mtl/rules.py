@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import ParamError
+from ..core.params import check_fields, param
 
 METHODS = ("noncoop", "average", "distance", "loss")
 METHOD_LABELS = {
@@ -24,23 +24,21 @@ METHOD_LABELS = {
 
 @dataclass(frozen=True)
 class RuleConfig:
-    """Step size, forgetting factor and the two code deviations (both off = the paper's rule)."""
+    """Step size, forgetting factor and the two code deviations (both off = the paper's rule).
 
-    mu: float = 0.1  # adapt step size, (0, 1]
-    gamma: float = 0.1  # forgetting factor of the accumulated losses, (0, 1)
-    r_init: float = 10.0  # initial accumulated loss r_kl
-    neighbour_position: bool = False  # deviation 1: ℓ_k(psi_l) evaluated with x_l instead of x_k
-    self_updates: int = 1  # deviation 2: r_kk updated twice per iteration when 2
+    Every default and range here; the trace kinds and sweeps of target localization take theirs from it.
+    """
+
+    mu: float = param(0.1, "adapt step size", low=0.0, low_open=True, high=1.0)
+    gamma: float = param(
+        0.1, "forgetting factor of the accumulated losses", low=0.0, low_open=True, high=1.0, high_open=True
+    )
+    r_init: float = param(10.0, "initial accumulated loss r_kl", low=0.0, low_open=True)
+    neighbour_position: bool = param(False, "deviation 1 of the authors' code: ℓ_k(psi_l) evaluated at x_l")
+    self_updates: int = param(1, "deviation 2 of the authors' code: r_kk updated twice when 2", low=1, high=2)
 
     def __post_init__(self):
-        if not 0 < self.mu <= 1:
-            raise ParamError(f"mu: step size must be a number in (0, 1], got {self.mu!r}")
-        if not 0 < self.gamma < 1:
-            raise ParamError(f"gamma: forgetting factor must be a number in (0, 1), got {self.gamma!r}")
-        if not self.r_init > 0:
-            raise ParamError(f"r_init: must be a number in (0, inf), got {self.r_init!r}")
-        if self.self_updates not in (1, 2):
-            raise ParamError(f"self_updates: must be 1 or 2, got {self.self_updates!r}")
+        check_fields(self)
 
 
 def dot2(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.params import Param
 from ..core.sweeps import Field, sweep
 from . import localization as loc
-from .paper_compat import PAPER_N, run_paper_batch
+from .paper_compat import ATTACKERS, DEVIATIONS, PAPER_ITERATIONS, PAPER_N, run_paper_batch
 from .rules import METHODS
 
 BATCH = 16  # networks simulated together (memory ~ BATCH x T x N)
@@ -120,10 +120,7 @@ def byzantine_cell(p: dict, rng: np.random.Generator) -> dict:
     "mtl_paper_seeds",
     version=2,
     summary="the authors' script over its seed: with both code deviations and with the correct rule",
-    axes=(
-        Param("n_byzantine", int, 20, "attackerNum", low=0, high=PAPER_N - 1),
-        Param("deviations", bool, True, "both deviations of the authors' code"),
-    ),
+    axes=(ATTACKERS, DEVIATIONS),
     fixed=(
         Param(
             "first_seed",
@@ -133,14 +130,7 @@ def byzantine_cell(p: dict, rng: np.random.Generator) -> dict:
             low=0,
             high=2**32 - 100_001,
         ),
-        Param(
-            "iterations",
-            int,
-            500,
-            "iterations (changes the noise draws, as in the authors' script)",
-            low=1,
-            high=100_000,
-        ),
+        PAPER_ITERATIONS,
     ),
     defaults={"n_byzantine": (20, 40), "deviations": (True, False)},
     trials=10,

@@ -22,26 +22,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import ParamError
+from ..core.params import Param, check_fields
 
 STRATEGIES = ("cluster", "scattered", "scale_bad", "sign_flip", "adaptive", "nonfinite")
 STATE_DEPENDENT = ("sign_flip", "adaptive")
 
+# Who is Byzantine and where the simple Byzantine cluster reports (the configurations, kinds and sweeps of sim.mw).
+BYZ_FRACTION = Param(
+    "byz_fraction", float, 0.3, "fraction beta of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True
+)
+BYZ_DISTANCE = Param("byz_distance", float, 5.0, "mean of the Byzantine reports (offset from mu)", low=-1e12, high=1e12)
+BYZ_SPREAD = Param("byz_spread", float, 1.0, "standard deviation of the Byzantine reports", low=0.0, high=1e9)
+
+# The adversary's parameters, declared once (robust_study.StudyConfig holds the same fields).
+STRATEGY = Param("strategy", str, "cluster", "Byzantine strategy", choices=STRATEGIES)
+DISTANCE = Param("distance", float, 5.5, "cluster/scattered: distance from mu", low=0.0, high=1e12)
+SPREAD = Param("spread", float, 1.0, "cluster: noise of each Byzantine report", low=0.0, high=1e9)
+SCALE_BAD = Param("scale_bad", float, 10.0, "scale_bad: noise multiplier", low=0.0, high=1e9)
+FLIP = Param("flip", float, 3.0, "sign_flip: amplification", low=0.0, high=1e9)
+RADIUS = Param("radius", float, 0.9, "adaptive: distance from mu_hat in units of c", low=0.0, high=1e3, low_open=True)
+
 
 @dataclass(frozen=True)
 class Adversary:
-    strategy: str = "cluster"
-    distance: float = 5.5  # cluster / scattered: how far from mu
-    spread: float = 1.0  # cluster: per-round noise of each Byzantine report
-    scale_bad: float = 10.0  # scale_bad: noise multiplier
-    flip: float = 3.0  # sign_flip: amplification of the mirrored deviation
-    radius: float = 0.9  # adaptive: distance from mu_hat in units of c
+    strategy: str = STRATEGY.field()
+    distance: float = DISTANCE.field()  # cluster / scattered: how far from mu
+    spread: float = SPREAD.field()  # cluster: per-round noise of each Byzantine report
+    scale_bad: float = SCALE_BAD.field()  # scale_bad: noise multiplier
+    flip: float = FLIP.field()  # sign_flip: amplification of the mirrored deviation
+    radius: float = RADIUS.field()  # adaptive: distance from mu_hat in units of c
 
     def __post_init__(self):
-        if self.strategy not in STRATEGIES:
-            raise ParamError(f"strategy: must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
-        if not self.radius > 0:
-            raise ParamError(f"radius: must be a number in (0, inf), got {self.radius!r}")
+        check_fields(self)
 
 
 def byzantine_mask(trials: int, n: int, n_byz: int) -> np.ndarray:

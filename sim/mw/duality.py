@@ -1,4 +1,4 @@
-"""Point-line duality (seed 000's dual.py), after de Berg et al., Computational Geometry, Sec. 8.2.
+"""Point-line duality (the prototype's dual.py), after de Berg et al., Computational Geometry, Sec. 8.2.
 
 The point p = (a, b) has the dual line p*: y = a x - b; the non-vertical line
 l: y = m x + q has the dual point l* = (m, -q). Lines are stored as

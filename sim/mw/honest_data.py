@@ -16,25 +16,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import ParamError
+from ..core.params import Param
 
 LAWS = ("gaussian", "uniform", "rademacher", "student_t")
 SUB_GAUSSIAN = {"gaussian": True, "uniform": True, "rademacher": True, "student_t": False}
+LAW = Param("law", str, "gaussian", "honest noise law (student_t is NOT sub-Gaussian)", choices=LAWS)
+# (the caps keep a trace's numbers finite; every configuration of sim.mw that has these uses them)
+DF = Param("df", float, 3.0, "degrees of freedom of student_t (> 2: unit variance)", low=2.0, high=1e6, low_open=True)
+SIGMA = Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True)
+SOURCE_SPREAD = Param("source_spread", float, 0.5, "spread of the honest source means mu_i", low=0.0, high=1e9)
 
 
-def unit_noise(law: str, shape: tuple, rng: np.random.Generator, df: float = 3.0) -> np.ndarray:
+def unit_noise(law: str, shape: tuple, rng: np.random.Generator, df: float = DF.default) -> np.ndarray:
     """i.i.d. noise with mean 0 and variance 1 from ``law``."""
+    law = LAW.coerce(law)
     if law == "gaussian":
         return rng.standard_normal(shape)
     if law == "uniform":
         return rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), shape)
     if law == "rademacher":
         return np.where(rng.random(shape) < 0.5, -1.0, 1.0)
-    if law == "student_t":
-        if not df > 2:
-            raise ParamError(f"df: must be a number in (2, inf) for unit variance, got {df!r}")
-        return rng.standard_t(df, shape) * np.sqrt((df - 2.0) / df)
-    raise ParamError(f"law: must be one of {', '.join(LAWS)}, got {law!r}")
+    df = DF.coerce(df)  # student_t
+    return rng.standard_t(df, shape) * np.sqrt((df - 2.0) / df)
 
 
 def source_means(mu: np.ndarray, source_spread: float, shape: tuple, rng: np.random.Generator) -> np.ndarray:
@@ -52,13 +55,10 @@ def honest_reports(
     rounds: int,
     n: int,
     rng: np.random.Generator,
-    df: float = 3.0,
+    df: float = DF.default,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(x, mu_i): reports x_i(t) of shape (trials, rounds, n, d) and source means (trials, n, d)."""
-    if not sigma > 0:
-        raise ParamError(f"sigma: must be a number in (0, inf), got {sigma!r}")
-    if not source_spread >= 0:
-        raise ParamError(f"source_spread: must be a number in [0, inf), got {source_spread!r}")
+    sigma, source_spread = SIGMA.coerce(sigma), SOURCE_SPREAD.coerce(source_spread)
     mu = np.atleast_1d(np.asarray(mu, dtype=float))
     mu_i = source_means(mu, source_spread, (trials, n), rng)
     e = unit_noise(law, (trials, rounds, n, mu.shape[-1]), rng, df)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,8 +20,8 @@ from ..core.kinds import trace_kind
 from ..core.params import Param, params_of
 from ..core.population import check_honest_left, n_byzantine
 from ..core.trace import ArraySpec
-from ..stats.robust import ESTIMATORS, mean, median, median_of_means
-from .adversaries import STRATEGIES
+from ..stats.robust import ESTIMATOR, mean, median, median_of_means
+from .adversaries import BYZ_DISTANCE, BYZ_FRACTION, BYZ_SPREAD, STRATEGIES
 from .duality import (
     VERTICAL_TOL,
     crosses_segment,
@@ -32,10 +33,10 @@ from .duality import (
     line_through,
     segment_points,
 )
-from .honest_data import SUB_GAUSSIAN
-from .losses import LOSSES
+from .honest_data import SIGMA, SUB_GAUSSIAN
+from .losses import LOSS
 from .multiplicative_weights import MWConfig, simulate_mw
-from .mw_engine import ETA_MIN, rounds_to_blacklist
+from .mw_engine import C_FIXED, ETA, TAU, rounds_to_blacklist
 from .paper_compat import (
     DIFFERENCES,
     RUN_LOSSES,
@@ -63,9 +64,7 @@ def _check_crowd(p: dict) -> None:
     summary="Guess the beans: running mean, median and median of means as honest and extreme guesses arrive",
     params=(
         Param("n_guesses", int, 25, "number of guessers", low=1, high=100_000),
-        Param(
-            "byz_fraction", float, 0.2, "fraction of Byzantine (extreme) guessers", low=0.0, high=0.5, high_open=True
-        ),
+        replace(BYZ_FRACTION, default=0.2, doc="fraction of Byzantine (extreme) guessers"),
         Param("true_count", int, 1000, "beans in the jar", low=1, high=10**9),
         Param("rel_sd", float, 0.15, "honest standard deviation / true_count", low=0.0, high=10.0),
         Param("high_factor", float, 5.0, "high extreme guess / true_count", low=1.0, high=1e6),
@@ -118,20 +117,18 @@ def _check_cell(p: dict) -> None:
     version=1,
     summary="one cell of the verification sweep: weight curves racing to tau (Figs. 5-6), for BlacklistingRace",
     params=(
-        Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
-        Param("tau", float, 0.08, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
+        replace(ETA, default=0.1),
+        replace(TAU, default=0.08),
         Param("n_sources", int, 20, "number of sources n", low=2, high=1000),
-        Param(
-            "byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True
-        ),
-        Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
+        BYZ_FRACTION,
+        BYZ_DISTANCE,
         Param("rounds", int, 35, "rounds", low=1, high=10_000),
         Param("trials", int, 200, "trials for the mean curves and the empirical T spread", low=1, high=100_000),
-        Param("c", float, 1.5, "loss scale c", low=0.0, high=1e9, low_open=True),
-        Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
-        Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
-        Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
-        Param("byz_spread", float, 1.0, "Byzantine standard deviation", low=0.0, high=1e9),
+        replace(C_FIXED, default=1.5),
+        LOSS,
+        ESTIMATOR,
+        SIGMA,
+        BYZ_SPREAD,
         Param("delta", float, 0.1, "honest failure budget delta", low=0.0, high=1.0, low_open=True, high_open=True),
     ),
     arrays={
@@ -207,8 +204,6 @@ def _check_study(p: dict) -> None:
     check_honest_left(cfg.byz_fraction, cfg.n_sources)
     if cfg.buckets > cfg.n_sources:
         raise ParamError(f"buckets: must be an integer in [1, n_sources={cfg.n_sources}], got {cfg.buckets}")
-    if cfg.trials * cfg.rounds * cfg.n_sources * cfg.d > 20_000_000:
-        raise ParamError("trials: trials * rounds * n_sources * d must stay within 2e7 reports per trace")
 
 
 def _meta(cfg: StudyConfig) -> dict:
@@ -256,7 +251,7 @@ _ARRAYS = {
 @trace_kind(
     "robust_study",
     version=2,  # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
-    summary="Seed 000's MW.py: robust estimators and MW (to MW mean, MoM-guided) on Byzantine sub-Gaussian sources",
+    summary="The prototype's MW.py: robust estimators and MW (to MW mean, MoM-guided), Byzantine sub-Gaussian sources",
     params=_params(),
     arrays=_ARRAYS,
     sizes=lambda p: {

@@ -28,7 +28,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.errors import ParamError
+from ..core.params import Param
+
+# The shape parameters of the losses, declared once (the keyword defaults below are theirs).
+BETA = Param("beta", float, 2.0, "softmin_exp exponent", low=0.0, high=100.0, low_open=True)
+DELTA = Param("delta", float, 1.0, "Huber threshold delta", low=0.0, low_open=True)
+STEEPNESS = Param("steepness", float, 4.0, "steepness k of the logistic step", low=0.0, low_open=True)
 
 
 def _r(r) -> np.ndarray:
@@ -56,19 +61,17 @@ def softmin_paper(r, mask=None) -> np.ndarray:
     return np.where(mask, e / np.where(tot > 0, tot, 1.0), 0.0)
 
 
-def softmin_exp(r, mask=None, beta: float = 2.0) -> np.ndarray:
+def softmin_exp(r, mask=None, beta: float = BETA.default) -> np.ndarray:
     """1 - exp(-r^beta): MW.py's softmin variant exp(-(r/c)^beta) as a loss (non-finite r -> 1)."""
-    if not (isinstance(beta, (int, float)) and beta > 0):
-        raise ParamError(f"beta: must be a number in (0, inf), got {beta!r}")
+    beta = BETA.coerce(beta)
     r = _r(r)
     with np.errstate(over="ignore"):
         return -np.expm1(-(r**beta))
 
 
-def huber(r, mask=None, delta: float = 1.0) -> np.ndarray:
+def huber(r, mask=None, delta: float = DELTA.default) -> np.ndarray:
     """rho/(1 + rho), rho = r^2/2 (r <= delta), delta (r - delta/2) (r > delta): Huber's loss saturated into [0, 1)."""
-    if not (isinstance(delta, (int, float)) and delta > 0):
-        raise ParamError(f"delta: must be a number in (0, inf), got {delta!r}")
+    delta = DELTA.coerce(delta)
     r = _r(r)
     with np.errstate(invalid="ignore", over="ignore"):
         rho = np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
@@ -76,10 +79,9 @@ def huber(r, mask=None, delta: float = 1.0) -> np.ndarray:
     return np.where(np.isfinite(r), out, 1.0)
 
 
-def logistic(r, mask=None, steepness: float = 4.0) -> np.ndarray:
+def logistic(r, mask=None, steepness: float = STEEPNESS.default) -> np.ndarray:
     """A logistic step at r = 1 with l(0) = 0 and l -> 1 (non-finite r -> 1)."""
-    if not (isinstance(steepness, (int, float)) and steepness > 0):
-        raise ParamError(f"steepness: must be a number in (0, inf), got {steepness!r}")
+    steepness = STEEPNESS.coerce(steepness)
     r = _r(r)
     s0 = 1.0 / (1.0 + np.exp(steepness))
     with np.errstate(over="ignore"):
@@ -94,9 +96,8 @@ LOSSES = {
     "huber": huber,
     "logistic": logistic,
 }
+LOSS = Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES))
 
 
 def get_loss(name: str):
-    if name not in LOSSES:
-        raise ParamError(f"loss: must be one of {', '.join(LOSSES)}, got {name!r}")
-    return LOSSES[name]
+    return LOSSES[LOSS.coerce(name)]

@@ -14,8 +14,10 @@ import numpy as np
 
 from ..core.params import check_fields, param
 from ..core.population import n_byzantine
+from .adversaries import BYZ_DISTANCE, BYZ_FRACTION, BYZ_SPREAD
+from .honest_data import SIGMA
 from .losses import clipped_linear
-from .mw_engine import ETA_MIN, run_mw_batch
+from .mw_engine import C_FIXED, ETA, TAU, run_mw_batch
 
 
 def pseudo_loss(x: np.ndarray, mu_hat, c: float) -> np.ndarray:
@@ -31,18 +33,16 @@ class MWConfig:
     """Algorithm 1 in its simplest form: every default and range here (the trace kind ``mw_sources`` too)."""
 
     n_sources: int = param(9, "number of sources n", low=2, high=100_000)
-    byz_fraction: float = param(
-        1 / 3, "fraction of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True
-    )
+    byz_fraction: float = BYZ_FRACTION.field(1 / 3)
     rounds: int = param(12, "rounds T", low=1, high=100_000)
-    eta: float = param(0.25, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True)
-    tau: float = param(0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
-    c: float = param(4.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True)
+    eta: float = ETA.field(0.25)
+    tau: float = TAU.field(0.1)
+    c: float = C_FIXED.field(4.0)
     blacklist: bool = param(True, "blacklist sources whose weight falls below tau")
     mu: float = param(0.0, "true mean", low=-1e9, high=1e9)
-    sigma: float = param(1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True)
-    byz_distance: float = param(6.0, "offset of the Byzantine cluster from mu", low=-1e12, high=1e12)
-    byz_spread: float = param(0.5, "standard deviation of the Byzantine cluster", low=0.0, high=1e9)
+    sigma: float = SIGMA.field()
+    byz_distance: float = BYZ_DISTANCE.field(6.0)
+    byz_spread: float = BYZ_SPREAD.field(0.5)
 
     def __post_init__(self):
         check_fields(self)

@@ -23,11 +23,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import Param
 from ..stats.robust import EstimatorError, get_estimator
 from .losses import get_loss
 
 NEVER = -1
 UPDATES = ("linear", "exp")
+ETA_MIN = 1e-6  # smallest learning rate: ln(1/tau)/eta rounds stay an integer (a subnormal eta overflowed)
+
+
+@dataclass(frozen=True)
+class ScaleParam(Param):
+    """The loss scale c: a number in the declared range, or "mad" (c(t) = c_k * MAD(t))."""
+
+    def range_text(self) -> str:
+        return f"{super().range_text()} or 'mad'"
+
+    def coerce(self, value):
+        if isinstance(value, str) and value.strip() == "mad":
+            return "mad"
+        try:
+            return super().coerce(value)
+        except ParamError:
+            raise self._fail(value) from None
+
+
+# The ranges of Algorithm 1's parameters, declared once (the configurations and kinds of sim.mw use these;
+# each sets its own default where the engine has none).
+ETA = Param("eta", float, None, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True)
+TAU = Param("tau", float, None, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
+UPDATE = Param("update", str, "linear", "linear w(1 - eta l) or exp w exp(-eta l)", choices=UPDATES)
+SCALE = ScaleParam("c", float, 1.0, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, low_open=True)
+C_K = Param("c_k", float, 3.0, "multiplier k of c", low=0.0, high=1e6, low_open=True)
+# A fixed loss scale as the kinds and configurations take it (capped; the engine takes any c > 0)
+C_FIXED = Param("c", float, 1.0, "loss scale c (data units)", low=0.0, high=1e9, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -97,11 +126,11 @@ def run_mw_batch(
     *,
     eta: float,
     tau: float,
-    c: float | str = 1.0,
-    c_k: float = 3.0,
+    c: float | str = SCALE.default,
+    c_k: float = C_K.default,
     center: str = "median",
     loss: str = "clipped",
-    update: str = "linear",
+    update: str = UPDATE.default,
     blacklist: bool = True,
     rng: np.random.Generator | None = None,
     estimator_kw: dict | None = None,
@@ -116,16 +145,7 @@ def run_mw_batch(
     to the loss (beta, delta, steepness); ``reports`` is the optional hook
     for state-dependent reports (module docstring).
     """
-    if not ETA_MIN <= eta < 1:
-        raise ParamError(f"eta: must be a number in [{ETA_MIN!r}, 1), got {eta!r}")
-    if not 0 < tau < 1:
-        raise ParamError(f"tau: must be a number in (0, 1), got {tau!r}")
-    if update not in UPDATES:
-        raise ParamError(f"update: must be one of {', '.join(UPDATES)}, got {update!r}")
-    if not (c == "mad" or (isinstance(c, (int, float)) and c > 0)):
-        raise ParamError(f"c: must be a number in (0, inf) or 'mad', got {c!r}")
-    if not (isinstance(c_k, (int, float)) and c_k > 0):
-        raise ParamError(f"c_k: must be a number in (0, inf), got {c_k!r}")
+    eta, tau, update, c, c_k = ETA.coerce(eta), TAU.coerce(tau), UPDATE.coerce(update), SCALE.coerce(c), C_K.coerce(c_k)
     x = np.asarray(x, dtype=float)
     if x.ndim != 4:
         raise ValueError("x must have shape (trials, rounds, n, d)")
@@ -220,20 +240,14 @@ def run_mw_batch(
     return MWBatch(out_mu, out_mw, out_c, out_loss, out_w, out_active, black, x_used)
 
 
-ETA_MIN = 1e-6  # smallest learning rate: ln(1/tau)/eta rounds stay an integer (a subnormal eta overflowed)
-
-
-def rounds_to_blacklist(eta: float, tau: float, update: str = "linear") -> int:
+def rounds_to_blacklist(eta: float, tau: float, update: str = UPDATE.default) -> int:
     """Round in which a source with loss 1 every round is blacklisted (Sec. III-C.8).
 
     Linear: first t with (1 - eta)^t < tau, i.e. floor(log tau / log(1 - eta)) + 1
     (= ceil(log tau / log(1 - eta)) unless that ratio is an integer);
     exponential: first t with exp(-eta t) < tau.
     """
-    if not ETA_MIN <= eta < 1:
-        raise ParamError(f"eta: must be a number in [{ETA_MIN!r}, 1), got {eta!r}")
-    if not 0 < tau < 1:
-        raise ParamError(f"tau: must be a number in (0, 1), got {tau!r}")
+    eta, tau, update = ETA.coerce(eta), TAU.coerce(tau), UPDATE.coerce(update)
     step = math.log1p(-eta) if update == "linear" else -eta
     return math.floor(math.log(tau) / step) + 1
 

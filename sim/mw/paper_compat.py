@@ -1,4 +1,4 @@
-"""Paper-compatible mode of seed 000 (Knowlson et al., Figs. 1-7, Table I): what the paper's scripts compute.
+"""Paper-compatible mode of the MW prototype (Knowlson et al., Figs. 1-7, Table I): what the paper's scripts compute.
 
 The published figures come from the seed's scripts (MW.py, verification.py),
 which differ from the paper's Algorithm 1. This module replays them, draw for
@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import ParamError
-from ..core.params import check_fields, param
+from ..core.params import Param, check_fields, param
 from .mw_engine import NEVER
 from .table1 import LineFit, theoretical_T, theoretical_x
 
@@ -267,8 +266,6 @@ def _study_run(cfg: PaperStudyConfig, rs, mu, means0, labels0, loss: str):
 
 def run_paper_study(cfg: PaperStudyConfig) -> PaperStudy:
     """MW.py from RandomState(legacy_seed): data at import, then the five loss-flag runs (section A)."""
-    if cfg.runs < 1 or cfg.rounds < 1:
-        raise ParamError("runs: runs and rounds must be integers >= 1")
     rs = legacy_stream(cfg.legacy_seed)
     mu, means, labels = _study_data(cfg, rs)
     losses = [RUN_LOSSES[i % len(RUN_LOSSES)] for i in range(cfg.runs)]
@@ -385,6 +382,9 @@ def first_below(avg: np.ndarray, tau: float) -> np.ndarray:
     return np.where(below.any(-1), below.argmax(-1) + 1, NEVER).astype(np.int64)
 
 
+CELL_TRIALS = Param("trials", int, 1, "trials of one cell", low=1)
+
+
 def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict, dict]:
     """One cell in paper mode: (counts, arrays) with the keys of CellResult.counts() / arrays().
 
@@ -401,8 +401,7 @@ def run_paper_cell(p: dict, trials: int, rng: np.random.Generator) -> tuple[dict
     R = int(p.get("rounds", SWEEP_SETTINGS["rounds"]))
     dist = float(p.get("byz_distance", SWEEP_SETTINGS["byz_distance"]))
     c = SWEEP_SETTINGS["c"]  # the scripts' c = 1; the default mode's c, sigma, byz_spread are unused
-    if trials < 1:
-        raise ParamError(f"trials: must be an integer >= 1, got {trials}")
+    trials = CELL_TRIALS.coerce(trials)
     idx = paper_grid_index(eta, tau)
     chunk = max(1, min(trials, _MAX_CHUNK // (R * n)))  # memory bound; depends on the parameters only
     hb = ha = bb = ba = 0

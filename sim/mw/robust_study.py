@@ -1,4 +1,4 @@
-"""Robust mean estimation under Byzantine sources: seed 000's MW.py as trace kinds (Sec. III-C, Figs. 1-3).
+"""Robust mean estimation under Byzantine sources: the prototype's MW.py as trace kinds (Sec. III-C, Figs. 1-3).
 
 One configuration (``robust_study``): honest sub-Gaussian sources
 (sim.honest_data), a beta-fraction of Byzantine ones (sim.adversaries), and
@@ -25,11 +25,23 @@ import numpy as np
 
 from ..core.params import check_fields, param
 from ..core.population import n_byzantine
-from ..stats.robust import EstimatorError, geometric_median, median, trimmed_mean
-from .adversaries import STRATEGIES, Adversary, byzantine_mask, corrupt
-from .honest_data import LAWS, honest_reports
-from .losses import LOSSES
-from .mw_engine import ETA_MIN, UPDATES, MWBatch, run_mw_batch
+from ..stats.robust import TRIM, EstimatorError, geometric_median, median, trimmed_mean
+from .adversaries import (
+    BYZ_FRACTION,
+    DISTANCE,
+    FLIP,
+    RADIUS,
+    SCALE_BAD,
+    SPREAD,
+    STRATEGIES,
+    STRATEGY,
+    Adversary,
+    byzantine_mask,
+    corrupt,
+)
+from .honest_data import DF, LAW, SIGMA, SOURCE_SPREAD, honest_reports
+from .losses import BETA, LOSS
+from .mw_engine import C_K, ETA, TAU, UPDATE, MWBatch, run_mw_batch
 
 ESTIMATES = ("mean", "mw_mean", "mom_mw_mean", "mom", "median", "trimmed_mean", "geometric_median")
 FRACTIONS = tuple(round(0.05 * i, 2) for i in range(10))  # 0 ... 0.45
@@ -40,33 +52,31 @@ class StudyConfig:
     """One robust-estimation study: every default and range here (the kinds robust_study/robust_sweep too)."""
 
     n_sources: int = param(40, "number of sources n", low=2, high=100_000)
-    byz_fraction: float = param(
-        0.3, "fraction beta of Byzantine sources (floor(beta n))", low=0.0, high=0.5, high_open=True
-    )
+    byz_fraction: float = BYZ_FRACTION.field(0.3)
     rounds: int = param(10, "rounds T", low=1, high=10_000)
     d: int = param(2, "dimension d", low=1, high=1000)
     trials: int = param(1, "independent trials", low=1, high=100_000)
-    law: str = param("gaussian", "honest noise law (student_t is NOT sub-Gaussian)", choices=LAWS)
-    df: float = param(3.0, "degrees of freedom of student_t", low=2.0, high=1e6, low_open=True)
+    law: str = LAW.field()
+    df: float = DF.field()
     mu: float = param(0.0, "true mean (every coordinate)", low=-1e9, high=1e9)
-    sigma: float = param(1.0, "honest noise standard deviation", low=0.0, high=1e9, low_open=True)
-    source_spread: float = param(0.5, "spread of the honest source means mu_i", low=0.0, high=1e9)
-    strategy: str = param("cluster", "Byzantine strategy", choices=STRATEGIES)
-    distance: float = param(5.5, "cluster/scattered: distance from mu", low=0.0, high=1e12)
-    spread: float = param(1.0, "cluster: noise of each Byzantine report", low=0.0, high=1e9)
-    scale_bad: float = param(10.0, "scale_bad: noise multiplier", low=0.0, high=1e9)
-    flip: float = param(3.0, "sign_flip: amplification", low=0.0, high=1e9)
-    radius: float = param(0.9, "adaptive: distance from mu_hat in units of c", low=0.0, high=1e3, low_open=True)
-    eta: float = param(0.5, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True)
-    tau: float = param(0.01, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True)
-    update: str = param("linear", "linear w(1 - eta l) or exp w exp(-eta l)", choices=UPDATES)
-    loss: str = param("clipped", "pseudo-loss", choices=tuple(LOSSES))
-    beta: float = param(2.0, "softmin_exp exponent", low=0.0, high=100.0, low_open=True)
+    sigma: float = SIGMA.field()
+    source_spread: float = SOURCE_SPREAD.field()
+    strategy: str = STRATEGY.field()
+    distance: float = DISTANCE.field()
+    spread: float = SPREAD.field()
+    scale_bad: float = SCALE_BAD.field()
+    flip: float = FLIP.field()
+    radius: float = RADIUS.field()
+    eta: float = ETA.field(0.5)
+    tau: float = TAU.field(0.01)
+    update: str = UPDATE.field()
+    loss: str = LOSS.field()
+    beta: float = BETA.field()
     c_mode: str = param("mad", "c = c_k MAD(t) or c = c_k sigma (known sigma)", choices=("mad", "sigma"))
-    c_k: float = param(1.5, "multiplier k of c", low=0.0, high=1e6, low_open=True)
+    c_k: float = C_K.field(1.5)
     blacklist: bool = param(True, "blacklist sources whose weight falls below tau")
     buckets: int = param(5, "median-of-means buckets", low=1, high=100_000)
-    trim: float = param(0.1, "trimmed-mean fraction per end", low=0.0, high=0.5, low_open=True, high_open=True)
+    trim: float = TRIM.field()
 
     def __post_init__(self):
         check_fields(self)

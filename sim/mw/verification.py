@@ -26,18 +26,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..core.errors import ParamError
 from ..core.params import Param
 from ..core.population import n_byzantine
 from ..core.sweeps import SweepOutput
 from ..stats.intervals import wilson
-from ..stats.robust import ESTIMATORS
-from .losses import LOSSES
-from .mw_engine import ETA_MIN, NEVER, run_mw_batch
+from ..stats.robust import ESTIMATOR
+from .adversaries import BYZ_DISTANCE, BYZ_FRACTION, BYZ_SPREAD
+from .honest_data import SIGMA
+from .losses import LOSS
+from .mw_engine import C_FIXED, ETA, NEVER, TAU, ScaleParam, run_mw_batch
 from .table1 import LineFit, exact_T, theoretical_T, theoretical_x
 
 SWEEP = "knowlson_verification"
@@ -46,41 +47,23 @@ _MAX_CHUNK = 2_000_000  # trials * rounds * n per engine call (memory bound; dep
 
 
 # --------------------------------------------------------------------------- parameters
-@dataclass(frozen=True)
-class ScaleParam(Param):
-    """The loss scale c: a number in (0, high], or "mad" (c(t) = c_k * MAD(t))."""
-
-    def range_text(self) -> str:
-        return f"{super().range_text()} or 'mad'"
-
-    def coerce(self, value):
-        if isinstance(value, str) and value.strip() == "mad":
-            return "mad"
-        try:
-            return super().coerce(value)
-        except ParamError:
-            raise self._fail(value) from None
-
-
 # Axis order = cell order (last axis innermost): eta x tau heatmaps are the inner blocks.
 AXIS_PARAMS = (
-    Param("byz_fraction", float, 0.3, "Byzantine fraction (floor(beta n) sources)", low=0.0, high=0.5, high_open=True),
-    Param("byz_distance", float, 5.0, "mean of the Byzantine reports", low=-1e12, high=1e12),
+    BYZ_FRACTION,
+    BYZ_DISTANCE,
     Param("n_sources", int, 20, "number of sources n", low=2, high=100_000),
-    Param("loss", str, "clipped", "pseudo-loss", choices=tuple(LOSSES)),
-    Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS)),
-    Param("eta", float, 0.1, "learning rate eta", low=ETA_MIN, high=1.0, high_open=True),
-    Param("tau", float, 0.1, "blacklisting threshold tau", low=0.0, high=1.0, low_open=True, high_open=True),
+    LOSS,
+    ESTIMATOR,
+    replace(ETA, default=0.1),
+    replace(TAU, default=0.1),
 )
 AXES = tuple(p.name for p in AXIS_PARAMS)
 # Fixed settings of every cell (a new one goes at the end, with a default that keeps today's numbers).
 FIXED_PARAMS = (
     Param("rounds", int, 50, "rounds per trial", low=1, high=100_000),
-    ScaleParam(
-        "c", float, 1.5, "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)", low=0.0, high=1e9, low_open=True
-    ),
-    Param("sigma", float, 1.0, "honest standard deviation", low=0.0, high=1e9, low_open=True),
-    Param("byz_spread", float, 1.0, "Byzantine standard deviation around byz_distance", low=0.0, high=1e9),
+    ScaleParam(**{**vars(C_FIXED), "default": 1.5, "doc": "loss scale c (data units), or 'mad' for c(t) = c_k MAD(t)"}),
+    SIGMA,
+    BYZ_SPREAD,
     Param(
         "delta",
         float,

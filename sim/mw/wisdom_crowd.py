@@ -1,4 +1,4 @@
-"""Wisdom of the crowd under attack (seed 000's wisdom_of_crowd.py) as trace kind ``wisdom_crowd``.
+"""Wisdom of the crowd under attack (the prototype's wisdom_of_crowd.py) as trace kind ``wisdom_crowd``.
 
 A jar holds ``true_count`` beans. Honest guessers report true_count plus
 sub-Gaussian noise (sigma = rel_sd * true_count, rounded, at least 0);

@@ -24,6 +24,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import Param
+
+# The estimators' tuning parameters, declared once (the keyword defaults below are theirs).
+TRIM = Param("trim", float, 0.1, "trimmed-mean fraction per end", low=0.0, high=0.5, low_open=True, high_open=True)
+BUCKETS = Param("buckets", int, 5, "median-of-means buckets", low=1)
+TOL = Param("tol", float, 1e-9, "Weiszfeld stopping step, relative to the spread of the data", low=0.0, low_open=True)
+F = Param("f", int, 0, "number of Byzantine rows to tolerate", low=0)
 
 
 class EstimatorError(ValueError):
@@ -104,14 +111,13 @@ def median(x, mask=None, rng=None) -> np.ndarray:
     return _check_finite("median", _order_stat_mean(s, (k - 1) // 2, k // 2 + 1))
 
 
-def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = False) -> np.ndarray:
+def trimmed_mean(x, mask=None, rng=None, trim: float = TRIM.default, return_cuts: bool = False) -> np.ndarray:
     """Coordinate-wise mean after dropping floor(trim k) rows at each end (breakdown trim).
 
     ``return_cuts``: also return the lowest and highest kept values (..., d) (the order statistics
     g and k - g - 1), from the same sort.
     """
-    if not 0 < trim < 0.5:
-        raise ParamError(f"trim: must be a number in (0, 0.5), got {trim!r}")
+    trim = TRIM.coerce(trim)
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     _check_active("trimmed_mean", k)
@@ -123,7 +129,7 @@ def trimmed_mean(x, mask=None, rng=None, trim: float = 0.1, return_cuts: bool = 
     return out
 
 
-def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
+def median_of_means(x, mask=None, rng=None, buckets: int = BUCKETS.default) -> np.ndarray:
     """Coordinate-wise median of the means of ``buckets`` random buckets of the active rows.
 
     The partition is drawn from ``rng`` (required): active rows are shuffled
@@ -133,9 +139,7 @@ def median_of_means(x, mask=None, rng=None, buckets: int = 5) -> np.ndarray:
     """
     if rng is None:
         raise ParamError("rng: median_of_means needs a numpy Generator for its random partition")
-    if isinstance(buckets, bool) or int(buckets) != buckets or buckets < 1:
-        raise ParamError(f"buckets: must be an integer in [1, inf), got {buckets!r}")
-    buckets = int(buckets)
+    buckets = BUCKETS.coerce(buckets)
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     _check_active("median_of_means", k)
@@ -199,7 +203,7 @@ def _weiszfeld_step(y, xf, fin, pull_bad, eps):
     return (1.0 - gamma)[:, None] * np.where(sw[:, None] > 0, t_y, y) + gamma[:, None] * y
 
 
-def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 1000) -> np.ndarray:
+def geometric_median(x, mask=None, rng=None, tol: float = TOL.default, max_iter: int = 1000) -> np.ndarray:
     """argmin_y sum_i ||x_i - y|| over the active rows: Weiszfeld's iteration (breakdown point 1/2).
 
     The iterate y <- (sum_i x_i/d_i + sum_bad u_j) / sum_i 1/d_i, d_i = ||x_i - y||,
@@ -212,8 +216,7 @@ def geometric_median(x, mask=None, rng=None, tol: float = 1e-9, max_iter: int = 
     alternating direction +-(1,..,1)/sqrt(d)) and nothing to the denominator;
     the result stays finite while those pulls are weaker than the finite rows'.
     """
-    if not (isinstance(tol, (int, float)) and tol > 0):
-        raise ParamError(f"tol: must be a number in (0, inf), got {tol!r}")
+    tol = TOL.coerce(tol)
     x, mask = _prep(x, mask)
     _check_active("geometric_median", mask.sum(-1))
     bad = bad_rows(x) & mask
@@ -310,26 +313,25 @@ ESTIMATORS = {
 }
 # Scale estimators, same calling convention.
 SCALES = {"mad": mad}
+ESTIMATOR = Param("estimator", str, "median", "robust centre mu_hat", choices=tuple(ESTIMATORS))
+STATISTIC = Param("estimator", str, "median", "an estimator or a scale", choices=(*ESTIMATORS, *SCALES))
 
 
 def breakdown_point(name: str, n: int, **kw) -> float:
     """Largest fraction of arbitrary rows an estimator tolerates with a bounded output (finite-sample)."""
+    name = STATISTIC.coerce(name)
     if name == "mean":
         return 0.0
     if name in ("median", "geometric_median", "mad"):
         return (np.ceil(n / 2) - 1) / n
     if name == "trimmed_mean":
-        return np.floor(kw.get("trim", 0.1) * n) / n
-    if name == "median_of_means":
-        b = min(kw.get("buckets", 5), n)
-        return (np.ceil(b / 2) - 1) / n
-    raise ParamError(f"estimator: must be one of {', '.join([*ESTIMATORS, *SCALES])}, got {name!r}")
+        return np.floor(kw.get("trim", TRIM.default) * n) / n
+    b = min(kw.get("buckets", BUCKETS.default), n)  # median_of_means
+    return (np.ceil(b / 2) - 1) / n
 
 
 def get_estimator(name: str):
-    if name not in ESTIMATORS:
-        raise ParamError(f"estimator: must be one of {', '.join(ESTIMATORS)}, got {name!r}")
-    return ESTIMATORS[name]
+    return ESTIMATORS[ESTIMATOR.coerce(name)]
 
 
 # --------------------------------------------------------------------------- distance-based and scale-free statistics
@@ -492,8 +494,7 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
     ``neighbours`` finite rows are left. ``centre``: as in pairwise_sq_distances.
     """
     x, mask = _prep(x, mask)
-    if isinstance(f, bool) or int(f) != f or f < 0:
-        raise ParamError(f"f: must be an integer in [0, inf), got {f!r}")
+    f = F.coerce(f)
     n = x.shape[-2]
     k_active = int(mask.sum(-1).min()) if mask.size else 0
     k = (k_active - int(f) - 2) if neighbours is None else int(neighbours)
@@ -510,15 +511,14 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
     return np.where(ok, s, np.inf)
 
 
-def mean_around_median(x, mask=None, rng=None, f: int = 0) -> np.ndarray:
+def mean_around_median(x, mask=None, rng=None, f: int = F.default) -> np.ndarray:
     """Coordinate-wise mean of the k - f active values closest to the median (MeaMed; Xie et al. 2018).
 
     Breakdown point: f/k while f < k/2. Non-finite rows are the alternating
     ±inf outliers of the median, so they are never among the closest values
     while finite values are enough.
     """
-    if isinstance(f, bool) or int(f) != f or f < 0:
-        raise ParamError(f"f: must be an integer in [0, inf), got {f!r}")
+    f = F.coerce(f)
     x, mask = _prep(x, mask)
     k = mask.sum(-1)
     keep = k - int(f)

@@ -1,1 +1,1 @@
-"""Figures of the federated robust-aggregation subject (seed 003)."""
+"""Figures of the federated robust-aggregation subject (after the prototype aggregation module)."""

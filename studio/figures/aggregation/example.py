@@ -1,4 +1,4 @@
-"""Seed 003's worked example as a figure, and the epsilon-contamination bias table."""
+"""The aggregation module's worked example as a figure, and the epsilon-contamination bias table."""
 
 from __future__ import annotations
 
@@ -56,7 +56,9 @@ def seed_example_figure(ctx: FigureContext) -> None:
     a2.set_xticks(range(3), names, fontsize=8)
     a2.set_ylabel("mean norm of the aggregate's vectors")
     a2.set_title("coordinate median unharmed")
-    fig.suptitle("Seed 003's worked example: 5 clients, 60 vectors each (d = 32), client 0 × 100", fontsize=11)
+    fig.suptitle(
+        "The aggregation module's worked example: 5 clients, 60 vectors each (d = 32), client 0 × 100", fontsize=11
+    )
     ctx.save(fig, "aggregation_seed_example")
 
 

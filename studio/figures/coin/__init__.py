@@ -1,1 +1,3 @@
-"""Seed 004 (the global-coin MWU against greedy adversaries): Figs. 1-3 with confidence intervals."""
+"""The global-coin MWU against greedy adversaries (Aggarwal, Castellanos Joo, Gupta 2017): Figs. 1-3 with
+confidence intervals.
+"""

@@ -1,4 +1,4 @@
-"""Fig. 3 of seed 004: rounds until z = d against n for the adaptive adversary (exact search, n <= 20).
+"""Fig. 3 of Aggarwal et al. 2017: rounds until z = d against n, adaptive adversary (exact search, n <= 20).
 
 One line per volatile budget (flips per round: 0, 1, 2 and the report's floor(sqrt n)); means with 95%
 intervals; runs still going at ``max_rounds`` are censored and counted at max_rounds + 1 (so a mean with
@@ -49,7 +49,7 @@ def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -
     draw(ctx, out, provenance)
 
 
-@figure("coin_fig3", paper_ref="Aggarwal et al. 2017 (seed 004), Fig. 3", order=402)
+@figure("coin_fig3", paper_ref="Aggarwal et al. 2017, Fig. 3", order=402)
 def fig3(ctx: FigureContext) -> None:
     """Adaptive adversary: rounds vs n by volatile budget."""
     out = run_serial("coin_adaptive", n=tuple(range(5, 17)), max_rounds=50, seed=3)

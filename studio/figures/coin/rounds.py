@@ -1,4 +1,4 @@
-"""Fig. 1 of seed 004: mean rounds until z = d against n (tau = n / 10), with and without the adversary.
+"""Fig. 1 of Aggarwal et al. 2017: mean rounds until z = d against n (tau = n / 10), with and without the adversary.
 
 Means with 95% Student-t intervals over the runs of each n, and the least-squares line through the
 adversary's means (the report's O(n) claim). ``make figures`` runs the sweep ``coin_rounds`` serially
@@ -61,7 +61,7 @@ def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -
     draw(ctx, out, provenance)
 
 
-@figure("coin_fig1", paper_ref="Aggarwal et al. 2017 (seed 004), Fig. 1", order=400)
+@figure("coin_fig1", paper_ref="Aggarwal et al. 2017, Fig. 1", order=400)
 def fig1(ctx: FigureContext) -> None:
     """Rounds until z = d vs n, with and without adversary, with CIs and the linear fit."""
     out = run_serial("coin_rounds", n=MAKE_N, seed=1)

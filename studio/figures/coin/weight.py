@@ -1,4 +1,4 @@
-"""Fig. 2 of seed 004: total weight of the corrupted experts against round, n = 1000, tau = 100.
+"""Fig. 2 of Aggarwal et al. 2017: total weight of the corrupted experts against round, n = 1000, tau = 100.
 
 The mean over the runs still going at each round, a 95% interval, a few single runs, and the number of
 runs still going (the report averages 20 runs but does not say how runs that ended are counted; here a
@@ -70,7 +70,7 @@ def sweep_figures(ctx: FigureContext, out: SweepOutput, provenance: list[str]) -
     draw(ctx, out, provenance)
 
 
-@figure("coin_fig2", paper_ref="Aggarwal et al. 2017 (seed 004), Fig. 2", order=401)
+@figure("coin_fig2", paper_ref="Aggarwal et al. 2017, Fig. 2", order=401)
 def fig2(ctx: FigureContext) -> None:
     """Total corrupted weight vs round for n = 1000 (mean, CI, single runs)."""
     out = run_serial("coin_weight", n=(1000,), seed=2)

@@ -1,1 +1,1 @@
-"""Figures of target localization (Li, Abbas, Koutsoukos 2020, seed 002)."""
+"""Figures of target localization (Li, Abbas, Koutsoukos 2020)."""

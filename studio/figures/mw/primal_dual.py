@@ -1,4 +1,4 @@
-"""Point-line duality figures (seed 000's dual.py), replaying a ``primal_dual`` trace.
+"""Point-line duality figures (the prototype's dual.py), replaying a ``primal_dual`` trace.
 
 ``primal_dual``: primal plane (segment AB on its line L) beside the dual plane
 (A*, B* meeting at L*, the dual lines of points of AB all through L*).
