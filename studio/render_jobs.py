@@ -90,44 +90,51 @@ def _context(options: RenderOptions, threads: int) -> dict:
         return rc.render_context(cfg, threads)
 
 
-def prepare(name: str, options: RenderOptions, mode: str, *, use_cache: bool, threads: int, folder=None) -> SceneWork:
-    """Keys of every play of scene ``name`` (from its manifest when nothing changed, else a probe) and its hits."""
+@dataclass(frozen=True)
+class _Scene:
+    """A scene of a job before its plays are known: where its movie goes, its manifest's key."""
+
+    name: str
+    file: Path
+    output: str  # manim's output_file (video: the scene and its variant suffix)
+    key: str | None  # the scene key (video mode), under which its manifest is kept
+
+
+def _scene(name: str, options: RenderOptions, mode: str, threads: int) -> _Scene:
+    from kit.options import params_suffix
     from kit.traces import ensure_trace, trace_path
 
     from .render import resolve
 
     entry, chosen, suffix = resolve(name, options)
-    output = entry.name + suffix if mode == "video" else entry.name
-    context = _context(options, threads)
-    key = None
-    if mode == "video":  # slides: always probed (the deck's JSON is written from the probed scene)
-        spec, _ = entry.cls.trace_spec_for(options)
-        trace_sha = None
-        if spec is not None:
-            from kit.options import params_suffix
+    if mode != "video":  # slides: always probed (the deck's JSON is written from the probed scene)
+        return _Scene(entry.name, entry.file, entry.name, None)
+    spec, _ = entry.cls.trace_spec_for(options)
+    trace_sha = None
+    if spec is not None:
+        tname = entry.cls.trace_name() + params_suffix(chosen)
+        ensure_trace(spec, tname, quiet=True)
+        trace_sha = rc._sha(trace_path(tname).read_bytes())
+    with manim_config(options.quality, theme_name=options.theme, transparent=options.transparent) as cfg:
+        key = rc.scene_key(entry, options, mode, trace_sha, threads, cfg)
+    return _Scene(entry.name, entry.file, entry.name + suffix, key)
 
-            tname = entry.cls.trace_name() + params_suffix(chosen)
-            ensure_trace(spec, tname, quiet=True)
-            trace_sha = rc._sha(trace_path(tname).read_bytes())
-        with manim_config(options.quality, theme_name=options.theme, transparent=options.transparent) as cfg:
-            key = rc.scene_key(entry, options, mode, trace_sha, threads, cfg)
-        m = rc.load_manifest(key) if use_cache else None
-        if m is not None:
-            w = SceneWork(entry.name, mode, options, entry.file, output, [p[0] for p in m["plays"]],
-                          [p[1] for p in m["plays"]], [float(p[2]) for p in m["plays"]], float(m.get("setup_s", 0)),
-                          float(m["fps"]), m["movie"], m["srt"], tuple(m.get("cuts", ())))  # fmt: skip
-            _lookup(w, use_cache)
-            return w
-    p = probe(entry.name, options, mode, folder, output=output)
+
+def _from_manifest(sc: _Scene, options: RenderOptions, mode: str, m: dict) -> SceneWork:
+    return SceneWork(sc.name, mode, options, sc.file, sc.output, [p[0] for p in m["plays"]], [p[1] for p in m["plays"]],
+                     [float(p[2]) for p in m["plays"]], float(m.get("setup_s", 0)), float(m["fps"]), m["movie"],
+                     m["srt"], tuple(m.get("cuts", ())))  # fmt: skip
+
+
+def _from_probe(sc: _Scene, options: RenderOptions, mode: str, p: Probe, context: dict) -> SceneWork:
     keys = [rc.play_key(context, pl.digest, pl.frames) for pl in p.plays]
-    w = SceneWork(entry.name, mode, options, entry.file, output, keys, [pl.frames for pl in p.plays],
-                  [pl.probe_s for pl in p.plays], p.setup_s, p.fps, p.movie, p.srt, p.cuts, p if mode == "slides" else None,
-                  probed=True)  # fmt: skip
-    if key is not None:
-        rc.save_manifest(key, {"name": w.name, "mode": mode, "fps": w.fps, "movie": w.movie, "srt": w.srt,
-                               "cuts": list(w.cuts), "setup_s": w.setup_s,
-                               "plays": [[k, n, round(s, 4)] for k, n, s in zip(keys, w.frames, w.probe_s)]})  # fmt: skip
-    _lookup(w, use_cache)
+    w = SceneWork(sc.name, mode, options, sc.file, sc.output, keys, [pl.frames for pl in p.plays],
+                  [pl.probe_s for pl in p.plays], p.setup_s, p.fps, p.movie, p.srt, p.cuts,
+                  p if mode == "slides" else None, probed=True)  # fmt: skip
+    if sc.key is not None:
+        rc.save_manifest(sc.key, {"name": w.name, "mode": mode, "fps": w.fps, "movie": w.movie, "srt": w.srt,
+                                  "cuts": list(w.cuts), "setup_s": w.setup_s,
+                                  "plays": [[k, n, round(s, 4)] for k, n, s in zip(keys, w.frames, w.probe_s)]})  # fmt: skip
     return w
 
 
@@ -213,12 +220,20 @@ def makespan(costs: Sequence[float], workers: int) -> float:
 # -- workers -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Task:
+    """One segment: plays of one scene to render in one run of it."""
+
     name: str
     mode: str
     options: dict  # _options_state
     plays: tuple[int, ...]
     threads: int  # x264 threads: those of the machine that asked (the same bytes everywhere)
-    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeTask:
+    name: str
+    options: dict
+    output: str
 
 
 _LOCK = threading.Lock()  # manim's config is global: one render at a time per process (Dask threads)
@@ -233,18 +248,92 @@ def _init_local_worker(parent: int, progress) -> None:
     _worker_init(parent)
 
 
-def run_task(task: Task) -> Pieces:
+def run_task(task: Task, report=None) -> Pieces:
     """Render one segment (in whatever process runs it); its plays' partial files as bytes."""
-    options = RenderOptions(**task.options)
-    report = None
-    if _PROGRESS is not None:
+    if report is None and _PROGRESS is not None:
         q = _PROGRESS
 
         def report(i, seconds):
             q.put((task.name, task.mode, i, seconds))
 
     with _LOCK:
-        return render_plays(task.name, options, task.mode, task.plays, task.threads, report)
+        return render_plays(task.name, RenderOptions(**task.options), task.mode, task.plays, task.threads, report)
+
+
+def run_probe(task: ProbeTask) -> Probe:
+    """Probe one scene's video (in whatever process runs it)."""
+    with _LOCK:
+        return probe(task.name, RenderOptions(**task.options), "video", output=task.output)
+
+
+class _Workers:
+    """Where a job's tasks run: here (``jobs`` = 1), on ``jobs`` forked local processes (they die with this one;
+    forked, so the caller's ``__main__`` is not imported again), or on a Dask cluster (``scheduler``)."""
+
+    def __init__(self, jobs: int, scheduler):
+        self.jobs, self.scheduler = jobs, scheduler
+        self.pool = self.progress = self.client = None
+        self.owned = False
+
+    def __enter__(self):
+        if self.scheduler is not None:
+            from .sweep.backends import connect
+
+            self.client, self.owned = connect(self.scheduler)
+        elif self.jobs > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = mp.get_context("fork")
+            self.progress = ctx.Queue()
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_local_worker,
+                                            initargs=(os.getpid(), self.progress))  # fmt: skip
+            self.pool.submit(int).result()  # fork every worker now, before this process starts other threads
+        return self
+
+    def __exit__(self, kind, *exc):
+        if self.pool is not None:
+            if kind is None:
+                self.pool.shutdown(wait=True)
+            else:
+                procs = list((getattr(self.pool, "_processes", None) or {}).values())
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                for proc in procs:  # don't wait for running segments
+                    proc.kill()
+        if self.client is not None and self.owned:
+            self.client.close()
+        return False
+
+    def run(self, fn, items: Sequence, on_result: Callable, *, local=None, tick: Callable | None = None) -> None:
+        """``on_result(n, fn(items[n]))`` for every item, as they finish (submitted in order: costliest first).
+        ``local(item)`` replaces ``fn`` in this process (progress reported directly); ``tick`` drains progress."""
+        if not items:
+            return
+        if self.client is not None:
+            from distributed import as_completed as dask_completed
+
+            futs = {self.client.submit(fn, it, pure=False, priority=len(items) - n): n for n, it in enumerate(items)}
+            try:
+                with self.client.as_current():
+                    for f in dask_completed(list(futs)):
+                        on_result(futs[f], f.result())
+            except BaseException:
+                self.client.cancel(list(futs))
+                raise
+            return
+        if self.pool is None:
+            for n, it in enumerate(items):
+                on_result(n, (local or fn)(it))
+            return
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        pending = {self.pool.submit(fn, it): n for n, it in enumerate(items)}
+        while pending:
+            done, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+            if tick is not None:
+                tick()
+            for f in done:
+                on_result(pending.pop(f), f.result())
 
 
 class _Bar:
@@ -276,108 +365,6 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _execute(tasks: list[Task], jobs: int, scheduler, on_done: Callable, make_bar: Callable[[], _Bar]) -> None:
-    """Run ``tasks`` (in this order: costliest first) here, on ``jobs`` local processes, or on Dask.
-
-    Local workers are forked (no re-import of the caller's __main__), before the progress bar starts its thread.
-    """
-    reported: dict[int, float] = {}  # task number -> video seconds already reported by its plays
-    bar = None
-
-    def finished(n: int, pieces: Pieces, seconds: float) -> None:
-        bar.add(seconds - reported.get(n, 0.0))
-        bar.segment_done()
-        on_done(tasks[n], pieces)
-
-    if scheduler is not None:
-        from .sweep.backends import connect
-
-        client, owned = connect(scheduler)
-        bar = make_bar()
-        try:
-            from distributed import as_completed as dask_completed
-
-            futs = {}
-            for n, t in enumerate(tasks):
-                futs[client.submit(run_task, t, pure=False, priority=len(tasks) - n)] = n
-            try:
-                with client.as_current():
-                    for f in dask_completed(list(futs)):
-                        n = futs[f]
-                        finished(n, f.result(), _task_seconds(tasks[n]))
-            except BaseException:
-                client.cancel(list(futs))
-                raise
-        finally:
-            bar.close()
-            if owned:
-                client.close()
-        return
-    if jobs <= 1 or not tasks:
-        bar = make_bar()
-        try:
-            for n, t in enumerate(tasks):
-                done = [0.0]
-
-                def report(i, seconds, done=done):
-                    done[0] += seconds
-                    bar.add(seconds)
-
-                with _LOCK:
-                    pieces = render_plays(t.name, RenderOptions(**t.options), t.mode, t.plays, t.threads, report)
-                reported[n] = done[0]
-                finished(n, pieces, done[0])
-        finally:
-            bar.close()
-        return
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    ctx = mp.get_context("fork")
-    progress = ctx.Queue()
-    ex = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_init_local_worker,
-                             initargs=(os.getpid(), progress))  # fmt: skip
-    by_play: dict[tuple, int] = {(t.name, t.mode, i): n for n, t in enumerate(tasks) for i in t.plays}
-    try:
-        pending = {ex.submit(run_task, t): n for n, t in enumerate(tasks)}  # forks every worker now
-        bar = make_bar()
-        while pending:
-            finished_now, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
-            _drain(progress, by_play, reported, bar)
-            for f in finished_now:
-                n = pending.pop(f)
-                finished(n, f.result(), _task_seconds(tasks[n], reported.get(n, 0.0)))
-    except BaseException:
-        procs = list((getattr(ex, "_processes", None) or {}).values())
-        ex.shutdown(wait=False, cancel_futures=True)
-        for p in procs:  # don't wait for running segments
-            p.kill()
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-    ex.shutdown(wait=True)
-
-
-_SECONDS: dict[tuple, float] = {}  # (scene, mode, play) -> video seconds, for tasks that report nothing
-
-
-def _task_seconds(t: Task, at_least: float = 0.0) -> float:
-    return max(at_least, sum(_SECONDS.get((t.name, t.mode, i), 0.0) for i in t.plays))
-
-
-def _drain(progress, by_play, reported, bar) -> None:
-    while True:
-        try:
-            name, mode, i, seconds = progress.get_nowait()
-        except queue_mod.Empty:
-            return
-        n = by_play.get((name, mode, i))
-        if n is not None:
-            reported[n] = reported.get(n, 0.0) + seconds
-            bar.add(seconds)
 
 
 # -- the job -------------------------------------------------------------------------------------------------
@@ -425,34 +412,80 @@ def render_scenes(
         check_address(getattr(scheduler, "scheduler_address", scheduler))
     use_cache = rc.enabled(cache)
     threads = encoder_threads()
+    state = _options_state(options)
     rep = JobReport()
     t0 = time.perf_counter()
-    work = [prepare(n, options, mode, use_cache=use_cache, threads=threads, folder=folder) for n in names]
-    rep.work = work
-    rep.probe_s = time.perf_counter() - t0
-    for w in work:
-        for i, n in enumerate(w.frames):
-            _SECONDS[(w.name, w.mode, i)] = n / w.fps
-    segs = plan(work, jobs if scheduler is None else max(jobs, 2))
-    tasks = [Task(work[s.scene].name, mode, _options_state(options), s.plays, threads,
-                  str(folder) if folder else None) for s in segs]  # fmt: skip
-    total = sum(w.seconds for w in work)
-    cached = sum(w.frames[i] / w.fps for w in work for i in w.entries)
-    desc = (names[0] if len(names) == 1 else f"{len(names)} scenes") + f" -q{options.quality}"
-    by_name = {w.name: w for w in work}
-    measured: dict[str, dict[int, float]] = {}
+    scenes = [_scene(n, options, mode, threads) for n in names]
+    context = _context(options, threads)
+    work: list[SceneWork | None] = [None] * len(scenes)
+    for k, sc in enumerate(scenes):
+        m = rc.load_manifest(sc.key) if use_cache and sc.key is not None else None
+        if m is not None:
+            work[k] = _from_manifest(sc, options, mode, m)
+        elif mode == "slides":
+            work[k] = _from_probe(sc, options, mode, probe(sc.name, options, mode, folder), context)
+    with _Workers(jobs, scheduler) as workers:
+        unknown = [k for k, w in enumerate(work) if w is None]
 
-    def on_done(task: Task, pieces: Pieces) -> None:
-        w = by_name[task.name]
-        for i in task.plays:
-            w.entries[i] = rc.put(w.keys[i], pieces.files[i], w.frames[i], pieces.seconds.get(i, 0.0))
-        measured.setdefault(w.name, {}).update(pieces.seconds)
-        seg = next(s for s in segs if work[s.scene].name == task.name and s.plays == task.plays)
-        rep.segments.append((task.name, task.plays, seg.cost, pieces.total_s))
+        def probed(n, p):
+            k = unknown[n]
+            work[k] = _from_probe(scenes[k], options, mode, p, context)
 
-    t1 = time.perf_counter()
-    _execute(tasks, jobs, scheduler, on_done, lambda: _Bar(total, cached, len(tasks), desc, progress))
-    rep.render_s = time.perf_counter() - t1
+        workers.run(run_probe, [ProbeTask(scenes[k].name, state, scenes[k].output) for k in unknown], probed)
+        for w in work:
+            _lookup(w, use_cache)
+        rep.work = work
+        rep.probe_s = time.perf_counter() - t0
+        segs = plan(work, jobs if scheduler is None else max(jobs, 2))
+        tasks = [Task(work[s.scene].name, mode, state, s.plays, threads) for s in segs]
+        total = sum(w.seconds for w in work)
+        cached = sum(w.frames[i] / w.fps for w in work for i in w.entries)
+        desc = (names[0] if len(names) == 1 else f"{len(names)} scenes") + f" -q{options.quality}"
+        seconds = {(w.name, i): n / w.fps for w in work for i, n in enumerate(w.frames)}
+        by_name = {w.name: w for w in work}
+        reported: dict[int, float] = {}  # task -> video seconds its plays reported so far
+        by_play = {(t.name, t.mode, i): n for n, t in enumerate(tasks) for i in t.plays}
+        measured: dict[str, dict[int, float]] = {}
+        bar = _Bar(total, cached, len(tasks), desc, progress)
+
+        def tick():
+            while True:
+                try:
+                    name, m, i, secs = workers.progress.get_nowait()
+                except queue_mod.Empty:
+                    return
+                n = by_play.get((name, m, i))
+                if n is not None:
+                    reported[n] = reported.get(n, 0.0) + secs
+                    bar.add(secs)
+
+        def local(task):
+            n = tasks.index(task)
+
+            def report(i, secs):
+                reported[n] = reported.get(n, 0.0) + secs
+                bar.add(secs)
+
+            return run_task(task, report)
+
+        def done(n, pieces: Pieces):
+            if workers.progress is not None:
+                tick()
+            t = tasks[n]
+            bar.add(max(0.0, sum(seconds[(t.name, i)] for i in t.plays) - reported.get(n, 0.0)))
+            bar.segment_done()
+            w = by_name[t.name]
+            for i in t.plays:
+                w.entries[i] = rc.put(w.keys[i], pieces.files[i], w.frames[i], pieces.seconds.get(i, 0.0))
+            measured.setdefault(w.name, {}).update(pieces.seconds)
+            rep.segments.append((t.name, t.plays, segs[n].cost, pieces.total_s))
+
+        t1 = time.perf_counter()
+        try:
+            workers.run(run_task, tasks, done, local=local, tick=tick if workers.progress is not None else None)
+        finally:
+            bar.close()
+        rep.render_s = time.perf_counter() - t1
     for name, secs in measured.items():
         rc.save_costs(name, mode, options.quality, secs)
     rep.rendered = sum(len(t.plays) for t in tasks)
