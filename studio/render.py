@@ -137,13 +137,21 @@ def render_serial(name: str, options: RenderOptions | None = None, *, progress: 
         with manim_config(
             options.quality, theme_name=options.theme, input_file=str(entry.file), output_file=entry.name + suffix
         ) as cfg:
-            sc = entry.cls(options=options, observers=[bar] if bar else [])
+            from .segments import TimedRenderer
+
+            renderer = TimedRenderer()
+            sc = entry.cls(options=options, observers=[bar] if bar else [], renderer=renderer)
             sc.render()
             movie = Path(sc.renderer.file_writer.movie_file_path)
             srt = movie.with_suffix(".srt")
             if srt.exists():  # the subtitles go next to the published video
                 publish(srt, Path(cfg.media_dir))
-            return publish(movie, Path(cfg.media_dir))
+            out = publish(movie, Path(cfg.media_dir))
+        if not options.transparent:  # what each play cost: a parallel render plans its segments with it
+            from . import render_cache
+
+            render_cache.save_costs(entry.name + suffix, "video", options.quality, renderer.seconds)
+        return out
     finally:
         if bar:
             bar.close()

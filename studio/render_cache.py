@@ -56,6 +56,12 @@ def enabled(flag: bool | None = None) -> bool:
     return v == "on"
 
 
+def _read(path: Path, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of a file (more than ``limit``: not ours)."""
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -184,7 +190,21 @@ def scene_key(entry, options: RenderOptions, mode: str, trace_sha: str | None, t
 
 
 # -- play entries ----------------------------------------------------------------------------------------
+def _is_key(key) -> bool:
+    return isinstance(key, str) and len(key) == 64 and all(c in "0123456789abcdef" for c in key)
+
+
+def _safe_movie(rel) -> bool:
+    """A manifest's movie path: relative, inside the media folder, an mp4/mov/webm."""
+    if not isinstance(rel, str) or not rel or len(rel) > 1000 or "\0" in rel:
+        return False
+    p = Path(rel)
+    return not p.is_absolute() and ".." not in p.parts and p.suffix in (".mp4", ".mov", ".webm")
+
+
 def _entry(key: str) -> tuple[Path, Path]:
+    if not _is_key(key):
+        raise ValueError(f"render cache: not a key: {str(key)[:80]!r}")
     d = cache_root() / "plays" / key[:2]
     return d / f"{key}.mp4", d / f"{key}.json"
 
@@ -218,7 +238,7 @@ def get(key: str, frames: int) -> Entry | None:
     """The valid entry of ``key`` with ``frames`` frames, or None (a broken or partial entry is removed)."""
     video, record = _entry(key)
     try:
-        raw = record.read_bytes()[: _RECORD_MAX + 1]
+        raw = _read(record, _RECORD_MAX)
     except OSError:
         return None
     try:
@@ -268,7 +288,7 @@ def _manifest(key: str) -> Path:
 def load_manifest(key: str) -> dict | None:
     p = _manifest(key)
     try:
-        raw = p.read_bytes()[: _MANIFEST_MAX + 1]
+        raw = _read(p, _MANIFEST_MAX)
         m = json.loads(raw) if len(raw) <= _MANIFEST_MAX else None
     except (OSError, ValueError):
         return None
@@ -278,9 +298,16 @@ def load_manifest(key: str) -> dict | None:
         and m.get("key") == key
         and isinstance(m.get("plays"), list)
         and all(
-            isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], int) for p in m["plays"]
+            isinstance(p, list)
+            and len(p) == 3
+            and _is_key(p[0])
+            and isinstance(p[1], int)
+            and 0 < p[1] < 10**8
+            and isinstance(p[2], (int, float))
+            for p in m["plays"]
         )
-        and isinstance(m.get("movie"), str)
+        and _safe_movie(m.get("movie"))
+        and all(isinstance(c, int) for c in m.get("cuts", []))
         and (m.get("srt") is None or isinstance(m.get("srt"), str))
         and isinstance(m.get("fps"), (int, float))
     )
@@ -304,7 +331,7 @@ def _costs(name: str, mode: str, quality: str) -> Path:
 def load_costs(name: str, mode: str, quality: str) -> dict[int, float]:
     """{play index: seconds its last render took} of this scene, mode and quality ({} when never measured)."""
     try:
-        raw = _costs(name, mode, quality).read_bytes()[: _RECORD_MAX * 16]
+        raw = _read(_costs(name, mode, quality), _RECORD_MAX * 16)
         d = json.loads(raw)
         return {int(k): float(v) for k, v in d.items() if float(v) >= 0}
     except (OSError, ValueError, TypeError, AttributeError):

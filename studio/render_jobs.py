@@ -5,25 +5,30 @@ A job (:func:`render_scenes`) takes scenes in one mode (talk videos, or the play
 1. **Probe.** Each scene's plays get their keys (:func:`studio.segments.probe`, or the scene's manifest in the
    cache when nothing it depends on changed: :func:`studio.render_cache.scene_key`). Plays with a valid entry
    in the cache are reused; the others are to render.
-2. **Plan.** The plays to render are cut into segments (:func:`plan`): one per scene, then the costliest split
-   in two, at a slide break when that costs no more than 10 % over the best play boundary, until every segment
-   costs at most a half worker's share. A segment's cost is its plays' render seconds, measured at their last
-   render and kept in the cache (frames x a rate per quality before that), plus the run through the plays
-   before it without drawing and the scene's start-up. Segments run costliest first (longest processing time
-   first), so N workers finish together; :func:`makespan` is the wall time of that schedule on k workers.
+2. **Plan.** The plays to render are cut into segments (:func:`plan`): one per scene, then, while that shortens
+   the schedule on the job's workers, one of the costliest is split in two (at a slide break when that costs no
+   more than 10 % over the best play boundary). A segment costs its plays' render seconds (measured by their
+   last render, serial or not, and kept in the cache; frames x a rate per quality before that), plus the run
+   through the plays before it without drawing and the scene's start-up, which every segment pays again: a job
+   of many scenes is cut less than a job of one. Segments run costliest first (longest processing time first),
+   so the workers finish together; :func:`makespan` is the wall time of that schedule on k workers.
 3. **Render.** Each segment is one call of :func:`studio.segments.render_plays` in a worker (a local process
    that dies with its parent, or a Dask worker: ``scheduler=ADDRESS``, as the sweep engine connects). Its
    partial files come back as bytes, are checked and stored in the cache.
 4. **Join.** A video is the stream copy of its plays' partial files in order, by manim's own join, published
    atomically next to its ``.srt`` (from the probe: the subtitles of the serial render, byte for byte): the
    same bytes as a serial render. A deck's plays are handed to manim-slides, which writes the slides' files
-   and JSON as after a serial render.
+   and JSON as after a serial render (its concatenations and reversed videos are made here, not in parallel).
+
+Probes run on the workers too (local processes are forked before this process starts any thread, so the
+caller's ``__main__`` is not imported again; they die with it).
 
 One progress bar covers the whole job: video seconds done (cached plays count at once), segments done, ETA.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import os
 import queue as queue_mod
@@ -140,7 +145,7 @@ def _from_probe(sc: _Scene, options: RenderOptions, mode: str, p: Probe, context
 
 def _lookup(w: SceneWork, use_cache: bool) -> None:
     """The cache's valid entries of ``w``'s plays (none when the cache is off) and a cost for every play."""
-    measured = rc.load_costs(w.name, w.mode, w.options.quality)
+    measured = rc.load_costs(w.output, w.mode, w.options.quality)
     spf = SECONDS_PER_FRAME[w.options.quality]
     for i, (k, n) in enumerate(zip(w.keys, w.frames)):
         e = rc.get(k, n) if use_cache else None
@@ -248,21 +253,64 @@ def _init_local_worker(parent: int, progress) -> None:
     _worker_init(parent)
 
 
+def _large_frames_malloc() -> None:
+    """In a Dask worker: let glibc keep the large blocks frames are made of.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes glibc's mmap threshold at
+    128 KiB: every frame (8 MiB at 1080p) is then mapped, faulted in and unmapped again, and a segment spends a
+    third more CPU in the kernel than in a local process. Raising both thresholds (mallopt) gives the worker
+    the allocator of a plain process; memory is still returned when blocks above them are freed."""
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or getattr(_large_frames_malloc, "done", False):
+        return
+    _large_frames_malloc.done = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+@contextlib.contextmanager
+def _dask_profiler_paused():
+    """In a Dask worker: pause its statistical profiler (every 10 ms it walks every thread's stack holding the
+    GIL, a quarter more CPU for a render) while this task runs; it starts again after."""
+    pc = worker = None
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+        pc = worker.periodic_callbacks.get("profile")
+    except (ImportError, ValueError, AttributeError):  # not in a Dask worker
+        pass
+    if pc is not None:
+        worker.loop.add_callback(pc.stop)
+    try:
+        yield
+    finally:
+        if pc is not None:
+            worker.loop.add_callback(pc.start)
+
+
 def run_task(task: Task, report=None) -> Pieces:
     """Render one segment (in whatever process runs it); its plays' partial files as bytes."""
+    _large_frames_malloc()
     if report is None and _PROGRESS is not None:
         q = _PROGRESS
 
         def report(i, seconds):
             q.put((task.name, task.mode, i, seconds))
 
-    with _LOCK:
+    with _LOCK, _dask_profiler_paused():
         return render_plays(task.name, RenderOptions(**task.options), task.mode, task.plays, task.threads, report)
 
 
 def run_probe(task: ProbeTask) -> Probe:
     """Probe one scene's video (in whatever process runs it)."""
-    with _LOCK:
+    _large_frames_malloc()
+    with _LOCK, _dask_profiler_paused():
         return probe(task.name, RenderOptions(**task.options), "video", output=task.output)
 
 
@@ -375,7 +423,7 @@ class JobReport:
     outputs: dict = field(default_factory=dict)  # scene -> movie path (video) or deck JSON (slides)
     reused: int = 0
     rendered: int = 0
-    segments: list = field(default_factory=list)  # (scene, plays, estimated cost, measured seconds)
+    segments: list = field(default_factory=list)  # (scene, plays, estimated cost, measured seconds, worker)
     probe_s: float = 0.0
     render_s: float = 0.0
     join_s: float = 0.0
@@ -477,8 +525,8 @@ def render_scenes(
             w = by_name[t.name]
             for i in t.plays:
                 w.entries[i] = rc.put(w.keys[i], pieces.files[i], w.frames[i], pieces.seconds.get(i, 0.0))
-            measured.setdefault(w.name, {}).update(pieces.seconds)
-            rep.segments.append((t.name, t.plays, segs[n].cost, pieces.total_s))
+            measured.setdefault(w.output, {}).update(pieces.seconds)
+            rep.segments.append((t.name, t.plays, segs[n].cost, pieces.total_s, pieces.worker))
 
         t1 = time.perf_counter()
         try:

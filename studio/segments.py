@@ -240,6 +240,19 @@ def probe(
 
 
 # -- rendering some plays ------------------------------------------------------------------------------------
+class TimedRenderer(CairoRenderer):
+    """manim's renderer, unchanged, noting the wall seconds each play took (the costs a plan starts from)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seconds: dict[int, float] = {}
+
+    def play(self, scene, *args, **kwargs):
+        i, t0 = self.num_plays, time.perf_counter()
+        super().play(scene, *args, **kwargs)
+        self.seconds[i] = time.perf_counter() - t0
+
+
 class _PiecesWriter(SceneFileWriter):
     """Writes the partial movie files of the rendered plays and nothing else (no joined movie, no subtitles)."""
 
@@ -306,6 +319,7 @@ class Pieces:
     files: dict  # play index -> bytes
     seconds: dict  # play index -> wall seconds
     total_s: float  # the whole call, quiet plays and start-up included
+    worker: str = ""  # host:pid that rendered them
 
 
 def render_plays(
@@ -326,4 +340,7 @@ def render_plays(
         if missing:
             raise RuntimeError(f"{name}: plays {missing[:5]} were not rendered (the scene has {len(paths)} plays)")
         files = {i: Path(paths[i]).read_bytes() for i in plays}
-    return Pieces(files, dict(renderer.seconds), time.perf_counter() - t0)
+    import os
+    import socket
+
+    return Pieces(files, dict(renderer.seconds), time.perf_counter() - t0, f"{socket.gethostname()}:{os.getpid()}")

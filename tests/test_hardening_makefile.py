@@ -95,3 +95,26 @@ def test_hostile_pace_set_theme_run_nothing(tmp_path, target, var, template):
     argv = calls[0]
     flag = {"THEME": "--theme", "SET": "--set", "PACE": "--pace"}[var]
     assert argv[argv.index(flag) + 1] == value
+
+
+@pytest.mark.parametrize("template", HOSTILE)
+@pytest.mark.parametrize(
+    "target,var", [("render", "JOBS"), ("render", "SCHEDULER"), ("slides", "JOBS"), ("talk", "JOBS")]
+)
+def test_hostile_jobs_and_scheduler_run_nothing(tmp_path, target, var, template):
+    """JOBS and SCHEDULER (issue 22) reach the CLI as one verbatim argument, never as code."""
+    marker = tmp_path / "pwned"
+    value = template.format(p=marker)
+    r, calls = _make(tmp_path, target, SCENE="S", **{var: value})
+    assert not marker.exists(), f"make {target} {var}={value!r} ran a command: {r.stdout}{r.stderr}"
+    argv = calls[0]
+    flag = {"JOBS": "--jobs", "SCHEDULER": "--scheduler"}[var]
+    assert argv[argv.index(flag) + 1] == value
+
+
+def test_jobs_scheduler_and_cache_off_reach_the_cli(tmp_path):
+    r, calls = _make(tmp_path, "render", SCENE="S", JOBS="2", SCHEDULER="tcp://h:8786", CACHE="off")
+    assert calls == [["-m", "studio", "render", "S", "-q", "l", "--pace", "", "--set", "", "--jobs", "2",
+                      "--scheduler", "tcp://h:8786", "--no-cache"]]  # fmt: skip
+    r, calls = _make(tmp_path, "talk", QUALITY="h", JOBS="2")
+    assert calls[-1] == ["-m", "studio", "render", "-q", "h", "--pace", "", "--jobs", "2"]

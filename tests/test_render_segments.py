@@ -234,3 +234,32 @@ def test_bad_jobs_or_scheduler_is_one_line_and_exit_2(args):
     r = subprocess.run([sys.executable, "-m", "studio", "render", SHORT, *args], capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and ("JOBS" in r.stderr or "scheduler" in r.stderr), r.stderr
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"movie": "../../outside.mp4"},
+        {"movie": "/etc/x.mp4"},
+        {"movie": "videos/x.sh"},
+        {"plays": [["../../../etc/passwd", 10, 0.1]]},
+        {"plays": [["ab" * 32, -1, 0.1]]},
+        {"plays": "many"},
+        {"engine": -1},
+        {"srt": 3},
+    ],
+)
+def test_a_hostile_manifest_is_refused_and_removed(bad):
+    key = "0" * 64
+    good = {"name": "S", "mode": "video", "fps": 15.0, "movie": "videos/s/480p15/S.mp4", "srt": None, "cuts": [],
+            "setup_s": 1.0, "plays": [["ab" * 32, 10, 0.1]]}  # fmt: skip
+    rc.save_manifest(key, good)
+    assert rc.load_manifest(key) is not None
+    rc.save_manifest(key, {**good, **bad})
+    if "engine" in bad:  # save_manifest writes its own engine: spoil the file itself
+        p = rc.cache_root() / "scenes" / f"{key}.json"
+        p.write_text(p.read_text().replace('"engine": 1', '"engine": -1'))
+    assert rc.load_manifest(key) is None
+    assert not (rc.cache_root() / "scenes" / f"{key}.json").exists()
+    with pytest.raises(ValueError, match="not a key"):
+        rc.get("../" * 21 + "x", 1)
