@@ -10,7 +10,13 @@
    of 4 runs; tau = 1000: every programme of one whole run, late rounds included); the greedy heuristic's
    optimality gap next to the exact / certified solvers, and the solver codes (code 3: uncertified).
 
-Run: ``.venv/bin/python bench/bench_coin.py [--quick]``. Timings on a shared machine are noisy.
+3. ``--survival``: the survival study of docs/coin.md through the sweep engine (local processes, a fresh
+   checkpoint folder): ``coin_survival`` at n = 100, 200, 500 with the exact solver (``auto``) and at its
+   defaults (n = 100 ... 2000, approx and greedy), 1000 runs per cell, every run to its end or the float
+   limit (no early stop); the wall time of each and of both against the 10-minute target, with the summary
+   lines (P(corrupted > good) with Wilson intervals, how many of those runs ended, Kaplan-Meier medians).
+
+Run: ``.venv/bin/python bench/bench_coin.py [--quick | --survival]``. Timings on a shared machine are noisy.
 """
 
 from __future__ import annotations
@@ -30,7 +36,12 @@ from sim.coin.nonadaptive import solve  # noqa: E402
 from sim.core.sweeps import make_grid, run_serial  # noqa: E402
 
 TARGET_S = 60.0
+SURVIVAL_TARGET_S = 600.0
 REPEAT = 5
+SURVIVAL_RUNS = (
+    ("survival_exact", {"n": (100, 200, 500), "solver": ("auto",)}, 5),
+    ("survival", {}, 4),  # the sweep's defaults: n = 100 ... 2000, approx and greedy
+)
 
 
 def fig1(quick: bool) -> None:
@@ -144,7 +155,31 @@ def solvers(quick: bool) -> None:
             )
 
 
+def survival() -> None:
+    import tempfile
+
+    from studio.sweep.runner import run
+
+    total = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, sets, seed in SURVIVAL_RUNS:
+            grid = make_grid("coin_survival", sets, seed=seed)
+            t0 = time.perf_counter()
+            res = run("coin_survival", grid, name, root=Path(tmp), progress=False, log=lambda m: None)
+            secs = time.perf_counter() - t0
+            total += secs
+            print(f"coin_survival {name} (seed {seed}, {grid.n_cells} cells x {grid.trials} runs): {secs:.1f} s wall")
+            for line in res.out.summary():
+                print("   ", line)
+    print(
+        f"survival study: {total:.1f} s wall (target {SURVIVAL_TARGET_S:.0f} s, ratio {total / SURVIVAL_TARGET_S:.2f})"
+    )
+
+
 def main() -> None:
+    if "--survival" in sys.argv:
+        survival()
+        return
     quick = "--quick" in sys.argv
     solvers(quick)
     fig1(quick)

@@ -236,6 +236,8 @@ def manim_config(quality: str = "l", *, theme_name: str = "talk", **overrides):
             "disable_caching": True,
             "background_color": theme().palette_of(theme_name).background,
         }
+        if overrides.get("transparent"):  # set first: manim warns when transparency changes it (PNG stills too)
+            opts["movie_file_extension"] = ".mov"
         opts.update(overrides)
         with tempconfig(opts):
             yield config

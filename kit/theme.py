@@ -80,6 +80,8 @@ class Theme:
     paper_estimators: Estimators  # paper
     markers: dict  # name -> matplotlib marker code
     min_text_px_480: float
+    auto_roles: tuple = ()  # palette roles for names with no style of their own ([auto])
+    auto_markers: tuple = ()
 
     def palette_of(self, name: str) -> Palette:
         return {"talk": self.palette, "paper": self.paper}[check_theme(name)]
@@ -123,6 +125,8 @@ def theme() -> Theme:
         Estimators(**raw["paper_estimators"]),
         dict(raw["markers"]),
         float(raw["font"]["min_text_px_480"]),
+        tuple(raw["auto"]["roles"]),
+        tuple(raw["auto"]["markers"]),
     )
 
 
@@ -130,6 +134,38 @@ def estimator_style(name: str, palette: str = "paper") -> tuple[str, str]:
     """(colour, marker) of an estimator, for figures (paper) and scenes (talk)."""
     th = theme()
     return getattr(th.estimators_of(palette), name), th.markers[name]
+
+
+# Names of aggregation rules that are the theme's estimators under another name.
+ESTIMATOR_ALIASES = {"coordinate_median": "median"}
+
+
+def styles(names, palette: str = "paper", known: dict | None = None) -> dict[str, tuple[str, str]]:
+    """(colour, marker) of each of ``names`` as drawn together (a scene's legend, a figure's lines).
+
+    A name the theme knows as an estimator (``coordinate_median`` is the median) gets its estimator colour and
+    marker, and so does a name of ``known`` (name -> (colour, marker), a figure's own table). Every other name
+    (a plugin's aggregator, krum, ...) gets, in order, the next colour role of ``[auto]`` from ``palette`` and
+    the next ``[auto]`` marker that no other name there uses: distinct while there are fewer than five.
+    """
+    th = theme()
+    pal, est = th.palette_of(palette), th.estimators_of(palette)
+    known = dict(known or {})
+    out: dict[str, tuple[str, str]] = {}
+    for n in names:
+        e = ESTIMATOR_ALIASES.get(n, n)
+        if n in known:
+            out[n] = known[n]
+        elif e in ESTIMATORS:
+            out[n] = (getattr(est, e), th.markers[e])
+    used = {m for _, m in out.values()} | {th.markers["true_value"]}
+    free = [m for m in th.auto_markers if m not in used] or list(th.auto_markers)
+    i = 0
+    for n in names:
+        if n not in out:
+            out[n] = (getattr(pal, th.auto_roles[i % len(th.auto_roles)]), free[i % len(free)])
+            i += 1
+    return out
 
 
 MPL_STYLE = ASSETS / "studio.mplstyle"

@@ -35,41 +35,10 @@ from manim import Scene
 
 from kit.manim_env import install_render_guards
 from kit.options import RenderOptions
-from kit.theme import current_theme, use_theme
+from kit.theme import use_theme
 from kit.traces import TraceSpec, ensure_trace
 from scenes.claims import Claim, as_claim
 
-
-def _project_config_outside_repo() -> None:
-    """`manim scenes/x.py X` run from another folder: use the project's manim.cfg (background, media folder).
-
-    Manim reads manim.cfg from the current folder only; without this a render
-    from elsewhere would get a black background and a stray media/ folder.
-    Command-line flags (quality, -o, --media_dir) still win.
-    """
-    import sys
-    from pathlib import Path
-
-    from kit.paths import MANIM_CFG, REPO
-
-    if Path(sys.argv[0]).name != "manim" or Path.cwd().resolve() == REPO:
-        return
-    from manim import config
-
-    from kit.theme import theme
-
-    config.background_color = theme().palette_of(RenderOptions.from_env().theme).background
-    if "--media_dir" not in sys.argv:
-        config.media_dir = str(REPO / "media")
-    config.tex_dir = str(REPO / "media" / "Tex")
-    config.disable_caching = True
-    config.notify_outdated_version = False
-    print(
-        f"byzmw: run outside the repo; using {MANIM_CFG} (background, media folder {config.media_dir})", file=sys.stderr
-    )
-
-
-_project_config_outside_repo()
 install_render_guards()  # concurrent renders (also with the manim CLI) share the LaTeX cache safely
 
 
@@ -202,8 +171,10 @@ class StudioScene(Scene):
         super().setup()
         from scenes.pieces import COLORS
 
+        # The theme's background, whoever configured manim: the studio, the `manim` command line from any folder,
+        # `%%manim` in a notebook (manim.cfg is then not read, and manim's default background is black).
         cam = getattr(self.renderer, "camera", None)
-        if cam is not None and hasattr(cam, "background_color") and current_theme() != "talk":
+        if cam is not None and hasattr(cam, "background_color") and cam.background_color != COLORS.background:
             cam.background_color = COLORS.background
             cam.init_background()
         self.reached_key_frames: list[str] = []

@@ -77,12 +77,14 @@ def est_color(name: str):
     return getattr(EST, name)
 
 
-def marker(name: str, color=None, size: float = 0.1):
-    """The theme's marker shape for ``name`` (an estimator, 'true_value', 'source', 'blacklisted')."""
+def marker(name: str | None, color=None, size: float = 0.1, *, code: str | None = None):
+    """The theme's marker shape for ``name`` (an estimator, 'true_value', 'source', 'blacklisted'), or the shape of
+    matplotlib marker ``code`` (a style of kit.theme.styles) in ``color``."""
     from manim import Star
 
-    code = MARKERS[name]
+    code = code or MARKERS[name]
     color = color or (getattr(EST, name) if name in ESTIMATORS else getattr(COLORS, name, COLORS.text))
+    color = ManimColor(color) if isinstance(color, str) else color
     kw = dict(color=color, fill_color=color, fill_opacity=1, stroke_width=0)
     if code == "o":
         m = Dot(radius=size, **kw)

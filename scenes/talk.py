@@ -26,6 +26,7 @@ TALK: tuple[Part, ...] = (
     Part("OracleConsensus", "Consensus with an oracle"),
     Part("CommitteeConsensus", "Consensus with committees"),
     Part("GlobalCoinAdversary", "A global coin"),
+    Part("CoinCorruptedMajority", "When the corrupted outweigh the good"),
     Part("AdaptiveCoinAdversary", "A global coin, adaptively attacked"),
     Part("ResilientNetwork", "Learning many tasks at once"),
 )

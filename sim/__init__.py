@@ -1,8 +1,25 @@
-"""Pure-NumPy simulation core of Byzantine MW Studio.
+"""Byzantine MW Studio's simulation core: pure NumPy, seeded, every result a validated trace.
 
-Every simulation is a *trace kind* registered with :func:`sim.core.kinds.trace_kind`
-and produces a :class:`sim.core.trace.Trace`. This package never imports manim or
-matplotlib.
+The notebook API (``sim.__all__``; each function documented with its parameters, a reference and an example)::
+
+    import sim
+    sim.kinds()                                   # the trace kinds; sim.parameters(kind): their parameter tables
+    t = sim.simulate("mw_sources", seed=1, eta=0.5)   # a Trace: t["weights"], t.params, t.meta
+    run = sim.simulate_mw(eta=0.25, rounds=12)    # Algorithm 1 on 1-D reports (MWConfig: every default, range)
+    sim.estimate("median", x)                     # robust centres (sim.ESTIMATORS)
+    sim.aggregate("krum", vectors, f=2)           # aggregation rules (sim.aggregators()), (n, d) -> (d,)
+    sim.make_aggregator("nnm+krum", num_byzantine=2)  # seed 003's stateful interface
+    out = sim.run_sweep("aggregation_breakdown", trials=50); out.to_frame()
+    sim.register_aggregator("my_rule", fn)        # your own rule, attack (register_attack), MW centre
+
+Layout: :mod:`sim.core` (trace format, kinds, sweeps, parameters, seeding, plugins, the ``python -m sim`` CLI),
+:mod:`sim.stats` (robust statistics, intervals) and one package per subject (:mod:`sim.mw`,
+:mod:`sim.consensus`, :mod:`sim.coin`, :mod:`sim.aggregation`, :mod:`sim.mtl`). This package never imports manim
+or matplotlib. ``docs/notebook.md`` walks from ``simulate`` to a figure and a scene.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .api import *  # noqa: F403  (the notebook API: its __all__)
+from .api import __all__ as _api_all
+
+__all__ = ["__version__", *_api_all]

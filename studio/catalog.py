@@ -51,7 +51,7 @@ def render_catalog() -> str:
         out.append(f"| `{name}` | {f.paper_ref} | {f.doc} |")
     out += [
         "",
-        "## Trace kinds (`python -m sim list` for every parameter and range)",
+        "## Trace kinds (`byzmw list` for every parameter and range)",
         "",
         "| kind | version | what | parameters |",
         "|---|---|---|---|",
@@ -60,7 +60,7 @@ def render_catalog() -> str:
         out.append(f"| `{name}` | {k.version} | {k.summary} | {', '.join(p.name for p in k.params)} |")
     out += [
         "",
-        "## Sweeps (`python -m studio.sweep list` for every default and range)",
+        "## Sweeps (`byzmw sweep list` for every default and range)",
         "",
         "| sweep | version | what | axes | fixed settings | figures |",
         "|---|---|---|---|---|---|",

@@ -1,4 +1,7 @@
-"""``make figures``: every registered paper figure, in order, with one progress display."""
+"""``byzmw figures [NAME ...]`` (``make figures [FIGURE=name]``): the paper figures, in order, one progress display.
+
+With names, only those figures are drawn and their files listed; without, every figure and one summary line.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ def run_figures(only: list[str] | None = None, out_dir=None) -> int:
             bar.update(task, description=entry.name)
             entry.build(ctx)
             bar.advance(task)
-    for p in ctx.written:
-        print(f"figure: {p}")
+    if only:
+        for p in ctx.written:
+            print(f"figure: {p}")
     print(f"{len(todo)} figures, {len(ctx.written)} files in {ctx.out_dir} ({time.perf_counter() - t0:.1f} s)")
     return 0

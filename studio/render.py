@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from kit.manim_env import RenderError, manim_config  # noqa: F401  (RenderError:
 from kit.options import RenderOptions, params_suffix, variant_suffix
 from kit.paths import media_dir, stills_dir
 from scenes.base import RenderObserver
+from sim.core.cli import parse_sets
 from sim.core.errors import ParamError
 from sim.core.files import atomic_write
 
@@ -44,19 +44,9 @@ def publish(path: Path, private_root: Path) -> Path:
 
 # -- options: SET, PACE, THEME ------------------------------------------------------------------------
 def parse_set(items) -> dict:
-    """``"eta=0.5 rounds=20"`` (or a list of such strings; commas also separate) -> {"eta": "0.5", ...}."""
-    if isinstance(items, str):
-        items = [items]
-    out = {}
-    for item in items or []:
-        for part in re.split(r"[\s,]+", item.strip()):
-            if not part:
-                continue
-            name, sep, value = part.partition("=")
-            if not sep or not name or not value:
-                raise ParamError(f"SET: expected name=value, got {part!r}")
-            out[name] = value
-    return out
+    """``"eta=0.5 rounds=20"`` (or a list of such strings) -> {"eta": "0.5", ...}: the one ``--set`` grammar
+    (sim.core.cli.parse_sets; a comma belongs to the value, a name at most once)."""
+    return parse_sets(items, flag="SET")
 
 
 def resolve(name: str, options: RenderOptions | None = None) -> tuple[SceneEntry, dict, str]:

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from kit.options import RenderOptions
 from kit.paths import ASSETS, MANIM_CFG, REPO, media_dir
-from sim.core.errors import ParamError
 from sim.core.files import atomic_write
+from sim.core.params import Param
 
 ENGINE = 1  # bump when the meaning of a key changes (what the probe hashes, how plays are rendered)
 _RECORD_MAX = 1 << 16
@@ -46,14 +46,14 @@ def cache_root() -> Path:
     return media_dir() / "cache" / "render"
 
 
+CACHE = Param("BYZMW_RENDER_CACHE", str, "on", "renders reuse unchanged segments", choices=("on", "off"))
+
+
 def enabled(flag: bool | None = None) -> bool:
     """Whether renders reuse the cache: ``flag`` if given, else ``$BYZMW_RENDER_CACHE`` (on, the default, or off)."""
     if flag is not None:
         return bool(flag)
-    v = os.environ.get("BYZMW_RENDER_CACHE", "on").strip().lower() or "on"
-    if v not in ("on", "off"):
-        raise ParamError(f"BYZMW_RENDER_CACHE: must be on or off, got {v[:20]!r}")
-    return v == "on"
+    return CACHE.coerce(os.environ.get(CACHE.name, "on").strip().lower() or "on") == "on"
 
 
 def _read(path: Path, limit: int) -> bytes:

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from kit.manim_env import encoder_threads, manim_config
 from kit.options import RenderOptions
-from sim.core.errors import ParamError
+from sim.core.params import Param
 
 from . import render_cache as rc
 from .segments import Pieces, Probe, probe, render_plays
@@ -430,14 +430,12 @@ class JobReport:
     work: list = field(default_factory=list)  # the SceneWork of each scene
 
 
+JOBS = Param("JOBS", int, 1, "local processes rendering a job's segments", low=1, high=256)
+
+
 def check_jobs(jobs) -> int:
-    try:
-        n = int(jobs)
-    except (TypeError, ValueError):
-        raise ParamError(f"JOBS: must be an integer in [1, 256], got {jobs!r}") from None
-    if not 1 <= n <= 256 or str(jobs).strip() not in (str(n), f"+{n}"):
-        raise ParamError(f"JOBS: must be an integer in [1, 256], got {jobs!r}")
-    return n
+    """The number of local processes (``--jobs``, ``JOBS=``): an integer in [1, 256]."""
+    return JOBS.coerce(jobs.strip() if isinstance(jobs, str) else jobs)
 
 
 def render_scenes(

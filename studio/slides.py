@@ -24,7 +24,7 @@ from pathlib import Path
 
 from kit.manim_env import manim_config
 from kit.options import RenderOptions, variant_suffix
-from kit.paths import REPO
+from kit.paths import cache_dir, slides_dir  # noqa: F401  (slides_dir: part of this module's interface)
 
 from .registry import scene
 
@@ -37,12 +37,13 @@ class SlidesError(RuntimeError):
     pass
 
 
-def slides_dir() -> Path:
-    return Path(os.environ["BYZMW_SLIDES"]).resolve() if os.environ.get("BYZMW_SLIDES") else REPO / "slides"
-
-
 def reveal_cache() -> Path:
-    return Path(os.environ.get("BYZMW_REVEAL_CACHE", REPO / ".venv" / "share" / f"reveal.js-{REVEAL_VERSION}"))
+    """Where reveal.js is kept: $BYZMW_REVEAL_CACHE, else the virtual environment's share/ (``make setup`` fetches it
+    there), else the user's cache folder (kit.paths.cache_dir)."""
+    if os.environ.get("BYZMW_REVEAL_CACHE"):
+        return Path(os.environ["BYZMW_REVEAL_CACHE"])
+    in_venv = sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK)
+    return (Path(sys.prefix) / "share" if in_venv else cache_dir()) / f"reveal.js-{REVEAL_VERSION}"
 
 
 def fetch_reveal() -> Path:
@@ -84,8 +85,11 @@ def slide_class(name: str, options: RenderOptions) -> type:
 
     from .render import resolve
 
-    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice
-    logging.getLogger("manim-slides").propagate = False
+    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice;
+    # its INFO lines ("Generated 4 slides to ...") repeat what `byzmw slides` prints at the end
+    slides_log = logging.getLogger("manim-slides")
+    slides_log.propagate = False
+    slides_log.setLevel(logging.WARNING)
     entry, chosen, _ = resolve(name, options)
     deck_name = entry.name + variant_suffix(chosen, options, theme=False)
     return type(deck_name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
@@ -117,7 +121,9 @@ def render_card(deck_name: str, card: dict, folder: Path, options: RenderOptions
     from scenes.cards import Card
 
     cls = type(deck_name, (Slide, Card), {"__module__": Card.__module__})
-    with manim_config(options.quality, theme_name=options.theme, input_file=str(REPO / "scenes" / "cards.py"),
+    import scenes.cards
+
+    with manim_config(options.quality, theme_name=options.theme, input_file=scenes.cards.__file__,
                       write_to_movie=True):  # fmt: skip
         cls(output_folder=folder, options=options, **card).render()
     out = folder / f"{deck_name}.json"

@@ -10,6 +10,8 @@ as it is discovered.
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 
 from kit.options import RenderOptions
@@ -50,17 +52,31 @@ def run_skipping_animations(name: str, options: RenderOptions | None = None, obs
 
     options = options or RenderOptions()
     entry = scene(name)
+    settings = {"save_last_frame": False, "skip_animations": True, **config}
     with manim_config(
         options.quality,
         theme_name=options.theme,
         input_file=str(entry.file),
         write_to_movie=False,
         transparent=options.transparent,
-        **{"save_last_frame": False, "skip_animations": True, **config},
+        **settings,
     ):
-        sc = entry.cls(options=options, observers=observers)
+        # manim reads skip_animations from the scene, not from its config: without it every frame was drawn
+        sc = entry.cls(options=options, observers=observers, skip_animations=settings["skip_animations"])
+        _no_static_frames(sc.renderer)
         sc.render()
     return sc
+
+
+def _no_static_frames(renderer) -> None:
+    """Skip manim's static-background frame of every play: drawn at each play even when animations are
+    skipped, and unused then (the pictures taken here, ``StudioScene.current_frame`` and the last frame, redraw
+    the whole scene)."""
+
+    def save_static_frame_data(scene, static_mobjects):
+        renderer.static_image = None
+
+    renderer.save_static_frame_data = save_static_frame_data
 
 
 def timeline(name: str, options: RenderOptions | None = None, observers=()) -> Timing:
@@ -70,6 +86,40 @@ def timeline(name: str, options: RenderOptions | None = None, observers=()) -> T
     length = sum(e["d"] for e in ev if e["what"] in ("play", "wait"))
     caps = tuple((e["t"], e["d"], e["text"]) for e in ev if e["what"] == "caption")
     return Timing(scene(name).name, ev, length, tuple(sc.reached_key_frames), sc.concluded_with, slide_count(ev), caps)
+
+
+def print_timings(names: list[str], out=None, err=None) -> int:
+    """``byzmw timing``: each scene's timing and problems as it is measured, with a progress line on a terminal
+    (which scene, how many left, seconds so far) and a summary line at the end. Exit code 0."""
+    from .registry import scene as entry_of
+
+    out, err = out or sys.stdout, err or sys.stderr
+    tty = err.isatty()
+    t0 = time.perf_counter()
+    n_bad = 0
+    for i, name in enumerate(names, 1):
+        if tty:
+            err.write(f"\rtiming {i}/{len(names)}: {name} ({time.perf_counter() - t0:.0f} s so far)\033[K")
+            err.flush()
+        tm = timeline(name)
+        bad = problems(tm, entry_of(name).key_frames) + narration_problems(tm)
+        n_bad += len(bad)
+        if tty:
+            err.write("\r\033[K")
+            err.flush()
+        out.write(
+            f"{name:<24} {tm.length:5.1f} s  {tm.slides:3d} slides  {key_presses(tm.events):2d} key presses  "
+            f"key frames: {', '.join(tm.key_frames)}\n"
+        )
+        out.write(f"{'':<24} conclusion: {tm.conclusion!r}\n")
+        for b in bad:
+            out.write(f"{'':<24} PROBLEM: {b}\n")
+        out.flush()
+    err.write(
+        f"timing: {len(names)} scene{'s' * (len(names) != 1)}, {n_bad} problem{'s' * (n_bad != 1)} "
+        f"({time.perf_counter() - t0:.1f} s)\n"
+    )
+    return 0
 
 
 def slide_count(ev) -> int:

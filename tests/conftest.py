@@ -37,6 +37,8 @@ RENDER_MODULES = {
     "test_scenes_render_options",
     "test_visual_regression",
     "test_theme_language",
+    "test_wheel",  # builds the wheel and installs it into a fresh venv (about two minutes)
+    "test_notebook",
 }
 
 

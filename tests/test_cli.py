@@ -44,7 +44,7 @@ def test_trace_then_show(tmp_path):
         (("trace", "mw_sources", "--set", "blacklist=maybe"), "blacklist: must be true or false"),
         (("trace", "mw_sources", "--set", "byz_fraction=0.5"), "byz_fraction: must be a number in [0, 0.5)"),
         (("trace", "mw_sources", "--set", "wat=1"), "wat: unknown parameter"),
-        (("trace", "mw_sources", "--set", "eta"), "--set: expected name=value"),
+        (("trace", "mw_sources", "--set", "eta"), "set: expected NAME=VALUE"),
         (("trace", "mw_sources", "--seed", "-1"), "seed: must be an integer"),
         (("show", "/nonexistent/trace.npz"), "field 'file'"),
         (("frobnicate",), "invalid choice"),

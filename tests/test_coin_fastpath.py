@@ -55,6 +55,8 @@ def test_fast_path_gives_the_reference_runs(n, runs, solver):
         assert np.array_equal(new.censored, ref.censored)
         assert np.array_equal(new.corrupted_weight, ref.corrupted_weight, equal_nan=True)
         assert np.array_equal(new.corrupted_share, ref.corrupted_share, equal_nan=True)
+        for name in ("stop", "first_cross", "state_rounds", "exits", "peak_share"):  # the survival record too
+            assert np.array_equal(getattr(new, name), getattr(ref, name)), name
         assert ref.rounds.max() > 1  # the adversary did act in these runs
 
 
@@ -139,3 +141,13 @@ def test_fill_equals_the_reference_on_exact_ties():
             x_new, s_new = greedy_solver.fill(p, start, p.values, p.counts)
             x_ref, s_ref = _fill_reference(p, start, p.values, p.counts)
             assert np.array_equal(x_new, x_ref) and s_new == s_ref
+
+
+@pytest.mark.parametrize("solver", ["greedy", "exact", "approx"])
+def test_fast_path_gives_the_reference_survival_record_when_the_state_is_visited(solver):
+    """tau = 0.4 n: many runs reach corrupted > good and some leave it again, so the state fields are exercised."""
+    ref = run_coin(20, 8, default_eta(20), 40, np.random.default_rng(9), solver=solver, max_rounds=300, fast=False)
+    new = run_coin(20, 8, default_eta(20), 40, np.random.default_rng(9), solver=solver, max_rounds=300, fast=True)
+    assert (ref.first_cross > 0).sum() >= 5 and ref.exits.sum() >= 5
+    for name in ("rounds", "stop", "first_cross", "state_rounds", "exits", "peak_share"):
+        assert np.array_equal(getattr(new, name), getattr(ref, name)), name

@@ -19,9 +19,9 @@ from sim.core.sweeps import all_sweeps
 from sim.core.trace import to_bytes
 
 BEFORE_MOVES = {
-    "aggregation_demo": "ee115997e83839e18b046eb68f4c5576067d3e7cd2df96484f73e05bc8c9377d",
+    "aggregation_demo": "fe66bbfbe9cf993717ad676125adb67c153627617dfeb6abd86628c9f92b21f3",
     "blacklisting_cell": "6dfdfa2e2b9076c2d35963d4217db79ca2aa20af3c7487895c2ab9eb66b22518",
-    "coin_run": "19eb9f0b3ea48f7aee1dbac8fb67293b40a526e7a7ce8280477ffbcb40be00e4",
+    "coin_run": "8cc8a296b6b0a7a2479d1cce45ad70d498a652dd7d08f6f262bcc01f6327305a",
     "committee_download": "7034b55b42f3910db8dfd9280d0f8460849364b93179fb705f6642aa7ad9b497",
     "error_bounded": "8527bbe139c173dec814c338b9927d17cae98757ece2d722d0dbc328312247db",
     "mtl_localization": "8ec869a35ef50c5ebeba4e3112511f84f6d6fb395ca7634fae9f5a2146513fc3",
@@ -36,6 +36,12 @@ BEFORE_MOVES = {
 }
 # version 2 (issue 8): ±inf reports keep their sign in median/trimmed mean/MoM, so robust_study's strategy
 # "nonfinite" changed; its arrays at the defaults (strategy cluster) did not.
+# coin_run version 2 (issue 23): the meta gained the stop reason and the state "corrupted > good" (stop,
+# first_cross, state_rounds, exits) and one array, corrupted_above_good; every array of version 1 is equal
+# to 084f51e's (checked).
+# aggregation_demo version 2 (issue 21): parameter ``aggregators`` (default mean,median,trimmed_mean: the three
+# the scene drew) instead of four fixed estimators, meta ``aggregators``/``short_labels``/``held``; its updates,
+# z-scores and the three estimates are the same numbers as version 1's.
 
 
 @pytest.mark.parametrize("kind", sorted(BEFORE_MOVES))

@@ -77,6 +77,11 @@ HAND_WRITTEN = {
     # the brute-force solver's capacity, on the items it is handed (and on the solver chosen, in the kind)
     ("sim/coin/brute_force.py", "tau: brute force takes at most {} corrupted experts, got {}"),
     ("sim/coin/kinds.py", "solver: brute force takes tau <= {}, got tau = {}"),
+    ("sim/coin/sweeps.py", "solver: brute force takes tau <= {}, got tau = {} at n = {}"),
+    # a budget or one of two named sentinels (floor(sqrt n), its half): not one range
+    ("sim/coin/adaptive.py", "volatile: must be >= 0, {} or {}, got {}"),
+    # data, not a parameter: the times of a survival sample
+    ("sim/stats/survival.py", "time: must be finite and >= 0"),
     # depends on adversary (only the adaptive one is capped)
     ("sim/coin/kinds.py", "n: the adaptive adversary is traced for n <= 200, got {}"),
     # depends on eps
@@ -103,6 +108,12 @@ HAND_WRITTEN = {
         "got {} with n_sources={}",
     ),
     ("sim/mw/kinds.py", "buckets: must be an integer in [1, n_sources={}], got {}"),
+    # depends on the data: the pairwise-distance matrix's memory for this many rows
+    (
+        "sim/stats/robust.py",
+        "x: pairwise distances of {} rows need {} entries ({} GiB per matrix); at most {} ({} rows): "
+        "use fewer clients or a coordinate-wise rule",
+    ),
     # depends on n and f (Krum's n - f - 2 neighbours)
     (
         "sim/stats/robust.py",

@@ -13,12 +13,20 @@ from sim.core.errors import ParamError
 from studio.render import parse_set, stills_folder
 
 
-def test_parse_set_accepts_spaces_and_commas_and_rejects_garbage():
+def test_parse_set_is_the_one_grammar():
+    """Whitespace separates items, a comma belongs to the value (a list), a name at most once (as in sweeps)."""
     assert parse_set("eta=0.5 rounds=20") == {"eta": "0.5", "rounds": "20"}
-    assert parse_set(["eta=0.5,rounds=20", ""]) == {"eta": "0.5", "rounds": "20"}
-    for bad in ("eta", "=3", "eta="):
-        with pytest.raises(ParamError, match="SET"):
+    assert parse_set(["eta=0.5\trounds=20", ""]) == {"eta": "0.5", "rounds": "20"}
+    assert parse_set("aggregators=mean,median,krum") == {"aggregators": "mean,median,krum"}
+    assert parse_set("eta=0.5,rounds=20") == {"eta": "0.5,rounds=20"}  # one value; the kind rejects it
+    assert parse_set("eta=") == {"eta": ""}  # an empty value: the parameter's own check decides
+    for bad in ("eta", "=3", "1x=2", "a-b=1"):
+        with pytest.raises(ParamError, match="^SET: expected NAME=VALUE"):
             parse_set(bad)
+    with pytest.raises(ParamError, match=r"^eta: given twice in SET \(eta='0.1' and eta='0.2'\)"):
+        parse_set(["eta=0.1", "eta=0.2"])
+    with pytest.raises(ParamError, match="eta: must be a number"):
+        _variant({"eta": "0.5,rounds=20"})
 
 
 def _variant(sets):

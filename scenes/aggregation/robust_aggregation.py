@@ -5,6 +5,10 @@ client updates): the Byzantine clients' arrows grow step by step, the mean
 follows them while the coordinate median and the trimmed mean stay with the
 honest clients; on the right, the module's z-score never reaches its threshold
 (masking: |z| <= sqrt(n - 1)), while the median/MAD z-score flags the attackers.
+
+The plane draws the trace's list of aggregators (``SET="aggregators=mean,median,my_rule"``; a plugin's rule
+too), each in its theme colour and marker (kit.theme.styles: a name the theme does not know gets the next
+spare colour and marker); the captions name the ones the trace says held and the ones it says moved.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
 
+from kit.theme import current_theme, styles
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
 from scenes.pieces import COLORS, FS, Number, label, legend, marker, swatch_line, title
@@ -20,7 +25,17 @@ PLANE_CENTER = np.array([-3.55, -0.45, 0])
 PLANE_SIZE = 5.6
 Z_MAX = 6.0  # z-bars are clipped here (values are printed)
 BAR_H = 1.5  # screen height of Z_MAX
-SHOWN = ("mean", "median", "trimmed_mean")  # theme estimators of the trace's first three (coordinate median: median)
+MARKER_SIZES = {3: (0.16, 0.15, 0.085)}  # nested: overlapping estimates stay visible (others: decreasing)
+NUMBERS = ("no", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve")
+
+
+def _count(n: int) -> str:
+    return NUMBERS[n] if n < len(NUMBERS) else str(n)
+
+
+def _and(words) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 class RobustAggregation(StudioScene):
@@ -31,22 +46,29 @@ class RobustAggregation(StudioScene):
     def construct(self):
         tr = self.trace
         self.build(tr)
-        self.opening(notes="Seven clients send 2-D updates; the mean, median and trimmed mean agree.")
+        short, held = tr.meta["short_labels"], tr.meta["held"]
+        kept = [n for n, h in zip(short, held) if h]
+        moved = [n for n, h in zip(short, held) if not h]
+        n_byz = int(np.sum(tr["is_byzantine"]))
+        self.opening(notes=f"{_count(len(self.byz))} clients send 2-D updates; the {_and(short)} agree.")
         T = len(tr["scale"])
         for t in range(1, T):
             self.step(tr, t)
             if t == 1:
-                self.key_frame("attack", notes="Two clients scale their updates: the mean starts to move.")
+                what = f"the {moved[0]} starts to move" if moved else "the estimates hold"
+                self.key_frame("attack", notes=f"{_count(n_byz)} clients scale their updates: {what}.")
                 self.hold()
+        dragged = f"The {_and(moved)} {'is' if len(moved) == 1 else 'are'} dragged away" if moved else "Nothing moves"
         self.key_frame(
             "dragged",
-            notes="The mean is dragged away; median and trimmed mean hold. "
+            notes=f"{dragged}; {_and(kept) + ' hold' if kept else 'none holds'}. "
             "The seed's z-score stays below 3; the median/MAD score flags both.",
         )
         self.hold()
+        follow = f"The {_and(moved)} follow{'s' if len(moved) == 1 else ''} the attackers" if moved else "The attackers"
         self.conclude(
-            "The mean follows the attackers and masks their z-scores; median, trimmed mean "
-            "and median/MAD z-scores hold."
+            f"{follow} and mask{'s' if len(moved) == 1 else ''} their z-scores; "
+            f"{', '.join(kept) + ' and ' if kept else ''}median/MAD z-scores hold."
         )
         self.key_frame("final")
 
@@ -69,7 +91,11 @@ class RobustAggregation(StudioScene):
         truth = marker("true_value", COLORS.true_value, 0.1).move_to(self.to_screen(mu))
         self.byz = tr["is_byzantine"]
         self.arrows = VGroup(*[self.arrow(o, u, b) for u, b in zip(ups[0], self.byz)])
-        self.marks = VGroup(*[self.marker(i, tr["estimates"][0, i]) for i in range(3)])
+        aggs = tr.meta["aggregators"]
+        self.styles = [styles(aggs, current_theme())[a] for a in aggs]
+        k = len(aggs)
+        self.sizes = MARKER_SIZES.get(k) or (tuple(np.linspace(0.17, 0.07, k)) if k > 1 else (0.12,))
+        self.marks = VGroup(*[self.marker(i, tr["estimates"][0, i]) for i in range(k)])
         names = tr.meta["estimator_labels"]
         key = legend(
             [
@@ -77,7 +103,7 @@ class RobustAggregation(StudioScene):
                 ("Byzantine client", swatch_line(COLORS.byzantine)),
                 ("honest mean μ", marker("true_value", COLORS.true_value, 0.07)),
             ]
-            + [(names[i], marker(SHOWN[i], size=0.07)) for i in range(3)],
+            + [(names[i], marker(None, self.styles[i][0], 0.07, code=self.styles[i][1])) for i in range(k)],
             FS.tiny,
         )
         key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
@@ -163,10 +189,10 @@ class RobustAggregation(StudioScene):
         )
 
     def marker(self, i: int, v):
-        """Estimator i in its theme colour and marker; nested sizes keep overlapping estimates visible."""
-        r = (0.16, 0.15, 0.085)[i]
-        m = marker(SHOWN[i], size=r).move_to(self.to_screen(v))
-        return m.set_stroke(COLORS.background, 1.5, family=True) if i < 2 else m
+        """Aggregator i in its theme colour and marker; nested sizes keep overlapping estimates visible."""
+        colour, code = self.styles[i]
+        m = marker(None, colour, self.sizes[i], code=code).move_to(self.to_screen(v))
+        return m.set_stroke(COLORS.background, 1.5, family=True) if i < len(self.sizes) - 1 else m
 
     def bar(self, x: float, y0: float, z: float, byz: bool) -> Rectangle:
         h = max(min(float(z), Z_MAX) / Z_MAX * BAR_H, 0.01)
@@ -185,7 +211,7 @@ class RobustAggregation(StudioScene):
         for i, b in enumerate(self.byz):
             if b:
                 anims.append(Transform(self.arrows[i], self.arrow(o, tr["updates"][t, i], True)))
-        for i in range(3):
+        for i in range(len(self.marks)):
             anims.append(self.marks[i].animate.move_to(self.to_screen(tr["estimates"][t, i])))
         self.scale_num.set_value(float(tr["scale"][t]))
         for name, (y0, bars, nums, flags) in self.panels.items():

@@ -68,6 +68,9 @@ class GlobalCoinAdversary(StudioScene):
     key_frames = ("initial", "first_round", "peak_share", "final")
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
+    gauge_top = 0.5  # the corrupted share at the gauge's full height
+    shows_volatile = True  # the legend's volatile entry (a non-adaptive scene may leave it out)
+    rule_text: str | None = None  # the update rule in plain text instead of the formula (no script-size parts)
     conclusion_text = "The adversary keeps z ≠ d while it can, but good experts outgrow it: z = d in the end"
 
     def opening_notes(self, tr) -> str:
@@ -136,11 +139,14 @@ class GlobalCoinAdversary(StudioScene):
         self.w_ref = 1.0
         self.xs = np.linspace(-6.2, 4.6, n)
         head = title(self.heading)
-        rule = MathTex(
-            r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)",
-            font_size=FS.label,
-            color=COLORS.text,
-        ).next_to(head, DOWN, buff=0.18)
+        if self.rule_text:
+            rule = label(self.rule_text, FS.label, COLORS.text).next_to(head, DOWN, buff=0.18)
+        else:
+            rule = MathTex(
+                r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)",
+                font_size=FS.label,
+                color=COLORS.text,
+            ).next_to(head, DOWN, buff=0.18)
         rule.set_x(-0.8)
         self.round = counter("r =", 0, FS.label).move_to([5.6, 2.62, 0])
         params = label(f"n = {n}   τ = {p['tau']}   η = {meta['eta']:.2f}", FS.tiny, COLORS.muted)
@@ -215,8 +221,8 @@ class GlobalCoinAdversary(StudioScene):
         self.fill = self.gauge_fill(float(tr["corrupted_share"][0]))
         g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.2)
         ticks = VGroup()
-        for v in (0.0, 0.25, 0.5):
-            y = GAUGE_Y0 + v / 0.5 * GAUGE_H
+        for v in (0.0, self.gauge_top / 2, self.gauge_top):
+            y = GAUGE_Y0 + v / self.gauge_top * GAUGE_H
             ticks.add(Line([GAUGE_X - 0.32, y, 0], [GAUGE_X - 0.25, y, 0], color=COLORS.muted, stroke_width=2))
             ticks.add(label(f"{v:.0%}", FS.tiny, COLORS.muted).next_to([GAUGE_X - 0.32, y, 0], LEFT, buff=0.06))
         self.share = Number(
@@ -224,16 +230,15 @@ class GlobalCoinAdversary(StudioScene):
         )
         pct = label("%", FS.small, COLORS.byzantine)
         VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.26)  # clear of the 0% tick label
-        key = legend(
-            [
-                ("good", swatch_dot(COLORS.honest)),
-                ("corrupted", swatch_dot(COLORS.byzantine)),
-                ("volatile (this round)", swatch_dot(COLORS.volatile)),
-                ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate)),
-            ],
-            FS.tiny,
-        )
+        entries = [
+            ("good", swatch_dot(COLORS.honest)),
+            ("corrupted", swatch_dot(COLORS.byzantine)),
+            ("volatile (this round)", swatch_dot(COLORS.volatile)),
+            ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate)),
+        ]
+        key = legend([e for e in entries if self.shows_volatile or e[0] != "volatile (this round)"], FS.tiny)
         key.to_corner(DOWN + LEFT, buff=0.25)
+        self.key = key
         self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key, pct]
         self.add(*self.layout)
         self.freeze_background(*self.layout)
@@ -260,7 +265,7 @@ class GlobalCoinAdversary(StudioScene):
         return tri.move_to([self.xs[i], ADVICE_Y, 0])
 
     def gauge_fill(self, share: float) -> Rectangle:
-        h = max(min(share / 0.5, 1.0) * GAUGE_H, 1e-3)
+        h = max(min(share / self.gauge_top, 1.0) * GAUGE_H, 1e-3)
         r = Rectangle(width=0.44, height=h, fill_color=COLORS.byzantine, fill_opacity=0.9, stroke_width=0)
         return r.move_to([GAUGE_X, GAUGE_Y0 + h / 2, 0])
 

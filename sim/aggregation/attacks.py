@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.plugins import load_plugins
 
 
 def _byz(x: np.ndarray, byz) -> np.ndarray:
@@ -74,21 +75,32 @@ def sign_flip(x, byz, rng=None):
     return np.where(b[..., None], -x, x)
 
 
-def alie_z(n: int, f: int) -> float:
-    """z_max of A Little Is Enough (Baruch et al. 2019): s = floor(n/2 + 1) - f, z = Phi^-1((n - s)/n)."""
+ALIE_CONVENTIONS = ("paper", "honest")
+
+
+def alie_z(n: int, f: int, convention: str = "paper") -> float:
+    """z_max of A Little Is Enough (Baruch et al. 2019): s = floor(n/2 + 1) - f supporters needed, and
+
+    - ``convention="paper"``: z = Phi^-1((n - s) / n), as the paper's algorithm states it;
+    - ``convention="honest"``: z = Phi^-1((n - f - s) / (n - f)), counted over the n - f honest workers, as in
+      Karimireddy et al.'s public ALIE attacker and the code derived from it (docs/aggregation.md)."""
     from scipy.stats import norm
 
+    if convention not in ALIE_CONVENTIONS:
+        raise ParamError(f"convention: must be one of {', '.join(ALIE_CONVENTIONS)}, got {convention!r}")
     s = math.floor(n / 2 + 1) - f
-    return float(norm.ppf(min(max((n - s) / n, 1e-12), 1 - 1e-12)))
+    p = (n - s) / n if convention == "paper" else (n - f - s) / max(n - f, 1)
+    return float(norm.ppf(min(max(p, 1e-12), 1 - 1e-12)))
 
 
-def alie(x, byz, rng=None, *, z=None):
-    """A Little Is Enough: every Byzantine row is mu - z sigma (honest coordinate-wise mean and std)."""
+def alie(x, byz, rng=None, *, z=None, convention="paper"):
+    """A Little Is Enough: every Byzantine row is mu - z sigma (honest coordinate-wise mean and std);
+    z = ``z``, else :func:`alie_z` under ``convention``."""
     b = _byz(x, byz)
     mu, sd = _honest_moments(x, b)
     if z is None:
         n, f = x.shape[-2], int(b.reshape(-1, b.shape[-1])[0].sum())
-        z = alie_z(n, f)
+        z = alie_z(n, f, convention)
     return np.where(b[..., None], (mu - float(z) * sd)[..., None, :], x)
 
 
@@ -159,13 +171,23 @@ ATTACKS = {
 }
 
 
+# Attacks registered by plugins (sim.aggregation.registry fills it): name -> stack attack(x, byz, rng).
+PLUGIN_ATTACKS: dict = {}
+
+
+def attack_names() -> tuple[str, ...]:
+    """Every attack: the built-in ones, then those plugins registered (loaded first)."""
+    load_plugins()
+    return (*ATTACKS, *PLUGIN_ATTACKS)
+
+
 def apply_attack(name: str, x, byz, rng: np.random.Generator, **params):
     """Run a stack attack by name (ParamError names the allowed ones)."""
-    if name not in ATTACKS:
-        raise ParamError(f"attack: must be one of {', '.join(ATTACKS)}, got {name!r}")
+    if name not in ATTACKS and name not in attack_names():
+        raise ParamError(f"attack: must be one of {', '.join(attack_names())}, got {name!r}")
     if not isinstance(rng, np.random.Generator):
         raise ParamError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
-    return ATTACKS[name](np.asarray(x, float), byz, rng, **params)
+    return (ATTACKS.get(name) or PLUGIN_ATTACKS[name])(np.asarray(x, float), byz, rng, **params)
 
 
 # --------------------------------------------------------------------------- seed 003's interface
@@ -239,7 +261,7 @@ class ModelPoisoningAttack:
         byz[-1] = True
         kw = dict(self.params)
         if self.attack_type == "alie" and "z" not in kw:
-            kw["z"] = alie_z(n, len(mal))
+            kw["z"] = alie_z(n, len(mal), kw.pop("convention", "paper"))
         vec = ATTACKS[self.attack_type](stack, byz, self._rng, **kw)[-1]
         for i in mal:
             result[i] = np.broadcast_to(vec, result[i].shape).copy()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, replace
 
 from ..core.errors import ParamError
 from . import rules
+from .aggregators import NUM_BYZANTINE, TRIM_FRACTION
+from .scoring import THRESHOLD
+
+ZSCORE_THRESHOLD = replace(THRESHOLD, name="zscore_threshold")
 
 SCORING_METHODS = ("zscore", "robust_zscore", "robust_zscore_calibrated", "none")
 
@@ -49,25 +50,14 @@ class RobustnessConfig:
                 f"aggregation_method: must be one of {', '.join(aggregation_methods())} "
                 f"(optionally after nnm+, bucketing+ or clipping+), got {self.aggregation_method!r}"
             ) from None
-        n = self.num_byzantine
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ParamError(f"num_byzantine: must be an integer in [0, inf), got {n!r}")
-        t = self.trim_fraction
-        if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not (0 < t < 0.5):
-            raise ParamError(f"trim_fraction: must be a number in (0, 0.5), got {t!r}")
+        NUM_BYZANTINE.coerce(self.num_byzantine)  # the aggregators' ranges: validated, the values kept
+        TRIM_FRACTION.coerce(self.trim_fraction)
         if self.client_scoring_method not in SCORING_METHODS:
             raise ParamError(
                 f"client_scoring_method: must be one of {', '.join(SCORING_METHODS)}, "
                 f"got {self.client_scoring_method!r}"
             )
-        z = self.zscore_threshold
-        if (
-            isinstance(z, bool)
-            or not isinstance(z, (int, float, np.integer, np.floating))
-            or not math.isfinite(z)
-            or z <= 0
-        ):
-            raise ParamError(f"zscore_threshold: must be a number in (0, inf), got {z!r}")
+        ZSCORE_THRESHOLD.coerce(self.zscore_threshold)
 
     def build(self, **kw):
         """(aggregator, scorer or None) for this config; (None, None) when disabled."""

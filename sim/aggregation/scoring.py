@@ -23,13 +23,14 @@ as an outlier with score +inf and keep it out of the others' statistics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import Param
 from ..stats.robust import robust_zscores
 
 METRICS = ("mean_norm", "std_norm", "max_norm")
@@ -68,10 +69,14 @@ def norm_statistics(client_updates) -> tuple[np.ndarray, np.ndarray]:
     return vals, ok
 
 
+THRESHOLD = Param("threshold", float, 3.0, "an outlier's least |z|", low=0.0, low_open=True)
+FALSE_ALARM_RATE = Param("false_alarm", float, 0.0027, "an honest client's flag rate", low=0.0, high=1.0)
+FALSE_ALARM_RATE = replace(FALSE_ALARM_RATE, low_open=True, high_open=True)
+CALIBRATION_N = Param("n", int, 5, "clients a calibrated threshold is for", low=3)
+
+
 def _threshold(t) -> float:
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not np.isfinite(t) or t <= 0:
-        raise ParamError(f"threshold: must be a number in (0, inf), got {t!r}")
-    return float(t)
+    return THRESHOLD.coerce(t)
 
 
 def _scores(z: np.ndarray, vals: np.ndarray, ok: np.ndarray, threshold: float, method: str) -> list[ClientScore]:
@@ -130,10 +135,8 @@ def calibrated_threshold(n: int, false_alarm: float = FALSE_ALARM) -> float:
     """
     from scipy.stats import norm
 
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3:
-        raise ParamError(f"n: calibration needs an integer number of clients in [3, inf), got {n!r}")
-    if not 0 < false_alarm < 1:
-        raise ParamError(f"false_alarm: must be a number in (0, 1), got {false_alarm!r}")
+    n = CALIBRATION_N.coerce(n)
+    false_alarm = FALSE_ALARM_RATE.coerce(false_alarm)
     q = 1 - false_alarm / 3
     if n > 200:
         return float(norm.ppf(1 - false_alarm / 6))
@@ -154,8 +157,7 @@ class RobustZScoreDetector(ZScoreDetector):
 
     def __init__(self, threshold: float | str = 3.5, false_alarm: float = FALSE_ALARM):
         if threshold == "calibrated":
-            if not (isinstance(false_alarm, float) and 0 < false_alarm < 1):
-                raise ParamError(f"false_alarm: must be a number in (0, 1), got {false_alarm!r}")
+            false_alarm = FALSE_ALARM_RATE.coerce(false_alarm)
             self.threshold, self.calibrated, self.false_alarm, self.ddof = "calibrated", True, false_alarm, 0
             return
         super().__init__(threshold)

@@ -18,13 +18,13 @@ import math
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.params import Param
+from ..core.params import LiveChoices, Param
 from ..core.population import n_byzantine
 from ..core.sweeps import Field, sweep
 from ..stats.intervals import mean_ci, wilson
 from ..stats.robust import bad_rows
 from . import rules
-from .attacks import ATTACKS, apply_attack
+from .attacks import apply_attack, attack_names
 
 DEFAULT_AGGREGATORS = (
     "mean",
@@ -50,8 +50,9 @@ ERROR_CAP = 1e12  # a broken mean can overflow; errors above this are recorded a
 
 
 def _pipeline_choices() -> tuple[str, ...]:
-    pre = tuple(f"{p}+{r}" for p in rules.PRE for r in rules.RULES if r != "mean")
-    return tuple(rules.RULES) + pre
+    """Every rule (plugins' too, sim.aggregation.registry), and each after a pre-step."""
+    names = rules.rule_names()
+    return names + tuple(f"{p}+{r}" for p in rules.PRE for r in names if r != "mean")
 
 
 def _check(p: dict) -> None:
@@ -126,9 +127,9 @@ def _summarise(out) -> list[str]:
             str,
             "coordinate_median",
             "rule, optionally after nnm+/bucketing+/clipping+",
-            choices=_pipeline_choices(),
+            choices=LiveChoices(_pipeline_choices),
         ),
-        Param("attack", str, "sign_flip", "attack of the Byzantine clients", choices=tuple(ATTACKS)),
+        Param("attack", str, "sign_flip", "attack of the Byzantine clients", choices=LiveChoices(attack_names)),
         Param("byz_fraction", float, 0.2, "fraction of Byzantine clients", low=0.0, high=0.5, high_open=True),
     ),
     fixed=(

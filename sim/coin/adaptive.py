@@ -42,8 +42,23 @@ EXACT_MAX_N = 20
 _CHUNK = 20_000
 
 
+SQRT, HALF_SQRT = -1, -2  # volatile budgets by name: floor(sqrt n) (the report's), floor(sqrt n) // 2
+VOLATILE_DOC = "volatile flips per round (-1 = floor(sqrt n), the report's; -2 = floor(sqrt n) // 2)"
+
+
 def max_volatile(n: int) -> int:
     return math.isqrt(n)
+
+
+def volatile_budget(n: int, volatile: int) -> int:
+    """Flips per round: ``volatile`` itself, or by name SQRT (floor(sqrt n)) and HALF_SQRT (its half, floored)."""
+    if volatile == SQRT:
+        return max_volatile(n)
+    if volatile == HALF_SQRT:
+        return max_volatile(n) // 2
+    if volatile < 0:
+        raise ValueError(f"volatile: must be >= 0, {SQRT} or {HALF_SQRT}, got {volatile}")
+    return int(volatile)
 
 
 def _best_over_sets(view: RoundView, G: float, base: np.ndarray, sets: np.ndarray):
@@ -114,13 +129,13 @@ def _play(
 def adaptive_move(
     view: RoundView, tau: int, solver: str = "auto", exact_max_n: int = EXACT_MAX_N, volatile: int = -1
 ) -> Move:
-    """One round of the Sec. 3 adversary (module docstring); ``volatile`` flips per round (-1: floor(sqrt(n)))."""
+    """One round of the Sec. 3 adversary (module docstring); ``volatile`` flips per round (:func:`volatile_budget`)."""
     w, a, d = view.weights, view.advice, view.d
     n = len(w)
     K = np.flatnonzero(view.corrupted)
     free = np.flatnonzero(~view.corrupted)
     G = float(np.dot(w[free], a[free]))
-    vmax = max_volatile(n) if volatile < 0 else int(volatile)
+    vmax = volatile_budget(n, volatile)
     budget = tau - len(K)
     exact = n <= exact_max_n
     code = EXACT if exact else GREEDY

@@ -12,7 +12,12 @@ Weights are kept as exponents: an expert that advised d in a of r rounds has
 w = (1 + eta)^a (1 - eta)^(r - a), evaluated from a table per round, so equal exponents
 give bit-identical weights (the classes of the exact solver) and no rounding drift
 accumulates. The table stays finite while r * |ln(1 -/+ eta)| < 700; longer runs are
-censored at ``max_rounds`` (recorded), never overflowed.
+censored (recorded, with the reason: the requested cap or this floating-point limit), never overflowed.
+
+Runs are survival data: each run's rounds, why it stopped (:data:`ENDED`, :data:`CAP`, :data:`FLOAT_LIMIT`),
+and the state "corrupted > good" (:func:`sim.coin.knapsack.corrupted_exceeds_good`, checked at the start of
+each round with that round's K): the first round that began in it, how many rounds did, how often the run
+left it again, and the largest corrupted share. In a round that begins in the state the run cannot end.
 
 z is computed from the same quantities the adversary solves with
 (:class:`sim.coin.knapsack.Problem`): S = G + d (2 X - W_K), G the good vote, with the tie rule of
@@ -29,7 +34,7 @@ import numpy as np
 from ..core.errors import ParamError
 from ..core.params import Param
 from .adaptive import adaptive_move
-from .knapsack import TIE, Problem, output
+from .knapsack import TIE, Problem, corrupted_exceeds_good, output
 from .moves import Move, RoundView, honest_move, nonadaptive_move  # noqa: F401  (re-exported)
 
 ADVERSARIES = ("none", "nonadaptive", "adaptive")
@@ -40,6 +45,8 @@ ETA = Param("eta", float, None, "update factor eta", low=0.0, high=0.5, low_open
 ADVERSARY = Param(
     "adversary", str, "nonadaptive", "none, nonadaptive (Sec. 2) or adaptive (Sec. 3)", choices=ADVERSARIES
 )
+ENDED, CAP, FLOAT_LIMIT = 0, 1, 2  # why a run stopped (CoinRuns.stop)
+STOP_NAMES = {ENDED: "ended (z = d)", CAP: "censored at the round cap", FLOAT_LIMIT: "censored at the float limit"}
 
 
 def default_eta(n: int) -> float:
@@ -77,6 +84,11 @@ class CoinRuns:
     )  # (runs, horizon) weight of K (with round r's captures) at the start of round r; NaN after
     corrupted_share: np.ndarray  # (runs, horizon) its share of the total weight
     records: list = field(default_factory=list)  # per run: dict of per-round arrays (when record=True)
+    stop: np.ndarray | None = None  # (runs,) int64: ENDED, CAP or FLOAT_LIMIT
+    first_cross: np.ndarray | None = None  # (runs,) int64: first round (1-based) begun with corrupted > good; 0 never
+    state_rounds: np.ndarray | None = None  # (runs,) int64: rounds begun in that state
+    exits: np.ndarray | None = None  # (runs,) int64: times the run left that state again
+    peak_share: np.ndarray | None = None  # (runs,) float64: largest corrupted share at the start of a round
 
 
 def run_coin(
@@ -103,7 +115,9 @@ def run_coin(
     general loop (the reference, tests/test_coin_fastpath.py checks both give identical runs)."""
     n, tau, eta = check_params(n, tau, eta)
     adversary = ADVERSARY.coerce(adversary)
-    max_rounds = min(int(max_rounds), round_limit(eta))
+    limit = round_limit(eta)
+    stop_code = FLOAT_LIMIT if limit <= int(max_rounds) else CAP
+    max_rounds = min(int(max_rounds), limit)
     corrupted = np.zeros((runs, n), dtype=bool)
     if adversary == "nonadaptive":
         for i in range(runs):
@@ -134,13 +148,15 @@ def run_coin(
             bound=[],
             corrupted_weight=[],
             corrupted_share=[],
+            corrupted_above_good=[],
         )
         for _ in range(runs if record else 0)
     ]
     active = np.arange(runs)
+    st = _State(runs)
     if fast and adversary == "nonadaptive" and not record:
-        _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs)
-        return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
+        _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs, st)
+        return _result(rounds, max_rounds, stop_code, cw, cs, recs, st)
     for r in range(max_rounds):
         if active.size == 0:
             break
@@ -161,7 +177,8 @@ def run_coin(
             if m.corrupted is not K:  # adaptive: K includes this round's captures
                 Wk[j] = float(w[j][m.corrupted].sum())
             if r < horizon:
-                cw[i, r], cs[i, r] = Wk[j], Wk[j] / Wt[j]
+                cw[i, r], cs[i, r] = Wk[j], min(Wk[j] / Wt[j], 1.0)
+            inside = st.update(i, r, float(w[j][m.corrupted].sum()), Wt[j])
             z = int(output(m.S, Wt[j]))
             if record:
                 rec = recs[i]
@@ -177,7 +194,8 @@ def run_coin(
                     ("X", m.X),
                     ("bound", m.bound),
                     ("corrupted_weight", Wk[j]),
-                    ("corrupted_share", Wk[j] / Wt[j]),
+                    ("corrupted_share", min(Wk[j] / Wt[j], 1.0)),
+                    ("corrupted_above_good", inside),
                 ):
                     rec[key].append(val)
             corrupted[i] = m.corrupted
@@ -191,13 +209,46 @@ def run_coin(
         for i, rec in enumerate(recs):
             last = table[ups[i]] if rounds[i] > max_rounds else None
             rec["final_weights"] = last
-    return CoinRuns(rounds, rounds > max_rounds, cw, cs, recs)
+    return _result(rounds, max_rounds, stop_code, cw, cs, recs, st)
 
 
-def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs) -> None:
+class _State:
+    """Per run: the state "corrupted > good" (first round in it, rounds in it, exits) and the peak share."""
+
+    def __init__(self, runs: int):
+        self.first = np.zeros(runs, dtype=np.int64)
+        self.rounds = np.zeros(runs, dtype=np.int64)
+        self.exits = np.zeros(runs, dtype=np.int64)
+        self.peak = np.zeros(runs, dtype=np.float64)
+        self._inside = np.zeros(runs, dtype=bool)
+
+    def update(self, i: int, r: int, W_K: float, total: float) -> bool:
+        """Round r (0-based) of run i begins with corrupted weight W_K of ``total``; True if that is the state."""
+        inside = corrupted_exceeds_good(W_K, total)
+        if inside:
+            self.rounds[i] += 1
+            if not self.first[i]:
+                self.first[i] = r + 1
+        elif self._inside[i]:
+            self.exits[i] += 1
+        self._inside[i] = inside
+        share = min(W_K / total, 1.0)  # W_K and total are summed apart: W_K / total can pass 1 by an ulp
+        if share > self.peak[i]:
+            self.peak[i] = share
+        return inside
+
+
+def _result(rounds, max_rounds, stop_code, cw, cs, recs, st: _State) -> CoinRuns:
+    censored = rounds > max_rounds
+    stop = np.where(censored, stop_code, ENDED).astype(np.int64)
+    return CoinRuns(rounds, censored, cw, cs, recs, stop, st.first, st.rounds, st.exits, st.peak)
+
+
+def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds, horizon, rounds, cw, cs, st) -> None:
     """The general loop of :func:`run_coin` for the non-adaptive adversary without records: the same draws,
     shapes and floats, with the exponents and K kept compact over the active runs (no per-round gather of the
-    active rows) and W_K summed only while it is recorded. Fills ``rounds``, ``cw``, ``cs`` in place."""
+    active rows) and the (runs, n) W_K summed only while it is recorded (the state's W_K is the sum over K's
+    indices, as in the general loop). Fills ``rounds``, ``cw``, ``cs`` and ``st`` in place."""
     act = np.arange(len(rounds))
     U = np.zeros((len(rounds), n), dtype=np.int64)  # exponents of the active runs (row j: run act[j])
     Ka = corrupted.copy()
@@ -213,9 +264,10 @@ def _run_nonadaptive_fast(n, eta, rng, corrupted, kidxs, solver, eps, max_rounds
         Wt = w.sum(1)
         if r < horizon:
             Wk = np.where(Ka, w, 0.0).sum(1)
-            cw[act, r], cs[act, r] = Wk, Wk / Wt
+            cw[act, r], cs[act, r] = Wk, np.minimum(Wk / Wt, 1.0)
         finished = np.zeros(act.size, dtype=bool)
         for j in range(act.size):
+            st.update(int(act[j]), r, float(w[j][kidxs[act[j]]].sum()), Wt[j])
             finished[j] = _nonadaptive_round(
                 r, int(d[j]), w[j], U[j], adv[j], kidxs[act[j]], float(good_vote[j]), Wt[j], table, solver, eps
             )

@@ -3,6 +3,9 @@
 Per round r (before its update): the weights, the advice, d, z, the corrupted set, the
 adversary's choice J, the volatile experts, the total and the share of the corrupted weight,
 the solver that chose J (code of :data:`sim.coin.knapsack.SOLVER_NAMES`), its X and its bound.
+Meta: the rounds, why the run stopped and the state "corrupted > good" (version 2: ``stop``,
+``first_cross``, ``state_rounds``, ``exits``, and the array ``corrupted_above_good``; the other arrays are
+unchanged from version 1).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from ..core.errors import ParamError
 from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
+from .adaptive import VOLATILE_DOC
 from .brute_force import MAX_ITEMS
 from .coin_mwu import ADVERSARY, check_params, default_eta, run_coin
 from .knapsack import SOLVER_NAMES
@@ -28,7 +32,7 @@ PARAMS = (
     ),
     ADVERSARY,
     SOLVER,
-    Param("volatile", int, -1, "adaptive: volatile flips per round (-1 = floor(sqrt(n)))", low=-1, high=100),
+    Param("volatile", int, -1, "adaptive: " + VOLATILE_DOC, low=-2, high=100),
     Param("max_rounds", int, 400, "rounds after which a run is censored", low=1, high=20_000),
 )
 
@@ -59,7 +63,7 @@ RE = ("round", "expert")
 
 @trace_kind(
     "coin_run",
-    version=1,
+    version=2,
     summary="global-coin MWU vs greedy adversary (Aggarwal et al. 2017): one recorded run",
     params=PARAMS,
     check=_check,
@@ -78,6 +82,9 @@ RE = ("round", "expert")
         "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)"),
         "corrupted_weight": ArraySpec("float64", ROUND, "total weight of K"),
         "corrupted_share": ArraySpec("float64", ROUND, "share of the total weight held by K"),
+        "corrupted_above_good": ArraySpec(
+            "bool", ROUND, "the round began with W_K > the good experts' weight (it cannot end: docs/coin.md)"
+        ),
     },
 )
 def simulate_coin(p: dict, rng: np.random.Generator):
@@ -108,11 +115,16 @@ def simulate_coin(p: dict, rng: np.random.Generator):
         "bound": np.array(rec["bound"], dtype=np.float64),
         "corrupted_weight": np.array(rec["corrupted_weight"], dtype=np.float64),
         "corrupted_share": np.array(rec["corrupted_share"], dtype=np.float64),
+        "corrupted_above_good": np.array(rec["corrupted_above_good"], dtype=bool),
     }
     meta = {
         "eta": eta,
         "rounds": int(res.rounds[0]),
         "censored": bool(res.censored[0]),
+        "stop": int(res.stop[0]),  # 0 ended, 1 censored at max_rounds, 2 at the float limit
+        "first_cross": int(res.first_cross[0]),  # first round begun with corrupted > good weight; 0 never
+        "state_rounds": int(res.state_rounds[0]),
+        "exits": int(res.exits[0]),
         "solver_names": {str(k): v for k, v in SOLVER_NAMES.items()},
     }
     return arrays, meta

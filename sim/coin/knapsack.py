@@ -120,6 +120,17 @@ def output(S, scale: float):
     return np.where(np.asarray(S) >= -TIE * scale, 1, -1)
 
 
+def corrupted_exceeds_good(W_K: float, total: float) -> bool:
+    """The state "corrupted > good": W_K - W_G > TIE * total, with W_G = total - W_K the good experts' weight.
+
+    Lemma (proved in docs/coin.md): in a round that begins in this state, z != d is feasible whatever the
+    good experts advise, so the run cannot end in it. Every good vote has |G| <= W_G; with J = {} (every
+    corrupted expert advises -d) the vote is S = G - d W_K, so d S <= W_G - W_K < -TIE * total, which is
+    z != d under the tie rule for either d (d = +1: S < -tol; d = -1: S > tol >= -tol). Any solver that
+    finds a feasible J when one exists (all of them: J = {} is the first thing each checks) plays on."""
+    return 2.0 * W_K - total > TIE * total
+
+
 def classes(weights: np.ndarray, ups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct values of ``weights`` (descending), their counts, and each item's class index.
 

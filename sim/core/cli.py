@@ -1,10 +1,10 @@
-"""``python -m sim``: list trace kinds, write a trace, show a trace.
+"""``python -m sim`` (= ``byzmw list|trace|show``): list trace kinds, write a trace, show a trace.
 
-Bad input prints one line naming the problem and the allowed values and
-exits with code 2 (no traceback). A closed stdout (``python -m sim show f |
-head -1``) ends the command quietly with exit code 141 (128 + SIGPIPE, what
-a Unix tool killed by SIGPIPE reports). :func:`one_line`,
-:func:`exit_2_on` and :func:`run_main` are shared with the shell's command line.
+The conventions of every command of the project: bad input prints one line naming the problem and the allowed
+values and exits with code 2 (no traceback); Ctrl-C prints one line and exits 130; a closed stdout
+(``python -m sim show f | head -1``) ends the command quietly with exit code 141 (128 + SIGPIPE, what a Unix
+tool killed by SIGPIPE reports). :func:`parse_sets` (the one ``--set`` grammar), :func:`one_line`,
+:func:`exit_2_on`, :func:`run_main` and :func:`add_commands` are shared with ``byzmw`` (studio.cli).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -29,19 +30,28 @@ class OneLineParser(argparse.ArgumentParser):
         raise ParamError(message)
 
 
-def _parse_sets(items: list[str]) -> dict:
-    """``--set name=value`` items; a name given twice is an error (which one would win is a guess)."""
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip(" \t")
-        if not sep or not name:
-            raise ParamError(f"--set: expected name=value, got {item!r}")
-        if name in out:
-            raise ParamError(
-                f"--set: {name} given twice ({name}={out[name]!r} and {name}={value.strip(' ' + chr(9))!r})"
-            )
-        out[name] = value.strip(" \t")
+SET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_sets(items, flag: str = "set") -> dict[str, str]:
+    """The one ``--set`` grammar of every command (``byzmw render|stills|slides|sweep|trace``, ``SET=`` of make).
+
+    ``items`` is a string or a list of them (one per ``--set``); each holds one or more ``NAME=VALUE`` separated
+    by whitespace. A comma belongs to the value (``aggregators=mean,median``: a list; ``eta=0.1,0.2``: a sweep
+    axis), so a value never holds whitespace. ``NAME`` is an identifier. A name given twice is an error
+    (which one would win is a guess). Returns {name: value text}; the command validates the values.
+    """
+    if isinstance(items, str):
+        items = [items]
+    out: dict[str, str] = {}
+    for item in items or ():
+        for part in item.split():
+            name, sep, value = part.partition("=")
+            if not sep or not SET_NAME.fullmatch(name):
+                raise ParamError(f"{flag}: expected NAME=VALUE, got {part!r}")
+            if name in out:
+                raise ParamError(f"{name}: given twice in {flag} ({name}={out[name]!r} and {name}={value!r})")
+            out[name] = value
     return out
 
 
@@ -82,6 +92,9 @@ def run_main(fn, argv) -> int:
         return code
     except SystemExit as e:  # -h / --help (0); argparse errors are ParamErrors already
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT (what was written is complete)
+        print("error: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader went away (| head): silence the flush at interpreter exit too
         try:
@@ -104,7 +117,7 @@ def cmd_list(args) -> int:
 def cmd_trace(args) -> int:
     get_kind(args.kind)
     check_out(args.out)
-    t = simulate(args.kind, args.seed, _parse_sets(args.set))
+    t = simulate(args.kind, args.seed, parse_sets(args.set))
     out = Path(args.out) if args.out is not None else Path(f"{args.kind}-seed{t.seed}.npz")
     save_trace(t, out)
     print(f"wrote {out} ({t.content_hash[:19]})")
@@ -127,17 +140,28 @@ def cmd_show(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = OneLineParser(prog="python -m sim", description="Byzantine MW Studio simulations")
-    sub = ap.add_subparsers(dest="cmd", parser_class=OneLineParser)
+def add_commands(sub) -> None:
+    """The core's commands (list, trace, show) on a subparsers object: ``python -m sim`` and ``byzmw`` share them."""
     sub.add_parser("list", help="trace kinds, their parameters, defaults and ranges")
     tr = sub.add_parser("trace", help="simulate one trace and write it")
     tr.add_argument("kind")
     tr.add_argument("--seed", default="0")
-    tr.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    tr.add_argument("--out")
+    tr.add_argument(
+        "--set", action="append", default=[], metavar="'NAME=VALUE ...'", help="parameters (see `list`), repeatable"
+    )
+    tr.add_argument("--out", help="the trace file (default KIND-seedS.npz)")
     sh = sub.add_parser("show", help="validate a trace file and summarise it")
     sh.add_argument("path")
+
+
+COMMANDS = {"list": cmd_list, "trace": cmd_trace, "show": cmd_show}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = OneLineParser(
+        prog="python -m sim", description="Byzantine MW Studio simulations (also: byzmw list|trace|show)"
+    )
+    add_commands(ap.add_subparsers(dest="cmd", parser_class=OneLineParser))
     return ap
 
 
@@ -149,7 +173,7 @@ def _dispatch(argv) -> int:
     args = build_parser().parse_args(argv)
     if args.cmd is None:
         raise ParamError("command: expected one of list, trace, show")
-    return {"list": cmd_list, "trace": cmd_trace, "show": cmd_show}[args.cmd](args)
+    return COMMANDS[args.cmd](args)
 
 
 def main(argv=None) -> int:

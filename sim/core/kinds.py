@@ -17,6 +17,7 @@ import pkgutil
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -86,9 +87,9 @@ def trace_kind(
 
 
 def discover() -> None:
-    import sim
-
-    for mod in pkgutil.walk_packages(sim.__path__, "sim."):
+    """Import every module of the ``sim`` package (each declares its kinds where it defines them)."""
+    root = str(Path(__file__).resolve().parents[1])
+    for mod in pkgutil.walk_packages([root], "sim."):
         if mod.name not in _SKIP_MODULES:
             importlib.import_module(mod.name)
 

@@ -41,6 +41,31 @@ def _fmt(v) -> str:
     return repr(v) if not isinstance(v, str) else v
 
 
+class LiveChoices:
+    """The choices of a parameter whose names can grow after import (plugins): ``fn()`` is asked at every use.
+
+    Behaves as the tuple ``fn()`` returns for what :class:`Param` does with choices (``in``, iteration, ``len``).
+    """
+
+    def __init__(self, fn):
+        self._fn = fn
+
+    def __iter__(self):
+        return iter(self._fn())
+
+    def __contains__(self, value) -> bool:
+        return value in self._fn()
+
+    def __len__(self) -> int:
+        return len(self._fn())
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"LiveChoices({tuple(self._fn())!r})"
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of a trace kind.
@@ -172,7 +197,7 @@ def param(default, doc: str = "", *, low=None, high=None, low_open=False, high_o
         "high": high,
         "low_open": low_open,
         "high_open": high_open,
-        "choices": tuple(choices),
+        "choices": choices if isinstance(choices, LiveChoices) else tuple(choices),
     }
     return dc_field(default=default, metadata={"param": spec})
 

@@ -43,6 +43,7 @@ import numpy as np
 
 from .errors import ParamError
 from .params import Param
+from .plugins import code_of
 from .rng import check_seed
 
 _SWEEPS: dict[str, SweepKind] = {}
@@ -362,7 +363,7 @@ def code_digest(modules: tuple[str, ...]) -> str:
 
 def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
     """Everything a cell's numbers depend on, hashed: a checkpoint is reusable iff its key matches."""
-    from .. import __version__
+    from .._version import __version__
 
     blob = {
         "sweep": sw.name,
@@ -372,6 +373,9 @@ def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
         "params": dict(cell.params),
         "spawn": [grid.seed, cell.index, grid.n_cells],
     }
+    plugin_code = code_of(cell.params.values())  # a plugin's rule or attack in this cell: its source too
+    if plugin_code:
+        blob["plugins"] = plugin_code
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -460,6 +464,14 @@ class SweepOutput:
 
     def summary(self) -> list[str]:
         return list(self.sweep.summarise(self)) if self.sweep.summarise else []
+
+    def to_frame(self):
+        """:meth:`rows` as a pandas DataFrame (pandas comes with the ``[sweep]`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ParamError("to_frame: needs pandas (pip install 'byzmw-studio[sweep]')") from None
+        return pd.DataFrame(self.rows())
 
 
 def run_serial(sweep_kind: SweepKind | str, grid: Grid | None = None, **sets) -> SweepOutput:

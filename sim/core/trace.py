@@ -155,7 +155,7 @@ def make_trace(
     command: str = "",
 ) -> Trace:
     """Build a Trace with its content hash; arrays are copied read-only."""
-    from .. import __version__
+    from .._version import __version__
 
     arrays = _freeze({k: _le(np.asarray(v)) for k, v in arrays.items()})
     for k, a in arrays.items():

@@ -139,7 +139,7 @@ def run_mw_batch(
 ) -> MWBatch:
     """Run Algorithm 1 on reports ``x`` of shape (trials, rounds, n, d).
 
-    ``center`` names an estimator of sim.estimators.ESTIMATORS or is
+    ``center`` names an estimator of sim.stats.robust (``estimator_names()``: plugins' centres too) or is
     "weighted_mean" (losses against the MW mean itself). ``c`` is a fixed
     scale (a known sigma) or "mad" for c(t) = c_k * MAD(t). ``loss_kw`` goes
     to the loss (beta, delta, steepness); ``reports`` is the optional hook

@@ -1,7 +1,7 @@
 """The sweep engine: runs any sweep declared with :func:`sim.core.sweeps.sweep`.
 
-``python -m studio.sweep list`` lists the declared sweeps (axes, defaults, ranges);
-``python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n --set fixed=v [--trials N] [--seed S]
+``byzmw sweep list`` lists the declared sweeps (axes, defaults, ranges);
+``byzmw sweep run SWEEP --name NAME --set axis=a:b:n --set fixed=v [--trials N] [--seed S]
 [--workers N] [--scheduler ADDRESS] [--out DIR] [--no-figures] [--no-progress]`` runs one.
 
 - cell i draws from child i of ``SeedSequence(seed).spawn(n_cells)``: serial,
@@ -33,6 +33,7 @@ __all__ = [
     "check_name",
     "csv_bytes",
     "load_checkpoint",
+    "load_frame",
     "main",
     "provenance",
     "read_csv",
@@ -49,6 +50,56 @@ def run_sweep(sweep, grid, name, *, figures: bool = True, **kw) -> SweepRun:
     from .draw import draw_figures
 
     return run(sweep, grid, name, draw=draw_figures if figures else None, **kw)
+
+
+def load_frame(sweep, table: str = "cells"):
+    """A finished sweep's results as a pandas DataFrame, in one call (pandas: the ``[sweep]`` extra).
+
+    Parameters
+    ----------
+    sweep : str or path-like
+        The name of a sweep run (``byzmw sweep run ... --name NAME``: ``sweeps/NAME/`` under the output root),
+        its folder, or one of its CSV files.
+    table : str
+        ``cells`` (one row per cell), or another table the sweep writes (``sweeps/NAME/<table>.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, typed by pandas; ``df.attrs["provenance"]`` holds the CSV's provenance lines (command, grid,
+        seeds, versions, plugins).
+
+    Examples
+    --------
+    >>> import sim, tempfile
+    >>> from studio.sweep import load_frame, run
+    >>> from sim.core.sweeps import make_grid
+    >>> root = tempfile.mkdtemp()
+    >>> grid = make_grid("aggregation_breakdown", {"aggregator": "mean,coordinate_median", "attack": "scaling",
+    ...                                             "byz_fraction": 0.2, "trials": 10})
+    >>> _ = run("aggregation_breakdown", grid, "demo", root=root, progress=False)
+    >>> df = load_frame(f"{root}/demo")
+    >>> df[["aggregator", "n_byzantine"]].values.tolist()
+    [['mean', 3], ['coordinate_median', 3]]
+    """
+    import io
+    from pathlib import Path
+
+    try:
+        import pandas as pd
+    except ImportError:
+        from sim.core.errors import ParamError
+
+        raise ParamError("load_frame: needs pandas (pip install 'byzmw-studio[sweep]')") from None
+    p = Path(sweep)
+    if not p.exists() and isinstance(sweep, str) and "/" not in sweep:
+        p = sweeps_dir() / check_name(sweep)
+    if p.is_dir():
+        p = p / f"{table}.csv"
+    lines = p.read_text().splitlines(keepends=True)
+    df = pd.read_csv(io.StringIO("".join(line for line in lines if not line.startswith("#"))))
+    df.attrs["provenance"] = [line[2:].rstrip("\n") for line in lines if line.startswith("# ")]
+    return df
 
 
 def main(argv=None) -> int:

@@ -1,3 +1,5 @@
+"""``python -m studio.sweep``: an alias of ``byzmw sweep``."""
+
 import sys
 
 from .cli import main

@@ -78,8 +78,9 @@ def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: i
         for f in as_completed(futs):
             on_done(futs[f], f.result())
     except BaseException:
+        procs = list((getattr(ex, "_processes", None) or {}).values())  # shutdown() sets _processes to None
         ex.shutdown(wait=False, cancel_futures=True)
-        for p in list(getattr(ex, "_processes", {}).values()):  # don't wait for running cells
+        for p in procs:  # don't wait for running cells
             p.kill()
         raise
     ex.shutdown(wait=True)

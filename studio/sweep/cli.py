@@ -1,4 +1,8 @@
-"""``python -m studio.sweep list | run SWEEP --name NAME --set axis=a:b:n ...``: bad input = one line, exit 2."""
+"""``byzmw sweep list | run SWEEP --name NAME --set axis=a:b:n ...`` (also ``python -m studio.sweep``).
+
+The exit codes of every byzmw command (sim.core.cli.run_main): bad input is one line and exit 2, a closed
+stdout 141, Ctrl-C 130 (finished cells are kept: the same command resumes).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.core.cli import OneLineParser
+from sim.core.cli import OneLineParser, exit_2_on, parse_sets, run_main
 from sim.core.errors import ParamError
 from sim.core.sweeps import MAX_CELLS, SweepKind, all_sweeps, get_sweep, make_grid
 
@@ -19,17 +23,12 @@ from .runner import run
 class _Parser(OneLineParser):
     def error(self, message):
         if message.startswith("unrecognized arguments"):
-            message += " (parameters are set with --set NAME=VALUES; see python -m studio.sweep list)"
+            message += " (parameters are set with --set NAME=VALUES; see byzmw sweep list)"
         super().error(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(
-        prog="python -m studio.sweep",
-        description="declared parameter sweeps: list them, run one "
-        "(checkpointed; local processes or a Dask cluster); CSVs and figures under sweeps/NAME/",
-    )
-    sub = ap.add_subparsers(dest="cmd", parser_class=_Parser)
+def add_commands(sub) -> None:
+    """``list`` and ``run`` on the subparsers of ``byzmw sweep``."""
     sub.add_parser("list", help="the declared sweeps with their axes, defaults and ranges")
     p = sub.add_parser("run", help="run (or resume) a sweep")
     p.add_argument("sweep", help="a declared sweep (see `list`)")
@@ -39,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="sets",
         action="append",
         default=[],
-        metavar="PARAM=VALUES",
-        help="axis=a,b,c or axis=start:stop:num (linspace), fixed=value; once per parameter",
+        metavar="'PARAM=VALUES ...'",
+        help="axis=a,b,c or axis=start:stop:num (linspace), fixed=value; a parameter once",
     )
     p.add_argument("--trials", default=None, help="trials per cell (default: the sweep's)")
     p.add_argument("--seed", default=None, help="root seed of SeedSequence (default 0)")
@@ -53,21 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--replace", action="store_true", help="start over if sweeps/NAME holds other settings")
     p.add_argument("--no-wait", action="store_true", help="refuse instead of waiting when NAME is being run")
+
+
+def build_parser(prog: str = "byzmw sweep") -> argparse.ArgumentParser:
+    ap = _Parser(
+        prog=prog,
+        description="declared parameter sweeps: list them, run one "
+        "(checkpointed; local processes or a Dask cluster); CSVs and figures under sweeps/NAME/",
+    )
+    add_commands(ap.add_subparsers(dest="sweep_cmd", parser_class=_Parser))
     return ap
-
-
-def parse_sets(items: list[str]) -> dict[str, str]:
-    """``["eta=0.1:0.2:3", "rounds=50"]`` -> dict; a malformed or repeated --set is a ParamError."""
-    out: dict[str, str] = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        key = key.strip()
-        if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise ParamError(f"set: expected PARAM=VALUES, got {item!r}")
-        if key in out:
-            raise ParamError(f"{key}: given twice (--set {key}=... may appear once)")
-        out[key] = value
-    return out
 
 
 def _int_option(name: str, text: str | None, low: int, high: int) -> int | None:
@@ -110,7 +104,7 @@ def _list() -> int:
             print()
         print("\n".join(describe(sw)))
     print(
-        f"\n{len(sweeps)} sweep{'' if len(sweeps) == 1 else 's'}. Run one: python -m studio.sweep run SWEEP --name NAME --set axis=a:b:n ... "
+        f"\n{len(sweeps)} sweep{'' if len(sweeps) == 1 else 's'}. Run one: byzmw sweep run SWEEP --name NAME --set axis=a:b:n ... "
         f"(at most {MAX_CELLS} cells)"
     )
     return 0
@@ -133,7 +127,7 @@ def _run(args, argv) -> int:
     if args.out is not None and not args.out.strip():
         raise ParamError("out: empty path; give a folder or leave --out out")
     name = args.name if args.name is not None else sw.name
-    command = shlex.join(["python", "-m", "studio.sweep", *(sys.argv[1:] if argv is None else argv)])
+    command = shlex.join(["byzmw", "sweep", *(sys.argv[1:] if argv is None else argv)])
     draw_figures = None
     if not args.no_figures:
         from .draw import draw_figures  # matplotlib only when figures are drawn
@@ -159,25 +153,23 @@ def _run(args, argv) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        if args.cmd == "list":
-            return _list()
-        if args.cmd == "run":
+def run_command(args, argv) -> int:
+    """``byzmw sweep list|run`` with parsed ``args`` (``argv``: the sweep's own arguments, for provenance)."""
+    if args.sweep_cmd == "list":
+        return _list()
+    if args.sweep_cmd == "run":
+        try:
             return _run(args, argv)
-        raise ParamError("command: expected 'list' or 'run' (python -m studio.sweep list | run SWEEP ...)")
-    except ParamError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # `list | head`: the reader left; exit quietly
-        import os
+        except KeyboardInterrupt:
+            print("error: interrupted (finished cells are kept; run the same command again to resume)", file=sys.stderr)
+            return 130
+    raise ParamError("command: expected 'list' or 'run' (byzmw sweep list | run SWEEP ...)")
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except OSError as e:
-        print(f"error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted (finished cells are kept; run the same command again to resume)", file=sys.stderr)
-        return 130
+
+def _main(argv) -> int:
+    return exit_2_on((ParamError,), lambda: run_command(build_parser().parse_args(argv), argv))
+
+
+def main(argv=None) -> int:
+    """``byzmw sweep ...`` on its own (``python -m studio.sweep``, ``studio.sweep.main``)."""
+    return run_main(_main, argv)

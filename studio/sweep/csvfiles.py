@@ -23,6 +23,9 @@ from sim.core.sweeps import Grid, SweepKind, SweepOutput
 
 @lru_cache(maxsize=1)
 def git_revision() -> str:
+    """The checkout's commit (+dirty), or "unknown" for an installed package (no git folder of its own)."""
+    if not (REPO / ".git").exists():
+        return "unknown"
     try:
         rev = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=5
@@ -62,6 +65,9 @@ def provenance(sw: SweepKind, grid: Grid, name: str, command: str) -> list[str]:
         scipy_v = scipy.__version__
     except ImportError:  # pragma: no cover - scipy is a dependency
         scipy_v = "absent"
+    from sim.core.plugins import loaded
+
+    plugins = loaded()
     return [
         f"sweep: {sw.name} version {sw.version}, name {name} (spec digest {grid.digest()})",
         f"command: {command}",
@@ -70,6 +76,7 @@ def provenance(sw: SweepKind, grid: Grid, name: str, command: str) -> list[str]:
         f"model: {sw.model or sw.summary}",
         f"versions: byzmw sim {sim.__version__}, git {git_revision()}, python {platform.python_version()}, "
         f"numpy {np.__version__}, scipy {scipy_v}",
+        *([f"plugins: {', '.join(plugins)}"] if plugins else []),
     ]
 
 

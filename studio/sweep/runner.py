@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.paths import REPO
+from kit.paths import sweeps_dir  # noqa: F401  (part of this module's interface)
 from sim.core.errors import ParamError
 from sim.core.sweeps import Grid, SweepKind, SweepOutput, cell_key, get_sweep, make_grid
 
@@ -37,12 +37,6 @@ SPEC_FORMAT = "byzmw-sweep-spec"
 _SPEC_MAX = 1 << 22
 
 Draw = Callable[[SweepOutput, Path, Sequence[str]], list]
-
-
-def sweeps_dir() -> Path:
-    """Root of all sweeps (``sweeps/`` of the repo, or $BYZMW_SWEEPS)."""
-    v = os.environ.get("BYZMW_SWEEPS")
-    return Path(v).resolve() if v else REPO / "sweeps"
 
 
 def check_name(name: str) -> str:

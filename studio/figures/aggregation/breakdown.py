@@ -17,7 +17,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from sim.core.sweeps import run_serial
 
 from studio.figures import figure, figures_for_sweep
-from studio.figures.aggregation.styles import MARKERS, label, style
+from sim.aggregation.registry import label_of
+from studio.figures.aggregation.styles import label, line_styles
 from studio.figures.context import FigureContext
 
 ATTACK_TITLES = {"sign_flip": "sign flip", "scaling": "scaling ×100", "alie": "A Little Is Enough",
@@ -35,6 +36,7 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
     fig, axes = ctx.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.1 * nrow), squeeze=False,
                              gridspec_kw={"hspace": 0.45, "wspace": 0.3})
     c = ctx.colors
+    looks = line_styles(c, aggs)
     axes = axes.ravel()
     for ax, att in zip(axes, attacks):
         sub = [r for r in rows if r["attack"] == att]
@@ -46,9 +48,8 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
             y = np.array([r["error_mean"] for r in rr])
             lo = np.array([r["error_lo"] for r in rr])
             hi = np.array([r["error_hi"] for r in rr])
-            col, ls = style(c, agg)
-            ax.plot(x, y, color=col, linestyle=ls, marker=MARKERS.get(agg, "."), markersize=3.5, linewidth=1.3,
-                    label=label(agg))
+            col, ls, mk = looks[agg]
+            ax.plot(x, y, color=col, linestyle=ls, marker=mk, markersize=3.5, linewidth=1.3, label=label(agg))
             ax.fill_between(x, np.maximum(lo, 1e-3), hi, color=col, alpha=0.15, linewidth=0)
         orc = sorted(((r["byz_fraction"], r["oracle_error_mean"]) for r in sub if r["aggregator"] == aggs[0]))
         if orc:
@@ -57,7 +58,7 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.set_title(ATTACK_TITLES.get(att, att), fontsize=9)
+        ax.set_title(ATTACK_TITLES.get(att) or label_of(att) or att, fontsize=9)
         ax.set_xlabel("Byzantine fraction β", fontsize=8)
         ax.set_ylabel("error ‖aggregate − μ‖", fontsize=8)
         ax.tick_params(labelsize=7)

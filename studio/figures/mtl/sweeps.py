@@ -78,7 +78,7 @@ def paper_seed_figures(ctx: FigureContext, out: SweepOutput, provenance: list[st
 def sweep_byzantine(ctx: FigureContext) -> None:
     """Tail MSD of the four methods against F for both attacks (correct rule, 2 networks per point)."""
     out = run_serial("mtl_byzantine", n_byzantine=(0, 20, 40, 60, 80, 99), trials=2)
-    byzantine_figures(ctx, out, ["python -m studio.sweep run mtl_byzantine --set n_byzantine=0,20,40,60,80,99 "
+    byzantine_figures(ctx, out, ["byzmw sweep run mtl_byzantine --set n_byzantine=0,20,40,60,80,99 "
                                  "--set trials=2"])
 
 
@@ -87,4 +87,4 @@ def sweep_byzantine(ctx: FigureContext) -> None:
 def sweep_paper_seeds(ctx: FigureContext) -> None:
     """Agents captured by the attackers, authors' code against the correct rule, seeds 0-9 of their script."""
     out = run_serial("mtl_paper_seeds")
-    paper_seed_figures(ctx, out, ["python -m studio.sweep run mtl_paper_seeds"])
+    paper_seed_figures(ctx, out, ["byzmw sweep run mtl_paper_seeds"])

@@ -1,7 +1,7 @@
 """Knowlson et al., Figs. 4-7 and Table I: the figures of the ``knowlson_verification`` sweep.
 
 :func:`sweep_figures` is the figure function the sweep declares: the engine
-(``python -m studio.sweep run knowlson_verification ...``) calls it with the
+(``byzmw sweep run knowlson_verification ...``) calls it with the
 finished sweep and it draws every figure per eta x tau slice. The registered
 paper figures run (or reuse, from its checkpoints) the default sweep
 ``sweeps/knowlson_default`` -- the grid of the seed's verification.py: eta and
