@@ -90,6 +90,7 @@ def install_render_guards() -> None:
     tex_mobject.tex_to_svg_file = locked
     _install_private_svg_temp()
     _install_encoder_threads()
+    _deterministic_heap()
 
 
 _ENCODER_THREADS: list[int] = []  # a stack: the x264 thread count pinned by encoder_threads_pinned (innermost last)
@@ -133,6 +134,29 @@ def _install_encoder_threads() -> None:
 
     open_partial_movie_stream._studio_threads = True
     SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
+
+
+HEAP_FILL = 0x55  # glibc M_PERTURB: fresh blocks hold 0xaa, freed ones 0x55 (any constant would do)
+
+
+def _deterministic_heap() -> None:
+    """Fill every block glibc's malloc hands out with one constant byte (``mallopt(M_PERTURB)``).
+
+    x264 (libx264 165 through PyAV) reads memory it never wrote when the picture's width is not a multiple of
+    16 (-ql: 854 pixels): the same frames give other bytes, and now and then other pixels (by up to 8 levels), as
+    the heap's leftovers differ, so two serial renders of a scene at -ql differed in a play or two, from one run
+    to the next. With every fresh block filled alike the leftovers are always the same, so are the bytes (fresh
+    pages from the kernel are zeros already). It costs a memset of each heap block on malloc and on free;
+    ``BYZMW_HEAP_FILL=off`` turns it off (bench/bench_render_parallel.py measures renders with it on)."""
+    if getattr(_deterministic_heap, "done", False) or os.environ.get("BYZMW_HEAP_FILL", "").strip() == "off":
+        return
+    _deterministic_heap.done = True
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-6, HEAP_FILL)  # M_PERTURB
+    except (OSError, AttributeError):  # not glibc: nothing to do (other allocators have their own habits)
+        pass
 
 
 def _install_private_svg_temp() -> None:
