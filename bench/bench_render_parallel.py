@@ -69,6 +69,9 @@ def main(argv=None) -> int:
     print(f"{len(names)} scenes, {total_video:.1f} s of video at -q{a.quality}; {a.pairs} pair(s); "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
 
+    def load() -> str:
+        return f"load average {os.getloadavg()[0]:.1f}"
+
     def wall(fn):
         t0 = time.perf_counter()
         out = fn()
@@ -85,7 +88,9 @@ def main(argv=None) -> int:
             t, path = wall(lambda n=n: render_serial(n, opts, progress=False))
             serial[n], serial_s[n] = path.read_bytes(), t
             t_serial += t
-        print(f"pair {pair}: serial {t_serial:.1f} s ({t_serial / total_video:.2f} s per video s)", flush=True)
+        print(
+            f"pair {pair}: serial {t_serial:.1f} s ({t_serial / total_video:.2f} s per video s); {load()}", flush=True
+        )
         t_j2, rep = wall(lambda: render_scenes(names, opts, jobs=2, cache=False, progress=False))
         same = sum(rep.outputs[n].read_bytes() == serial[n] for n in names)
         if same != len(names):
@@ -93,7 +98,7 @@ def main(argv=None) -> int:
         ratios["jobs2"].append(t_j2 / t_serial)
         print(f"pair {pair}: JOBS=2 {t_j2:.1f} s = {t_j2 / t_serial:.3f}x serial (probe {rep.probe_s:.1f} s, "
               f"render {rep.render_s:.1f} s, join {rep.join_s:.1f} s; {len(rep.segments)} segments); "
-              f"identical to serial: {same}/{len(names)} (container bytes)", flush=True)  # fmt: skip
+              f"identical to serial: {same}/{len(names)} (container bytes); {load()}", flush=True)  # fmt: skip
         last["rep"], last["t_j2"], last["t_serial"] = rep, t_j2, t_serial
         if not a.no_dask:
             from distributed import LocalCluster
@@ -110,18 +115,18 @@ def main(argv=None) -> int:
                 miss.append(f"pair {pair}: Dask differs from serial in {len(names) - same} scene(s)")
             ratios["dask2"].append(t_d / t_serial)
             print(f"pair {pair}: Dask LocalCluster(2) {t_d:.1f} s = {t_d / t_serial:.3f}x serial; cluster start-up "
-                  f"{t_up:.1f} s more ({(t_d + t_up) / t_serial:.3f}x with it); identical: {same}/{len(names)}",
+                  f"{t_up:.1f} s more ({(t_d + t_up) / t_serial:.3f}x with it); identical: {same}/{len(names)}; {load()}",
                   flush=True)  # fmt: skip
         t_w, wrep = wall(lambda: render_scenes(names, opts, jobs=2, progress=False))
         if wrep.rendered:
             miss.append(f"pair {pair}: the unchanged re-render rendered {wrep.rendered} plays")
         ratios["unchanged"].append(t_w / t_j2)
         print(f"pair {pair}: unchanged re-render {t_w:.2f} s = {t_w / t_j2:.4f}x the cold JOBS=2 render "
-              f"({wrep.rendered} plays rendered, {wrep.reused} reused)", flush=True)  # fmt: skip
+              f"({wrep.rendered} plays rendered, {wrep.reused} reused); {load()}", flush=True)  # fmt: skip
         t_c, crep, changed = _one_caption(names[0], opts, render_scenes, rc)
         ratios["caption"].append(t_c / serial_s[names[0]])
         print(f"pair {pair}: one caption of {names[0]} longer: {t_c:.1f} s = {t_c / serial_s[names[0]]:.3f}x its "
-              f"serial render ({crep.rendered} of {len(crep.work[0].keys)} plays rendered)", flush=True)  # fmt: skip
+              f"serial render ({crep.rendered} of {len(crep.work[0].keys)} plays rendered); {load()}", flush=True)  # fmt: skip
 
     # -- the model of k machines, from the costs measured by the last JOBS=2 run --------------------------------
     rep = last["rep"]
