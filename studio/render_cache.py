@@ -36,7 +36,7 @@ from kit.paths import ASSETS, MANIM_CFG, REPO, media_dir
 from sim.core.files import atomic_write
 from sim.core.params import Param
 
-ENGINE = 1  # bump when the meaning of a key changes (what the probe hashes, how plays are rendered)
+ENGINE = 2  # bump when the meaning of a key changes (what the probe hashes, how plays are rendered)
 _RECORD_MAX = 1 << 16
 _MANIFEST_MAX = 1 << 24
 _PROJECT_PACKAGES = ("scenes", "kit", "sim")

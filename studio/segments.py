@@ -54,17 +54,23 @@ def _pixels_of(value) -> _Pixels:
     return _Pixels(h.digest())
 
 
-# bookkeeping the camera never reads; original_id (an id()) and point_hash (a cache) differ between runs
+# bookkeeping the camera never reads; original_id (an id()) and point_hash (a cache) differ between runs; an SVG
+# path's source and the options it was parsed with (its points are what is drawn)
 _NOT_DRAWN = frozenset(
     {"submobjects", "updaters", "parents", "animation_overrides", "name", "original_id", "point_hash",
-     "updating_suspended", "target", "saved_state"}
+     "updating_suspended", "target", "saved_state", "path_obj", "long_lines", "should_subdivide_sharp_curves",
+     "should_remove_null_curves"}
 )  # fmt: skip
+# A Text's glyphs are VMobjectFromSVGPath when parsed, plain VMobject when kit.text_outlines rebuilt them from its
+# cache: the same points and style, so the same pixels (a probe must not depend on what that cache held)
+_SAME_CLASS = {"VMobjectFromSVGPath": "VMobject"}
 
 
 def _feed(h, m) -> None:
     """Everything of mobject ``m`` the camera could read: its class and every plain attribute (arrays, numbers,
     strings, enums, colours). Submobjects are fed on their own (the camera draws the family member by member)."""
-    h.update(type(m).__qualname__.encode())
+    name = type(m).__qualname__
+    h.update(_SAME_CLASS.get(name, name).encode())
     for k, v in vars(m).items():
         if k in _NOT_DRAWN:
             continue

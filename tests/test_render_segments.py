@@ -164,9 +164,14 @@ def probe_timeline(name):
 
 @needs_latex
 @pytest.mark.scene
-def test_the_probe_is_deterministic_and_sees_the_theme():
+def test_the_probe_is_deterministic_and_sees_the_theme(monkeypatch, tmp_path):
     a, b = probe(SHORT, LOW), probe(SHORT, LOW)
     assert [p.digest for p in a.plays] == [p.digest for p in b.plays]
+    # with no text outlines cached, glyphs are parsed (another class, the same pixels): the same digests
+    monkeypatch.setenv("BYZMW_TEXT_OUTLINES", str(tmp_path / "outlines"))
+    cold = probe(SHORT, LOW)
+    assert any((tmp_path / "outlines").iterdir()), "the probe parsed no Text"
+    assert [p.digest for p in cold.plays] == [p.digest for p in a.plays]
     paper = probe(SHORT, RenderOptions(quality="l", theme="paper"))
     assert not {p.digest for p in a.plays} & {p.digest for p in paper.plays}
 
@@ -327,7 +332,7 @@ def test_a_hostile_manifest_is_refused_and_removed(bad):
     rc.save_manifest(key, {**good, **bad})
     if "engine" in bad:  # save_manifest writes its own engine: spoil the file itself
         p = rc.cache_root() / "scenes" / f"{key}.json"
-        p.write_text(p.read_text().replace('"engine": 1', '"engine": -1'))
+        p.write_text(p.read_text().replace(f'"engine": {rc.ENGINE}', '"engine": -1'))
     assert rc.load_manifest(key) is None
     assert not (rc.cache_root() / "scenes" / f"{key}.json").exists()
     with pytest.raises(ValueError, match="not a key"):
