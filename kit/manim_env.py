@@ -4,7 +4,7 @@ Renders can run at the same time (two terminals, ``make -j``), even of one scene
 
 - every render writes into its own media folder ``media/.render/<host>-<pid>-<random>/``
   (partial movie files, the movie, images); the finished movie is moved into
-  place (``media/videos/...``) with one atomic rename (studio.render.publish), and the
+  place (``media/videos/...``) with one atomic rename (studio.variants.publish), and the
   private folder is removed. Folders of renders that were killed are removed by the next
   render (their pid is dead).
 - the LaTeX cache (``tex_cache_dir()``) stays shared -- compiled formulas are

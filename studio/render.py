@@ -12,49 +12,25 @@ through :class:`scenes.base.RenderObserver` (progress bar, stills).
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from kit.manim_env import RenderError, manim_config  # noqa: F401  (RenderError: part of this module's interface)
-from kit.options import RenderOptions, params_suffix, variant_suffix
-from kit.paths import media_dir, stills_dir
+from kit.options import RenderOptions, params_suffix
+from kit.paths import stills_dir
 from scenes.base import RenderObserver
-from sim.core.cli import parse_sets
 from sim.core.errors import ParamError
 from sim.core.files import atomic_write
 
-from .registry import SceneEntry, scene
+from .registry import scene
 from .timing import run_skipping_animations, timeline
+from .variants import parse_set, publish, resolve  # noqa: F401  (parse_set: part of this module's interface)
 
 PROGRESS_QUALITIES = ("h", "p", "k")  # long renders: one progress bar for the whole scene
 DPI_QUALITIES = ("h", "p", "k")  # stills carry 300 DPI metadata (LaTeX sizes them sensibly)
 STILL_DPI = 300
-
-
-def publish(path: Path, private_root: Path) -> Path:
-    """Move a file out of a private media folder to the same place under media_dir() (atomic rename)."""
-    final = media_dir() / Path(path).resolve().relative_to(Path(private_root).resolve())
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, final)
-    return final
-
-
-# -- options: SET, PACE, THEME ------------------------------------------------------------------------
-def parse_set(items) -> dict:
-    """``"eta=0.5 rounds=20"`` (or a list of such strings) -> {"eta": "0.5", ...}: the one ``--set`` grammar
-    (sim.core.cli.parse_sets; a comma belongs to the value, a name at most once)."""
-    return parse_sets(items, flag="SET")
-
-
-def resolve(name: str, options: RenderOptions | None = None) -> tuple[SceneEntry, dict, str]:
-    """(the registered scene, the parameters ``options.sets`` changes, the output-name suffix), validated."""
-    options = options or RenderOptions()
-    entry = scene(name)
-    _, chosen = entry.cls.trace_spec_for(options)
-    return entry, chosen, variant_suffix(chosen, options)
 
 
 # -- videos -------------------------------------------------------------------------------------------

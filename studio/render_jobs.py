@@ -109,7 +109,7 @@ def _scene(name: str, options: RenderOptions, mode: str, threads: int) -> _Scene
     from kit.options import params_suffix
     from kit.traces import ensure_trace, trace_path
 
-    from .render import resolve
+    from .variants import resolve
 
     entry, chosen, suffix = resolve(name, options)
     if mode != "video":  # slides: always probed (the deck's JSON is written from the probed scene)
@@ -550,7 +550,7 @@ def _join_video(w: SceneWork) -> Path:
 
     from manim.scene.scene_file_writer import SceneFileWriter
 
-    from .render import publish
+    from .variants import publish
 
     files = [str(w.entries[i].path) for i in range(len(w.keys))]
     with manim_config(w.options.quality, theme_name=w.options.theme, input_file=str(w.file), output_file=w.output,

@@ -185,6 +185,27 @@ class Probe:
         return sum(p.frames for p in self.plays) / self.fps
 
 
+def slide_class(name: str, options: RenderOptions) -> type:
+    """Scene ``name`` mixed with manim-slides' ``Slide`` (the adapter: slide breaks become slides), named after
+    its deck (``<Scene>[__params]``: SET / PACE variants get their own deck)."""
+    import logging
+
+    from manim_slides.slide import Slide
+
+    from kit.options import variant_suffix
+
+    from .variants import resolve
+
+    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice;
+    # its INFO lines ("Generated 4 slides to ...") repeat what `byzmw slides` prints at the end
+    slides_log = logging.getLogger("manim-slides")
+    slides_log.propagate = False
+    slides_log.setLevel(logging.WARNING)
+    entry, chosen, _ = resolve(name, options)
+    deck_name = entry.name + variant_suffix(chosen, options, theme=False)
+    return type(deck_name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
+
+
 def scene_class(name: str, options: RenderOptions, mode: str, folder: Path | None = None):
     """(the class to construct, its keyword arguments, the scene file) of scene ``name`` in ``mode``."""
     from .registry import scene
@@ -194,8 +215,6 @@ def scene_class(name: str, options: RenderOptions, mode: str, folder: Path | Non
         return entry.cls, {}, entry.file
     if mode != "slides":
         raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
-    from .slides import slide_class
-
     return slide_class(name, options), {"output_folder": folder or Path(".")}, entry.file
 
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.manim_env import manim_config
-from kit.options import RenderOptions, variant_suffix
+from kit.options import RenderOptions
 from kit.paths import cache_dir, slides_dir  # noqa: F401  (slides_dir: part of this module's interface)
 
 from .registry import scene
+from .segments import slide_class
 
 REVEAL_VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version
 REVEAL_URL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
@@ -74,25 +75,6 @@ def fetch_reveal() -> Path:
         shutil.rmtree(dest)
     tmp.rename(dest)
     return dest / "dist"
-
-
-def slide_class(name: str, options: RenderOptions) -> type:
-    """Scene ``name`` mixed with manim-slides' ``Slide`` (the adapter: slide breaks become slides), named after
-    its deck (``<Scene>[__params]``: SET / PACE variants get their own deck)."""
-    import logging
-
-    from manim_slides.slide import Slide
-
-    from .render import resolve
-
-    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice;
-    # its INFO lines ("Generated 4 slides to ...") repeat what `byzmw slides` prints at the end
-    slides_log = logging.getLogger("manim-slides")
-    slides_log.propagate = False
-    slides_log.setLevel(logging.WARNING)
-    entry, chosen, _ = resolve(name, options)
-    deck_name = entry.name + variant_suffix(chosen, options, theme=False)
-    return type(deck_name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
 
 
 def render_slide_scene(name: str, folder: Path, options: RenderOptions | None = None) -> Path:
