@@ -9,7 +9,7 @@ SYSTEM := python3 studio/system_check.py
 # expanded by make, so SCENE='$(shell ...)' runs nothing) as BYZMW_MAKE_<NAME>, and `byzmw from-make TARGET`
 # reads them into its arguments as they are (studio/cli.py: args_from_make). The variables themselves are not
 # exported (make would expand them to do so).
-USER_VARS := SCENE QUALITY PACE SET THEME TRANSPARENT WIDTH FIGURE SWEEP NAME TRIALS SHOWCASE PDF
+USER_VARS := SCENE QUALITY PACE SET THEME TRANSPARENT WIDTH FIGURE SWEEP NAME TRIALS SHOWCASE PDF JOBS SCHEDULER CACHE
 unexport $(USER_VARS) PYTEST_ARGS
 $(foreach v,$(USER_VARS),$(eval export BYZMW_MAKE_$(v) = $$(value $(v))))
 # PYTEST_ARGS reaches pytest through PYTEST_ADDOPTS, which pytest itself splits like a shell would (no shell
@@ -17,7 +17,7 @@ $(foreach v,$(USER_VARS),$(eval export BYZMW_MAKE_$(v) = $$(value $(v))))
 test: export PYTEST_ADDOPTS = -n auto $(value PYTEST_ARGS)
 test-fast: export PYTEST_ADDOPTS = -n auto -q -m "not render" $(value PYTEST_ARGS)
 
-.PHONY: setup system venv demo test test-fast lint format scenes timing render preview stills figures slides \
+.PHONY: setup system venv demo test test-fast lint format scenes timing render talk preview stills figures slides \
         sweep bench controls catalog lock clean help
 
 help:
@@ -29,6 +29,8 @@ help:
 	@echo "make timing [SCENE=Name]      each scene's video length, slides, key frames and pacing problems"
 	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
 	@echo "                              talk video (+ .srt subtitles) of one scene; SET/PACE go into its name"
+	@echo "     ... [JOBS=N] [SCHEDULER=tcp://HOST:PORT] [CACHE=off]   segments on N processes / Dask; cold render"
+	@echo "make talk [QUALITY=h] [JOBS=N] every scene's video, as one job (also SCHEDULER=, CACHE=off)"
 	@echo "make preview SCENE=Name       render at -ql and open it (without a display: prints the path)"
 	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [WIDTH=single|double] [TRANSPARENT=1] [SET=...]"
 	@echo "                              PNG key frames into stills/<Scene>/; paper: figures (PDF, SVG, PNG) in"
@@ -79,7 +81,7 @@ format: venv
 scenes: venv
 	@$(BYZMW) from-make scenes
 
-timing render preview stills slides: setup
+timing render talk preview stills slides: setup
 	@$(BYZMW) from-make $@
 
 figures sweep: venv

@@ -25,7 +25,7 @@ def main(names: list[str]) -> int:
     os.environ.setdefault("BYZMW_TRACES", str(tmp / "traces"))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from studio import registry
-    from studio.render import render_video
+    from studio.render import render_serial
     from studio.timing import timeline
 
     names = names or list(registry.scenes())
@@ -33,7 +33,7 @@ def main(names: list[str]) -> int:
     for name in names:
         tm = timeline(name)  # also warms the trace and the LaTeX cache
         c0, w0 = time.process_time(), time.perf_counter()
-        render_video(name, progress=False)
+        render_serial(name, progress=False)  # one manim run, no cache
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         seed = SEED.get(name)
         seed_txt = f"{seed[0]} {seed[1]:.2f}" if seed else ""

@@ -4,7 +4,7 @@ Renders can run at the same time (two terminals, ``make -j``), even of one scene
 
 - every render writes into its own media folder ``media/.render/<host>-<pid>-<random>/``
   (partial movie files, the movie, images); the finished movie is moved into
-  place (``media/videos/...``) with one atomic rename (studio.render.publish), and the
+  place (``media/videos/...``) with one atomic rename (studio.variants.publish), and the
   private folder is removed. Folders of renders that were killed are removed by the next
   render (their pid is dead).
 - the LaTeX cache (``tex_cache_dir()``) stays shared -- compiled formulas are
@@ -89,6 +89,74 @@ def install_render_guards() -> None:
     tfw.tex_to_svg_file = locked
     tex_mobject.tex_to_svg_file = locked
     _install_private_svg_temp()
+    _install_encoder_threads()
+    _deterministic_heap()
+
+
+_ENCODER_THREADS: list[int] = []  # a stack: the x264 thread count pinned by encoder_threads_pinned (innermost last)
+
+
+def encoder_threads() -> int:
+    """x264 threads of this process's renders: what is pinned, else the CPUs this process may use (x264's own
+    automatic choice on this machine). Its output bytes depend on it (slice threads), so a render cut into
+    pieces pins every piece to the count of the machine that asked for it."""
+    if _ENCODER_THREADS:
+        return _ENCODER_THREADS[-1]
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def encoder_threads_pinned(n: int):
+    """Renders inside this block encode with ``n`` x264 threads (the same bytes on any machine)."""
+    _ENCODER_THREADS.append(int(n))
+    try:
+        yield
+    finally:
+        _ENCODER_THREADS.pop()
+
+
+def _install_encoder_threads() -> None:
+    """Every partial movie file is encoded with an explicit x264 thread count (:func:`encoder_threads`)."""
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    if getattr(SceneFileWriter.open_partial_movie_stream, "_studio_threads", False):
+        return
+    original = SceneFileWriter.open_partial_movie_stream
+
+    def open_partial_movie_stream(self, file_path=None):
+        original(self, file_path)
+        job = getattr(self, "_current_encode_job", None)
+        if job is not None and job.stream.codec_context.name == "libx264":  # set before the first frame opens it
+            job.stream.codec_context.thread_count = encoder_threads()
+
+    open_partial_movie_stream._studio_threads = True
+    SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
+
+
+HEAP_FILL = 0x55  # glibc M_PERTURB: fresh blocks hold 0xaa, freed ones 0x55 (any constant would do)
+
+
+def _deterministic_heap() -> None:
+    """Fill every block glibc's malloc hands out with one constant byte (``mallopt(M_PERTURB)``).
+
+    x264 (libx264 165 through PyAV) reads memory it never wrote when the picture's width is not a multiple of
+    16 (-ql: 854 pixels): the same frames give other bytes, and now and then other pixels (by up to 8 levels), as
+    the heap's leftovers differ, so two serial renders of a scene at -ql differed in a play or two, from one run
+    to the next. With every fresh block filled alike the leftovers are always the same, so are the bytes (fresh
+    pages from the kernel are zeros already). It costs a memset of each heap block on malloc and on free;
+    ``BYZMW_HEAP_FILL=off`` turns it off (bench/bench_render_parallel.py measures renders with it on)."""
+    if getattr(_deterministic_heap, "done", False) or os.environ.get("BYZMW_HEAP_FILL", "").strip() == "off":
+        return
+    _deterministic_heap.done = True
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-6, HEAP_FILL)  # M_PERTURB
+    except (OSError, AttributeError):  # not glibc: nothing to do (other allocators have their own habits)
+        pass
 
 
 def _install_private_svg_temp() -> None:

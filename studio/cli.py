@@ -4,10 +4,12 @@
 
     byzmw scenes                                   the scenes, in talk order, with their key frames
     byzmw timing [SCENE]                           declared timing and pacing problems (nothing rendered)
-    byzmw render SCENE [-q l|m|h|p|k] [--pace P] [--theme T] [--set 'NAME=VALUE ...']
+    byzmw render SCENE [-q l|m|h|p|k] [--pace P] [--theme T] [--set 'NAME=VALUE ...'] [--jobs N]
+                   [--scheduler ADDRESS] [--no-cache]      segments on N processes or Dask; a cold render
+    byzmw talk [-q l|m|h|p|k] [--pace P] [--jobs N] [--scheduler ADDRESS] [--no-cache]   every scene, one job
     byzmw preview SCENE [--pace P] [--set ...]     render at -ql and open it
     byzmw stills [SCENE] [-q h] [--theme T] [--width single|double] [--transparent] [--set ...]
-    byzmw slides [SCENE] [-q l] [--pace P] [--set ...]
+    byzmw slides [SCENE] [-q l] [--pace P] [--set ...] [--jobs N] [--scheduler ADDRESS] [--no-cache]
     byzmw figures [NAME ...]                       the paper figures (all, or the named ones)
     byzmw sweep list | run SWEEP [--name N] [--set ...] [--trials N] ...
     byzmw list | trace KIND [--seed S] [--set ...] [--out F] | show FILE     (the core: trace kinds)
@@ -63,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scene")
     p.add_argument("-q", "--quality", default="l", help="l, m, h, p or k (default l)")
     _options(p)
+    _parallel(p)
+    p = sub.add_parser("talk", help="every scene's talk video (+ .srt), as one job (segments shared by the workers)")
+    p.add_argument("-q", "--quality", default="l", help="l, m, h, p or k (default l)")
+    _options(p, sets=False)
+    _parallel(p)
     p = sub.add_parser("preview", help="render at -ql and open the video (prints its path without a display)")
     p.add_argument("scene")
     _options(p)
@@ -77,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quality", default="l")
     p.add_argument("--pdf", action="store_true", help="also a PDF of the deck, one page per slide (a backup)")
     _options(p, theme=False)
+    _parallel(p)
     p = sub.add_parser("figures", help="the paper figures (all of them, or the named ones)")
     p.add_argument("only", nargs="*", metavar="NAME")
     p = sub.add_parser("sweep", help="declared parameter sweeps: list, run")
@@ -94,35 +102,33 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _options(p, pace: bool = True, theme: bool = True) -> None:
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="'NAME=VALUE ...'",
-        help="trace parameters (byzmw list shows them); whitespace separates, a comma belongs to the value",
-    )
+def _options(p, pace: bool = True, theme: bool = True, sets: bool = True) -> None:
+    if sets:
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="'NAME=VALUE ...'",
+            help="trace parameters (byzmw list shows them); whitespace separates, a comma belongs to the value",
+        )
     if pace:
         p.add_argument("--pace", default="", help="slow, normal, fast or a multiplier in [0.1, 10]")
     if theme:
         p.add_argument("--theme", default="", help="talk (dark) or paper (dark text on white)")
 
 
+def _parallel(p) -> None:
+    """Issue 22: segments on N local processes or a Dask cluster; the render cache on or off."""
+    p.add_argument("-j", "--jobs", default="1", help="render the segments on N local processes (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="render the segments on a Dask cluster")
+    p.add_argument("--no-cache", action="store_true", help="reuse nothing from the render cache (a cold render)")
+
+
 # -- make variables as data -------------------------------------------------------------------------------------
 MAKE_VARS = (
-    "SCENE",
-    "QUALITY",
-    "PACE",
-    "SET",
-    "THEME",
-    "TRANSPARENT",
-    "WIDTH",
-    "FIGURE",
-    "SWEEP",
-    "NAME",
-    "TRIALS",
-    "SHOWCASE",
-)
+    "SCENE", "QUALITY", "PACE", "SET", "THEME", "TRANSPARENT", "WIDTH", "FIGURE", "SWEEP", "NAME", "TRIALS",
+    "SHOWCASE", "PDF", "JOBS", "SCHEDULER", "CACHE",
+)  # fmt: skip
 MAKE_PREFIX = "BYZMW_MAKE_"
 TRANSPARENT = Param("TRANSPARENT", bool, False, "stills on a transparent background")
 PDF = Param("PDF", bool, False, "slides: also a PDF of the deck")
@@ -144,6 +150,7 @@ def args_from_make(target: str, env: Mapping[str, str]) -> argparse.Namespace:
         "scenes": ["scenes"],
         "timing": ["timing"],
         "render": ["render", "S"],
+        "talk": ["talk"],
         "preview": ["preview", "S"],
         "stills": ["stills"],
         "slides": ["slides"],
@@ -158,6 +165,8 @@ def args_from_make(target: str, env: Mapping[str, str]) -> argparse.Namespace:
         from . import registry
 
         raise ParamError(f"SCENE: SCENE=Name is required; available: {', '.join(registry.scenes())}")
+    if target == "talk" and var("SET"):
+        raise ParamError("SET: give one SCENE with SET=... (make render); the talk renders every scene as it is")
     if target == "sweep" and not var("SWEEP"):
         from sim.core.sweeps import all_sweeps
 
@@ -181,6 +190,14 @@ def args_from_make(target: str, env: Mapping[str, str]) -> argparse.Namespace:
         args.only = var("FIGURE").replace(",", " ").split()
     if target == "slides":
         args.pdf = PDF.coerce(var("PDF").strip() or "false")
+    if target in ("render", "talk", "slides"):
+        args.jobs = var("JOBS").strip() or "1"
+        args.scheduler = var("SCHEDULER").strip() or None
+        from dataclasses import replace
+
+        from .render_cache import CACHE
+
+        args.no_cache = replace(CACHE, name="CACHE").coerce(var("CACHE").strip().lower() or "on") == "off"
     if target == "sweep":
         args.sweep = var("SWEEP")
         args.name = var("NAME") or None
@@ -218,7 +235,7 @@ def _parse_and_run(argv) -> int:
         args = args_from_make(args.target, os.environ)
     if args.cmd is None:
         raise ParamError(
-            "command: expected one of scenes, timing, render, preview, stills, slides, figures, sweep, list, trace, "
+            "command: expected one of scenes, timing, render, talk, preview, stills, slides, figures, sweep, list, trace, "
             "show, plugins, doctor (byzmw -h)"
         )
     if args.cmd == "sweep":
@@ -244,11 +261,21 @@ def _render_options(args, **fixed):
 
     from .render import parse_set
 
-    given = {"sets": parse_set(args.set), "quality": getattr(args, "quality", "l")}
+    given = {"sets": parse_set(getattr(args, "set", [])), "quality": getattr(args, "quality", "l")}
     for flag in ("pace", "theme"):
         if getattr(args, flag, ""):
             given[flag] = getattr(args, flag)
     return RenderOptions(**{**given, **fixed})
+
+
+def _parallel_args(args) -> dict:
+    """jobs, scheduler and cache of a render, talk or slides command (validated before anything runs)."""
+    from .render_jobs import check_jobs
+    from .sweep.backends import check_address
+
+    if args.scheduler is not None:
+        check_address(args.scheduler)
+    return {"jobs": check_jobs(args.jobs), "scheduler": args.scheduler, "cache": False if args.no_cache else None}
 
 
 def _run(args) -> int:
@@ -281,10 +308,19 @@ def _run(args) -> int:
         for p in stills:
             print(f"still:  {p}")
         return 0
+    if args.cmd == "talk":  # every scene, as one job
+        from .render import render_videos
+
+        for path in render_videos(list(registry.scenes()), _render_options(args), **_parallel_args(args)):
+            print(f"video: {path}")
+        return 0
     if args.cmd in ("render", "preview"):
         from .render import render_video
 
-        path = render_video(args.scene, _render_options(args, quality=args.quality if args.cmd == "render" else "l"))
+        par = _parallel_args(args) if args.cmd == "render" else {}
+        path = render_video(
+            args.scene, _render_options(args, quality=args.quality if args.cmd == "render" else "l"), **par
+        )
         print(f"video: {path}")
         srt = path.with_suffix(".srt")
         if srt.exists():
@@ -323,7 +359,8 @@ def _run(args) -> int:
         if options.sets and not args.scene:
             raise ParamError("SET: give one SCENE with SET=...")
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        path = build_slides(names, options, deck="talk" if not args.scene else args.scene, pdf=args.pdf)
+        deck = "talk" if not args.scene else args.scene
+        path = build_slides(names, options, deck=deck, pdf=args.pdf, **_parallel_args(args))
         print(f"slides: {path}")
         if args.pdf:
             print(f"pdf: {path.with_suffix('.pdf')}")

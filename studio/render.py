@@ -12,50 +12,26 @@ through :class:`scenes.base.RenderObserver` (progress bar, stills).
 from __future__ import annotations
 
 import io
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from kit.manim_env import RenderError, manim_config  # noqa: F401  (RenderError: part of this module's interface)
-from kit.options import RenderOptions, params_suffix, variant_suffix
-from kit.paths import media_dir, stills_dir
+from kit.options import RenderOptions, params_suffix
+from kit.paths import stills_dir
 from scenes.base import RenderObserver
-from sim.core.cli import parse_sets
 from sim.core.errors import ParamError
 from sim.core.files import atomic_write
 
-from .registry import SceneEntry, scene
+from .registry import scene
 from .timing import run_skipping_animations, timeline
+from .variants import parse_set, publish, resolve  # noqa: F401  (parse_set: part of this module's interface)
 
 PAPER_WIDTH = "double"  # paper figures without WIDTH=: two columns (7.2 in)
 PROGRESS_QUALITIES = ("h", "p", "k")  # long renders: one progress bar for the whole scene
 DPI_QUALITIES = ("h", "p", "k")  # stills carry 300 DPI metadata (LaTeX sizes them sensibly)
 STILL_DPI = 300
-
-
-def publish(path: Path, private_root: Path) -> Path:
-    """Move a file out of a private media folder to the same place under media_dir() (atomic rename)."""
-    final = media_dir() / Path(path).resolve().relative_to(Path(private_root).resolve())
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, final)
-    return final
-
-
-# -- options: SET, PACE, THEME ------------------------------------------------------------------------
-def parse_set(items) -> dict:
-    """``"eta=0.5 rounds=20"`` (or a list of such strings) -> {"eta": "0.5", ...}: the one ``--set`` grammar
-    (sim.core.cli.parse_sets; a comma belongs to the value, a name at most once)."""
-    return parse_sets(items, flag="SET")
-
-
-def resolve(name: str, options: RenderOptions | None = None) -> tuple[SceneEntry, dict, str]:
-    """(the registered scene, the parameters ``options.sets`` changes, the output-name suffix), validated."""
-    options = options or RenderOptions()
-    entry = scene(name)
-    _, chosen = entry.cls.trace_spec_for(options)
-    return entry, chosen, variant_suffix(chosen, options)
 
 
 # -- videos -------------------------------------------------------------------------------------------
@@ -82,8 +58,43 @@ class ProgressBar(RenderObserver):
         self.bar.close()
 
 
-def render_video(name: str, options: RenderOptions | None = None, *, progress: bool | None = None) -> Path:
-    """Render one scene as a talk video (with its .srt subtitles); returns the movie path."""
+def render_video(
+    name: str,
+    options: RenderOptions | None = None,
+    *,
+    progress: bool | None = None,
+    jobs: int = 1,
+    scheduler=None,
+    cache: bool | None = None,
+) -> Path:
+    """Render one scene as a talk video (with its .srt subtitles); returns the movie path.
+
+    With the render cache on (the default: ``cache=None`` reads ``$BYZMW_RENDER_CACHE``), ``jobs`` > 1 or a Dask
+    ``scheduler`` (an address, a Client or a cluster), the scene is cut into segments rendered in parallel and
+    reused from the cache (:mod:`studio.render_jobs`): the same bytes as the serial render, which is what
+    ``jobs=1, cache=False`` does (one manim run of the whole scene).
+    """
+    from . import render_cache
+
+    if jobs != 1 or scheduler is not None or render_cache.enabled(cache):
+        return render_videos([name], options, jobs=jobs, scheduler=scheduler, cache=cache, progress=progress)[0]
+    return render_serial(name, options, progress=progress)
+
+
+def render_videos(
+    names, options: RenderOptions | None = None, *, jobs: int = 1, scheduler=None, cache=None, progress=None
+) -> list[Path]:
+    """Render scenes ``names`` (the whole talk: ``registry.scenes()``) as one job of segments; their movies."""
+    from .render_jobs import render_scenes
+
+    options = options or RenderOptions()
+    names = [resolve(n, options)[0].name for n in names]
+    rep = render_scenes(names, options, jobs=jobs, scheduler=scheduler, cache=cache, progress=progress is not False)
+    return [rep.outputs[n] for n in names]
+
+
+def render_serial(name: str, options: RenderOptions | None = None, *, progress: bool | None = None) -> Path:
+    """One manim run of the whole scene (no cache, no segments): the reference every other render equals."""
     options = options or RenderOptions()
     entry, _, suffix = resolve(name, options)
     if progress is None:
@@ -93,13 +104,21 @@ def render_video(name: str, options: RenderOptions | None = None, *, progress: b
         with manim_config(
             options.quality, theme_name=options.theme, input_file=str(entry.file), output_file=entry.name + suffix
         ) as cfg:
-            sc = entry.cls(options=options, observers=[bar] if bar else [])
+            from .segments import TimedRenderer
+
+            renderer = TimedRenderer()
+            sc = entry.cls(options=options, observers=[bar] if bar else [], renderer=renderer)
             sc.render()
             movie = Path(sc.renderer.file_writer.movie_file_path)
             srt = movie.with_suffix(".srt")
             if srt.exists():  # the subtitles go next to the published video
                 publish(srt, Path(cfg.media_dir))
-            return publish(movie, Path(cfg.media_dir))
+            out = publish(movie, Path(cfg.media_dir))
+        if not options.transparent:  # what each play cost: a parallel render plans its segments with it
+            from . import render_cache
+
+            render_cache.save_costs(entry.name + suffix, "video", options.quality, renderer.seconds)
+        return out
     finally:
         if bar:
             bar.close()

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.manim_env import manim_config
-from kit.options import RenderOptions, variant_suffix
+from kit.options import RenderOptions
 from kit.paths import cache_dir, slides_dir  # noqa: F401  (slides_dir: part of this module's interface)
 
 from .registry import scene
+from .segments import slide_class
 
 REVEAL_VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version
 REVEAL_URL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
@@ -83,22 +84,10 @@ def render_slide_scene(name: str, folder: Path, options: RenderOptions | None = 
     from a subclass of its ``Slide``, so the scene is mixed with it here (the adapter; the scene's
     parameters still come from ``options``).
     """
-    import logging
-
-    from manim_slides.slide import Slide
-
-    from .render import resolve
-
-    # manim-slides' logger has its own handler and also propagates to the root's: each line came out twice;
-    # its INFO lines ("Generated 4 slides to ...") repeat what `byzmw slides` prints at the end
-    slides_log = logging.getLogger("manim-slides")
-    slides_log.propagate = False
-    slides_log.setLevel(logging.WARNING)
-
     options = options or RenderOptions()
-    entry, chosen, _ = resolve(name, options)
-    deck_name = entry.name + variant_suffix(chosen, options, theme=False)
-    cls = type(deck_name, (Slide, entry.cls), {"__module__": entry.cls.__module__})
+    cls = slide_class(name, options)
+    deck_name = cls.__name__
+    entry = scene(name)
     with manim_config(options.quality, theme_name=options.theme, input_file=str(entry.file), write_to_movie=True):
         cls(output_folder=folder, options=options).render()
     out = folder / f"{deck_name}.json"
@@ -149,6 +138,9 @@ def build_slides(
     *,
     cards: bool | None = None,
     pdf: bool = False,
+    jobs: int = 1,
+    scheduler=None,
+    cache: bool | None = None,
 ) -> Path:
     """One offline HTML presentation of ``names`` in the given order.
 
@@ -156,10 +148,14 @@ def build_slides(
     Byzantine means, and puts a short card before every section (from ``scenes/talk.py``). The deck shows
     slide numbers and a progress bar, keeps the slide in the URL (a reload stays where it was), and lets
     the slides between two key frames play on by themselves: one key press per idea. ``pdf``: also
-    ``<deck>.pdf``, one page per slide.
+    ``<deck>.pdf``, one page per slide. ``jobs``, ``scheduler``, ``cache``: the scenes' plays are rendered as one
+    job of segments (:mod:`studio.render_jobs`, as ``render_video``); the cards are rendered here.
     """
     from scenes.cards import section_card, title_card
     from scenes.talk import BACKUP, TALK
+
+    from . import render_cache
+    from .render_jobs import check_jobs
 
     options = options or RenderOptions()
     cards = (deck == "talk") if cards is None else cards
@@ -171,6 +167,13 @@ def build_slides(
         shutil.copytree(dist, local / "dist", dirs_exist_ok=True)
     sections = {p.scene: p.section for p in TALK + BACKUP}
     jsons = []
+    decks = {}
+    if check_jobs(jobs) != 1 or scheduler is not None or render_cache.enabled(cache):
+        from .render_jobs import render_scenes
+
+        rep = render_scenes([scene(n).name for n in names], options, mode="slides", jobs=jobs, scheduler=scheduler,
+                            cache=cache, folder=folder)  # fmt: skip
+        decks = rep.outputs
     if cards:
         jsons.append(render_card("Card_00_title", title_card(), folder, options))
     for i, name in enumerate(names, 1):
@@ -181,7 +184,7 @@ def build_slides(
                                          folder, options))  # fmt: skip
             card = section_card(i, sections.get(name, name), scene(name).cls.__doc__ or "")
             jsons.append(render_card(f"Card_{i:02d}_{name}", card, folder, options))
-        jsons.append(render_slide_scene(name, folder, options))
+        jsons.append(decks.get(scene(name).name) or render_slide_scene(name, folder, options))
     scene_jsons = [j for j in jsons if not j.stem.startswith("Card_")]
     if len(names) == 1 and scene_jsons[0].stem != scene(names[0]).name:
         deck += scene_jsons[0].stem[len(scene(names[0]).name) :]  # SET / PACE variants get their own deck

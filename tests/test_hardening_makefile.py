@@ -22,12 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kit.paths import REPO
+from sim.core.errors import ParamError
 from studio.cli import MAKE_PREFIX, MAKE_VARS, args_from_make
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 
-TARGETS = ("scenes", "timing", "render", "preview", "stills", "slides", "figures", "sweep", "demo")
-VARS = ("SCENE", "SET", "QUALITY", "THEME", "PACE", "NAME", "SWEEP", "TRANSPARENT", "WIDTH", "FIGURE", "TRIALS")
+TARGETS = ("scenes", "timing", "render", "talk", "preview", "stills", "slides", "figures", "sweep", "demo")
+VARS = ("SCENE", "SET", "QUALITY", "THEME", "PACE", "NAME", "SWEEP", "TRANSPARENT", "WIDTH", "FIGURE", "TRIALS", "PDF",
+        "JOBS", "SCHEDULER", "CACHE")  # fmt: skip
 HOSTILE = [
     "x;touch {p}",
     "x && touch {p}",
@@ -195,6 +197,25 @@ def test_args_from_make_puts_values_into_fields(value):
     assert (a.cmd, a.width, a.theme) == ("stills", value, value)
     a = args_from_make("figures", {MAKE_PREFIX + "FIGURE": "a,b c"})
     assert a.only == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("target", ["render", "talk", "slides"])
+def test_jobs_scheduler_and_cache_land_in_fields(target):
+    """Issue 22: JOBS, SCHEDULER and CACHE=off become --jobs, --scheduler and --no-cache, as they are."""
+    env = {MAKE_PREFIX + "SCENE": "S", MAKE_PREFIX + "JOBS": "2", MAKE_PREFIX + "SCHEDULER": "tcp://h:8786"}
+    a = args_from_make(target, {**env, MAKE_PREFIX + "CACHE": "off"})
+    assert (a.jobs, a.scheduler, a.no_cache) == ("2", "tcp://h:8786", True)
+    a = args_from_make(target, {MAKE_PREFIX + "SCENE": "S", MAKE_PREFIX + "JOBS": "$(shell x)"})
+    assert (a.jobs, a.scheduler, a.no_cache) == ("$(shell x)", None, False)  # checked later, as data
+    a = args_from_make(target, {MAKE_PREFIX + "SCENE": "S", MAKE_PREFIX + "CACHE": "on"})
+    assert a.no_cache is False
+    with pytest.raises(ParamError, match=r"^CACHE: must be one of on, off"):
+        args_from_make(target, {MAKE_PREFIX + "SCENE": "S", MAKE_PREFIX + "CACHE": "offf"})
+
+
+def test_make_talk_refuses_set():
+    with pytest.raises(ParamError, match=r"^SET: give one SCENE"):
+        args_from_make("talk", {MAKE_PREFIX + "SET": "eta=0.5"})
 
 
 def test_make_render_with_the_real_command_runs_nothing(tmp_path):
