@@ -354,7 +354,7 @@ class StudioScene(Scene):
         self.concluded_with = text
         for obs in self.observers:
             obs.on_conclude(self, text)
-        self.timeline.append({"what": "conclude", "t": self._now(), "text": text})
+        self.timeline.append({"what": "conclude", "t": self._now(), "text": text, "notes": (note or claim).text})
         self.slide_break((note or claim).text)  # the last slide: the line fades in and stays, with its note
         fade = self.seconds(0.8)
         self.play(FadeInKeep(mobject), run_time=fade)

@@ -47,10 +47,10 @@ def test_slides_offline_html(tmp_path, monkeypatch):
     assert len(sections) >= len(SCENES[DECK_SCENE].key_frames)
     videos = re.findall(r'data-background-video="([^"]+)"', text)
     assert videos and all((html.parent / v).exists() for v in videos)
-    # speaker notes: the captions of the key frames and the conclusion; the opening slide carries its own
+    # speaker notes: the prompts of the key frames and of the conclusion; the opening slide carries its own
     notes = re.findall(r'<aside class="notes"[^>]*>(.*?)</aside>', text, re.S)
     tm = timeline(DECK_SCENE)
-    wanted = [e["notes"] for e in tm.events if e["what"] == "key" and e["notes"]] + [tm.conclusion]
+    wanted = [e["notes"] for e in tm.events if e["what"] in ("key", "conclude") and e.get("notes")]
     assert all(any(html_lib.unescape(n).strip() == w.strip() for n in notes) for w in wanted), (wanted, notes)
     first = text[text.index("<section") :]
     assert '<aside class="notes"' in first[: first.index("</section>")]
