@@ -25,6 +25,8 @@ KNOWN = set(SCENES) - {
     "RobustAggregation",
     "MWTrajectories",
     "BlacklistingRace",
+    "MWWeightBars",
+    "MWWeightBarsNormalised",
 }
 
 

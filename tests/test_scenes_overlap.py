@@ -23,8 +23,6 @@ HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is no
 # Scenes that still overlap somewhere (strict: an entry fails once its scene is fixed, so it is removed here).
 KNOWN = {
     "WisdomOfTheCrowd",
-    "MWWeightBars",
-    "MWWeightBarsNormalised",
     "BlacklistingProtocol",
     "OracleConsensus",
     "CommitteeConsensus",
