@@ -300,6 +300,7 @@ class MWWeightBars(StudioScene):
                 "its loss, the distance of its report from the median. Ask: which bars will shrink first?"
             ),
         )
+        self.hold()  # the definitions read with the opening caption (in slides: the slide's own pause)
         R = tr.params["rounds"]
         key = min(KEY_ROUND, R)
         for t in range(R):
@@ -402,7 +403,7 @@ class MWWeightBars(StudioScene):
         )
         params = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g}", rf"$c$ = {p['c']:g}")
         if self.normalised:
-            params = VGroup(params, label("bars: weight / largest weight", FS.tiny, COLORS.muted)).arrange(
+            params = VGroup(params, params_line("bar height: weight", "over the largest weight")).arrange(
                 DOWN, aligned_edge=LEFT, buff=0.1
             )
         side(self.round, key, params)
@@ -561,9 +562,15 @@ class MWWeightBars(StudioScene):
         self.crosses = getattr(self, "crosses", VGroup())  # on the report dots (go with the number line)
         self.bar_crosses = getattr(self, "bar_crosses", VGroup())  # on the bars (stay to the end)
         new = VGroup(*[blacklist_cross(self.strip.dots[i], 0.17) for i in caught])
-        base_y = self.bars.baseline.get_center()[1]  # on the grey stub of the bar, clear of its name
+        # over the bar's grey stub, clear of its name and of the τ line
+        tau_y = self.bars.tau_line.get_center()[1]
         new_bars = VGroup(
-            *[blacklist_cross(Dot([self.bars.x_of(i), base_y + 0.16, 0], radius=0.01), 0.2) for i in caught]
+            *[
+                blacklist_cross(
+                    Dot([self.bars.x_of(i), max(self.bars.bars[i].get_top()[1], tau_y) + 0.2, 0], radius=0.01), 0.2
+                )
+                for i in caught
+            ]
         )
         self.crosses.add(*new)
         self.bar_crosses.add(*new_bars)
@@ -587,17 +594,16 @@ class MWWeightBars(StudioScene):
         k = int(np.sum(w[byz, R] >= tau))
         first = (
             VGroup(
-                label("every Byzantine weight below", FS.small),
-                math(r"\tau", FS.label),
-                label(":", FS.small),
+                label(r"every Byzantine weight below $\tau$:", FS.small),
                 label(f"round {rc}", FS.small, COLORS.measured),
-            ).arrange(RIGHT, buff=0.1)
+            ).arrange(RIGHT, buff=0.15)
             if rc is not None
             else label(f"Byzantine still at or above $\\tau$: {k} of {f}", FS.small)
         )
         theory = VGroup(
             label("earliest possible:", FS.small, COLORS.theory),
-            math(r"\min\{t : (1-\eta)^t < \tau\} =", FS.label, COLORS.theory),
+            # a tenth larger: the superscript t (script size) stays above the minimum in a paper figure
+            math(r"\min\{t : (1-\eta)^t < \tau\} =", 1.1 * FS.label, COLORS.theory),
             label(f"round {fastest_round(tr)}", FS.small, COLORS.theory),
         ).arrange(RIGHT, buff=0.15)
         box = VGroup(first, label(f"honest sources kept: {nh - h} of {nh}", FS.small), theory)
