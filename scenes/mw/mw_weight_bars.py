@@ -124,13 +124,13 @@ def round_claim(tr, t: int) -> Claim:
             **vals,
         ),
         Claim(
-            "Round {r}: each Byzantine report is {c} or more from μ̂, so its loss is {one}: weight × (1 − η).",
+            "Round {r}: each Byzantine report is {c} or more from μ̂, loss {one}: weight × (1 − η).",
             holds=lambda: both and bool((np.abs(x[ba] - mu) >= c).all() and (loss[ba] == 1).all()),
             says="every active Byzantine report at distance >= c from the median, loss 1",
             **vals,
         ),
         Claim(
-            "Round {r}: every Byzantine loss ({blo} to {bhi}) is above every honest one (at most {hhi}).",
+            "Round {r}: Byzantine losses {blo} to {bhi}, every honest loss at most {hhi}.",
             holds=lambda: both and float(loss[ba].min()) > float(loss[ha].max()),
             says="min Byzantine loss > max honest loss in round t + 1",
             **vals,
@@ -155,14 +155,14 @@ def weights_claim(tr, r: int) -> Claim:
     apart = bool(b.max() < h.min()) and float(vals["bhi"]) < float(vals["hlo"])  # also as the screen rounds
     return first_true(
         Claim(
-            "After {r} rounds every Byzantine weight ({blo} to {bhi}) is below every honest one ({hlo} to {hhi}): "
-            "each has lost more than half.",
+            "After {r} rounds: Byzantine weights {blo} to {bhi}, all below the honest {hlo} to {hhi}. "
+            "Each Byzantine source has lost more than half its weight.",
             holds=lambda: apart and bool((w[byz, 0] == 1).all() and (b < 0.5 * w[byz, 0]).all()),
             says="max Byzantine weight < min honest weight at round r, every Byzantine weight < half its start",
             **vals,
         ),
         Claim(
-            "After {r} rounds every Byzantine weight ({blo} to {bhi}) is below every honest one ({hlo} to {hhi}).",
+            "After {r} rounds: Byzantine weights {blo} to {bhi}, all below the honest {hlo} to {hhi}.",
             holds=lambda: apart,
             says="max Byzantine weight < min honest weight at round r",
             **vals,
@@ -403,9 +403,7 @@ class MWWeightBars(StudioScene):
         )
         params = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g}", rf"$c$ = {p['c']:g}")
         if self.normalised:
-            params = VGroup(params, params_line("bar height: weight", "over the largest weight")).arrange(
-                DOWN, aligned_edge=LEFT, buff=0.1
-            )
+            params = VGroup(params, params_line(r"bars: $w$ / largest $w$")).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         side(self.round, key, params)
         self.true_line = self.strip.true_value_line(p["mu"])
         # the symbols on screen, defined at the bottom (where the worked example comes from round 1 on)
