@@ -607,6 +607,8 @@ class MWWeightBars(StudioScene):
         box = VGroup(first, label(f"honest sources kept: {nh - h} of {nh}", FS.small), theory)
         box.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         box.move_to(self.strip).shift(DOWN * 0.08)  # clear of the update rule above, above the tallest bar
+        if self.figure_mode:  # a figure's larger type: above the weight axis and its top label, from its left
+            box.next_to(self.bars.axis, UP, buff=0.3, aligned_edge=LEFT)
         self.thaw_background()
         self.remove(
             self.strip.dots,
