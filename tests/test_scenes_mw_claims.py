@@ -65,3 +65,40 @@ def test_trajectories_refuse_the_old_round_three_and_round_seven_words(tmp_path)
     assert said.check() and "no better than" in said.text
     assert "coordinate median" in said.text and "MW mean (" in said.text
     assert "closest" not in said.text
+
+
+def test_weight_bars_refuse_the_old_honest_keep_their_weight(tmp_path):
+    """MWWeightBars' old final words, "the honest ones keep their weight", were false: the honest weights shrink
+    too. The final claim says the range the bars show, or the honest sources that fell (false positives)."""
+    from scenes.mw import mw_weight_bars as bars
+
+    tr = _trace(bars.MWWeightBars, tmp_path)
+    w, byz, tau = tr["weights"], tr["is_byzantine"].astype(bool), tr.params["tau"]
+    R = tr.params["rounds"]
+    assert (w[R, ~byz] < w[0, ~byz]).all()  # every honest weight lost something: "keep their weight" is false
+    said = bars.final_claim(tr)
+    assert said.check() and "keep" not in said.text
+    assert f"{w[R, ~byz].min():.2f} to {w[R, ~byz].max():.2f}" in said.text
+    r = bars.caught_round(tr)
+    assert (w[r, byz] < tau).all() and not (w[r - 1, byz] < tau).all()
+    assert f"round {r}, the earliest possible" in bars.conclusion_claim(tr).text
+    # a high threshold: honest sources fall too, and the words say so
+    high = _trace(bars.MWWeightBars, tmp_path / "high", sets={"tau": "0.7"}, seed=2)
+    h = int(((high["blacklisted_at"] > 0) & ~high["is_byzantine"].astype(bool)).sum())
+    assert h > 0 and "false positives" in bars.final_claim(high).text
+    assert f"{h} of" in bars.conclusion_claim(high).text
+
+
+def test_weight_bars_state_the_earliest_round_only_when_met(tmp_path):
+    """The earliest possible round (loss 1 every round) bounds every weight from below; the conclusion says the
+    Byzantine fell *at* it only when they did, else by which later round."""
+    from scenes.mw import mw_weight_bars as bars
+
+    tr = _trace(bars.MWWeightBars, tmp_path, sets={"eta": "0.1", "rounds": "25"}, seed=3)
+    rs, rc = bars.fastest_round(tr), bars.caught_round(tr)
+    w = tr["weights"]
+    assert (w[:rs].min() >= tr.params["tau"]) and rc > rs  # nothing falls before rs; here they fall later
+    text = bars.conclusion_claim(tr).text
+    assert "earliest possible" not in text and f"by round {rc} (at the earliest: {rs})" in text
+    none = _trace(bars.MWWeightBars, tmp_path / "none", sets={"byz_distance": "2.0", "tau": "0.2"})
+    assert bars.caught_round(none) is None and "still at or above" in bars.conclusion_claim(none).text

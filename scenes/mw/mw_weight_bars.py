@@ -11,16 +11,19 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Dot, VGroup
 
 from kit.traces import TraceSpec
-from scenes.base import Pace, StudioScene
+from scenes.base import Pace, StudioScene, reading_time
+from scenes.claims import Claim, first_true, plain
+from scenes.mw.narration import caption_due
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
     COLORS,
     EST,
     FS,
     FadeInPlace,
+    FadeOutPlace,
     GaugeRow,
     Morph,
     MorphBoxes,
@@ -45,6 +48,215 @@ from scenes.pieces import (
     with_opacity,
 )
 
+CAPTION_EVERY = 5.0  # seconds: a running caption when the last one is older and has been read
+KEY_ROUND = 3  # the key frame after this many rounds
+
+
+# -- the words, each bound from the trace with what it asserts (module functions: the tests call them) ------------
+def _split(tr):
+    """(weights as (source, round), Byzantine mask, τ)."""
+    w = np.asarray(tr["weights"]).T
+    byz = np.asarray(tr["is_byzantine"], bool)
+    return w, byz, float(tr.params["tau"])
+
+
+def _f2(x: float) -> str:
+    """A weight or a loss as the screen writes it (two decimals)."""
+    return f"{x:.2f}"
+
+
+def fastest_round(tr) -> int:
+    """The first round a source with loss 1 every round is below τ: (1 − η)^r < τ <= (1 − η)^(r−1). Since
+    ℓ <= 1 no weight is below τ earlier (w_i(t) >= (1 − η)^t)."""
+    return int(tr.meta["theoretical_blacklist_round"])
+
+
+def _fastest_holds(tr) -> bool:
+    eta, tau, r = tr.params["eta"], tr.params["tau"], fastest_round(tr)
+    return (1 - eta) ** r < tau <= (1 - eta) ** (r - 1)
+
+
+def caught_round(tr) -> int | None:
+    """The first round r at which every Byzantine weight is below τ (w[byz, r] < τ), None if no round of the run."""
+    w, byz, tau = _split(tr)
+    below = (w[byz] < tau).all(0)
+    return int(np.argmax(below)) if below.any() else None
+
+
+def honest_out(tr, r: int) -> int:
+    """Honest sources blacklisted (weight below τ) by round r: the false positives."""
+    black, byz = np.asarray(tr["blacklisted_at"]), np.asarray(tr["is_byzantine"], bool)
+    return int(np.sum((black > 0) & (black <= r) & ~byz))
+
+
+def opening_claim(tr) -> Claim:
+    w, byz, tau = _split(tr)
+    n, f = int(byz.size), int(byz.sum())
+    return Claim(
+        "{n} sources, {f} of them Byzantine, each starts with weight {one}. A weight below τ = {tau} is blacklisted.",
+        n=n,
+        f=f,
+        one=1,
+        tau=f"{tau:g}",
+        holds=lambda: bool((w[:, 0] == 1).all()) and f == tr.meta["n_byzantine"] and f > 0,
+        says="n sources, f Byzantine, every weight 1 at the start",
+    )
+
+
+def round_claim(tr, t: int) -> Claim:
+    """The running caption of round t + 1 (the counter reads t + 1): who pays the larger loss this round."""
+    byz = np.asarray(tr["is_byzantine"], bool)
+    act = np.asarray(tr["active"])[t]
+    x, mu, loss = np.asarray(tr["x"])[t], float(tr["mu_hat"][t]), np.asarray(tr["loss"])[t]
+    c = tr.params["c"]
+    ba, ha = byz & act, ~byz & act
+    vals = dict(r=t + 1, c=f"{c:g}", one=1, m=int(ha.sum()), blo="", bhi="", b="", hhi="", h="")
+    if ba.any():
+        vals.update(blo=_f2(loss[ba].min()), bhi=_f2(loss[ba].max()), b=_f2(loss[ba].mean()))
+    if ha.any():
+        vals.update(hhi=_f2(loss[ha].max()), h=_f2(loss[ha].mean()))
+    both = bool(ba.any() and ha.any())
+    return first_true(
+        Claim(
+            "Round {r}: every Byzantine source is out; μ̂ is the median of the {m} honest reports.",
+            holds=lambda: not ba.any() and ha.any() and int(act.sum()) == int(ha.sum()),
+            says="no Byzantine source active in round t + 1, m honest active",
+            **vals,
+        ),
+        Claim(
+            "Round {r}: each Byzantine report is {c} or more from μ̂, loss {one}: weight × (1 − η).",
+            holds=lambda: both and bool((np.abs(x[ba] - mu) >= c).all() and (loss[ba] == 1).all()),
+            says="every active Byzantine report at distance >= c from the median, loss 1",
+            **vals,
+        ),
+        Claim(
+            "Round {r}: Byzantine losses {blo} to {bhi}, every honest loss at most {hhi}.",
+            holds=lambda: both and float(loss[ba].min()) > float(loss[ha].max()),
+            says="min Byzantine loss > max honest loss in round t + 1",
+            **vals,
+        ),
+        Claim(
+            "Round {r}: the Byzantine losses average {b}, the honest ones {h}.",
+            holds=lambda: both,
+            says="mean losses of the active sources in round t + 1",
+            **vals,
+        ),
+        Claim("Round {r}: every source still reporting is honest.", holds=lambda: not ba.any(), **vals),
+    )
+
+
+def weights_claim(tr, r: int) -> Claim:
+    """The key frame after round r: the Byzantine weights against the honest ones, as the numbers under the bars."""
+    w, byz, tau = _split(tr)
+    b, h = w[byz, r], w[~byz, r]
+    vals = dict(
+        r=r, blo=_f2(b.min()), bhi=_f2(b.max()), hlo=_f2(h.min()), hhi=_f2(h.max()), b=_f2(b.mean()), h=_f2(h.mean())
+    )
+    apart = bool(b.max() < h.min()) and float(vals["bhi"]) < float(vals["hlo"])  # also as the screen rounds
+    return first_true(
+        Claim(
+            "After {r} rounds: Byzantine weights {blo} to {bhi}, all below the honest {hlo} to {hhi}. "
+            "Each Byzantine source has lost more than half its weight.",
+            holds=lambda: apart and bool((w[byz, 0] == 1).all() and (b < 0.5 * w[byz, 0]).all()),
+            says="max Byzantine weight < min honest weight at round r, every Byzantine weight < half its start",
+            **vals,
+        ),
+        Claim(
+            "After {r} rounds: Byzantine weights {blo} to {bhi}, all below the honest {hlo} to {hhi}.",
+            holds=lambda: apart,
+            says="max Byzantine weight < min honest weight at round r",
+            **vals,
+        ),
+        Claim(
+            "After {r} rounds the Byzantine weights average {b}, the honest ones {h}.",
+            holds=lambda: True,
+            says="mean weights at round r",
+            **vals,
+        ),
+    )
+
+
+def _honest_part(tr, R: int):
+    """(template, values, predicate) for the honest sources at round R: kept (with their range) or fallen."""
+    w, byz, tau = _split(tr)
+    h, nh = honest_out(tr, R), int((~byz).sum())
+    kept = w[~byz, R]
+    return [
+        (
+            "all {nh} honest weights stay above τ, at {hlo} to {hhi}",
+            dict(nh=nh, hlo=_f2(kept.min()), hhi=_f2(kept.max())),
+            lambda: h == 0 and bool((kept >= tau).all()),
+        ),
+        ("{h} of {nh} honest weights fell below τ too: false positives", dict(h=h, nh=nh), lambda: h > 0),
+    ]
+
+
+def final_claim(tr) -> Claim:
+    """The last round R: every Byzantine weight below τ (blacklisted) or how many are not, and the honest cost."""
+    w, byz, tau = _split(tr)
+    R, f = tr.params["rounds"], int(byz.sum())
+    rc = caught_round(tr)
+    k = int(np.sum(w[byz, R] >= tau))
+    black = np.asarray(tr["blacklisted_at"])
+    byz_parts = [
+        (
+            "all {f} Byzantine weights are below τ, blacklisted by round {rc}",
+            dict(f=f, rc=rc),
+            lambda: rc is not None and bool((w[byz, R] < tau).all()) and int(black[byz].max()) == rc,
+        ),
+        ("none of the {f} Byzantine weights is below τ yet", dict(f=f), lambda: k == f),
+        ("{k} of {f} Byzantine weights are still at or above τ", dict(k=k, f=f), lambda: k > 0),
+    ]
+    claims = []
+    for bt, bv, bp in byz_parts:
+        for ht, hv, hp in _honest_part(tr, R):
+            claims.append(
+                Claim(
+                    "Round {R}: " + bt + "; " + ht + ".",
+                    R=R,
+                    holds=lambda bp=bp, hp=hp: bp() and hp(),
+                    says="the Byzantine and the honest weights against tau at the last round",
+                    **bv,
+                    **hv,
+                )
+            )
+    return first_true(*claims)
+
+
+def conclusion_claim(tr) -> Claim:
+    """The scene in one line: the round every Byzantine weight was below τ against the fastest possible, and the
+    honest cost."""
+    w, byz, tau = _split(tr)
+    R, f, nh = tr.params["rounds"], int(byz.sum()), int((~byz).sum())
+    rc, rs = caught_round(tr), fastest_round(tr)
+    h = honest_out(tr, R)
+    k = int(np.sum(w[byz, R] >= tau))
+    fast = _fastest_holds(tr)
+    byz_parts = [
+        (
+            "All {f} Byzantine sources fell below τ in round {rc}, the earliest possible",
+            lambda: rc is not None and rc == rs and fast,
+        ),
+        (
+            "All {f} Byzantine sources fell below τ by round {rc} (at the earliest: {rs})",
+            lambda: rc is not None and rc > rs and fast,
+        ),
+        ("After {R} rounds {k} of {f} Byzantine weights are still at or above τ", lambda: rc is None and k > 0),
+    ]
+    hon_parts = [("; every honest source kept", lambda: h == 0), ("; {h} of {nh} honest fell too", lambda: h > 0)]
+    vals = dict(f=f, rc=rc, rs=rs, R=R, k=k, h=h, nh=nh)
+    claims = [
+        Claim(
+            bt + ht,
+            holds=lambda bp=bp, hp=hp: bp() and hp(),
+            says="every Byzantine weight < tau first at round rc (>= the full-loss round rs), h honest out",
+            **vals,
+        )
+        for bt, bp in byz_parts
+        for ht, hp in hon_parts
+    ]
+    return first_true(*claims)
+
 
 class MWWeightBars(StudioScene):
     trace_spec = TraceSpec(
@@ -67,31 +279,82 @@ class MWWeightBars(StudioScene):
     pace = Pace(round=2.1, event_round=3.0, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
     normalised = False  # bars show w / max w (MWWeightBarsNormalised)
 
+    # other runs the words are checked on: another seed, a slower rate (the Byzantine fall after the fastest
+    # round), a closer Byzantine cluster and a higher τ (none falls in the run), a high τ (honest false positives)
+    claim_checks = (
+        {"seed": 11},
+        {"eta": 0.1, "rounds": 25, "seed": 3},
+        {"byz_distance": 2.0, "tau": 0.2},
+        {"tau": 0.7, "seed": 2},
+    )
+
     def construct(self):
         tr = self.trace
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in tr["is_byzantine"]]
         self.events = sorted({int(r) - 1 for r in tr["blacklisted_at"] if r > 0} | {0})
         self.build_layout(tr)
         self.opening(
-            notes="Every source starts with weight 1. Each round: reports, a loss per source, "
-            "and each weight shrinks by the factor (1 − η ℓ)."
+            caption=opening_claim(tr),
+            prompt=plain(
+                "Read the symbols at the bottom, then the rule at the top: each round a source's weight shrinks by "
+                "its loss, the distance of its report from the median. Ask: which bars will shrink first?"
+            ),
         )
-        notes = {3: "After three rounds the Byzantine reports, far from the median, have lost most of their weight."}
-        for t in self.rounds(tr.params["rounds"], {3: "after_round_3"}, notes):
+        self.hold()  # the definitions read with the opening caption (in slides: the slide's own pause)
+        R = tr.params["rounds"]
+        key = min(KEY_ROUND, R)
+        for t in range(R):
+            if t + 1 not in (key, R) and caption_due(self, CAPTION_EVERY):
+                claim = round_claim(tr, t)
+                stop = key if t < key else R  # the next key frame ends the caption
+                if sum(self.round_time(k, self.events) for k in range(t, stop)) >= reading_time(claim.text):
+                    self.caption(claim)
             self.play_round(tr, t)
+            if t + 1 == key:
+                self.key_frame("after_round_3", weights_claim(tr, key), prompt=self.key_prompt())
+                self.hold()
+            elif t + 1 < R:  # the last round runs on into the summary: one slide
+                self.slide_break()
         self.show_summary(tr)
-        self.key_frame("final", notes="The Byzantine sources are blacklisted; the honest ones keep their weight.")
+        self.key_frame("final", final_claim(tr), prompt=self.final_prompt(tr))
         self.hold()
-        self.conclude(self.conclusion_text(tr))
+        self.conclude(conclusion_claim(tr), prompt=self.conclusion_prompt(tr))
 
-    def conclusion_text(self, tr) -> str:
-        caught = tr["blacklisted_at"][tr["is_byzantine"]]
-        if np.all(caught > 0):
-            return (
-                f"Far from the median, a source loses a factor (1 − η) a round: "
-                f"all {caught.size} Byzantine sources fall below τ by round {int(caught.max())}"
+    def conclusion_prompt(self, tr) -> Claim:
+        caught = caught_round(tr) is not None
+        say = (
+            "Say the round every Byzantine weight fell below τ, and the honest cost."
+            if caught
+            else "Say it plainly: within this run the rule has not removed the Byzantine sources."
+        )
+        if self.normalised:
+            return plain(say + " The honest bars stayed tall only because each is scaled to the largest weight.")
+        return plain(say + " Next: the same rule on estimates in two dimensions, round by round.")
+
+    def key_prompt(self) -> Claim:
+        if self.normalised:
+            return plain(
+                "Point at the τ line: it rises as the largest weight falls. The bars are scaled; the numbers under "
+                "them are the weights."
             )
-        return "Multiplicative weights shrink every source that reports far from the median"
+        return plain(
+            "Point at the two worked rows at the bottom: the far report pays the larger loss. Then at the hatched "
+            "bars against the dashed τ line."
+        )
+
+    def final_prompt(self, tr) -> Claim:
+        rc = caught_round(tr)
+        return first_true(
+            Claim(
+                "Point at the crossed grey bars under the τ line and at the summary: round {rc}, and the "
+                "earliest any source can fall, round {rs}.",
+                rc=rc,
+                rs=fastest_round(tr),
+                holds=lambda: rc is not None and _fastest_holds(tr),
+                says="every Byzantine weight below tau at round rc; rs the full-loss round",
+            ),
+            plain("Point at the hatched bars still above the τ line: this run ends before they fall."),
+        )
 
     # -- storyboard steps -------------------------------------------------
     def build_layout(self, tr):
@@ -140,11 +403,18 @@ class MWWeightBars(StudioScene):
         )
         params = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g}", rf"$c$ = {p['c']:g}")
         if self.normalised:
-            params = VGroup(params, label("bars: weight / largest weight", FS.tiny, COLORS.muted)).arrange(
-                DOWN, aligned_edge=LEFT, buff=0.1
-            )
+            params = VGroup(params, params_line(r"bars: $w$ / largest $w$")).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         side(self.round, key, params)
         self.true_line = self.strip.true_value_line(p["mu"])
+        # the symbols on screen, defined at the bottom (where the worked example comes from round 1 on)
+        defs = self.define("w", "ℓ", "μ̂", "η", "τ", "c", size=FS.small)
+        cols = VGroup(
+            VGroup(*defs[:3]).arrange(DOWN, aligned_edge=LEFT, buff=0.12),
+            VGroup(*defs[3:]).arrange(DOWN, aligned_edge=LEFT, buff=0.12),
+        ).arrange(RIGHT, aligned_edge=UP, buff=0.6)
+        if cols.width > 13.4:
+            cols.scale_to_fit_width(13.4)
+        self.definitions = cols.move_to([0, -3.3, 0])
         hon = np.flatnonzero(~byz)
         self.example_ids = [int(hon[0])] + ([int(np.flatnonzero(byz)[0])] if byz.any() else [])
         self.example = VGroup()
@@ -170,6 +440,8 @@ class MWWeightBars(StudioScene):
         self.add(self.round, self.mu_hat, self.w_nums, self.example)
         self.add(self.losses.fills, self.bars.bars, self.bars.hatches, self.bars.cuts)
         self.add(self.strip.dots, self.strip.marker_group)
+        if not self.figure_mode:
+            self.add(self.definitions)
 
     def shown(self, w, t: int, tr):
         """Bar heights: the weights, or the weights over the largest active weight (normalised view)."""
@@ -223,7 +495,8 @@ class MWWeightBars(StudioScene):
         if np.isfinite(mu_hat):
             m = self.strip.marker.copy().move_to(self.strip.marker_position(mu_hat))
             marker = {0: with_opacity(m, 1.0)}
-        self.play(Morph(dots, targets), Morph(self.strip.marker_group, marker), run_time=step)
+        leave = [FadeOutPlace(self.definitions)] if t == 0 and not self.figure_mode else []
+        self.play(Morph(dots, targets), Morph(self.strip.marker_group, marker), *leave, run_time=step)
         if np.isfinite(mu_hat):  # the number changes when the marker arrives
             self.mu_hat.number.set_value(mu_hat)
             self.mu_hat.set_opacity(1)
@@ -285,9 +558,18 @@ class MWWeightBars(StudioScene):
         bars = {i: with_opacity(self.bars.bars[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
         dots = {i: with_opacity(self.strip.dots[i].copy().set_fill(grey), BLACKLISTED_OPACITY) for i in caught}
         self.crosses = getattr(self, "crosses", VGroup())  # on the report dots (go with the number line)
-        self.bar_crosses = getattr(self, "bar_crosses", VGroup())  # on the bars' names (stay to the end)
+        self.bar_crosses = getattr(self, "bar_crosses", VGroup())  # on the bars (stay to the end)
         new = VGroup(*[blacklist_cross(self.strip.dots[i], 0.17) for i in caught])
-        new_bars = VGroup(*[blacklist_cross(self.bars.names[i], 0.2) for i in caught])
+        # over the bar's grey stub, clear of its name and of the τ line
+        tau_y = self.bars.tau_line.get_center()[1]
+        new_bars = VGroup(
+            *[
+                blacklist_cross(
+                    Dot([self.bars.x_of(i), max(self.bars.bars[i].get_top()[1], tau_y) + 0.2, 0], radius=0.01), 0.2
+                )
+                for i in caught
+            ]
+        )
         self.crosses.add(*new)
         self.bar_crosses.add(*new_bars)
         self.bring_to_front(self.bars.bars, self.bars.hatches, self.strip.dots)
@@ -302,21 +584,31 @@ class MWWeightBars(StudioScene):
         self.add(self.crosses, self.bar_crosses)
 
     def show_summary(self, tr):
-        p, meta = tr.params, tr.meta
-        caught = tr["blacklisted_at"][tr["is_byzantine"]]
-        honest_left = int(np.sum((tr["blacklisted_at"] == -1) & ~tr["is_byzantine"]))
-        lines = [
-            f"Byzantine blacklisted: {int(np.sum(caught > 0))} of {meta['n_byzantine']}"
-            + (f", in round {int(caught[caught > 0].max())}" if np.any(caught > 0) else ""),
-            f"honest sources kept: {honest_left} of {p['n_sources'] - meta['n_byzantine']}",
-        ]
+        """Where the number line stood: the round every Byzantine weight was below τ, the honest sources kept, and
+        the earliest round any weight can fall below τ (loss 1 every round)."""
+        w, byz, tau = _split(tr)
+        R, f, nh = tr.params["rounds"], int(byz.sum()), int((~byz).sum())
+        rc, h = caught_round(tr), honest_out(tr, R)
+        k = int(np.sum(w[byz, R] >= tau))
+        first = (
+            VGroup(
+                label(r"every Byzantine weight below $\tau$:", FS.small),
+                label(f"round {rc}", FS.small, COLORS.measured),
+            ).arrange(RIGHT, buff=0.15)
+            if rc is not None
+            else label(f"Byzantine still at or above $\\tau$: {k} of {f}", FS.small)
+        )
         theory = VGroup(
-            label("predicted:", FS.small, COLORS.theory),
-            math(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", FS.label, COLORS.theory),
-            label(str(meta["theoretical_blacklist_round"]), FS.small, COLORS.theory),
+            label("earliest possible:", FS.small, COLORS.theory),
+            # a tenth larger: the superscript t (script size) stays above the minimum in a paper figure
+            math(r"\min\{t : (1-\eta)^t < \tau\} =", 1.1 * FS.label, COLORS.theory),
+            label(f"round {fastest_round(tr)}", FS.small, COLORS.theory),
         ).arrange(RIGHT, buff=0.15)
-        box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+        box = VGroup(first, label(f"honest sources kept: {nh - h} of {nh}", FS.small), theory)
+        box.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         box.move_to(self.strip).shift(DOWN * 0.08)  # clear of the update rule above, above the tallest bar
+        if self.figure_mode:  # a figure's larger type: above the weight axis and its top label, from its left
+            box.next_to(self.bars.axis, UP, buff=0.3, aligned_edge=LEFT)
         self.thaw_background()
         self.remove(
             self.strip.dots,
@@ -329,7 +621,7 @@ class MWWeightBars(StudioScene):
         )
         self.layout = [m for m in self.layout if m not in (self.strip.line, self.true_line)]
         self.freeze_background(*self.layout)
-        self.play(FadeInPlace(box), run_time=self.seconds(0.8))
+        self.play(FadeInPlace(box), run_time=self.seconds(1.0))
 
 
 class MWWeightBarsNormalised(MWWeightBars):
