@@ -1,7 +1,7 @@
 """PrimalDual: point-line duality, a point on a line becomes a line through a point (backup section).
 
 Left the primal plane (segment AB on its line L), right the dual plane
-(p = (a, b) becomes the line p*: y = a x - b). The dual lines A*, B* meet at
+(p = (u, v) becomes the line p*: y = u x - v). The dual lines A*, B* meet at
 the dual point L*; then a point p runs along AB while its dual line p* turns
 about L*, leaving a fan of dual lines that all pass through L*.
 """
@@ -101,7 +101,7 @@ class PrimalDual(StudioScene):
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
     @staticmethod
     def through_L_star(tr, k) -> bool:
-        """Whether the dual line p_k* (y = a x - b) passes through L* (up to rounding)."""
+        """Whether the dual line p_k* (y = u x - v) passes through L* (up to rounding)."""
         (slope, icpt), (lx, ly) = tr["dual_lines"][k], tr["dual_point_L"]
         return bool(abs(slope * lx + icpt - ly) <= 1e-9 * max(1.0, abs(ly), abs(slope * lx)))
 
@@ -175,7 +175,7 @@ class PrimalDual(StudioScene):
         self.R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
         head = title("Point–line duality")
         rule = headline(
-            math(r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad L:\ y=m\,x+q\ \longmapsto\ L^*=(m,\,-q)", FS.label),
+            math(r"p=(u,v)\ \longmapsto\ p^*:\ y=u\,x-v \qquad L:\ y=m\,x+q\ \longmapsto\ L^*=(m,\,-q)", FS.label),
             head,
             over_main=False,  # two planes side by side, no side column
         )
