@@ -16,6 +16,7 @@ import errno
 import fcntl
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.paths import sweeps_dir  # noqa: F401  (part of this module's interface)
+from sim.core import interrupts
 from sim.core.errors import ParamError
 from sim.core.sweeps import Grid, SweepKind, SweepOutput, cell_key, get_sweep, make_grid
 
@@ -273,6 +275,13 @@ def run(
                             run_serial(sw.name, tasks, on_done)
                         else:
                             run_processes(sw.name, tasks, on_done, w)
+            except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: say what is kept (the finally has written it)
+                writer.shutdown(wait=True)
+                bar.close()
+                kept = reused + sum(1 for f in writes if f.done() and not f.cancelled() and f.exception() is None)
+                raise interrupts.Interrupted(
+                    getattr(e, "signum", signal.SIGINT), f"{kept} of {len(cells)} cells kept, rerun to resume"
+                ) from None
             finally:
                 writer.shutdown(wait=True)  # every finished cell is on disk before anything else
                 bar.close()
