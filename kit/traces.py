@@ -2,8 +2,11 @@
 
 A consumer declares a :class:`TraceSpec`; :func:`ensure_trace` returns the
 trace from ``traces/<name>.npz`` when its header matches the spec (kind, kind
-version, resolved parameters, seed, sim version) and otherwise simulates it
-through the sim API and writes it atomically.
+version, resolved parameters, seed, sim version, and the digest of the code
+that computes the kind, ``meta.code``: see :mod:`sim.core.code`) and otherwise
+simulates it through the sim API and writes it atomically. An edit of a
+kind's simulation, or of a ``sim`` module it imports, regenerates its traces
+(and only those).
 
 A cache file that fails in any way (every read problem is a TraceError:
 truncated, corrupted, a zip bomb, a FIFO ...) is regenerated, so one bad
@@ -22,7 +25,7 @@ from typing import Any
 
 import sim
 from sim.core.errors import TraceError
-from sim.core.kinds import get_kind, load_trace, simulate
+from sim.core.kinds import CODE_META, get_kind, load_trace, simulate
 from sim.core.trace import Trace, read_header, save_trace
 
 from .paths import trace_dir
@@ -48,16 +51,19 @@ def staleness(spec: TraceSpec, path: Path) -> str | None:
     except TraceError as e:
         return f"unreadable ({e.problem})"
     kind = get_kind(spec.kind)
+    params = kind.resolve(spec.params)
     want = {
         "kind": kind.name,
         "kind_version": kind.version,
         "seed": spec.seed,
         "package_version": sim.__version__,
-        "params": kind.resolve(spec.params),
+        "params": params,
     }
     for key, value in want.items():
         if h.get(key) != value:
             return f"{key} changed"
+    if h["meta"].get(CODE_META) != kind.code(params):
+        return "code changed"
     return None
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .code import function_digest
 from .errors import ParamError, TraceError
 from .params import Param, resolve
 from .rng import check_seed, make_rng
@@ -56,6 +57,18 @@ class TraceKind:
                     f"operations; the cap is {self.max_work:.3g}; use smaller sizes"
                 )
         return p
+
+    def code(self, params: Mapping[str, Any] | None = None) -> str:
+        """Digest of the code that computes this kind's traces (:func:`sim.core.code.function_digest` of its
+        functions, and the source of any plugin named among ``params``): a trace's ``meta.code``."""
+        from .plugins import code_of
+
+        digest = function_digest((self.simulate, self.check, self.sizes, self.work))
+        plugins = code_of((params or {}).values())
+        return f"{digest}+{plugins}" if plugins else digest
+
+
+CODE_META = "code"  # the meta entry of every trace that names the code computing it (TraceKind.code)
 
 
 def trace_kind(
@@ -122,6 +135,9 @@ def simulate(kind_name: str, seed: int, params: Mapping[str, Any] | None = None)
     seed = check_seed(seed)
     p = kind.resolve(params)
     arrays, meta = kind.simulate(dict(p), make_rng(seed))
+    if CODE_META in meta:
+        raise ValueError(f"trace kind {kind.name!r}: meta entry {CODE_META!r} is reserved for the code digest")
+    meta = {**meta, CODE_META: kind.code(p)}
     t = make_trace(kind.name, kind.version, p, seed, arrays, meta, command=command_for(kind, p, seed))
     validate_against_kind("<memory>", t.header, t.arrays)
     return t
