@@ -17,18 +17,19 @@ from pathlib import Path
 import pytest
 
 from sim.core.code import closure, code_digest
-from sim.core.kinds import CODE_META, all_kinds, get_kind, simulate
+from sim.core.kinds import all_kinds, get_kind
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {"mw": ("mw_sources", {"rounds": 4}), "crowd": ("wisdom_crowd", {}), "oracle": ("oracle_threshold", {})}
 
 SCRIPT = r"""
 import json, sys
-from kit.traces import TraceSpec, ensure_trace
+from kit.traces import TraceSpec, ensure_trace, trace_path
 out = {}
 for name, (kind, params) in json.loads(sys.argv[1]).items():
     t = ensure_trace(TraceSpec(kind, 5, params), name)
-    out[name] = {"x0": float(t.arrays["x"].ravel()[0]) if "x" in t.arrays else None, "code": t.meta["code"]}
+    code = json.load(open(trace_path(name).with_name(name + ".code.json")))["code"]
+    out[name] = {"x0": float(t.arrays["x"].ravel()[0]) if "x" in t.arrays else None, "code": code}
 print(json.dumps(out))
 """
 
@@ -95,23 +96,51 @@ def test_edit_of_a_kinds_code_regenerates_its_traces_and_only_those(copy):
 
 
 def test_the_cache_says_code_changed(tmp_path, monkeypatch):
-    from kit.traces import TraceSpec, ensure_trace, staleness, trace_path
+    from kit.traces import TraceSpec, code_path, ensure_trace, staleness, trace_path
 
     monkeypatch.setenv("BYZMW_TRACES", str(tmp_path))
     spec = TraceSpec("mw_sources", 3, {"rounds": 3})
-    ensure_trace(spec, "m", quiet=True)
+    t = ensure_trace(spec, "m", quiet=True)
     assert staleness(spec, trace_path("m")) is None
+    record = json.loads(code_path("m").read_text())
     kind = get_kind("mw_sources")
+    assert record == {"code": kind.code(t.params), "content_hash": t.content_hash, "kind": "mw_sources"}
     monkeypatch.setattr(type(kind), "code", lambda self, params=None: "0" * 16)
     assert staleness(spec, trace_path("m")) == "code changed"
-    t = ensure_trace(spec, "m", quiet=True)
-    assert t.meta[CODE_META] == "0" * 16
+    ensure_trace(spec, "m", quiet=True)
+    assert json.loads(code_path("m").read_text())["code"] == "0" * 16
+    assert staleness(spec, trace_path("m")) is None
 
 
-def test_every_trace_names_its_code_and_the_digest_is_its_kinds():
-    kind = get_kind("primal_dual")
-    t = simulate("primal_dual", 0, {})
-    assert t.meta[CODE_META] == kind.code(t.params)
+@pytest.mark.parametrize(
+    "record", [None, b"", b"{", b"[]", b'{"code": 1}', b"x" * 10_000, "other content hash", "fifo", "directory"]
+)
+def test_a_missing_or_hostile_code_record_means_regenerate(tmp_path, monkeypatch, record):
+    from kit.traces import TraceSpec, code_path, ensure_trace, staleness, trace_path
+
+    monkeypatch.setenv("BYZMW_TRACES", str(tmp_path))
+    spec = TraceSpec("primal_dual", 1, {})
+    t = ensure_trace(spec, "p", quiet=True)
+    rec = code_path("p")
+    rec.unlink()
+    if record == "other content hash":
+        rec.write_text(json.dumps({"code": get_kind("primal_dual").code(t.params), "content_hash": "sha256:0"}))
+    elif record == "fifo":
+        os.mkfifo(rec)
+    elif record == "directory":
+        rec.mkdir()
+    elif record is not None:
+        rec.write_bytes(record)
+    assert staleness(spec, trace_path("p")) == "code changed"  # never blocks on the FIFO
+    assert ensure_trace(spec, "p", quiet=True).content_hash == t.content_hash
+
+
+def test_trace_files_do_not_depend_on_the_code():
+    """The digest lives beside the trace: the file's bytes stay a function of kind, parameters and seed."""
+    from sim.core.kinds import simulate
+    from sim.core.trace import to_bytes
+
+    assert b'"code"' not in to_bytes(simulate("primal_dual", 0, {}))
     assert len({k.code() for k in all_kinds().values()}) == len(all_kinds())  # each kind its own digest
 
 
