@@ -199,12 +199,29 @@ def _identity(address: str, timeout: float) -> None:
         raise ParamError(f"scheduler: {address} is not a Dask scheduler")
 
 
+def _inproc_listening(address: str) -> bool:
+    """Whether an in-process Dask scheduler of this process listens at ``address`` (inproc://...)."""
+    try:
+        from distributed.comm.inproc import global_manager
+    except ImportError:
+        return False
+    try:
+        return global_manager.get_listener_for(address.removeprefix("inproc://")) is not None
+    except Exception:  # noqa: BLE001 - a private registry of distributed; any surprise means "not here"
+        return False
+
+
 def connect(scheduler, timeout: float = CONNECT_TIMEOUT_S):
     """(client, owned): a distributed.Client for an address (checked first), or the Client / cluster given."""
     if hasattr(scheduler, "submit"):
         return scheduler, False
     address = getattr(scheduler, "scheduler_address", scheduler)
     scheme, host, port = check_address(address)
+    if scheme == "inproc" and not _inproc_listening(host):
+        raise ParamError(
+            f"scheduler: {address!r} is an in-process address, and no scheduler of this process listens there; "
+            "give a running cluster's tcp://HOST:PORT (or tls://)"
+        )
     if port is not None:
         _probe(host, port, timeout)
         _identity(address if "://" in address else f"tcp://{address}", timeout)
