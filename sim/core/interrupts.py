@@ -42,6 +42,18 @@ def _raise(signum, frame):
     raise Interrupted(signum)
 
 
+def _quiet_unraisable(u) -> None:
+    """An interruption raised where Python cannot propagate it (a ``__del__``, a weakref callback, the import
+    lock's release) is not printed as "Exception ignored ... Traceback": :func:`check` raises it again."""
+    if isinstance(u.exc_value, KeyboardInterrupt) or (
+        u.exc_type is not None and issubclass(u.exc_type, KeyboardInterrupt)
+    ):
+        if not _pending:
+            _pending.append(getattr(u.exc_value, "signum", signal.SIGINT))
+        return
+    sys.__unraisablehook__(u)
+
+
 def install() -> dict | None:
     """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread.
 
@@ -51,6 +63,8 @@ def install() -> dict | None:
         return None
     _pending.clear()
     previous = {}
+    if sys.unraisablehook is sys.__unraisablehook__:
+        sys.unraisablehook = _quiet_unraisable
     for s in SIGNALS:
         old = signal.getsignal(s)
         if old is not signal.SIG_IGN:
@@ -63,6 +77,8 @@ def restore(previous: dict | None) -> None:
     """Put back the handlers :func:`install` replaced (a command run in-process, e.g. by a test)."""
     if previous and threading.current_thread() is threading.main_thread():
         _pending.clear()
+        if sys.unraisablehook is _quiet_unraisable:
+            sys.unraisablehook = sys.__unraisablehook__
         for s, old in previous.items():
             signal.signal(s, old if old is not None else signal.SIG_DFL)
 
