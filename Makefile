@@ -9,7 +9,7 @@ SYSTEM := python3 studio/system_check.py
 # expanded by make, so SCENE='$(shell ...)' runs nothing) as BYZMW_MAKE_<NAME>, and `byzmw from-make TARGET`
 # reads them into its arguments as they are (studio/cli.py: args_from_make). The variables themselves are not
 # exported (make would expand them to do so).
-USER_VARS := SCENE QUALITY PACE SET THEME TRANSPARENT FIGURE SWEEP NAME TRIALS SHOWCASE PDF
+USER_VARS := SCENE QUALITY PACE SET THEME TRANSPARENT WIDTH FIGURE SWEEP NAME TRIALS SHOWCASE PDF
 unexport $(USER_VARS) PYTEST_ARGS
 $(foreach v,$(USER_VARS),$(eval export BYZMW_MAKE_$(v) = $$(value $(v))))
 # PYTEST_ARGS reaches pytest through PYTEST_ADDOPTS, which pytest itself splits like a shell would (no shell
@@ -30,8 +30,9 @@ help:
 	@echo "make render SCENE=Name [QUALITY=l|m|h|p|k] [PACE=slow|normal|fast|1.3] [SET=\"eta=0.5 rounds=20\"]"
 	@echo "                              talk video (+ .srt subtitles) of one scene; SET/PACE go into its name"
 	@echo "make preview SCENE=Name       render at -ql and open it (without a display: prints the path)"
-	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [TRANSPARENT=1] [SET=...]"
-	@echo "                              PNG key frames into stills/<Scene>/ (paper: stills/<Scene>/paper/)"
+	@echo "make stills [SCENE=Name] [QUALITY=h] [THEME=talk|paper] [WIDTH=single|double] [TRANSPARENT=1] [SET=...]"
+	@echo "                              PNG key frames into stills/<Scene>/; paper: figures (PDF, SVG, PNG) in"
+	@echo "                              stills/<Scene>/paper-<width>/, cropped and sized for a journal column"
 	@echo "make figures [FIGURE=name]    the paper figures (all, or the named ones) into figures/ (PNG and PDF)"
 	@echo "make slides [SCENE=Name] [QUALITY=l|h] [PACE=...] [SET=...] [PDF=1]   offline HTML slides (+ a PDF)"
 	@echo "make sweep SWEEP=s NAME=n [SET=\"a=1 b=0.1:1:10\"] [TRIALS=N]   a declared sweep into sweeps/NAME/"

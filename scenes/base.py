@@ -125,6 +125,9 @@ def split_cues(text: str, limit: int = CUE_CHARS) -> list[str]:
 class StudioScene(Scene):
     trace_spec: ClassVar[TraceSpec | None] = None
     key_frames: ClassVar[tuple[str, ...]] = ()
+    # the key frames that carry a result: the paper stills (THEME=paper); default: every key frame but the
+    # opening one and those taken after the conclusion
+    paper_stills: ClassVar[tuple[str, ...] | None] = None
     pace: ClassVar[Pace] = Pace()
 
     def __init__(self, *args, options: RenderOptions | None = None, observers: Iterable[RenderObserver] = (), **kw):
@@ -163,9 +166,19 @@ class StudioScene(Scene):
         return TraceSpec(spec.kind, seed, {**spec.params, **{k: v for k, v in chosen.items() if k != "seed"}}), chosen
 
     def render(self, preview: bool = False):
-        """Render in the options' theme (every piece reads its colours from it while the scene is built)."""
-        with use_theme(self.options.theme):
+        """Render in the options' theme (every piece reads its colours and sizes from it while the scene is built)."""
+        with use_theme(self.options.theme, self.options.width):
             return super().render(preview)
+
+    @property
+    def figure_mode(self) -> bool:
+        """A paper figure (THEME=paper): no title, no headline, no conclusion band or veil."""
+        return self.options.theme == "paper"
+
+    @classmethod
+    def paper_still_names(cls) -> tuple[str, ...]:
+        """The key frames written as paper stills (``paper_stills``, else all but the first)."""
+        return cls.paper_stills if cls.paper_stills is not None else tuple(cls.key_frames[1:])
 
     def setup(self):
         super().setup()
@@ -322,6 +335,10 @@ class StudioScene(Scene):
             mobject = line
             claim = as_claim(caption if caption is not None else getattr(mobject, "text", ""))
         note = as_claim(prompt) if prompt else None
+        if self.figure_mode:  # a figure has no band or veil: its caption says the conclusion
+            from manim import VGroup
+
+            mobject = VGroup()
         self._flush_caption()
         self._record_claim(claim, "conclusion")
         if note is not None:

@@ -8,7 +8,7 @@ The notebook API (``sim.__all__``; each function documented with its parameters,
     run = sim.simulate_mw(eta=0.25, rounds=12)    # Algorithm 1 on 1-D reports (MWConfig: every default, range)
     sim.estimate("median", x)                     # robust centres (sim.ESTIMATORS)
     sim.aggregate("krum", vectors, f=2)           # aggregation rules (sim.aggregators()), (n, d) -> (d,)
-    sim.make_aggregator("nnm+krum", num_byzantine=2)  # seed 003's stateful interface
+    sim.make_aggregator("nnm+krum", num_byzantine=2)  # the original aggregation module's stateful interface
     out = sim.run_sweep("aggregation_breakdown", trials=50); out.to_frame()
     sim.register_aggregator("my_rule", fn)        # your own rule, attack (register_attack), MW centre
 

@@ -365,7 +365,7 @@ def aggregate(rule: str, vectors, *, f: int = 0, rng: np.random.Generator | None
 
 
 def make_aggregator(method: str, *, num_byzantine: int = 0, trim_fraction: float = 0.1, **kw) -> RobustAggregator:
-    """A stateful aggregator object with seed 003's interface: ``agg.aggregate(client_updates) -> (vector, stats)``.
+    """A stateful aggregator, as in the original aggregation module: ``agg.aggregate(updates) -> (vector, stats)``.
 
     Parameters
     ----------
@@ -386,7 +386,7 @@ def make_aggregator(method: str, *, num_byzantine: int = 0, trim_fraction: float
 
     References
     ----------
-    ``docs/aggregation.md`` (seed 003's interface, shares).
+    ``docs/aggregation.md`` (the original module's interface, shares).
 
     Examples
     --------

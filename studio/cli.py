@@ -6,7 +6,7 @@
     byzmw timing [SCENE]                           declared timing and pacing problems (nothing rendered)
     byzmw render SCENE [-q l|m|h|p|k] [--pace P] [--theme T] [--set 'NAME=VALUE ...']
     byzmw preview SCENE [--pace P] [--set ...]     render at -ql and open it
-    byzmw stills [SCENE] [-q h] [--theme T] [--transparent] [--set ...]
+    byzmw stills [SCENE] [-q h] [--theme T] [--width single|double] [--transparent] [--set ...]
     byzmw slides [SCENE] [-q l] [--pace P] [--set ...]
     byzmw figures [NAME ...]                       the paper figures (all, or the named ones)
     byzmw sweep list | run SWEEP [--name N] [--set ...] [--trials N] ...
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scene", nargs="?")
     p.add_argument("-q", "--quality", default="h", help="l, m, h, p or k (default h: 300 DPI)")
     p.add_argument("--transparent", action="store_true", help="transparent background")
+    p.add_argument("--width", default="", help="paper figures: single (3.5 in) or double (7.2 in, default) column")
     _options(p, pace=False)
     p = sub.add_parser("slides", help="offline HTML slides of one scene, or of the whole talk")
     p.add_argument("scene", nargs="?")
@@ -108,7 +109,20 @@ def _options(p, pace: bool = True, theme: bool = True) -> None:
 
 
 # -- make variables as data -------------------------------------------------------------------------------------
-MAKE_VARS = ("SCENE", "QUALITY", "PACE", "SET", "THEME", "TRANSPARENT", "FIGURE", "SWEEP", "NAME", "TRIALS", "SHOWCASE")
+MAKE_VARS = (
+    "SCENE",
+    "QUALITY",
+    "PACE",
+    "SET",
+    "THEME",
+    "TRANSPARENT",
+    "WIDTH",
+    "FIGURE",
+    "SWEEP",
+    "NAME",
+    "TRIALS",
+    "SHOWCASE",
+)
 MAKE_PREFIX = "BYZMW_MAKE_"
 TRANSPARENT = Param("TRANSPARENT", bool, False, "stills on a transparent background")
 PDF = Param("PDF", bool, False, "slides: also a PDF of the deck")
@@ -162,6 +176,7 @@ def args_from_make(target: str, env: Mapping[str, str]) -> argparse.Namespace:
             args.set = [var("SET")]
     if target == "stills":
         args.transparent = TRANSPARENT.coerce(var("TRANSPARENT").strip() or "false")
+        args.width = var("WIDTH")
     if target == "figures":
         args.only = var("FIGURE").replace(",", " ").split()
     if target == "slides":
@@ -286,7 +301,15 @@ def _run(args) -> int:
         from .render import write_stills
 
         names = [registry.scene(args.scene).name] if args.scene else list(registry.scenes())
-        for path in write_stills(names, _render_options(args, transparent=args.transparent)):
+
+        def report(key, fig):
+            print(
+                f"figure: {key}: {fig.width_in:g} x {fig.height_in:.2f} in, smallest text {fig.smallest_pt:.1f} pt "
+                f"({fig.smallest_text!r})" + (f"; not vector: {', '.join(fig.skipped)}" if fig.skipped else "")
+            )
+
+        options = _render_options(args, transparent=args.transparent, width=args.width or None)
+        for path in write_stills(names, options, report=report):
             print(f"still: {path}")
         return 0
     if args.cmd == "figures":

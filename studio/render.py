@@ -29,6 +29,7 @@ from sim.core.files import atomic_write
 from .registry import SceneEntry, scene
 from .timing import run_skipping_animations, timeline
 
+PAPER_WIDTH = "double"  # paper figures without WIDTH=: two columns (7.2 in)
 PROGRESS_QUALITIES = ("h", "p", "k")  # long renders: one progress bar for the whole scene
 DPI_QUALITIES = ("h", "p", "k")  # stills carry 300 DPI metadata (LaTeX sizes them sensibly)
 STILL_DPI = 300
@@ -106,21 +107,44 @@ def render_video(name: str, options: RenderOptions | None = None, *, progress: b
 
 # -- stills -------------------------------------------------------------------------------------------
 def stills_folder(name: str, options: RenderOptions | None = None, chosen: dict | None = None) -> Path:
-    """stills/<Scene>[__params]/ for the talk theme; .../paper/, .../paper-transparent/, .../talk-transparent/."""
+    """stills/<Scene>[__params]/ for the talk theme (and .../talk-transparent/); paper figures in
+    .../paper-double/ or .../paper-single/ (and ...-transparent/)."""
     options = options or RenderOptions()
     base = stills_dir() / (name + params_suffix(chosen or {}))
-    variant = options.theme + ("-transparent" if options.transparent else "")
+    variant = options.theme
+    if options.theme == "paper":
+        variant += "-" + (options.width or PAPER_WIDTH)
+    variant += "-transparent" if options.transparent else ""
     return base if variant == "talk" else base / variant
 
 
 class StillWriter(RenderObserver):
-    """Saves the picture of every key frame as ``<out_dir>/<key>.png`` (stable names a paper can include)."""
+    """Saves the picture of every key frame as ``<out_dir>/<key>.png`` (stable names a paper can include).
 
-    def __init__(self, out_dir: Path, transparent: bool = False, dpi: int | None = None):
-        self.out_dir, self.transparent, self.dpi = Path(out_dir), transparent, dpi
+    In the paper theme it writes paper figures instead (``studio.paper``): only the scene's paper stills, each
+    as ``<key>.pdf``, ``.svg`` and ``.png``, cropped to content and sized for the column ``width``.
+    """
+
+    def __init__(
+        self, out_dir: Path, transparent: bool = False, dpi: int | None = None, width: str | None = None, report=None
+    ):
+        self.out_dir, self.transparent, self.dpi, self.width = Path(out_dir), transparent, dpi, width
+        self.report = report  # called with (key, studio.paper.Figure) for every paper figure
         self.written: list[Path] = []
+        self.figures: dict = {}  # key -> studio.paper.Figure (paper theme)
 
     def on_key_frame(self, scene, name):
+        if scene.figure_mode:
+            if name not in type(scene).paper_still_names():
+                return
+            from .paper import write_figure
+
+            fig = write_figure(scene, self.out_dir / name, self.width or PAPER_WIDTH, self.transparent)
+            self.figures[name] = fig
+            self.written += fig.paths
+            if self.report:
+                self.report(name, fig)
+            return
         from PIL import Image
 
         img = Image.fromarray(np.asarray(scene.current_frame())).convert("RGBA" if self.transparent else "RGB")
@@ -131,12 +155,14 @@ class StillWriter(RenderObserver):
         self.written.append(path)
 
 
-def capture_key_frames(name: str, out_dir: Path, options: RenderOptions | None = None, *, dpi=None) -> list[Path]:
-    """Run a scene with animations skipped and save each key frame as ``out_dir/<key>.png``."""
+def capture_key_frames(
+    name: str, out_dir: Path, options: RenderOptions | None = None, *, dpi=None, report=None
+) -> list[Path]:
+    """Run a scene with animations skipped and save each key frame as ``out_dir/<key>.png`` (paper: figures)."""
     options = options or RenderOptions()
     entry = scene(name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    writer = StillWriter(out_dir, options.transparent, dpi)
+    writer = StillWriter(out_dir, options.transparent, dpi, options.width, report)
     sc = run_skipping_animations(name, options, [writer], save_last_frame=True, skip_animations=False)
     missing = [k for k in entry.key_frames if k not in sc.reached_key_frames]
     if missing:
@@ -144,7 +170,7 @@ def capture_key_frames(name: str, out_dir: Path, options: RenderOptions | None =
     return writer.written
 
 
-def write_stills(names: list[str], options: RenderOptions | None = None) -> list[Path]:
+def write_stills(names: list[str], options: RenderOptions | None = None, report=None) -> list[Path]:
     options = options or RenderOptions(quality="h")
     if options.sets and len(names) != 1:
         raise ParamError("SET: give one SCENE with SET=...")
@@ -152,5 +178,6 @@ def write_stills(names: list[str], options: RenderOptions | None = None) -> list
     for name in names:
         entry, chosen, _ = resolve(name, options)
         folder = stills_folder(entry.name, options, chosen)
-        out += capture_key_frames(name, folder, options, dpi=STILL_DPI if options.quality in DPI_QUALITIES else None)
+        dpi = STILL_DPI if options.quality in DPI_QUALITIES else None
+        out += capture_key_frames(name, folder, options, dpi=dpi, report=report)
     return out

@@ -336,66 +336,30 @@ def _cap_height(kind: str, font: str, size: float) -> float:
     return _CAP[key]
 
 
-SCRIPT_SCALE = (1.0, 0.7, 0.5)  # TeX's text, script and scriptscript sizes (cmr10 / cmr7 / cmr5)
-
-
-def tex_script_depth(tex: str) -> int:
-    """How deep the smallest part of a formula sits: 0 text size, 1 script (sub/superscripts, \\tfrac's
-    parts), 2 scriptscript (a script inside a script). Display \\frac keeps its parts at text size."""
-    depth, best, stack, i, pending = 0, 0, [], 0, 0
-    while i < len(tex):
-        c = tex[i]
-        if c == "\\":
-            j = i + 1
-            while j < len(tex) and tex[j].isalpha():
-                j += 1
-            cmd = tex[i + 1 : j]
-            if cmd in ("tfrac", "scriptstyle", "textstyle") and cmd != "textstyle":
-                pending = 2 if cmd == "tfrac" else 1
-            i = j
-            continue
-        if c in "_^":
-            pending = 1
-            if i + 1 < len(tex) and tex[i + 1] != "{":  # a single-character script
-                best = max(best, min(depth + 1, 2))
-                pending = 0
-                i += 2
-                continue
-        elif c == "{":
-            if pending:
-                stack.append(1)
-                depth += 1
-                pending -= 1
-            else:
-                stack.append(0)
-            best = max(best, min(depth, 2))
-        elif c == "}":
-            depth -= stack.pop() if stack else 0
-        i += 1
-    return best
-
-
 def text_heights(sc) -> list[tuple[str, float]]:
     """(text, cap height in pixels at 480p) of every visible text, formula and number on screen.
 
     The size is what is drawn: a text's font size follows every scaling
-    applied to it, and the cap height of that size in its face is measured.
+    applied to it, and the cap height of that size in its face is measured;
+    a formula is measured at its smallest glyphs (scripts: :func:`script_factor`).
     """
     from manim import DecimalNumber, SingleStringMathTex, Text, config
 
-    from scenes.pieces import FastText
+    from scenes.pieces import FastText, script_factor
 
     px_per_unit = 480 / config.frame_height
     out = []
     for m in on_screen(sc):
-        if isinstance(m, (Text, SingleStringMathTex, FastText)) and not isinstance(m, DecimalNumber):
+        math_part = hasattr(m, "math_size") and getattr(m, "tex_string", None) is not None  # in a label's $...$
+        if (isinstance(m, (Text, SingleStringMathTex, FastText)) and not isinstance(m, DecimalNumber)) or math_part:
             if not _any_visible(m) or m.height <= 0:
                 continue
-            kind = "tex" if isinstance(m, SingleStringMathTex) else "text"
+            kind = "tex" if isinstance(m, SingleStringMathTex) or math_part else "text"
             name = getattr(m, "text", None) or getattr(m, "tex_string", None) or type(m).__name__
-            # a formula is as small as its smallest part: a subscript or a \tfrac is set at TeX's script size
-            scale = SCRIPT_SCALE[tex_script_depth(m.tex_string)] if kind == "tex" else 1.0
-            out.append((name, scale * _cap_height(kind, getattr(m, "font", ""), float(m.font_size)) * px_per_unit))
+            size = float(m.math_size if math_part else m.font_size)
+            if kind == "tex":
+                size *= script_factor(getattr(m, "tex_string", "") or "")
+            out.append((name, _cap_height(kind, getattr(m, "font", ""), size) * px_per_unit))
     return out
 
 
@@ -403,7 +367,7 @@ def font_problems(sc, family: str) -> list[str]:
     """Texts not in the theme's family, and numbers set in LaTeX (DecimalNumber) instead of the theme's face."""
     from manim import DecimalNumber, Text
 
-    from scenes.pieces import FastText
+    from scenes.pieces import FastText, math_symbols
 
     out = []
     for m in on_screen(sc):
@@ -411,6 +375,8 @@ def font_problems(sc, family: str) -> list[str]:
             out.append(f"number {m.get_value():g} is a DecimalNumber (LaTeX digits): use scenes.pieces.Number")
         elif isinstance(m, (Text, FastText)) and getattr(m, "font", family) not in (family, "") and _any_visible(m):
             out.append(f"text {m.text!r} in font {m.font!r}, not {family!r}")
+        elif isinstance(m, (Text, FastText)) and _any_visible(m) and math_symbols(getattr(m, "text", "")):
+            out.append(f"text {m.text!r} sets mathematics in the text face: use $...$ (LaTeX)")
     return out
 
 
@@ -429,7 +395,11 @@ class KeyFrameInspector(RenderObserver):
 
         from kit.theme import theme
 
+        from .paper import byzantine_circles, legend_rows
+
         f = {"colours": colours_used(scene), "texts": text_heights(scene), "fonts": font_problems(scene, theme().font)}
+        f["byzantine_circles"] = byzantine_circles(scene)  # colour is never the only cue
+        f["legend_rows"] = legend_rows(scene)  # (text, swatch colours, drawn?)
         if self.pixels:
             f["frame"] = np.asarray(scene.current_frame())[..., :3].copy()
         self.found[name] = f

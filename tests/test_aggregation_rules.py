@@ -469,6 +469,41 @@ def test_every_attack_takes_a_generator_and_is_reproducible():
         apply_attack("gaussian", x, byz, 5)
 
 
+@pytest.mark.parametrize(
+    "name, kw, bad",
+    [
+        ("scaling", "scale_factor", math.inf),
+        ("noise", "noise_std", -0.1),
+        ("alie", "convention", "workers"),
+        ("inner_product", "epsilon", 0.0),
+        ("gaussian", "sigma", float("nan")),
+        ("nonfinite", "value", "zero"),
+        ("nonfinite", "fraction", 1.5),
+        ("nonfinite", "fraction", 0.0),
+    ],
+)
+def test_an_attack_knob_out_of_range_is_one_line_naming_it_and_its_declared_range(name, kw, bad):
+    from sim.aggregation import attacks
+
+    p = next(v for v in vars(attacks).values() if isinstance(v, attacks.Param) and v.name == kw)
+    x = np.random.default_rng(0).standard_normal((6, 2))
+    with pytest.raises(ParamError) as e:
+        apply_attack(name, x, np.arange(6) < 2, np.random.default_rng(1), **{kw: bad})
+    assert str(e.value) == f"{kw}: must be {p.range_text()}, got {bad!r}"
+    apply_attack(name, x, np.arange(6) < 2, np.random.default_rng(1), **{kw: p.default})  # the default is in range
+
+
+def test_pipeline_errors_quote_the_declared_parts():
+    with pytest.raises(ParamError, match="^aggregator: rule must be one of mean, coordinate_median, "):
+        rules.parse_pipeline("nnm+average")
+    with pytest.raises(
+        ParamError, match=r"^aggregator: pre-aggregation step must be one of nnm, bucketing, clipping, got 'nn'$"
+    ):
+        rules.parse_pipeline("nn+krum")
+    with pytest.raises(ParamError, match="^aggregator: expected a rule name"):
+        rules.parse_pipeline("")
+
+
 # --------------------------------------------------------------------------- eps-contamination bias
 def test_bias_table_matches_classical_asymptotics():
     rows = bias_table(np.random.default_rng(5), eps_values=(0.0, 0.1, 0.2, 0.3), n=1001, trials=200)
@@ -480,6 +515,13 @@ def test_bias_table_matches_classical_asymptotics():
     assert trimmed_mean_bias(0.25, 0.2) == math.inf and median_bias(0.5) == math.inf
     # at eps = alpha the trimmed mean is more biased than the median (Huber: the median is minimax-bias)
     assert trimmed_mean_bias(0.2, 0.2) > median_bias(0.2)
+    for call, text in (
+        (lambda: median_bias(1.0), "eps: must be a number in [0, 1), got 1.0"),
+        (lambda: trimmed_mean_bias(0.1, 0.5), "alpha: must be a number in (0, 0.5), got 0.5"),
+    ):
+        with pytest.raises(ParamError) as e:
+            call()
+        assert str(e.value) == text
 
 
 # --------------------------------------------------------------------------- sweep

@@ -27,7 +27,7 @@ from studio.cli import MAKE_PREFIX, MAKE_VARS, args_from_make
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 
 TARGETS = ("scenes", "timing", "render", "preview", "stills", "slides", "figures", "sweep", "demo")
-VARS = ("SCENE", "SET", "QUALITY", "THEME", "PACE", "NAME", "SWEEP", "TRANSPARENT", "FIGURE", "TRIALS")
+VARS = ("SCENE", "SET", "QUALITY", "THEME", "PACE", "NAME", "SWEEP", "TRANSPARENT", "WIDTH", "FIGURE", "TRIALS")
 HOSTILE = [
     "x;touch {p}",
     "x && touch {p}",
@@ -98,7 +98,14 @@ def _check(tmp_path, target, var, value: bytes, marker):
             assert env[other] == b"", other  # unset variables are empty, not '<unset>' or garbage
 
 
-TARGET_OF = {"SWEEP": "sweep", "NAME": "sweep", "TRIALS": "sweep", "FIGURE": "figures", "THEME": "stills"}
+TARGET_OF = {
+    "SWEEP": "sweep",
+    "NAME": "sweep",
+    "TRIALS": "sweep",
+    "FIGURE": "figures",
+    "THEME": "stills",
+    "WIDTH": "stills",
+}
 
 
 @pytest.mark.parametrize("template", HOSTILE)
@@ -184,6 +191,8 @@ def test_args_from_make_puts_values_into_fields(value):
     assert (a.cmd, a.scene, a.quality, a.set) == ("render", value, value, [value])
     a = args_from_make("sweep", {MAKE_PREFIX + "SWEEP": value, MAKE_PREFIX + "NAME": value, MAKE_PREFIX + "SET": value})
     assert (a.sweep_cmd, a.sweep, a.name, a.sets) == ("run", value, value, [value])
+    a = args_from_make("stills", {MAKE_PREFIX + "WIDTH": value, MAKE_PREFIX + "THEME": value})
+    assert (a.cmd, a.width, a.theme) == ("stills", value, value)
     a = args_from_make("figures", {MAKE_PREFIX + "FIGURE": "a,b c"})
     assert a.only == ["a", "b", "c"]
 

@@ -146,3 +146,14 @@ def test_trimmed_mean_and_mom_see_signed_infinities():
     x = np.concatenate([np.zeros(20), [-np.inf] * 2])[:, None]
     assert median_of_means(x, rng=np.random.default_rng(1), buckets=11)[0] == 0.0
     assert mad(np.array([[1.0], [2.0], [3.0], [-np.inf]]))[0] == pytest.approx(1.0)
+
+
+def test_range_text_says_what_each_type_takes():
+    """A free string is "a string" (not a number range); the others as declared."""
+    assert Param("s", str, "x").range_text() == "a string"
+    assert Param("s", str, "a", choices=("a", "b")).range_text() == "one of a, b"
+    assert Param("b", bool, False).range_text() == "true or false"
+    assert Param("k", int, 1, low=1).range_text() == "an integer in [1, inf)"
+    assert Param("x", float, 0.5, low=0.0, high=1.0, high_open=True).range_text() == "a number in [0, 1)"
+    with pytest.raises(ParamError, match=r"^s: must be a string, got 3$"):
+        Param("s", str, "x").coerce(3)

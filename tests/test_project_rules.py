@@ -52,21 +52,27 @@ def test_colours_come_from_the_theme():
 
 def test_theme_is_complete_and_cfg_carries_background():
     th = theme()
-    for role in ("honest", "byzantine", "estimate", "true_value", "blacklisted", "volatile"):
+    from kit.theme import ROLES
+
+    for role in ROLES:
         assert re.fullmatch(r"#[0-9A-F]{6}", getattr(th.palette, role))
         assert re.fullmatch(r"#[0-9A-F]{6}", getattr(th.paper, role))
     cfg = (REPO / "manim.cfg").read_text()
     assert f"background_color = {th.palette.background}" in cfg
-    style = (REPO / "assets" / "studio.mplstyle").read_text()
-    assert th.paper.honest.lstrip("#") in style and th.paper.byzantine.lstrip("#") in style
+    # the figures' style: the paper neutrals, and the series family as the default cycle (never a role colour)
+    style = (REPO / "assets" / "studio.mplstyle").read_text().upper()
+    for v in th.family("series", "paper").values():
+        assert v.lstrip("#") in style
+    for role in ROLES:
+        assert getattr(th.paper, role).lstrip("#") not in style, role
+    for k in ("text", "muted", "grid"):
+        assert getattr(th.paper, k).lstrip("#") in style, k
 
 
 # -- each range lives once: a fixed range or choice list is a declared Param, never a hand-written check ---------
 
 # Messages that look like a range ("must be", "in [", "one of", "at most", ...) in a raise of ParamError/ValueError.
 _RANGEISH = re.compile(r"must be|must give|must leave|must stay|\bin [\[(]|one of|at least|at most|>=|<=")
-# sim/aggregation/ is being converted to Param in a parallel branch (issue 18); drop it from here once that lands.
-_NOT_YET = ("sim/aggregation/",)
 # Checks that stay hand-written, by (file, message with every {...} as {}), each saying why: the allowed range
 # depends on the data or on another parameter, or the message is about a format or the CLI, not a range.
 HAND_WRITTEN = {
@@ -120,6 +126,26 @@ HAND_WRITTEN = {
         "neighbours: Krum needs between 1 and n - 1 = {} neighbours; n - f - 2 = {} (n = {} active rows, f = {}): "
         "f must be at most n - 3",
     ),
+    # aggregation: depend on the data (which clients are Byzantine, how many clients there are)
+    ("sim/aggregation/attacks.py", "malicious_indices: the omniscient attacks need at least one honest client"),
+    ("sim/aggregation/attacks.py", "malicious_indices: must be client indices in [0, {}], got {}"),
+    ("sim/aggregation/attacks.py", "target: must be an honest client, got {}"),
+    (
+        "sim/aggregation/aggregators.py",
+        "weights: must be {} finite non-negative numbers, not all 0 on the kept clients",
+    ),
+    # depends on the active rows k (f of them must leave one)
+    ("sim/aggregation/rules.py", "f: must leave at least one client, got f = {} of {}"),
+    # depend on n_clients
+    ("sim/aggregation/kinds.py", "n_byzantine: must be below half of n_clients = {}, got {}"),
+    (
+        "sim/aggregation/kinds.py",
+        "trim_fraction: must trim at least n_byzantine = {} values per end (floor(trim_fraction n) >= n_byzantine), "
+        "got {}",
+    ),
+    # depend on n, f and the rule (Krum's n - f - 2 neighbours, minimum-diameter averaging's C(n, f) subsets)
+    ("sim/aggregation/sweeps.py", "byz_fraction: Krum needs n - f - 2 >= 1; n = {}, f = {} (byz_fraction {})"),
+    ("sim/aggregation/sweeps.py", "n_clients: minimum-diameter averaging needs C(n, f) <= {}; C({}, {}) is larger"),
 }
 
 
@@ -130,7 +156,7 @@ def _range_messages():
     out = []
     for f in sorted((REPO / "sim").rglob("*.py")):
         rel = f.relative_to(REPO).as_posix()
-        if rel == "sim/core/params.py" or rel.startswith(_NOT_YET):
+        if rel == "sim/core/params.py":
             continue
         for node in ast.walk(ast.parse(f.read_text())):
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):

@@ -24,21 +24,7 @@ _DECIMAL = "numbers are manim DecimalNumber / axis numbers (LaTeX digits): use s
 _NO_END = "ends without self.conclude(...) and/or key frames without captions (key_frame(name, notes=...))"
 _SMALL = "LaTeX numbers under the minimum text height at 480p"
 _SCRIPT = "formulas whose subscripts or \\tfrac parts fall under the minimum at TeX's script size"
-KNOWN = {
-    "fonts": {},
-    "timing": {},
-    "text": {
-        n: _SCRIPT
-        for n in (
-            "MWWeightBars",
-            "MWWeightBarsNormalised",
-            "GlobalCoinAdversary",
-            "AdaptiveCoinAdversary",
-            "BlacklistingRace",
-            "PrimalDual",
-        )
-    },
-}
+KNOWN = {"fonts": {}, "timing": {}, "text": {"AdaptiveCoinAdversary": _SCRIPT}}
 
 
 def _params(check):
@@ -117,16 +103,87 @@ def test_key_frames_use_one_font_family(name):
 
 @pytest.mark.scene
 @pytest.mark.parametrize("name", list(SCENES))
-def test_paper_theme_key_frames_use_only_paper_colours(name):
-    """THEME=paper redraws the scene in the paper palette: a colour kept from the talk theme (e.g. read into a
-    module constant at import) is caught here."""
+def test_byzantine_is_never_told_by_colour_alone(name):
+    """Wherever a Byzantine party is drawn it is also a triangle, a dashed arrow or a hatched bar: no circle-shaped
+    shape (a Dot, a Circle, a circle drawn by points) is filled or stroked with the Byzantine colour, legends
+    included."""
+    _, frames = _inspected(name)
+    for key, f in frames.items():
+        assert f["byzantine_circles"] == [], f"{name}/{key}: Byzantine circles {f['byzantine_circles']}"
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_a_role_colour_means_its_role(name):
+    """One meaning per colour: every legend row drawn in a role colour names that role's meaning
+    (assets/theme.toml [role_words]); a role colour borrowed for something else ('removed weight' in the estimate
+    colour, a task in the theory colour) fails here."""
+    th = theme()
+    meaning = th.meaning_of("talk")
+    _, frames = _inspected(name)
+    for key, f in frames.items():
+        for text, colours, _ in f["legend_rows"]:
+            for c in colours:
+                role = meaning.get(c)
+                if role in th.role_words:
+                    words = th.role_words[role]
+                    assert any(w in text.lower() for w in words), f"{name}/{key}: {text!r} in the {role} colour"
+
+
+@pytest.mark.scene
+@pytest.mark.parametrize("name", list(SCENES))
+def test_paper_figures(name, tmp_path):
+    """THEME=paper WIDTH=single: the scene's paper stills are journal figures. Only paper colours (a colour kept
+    from the talk theme, e.g. read into a module constant at import, is caught here); no title; each a PDF of
+    vector paths 3.5 in wide (and an SVG and a 300 DPI PNG of the same), every text >= the theme's min_pt; each
+    legend lists only what is drawn."""
     if not HAVE_LATEX:
         pytest.skip("LaTeX (latex, dvisvgm) is not installed")
-    from kit.options import RenderOptions
+    import re
 
-    _, frames = inspect_key_frames(name, RenderOptions(theme="paper"))
-    allowed = theme().all_colours("paper")
-    for key, f in frames.items():
+    from kit.options import WIDTHS, RenderOptions
+    from scenes.base import RenderObserver
+    from scenes.pieces.layout import MAIN_TOP
+    from studio.paper import collect
+    from studio.render import StillWriter
+    from studio.timing import KeyFrameInspector, timeline
+
+    class TitleRow(RenderObserver):
+        def __init__(self):
+            self.found = {}
+
+        def on_key_frame(self, scene, key):
+            d = collect(scene)
+            self.found[key] = [type(m).__name__ for m in d.members if m.get_bottom()[1] > MAIN_TOP + 0.4]
+
+    th = theme()
+    inspector, writer, heads = KeyFrameInspector(), StillWriter(tmp_path, width="single"), TitleRow()
+    timeline(name, RenderOptions(theme="paper", width="single"), [inspector, writer, heads])
+    allowed = th.all_colours("paper")
+    for key, f in inspector.found.items():
         assert not f["colours"] - allowed, (
             f"{name}/{key} (paper): colours outside the paper theme: {sorted(f['colours'] - allowed)}"
         )
+    stills = SCENES[name].cls.paper_still_names()
+    assert stills and set(stills) <= set(SCENES[name].key_frames)
+    assert set(writer.figures) == set(stills)
+    for key, fig in writer.figures.items():
+        assert fig.width_in == WIDTHS["single"]
+        assert fig.smallest_pt >= th.min_pt, f"{name}/{key}: {fig.smallest_text!r} at {fig.smallest_pt:.1f} pt"
+        assert fig.skipped == [], f"{name}/{key}: not vector: {fig.skipped}"
+        pdf = (tmp_path / f"{key}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-")
+        box = re.search(rb"/MediaBox \[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
+        assert box and abs(float(box.group(1)) - 72 * WIDTHS["single"]) < 0.5, box
+        assert b"/Image" not in pdf, f"{name}/{key}: the PDF holds a bitmap"
+        for kept in fig.legends:  # rows of every legend drawn: each explains a shape drawn outside the legend
+            assert kept, f"{name}/{key}: an empty legend"
+    # no slide title or headline: nothing is drawn in the title's row at the top of the frame
+    for key in stills:
+        assert not heads.found[key], f"{name}/{key}: drawn in the title row: {heads.found[key]}"
+    for key in stills:
+        rows = inspector.found[key]["legend_rows"]
+        shown = [(t, d) for t, _, d in rows]
+        for text, drawn in shown:
+            if text in sum(writer.figures[key].legends, []):
+                assert drawn, f"{name}/{key}: legend row {text!r} kept but nothing drawn in its colour"

@@ -17,7 +17,14 @@ from studio.timing import SymbolInspector, timeline, undefined_symbols
 SCENES = registry.scenes()
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
 # Scenes that use symbols before defining them (strict: remove an entry once its scene defines them).
-KNOWN = set(SCENES) - {"WisdomOfTheCrowd", "OracleConsensus", "CommitteeConsensus", "ResilientNetwork"}
+KNOWN = set(SCENES) - {
+    "WisdomOfTheCrowd",
+    "OracleConsensus",
+    "CommitteeConsensus",
+    "ResilientNetwork",
+    "RobustAggregation",
+    "MWTrajectories",
+}
 
 
 def test_the_glossary_gives_each_symbol_one_meaning():

@@ -73,7 +73,7 @@ def test_claims_are_checked_for_enough_parameter_sets(name):
 def test_formula_size_counts_its_smallest_part(tex, depth):
     """TeX sets subscripts and \\tfrac parts at script size (0.7), scripts of scripts at 0.5: the size check
     measures a formula at its smallest part."""
-    from studio.timing import tex_script_depth
+    from scenes.pieces import tex_script_depth
 
     assert tex_script_depth(tex) == depth
 

@@ -49,7 +49,17 @@ def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp("wheel")
     env = _env(root)
     dist = root / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, REPO],
+    # built from a copy of the checkout's files: setuptools writes build/ and *.egg-info/ into the folder it
+    # builds, and two pytest workers building the checkout itself at once collide there
+    src = root / "src"
+    listed = subprocess.run(["git", "-C", REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            capture_output=True, check=True).stdout  # fmt: skip
+    for rel in filter(None, listed.decode().split("\0")):
+        f = REPO / rel
+        if f.is_file() or f.is_symlink():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, src / rel, follow_symlinks=False)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, src],
          cwd=root, env=env, what="build wheel")  # fmt: skip
     (wheel,) = dist.glob("byzmw_studio-*.whl")
     venv = root / "venv"

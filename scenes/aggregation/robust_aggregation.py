@@ -14,15 +14,31 @@ spare colour and marker); the captions name the ones the trace says held and the
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
+from manim import DOWN, ORIGIN, RIGHT, UP, Arrow, DashedLine, Line, Rectangle, RoundedRectangle, Transform, VGroup
 
 from kit.theme import current_theme, styles
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, Number, label, legend, marker, swatch_line, title
+from scenes.pieces import (
+    COLORS,
+    FS,
+    Hatch,
+    Number,
+    label,
+    legend,
+    marker,
+    side,
+    single_column,
+    swatch_box,
+    swatch_line,
+    title,
+)
 
-PLANE_CENTER = np.array([-3.55, -0.45, 0])
-PLANE_SIZE = 5.6
+PLANE_CENTER = np.array([-4.5, -0.55, 0])
+PLANE_SIZE = 4.6
+Z_LEFT, Z_RIGHT = -1.5, 3.55  # the z-score panels
+# a single-column paper figure (larger text, the side column underneath): a smaller plane, wider panels
+SINGLE = {"center": np.array([-5.0, -0.55, 0]), "size": 3.7, "z": (-2.75, 4.1)}
 Z_MAX = 6.0  # z-bars are clipped here (values are printed)
 BAR_H = 1.5  # screen height of Z_MAX
 MARKER_SIZES = {3: (0.16, 0.15, 0.085)}  # nested: overlapping estimates stay visible (others: decreasing)
@@ -41,6 +57,7 @@ def _and(words) -> str:
 class RobustAggregation(StudioScene):
     trace_spec = TraceSpec("aggregation_demo", seed=1, params={})
     key_frames = ("initial", "attack", "dragged", "final")
+    paper_stills = ("dragged",)
     pace = Pace(round=1.9, event_round=2.4, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):
@@ -74,13 +91,16 @@ class RobustAggregation(StudioScene):
 
     # ------------------------------------------------------------------ layout
     def to_screen(self, v) -> np.ndarray:
-        return PLANE_CENTER + np.array([(v[0] - self.c0[0]) * self.k, (v[1] - self.c0[1]) * self.k, 0])
+        return self.center + np.array([(v[0] - self.c0[0]) * self.k, (v[1] - self.c0[1]) * self.k, 0])
 
     def build(self, tr):
         ups = tr["updates"]
         lo = np.minimum(ups.min(axis=(0, 1)), 0.0) - 0.3
         hi = ups.max(axis=(0, 1)) + 0.3
-        self.k = PLANE_SIZE / float(max(hi - lo))
+        single = single_column()
+        self.center = SINGLE["center"] if single else PLANE_CENTER
+        self.k = (SINGLE["size"] if single else PLANE_SIZE) / float(max(hi - lo))
+        z_left, z_right = SINGLE["z"] if single else (Z_LEFT, Z_RIGHT)
         self.c0 = (lo + hi) / 2
         head = title("Robust aggregation: a scaled attacker")
         o = self.to_screen((0.0, 0.0))
@@ -99,38 +119,49 @@ class RobustAggregation(StudioScene):
         names = tr.meta["estimator_labels"]
         key = legend(
             [
-                ("honest client", swatch_line(COLORS.honest)),
-                ("Byzantine client", swatch_line(COLORS.byzantine)),
-                ("honest mean μ", marker("true_value", COLORS.true_value, 0.07)),
+                (
+                    "honest client",
+                    VGroup(swatch_line(COLORS.honest), swatch_box(COLORS.honest)).arrange(RIGHT, buff=0.08),
+                ),
+                (
+                    "Byzantine client",
+                    VGroup(swatch_line(COLORS.byzantine, True), swatch_box(COLORS.byzantine, True)).arrange(
+                        RIGHT, buff=0.08
+                    ),
+                ),
+                (r"honest mean $\mu$", marker("true_value", COLORS.true_value, 0.07)),
             ]
-            + [(names[i], marker(None, self.styles[i][0], 0.07, code=self.styles[i][1])) for i in range(k)],
+            + [(names[i], marker(None, self.styles[i][0], 0.07, code=self.styles[i][1])) for i in range(k)]
+            + [("flag threshold", swatch_line(COLORS.threshold, True))],
             FS.tiny,
         )
-        key.move_to(self.to_screen((lo[0], hi[1])), aligned_edge=UP + LEFT).shift(RIGHT * 0.35)
-        self.scale_num = Number(1.0, places=1, size=FS.small, color=COLORS.byzantine)
-        scale_row = VGroup(label("attack: ×", FS.small, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
-        scale_row.next_to(key, DOWN, aligned_edge=LEFT, buff=0.3)
+        self.scale_num = Number(1.0, places=1, size=FS.label, color=COLORS.byzantine)
+        scale_row = VGroup(label("attack ×", FS.label, COLORS.byzantine), self.scale_num).arrange(RIGHT, buff=0.1)
+        self.scale_num.align_to(scale_row[0], DOWN)
         self.scale_row = scale_row
+        side(scale_row, key)
         # z-score panels
         n = len(self.byz)
-        self.zx = 0.85 + (np.arange(n) + 0.5) * (5.6 / n)
+        zw = z_right - z_left
+        self.zx = z_left + 0.15 + (np.arange(n) + 0.5) * ((zw - 0.15) / n)
+        mid = (z_left + z_right) / 2
         self.panels = {}
         static = [head, xa, ya, axes_lbl, key, scale_row[0]]
         for name, y0, thr, caption in (
             ("classic", 0.75, tr.meta["threshold_classic"], "classic mean/std z-score"),
             ("robust", -2.1, tr.meta["threshold_robust"], "median/MAD z-score"),
         ):
-            base = Line([0.7, y0, 0], [6.6, y0, 0], color=COLORS.muted, stroke_width=2)
+            base = Line([z_left, y0, 0], [z_right, y0, 0], color=COLORS.muted, stroke_width=2)
             thr_y = y0 + min(thr, Z_MAX) / Z_MAX * BAR_H
             thr_line = DashedLine(
-                [0.7, thr_y, 0], [6.6, thr_y, 0], color=COLORS.byzantine, stroke_width=2.5, dash_length=0.1
+                [z_left, thr_y, 0], [z_right, thr_y, 0], color=COLORS.threshold, stroke_width=2.5, dash_length=0.1
             )
             thr_lbl = (
-                label(f"flag at {thr:g}", FS.tiny, COLORS.byzantine)
+                label(f"flag at {thr:g}", FS.tiny, COLORS.threshold)
                 .next_to(thr_line, UP, buff=0.05)
                 .align_to(thr_line, RIGHT)
             )
-            cap = label(caption, FS.small, COLORS.text).move_to([3.65, y0 + BAR_H + 0.38, 0])
+            cap = label(caption, FS.small, COLORS.text).move_to([mid, y0 + BAR_H + 0.38, 0])
             ids = VGroup(
                 *[label(f"{i}", FS.tiny, COLORS.muted).move_to([x, y0 - 0.2, 0]) for i, x in enumerate(self.zx)]
             )
@@ -138,13 +169,16 @@ class RobustAggregation(StudioScene):
             if name == "classic":
                 bnd = tr.meta["z_bound"]
                 by = y0 + bnd / Z_MAX * BAR_H
-                bline = DashedLine([0.7, by, 0], [6.6, by, 0], color=COLORS.muted, stroke_width=2, dash_length=0.05)
-                blbl = label(f"dotted: largest possible |z| = √(n−1) = {bnd:.2f}", FS.tiny, COLORS.muted).move_to(
-                    [3.65, y0 + BAR_H + 0.02, 0]
+                bline = DashedLine(
+                    [z_left, by, 0], [z_right, by, 0], color=COLORS.muted, stroke_width=2, dash_length=0.05
                 )
+                blbl = label(
+                    rf"dotted: largest possible $|z| = \sqrt{{n-1}}$ = {bnd:.2f}", FS.tiny, COLORS.muted
+                ).move_to([mid, y0 + BAR_H + 0.02, 0])
                 static += [bline, blbl]
             z = tr[f"z_{name}"][0]
             bars = VGroup(*[self.bar(x, y0, zi, b) for x, zi, b in zip(self.zx, z, self.byz)])
+            hatches = VGroup(*[Hatch(bars[i], 0.1) for i in range(n) if self.byz[i]])
             nums = VGroup(
                 *[
                     Number(
@@ -160,33 +194,35 @@ class RobustAggregation(StudioScene):
             flags = VGroup(
                 *[
                     RoundedRectangle(
-                        corner_radius=0.12, width=0.74, height=0.36, color=COLORS.byzantine, stroke_width=3
+                        corner_radius=0.12,
+                        width=0.035 * FS.small,
+                        height=0.018 * FS.small,
+                        color=COLORS.threshold,
+                        stroke_width=3,
                     )
                     .move_to([x, y0 - 0.53, 0])
                     .set_stroke(opacity=0.0)
                     for x in self.zx
                 ]
             )
-            self.panels[name] = (y0, bars, nums, flags)
-        zlabel = label("client", FS.tiny, COLORS.muted).move_to([0.3, 0.75 - 0.2, 0])
-        zlabel2 = label("client", FS.tiny, COLORS.muted).move_to([0.3, -2.1 - 0.2, 0])
-        static += [zlabel, zlabel2, truth]
+            self.panels[name] = (y0, bars, nums, flags, hatches)
+        static += [truth]
         self.add(*static)
         self.freeze_background(*static)
         self.add(self.arrows, self.marks, self.scale_num)
-        for _, bars, nums, flags in self.panels.values():
-            self.add(bars, nums, flags)
+        for _, bars, nums, flags, hatches in self.panels.values():
+            self.add(bars, hatches, nums, flags)
 
-    def arrow(self, o, u, byz) -> Arrow:
-        return Arrow(
-            o,
-            self.to_screen(u),
-            buff=0,
-            color=COLORS.byzantine if byz else COLORS.honest,
-            stroke_width=4,
-            max_tip_length_to_length_ratio=0.12,
-            tip_length=0.18,
-        )
+    def arrow(self, o, u, byz):
+        """A client's update: an honest solid arrow, a Byzantine dashed one."""
+        end = self.to_screen(u)
+        color = COLORS.byzantine if byz else COLORS.honest
+        if not byz:
+            return Arrow(
+                o, end, buff=0, color=color, stroke_width=4, max_tip_length_to_length_ratio=0.12, tip_length=0.18
+            )
+        a = DashedLine(o, end, color=color, stroke_width=4, dash_length=0.14, dashed_ratio=0.6)
+        return a.add_tip(tip_length=0.18, tip_width=0.18)
 
     def marker(self, i: int, v):
         """Aggregator i in its theme colour and marker; nested sizes keep overlapping estimates visible."""
@@ -214,7 +250,7 @@ class RobustAggregation(StudioScene):
         for i in range(len(self.marks)):
             anims.append(self.marks[i].animate.move_to(self.to_screen(tr["estimates"][t, i])))
         self.scale_num.set_value(float(tr["scale"][t]))
-        for name, (y0, bars, nums, flags) in self.panels.items():
+        for name, (y0, bars, nums, flags, _) in self.panels.items():
             z = tr[f"z_{name}"][t]
             fl = tr[f"flag_{name}"][t]
             for i in range(len(z)):

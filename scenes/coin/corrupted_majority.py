@@ -22,7 +22,7 @@ from scenes.claims import Claim, first_true, plain
 from scenes.coin.global_coin import GAUGE_H, GAUGE_X, GAUGE_Y0, FadeOutPlace, GlobalCoinAdversary
 from scenes.pieces import COLORS, FS, FadeInPlace, Number, label
 
-STATE_Y, ARGUMENT_Y, ROW_X = -2.98, -3.46, 0.75
+STATE_Y, ARGUMENT_Y, ROW_X = -2.98, -3.46, -1.3
 CAPTION_EVERY = 7.0  # seconds: a round caption when the last one is older and has been read
 
 
@@ -36,12 +36,13 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         "coin_run", seed=105, params={"n": 20, "tau": 4, "adversary": "nonadaptive", "max_rounds": 16}
     )
     key_frames = ("initial", "crossing", "final")
+    paper_stills = ("crossing", "final")
     # every run time a whole number of frames at 15, 30 and 60 fps (a fifth of a round is one step)
     pace = Pace(round=1.0, event_round=3.0, key_hold=2.0, intro_hold=2.0, end_hold=6.0)
     heading = "When the corrupted outweigh the good"
     gauge_top = 1.0  # the whole share: the 50% mark is where corrupted = good
     shows_volatile = False  # no volatile experts without the adaptive adversary
-    rule_text = "z = sign of the weighted vote Σ w·a;   w ← w·(1 ± η)"
+    rule_text = r"$z$ = sign of the weighted vote $\Sigma\, w a$;   $w \leftarrow w (1 \pm \eta)$"
     # other runs the words are checked on (tests/test_scenes_narration.py): one that stays longer and then
     # leaves the state, other seeds (one never crosses), fewer corrupted experts
     claim_checks = ({"max_rounds": 100}, {"seed": 73, "max_rounds": 30}, {"seed": 3}, {"tau": 2, "seed": 265})
@@ -269,7 +270,7 @@ class CoinCorruptedMajority(GlobalCoinAdversary):
         self.state_row = VGroup(head_k, self.wk, head_g, self.wg)  # the sign is swapped on its own
         self.cmp[True].move_to(self.cmp[False])
         self.argument = label(
-            "a good vote is at most the good weight, so z ≠ d is always possible", FS.tiny, COLORS.threshold
+            r"a good vote is at most the good weight, so $z \neq d$ is always possible", FS.tiny, COLORS.threshold
         ).move_to([ROW_X, ARGUMENT_Y, 0])
         half = GAUGE_Y0 + 0.5 * GAUGE_H
         self.half_line = Line([GAUGE_X - 0.27, half, 0], [GAUGE_X + 0.27, half, 0], color=COLORS.threshold)

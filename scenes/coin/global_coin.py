@@ -5,39 +5,88 @@ adversary's experts as it chose them: J, ringed, advise d, the rest -d); the wei
 balance towards -1 or +1; the hidden direction d is revealed; if the output z differs from d every
 weight is updated (sizes flow: (1 + eta) for advice d, (1 - eta) otherwise) and the gauge shows the
 corrupted share of the total weight; the run ends in the first round with z = d.
-The adaptive act shows experts captured (they turn corrupted for good) and volatile flips (violet,
-one round only).
+The adaptive act shows experts captured (they turn corrupted for good: a triangle) and volatile flips (the
+flipped colour, one round only).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    ORIGIN,
-    RIGHT,
-    UP,
-    Animation,
-    Circle,
-    Line,
-    MathTex,
-    Polygon,
-    Rectangle,
-    Rotate,
-    Triangle,
-    VGroup,
-)
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Circle, Line, Polygon, Rectangle, Rotate, VGroup, VMobject
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, FadeInPlace, Morph, Number, counter, label, legend, swatch_dot, title
+from scenes.pieces import (
+    COLORS,
+    FS,
+    FadeInPlace,
+    FadeOutPlace,
+    Hatch,
+    Morph,
+    Number,
+    counter,
+    headline,
+    label,
+    legend,
+    math,
+    params_line,
+    side,
+    single_column,
+    swatch_box,
+    title,
+)
 
-PIVOT = np.array([-1.0, -1.95, 0.0])
+PIVOT = np.array([-2.3, -1.95, 0.0])
 BEAM = 6.4
 MAX_TILT = 0.32  # radians at |S| = total weight
 ROW_Y, ADVICE_Y = 1.75, 1.22
-GAUGE_X, GAUGE_Y0, GAUGE_H = 6.15, -2.55, 2.9
+GAUGE_X, GAUGE_Y0, GAUGE_H = 2.75, -2.55, 2.9
+SEGMENTS = 12  # every expert shape is 12 cubic segments: a circle and a triangle morph into each other
+
+
+def _straight(a, b) -> np.ndarray:
+    t = np.array([0.0, 1 / 3, 2 / 3, 1.0])[:, None]
+    return a[None] + t * (b - a)[None]
+
+
+def expert_points(corrupted: bool, r: float, center) -> np.ndarray:
+    """Points of an expert: a circle of radius ``r`` (good), or a triangle of the same area (corrupted)."""
+    c = np.asarray(center, float)[:2]
+    if not corrupted:
+        d = 2 * np.pi / SEGMENTS
+        h = 4 / 3 * np.tan(d / 4) * r
+        segs = []
+        for k in range(SEGMENTS):
+            a0, a1 = np.pi / 2 + k * d, np.pi / 2 + (k + 1) * d
+            p0, p3 = c + r * np.array([np.cos(a0), np.sin(a0)]), c + r * np.array([np.cos(a1), np.sin(a1)])
+            p1 = p0 + h * np.array([-np.sin(a0), np.cos(a0)])
+            p2 = p3 - h * np.array([-np.sin(a1), np.cos(a1)])
+            segs.append(np.array([p0, p1, p2, p3]))
+    else:
+        R = r * np.sqrt(4 * np.pi / (3 * np.sqrt(3)))
+        v = [c + R * np.array([np.cos(a), np.sin(a)]) for a in np.pi / 2 + np.arange(4) * 2 * np.pi / 3]
+        per = SEGMENTS // 3
+        segs = [_straight(v[i] + (v[i + 1] - v[i]) * k / per, v[i] + (v[i + 1] - v[i]) * (k + 1) / per)
+                for i in range(3) for k in range(per)]  # fmt: skip
+    pts = np.concatenate(segs)
+    return np.column_stack([pts, np.zeros(len(pts))])
+
+
+def expert(corrupted: bool, r: float, center, colour) -> VMobject:
+    m = VMobject(fill_color=colour, fill_opacity=0.95, stroke_width=0)
+    m.points = expert_points(corrupted, r, center)
+    return m
+
+
+def advice_points(advice: int, center, h: float = 0.2) -> np.ndarray:
+    """An arrow (up for +1, down for -1) as 7 straight cubic segments: advice is never a triangle marker."""
+    w, s, hh = 0.09, 0.035, 0.45 * h
+    up = [(0, h / 2), (w, h / 2 - hh), (s, h / 2 - hh), (s, -h / 2), (-s, -h / 2), (-s, h / 2 - hh), (-w, h / 2 - hh)]
+    v = [np.asarray(center, float)[:2] + np.array([x, y if advice >= 0 else -y]) for x, y in up]
+    pts = np.concatenate([_straight(v[i], v[(i + 1) % 7]) for i in range(7)])
+    return np.column_stack([pts, np.zeros(len(pts))])
+
+
 SOLVER_TEXT = {
     -1: "",
     0: "J by the exact knapsack solver",
@@ -48,24 +97,12 @@ SOLVER_TEXT = {
 }
 
 
-class FadeOutPlace(Animation):
-    """Fade a group out by opacity alone (no copy of its glyphs); it is removed at the end."""
-
-    def __init__(self, group, **kwargs):
-        super().__init__(group, remover=True, **kwargs)
-
-    def create_starting_mobject(self):
-        return self.mobject
-
-    def interpolate_mobject(self, alpha: float) -> None:
-        self.mobject.set_fill(opacity=1.0 - self.rate_func(alpha), family=True)
-
-
 class GlobalCoinAdversary(StudioScene):
     trace_spec = TraceSpec(
         "coin_run", seed=29, params={"n": 30, "tau": 3, "adversary": "nonadaptive", "max_rounds": 60}
     )
     key_frames = ("initial", "first_round", "peak_share", "final")
+    paper_stills = ("first_round", "peak_share", "final")
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
     heading = "A global coin against a greedy adversary"
     gauge_top = 0.5  # the corrupted share at the gauge's full height
@@ -130,42 +167,39 @@ class GlobalCoinAdversary(StudioScene):
 
     def role_colour(self, tr, t: int, i: int):
         if tr["volatile"][t, i]:
-            return COLORS.volatile
+            return COLORS.flipped
         return COLORS.byzantine if tr["corrupted"][t, i] else COLORS.honest
 
     def build(self, tr):
         p, meta = tr.params, tr.meta
         n = p["n"]
         self.w_ref = 1.0
-        self.xs = np.linspace(-6.2, 4.6, n)
+        self.xs = np.linspace(-6.3, 3.3, n)
         head = title(self.heading)
         if self.rule_text:
-            rule = label(self.rule_text, FS.label, COLORS.text).next_to(head, DOWN, buff=0.18)
+            rule = headline(label(self.rule_text, FS.label, COLORS.text), head)
         else:
-            rule = MathTex(
-                r"z=\mathrm{sgn}\Big(\sum_i w_i a_i\Big),\quad w_i \leftarrow w_i(1\pm\eta)",
-                font_size=FS.label,
-                color=COLORS.text,
-            ).next_to(head, DOWN, buff=0.18)
-        rule.set_x(-0.8)
-        self.round = counter("r =", 0, FS.label).move_to([5.6, 2.62, 0])
-        params = label(f"n = {n}   τ = {p['tau']}   η = {meta['eta']:.2f}", FS.tiny, COLORS.muted)
-        params.move_to([5.6, 2.2, 0]).to_edge(RIGHT, buff=0.25)
-        row_label = label("experts (area ∝ weight), advice below", FS.tiny, COLORS.muted).move_to([-0.8, 2.17, 0])
+            rule = headline(
+                math(r"z=\mathrm{sgn}\big(\textstyle\sum_i w_i a_i\big),\quad w_i \leftarrow w_i(1\pm\eta)", FS.label),
+                head,
+            )
+        self.round = counter("round", 0, FS.label)
+        params = params_line(rf"$n$ = {n},  $\tau$ = {p['tau']},  $\eta$ = {meta['eta']:.2f}")
+        row_label = label(r"experts (area $\propto$ weight), advice below", FS.tiny, COLORS.muted).move_to(
+            [-0.8, 2.17, 0]
+        )
         row_label.align_to([-6.4, 0, 0], LEFT)
         # experts and their advice
         self.experts = VGroup(
             *[
-                Circle(
-                    radius=self.radius(1.0), stroke_width=0, fill_opacity=0.95, fill_color=self.role_colour(tr, 0, i)
-                ).move_to([x, ROW_Y, 0])
+                expert(bool(tr["corrupted"][0, i]), self.radius(1.0), [x, ROW_Y], self.role_colour(tr, 0, i))
                 for i, x in enumerate(self.xs)
             ]
         )
         self.arrows = VGroup(*[self.arrow(i, 0, COLORS.grid) for i in range(n)])
         self.rings = VGroup(
             *[
-                Circle(radius=0.2, stroke_width=2.5, stroke_color=COLORS.estimate, stroke_opacity=0.0).move_to(
+                Circle(radius=0.21, stroke_width=2.5, stroke_color=COLORS.selected, stroke_opacity=0.0).move_to(
                     [x, ROW_Y, 0]
                 )
                 for x in self.xs
@@ -198,27 +232,30 @@ class GlobalCoinAdversary(StudioScene):
         self.w_plus.move_to(PIVOT + RIGHT * (BEAM / 2) + UP * 1.25)
         wl = label("weight voting", FS.tiny, COLORS.muted).move_to(PIVOT + UP * 1.25)
         # hidden direction and output
+        big = FS.label if single_column() else FS.body  # a single-column figure: every font is larger already
         self.d_texts = {
-            v: label(s, FS.body, COLORS.true_value).move_to([-1.0, 0.78, 0])
-            for v, s in ((0, "hidden d = ?"), (1, "hidden d = +1"), (-1, "hidden d = −1"))
+            v: label(s, big, COLORS.true_value).move_to([PIVOT[0], 0.78, 0])
+            for v, s in ((0, "hidden $d$ = ?"), (1, "hidden $d$ = +1"), (-1, "hidden $d$ = −1"))
         }
         self.z_texts = {
-            v: label(s, FS.body, COLORS.text).move_to([-1.0, 0.3, 0])
-            for v, s in ((1, "output z = +1"), (-1, "output z = −1"))
+            v: label(s, big, COLORS.text).move_to([PIVOT[0], 0.3, 0])
+            for v, s in ((1, "output $z$ = +1"), (-1, "output $z$ = −1"))
         }
         self.verdicts = {
-            True: label("z = d: the coin is out", FS.label, COLORS.honest),
-            False: label("z ≠ d: the adversary wins this round", FS.label, COLORS.byzantine),
+            True: label("$z = d$: the coin is out", FS.label, COLORS.honest),
+            False: label(r"$z \neq d$: the adversary wins this round", FS.label, COLORS.byzantine),
         }
         for v in self.verdicts.values():
-            v.move_to([-1.0, -0.18, 0])
+            v.move_to([PIVOT[0], -0.18, 0])
         self.solver_texts = {
-            k: label(s, FS.tiny, COLORS.muted).move_to([1.3, -3.05, 0]) for k, s in SOLVER_TEXT.items() if s
+            k: label(s, FS.tiny, COLORS.muted).move_to([PIVOT[0], -3.15, 0]) for k, s in SOLVER_TEXT.items() if s
         }
         # gauge of the corrupted share
         frame = Rectangle(width=0.5, height=GAUGE_H, stroke_color=COLORS.muted, stroke_width=2)
         frame.move_to([GAUGE_X, GAUGE_Y0 + GAUGE_H / 2, 0])
         self.fill = self.gauge_fill(float(tr["corrupted_share"][0]))
+        self.fill_group = VGroup(self.fill)  # in the scene as is: Morph of it does not re-add it over its hatching
+        self.fill_hatch = Hatch(self.fill, 0.12)
         g_label = label("corrupted\nshare", FS.tiny, COLORS.byzantine).next_to(frame, UP, buff=0.2)
         ticks = VGroup()
         for v in (0.0, self.gauge_top / 2, self.gauge_top):
@@ -230,14 +267,25 @@ class GlobalCoinAdversary(StudioScene):
         )
         pct = label("%", FS.small, COLORS.byzantine)
         VGroup(self.share, pct).arrange(RIGHT, buff=0.05).next_to(frame, DOWN, buff=0.26)  # clear of the 0% tick label
-        entries = [
-            ("good", swatch_dot(COLORS.honest)),
-            ("corrupted", swatch_dot(COLORS.byzantine)),
-            ("volatile (this round)", swatch_dot(COLORS.volatile)),
-            ("in J: advises d", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.estimate)),
-        ]
-        key = legend([e for e in entries if self.shows_volatile or e[0] != "volatile (this round)"], FS.tiny)
-        key.to_corner(DOWN + LEFT, buff=0.25)
+        key = legend(
+            [
+                ("good expert", expert(False, 0.08, [0, 0], COLORS.honest)),
+                (
+                    "corrupted",
+                    VGroup(expert(True, 0.08, [0, 0], COLORS.byzantine), swatch_box(COLORS.byzantine, True)).arrange(
+                        RIGHT, buff=0.08
+                    ),
+                ),
+            ]
+            + (
+                [("volatile (this round)", expert(False, 0.08, [0, 0], COLORS.flipped))]
+                if self.shows_volatile and tr["volatile"].any()
+                else []
+            )
+            + [("in $J$: advises $d$", Circle(radius=0.1, stroke_width=2.5, stroke_color=COLORS.selected))],
+            FS.tiny,
+        )
+        side(self.round, key, params)
         self.key = key
         self.layout = [head, rule, params, row_label, pivot, side_l, side_r, wl, frame, g_label, ticks, key, pct]
         self.add(*self.layout)
@@ -248,7 +296,8 @@ class GlobalCoinAdversary(StudioScene):
             self.w_minus,
             self.w_plus,
             self.d_texts[0],
-            self.fill,
+            self.fill_group,
+            self.fill_hatch,
             self.share,
             self.experts,
             self.arrows,
@@ -256,13 +305,11 @@ class GlobalCoinAdversary(StudioScene):
         )
         self.shown = [self.d_texts[0]]
 
-    def arrow(self, i: int, advice: int, colour) -> Triangle:
-        tri = Triangle(fill_color=colour, fill_opacity=1, stroke_width=0).scale(0.09)
-        if advice < 0:
-            tri.rotate(np.pi)
-        if advice == 0:
-            tri.set_fill(opacity=0.0)
-        return tri.move_to([self.xs[i], ADVICE_Y, 0])
+    def arrow(self, i: int, advice: int, colour) -> VMobject:
+        """The advice of expert i: an arrow up (+1) or down (-1); none (transparent) for 0."""
+        m = VMobject(fill_color=colour, fill_opacity=1.0 if advice else 0.0, stroke_width=0)
+        m.points = advice_points(advice, [self.xs[i], ADVICE_Y])
+        return m
 
     def gauge_fill(self, share: float) -> Rectangle:
         h = max(min(share / self.gauge_top, 1.0) * GAUGE_H, 1e-3)
@@ -286,8 +333,13 @@ class GlobalCoinAdversary(StudioScene):
         cols = [self.role_colour(tr, t, i) for i in range(len(w))]
         # 1. roles (captures, volatile) and the good experts' advice
         self.bring_to_front(self.experts, self.arrows)
+        corrupt = tr["corrupted"][t]
+        radii = [self.radius(float(x)) for x in w]
         self.play(
-            Morph(self.experts, {i: self.experts[i].copy().set_fill(cols[i]) for i in range(len(w))}),
+            Morph(
+                self.experts,
+                {i: expert(bool(corrupt[i]), radii[i], [self.xs[i], ROW_Y], cols[i]) for i in range(len(w))},
+            ),
             Morph(self.arrows, {i: self.arrow(i, int(a[i]) if not ctrl[i] else 0, cols[i]) for i in range(len(w))}),
             run_time=step,
         )
@@ -323,17 +375,13 @@ class GlobalCoinAdversary(StudioScene):
         share1 = float(tr["corrupted_share"][t + 1])
         self.share.set_value(100 * share1)
         self.bring_to_front(self.experts, self.rings)
+        corrupt = tr["corrupted"][t]
         self.play(
             Morph(
                 self.experts,
-                {
-                    i: Circle(radius=self.radius(w1[i]), stroke_width=0, fill_opacity=0.95, fill_color=cols[i]).move_to(
-                        [self.xs[i], ROW_Y, 0]
-                    )
-                    for i in range(len(w))
-                },
+                {i: expert(bool(corrupt[i]), self.radius(w1[i]), [self.xs[i], ROW_Y], cols[i]) for i in range(len(w))},
             ),
-            Morph(VGroup(self.fill), {0: self.gauge_fill(share1)}),
+            Morph(self.fill_group, {0: self.gauge_fill(share1)}),
             run_time=step,
         )
         self.swap([self.d_texts[0]], step * 0.5)

@@ -10,37 +10,29 @@ observer's estimate: it survives every test, and the average moves by the bias i
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Cross,
-    DashedLine,
-    Dot,
-    FadeIn,
-    Line,
-    NumberLine,
-    Rectangle,
-    Triangle,
-    VGroup,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, DashedLine, FadeIn, Line, NumberLine, Rectangle, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.consensus.network import FadeOutPlace, PeerRing, Restyle
+from scenes.consensus.network import PeerRing
 from scenes.pieces import (
     COLORS,
     FS,
+    FadeInKeep,
     FadeInPlace,
+    FadeOutPlace,
     Morph,
+    Restyle,
+    blacklist_cross,
     label,
     legend,
+    marker,
+    params_line,
+    side,
+    source,
+    swatch_blacklisted,
     swatch_box,
-    swatch_dot,
-    swatch_line,
-    swatch_triangle,
+    swatch_source,
     tick_labels,
     title,
 )
@@ -52,6 +44,7 @@ LANE_TOP, LANE_STEP = 1.2, 0.56
 class BlacklistingProtocol(StudioScene):
     trace_spec = TraceSpec("error_bounded", seed=2, params=dict(SEED_BLACKLISTING))
     key_frames = ("initial", "pair_test", "blacklisted", "just_inside", "bias", "conclusion")
+    paper_stills = ("pair_test", "blacklisted", "bias")
     pace = Pace(round=1.2, event_round=2.0, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):
@@ -96,15 +89,12 @@ class BlacklistingProtocol(StudioScene):
         hi = max(self.mu + p["eps"], float(rep.max()) + 0.05)
         lo, hi = np.floor(lo * 10) / 10, np.ceil(hi * 10) / 10
         head = title("Error-bounded blacklisting")
-        info = label(
-            f"k = {k} peers ({int(self.byz.sum())} Byzantine), n = {n} sources, \u03b5 = {p['eps']:g}, "
-            f"m = {meta['m']} queries per source; shown: source {self.i + 1}",
-            FS.tiny,
-            COLORS.muted,
+        info = params_line(
+            f"$k$ = {k} peers ({int(self.byz.sum())} Byzantine), $m$ = {meta['m']} queries",
+            rf"$n$ = {n} sources, $\varepsilon$ = {p['eps']:g}, source {self.i + 1} shown",
         )
-        info.next_to(head, DOWN, buff=0.12)
-        self.line = NumberLine(x_range=[lo, hi, 0.1], length=8.4, color=COLORS.muted, include_numbers=False)
-        self.line.move_to([-1.9, LANE_TOP - LANE_STEP * k - 0.05, 0])
+        self.line = NumberLine(x_range=[lo, hi, 0.1], length=7.6, color=COLORS.muted, include_numbers=False)
+        self.line.move_to([-2.4, LANE_TOP - LANE_STEP * k - 0.05, 0])
         self.line.numbers = tick_labels(
             self.line,
             np.round(np.arange(np.ceil(lo / 0.2 - 1e-9) * 0.2, hi + 0.05, 0.2), 1) + 0.0,
@@ -137,35 +127,47 @@ class BlacklistingProtocol(StudioScene):
             stroke_width=3,
             dash_length=0.08,
         )
-        truth_lab = label(f"\u03bc = {self.mu:.2f}", FS.tiny, COLORS.true_value).next_to(
+        truth_lab = label(rf"$\mu$ = {self.mu:.2f}", FS.tiny, COLORS.true_value).next_to(
             truth.get_top(), LEFT, buff=0.1
         )
         truth_lab.shift(UP * 0.17)  # above the test window's top edge
         # right panel: the network and the rules
-        self.ring = PeerRing(k, 1, (4.7, 1.05), 1.05, memory=False, node_color=COLORS.honest)
-        for j in np.flatnonzero(self.byz):
-            self.ring.nodes[j].set_stroke(COLORS.byzantine)
+        self.ring = PeerRing(k, 1, (5.3, 2.0), 0.85, memory=False, node_color=COLORS.honest, byzantine=self.byz)
         rule = VGroup(
-            label("p blacklists q when", FS.tiny, COLORS.text),
-            label("|\u03bc\u0302(p) \u2212 \u03bc\u0302(q)| > 2\u03b5/3 on any source", FS.tiny, COLORS.text),
-            label(f"2\u03b5/3 = {2 * self.eps / 3:.3f}", FS.tiny, COLORS.estimate),
+            label("$p$ blacklists $q$ when", FS.tiny, COLORS.text),
+            label(r"$|\hat\mu(p) - \hat\mu(q)| > 2\varepsilon/3$", FS.tiny, COLORS.text),
+            label("on any source", FS.tiny, COLORS.text),
+            label(rf"$2\varepsilon/3$ = {2 * self.eps / 3:.3f}", FS.tiny, COLORS.threshold),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.06)
         key = legend(
             [
-                ("honest estimate \u00b1 \u03b5/3", swatch_dot(COLORS.honest)),
-                ("Byzantine report", swatch_dot(COLORS.byzantine)),
-                ("truth \u00b1 \u03b5/3", swatch_box(COLORS.true_value).set_opacity(0.5)),
-                ("test window \u00b1 2\u03b5/3", swatch_box(COLORS.estimate).set_opacity(0.4)),
-                ("surviving average", swatch_triangle(COLORS.estimate)),
-                ("blacklist edge", swatch_line(COLORS.byzantine)),
+                (r"honest estimate $\pm\,\varepsilon/3$", swatch_source(False)),
+                ("Byzantine report", swatch_source(True)),
+                (r"truth $\pm\,\varepsilon/3$", swatch_box(COLORS.true_value).set_opacity(0.5)),
+                (r"test window $\pm\,2\varepsilon/3$", swatch_box(COLORS.threshold).set_opacity(0.4)),
+                ("surviving average", marker("mean", COLORS.estimate, 0.08)),
+                ("blacklisted edge", swatch_blacklisted("edge")),
             ],
             FS.tiny,
         )
-        panel = VGroup(rule, key).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        panel.next_to(self.ring, DOWN, buff=0.35).to_edge(RIGHT, buff=0.3)
+        side(self.ring, rule, key, info, top=self.ring.get_top()[1], buff=0.18)
         self.phase = label("attack: reports shifted by a constant", FS.small, COLORS.text)
-        self.phase.move_to([-1.9, self.line.get_center()[1] - 0.85, 0])
-        self.layout = [head, info, self.line, names, band, truth, truth_lab, self.ring.nodes, self.ring.names, panel]
+        self.phase.move_to([-2.4, self.line.get_center()[1] - 0.85, 0])
+        for m in (self.ring.nodes, self.ring.names, self.ring.edge_group):
+            m.is_side = True  # the ring moves with the side column
+        self.layout = [
+            head,
+            self.line,
+            names,
+            band,
+            truth,
+            truth_lab,
+            rule,
+            key,
+            info,
+            self.ring.nodes,
+            self.ring.names,
+        ]
         self.add(*self.layout, self.ring.edge_group)
         self.freeze_background(*self.layout)
         self.add(self.phase)
@@ -182,7 +184,7 @@ class BlacklistingProtocol(StudioScene):
         for j in self.hon:
             y = self.ys[j]
             bars.add(Line([self.x(est[j]) - w, y, 0], [self.x(est[j]) + w, y, 0], color=COLORS.honest, stroke_width=3))
-            self.est_dots.add(Dot([self.x(est[j]), y, 0], radius=0.08, color=COLORS.honest))
+            self.est_dots.add(source(False, 0.08).move_to([self.x(est[j]), y, 0]))
         self.play(FadeIn(bars), FadeIn(self.est_dots), run_time=self.seconds(self.pace.event_round))
         self.bars = bars
 
@@ -191,7 +193,7 @@ class BlacklistingProtocol(StudioScene):
         strategies = tr.meta["strategies"]
         text = {
             "shift": f"attack: every report shifted by {tr.params['shift']:g}",
-            "just_inside": "attack: just inside 2\u03b5/3 of each receiver",
+            "just_inside": r"attack: just inside $2\varepsilon/3$ of each receiver",
             "random": "attack: random reports",
             "equivocate": "attack: equivocation",
         }[strategies[a]]
@@ -208,15 +210,16 @@ class BlacklistingProtocol(StudioScene):
         window = Rectangle(
             width=2 * half,
             height=top - bot,
-            fill_color=COLORS.estimate,
+            fill_color=COLORS.threshold,
             fill_opacity=0.16,
-            stroke_color=COLORS.estimate,
+            stroke_color=COLORS.threshold,
             stroke_width=2,
         )
         o0 = self.hon[0]
         window.move_to([self.x(est[o0]), (top + bot) / 2, 0])
         byz = np.flatnonzero(self.byz)
-        dots = VGroup(*[Dot([self.x(rep[o0, b]), self.ys[b], 0], radius=0.09, color=COLORS.byzantine) for b in byz])
+        self.cut_edges = getattr(self, "cut_edges", VGroup())
+        dots = VGroup(*[source(True, 0.09).move_to([self.x(rep[o0, b]), self.ys[b], 0]) for b in byz])
         self.add(window)
         self.bring_to_front(self.bars, self.est_dots)  # the estimates stay on top of the window
         self.play(FadeIn(window), FadeIn(dots), run_time=self.seconds(self.pace.event_round))
@@ -229,19 +232,14 @@ class BlacklistingProtocol(StudioScene):
                     Morph(dots, moves),
                     run_time=self.seconds(self.pace.round),
                 )
-            edges = [self.ring.edge(int(o), int(b)) for b in byz if bl[o, b]]
-            if edges:
-                crosses = VGroup(
-                    *[
-                        Cross(dots[m], stroke_color=COLORS.byzantine, stroke_width=3, scale_factor=1.5)
-                        for m, b in enumerate(byz)
-                        if bl[o, b]
-                    ]
-                )
+            pairs = [(int(o), int(b)) for b in byz if bl[o, b]]
+            if pairs:
+                crosses = VGroup(*[blacklist_cross(dots[m], 0.22) for m, b in enumerate(byz) if bl[o, b]])
+                dashed, hide = self.ring.cut(pairs)  # blacklisted: grey dashed edges, as in every scene
+                self.cut_edges.add(*dashed)
+                self.add(dashed)
                 self.play(
-                    Restyle({e: (COLORS.byzantine, 3, 1.0) for e in edges}),
-                    FadeIn(crosses),
-                    run_time=self.seconds(self.pace.round * 0.6),
+                    Restyle(hide), FadeInKeep(dashed), FadeIn(crosses), run_time=self.seconds(self.pace.round * 0.6)
                 )
                 self.play(FadeOutPlace(crosses), run_time=self.seconds(0.3))
             if step == 0 and first:
@@ -261,8 +259,7 @@ class BlacklistingProtocol(StudioScene):
         o = self.hon[0]
         f = float(np.asarray(tr["final"])[a, o, self.i])
         y = self.ys[0] + 0.6
-        self.marker = Triangle(color=COLORS.estimate, fill_color=COLORS.estimate, fill_opacity=1).scale(0.12)
-        self.marker.rotate(np.pi).move_to([self.x(f), y, 0])
+        self.marker = marker("mean", COLORS.estimate, 0.09).move_to([self.x(f), y, 0])
         self.marker_lab = label(f"P{o + 1}'s average {f:.3f}", FS.tiny, COLORS.estimate)
         self.marker_lab.next_to(self.marker, RIGHT, buff=0.12)
         self.play(FadeIn(self.marker), FadeIn(self.marker_lab), run_time=self.seconds(self.pace.event_round))
@@ -271,10 +268,11 @@ class BlacklistingProtocol(StudioScene):
         edges = [e for e in self.ring.edges.values()]
         # the first attack's average goes too: the next key frame shows no stale marker
         self.play(
-            FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab, self.marker)),
+            FadeOutPlace(VGroup(self.window, self.byz_dots, self.marker_lab, self.marker, self.cut_edges)),
             Restyle({e: (COLORS.grid, 1.5, 1.0) for e in edges}),
             run_time=self.seconds(0.8),
         )
+        self.cut_edges = VGroup()
 
     def show_bias(self, tr, a0, a1):
         o = self.hon[0]
@@ -297,8 +295,8 @@ class BlacklistingProtocol(StudioScene):
         f = int(self.byz.sum())
         S = int((~np.asarray(tr["blacklist"])[a1, o]).sum())
         lab = label(
-            f"bias {bias:+.3f} from \u03bc; the attack's share f/|S|\u00b7(2\u03b5/3 \u2212 margin) = "
-            f"{f / S * (2 * self.eps / 3 - tr.params['margin']):.3f}",
+            rf"bias {bias:+.3f} from $\mu$; the attack's share $f/|S| \cdot (2\varepsilon/3 - \mathrm{{margin}})$ = "
+            f"{f / S * (2 * self.eps / 3 - tr.params['margin']):.3f}".replace("-0", "−0"),
             FS.tiny,
             COLORS.byzantine,
         )

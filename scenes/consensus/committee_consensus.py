@@ -16,21 +16,39 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, Rectangle, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, Restyle, bit_color, count_line, glyph
-from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, swatch_line, title
+from scenes.consensus.network import OracleRow, PeerRing, bit_color, count_line, glyph, peer_node
+from scenes.pieces import (
+    CELLS,
+    COLORS,
+    FS,
+    FadeInKeep,
+    FadeInPlace,
+    FadeOutPlace,
+    Morph,
+    Restyle,
+    label,
+    legend,
+    params_line,
+    side,
+    swatch_blacklisted,
+    swatch_box,
+    swatch_dot,
+    title,
+)
 from sim.consensus.committee import BY_MAJORITY, BY_VOTE
 from sim.consensus.presets import SEED_COMMITTEE
 
 RULE_TEXT = {
-    "seed": "min(k, max(3, \u230a{c:g} ln k\u230b, 2f+1))",
-    "safe": "min(k, max(3, \u230a{c:g} ln k\u230b, 3f))",
-    "whp": "min(k, max(3, \u230a{c:g} ln k\u230b))",
+    "seed": r"$\min(k, \max(3, \lfloor {c:g} \ln k \rfloor, 2f+1))$",
+    "safe": r"$\min(k, \max(3, \lfloor {c:g} \ln k \rfloor, 3f))$",
+    "whp": r"$\min(k, \max(3, \lfloor {c:g} \ln k \rfloor))$",
 }
 
 
 class CommitteeConsensus(StudioScene):
     trace_spec = TraceSpec("committee_download", seed=0, params={**SEED_COMMITTEE, "p_correct": 0.9})
     key_frames = ("initial", "committee_queries", "reports", "first_blacklist", "byzantine_revealed", "conclusion")
+    paper_stills = ("reports", "first_blacklist", "byzantine_revealed")
     pace = Pace(round=4.0, event_round=5.5, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):
@@ -68,46 +86,50 @@ class CommitteeConsensus(StudioScene):
         self.k, self.n = k, n
         head = title("Committee consensus on a randomized oracle")
         oracle_name = f"randomized oracle, P(right) = {p['p_correct']:g}" if p["oracle"] == "randomized" else "oracle"
-        info = label(
-            f"k = {k} peers, n = {n} bits, f = {meta['n_byzantine']} Byzantine (hidden), {oracle_name}",
-            FS.tiny,
-            COLORS.muted,
-        ).next_to(head, DOWN, buff=0.12)
+        info = params_line(
+            f"$k$ = {k} peers, $n$ = {n} bits", f"$f$ = {meta['n_byzantine']} Byzantine (hidden)", oracle_name
+        )
         self.oracle = OracleRow(bits, (-2.5, 2.3), cell=min(0.5, 4.2 / n), header="true bits")
         self.ring = PeerRing(k, n, (-2.6, -0.95), 1.6, cell=min(0.3, 2.0 / n), node_color=COLORS.muted)
         s, V = meta["committee_size"], meta["vote_threshold"]
         size_rule = VGroup(
-            label("committee size s =", FS.tiny, COLORS.text),
-            label(RULE_TEXT[p["committee_rule"]].format(c=p["c"]) + f" = {s}", FS.tiny, COLORS.text),
+            label("committee size $s$ =", FS.tiny, COLORS.text),
+            label(RULE_TEXT[p["committee_rule"]].replace("{c:g}", f"{p['c']:g}") + f" = {s}", FS.tiny, COLORS.text),
         )
         size_rule.arrange(DOWN, aligned_edge=LEFT, buff=0.06)
         vote_rule = VGroup(
             label("a member decides at", FS.tiny, COLORS.text),
-            label(f"\u2308 2s\u2032/3 \u2309 = {V} matching reports", FS.tiny, COLORS.text),
+            label(rf"$\lceil 2s'/3 \rceil$ = {V} matching reports", FS.tiny, COLORS.text),
         )
         vote_rule.arrange(DOWN, aligned_edge=LEFT, buff=0.06)
-        vote_sub = label("(s\u2032: members it still hears)", FS.tiny, COLORS.muted)
+        vote_sub = label("($s'$: members it still hears)", FS.tiny, COLORS.muted)
         adopt_rule = label("others adopt the majority", FS.tiny, COLORS.text)
-        self.cell_no = count_line("cell", 0)
+        self.cell_no = count_line("cell", 0, size=FS.label)
         self.cost = count_line("queries so far", 0)
         key = legend(
             [
-                ("committee member", swatch_box(COLORS.background).set_stroke(COLORS.estimate, 3)),
+                ("committee member", swatch_box(COLORS.background).set_stroke(COLORS.selected, 3)),
                 (
                     "value 1 / value 0",
                     VGroup(swatch_dot(bit_color(1)), swatch_dot(bit_color(0))).arrange(RIGHT, buff=0.08),
                 ),
-                ("decided by the vote", swatch_box(COLORS.honest)),
-                ("adopted majority", swatch_box(COLORS.text)),
-                ("undecided", swatch_box(COLORS.blacklisted)),
-                ("blacklisted edge", swatch_line(COLORS.byzantine)),
+                ("decided by the vote", swatch_box(CELLS.accepted)),
+                ("adopted majority", swatch_box(CELLS.adopted)),
+                ("undecided", swatch_box(CELLS.undecided)),
+                ("blacklisted edge", swatch_blacklisted("edge")),
+                (
+                    "honest / Byzantine peer",
+                    VGroup(
+                        peer_node(False, 0.1, COLORS.honest, [0, 0, 0]),
+                        peer_node(True, 0.1, COLORS.byzantine, [0, 0, 0]),
+                    ).arrange(RIGHT, buff=0.08),
+                ),
             ],
             FS.tiny,
         )
         rules = VGroup(size_rule, VGroup(vote_rule, vote_sub).arrange(DOWN, aligned_edge=LEFT, buff=0.06), adopt_rule)
         rules.arrange(DOWN, aligned_edge=LEFT, buff=0.2)  # one rule per group: the groups read apart
-        panel = VGroup(rules, VGroup(self.cell_no, self.cost).arrange(DOWN, aligned_edge=LEFT, buff=0.15), key)
-        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.25).shift(DOWN * 0.25)
+        side(VGroup(self.cell_no, self.cost).arrange(RIGHT, buff=0.4), rules, key, info, buff=0.22)
         self.layout = [
             head,
             info,
@@ -138,10 +160,10 @@ class CommitteeConsensus(StudioScene):
         self.total += int(members.size * tr.params["queries"])
         self.cost.number.set_value(self.total)
         rings = {
-            self.ring.nodes[i]: (COLORS.estimate if i in members else COLORS.muted, 4 if i in members else 2, 1.0)
+            self.ring.nodes[i]: (COLORS.selected if i in members else COLORS.muted, 4 if i in members else 2, 1.0)
             for i in range(self.k)
         }
-        marker = self.oracle.boxes[c].copy().set_stroke(COLORS.estimate, 4)
+        marker = self.oracle.boxes[c].copy().set_stroke(COLORS.selected, 4)
         self.play(Restyle(rings), FadeIn(marker), run_time=step)
         self.bring_to_front(self.ring.names)
         beams, answers = VGroup(), VGroup()
@@ -150,7 +172,7 @@ class CommitteeConsensus(StudioScene):
                 Line(
                     self.ring.pos[i],
                     self.oracle.bottom(c),
-                    color=COLORS.estimate,
+                    color=COLORS.selected,
                     stroke_width=2.5,
                     stroke_opacity=0.5,
                     buff=self.ring.r_node,
@@ -201,19 +223,19 @@ class CommitteeConsensus(StudioScene):
             V = math.ceil(2 * listened / 3)
             best = int(np.argmax(sup[i]))
             ok = sup[i, best] >= V
-            t = glyph(f"{int(sup[i, best])}/{V}", FS.tiny, COLORS.honest if ok else COLORS.byzantine)
+            t = glyph(f"{int(sup[i, best])}/{V}", FS.tiny, CELLS.accepted if ok else CELLS.undecided)
             tallies.add(_padded(t.move_to(self.ring.pos[i] + DOWN * 0.47)))
         fills, digits = {}, []
         for p in range(self.k):
             mem = self.ring.memories[p]
-            if byz[p]:
-                v, color = 1 - int(bits[c]), COLORS.text  # the seed: Byzantine memories show the flip
+            if byz[p]:  # the seed: Byzantine memories show the flip, as if adopted (they are hidden)
+                v, color = 1 - int(bits[c]), CELLS.adopted
             elif by[p] == BY_VOTE:
-                v, color = int(dec[p]), COLORS.honest
+                v, color = int(dec[p]), CELLS.accepted
             elif by[p] == BY_MAJORITY:
-                v, color = int(dec[p]), COLORS.text
+                v, color = int(dec[p]), CELLS.adopted
             else:
-                v, color = -1, COLORS.blacklisted
+                v, color = -1, CELLS.undecided
             fills[p] = mem.fill_at(c, 1.0, color, 1.0)
             d = mem.digits[c]
             d.become(glyph("?" if v < 0 else str(v), FS.tiny, COLORS.background).move_to(mem.centers[c])).set_opacity(0)
@@ -233,16 +255,19 @@ class CommitteeConsensus(StudioScene):
     def blacklist(self, tr, c, step):
         bl = np.asarray(tr["blacklisted_at"])
         obs, tgt = np.nonzero(bl == c)
-        edges = {self.ring.edge(int(o), int(q)) for o, q in zip(obs, tgt)}
-        if edges:
-            self.play(Restyle({e: (COLORS.byzantine, 2.5, 0.85) for e in edges}), run_time=step * 0.6)
-            self.bring_to_front(self.temp)  # Restyle puts the edges on top: the labels go back over them
+        pairs = [(int(o), int(q)) for o, q in zip(obs, tgt)]
+        if pairs:
+            dashed, hide = self.ring.cut(pairs)  # blacklisted: the edge turns grey and dashed, as in every scene
+            dashed.set_stroke(opacity=0.9)
+            self.add(dashed)
+            self.play(Restyle(hide), FadeInKeep(dashed), run_time=step * 0.6)
+            self.bring_to_front(self.ring.nodes, self.ring.names, self.temp)  # the labels go back over the edges
             if c == self.first_bl:
                 self.key_frame(
                     "first_blacklist", notes="A peer that contradicted the decision is blacklisted: its edge fades."
                 )
                 self.hold()
-            self.play(Restyle({e: (COLORS.blacklisted, 1.0, 0.15) for e in edges}), run_time=step * 0.6)
+            self.wait(step * 0.6)
         elif c == self.first_bl:
             self.key_frame("first_blacklist")
         if c == self.n - 1 and self.first_bl < 0:
@@ -255,13 +280,14 @@ class CommitteeConsensus(StudioScene):
         self.reveal_text = label(f"Byzantine peers: {names}", FS.small, COLORS.byzantine)
         self.reveal_text.move_to([-2.6, 1.3, 0])
         honest = [i for i in range(self.k) if i not in byz]
+        from manim import Transform
+
         self.play(
-            Restyle(
-                {
-                    **{self.ring.nodes[i]: (COLORS.byzantine, 4, 1.0) for i in byz},
-                    **{self.ring.nodes[i]: (COLORS.honest, 3, 1.0) for i in honest},
-                }
-            ),
+            Restyle({self.ring.nodes[i]: (COLORS.honest, 3, 1.0) for i in honest}),
+            *[
+                Transform(self.ring.nodes[i], peer_node(True, self.ring.r_node, COLORS.byzantine, self.ring.pos[i]))
+                for i in byz
+            ],
             FadeIn(self.reveal_text),
             run_time=self.seconds(1.2),
         )

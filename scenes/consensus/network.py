@@ -1,22 +1,28 @@
 """Pieces of the consensus scenes: the oracle row, the peer ring with its edges and memory rows, messages.
 
-Layout only: every number comes from a trace. Bit values are coloured by value (1: true_value,
-0: volatile) wherever they travel; memory cells show the state of a peer's copy of a cell.
+Layout only: every number comes from a trace. Bit values are coloured by value (the cells family: bit_1,
+bit_0) wherever they travel; memory cells show the state of a peer's copy of a cell (cells family). A peer is
+a circle, a Byzantine peer a triangle (once it is known); a blacklisted edge is grey and dashed.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, RIGHT, Animation, Circle, Dot, Line, Rectangle, Square, Text, VGroup
-from manim.utils.color import rgb_to_color
+from manim import LEFT, RIGHT, Circle, Dot, Line, Rectangle, Square, Text, Triangle, VGroup
 
-from scenes.pieces import COLORS, FS, Number, label
-
-FONT = "DejaVu Sans"
+from scenes.pieces import CELLS, COLORS, FS, FadeOutPlace, Number, Restyle, blacklisted_edge, label  # noqa: F401
 
 
 def bit_color(v: int):
-    return COLORS.true_value if int(v) == 1 else COLORS.volatile
+    return CELLS.bit_1 if int(v) == 1 else CELLS.bit_0
+
+
+def peer_node(byzantine: bool, r: float, color, center):
+    """A peer: a circle, or a triangle (Byzantine) of about the same size, filled with the background."""
+    kw = dict(stroke_color=color, stroke_width=3, fill_color=COLORS.background, fill_opacity=1)
+    if byzantine:
+        return Triangle(**kw).scale(1.45 * r).move_to(center).shift([0, -0.15 * r, 0])
+    return Circle(r, **kw).move_to(center)
 
 
 def digit(v, size: int, color) -> Text:
@@ -60,7 +66,7 @@ class MemoryRow(VGroup):
         xs[order] = start + sign * np.arange(n) * step
         self.centers = [np.array([x, anchor[1], 0.0]) for x in xs]
         self.frames = VGroup(*[Square(cell, stroke_color=COLORS.grid, stroke_width=2).move_to(c) for c in self.centers])
-        self.fills = VGroup(*[self.fill_at(i, 0.0, COLORS.estimate) for i in range(n)])
+        self.fills = VGroup(*[self.fill_at(i, 0.0, CELLS.partial) for i in range(n)])
         self.digits = VGroup(*[digit(0, FS.tiny, COLORS.background).move_to(c).set_opacity(0) for c in self.centers])
         self.add(self.frames, self.fills, self.digits)
 
@@ -77,7 +83,16 @@ class PeerRing(VGroup):
     """k peers on a circle, all edges, and a memory row beside each peer (outward: left or right)."""
 
     def __init__(
-        self, k: int, n: int, center, radius: float, cell: float = 0.3, node_color=None, names=None, memory: bool = True
+        self,
+        k: int,
+        n: int,
+        center,
+        radius: float,
+        cell: float = 0.3,
+        node_color=None,
+        names=None,
+        memory: bool = True,
+        byzantine=None,
     ):
         super().__init__()
         self.k, self.center = k, np.array([*center, 0.0][:3], dtype=float)
@@ -85,13 +100,9 @@ class PeerRing(VGroup):
         self.pos = [self.center + radius * np.array([np.cos(a), np.sin(a), 0.0]) for a in ang]
         self.r_node = 0.27
         color = node_color or COLORS.text
+        byz = list(byzantine) if byzantine is not None else [False] * k
         self.nodes = VGroup(
-            *[
-                Circle(
-                    self.r_node, stroke_color=color, stroke_width=3, fill_color=COLORS.background, fill_opacity=1
-                ).move_to(p)
-                for p in self.pos
-            ]
+            *[peer_node(b, self.r_node, COLORS.byzantine if b else color, p) for p, b in zip(self.pos, byz)]
         )
         names = names or [f"P{i + 1}" for i in range(k)]
         self.names = VGroup(*[label(s, FS.tiny, COLORS.text).move_to(p) for s, p in zip(names, self.pos)])
@@ -112,6 +123,17 @@ class PeerRing(VGroup):
 
     def edge(self, i: int, j: int) -> Line:
         return self.edges[(min(i, j), max(i, j))]
+
+    def cut(self, pairs) -> tuple[VGroup, dict]:
+        """Blacklist the edges of ``pairs``: (grey dashed edges to fade in, {solid edge: Restyle target to hide})."""
+        dashed, hide = VGroup(), {}
+        for i, j in pairs:
+            e = self.edge(i, j)
+            if e in hide:
+                continue
+            dashed.add(blacklisted_edge(e.get_start(), e.get_end(), 1.5))
+            hide[e] = (COLORS.grid, 1.5, 0.0)
+        return dashed, hide
 
     def message_dots(self, pairs, values, radius: float = 0.07):
         """(start dots at senders, end points at receivers) for Morph: one dot per (sender, receiver)."""
@@ -142,46 +164,3 @@ def glyph(text: str, size: int, color) -> Text:
     if key not in _GLYPHS:
         _GLYPHS[key] = label(text, size, color)
     return _GLYPHS[key].copy()
-
-
-class Restyle(Animation):
-    """Change the stroke (colour, width, opacity) of many mobjects at once, without copying them."""
-
-    def __init__(self, targets: dict, **kwargs):
-        from manim import ManimColor
-
-        self.items = []
-        for mob, (color, width, opacity) in targets.items():
-            c0 = np.array(mob.get_stroke_rgbas()[0], dtype=float)
-            c1 = np.array([*ManimColor(color).to_rgb(), opacity], dtype=float)
-            self.items.append((mob, c0, c1, float(mob.get_stroke_width()), float(width)))
-        super().__init__(VGroup(*[m for m, *_ in self.items]), **kwargs)
-
-    def create_starting_mobject(self):
-        return self.mobject
-
-    def interpolate_mobject(self, alpha: float) -> None:
-        a = self.rate_func(alpha)
-        for mob, c0, c1, w0, w1 in self.items:
-            c = c0 + a * (c1 - c0)
-            mob.set_stroke(color=rgb_to_color(c[:3]), width=w0 + a * (w1 - w0), opacity=c[3])
-
-
-class FadeOutPlace(Animation):
-    """Fade a group out by scaling each part's fill and stroke opacity to 0 (no copy), then remove it."""
-
-    def __init__(self, group, **kwargs):
-        self.parts = [
-            (m, m.get_fill_opacities().copy(), m.get_stroke_opacities().copy())
-            for m in group.family_members_with_points()
-        ]
-        super().__init__(group, remover=True, **kwargs)
-
-    def create_starting_mobject(self):
-        return self.mobject
-
-    def interpolate_mobject(self, alpha: float) -> None:
-        o = 1 - self.rate_func(alpha)
-        for m, fill, stroke in self.parts:
-            m.set_fill(opacity=fill * o, family=False)
-            m.set_stroke(opacity=stroke * o, family=False)

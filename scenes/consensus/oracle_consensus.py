@@ -9,30 +9,45 @@ accepted without a query.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, FadeIn, Line, VGroup
+from manim import DOWN, LEFT, FadeIn, Line, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.consensus.network import FadeOutPlace, OracleRow, PeerRing, bit_color, count_line, glyph
-from scenes.pieces import COLORS, FS, FadeInPlace, Morph, label, legend, swatch_box, swatch_dot, title
+from scenes.consensus.network import OracleRow, PeerRing, bit_color, count_line, glyph, peer_node
+from scenes.pieces import (
+    CELLS,
+    COLORS,
+    FS,
+    FadeInPlace,
+    FadeOutPlace,
+    Morph,
+    label,
+    legend,
+    params_line,
+    side,
+    swatch_box,
+    swatch_dot,
+    title,
+)
 from sim.consensus.presets import SEED_ORACLE
 from sim.consensus.threshold import ACCEPTED, PARTIAL, VERIFIED
 
 
 def state_fill(mem, i: int, state: int, level: float):
-    """The fill of memory cell i for a state: verified (text), accepted (honest), partial support (estimate)."""
+    """The fill of memory cell i for a state (cells family): verified, accepted, partial support."""
     if state == VERIFIED:
-        return mem.fill_at(i, 1.0, COLORS.text, 1.0)
+        return mem.fill_at(i, 1.0, CELLS.verified, 1.0)
     if state == ACCEPTED:
-        return mem.fill_at(i, 1.0, COLORS.honest, 1.0)
+        return mem.fill_at(i, 1.0, CELLS.accepted, 1.0)
     if state == PARTIAL:
-        return mem.fill_at(i, level, COLORS.estimate, 0.85)
-    return mem.fill_at(i, 0.0, COLORS.estimate)
+        return mem.fill_at(i, level, CELLS.partial, 0.85)
+    return mem.fill_at(i, 0.0, CELLS.partial)
 
 
 class OracleConsensus(StudioScene):
     trace_spec = TraceSpec("oracle_threshold", seed=6, params=dict(SEED_ORACLE))
     key_frames = ("initial", "first_queries", "first_broadcast", "first_acceptance", "conclusion")
+    paper_stills = ("first_broadcast", "first_acceptance", "conclusion")
     pace = Pace(round=2.4, event_round=4.2, key_hold=2.0, intro_hold=2.5, end_hold=3.0)
 
     def construct(self):
@@ -68,30 +83,28 @@ class OracleConsensus(StudioScene):
         head = title("Threshold consensus on an oracle")
         cell = min(0.3, 2.0 / n)
         self.oracle = OracleRow(bits, (-1.9, 2.35), cell=min(0.5, 4.2 / n))
-        self.ring = PeerRing(k, n, (-1.9, -0.95), 1.7, cell=cell, node_color=COLORS.honest)
         is_byz = np.asarray(tr["is_byzantine"])
-        for i in np.flatnonzero(is_byz):
-            self.ring.nodes[i].set_stroke(COLORS.byzantine)
+        self.ring = PeerRing(k, n, (-1.9, -0.95), 1.7, cell=cell, node_color=COLORS.honest, byzantine=is_byz)
         T = tr.meta["threshold"]
-        rule = label(f"accept at T = \u23082(k\u22121)/3\u2309 = {T}", FS.small, COLORS.text)
+        rule = label(rf"accept at $T = \lceil 2(k-1)/3 \rceil$ = {T}", FS.small, COLORS.text)
         sub = label("matching reports from other peers", FS.tiny, COLORS.muted)
-        self.round = count_line("round", 0)
+        self.round = count_line("round", 0, size=FS.label)
         self.cost = count_line("queries so far", 0)
         key = legend(
-            [
+            [("honest peer", peer_node(False, 0.1, COLORS.honest, [0, 0, 0]))]
+            + ([("Byzantine peer", peer_node(True, 0.1, COLORS.byzantine, [0, 0, 0]))] if is_byz.any() else [])
+            + [
                 ("unknown", swatch_box(COLORS.background).set_stroke(COLORS.grid, 2)),
-                ("partial support", swatch_box(COLORS.estimate)),
-                ("accepted (no query)", swatch_box(COLORS.honest)),
-                ("verified (own query)", swatch_box(COLORS.text)),
+                ("partial support", swatch_box(CELLS.partial)),
+                ("accepted (no query)", swatch_box(CELLS.accepted)),
+                ("verified (own query)", swatch_box(CELLS.verified)),
                 ("value 1", swatch_dot(bit_color(1))),
                 ("value 0", swatch_dot(bit_color(0))),
             ],
             FS.tiny,
         )
-        panel = VGroup(VGroup(rule, sub).arrange(DOWN, aligned_edge=LEFT, buff=0.08), self.round, self.cost, key)
-        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.35).to_edge(RIGHT, buff=0.3).shift(DOWN * 0.3)
-        info = label(f"k = {k} peers, n = {n} bits, f = {tr.meta['n_byzantine']} Byzantine", FS.tiny, COLORS.muted)
-        info.next_to(head, DOWN, buff=0.12)
+        info = params_line(f"$k$ = {k} peers, $n$ = {n} bits", f"$f$ = {tr.meta['n_byzantine']} Byzantine")
+        side(self.round, VGroup(rule, sub).arrange(DOWN, aligned_edge=LEFT, buff=0.08), self.cost, key, info)
         self.layout = [
             head,
             info,
@@ -120,7 +133,7 @@ class OracleConsensus(StudioScene):
                 Line(
                     self.ring.pos[p],
                     self.oracle.bottom(int(q[p])),
-                    color=COLORS.honest,
+                    color=COLORS.muted,
                     stroke_width=3,
                     stroke_opacity=0.55,
                     buff=self.ring.r_node,

@@ -12,32 +12,59 @@ targets' centroid; below, the mean Loss over normal agents growing in step.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, Cross, Dot, Line, Square, Triangle, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Animation, Axes, Dot, Line, Square, VGroup, VMobject
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, counter, label, legend, swatch_dot, swatch_line, tick_labels, title
+from scenes.pieces import (
+    COLORS,
+    FS,
+    METHODS,
+    TASKS,
+    counter,
+    label,
+    legend,
+    marker,
+    math,
+    side,
+    single_column,
+    source,
+    swatch_blacklisted,
+    swatch_dot,
+    swatch_line,
+    swatch_source,
+    tick_labels,
+    title,
+)
 
 NC, AVG, DIST, LOSS = range(4)
 
 
 def task_colors() -> tuple:
-    """The four task colours of the active theme (read when laying out: THEME=paper swaps COLORS)."""
-    return (COLORS.task_1, COLORS.task_2, COLORS.task_3, COLORS.task_4)
+    """The four task colours of the active theme (read when laying out: THEME=paper swaps them)."""
+    return (TASKS.task_1, TASKS.task_2, TASKS.task_3, TASKS.task_4)
 
 
 def plotted() -> tuple:
-    """(method, name, colour) of the loss curves, in the active theme."""
+    """(method, name, colour) of the loss curves, in the active theme (the methods family)."""
     return (
-        (LOSS, "loss-based", COLORS.honest),
-        (AVG, "average", COLORS.volatile),
-        (NC, "non-cooperative", COLORS.muted),
+        (LOSS, "loss-based", METHODS.loss),
+        (AVG, "average", METHODS.average),
+        (NC, "non-cooperative", METHODS.noncoop),
     )
 
 
-SIDE = 3.3  # side of the three square panels
+def plus(center, size: float, color) -> VGroup:
+    """A thin plus: the targets' centroid (not the blacklisted cross)."""
+    c = np.asarray(center, float)
+    return VGroup(
+        Line(c + [-size, 0, 0], c + [size, 0, 0], color=color, stroke_width=3),
+        Line(c + [0, -size, 0], c + [0, size, 0], color=color, stroke_width=3),
+    )
+
+
+SIDE = 3.05  # side of the three square panels
 PLANE = (-1.0, 23.0)  # estimate plane: targets lie in [10, 21]^2, estimates start in [0, 1]^2
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 MAX_WIDTH = 7.0  # stroke width of a link of weight 1
 
 
@@ -62,6 +89,7 @@ class ResilientNetwork(StudioScene):
         params={"n_agents": 32, "n_byzantine": 6, "radius": 0.9, "max_neighbours": 8, "n_noisy": 2, "iterations": 200},
     )
     key_frames = ("initial", "filtered", "final")
+    paper_stills = ("filtered", "final")
     pace = Pace(round=0.12, event_round=0.5, key_hold=2.5, intro_hold=3.0, end_hold=3.0)
 
     def construct(self):
@@ -123,12 +151,17 @@ class ResilientNetwork(StudioScene):
     def build_layout(self, tr):
         head = title("Whom to listen to: resilient multi-task learning")
         y0 = 0.95
-        centers = [np.array([-4.55, y0, 0]), np.array([-0.65, y0, 0]), np.array([3.25, y0, 0])]
+        centers = [np.array([-5.05, y0, 0]), np.array([-1.6, y0, 0]), np.array([1.85, y0, 0])]
         frames = VGroup(*[Square(SIDE, color=COLORS.grid, stroke_width=1.5).move_to(c) for c in centers])
+        names = (
+            ("links", "loss-based", "average")
+            if single_column()
+            else ("links: loss-based weights", "estimates: loss-based", "estimates: average")
+        )
         heads = VGroup(
-            label("network: loss-based weights", FS.small, COLORS.text),
-            label("estimates: loss-based", FS.small, COLORS.honest),
-            label("estimates: average", FS.small, COLORS.volatile),
+            label(names[0], FS.small, COLORS.text),
+            label(names[1], FS.small, METHODS.loss),
+            label(names[2], FS.small, METHODS.average),
         )
         for h, f in zip(heads, frames):
             h.next_to(f, UP, buff=0.12)
@@ -148,32 +181,24 @@ class ResilientNetwork(StudioScene):
             self.links.add(Line(self.agent_pt[a], self.agent_pt[b], color=col, stroke_width=1))
         self.agents = VGroup(
             *[
-                Dot(
-                    p,
-                    radius=0.075 if self.byz[k] else 0.06,
-                    color=COLORS.byzantine if self.byz[k] else self.task_colors[self.task[k]],
-                )
+                source(True, 0.075).move_to(p)
+                if self.byz[k]
+                else Dot(p, radius=0.06, color=self.task_colors[self.task[k]])
                 for k, p in enumerate(self.agent_pt)
             ]
         )
+        self.filtered = VMobject(stroke_color=COLORS.blacklisted, stroke_width=1.2, stroke_opacity=0.7, fill_opacity=0)
+        self.filtered_set = None
         # the two estimate planes: targets, centroid, Byzantine messages (static); estimates (dynamic)
         targets = np.asarray(tr["targets"])
         psi_a = np.asarray(tr["psi_a"])[self.byz]
         static = VGroup()
         for c in (self.loss_center, self.avg_center):
-            for t, w in enumerate(targets):
-                static.add(Circle(radius=0.16, color=self.task_colors[t], stroke_width=3).move_to(self.to_plane(w, c)))
-            static.add(
-                Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.1).move_to(
-                    self.to_plane(targets.mean(axis=0), c)
-                )
-            )
+            for t, w in enumerate(targets):  # a task's target is its true value: a star
+                static.add(marker("true_value", self.task_colors[t], 0.12).move_to(self.to_plane(w, c)))
+            static.add(plus(self.to_plane(targets.mean(axis=0), c), 0.12, COLORS.muted))
             for m in psi_a:
-                static.add(
-                    Triangle(color=COLORS.byzantine, fill_opacity=1, stroke_width=0)
-                    .scale(0.06)
-                    .move_to(self.to_plane(m, c))
-                )
+                static.add(source(True, 0.05).move_to(self.to_plane(m, c)))
         normal = np.flatnonzero(~self.byz)
         self.normal = normal
         self.dots_loss = VGroup(*[Dot(radius=0.055, color=self.task_colors[self.task[k]]) for k in normal])
@@ -191,39 +216,35 @@ class ResilientNetwork(StudioScene):
             y_length=1.8,
             axis_config={"color": COLORS.muted, "include_tip": False, "stroke_width": 2},
         )
-        self.axes.move_to([-2.55, -2.15, 0])
+        self.axes.move_to([-2.75, -2.15, 0])
         xticks = tick_labels(self.axes.x_axis, range(0, self.T + 1, 50), FS.small)
         ylabels = VGroup()
         for e in range(int(lo), int(hi) + 1, 2 if hi - lo > 3 else 1):
-            ylabels.add(
-                label("10" + str(e).translate(SUPERSCRIPT), FS.small, COLORS.muted).next_to(
-                    self.axes.c2p(0, e - lo), LEFT, buff=0.12
-                )
-            )
+            tick = label(f"{10.0**e:g}", FS.small, COLORS.muted) if -4 <= e <= 4 else math(f"10^{{{e}}}", FS.small)
+            ylabels.add(tick.set_color(COLORS.muted).next_to(self.axes.c2p(0, e - lo), LEFT, buff=0.12))
         ylab = label("mean loss of the honest agents (log scale)", FS.tiny, COLORS.muted)
         ylab.next_to(self.axes.c2p(0, hi - lo), UP, buff=0.12).align_to(ylabels, LEFT)
-        xlab = label("iteration i", FS.small, COLORS.muted).next_to(VGroup(self.axes.x_axis, xticks), RIGHT, buff=0.2)
+        xlab = label("iteration $i$", FS.small, COLORS.muted).next_to(VGroup(self.axes.x_axis, xticks), RIGHT, buff=0.2)
         xlab.align_to(xticks, DOWN)
         self.curves = VGroup(*[VMobject(stroke_color=c, stroke_width=3) for _, _, c in self.plotted])
         it = np.arange(self.T)
         self.curve_pts = [np.asarray(self.axes.c2p(it, self.log_loss[m] - lo)).T for m, _, _ in self.plotted]
-        self.iter = counter("i =", 0, FS.label)
-        self.iter.move_to(self.axes.c2p(self.T, hi - lo), aligned_edge=RIGHT + UP)
-        key_methods = legend([(name, swatch_line(c)) for _, name, c in self.plotted], FS.small)
-        key_marks = legend(
-            [
-                ("Byzantine", swatch_dot(COLORS.byzantine)),
-                ("target", Circle(radius=0.09, color=COLORS.text, stroke_width=2)),
-                ("centroid", Cross(stroke_color=COLORS.muted, stroke_width=3, scale_factor=0.08)),
-                ("tasks", VGroup(*[swatch_dot(c) for c in self.task_colors]).arrange(RIGHT, buff=0.05)),
+        self.iter = counter("iteration", 0, FS.label)
+        key = legend(
+            [(name, swatch_line(c)) for _, name, c in self.plotted]
+            + [
+                ("honest, by task", VGroup(*[swatch_dot(c) for c in self.task_colors]).arrange(RIGHT, buff=0.05)),
+                ("Byzantine agent", swatch_source(True)),
+                ("filtered link", swatch_blacklisted("edge")),
+                ("target of a task", marker("true_value", COLORS.text, 0.08)),
+                ("centroid", plus([0, 0, 0], 0.08, COLORS.muted)),
             ],
-            FS.small,
+            FS.tiny,
         )
-        key = VGroup(key_methods, key_marks).arrange(RIGHT, buff=0.4, aligned_edge=UP)
-        key.to_edge(RIGHT, buff=0.3).align_to(self.axes, UP)
+        side(self.iter, key)
         self.add(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
         self.freeze_background(head, frames, heads, static, self.axes, xticks, ylabels, ylab, xlab, key)
-        self.add(self.links, self.agents, self.dots_loss, self.dots_avg, self.curves, self.iter)
+        self.add(self.filtered, self.links, self.agents, self.dots_loss, self.dots_avg, self.curves, self.iter)
 
     def to_net(self, p, box):
         return self.net_center + (np.array([p[0], p[1], 0]) / box - np.array([0.5, 0.5, 0])) * (SIDE - 0.3)
@@ -252,6 +273,11 @@ class ResilientNetwork(StudioScene):
             if abs(w - self.shown_width[n]) > 0.01 or (w <= 1e-9) != (self.shown_width[n] <= 1e-9):
                 line.set_stroke(width=MAX_WIDTH * w, opacity=0.0 if w <= 1e-9 else 0.9)
                 self.shown_width[n] = w
+        gone = tuple(np.flatnonzero(wid <= 1e-9))
+        if gone != self.filtered_set:  # a filtered link: grey and dashed, as every blacklisted edge
+            self.filtered_set = gone
+            pts = [self.dashes(self.agent_pt[self.pairs[n][0]], self.agent_pt[self.pairs[n][1]]) for n in gone]
+            self.filtered.points = np.concatenate(pts) if pts else np.zeros((0, 3))
         for dots, m, c in ((self.dots_loss, LOSS, self.loss_center), (self.dots_avg, AVG, self.avg_center)):
             e = (1 - alpha) * self.est[m, j0][self.normal] + alpha * self.est[m, j][self.normal]
             centres = self.to_plane_many(e, c)
@@ -260,6 +286,18 @@ class ResilientNetwork(StudioScene):
         if j >= 1:
             for curve, pts in zip(self.curves, self.curve_pts):
                 curve.set_points_as_corners(pts[: max(j, 2)])
+
+    @staticmethod
+    def dashes(a, b, dash: float = 0.06) -> np.ndarray:
+        """Points of a dashed segment from a to b (straight cubics, a dash and a gap of ``dash`` each)."""
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        L = float(np.linalg.norm(b - a))
+        n = max(int(L / (2 * dash)), 1)
+        t0 = np.arange(n) * 2 * dash / max(L, 1e-9)
+        t1 = np.minimum(t0 + dash / max(L, 1e-9), 1.0)
+        th = np.array([0.0, 1 / 3, 2 / 3, 1.0])
+        tt = t0[:, None] + (t1 - t0)[:, None] * th[None]
+        return (a[None, None] + tt[..., None] * (b - a)[None, None]).reshape(-1, 3)
 
     def step(self, i_from: int, i_to: int):
         self.iter.number.set_value(i_to)

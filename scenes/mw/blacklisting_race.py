@@ -11,7 +11,7 @@ Byzantine weight crosses tau.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, Dot, FadeIn, Line, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLine, FadeIn, Line, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
@@ -24,8 +24,13 @@ from scenes.pieces import (
     counter,
     label,
     legend,
-    swatch_dot,
+    math,
+    params_line,
+    side,
+    source,
+    swatch_blacklisted,
     swatch_line,
+    swatch_source,
     tick_labels,
     title,
 )
@@ -55,6 +60,7 @@ class BlacklistingRace(StudioScene):
         },
     )
     key_frames = ("initial", "byzantine_caught", "final")
+    paper_stills = ("byzantine_caught", "final")
     # 50 rounds: the dull stretch runs fast, the rounds around T and the blacklistings slowly
     pace = Pace(round=0.22, event_round=1.1, key_hold=3.0, intro_hold=2.5, end_hold=3.5, near=2)
 
@@ -121,56 +127,45 @@ class BlacklistingRace(StudioScene):
                     f"{10.0 ** round(e):g}", FS.small, COLORS.muted
                 )  # 1, 0.1, 0.01: numbers in the theme's face
                 yl.add(tex.next_to(self.pt(0, e), LEFT, buff=0.15))
-        xlab = label("round t", FS.small, COLORS.muted).next_to(self.axes.x_axis, DOWN, buff=0.45)
+        xlab = label("round $t$", FS.small, COLORS.muted).next_to(self.axes.x_axis, DOWN, buff=0.45)
         ylab = label("weight (log scale)", FS.small, COLORS.muted).rotate(np.pi / 2)
         ylab.next_to(self.axes.y_axis, LEFT, buff=0.65)
         ty = np.log10(p["tau"])
         self.tau_line = DashedLine(
             self.pt(0, ty), self.pt(R, ty), color=COLORS.threshold, stroke_width=2.5, dash_length=0.1
         )
-        tau_lab = label("\u03c4 = {:g}".format(p["tau"]), FS.small, COLORS.threshold)
+        tau_lab = label(r"$\tau$ = {:g}".format(p["tau"]), FS.small, COLORS.threshold)
         tau_lab.next_to(self.pt(1, ty), UP, buff=0.08, aligned_edge=LEFT)
         Tt = meta["T_theory"]
         self.theory = DashedLine(
             self.pt(Tt, ymin), self.pt(Tt, 0.05), color=COLORS.theory, stroke_width=3, dash_length=0.12
         )
         th_lab = VGroup(
-            MathTex(
-                r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=", font_size=FS.label, color=COLORS.theory
-            ),
+            math(r"T=\Big\lceil\tfrac{1}{\eta}\ln\tfrac{1}{\tau}\Big\rceil=", FS.label, COLORS.theory),
             label(str(Tt), FS.small, COLORS.theory),
         ).arrange(RIGHT, buff=0.1)
         th_lab.next_to(self.pt(Tt, 0.05), UP, buff=0.08)
         self.is_byz = np.asarray(tr["is_byzantine"])
         self.colors = [COLORS.byzantine if b else COLORS.honest for b in self.is_byz]
-        self.heads = VGroup(*[Dot(self.pt(0, 0), radius=0.06, color=c) for c in self.colors])
+        self.heads = VGroup(*[source(bool(b), 0.06).move_to(self.pt(0, 0)) for b in self.is_byz])
         self.curves = VGroup()
         # right panel: parameters, counters, legend
-        params = label(f"\u03b7 = {p['eta']:g},  \u03c4 = {p['tau']:g},  n = {p['n_sources']:d}", FS.small)
-        self.round = counter("t =", 0, FS.label)
+        params = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g},  $n$ = {p['n_sources']:d}")
+        self.round = counter("round", 0, FS.label)
         self.byz_left = _count("Byzantine left:", meta["n_byzantine"], COLORS.byzantine)
         self.hon_left = _count("honest left:", meta["n_honest"], COLORS.honest)
         key = legend(
             [
-                ("honest source", swatch_dot(COLORS.honest)),
-                ("Byzantine source", swatch_dot(COLORS.byzantine)),
-                (
-                    "blacklisted",
-                    VGroup(
-                        swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
-                        blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16),
-                    ),
-                ),
-                ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
-                ("theoretical T", swatch_line(COLORS.theory, True)),
-                ("empirical T", swatch_line(COLORS.estimate)),
+                ("honest source", swatch_source(False)),
+                ("Byzantine source", swatch_source(True)),
+                ("blacklisted", swatch_blacklisted()),
+                (r"threshold $\tau$", swatch_line(COLORS.threshold, True)),
+                (r"theoretical $T$", swatch_line(COLORS.theory, True)),
+                (r"empirical $T$", swatch_line(COLORS.measured)),
             ],
             FS.tiny,
         )
-        panel = VGroup(params, self.round, self.byz_left, self.hon_left, key).arrange(
-            DOWN, aligned_edge=LEFT, buff=0.35
-        )
-        panel.to_edge(RIGHT, buff=0.35).shift(UP * 0.2)
+        panel = side(self.round, self.byz_left, self.hon_left, key, params)
         self.panel, self.key = panel, key
         self.segs = [[] for _ in self.colors]
         self.add(
@@ -235,22 +230,24 @@ class BlacklistingRace(StudioScene):
     def show_empirical_T(self, tr):
         Te = tr.meta["T_emp_trial"]
         ymin = self.ymin
-        line = Line(self.pt(Te, ymin), self.pt(Te, 0.05), color=COLORS.estimate, stroke_width=3)
-        lab = label(f"empirical T = {Te:d}", FS.small, COLORS.estimate)
+        line = Line(self.pt(Te, ymin), self.pt(Te, 0.05), color=COLORS.measured, stroke_width=3)
+        lab = label(f"empirical $T$ = {Te:d}", FS.small, COLORS.measured)
         lab.next_to(self.pt(Te, ymin), UP, buff=0.1).shift(LEFT * (lab.width / 2 + 0.12))
         self.play(Create(line), FadeIn(lab), run_time=self.seconds(1.0))
 
     def show_summary(self, tr):
         meta = tr.meta
         lines = VGroup(
-            label(f"theoretical T: {meta['T_theory']}", FS.tiny, COLORS.theory),
-            label(f"empirical T, this trial: {meta['T_emp_trial']}", FS.tiny, COLORS.estimate),
-            label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.estimate),
-            label(f"P(an honest source out): {meta['p_honest']:.2f}", FS.tiny, COLORS.honest),
+            label(f"theoretical $T$: {meta['T_theory']}", FS.tiny, COLORS.theory),
+            label(f"empirical $T$, this trial: {meta['T_emp_trial']}", FS.tiny, COLORS.measured),
+            label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.measured),
+            label(f"P(an honest source out): {meta['p_honest']:.2f}", FS.tiny, COLORS.text),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         lines.move_to(self.key, aligned_edge=LEFT + UP)  # the summary takes the legend's place
         if lines.get_right()[0] > 6.9:
             lines.shift(LEFT * (lines.get_right()[0] - 6.9))
+        for m in lines:
+            m.is_side = True
         self.remove(self.key)
         self.panel.remove(self.key)
         self.play(FadeIn(lines, shift=UP * 0.2), run_time=self.seconds(0.8))

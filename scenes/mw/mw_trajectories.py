@@ -10,7 +10,7 @@ means draw their paths, each in its theme colour and marker.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Dot, FadeIn, Line, VGroup
+from manim import DOWN, LEFT, AnimationGroup, Axes, FadeIn, Line, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
@@ -21,10 +21,13 @@ from scenes.pieces import (
     FS,
     blacklist_cross,
     counter,
-    label,
     legend,
     marker,
-    swatch_dot,
+    params_line,
+    side,
+    source,
+    swatch_blacklisted,
+    swatch_source,
     tick_labels,
     title,
 )
@@ -40,6 +43,7 @@ class MWTrajectories(StudioScene):
         params={"n_sources": 30, "byz_fraction": 0.3, "rounds": 10, "trials": 1, "blacklist": True},
     )
     key_frames = ("initial", "after_round_3", "final")
+    paper_stills = ("after_round_3", "final")
     pace = Pace(round=1.6, event_round=2.6, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
 
     def construct(self):
@@ -125,10 +129,7 @@ class MWTrajectories(StudioScene):
         self.byz = byz
         self.src_colors = [COLORS.byzantine if b else COLORS.honest for b in byz]
         self.dots = VGroup(
-            *[
-                Dot(self.axes.c2p(*x[0, i]), radius=0.07, color=c, fill_opacity=0.9)
-                for i, c in enumerate(self.src_colors)
-            ]
+            *[source(bool(b), 0.07, opacity=0.9).move_to(self.axes.c2p(*x[0, i])) for i, b in enumerate(byz)]
         )
         mu = tr["true_mean"]
         star = marker("true_value", COLORS.true_value, 0.11).move_to(self.axes.c2p(*mu))
@@ -140,26 +141,18 @@ class MWTrajectories(StudioScene):
         self.crosses = VGroup()
         key = legend(
             [
-                ("honest source", swatch_dot(COLORS.honest)),
-                ("Byzantine source", swatch_dot(COLORS.byzantine)),
-                (
-                    "blacklisted",
-                    VGroup(
-                        swatch_dot(COLORS.blacklisted).set_opacity(BLACKLISTED_OPACITY),
-                        blacklist_cross(swatch_dot(COLORS.blacklisted), 0.16),
-                    ),
-                ),
+                ("honest source", swatch_source(False)),
+                ("Byzantine source", swatch_source(True)),
+                ("blacklisted", swatch_blacklisted()),
                 ("true mean", marker("true_value", COLORS.true_value, 0.07)),
             ]
             + [(NAMES[e], marker(e, c, 0.07)) for e, c in zip(SHOWN, self.est_colors)],
             FS.tiny,
         )
-        key.to_edge(RIGHT, buff=0.3).shift(UP * 1.0)
-        self.round = counter("t =", 0, FS.label).next_to(key, DOWN, buff=0.45).align_to(key, LEFT)
+        self.round = counter("round", 0, FS.label)
         self.alive = counter("Byzantine left:", int(byz.sum()), FS.label, color=COLORS.byzantine)
-        self.alive.next_to(self.round, DOWN, buff=0.25).align_to(key, LEFT)
-        note = label(f"η = {p['eta']:g},  τ = {p['tau']:g}\nc = {p['c_k']:g}·MAD", FS.tiny, COLORS.muted)
-        note.next_to(self.alive, DOWN, buff=0.3).align_to(key, LEFT)
+        note = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g}", f"$c$ = {p['c_k']:g}·MAD")
+        side(self.round, self.alive, key, note)
         layout = [head, self.axes, ticks, star, key, note]
         self.add(*layout)
         self.freeze_background(*layout)

@@ -8,8 +8,10 @@ shrink to w (1 - eta * loss); sources whose weight falls below tau are greyed ou
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, VGroup
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
@@ -19,7 +21,6 @@ from scenes.pieces import (
     EST,
     FS,
     FadeInPlace,
-    FastText,
     GaugeRow,
     Morph,
     MorphBoxes,
@@ -28,12 +29,18 @@ from scenes.pieces import (
     WeightBars,
     blacklist_cross,
     counter,
+    headline,
     label,
     legend,
+    marker,
+    math,
+    params_line,
+    rich,
+    side,
+    swatch_blacklisted,
     swatch_box,
-    swatch_dot,
     swatch_line,
-    swatch_triangle,
+    swatch_source,
     title,
     with_opacity,
 )
@@ -55,6 +62,7 @@ class MWWeightBars(StudioScene):
         },
     )
     key_frames = ("initial", "after_round_3", "final")
+    paper_stills = ("after_round_3", "final")
     # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower
     pace = Pace(round=2.1, event_round=3.0, key_hold=2.5, intro_hold=2.5, end_hold=3.5)
     normalised = False  # bars show w / max w (MWWeightBarsNormalised)
@@ -88,60 +96,57 @@ class MWWeightBars(StudioScene):
     # -- storyboard steps -------------------------------------------------
     def build_layout(self, tr):
         p = tr.params
+        byz = np.asarray(tr["is_byzantine"], bool)
         head = title("Multiplicative weights vs Byzantine sources")
-        rule = (
-            MathTex(
-                r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\!\Big(1,\ \tfrac{|x_i-\hat\mu|}{c}\Big)",
-                font_size=FS.body,
-                color=COLORS.text,
-            )
-            .next_to(head, DOWN, buff=0.2)
-            .shift(LEFT * 0.9)
+        rule = headline(
+            math(r"w_i \leftarrow w_i\,(1-\eta\,\ell_i),\qquad \ell_i=\min\big(1,\ |x_i-\hat\mu|/c\big)", FS.body), head
         )
-        self.round = counter("t =", 0).next_to(rule, RIGHT, buff=0.9)
+        self.round = counter("round", 0, FS.label)
         x = tr["x"][np.isfinite(tr["x"])]
-        self.strip = ReportStrip(min(x.min(), p["mu"]), max(x.max(), p["mu"]), self.colors, length=9.8)
-        self.strip.move_to([0.55, 1.5, 0])
-        self.strip.marker.set_color(EST.median)
+        self.strip = ReportStrip(min(x.min(), p["mu"]), max(x.max(), p["mu"]), byz, length=8.6)
+        self.strip.move_to([-0.15, 1.5, 0])
         for i, dot in enumerate(self.strip.dots):
             dot.move_to(self.strip.dot_position(i, p["mu"]))
         self.strip.marker.move_to(self.strip.marker_position(p["mu"]))
         self.strip.dots.set_opacity(0)
         self.strip.marker.set_opacity(0)
-        self.mu_hat = counter(r"\hat\mu =", 0, FS.label, places=2, color=EST.median).next_to(self.strip, LEFT, buff=0.3)
+        self.mu_hat = counter(r"$\hat\mu$ =", 0, FS.label, places=2, color=EST.median).next_to(
+            self.strip, LEFT, buff=0.3
+        )
         self.mu_hat.set_opacity(0)
-        self.bars = WeightBars(self.colors, p["tau"], labels=tr.meta["labels"], width=9.4, height=2.5)
-        self.bars.move_to([-0.6, -0.55, 0], aligned_edge=DOWN).shift(DOWN * 1.25)
+        self.bars = WeightBars(self.colors, p["tau"], labels=tr.meta["labels"], width=9.0, height=2.5, hatched=byz)
+        self.bars.move_to([-0.8, -0.55, 0], aligned_edge=DOWN).shift(DOWN * 1.25)
         xs = [self.bars.x_of(i) for i in range(self.bars.n)]
         base_y = self.bars.baseline.get_center()[1]
         self.w_nums = VGroup(
             *[Number(1.0, places=2, size=FS.tiny, color=COLORS.muted).move_to([x, base_y - 0.62, 0]) for x in xs]
         )
-        w_head = MathTex("w_i", font_size=FS.label, color=COLORS.muted).move_to([-6.3, base_y - 0.62, 0])
-        self.losses = GaugeRow(r"\ell_i", xs, base_y - 1.02, self.bars.bar_width, COLORS.estimate)
+        w_head = label("weight", FS.small, COLORS.muted).move_to([-6.3, base_y - 0.62, 0])
+        self.losses = GaugeRow("loss", xs, base_y - 1.02, self.bars.bar_width, COLORS.loss)
         key = legend(
             [
-                ("honest", swatch_dot(COLORS.honest)),
-                ("Byzantine", swatch_dot(COLORS.byzantine)),
-                ("median " + "\u03bc\u0302", swatch_triangle(EST.median)),
+                ("honest", VGroup(swatch_source(False), swatch_box(COLORS.honest)).arrange(RIGHT, buff=0.08)),
+                (
+                    "Byzantine",
+                    VGroup(swatch_source(True), swatch_box(COLORS.byzantine, True)).arrange(RIGHT, buff=0.08),
+                ),
+                (r"median $\hat\mu$", marker("median", size=0.09)),
                 ("true mean", swatch_line(COLORS.true_value, True)),
-                ("threshold \u03c4", swatch_line(COLORS.threshold, True)),
-                ("removed: \u03b7\u2113w", swatch_box(COLORS.estimate)),
-                ("blacklisted", swatch_box(COLORS.blacklisted)),
+                (r"threshold $\tau$", swatch_line(COLORS.threshold, True)),
+                (r"loss, removed $\eta\ell w$", swatch_box(COLORS.loss)),
+                ("blacklisted", swatch_blacklisted("box")),
             ],
             FS.tiny,
         )
-        key.to_edge(RIGHT, buff=0.2).shift(DOWN * 0.45)
-        params = label(f"\u03b7 = {p['eta']:g}\n\u03c4 = {p['tau']:g},  c = {p['c']:g}", FS.tiny, COLORS.muted)
+        params = params_line(rf"$\eta$ = {p['eta']:g},  $\tau$ = {p['tau']:g}", rf"$c$ = {p['c']:g}")
         if self.normalised:
-            params = VGroup(params, label("bars: w / max w", FS.tiny, COLORS.muted)).arrange(
+            params = VGroup(params, label("bars: weight / largest weight", FS.tiny, COLORS.muted)).arrange(
                 DOWN, aligned_edge=LEFT, buff=0.1
             )
-        params.next_to(key, DOWN, buff=0.3).align_to(key, LEFT)
+        side(self.round, key, params)
         self.true_line = self.strip.true_value_line(p["mu"])
-        byz = np.flatnonzero(tr["is_byzantine"])
-        hon = np.flatnonzero(~tr["is_byzantine"])
-        self.example_ids = [int(hon[0])] + ([int(byz[0])] if byz.size else [])
+        hon = np.flatnonzero(~byz)
+        self.example_ids = [int(hon[0])] + ([int(np.flatnonzero(byz)[0])] if byz.any() else [])
         self.example = VGroup()
         # the layout that never changes is painted into the background once
         static = self.bars.static_parts()
@@ -163,7 +168,8 @@ class MWWeightBars(StudioScene):
         self.add(*self.layout)
         self.freeze_background(*self.layout)
         self.add(self.round, self.mu_hat, self.w_nums, self.example)
-        self.add(self.losses.fills, self.bars.bars, self.bars.cuts, self.strip.dots, self.strip.marker_group)
+        self.add(self.losses.fills, self.bars.bars, self.bars.hatches, self.bars.cuts)
+        self.add(self.strip.dots, self.strip.marker_group)
 
     def shown(self, w, t: int, tr):
         """Bar heights: the weights, or the weights over the largest active weight (normalised view)."""
@@ -177,24 +183,23 @@ class MWWeightBars(StudioScene):
         """One honest and one Byzantine source's numbers put into the loss and the update of round t+1."""
         p = tr.params
         rows = VGroup()
+        if self.figure_mode:  # a figure's caption explains the update: no worked example
+            return rows
         for i in self.example_ids:
             who = "Byzantine" if tr["is_byzantine"][i] else "honest"
             name = tr.meta["labels"][i]
             if not tr["active"][t, i]:
-                text = f"{name} ({who}): blacklisted, w < \u03c4"
+                text = rf"{name} ({who}): blacklisted, $w < \tau$"
             else:
                 x, mu, l = tr["x"][t, i], tr["mu_hat"][t], tr["loss"][t, i]
                 w0, w1 = tr["weights"][t, i], tr["weights"][t + 1, i]
                 mu_s = f"({mu:.2f})" if mu < 0 else f"{mu:.2f}"
                 text = (
-                    f"{name} ({who}):  \u2113 = min(1, |{x:.2f} \u2212 {mu_s}| / {p['c']:g}) = {l:.2f}"
-                    f"     w \u2190 {w0:.3f} \u00b7 (1 \u2212 {p['eta']:g} \u00b7 {l:.2f}) = {w1:.3f}"
+                    rf"{name} ({who}):  $\ell$ = min(1, |{x:.2f} − {mu_s}| / {p['c']:g}) = {l:.2f}"
+                    rf"     $w \leftarrow$ {w0:.3f} · (1 − {p['eta']:g} · {l:.2f}) = {w1:.3f}"
                 )
-            rows.add(
-                FastText(
-                    text.replace("-", "\u2212"), FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted
-                )
-            )
+            num = re.sub(r"(?<=[\d(|\s])-(?=\d)", "\u2212", text)  # minus signs of the numbers
+            rows.add(rich(num, FS.tiny, self.colors[i] if tr["active"][t, i] else COLORS.blacklisted))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         rows.move_to([-0.2, -3.55, 0])
         if rows.width > 13.6:
@@ -225,7 +230,7 @@ class MWWeightBars(StudioScene):
         self.remove(self.example)
         self.example = self.worked_example(tr, t)
         self.add(self.example)
-        self.bring_to_front(self.losses.fills, self.bars.cuts)
+        self.bring_to_front(self.losses.fills, self.bars.hatches, self.bars.cuts)
         h0, h1 = self.shown(w0, t, tr), self.shown(w1, t + 1, tr)
         self.play(
             MorphBoxes(self.losses.fills, {i: self.losses.fill_at(i, tr["loss"][t, i]) for i in live}),
@@ -234,7 +239,7 @@ class MWWeightBars(StudioScene):
             ),
             run_time=step,
         )
-        self.bring_to_front(self.bars.bars, self.bars.cuts)
+        self.bring_to_front(self.bars.bars, self.bars.hatches, self.bars.cuts)
         if self.normalised:  # every bar is rescaled: bars and slices move together
             moves = [
                 Morph(self.bars.bars, {i: self.bars.bar_at(i, h1[i], self.colors[i]) for i in live}),
@@ -285,7 +290,7 @@ class MWWeightBars(StudioScene):
         new_bars = VGroup(*[blacklist_cross(self.bars.names[i], 0.2) for i in caught])
         self.crosses.add(*new)
         self.bar_crosses.add(*new_bars)
-        self.bring_to_front(self.bars.bars, self.strip.dots)
+        self.bring_to_front(self.bars.bars, self.bars.hatches, self.strip.dots)
         self.play(
             Morph(self.bars.bars, bars),
             Morph(self.strip.dots, dots),
@@ -307,7 +312,7 @@ class MWWeightBars(StudioScene):
         ]
         theory = VGroup(
             label("predicted:", FS.small, COLORS.theory),
-            MathTex(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", font_size=FS.label, color=COLORS.theory),
+            math(r"\Big\lceil \tfrac{\log\tau}{\log(1-\eta)} \Big\rceil =", FS.label, COLORS.theory),
             label(str(meta["theoretical_blacklist_round"]), FS.small, COLORS.theory),
         ).arrange(RIGHT, buff=0.15)
         box = VGroup(*[label(s, FS.small) for s in lines], theory).arrange(DOWN, aligned_edge=LEFT, buff=0.08)

@@ -20,7 +20,6 @@ from manim import (
     Dot,
     FadeIn,
     Line,
-    MathTex,
     ValueTracker,
     VGroup,
     Write,
@@ -29,7 +28,7 @@ from manim import (
 
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene
-from scenes.pieces import COLORS, FS, Number, label, tick_labels, title
+from scenes.pieces import COLORS, FS, GEOMETRY, Number, headline, label, math, tick_labels, title
 
 SIDE = 5.2  # axes length (scene units)
 
@@ -56,6 +55,7 @@ def _at(arr: np.ndarray, s: float) -> np.ndarray:
 class PrimalDual(StudioScene):
     trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
     key_frames = ("primal", "dual", "sweep_mid", "final")
+    paper_stills = ("primal", "dual", "final")  # the opening is the point: the primal plane before its dual
     # "round" = one trace sample of the sweep
     pace = Pace(round=1.2, event_round=1.2, key_hold=3.0, intro_hold=3.0, end_hold=3.5)
 
@@ -79,14 +79,13 @@ class PrimalDual(StudioScene):
         pts = np.concatenate([tr["endpoints"], tr["dual_point_L"][None, :]])
         self.R = float(np.ceil(np.max(np.abs(pts)) + 0.75))
         head = title("Point–line duality")
-        rule = MathTex(
-            r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b",
-            r"\qquad",
-            r"\ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)",
-            font_size=FS.body,
-            color=COLORS.text,
+        rule = headline(
+            math(
+                r"p=(a,b)\ \longmapsto\ p^*:\ y=a\,x-b \qquad \ell:\ y=m\,x+q\ \longmapsto\ \ell^*=(m,\,-q)", FS.label
+            ),
+            head,
+            over_main=False,  # two planes side by side, no side column
         )
-        rule.next_to(head, DOWN, buff=0.2)
         self.primal_ax = self._axes().move_to([-3.4, -0.65, 0])
         self.dual_ax = self._axes().move_to([3.4, -0.65, 0])
         cap_p = label("primal plane", FS.small, COLORS.muted).next_to(self.primal_ax, UP, buff=0.12)
@@ -132,29 +131,25 @@ class PrimalDual(StudioScene):
         A, B = tr["endpoints"]
         self.L = self._line(ax, tr["line_L"], COLORS.text, 2.5, dashed=True)
         seg = Line(ax.c2p(*A), ax.c2p(*B), color=COLORS.text, stroke_width=5)
-        self.dot_a = Dot(ax.c2p(*A), radius=0.09, color=COLORS.volatile)
-        self.dot_b = Dot(ax.c2p(*B), radius=0.09, color=COLORS.accent)
+        self.dot_a = Dot(ax.c2p(*A), radius=0.09, color=GEOMETRY.point_a)
+        self.dot_b = Dot(ax.c2p(*B), radius=0.09, color=GEOMETRY.point_b)
         u = seg.get_unit_vector()
         self.up = up = np.array([-u[1], u[0], 0.0]) * (1 if u[0] >= 0 else -1)  # normal of AB pointing up
-        lab_a = MathTex("A", font_size=FS.label, color=COLORS.volatile).move_to(self.dot_a.get_center() + 0.32 * up)
-        lab_b = MathTex("B", font_size=FS.label, color=COLORS.accent).move_to(self.dot_b.get_center() + 0.32 * up)
-        lab_l = MathTex("L", font_size=FS.label, color=COLORS.text)
+        lab_a = math("A", FS.label, GEOMETRY.point_a).move_to(self.dot_a.get_center() + 0.32 * up)
+        lab_b = math("B", FS.label, GEOMETRY.point_b).move_to(self.dot_b.get_center() + 0.32 * up)
+        lab_l = math("L", FS.label, COLORS.text)
         lab_l.move_to(self.L.get_end() - 0.3 * up - 0.25 * self.L.get_unit_vector())
         self.add(self.L, seg, self.dot_a, self.dot_b, lab_a, lab_b, lab_l)  # the opening state: no animation
 
     def show_dual(self, tr):
         ax = self.dual_ax
         a_star, b_star = tr["endpoint_duals"]
-        la = self._line(ax, a_star, COLORS.volatile)
-        lb = self._line(ax, b_star, COLORS.accent)
-        lab_a = MathTex("A^*", font_size=FS.label, color=COLORS.volatile).next_to(
-            self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1
-        )
-        lab_b = MathTex("B^*", font_size=FS.label, color=COLORS.accent).next_to(
-            self._top_end(ax, b_star), LEFT + DOWN, buff=0.1
-        )
+        la = self._line(ax, a_star, GEOMETRY.point_a)
+        lb = self._line(ax, b_star, GEOMETRY.point_b)
+        lab_a = math("A^*", FS.body, GEOMETRY.point_a).next_to(self._top_end(ax, a_star), RIGHT + DOWN, buff=0.1)
+        lab_b = math("B^*", FS.body, GEOMETRY.point_b).next_to(self._top_end(ax, b_star), LEFT + DOWN, buff=0.1)
         self.l_star = Dot(ax.c2p(*tr["dual_point_L"]), radius=0.1, color=COLORS.text)
-        lab_l = MathTex("L^*", font_size=FS.label, color=COLORS.text).next_to(self.l_star, UP, buff=0.32)
+        lab_l = math("L^*", FS.body, COLORS.text).next_to(self.l_star, UP, buff=0.32)
         self.play(Create(la), Create(lb), FadeIn(lab_a, lab_b), run_time=self.seconds(1.5))
         self.play(
             FadeIn(self.l_star, scale=2), Write(lab_l), self.L.animate.set_stroke(width=4), run_time=self.seconds(1.0)
@@ -166,10 +161,10 @@ class PrimalDual(StudioScene):
         pts, duals = tr["points"], tr["dual_lines"]
         n = len(pts)
         s = ValueTracker(0.0)
-        p = Dot(pax.c2p(*pts[0]), radius=0.1, color=COLORS.accent2)
-        p_star = self._line(dax, duals[0], COLORS.accent2, 4)
-        p_lab = MathTex("p", font_size=FS.label, color=COLORS.accent2)
-        ps_lab = MathTex("p^*", font_size=FS.label, color=COLORS.accent2)
+        p = Dot(pax.c2p(*pts[0]), radius=0.1, color=GEOMETRY.point_p)
+        p_star = self._line(dax, duals[0], GEOMETRY.point_p, 4)
+        p_lab = math("p", FS.label, GEOMETRY.point_p)
+        ps_lab = math("p^*", FS.body, GEOMETRY.point_p)
         p.add_updater(lambda m: m.move_to(pax.c2p(*_at(pts, s.get_value()))))
         p_lab.add_updater(lambda m: m.move_to(p.get_center() - 0.32 * self.up))
 
@@ -187,15 +182,15 @@ class PrimalDual(StudioScene):
         ps_lab.add_updater(beside)
         ghosts = [
             (
-                Dot(pax.c2p(*pts[k]), radius=0.05, color=COLORS.accent2),
-                self._line(dax, duals[k], COLORS.accent2, 1.5).set_stroke(opacity=0.45),
+                Dot(pax.c2p(*pts[k]), radius=0.05, color=GEOMETRY.point_p),
+                self._line(dax, duals[k], GEOMETRY.point_p, 1.5).set_stroke(opacity=0.45),
             )
             for k in range(n)
         ]
-        t_lab = label("t =", FS.label, COLORS.text)
+        t_lab = label("$t$ =", FS.label, COLORS.text)
         t_num = Number(0, places=3, size=FS.label, color=COLORS.text)
         counter = VGroup(t_lab, t_num).arrange(RIGHT, buff=0.12).next_to(self.primal_ax, DOWN, buff=0.2)
-        note = MathTex(r"p \in L \iff L^* \in p^*", font_size=FS.label, color=COLORS.text)
+        note = math(r"p \in L \iff L^* \in p^*", FS.body)
         note.next_to(self.dual_ax, DOWN, buff=0.2)
         self.play(FadeIn(p, p_star, p_lab, ps_lab, counter), run_time=self.seconds(0.8))
         self.add(*ghosts[0])

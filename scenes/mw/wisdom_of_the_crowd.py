@@ -16,7 +16,7 @@ from manim import (
     RIGHT,
     UP,
     DashedLine,
-    Dot,
+    Ellipse,
     FadeIn,
     LaggedStart,
     NumberLine,
@@ -33,11 +33,15 @@ from scenes.pieces import (
     FS,
     FadeInPlace,
     Number,
+    counter,
     label,
     legend,
     marker,
-    swatch_dot,
+    side,
+    single_column,
+    source,
     swatch_line,
+    swatch_source,
     tick_labels,
     title,
 )
@@ -61,6 +65,7 @@ class WisdomOfTheCrowd(StudioScene):
         },
     )
     key_frames = ("initial", "first_attack", "all_guesses", "final")
+    paper_stills = ("all_guesses", "final")
     # one guess a "round"; a Byzantine guess is an event and lands slowly
     pace = Pace(round=0.9, event_round=1.8, key_hold=2.5, intro_hold=2.5, end_hold=3.5, near=0)
 
@@ -111,15 +116,14 @@ class WisdomOfTheCrowd(StudioScene):
         self.beans = VGroup()
         for i in range(54):
             gx, gy = -0.54 + 0.18 * (i % 7), -0.75 + 0.17 * (i // 7)
-            self.beans.add(
-                Dot(jar.get_center() + np.array([gx, gy, 0]), radius=0.065, color=COLORS.true_value, fill_opacity=0.9)
-            )
+            bean = Ellipse(width=0.15, height=0.1, fill_color=COLORS.true_value, fill_opacity=0.9, stroke_width=0)
+            self.beans.add(bean.rotate(0.5 if i % 2 else -0.4).move_to(jar.get_center() + np.array([gx, gy, 0])))
         self.jar_tag = label(f"{p['true_count']} beans", FS.small, COLORS.true_value).next_to(jar, DOWN, buff=0.15)
         self.jar_tag.set_opacity(0)
         hi = p["high_factor"] * p["true_count"]
         step = 500.0 if hi <= 6000 else float(10 ** np.floor(np.log10(hi / 10)))
-        self.line = NumberLine(x_range=[0, hi, step], length=12.4, color=COLORS.muted, include_numbers=False)
-        self.line.move_to([0, LINE_Y, 0])
+        self.line = NumberLine(x_range=[0, hi, step], length=10.9, color=COLORS.muted, include_numbers=False)
+        self.line.move_to([-1.25, LINE_Y, 0])
         ticks = tick_labels(self.line, np.arange(0, hi + step / 2, 2 * step), FS.small, fmt="{:.0f}")
         axis_label = label("guessed number of beans", FS.small, COLORS.muted).next_to(ticks, DOWN, buff=0.15)
         x_true = self.line.n2p(p["true_count"])[0]
@@ -139,24 +143,21 @@ class WisdomOfTheCrowd(StudioScene):
             row = VGroup(label(name, FS.small, c), num).arrange(RIGHT, buff=0.2)
             row.number = num
             self.readouts.add(row)
-        self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).move_to([-3.2, 1.75, 0], aligned_edge=LEFT + UP)
+        self.readouts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).move_to([-4.75, 1.75, 0], aligned_edge=LEFT + UP)
         self.readouts.align_to(jar, UP)
-        self.count = VGroup(
-            label("guesses:", FS.small, COLORS.muted), Number(0, places=0, size=FS.label, color=COLORS.text)
-        ).arrange(RIGHT, buff=0.15)
-        self.count.next_to(self.readouts, DOWN, aligned_edge=LEFT, buff=0.3)
+        self.count = counter("guesses", 0, FS.label)
         key = legend(
             [
-                ("honest guess", swatch_dot(COLORS.honest)),
-                ("Byzantine guess", swatch_dot(COLORS.byzantine)),
+                ("honest guess", swatch_source(False)),
+                ("Byzantine guess", swatch_source(True)),
                 ("true count", swatch_line(COLORS.true_value, True)),
             ]
             + [(n, marker(k, c, 0.09)) for n, k, c in zip(names, keys, self.est_colors)],
             FS.tiny,
         )
-        key.to_corner(UP + RIGHT, buff=0.3).shift(DOWN * 0.75)
+        side(self.count, key)
         # the running column of guesses (filled column by column)
-        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.1, 2.35, 0])
+        self.col_head = label("guesses so far", FS.tiny, COLORS.muted).move_to([2.15, 2.35, 0])
         self.column = VGroup()
         self.stack: dict[int, int] = {}
         self.layout = [head, jar, self.line, ticks, axis_label, true_line, true_tag, key, self.col_head]
@@ -184,12 +185,12 @@ class WisdomOfTheCrowd(StudioScene):
 
     def column_pos(self, k: int) -> np.ndarray:
         col, row = divmod(k, COLUMN_ROWS)
-        return np.array([1.05 + 0.72 * col, 1.95 - 0.34 * row, 0])  # clear of the legend on the right
+        return np.array([0.9 + 0.72 * col, 1.95 - 0.34 * row, 0])  # clear of the side column on the right
 
     def arrive(self, tr, k: int, byz_idx):
         g, byz = tr["guesses"][k], tr["is_byzantine"][k]
         color = COLORS.byzantine if byz else COLORS.honest
-        dot = Dot(radius=0.08, color=color).move_to(self.dot_pos(g))
+        dot = source(bool(byz), 0.08).move_to(self.dot_pos(g))
         entry = label(f"{g:.0f}", FS.tiny, color).move_to(self.column_pos(k), aligned_edge=RIGHT)
         moves = [
             m.animate.move_to(self.marker_pos(i, tr["running"][k, i])).set_opacity(1)
@@ -198,7 +199,7 @@ class WisdomOfTheCrowd(StudioScene):
         self.play(FadeIn(dot, shift=DOWN * 0.3), FadeIn(entry), *moves, run_time=self.round_time(k, byz_idx))
         self.remove(entry)
         self.column.add(entry)
-        self.count[1].set_value(k + 1)
+        self.count.number.set_value(k + 1)
         for i, row in enumerate(self.readouts):  # the numbers change when the markers arrive
             row.number.set_value(tr["running"][k, i])
 
@@ -215,7 +216,7 @@ class WisdomOfTheCrowd(StudioScene):
             name = label(n.replace(" of ", "\nof "), FS.tiny, COLORS.text).next_to(bar, DOWN, buff=0.15)
             bars.add(VGroup(bar, val, name))
         head = label("final error, in beans", FS.small, COLORS.text)
-        bars.move_to([2.55, 0.45, 0])
+        bars.move_to([2.2 + (0.7 if single_column() else 0.0), 0.45, 0])
         head.next_to(bars, UP, buff=0.3)
         panel = VGroup(head, bars)
         self.thaw_background()

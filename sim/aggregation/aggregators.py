@@ -1,7 +1,8 @@
-"""Robust aggregators with seed 003's interface: ``aggregate(client_updates, weights=None) -> (aggregate, stats)``.
+"""Robust aggregators with the interface of the original aggregation module:
+``aggregate(client_updates, weights=None) -> (aggregate, stats)``.
 
 ``client_updates`` is a list of arrays, client i's of shape [n_i, d] (a 1-D
-array is one vector). As in seed 003's CoordinateMedianAggregator, every
+array is one vector). As in the original module's CoordinateMedianAggregator, every
 aggregator first draws ``num_samples_per_client`` vectors from each client
 (without replacement when it has that many, with replacement only when it has
 fewer) from its own Generator (``seed``, or a Generator passed as ``rng``), and
@@ -23,7 +24,7 @@ finite clients). ``stats`` also says how much each client counted:
 - ``sample_indices``: the vectors drawn from each client.
 
 ``weights`` (per client) are used by the mean only; robust rules give every
-client one vote, as seed 003 says (``stats["weights_used"]`` tells which).
+client one vote, as the original module says (``stats["weights_used"]`` tells which).
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ import numpy as np
 
 from ..core.errors import ParamError
 from ..core.params import Param
+from ..core.rng import check_generator
 from ..stats import robust
 from ..stats.robust import EstimatorError
 from . import rules
 
 DOWNWEIGHT_FRACTION = 0.5
 
-# The aggregators' own knobs; the rules' (f, trim, m, ...) are theirs, renamed where seed 003 names them otherwise.
+# The aggregators' own knobs; the rules' (f, trim, m, ...) are theirs, renamed where the original module says otherwise.
 NUM_SAMPLES = Param("num_samples_per_client", int, 100, "vectors drawn from each client (None: aligned)", low=1)
 SEED = Param("seed", int, 42, "seed of the aggregator's Generator", low=0)
 NUM_BYZANTINE = replace(robust.F, name="num_byzantine")
@@ -63,9 +65,7 @@ def _opt(p: Param, v):
 
 def _make_rng(seed, rng) -> np.random.Generator:
     if rng is not None:
-        if not isinstance(rng, np.random.Generator):
-            raise ParamError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
+        return check_generator(rng)
     return np.random.default_rng(robust.int_param(SEED, seed))  # a Generator seeded through SeedSequence(seed)
 
 
@@ -115,7 +115,7 @@ def _align(
         if a.ndim == 1:
             a = a[None, :]
         if a.ndim != 2:
-            raise ParamError(f"client_updates[{i}]: must be a [n_i, d] array, got shape {a.shape}")
+            raise ParamError(f"client_updates[{i}]: expected a [n_i, d] array, got shape {a.shape}")
         dims.add(a.shape[1])
         arrs.append(a)
     if len(dims) != 1:
@@ -197,7 +197,7 @@ def _finish_aligned(x, empty: list, C: int, S: int, mean=None, checked: bool = F
 
 
 class RobustAggregator(ABC):
-    """Seed 003's interface: aggregate(client_updates, weights=None) -> (aggregate, stats)."""
+    """The original module's interface: aggregate(client_updates, weights=None) -> (aggregate, stats)."""
 
     name: str = ""
     takes_mean: bool = False  # _rule(..., mean=) accepts the clients' mean that _align computed on the way
@@ -304,7 +304,7 @@ class MeanAggregator(RobustAggregator):
 
 
 class CoordinateMedianAggregator(RobustAggregator):
-    """Seed 003's coordinate-wise median of the clients' sampled vectors (breakdown point 1/2)."""
+    """The original module's coordinate-wise median of the clients' sampled vectors (breakdown point 1/2)."""
 
     name = "coordinate_median"
 
@@ -472,7 +472,7 @@ class PreAggregated(RobustAggregator):
 
 
 class PluginAggregator(_FAware):
-    """An aggregator a plugin registered (sim.aggregation.registry), in seed 003's interface (equal shares)."""
+    """An aggregator a plugin registered (sim.aggregation.registry), in the list interface (equal shares)."""
 
     def __init__(self, rule: str, num_byzantine: int = 0, **kw):
         self.name = rule

@@ -1,13 +1,13 @@
 """Simulated poisoning attacks (for evaluating defences only).
 
-Seed 003's ModelPoisoningAttack (scaling, noise, sign flip) and the standard
+The original aggregation module's ModelPoisoningAttack (scaling, noise, sign flip) and the standard
 omniscient attacks, each drawing from a numpy Generator. Two forms:
 
 - stack functions ``attack(x, byz, rng, **params) -> x'`` on stacked updates
   x (..., n, d) with byz (..., n) or (n,) True for the Byzantine rows,
   vectorised over the leading axes (the sweep uses these);
 - :class:`ModelPoisoningAttack` with ``apply(client_updates, malicious_indices)``
-  on seed 003's list of [n_i, d] arrays: every update is copied, only the
+  on the original module's list of [n_i, d] arrays: every update is copied, only the
   malicious clients' copies change.
 
 The omniscient attacks know the honest updates: ALIE (Baruch et al. 2019)
@@ -24,7 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..core.errors import ParamError
+from ..core.params import LiveChoices, Param
 from ..core.plugins import load_plugins
+from ..core.rng import check_generator
 
 
 def _byz(x: np.ndarray, byz) -> np.ndarray:
@@ -42,43 +44,45 @@ def _honest_moments(x, b):
     return mu, np.sqrt(var)
 
 
-def _pos(name, v, allow_zero=False):
-    if (
-        isinstance(v, bool)
-        or not isinstance(v, (int, float, np.integer, np.floating))
-        or not math.isfinite(v)
-        or (v < 0 if allow_zero else v <= 0)
-    ):
-        raise ParamError(f"{name}: must be a number in {'[0' if allow_zero else '(0'}, inf), got {v!r}")
-    return float(v)
+ALIE_CONVENTIONS = ("paper", "honest")
+NONFINITE_VALUES = ("nan", "inf", "-inf", "mixed")
+
+# The attacks' knobs: each default and range lives here once.
+SCALE_FACTOR = Param("scale_factor", float, 100.0, "scaling: factor on the Byzantine rows")
+NOISE_STD = Param("noise_std", float, 10.0, "noise: standard deviation added to the Byzantine rows", low=0.0)
+CONVENTION = Param(
+    "convention", str, "paper", "ALIE's z: counted over all n workers or the n - f honest", choices=ALIE_CONVENTIONS
+)
+EPSILON = Param("epsilon", float, 0.1, "inner product: the Byzantine rows are -epsilon mu", low=0.0, low_open=True)
+SIGMA = Param("sigma", float, 10.0, "gaussian: standard deviation of the Byzantine rows", low=0.0, low_open=True)
+VALUE = Param("value", str, "nan", "nonfinite: the value sent (mixed: each drawn)", choices=NONFINITE_VALUES)
+FRACTION = Param(
+    "fraction", float, 1.0, "nonfinite: fraction of a Byzantine row's coordinates hit", low=0.0, high=1.0, low_open=True
+)
 
 
 # --------------------------------------------------------------------------- stack attacks
-def scaling(x, byz, rng=None, *, scale_factor=100.0):
-    """Byzantine rows multiplied by scale_factor (seed 003)."""
-    if isinstance(scale_factor, bool) or not isinstance(scale_factor, (int, float)) or not math.isfinite(scale_factor):
-        raise ParamError(f"scale_factor: must be a finite number, got {scale_factor!r}")
+def scaling(x, byz, rng=None, *, scale_factor=SCALE_FACTOR.default):
+    """Byzantine rows multiplied by scale_factor."""
+    c = SCALE_FACTOR.coerce(scale_factor)
     b = np.broadcast_to(np.asarray(byz, bool), x.shape[:-1])
-    return np.where(b[..., None], x * float(scale_factor), x)
+    return np.where(b[..., None], x * c, x)
 
 
-def noise(x, byz, rng, *, noise_std=10.0):
-    """Byzantine rows plus N(0, noise_std^2) noise (seed 003)."""
-    s = _pos("noise_std", noise_std, allow_zero=True)
+def noise(x, byz, rng, *, noise_std=NOISE_STD.default):
+    """Byzantine rows plus N(0, noise_std^2) noise."""
+    s = NOISE_STD.coerce(noise_std)
     b = np.broadcast_to(np.asarray(byz, bool), x.shape[:-1])
     return np.where(b[..., None], x + rng.normal(0.0, s, x.shape), x)
 
 
 def sign_flip(x, byz, rng=None):
-    """Byzantine rows negated (seed 003)."""
+    """Byzantine rows negated."""
     b = np.broadcast_to(np.asarray(byz, bool), x.shape[:-1])
     return np.where(b[..., None], -x, x)
 
 
-ALIE_CONVENTIONS = ("paper", "honest")
-
-
-def alie_z(n: int, f: int, convention: str = "paper") -> float:
+def alie_z(n: int, f: int, convention: str = CONVENTION.default) -> float:
     """z_max of A Little Is Enough (Baruch et al. 2019): s = floor(n/2 + 1) - f supporters needed, and
 
     - ``convention="paper"``: z = Phi^-1((n - s) / n), as the paper's algorithm states it;
@@ -86,14 +90,13 @@ def alie_z(n: int, f: int, convention: str = "paper") -> float:
       Karimireddy et al.'s public ALIE attacker and the code derived from it (docs/aggregation.md)."""
     from scipy.stats import norm
 
-    if convention not in ALIE_CONVENTIONS:
-        raise ParamError(f"convention: must be one of {', '.join(ALIE_CONVENTIONS)}, got {convention!r}")
+    convention = CONVENTION.coerce(convention)
     s = math.floor(n / 2 + 1) - f
     p = (n - s) / n if convention == "paper" else (n - f - s) / max(n - f, 1)
     return float(norm.ppf(min(max(p, 1e-12), 1 - 1e-12)))
 
 
-def alie(x, byz, rng=None, *, z=None, convention="paper"):
+def alie(x, byz, rng=None, *, z=None, convention=CONVENTION.default):
     """A Little Is Enough: every Byzantine row is mu - z sigma (honest coordinate-wise mean and std);
     z = ``z``, else :func:`alie_z` under ``convention``."""
     b = _byz(x, byz)
@@ -104,9 +107,9 @@ def alie(x, byz, rng=None, *, z=None, convention="paper"):
     return np.where(b[..., None], (mu - float(z) * sd)[..., None, :], x)
 
 
-def inner_product(x, byz, rng=None, *, epsilon=0.1):
+def inner_product(x, byz, rng=None, *, epsilon=EPSILON.default):
     """Inner-product manipulation: every Byzantine row is -epsilon times the honest mean."""
-    e = _pos("epsilon", epsilon)
+    e = EPSILON.coerce(epsilon)
     b = _byz(x, byz)
     mu, _ = _honest_moments(x, b)
     return np.where(b[..., None], (-e * mu)[..., None, :], x)
@@ -129,23 +132,17 @@ def mimic(x, byz, rng, *, target=None):
     return out.reshape(x.shape)
 
 
-def gaussian(x, byz, rng, *, sigma=10.0):
+def gaussian(x, byz, rng, *, sigma=SIGMA.default):
     """Gaussian: every Byzantine row is N(0, sigma^2 I) noise."""
-    s = _pos("sigma", sigma)
+    s = SIGMA.coerce(sigma)
     b = np.broadcast_to(np.asarray(byz, bool), x.shape[:-1])
     return np.where(b[..., None], rng.normal(0.0, s, x.shape), x)
 
 
-NONFINITE_VALUES = ("nan", "inf", "-inf", "mixed")
-
-
-def nonfinite(x, byz, rng, *, value="nan", fraction=1.0):
+def nonfinite(x, byz, rng, *, value=VALUE.default, fraction=FRACTION.default):
     """Byzantine rows get NaN / +inf / -inf ("mixed": each drawn) in a random ``fraction`` of their coordinates."""
-    if value not in NONFINITE_VALUES:
-        raise ParamError(f"value: must be one of {', '.join(NONFINITE_VALUES)}, got {value!r}")
-    fr = _pos("fraction", fraction)
-    if fr > 1:
-        raise ParamError(f"fraction: must be a number in (0, 1], got {fraction!r}")
+    value = VALUE.coerce(value)
+    fr = FRACTION.coerce(fraction)
     b = np.broadcast_to(np.asarray(byz, bool), x.shape[:-1])
     hit = rng.random(x.shape) < fr
     d = x.shape[-1]
@@ -181,41 +178,41 @@ def attack_names() -> tuple[str, ...]:
     return (*ATTACKS, *PLUGIN_ATTACKS)
 
 
+ATTACK = Param("attack", str, "sign_flip", "attack of the Byzantine clients", choices=LiveChoices(attack_names))
+ATTACK_TYPE = Param("attack_type", str, "scaling", "attack of ModelPoisoningAttack (built-in)", choices=tuple(ATTACKS))
+
+
 def apply_attack(name: str, x, byz, rng: np.random.Generator, **params):
     """Run a stack attack by name (ParamError names the allowed ones)."""
-    if name not in ATTACKS and name not in attack_names():
-        raise ParamError(f"attack: must be one of {', '.join(attack_names())}, got {name!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParamError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
+    if name not in ATTACKS:  # (a built-in name needs no plugin loaded)
+        ATTACK.coerce(name)
+    check_generator(rng)
     return (ATTACKS.get(name) or PLUGIN_ATTACKS[name])(np.asarray(x, float), byz, rng, **params)
 
 
-# --------------------------------------------------------------------------- seed 003's interface
+# --------------------------------------------------------------------------- the list interface
 class ModelPoisoningAttack:
-    """Seed 003's attack on a list of client updates: copies of all, the malicious ones attacked.
+    """The attack on a list of client updates: copies of all, the malicious ones attacked.
 
     ``attack_type`` is any of ATTACKS; scaling uses ``scale_factor``, noise
     ``noise_std``; other parameters go in ``params``. Random draws come from
-    ``rng`` (a Generator) or, as in the seed, from ``np.random.default_rng(seed)``.
+    ``rng`` (a Generator) or, as in the original module, from ``np.random.default_rng(seed)``.
     The omniscient attacks pool the honest clients' vectors for mu and sigma.
     """
 
     def __init__(
         self,
-        attack_type: str = "scaling",
-        scale_factor: float = 100.0,
-        noise_std: float = 10.0,
+        attack_type: str = ATTACK_TYPE.default,
+        scale_factor: float = SCALE_FACTOR.default,
+        noise_std: float = NOISE_STD.default,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
         **params,
     ):
-        if attack_type not in ATTACKS:
-            raise ParamError(f"attack_type: must be one of {', '.join(ATTACKS)}, got {attack_type!r}")
+        ATTACK_TYPE.coerce(attack_type)
         self.attack_type, self.scale_factor, self.noise_std, self.seed = attack_type, scale_factor, noise_std, seed
         self.params = dict(params)
-        if rng is not None and not isinstance(rng, np.random.Generator):
-            raise ParamError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
-        self._rng = rng if rng is not None else np.random.default_rng(seed)
+        self._rng = np.random.default_rng(seed) if rng is None else check_generator(rng)
 
     def _params(self) -> dict:
         if self.attack_type == "scaling":
@@ -261,7 +258,7 @@ class ModelPoisoningAttack:
         byz[-1] = True
         kw = dict(self.params)
         if self.attack_type == "alie" and "z" not in kw:
-            kw["z"] = alie_z(n, len(mal), kw.pop("convention", "paper"))
+            kw["z"] = alie_z(n, len(mal), kw.pop("convention", CONVENTION.default))
         vec = ATTACKS[self.attack_type](stack, byz, self._rng, **kw)[-1]
         for i in mal:
             result[i] = np.broadcast_to(vec, result[i].shape).copy()

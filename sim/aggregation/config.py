@@ -1,10 +1,11 @@
-"""Seed 003's RobustnessConfig: fields, defaults and validation (only when enabled)."""
+"""RobustnessConfig, the original aggregation module's settings: fields, defaults and validation (only when enabled)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 from ..core.errors import ParamError
+from ..core.params import param, params_of
 from . import rules
 from .aggregators import NUM_BYZANTINE, TRIM_FRACTION
 from .scoring import THRESHOLD
@@ -14,50 +15,41 @@ ZSCORE_THRESHOLD = replace(THRESHOLD, name="zscore_threshold")
 SCORING_METHODS = ("zscore", "robust_zscore", "robust_zscore_calibrated", "none")
 
 
-def aggregation_methods() -> tuple[str, ...]:
-    """Known names: every rule, optionally after pre-steps joined by '+' (e.g. "nnm+krum")."""
-    return tuple(rules.RULES)
-
-
 @dataclass(frozen=True)
 class RobustnessConfig:
-    """Seed 003's robustness settings; validated in __post_init__ only when ``enabled``.
+    """The robustness settings; validated in __post_init__ only when ``enabled`` (the values are kept as given).
 
     - aggregation_method: a rule of sim.aggregation.rules ("coordinate_median",
       "trimmed_mean", ..., optionally "nnm+krum"-style pipelines);
     - num_byzantine: integer >= 0 (the defence's prior f);
     - trim_fraction: strictly inside (0, 0.5) (each tail);
-    - client_scoring_method: "zscore" (seed), "robust_zscore", "robust_zscore_calibrated" or "none";
+    - client_scoring_method: "zscore" (the original module's), "robust_zscore", "robust_zscore_calibrated" or "none";
     - zscore_threshold: > 0.
     """
 
-    enabled: bool = False
-    aggregation_method: str = "coordinate_median"
-    num_byzantine: int = 0
-    trim_fraction: float = 0.1
-    client_scoring_method: str = "zscore"
-    zscore_threshold: float = 3.0
+    enabled: bool = param(False, "robust aggregation on (a bool, not a string)")
+    aggregation_method: str = param("coordinate_median", "a rule, optionally after pre-steps joined by '+'")
+    num_byzantine: int = NUM_BYZANTINE.field()
+    trim_fraction: float = TRIM_FRACTION.field()
+    client_scoring_method: str = param("zscore", "how clients are scored", choices=SCORING_METHODS)
+    zscore_threshold: float = ZSCORE_THRESHOLD.field()
 
     def __post_init__(self):
-        if not isinstance(self.enabled, bool):
-            raise ParamError(f"enabled: must be true or false, got {self.enabled!r}")
+        spec = {p.name: p for p in params_of(type(self))}
+        if not isinstance(self.enabled, bool):  # strict: a string such as "no" is a mistake here, not a switch
+            raise ParamError(f"enabled: must be {spec['enabled'].range_text()}, got {self.enabled!r}")
         if not self.enabled:
             return
         try:
             rules.parse_pipeline(self.aggregation_method)
         except ParamError:
+            pre = ", ".join(f"{p}+" for p in rules.PRE_STEP.choices)
             raise ParamError(
-                f"aggregation_method: must be one of {', '.join(aggregation_methods())} "
-                f"(optionally after nnm+, bucketing+ or clipping+), got {self.aggregation_method!r}"
+                f"aggregation_method: must be {rules.RULE.range_text()} (optionally after {pre}), "
+                f"got {self.aggregation_method!r}"
             ) from None
-        NUM_BYZANTINE.coerce(self.num_byzantine)  # the aggregators' ranges: validated, the values kept
-        TRIM_FRACTION.coerce(self.trim_fraction)
-        if self.client_scoring_method not in SCORING_METHODS:
-            raise ParamError(
-                f"client_scoring_method: must be one of {', '.join(SCORING_METHODS)}, "
-                f"got {self.client_scoring_method!r}"
-            )
-        ZSCORE_THRESHOLD.coerce(self.zscore_threshold)
+        for name in ("num_byzantine", "trim_fraction", "client_scoring_method", "zscore_threshold"):
+            spec[name].coerce(getattr(self, name))  # validated, the values kept
 
     def build(self, **kw):
         """(aggregator, scorer or None) for this config; (None, None) when disabled."""

@@ -18,23 +18,25 @@ value and averages the estimators of :mod:`sim.stats.robust` over trials.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..core.errors import ParamError
+from ..core.params import Param
 from ..stats import robust
 from ..stats.intervals import mean_ci
 
 FAR = 1e6
+EPS = Param("eps", float, 0.0, "contamination fraction", low=0.0, high=1.0, high_open=True)
+ALPHA = replace(robust.TRIM, name="alpha", default=0.2, doc="trimmed-mean fraction per end")
+ESTIMATOR = Param("estimator", str, "median", "estimator whose bias is measured", choices=("median", "trimmed_mean"))
 
 
 def median_bias(eps: float) -> float:
     """Huber: Phi^-1(1 / (2 (1 - eps))); +inf for eps >= 1/2."""
     from scipy.stats import norm
 
-    if not 0 <= eps < 1:
-        raise ParamError(f"eps: must be a number in [0, 1), got {eps!r}")
+    eps = EPS.coerce(eps)
     return float(norm.ppf(1 / (2 * (1 - eps)))) if eps < 0.5 else math.inf
 
 
@@ -42,10 +44,7 @@ def trimmed_mean_bias(eps: float, alpha: float) -> float:
     """(1 - eps)(phi(a) - phi(b)) / (1 - 2 alpha), a = Phi^-1(alpha/(1-eps)), b = Phi^-1((1-alpha)/(1-eps))."""
     from scipy.stats import norm
 
-    if not 0 < alpha < 0.5:
-        raise ParamError(f"alpha: must be a number in (0, 0.5), got {alpha!r}")
-    if not 0 <= eps < 1:
-        raise ParamError(f"eps: must be a number in [0, 1), got {eps!r}")
+    alpha, eps = ALPHA.coerce(alpha), EPS.coerce(eps)
     if eps > alpha:
         return math.inf
     a = norm.ppf(alpha / (1 - eps))
@@ -66,18 +65,17 @@ class BiasRow:
 
 
 def measured_bias(
-    estimator: str, eps: float, n: int, trials: int, rng: np.random.Generator, alpha: float = 0.2
+    estimator: str, eps: float, n: int, trials: int, rng: np.random.Generator, alpha: float = ALPHA.default
 ) -> BiasRow:
     """Mean over trials of the estimate on n points, round(eps n) of them at FAR, the rest N(0, 1)."""
+    ESTIMATOR.coerce(estimator)
     m = int(round(eps * n))
     x = rng.standard_normal((trials, n, 1))
     x[:, :m, 0] = FAR
     if estimator == "median":
         est, asym = robust.median(x)[..., 0], median_bias(eps)
-    elif estimator == "trimmed_mean":
-        est, asym = robust.trimmed_mean(x, trim=alpha)[..., 0], trimmed_mean_bias(eps, alpha)
     else:
-        raise ParamError(f"estimator: must be median or trimmed_mean, got {estimator!r}")
+        est, asym = robust.trimmed_mean(x, trim=alpha)[..., 0], trimmed_mean_bias(eps, alpha)
     mm, lo, hi = mean_ci(est)
     return BiasRow(estimator if estimator == "median" else f"trimmed_mean({alpha:g})", eps, mm, lo, hi, asym, n, trials)
 
@@ -87,7 +85,7 @@ def bias_table(
     eps_values=(0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4),
     n: int = 2001,
     trials: int = 400,
-    alpha: float = 0.2,
+    alpha: float = ALPHA.default,
 ) -> list[BiasRow]:
     """Rows for the median and the alpha-trimmed mean at each eps (trimmed mean only up to eps = alpha)."""
     rows = [measured_bias("median", e, n, trials, rng) for e in eps_values]

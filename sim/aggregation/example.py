@@ -1,7 +1,7 @@
-"""Seed 003's worked example: 5 clients, client 0's update scaled by 100.
+"""The original aggregation module's worked example: 5 clients, client 0's update scaled by 100.
 
 Honest clients' vectors have mean norms 1.0, 1.1, 0.9, 1.0 (clients 1-4) and
-client 0's would be 1.0 before the attack (the seed's numbers). The seed's
+client 0's would be 1.0 before the attack (the module's numbers). Its
 z-score detector leaves client 0 unflagged (masking), the robust scorer flags
 it, and the coordinate-wise median stays at the honest scale.
 """

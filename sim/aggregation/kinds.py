@@ -7,13 +7,14 @@ At every step the trace holds the updates, the estimate of every aggregator
 of ``aggregators`` (default: the mean, the coordinate-wise median and the
 trimmed mean; any rule of sim.aggregation.rules, a pipeline such as
 ``nnm+krum``, or one a plugin registered), and the z-scores of the update
-norms from seed 003's ZScoreDetector and from the robust (median/MAD) scorer
+norms from the original aggregation module's ZScoreDetector and from the robust (median/MAD) scorer
 with their outlier flags. Scenes only replay it.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,10 +23,12 @@ from ..core.kinds import trace_kind
 from ..core.params import Param
 from ..core.trace import ArraySpec
 from . import registry, rules
+from .aggregators import TRIM_FRACTION
 from .scoring import RobustZScoreDetector, ZScoreDetector
 
 DEFAULT_AGGREGATORS = "mean,median,trimmed_mean"
 MAX_AGGREGATORS = 5  # markers a scene can tell apart in one plane
+N_AGGREGATORS = Param("aggregators", int, 3, "rules named in ``aggregators``", low=1, high=MAX_AGGREGATORS)
 LABELS = {"coordinate_median": "coordinate median", "mean": "mean", "trimmed_mean": "trimmed mean",
           "geometric_median": "geometric median", "median": "coordinate median", "krum": "Krum",
           "multi_krum": "Multi-Krum", "centered_clipping": "centered clipping"}  # fmt: skip
@@ -37,7 +40,8 @@ def aggregator_names(text: str) -> list[str]:
     names = [t.strip() for t in text.split(",")]
     if not 1 <= len(names) <= MAX_AGGREGATORS or any(not n for n in names):
         raise ParamError(
-            f"aggregators: must be 1 to {MAX_AGGREGATORS} rule names separated by commas, got {text[:80]!r}"
+            f"aggregators: expected rule names separated by commas (their number {N_AGGREGATORS.range_text()}), "
+            f"got {text[:80]!r}"
         )
     for n in names:
         try:
@@ -77,21 +81,13 @@ def _check(p):
         Param("mu_x", float, 1.2, "honest mean, x", low=-100, high=100),
         Param("mu_y", float, 1.0, "honest mean, y", low=-100, high=100),
         Param("sigma", float, 0.3, "honest standard deviation per coordinate", low=0.0, high=100, low_open=True),
-        Param(
-            "trim_fraction",
-            float,
-            0.3,
-            "trimmed mean: fraction trimmed at each end",
-            low=0.0,
-            high=0.5,
-            low_open=True,
-            high_open=True,
-        ),
+        replace(TRIM_FRACTION, default=0.3, doc="trimmed mean: fraction trimmed at each end"),
         Param(
             "aggregators",
             str,
             DEFAULT_AGGREGATORS,
-            f"rules whose estimates the trace holds, separated by commas (1 to {MAX_AGGREGATORS}; median: "
+            f"rules whose estimates the trace holds, separated by commas ({N_AGGREGATORS.low} to "
+            f"{N_AGGREGATORS.high}; median: "
             "coordinate-wise; pipelines such as nnm+krum; rules of plugins)",
         ),
     ),
@@ -101,7 +97,7 @@ def _check(p):
         "scale": ArraySpec("float64", ("step",), "attack scale factor per step (1 = no attack)"),
         "updates": ArraySpec("float64", ("step", "client", 2), "the updates the server receives"),
         "estimates": ArraySpec("float64", ("step", "estimator", 2), "the estimate of each of ``aggregators``"),
-        "z_classic": ArraySpec("float64", ("step", "client"), "seed 003 z-score (largest over the norm metrics)"),
+        "z_classic": ArraySpec("float64", ("step", "client"), "classical z-score (largest over the norm metrics)"),
         "z_robust": ArraySpec("float64", ("step", "client"), "median/MAD z-score"),
         "flag_classic": ArraySpec("bool", ("step", "client")),
         "flag_robust": ArraySpec("bool", ("step", "client")),
@@ -135,7 +131,7 @@ def simulate_demo(p: dict, rng: np.random.Generator):
     )
     zc, zr, fc, fr = (np.zeros((T, n)) for _ in range(4))
     classic, robust = ZScoreDetector(), RobustZScoreDetector()
-    for t in range(T):  # one scoring call per step (the seed's list interface)
+    for t in range(T):  # one scoring call per step (the list interface)
         ups = [u[None, :] for u in updates[t]]
         sc, sr = classic.score_clients(ups), robust.score_clients(ups)
         zc[t] = [s.score for s in sc]

@@ -30,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..core.errors import ParamError
-from ..core.params import Param
+from ..core.params import LiveChoices, Param
 from ..core.plugins import load_plugins
 from ..stats import robust
 from ..stats.robust import F, int_param
@@ -444,10 +444,15 @@ def minimum_diameter_averaging(x, mask=None, rng=None, *, f=0, track=True):
     return _mda(x, d2, active, k - f, p)
 
 
-def _mda_size(k: int, f: int) -> None:
-    m = k - f
-    if m < 1:
+def _leaves_one(k: int, f: int) -> None:
+    """ParamError unless f of the k active rows leave at least one."""
+    if k - f < 1:
         raise ParamError(f"f: must leave at least one client, got f = {f} of {k}")
+
+
+def _mda_size(k: int, f: int) -> None:
+    _leaves_one(k, f)
+    m = k - f
     n_sub = math.comb(k, m)
     if n_sub > MDA_MAX_SUBSETS:
         raise ParamError(
@@ -517,9 +522,8 @@ def nearest_neighbour_mixing(x, mask=None, rng=None, *, f=0):
     f = int_param(F, f)
     x, mask = _prep(x, mask)
     k = _k(mask)
+    _leaves_one(k, f)
     q = k - f
-    if q < 1:
-        raise ParamError(f"f: must leave at least one client, got f = {f} of {k}")
     x, p = _downscale(x)
     d2 = robust.pairwise_sq_distances(x, mask)
     nn = np.argpartition(d2, q - 1, axis=-1)[..., :q]  # (..., n, q); a row is its own nearest
@@ -587,17 +591,22 @@ def rule_names() -> tuple[str, ...]:
     return (*RULES, *PLUGIN_RULES)
 
 
+# The parts of a pipeline "pre+...+rule" (its grammar is parse_pipeline's).
+RULE = Param("rule", str, "coordinate_median", "aggregation rule", choices=LiveChoices(rule_names))
+PRE_STEP = Param("pre_step", str, "nnm", "pre-aggregation step", choices=tuple(PRE))
+
+
 def parse_pipeline(spec: str) -> tuple[tuple[str, ...], str]:
     """ "nnm+bucketing+krum" -> (("nnm", "bucketing"), "krum"); ParamError names the allowed parts."""
     if not isinstance(spec, str) or not spec:
-        raise ParamError(f"aggregator: must be a rule name, optionally after pre-steps joined by '+', got {spec!r}")
+        raise ParamError(f"aggregator: expected a rule name, optionally after pre-steps joined by '+', got {spec!r}")
     parts = spec.split("+")
     *pre, rule = parts
-    if rule not in RULES and rule not in rule_names():
-        raise ParamError(f"aggregator: rule must be one of {', '.join(rule_names())}, got {rule!r}")
+    if rule not in RULES and rule not in RULE.choices:
+        raise ParamError(f"aggregator: rule must be {RULE.range_text()}, got {rule!r}")
     for p in pre:
-        if p not in PRE:
-            raise ParamError(f"aggregator: pre-aggregation step must be one of {', '.join(PRE)}, got {p!r}")
+        if p not in PRE_STEP.choices:
+            raise ParamError(f"aggregator: pre-aggregation step must be {PRE_STEP.range_text()}, got {p!r}")
     return tuple(pre), rule
 
 

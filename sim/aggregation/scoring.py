@@ -1,16 +1,16 @@
-"""Client scoring: seed 003's ZScoreDetector, and a median/MAD scorer that does not suffer masking.
+"""Client scoring: the original aggregation module's ZScoreDetector, and a median/MAD scorer free of masking.
 
 Both summarise each client by the mean, std and max of its vectors' L2 norms
-(seed 003) and score |z| per metric across clients; a client is an outlier
+(as the original module does) and score |z| per metric across clients; a client is an outlier
 when its largest |z| reaches the threshold.
 
-ZScoreDetector is the seed's: z = (v - mean) / std with numpy's std (ddof=0;
-``ddof=1`` gives the sample std that the seed's prose used for its numbers),
+ZScoreDetector is the original module's: z = (v - mean) / std with numpy's std (ddof=0;
+``ddof=1`` gives the sample std that the original module's prose used for its numbers),
 0 where the spread is below 1e-10. It suffers masking: by Samuelson's
 inequality |z| <= sqrt(n - 1) with ddof=0 ((n - 1)/sqrt(n) with ddof=1), so
 among n = 5 clients no client can ever reach 3, however large its update:
-the seed's worked example (client 0 scaled by 100) gives z = 2.0 (1.79 with
-ddof=1, the seed's "about 1.8"), not flagged.
+its worked example (client 0 scaled by 100) gives z = 2.0 (1.79 with
+ddof=1, the prose's "about 1.8"), not flagged.
 
 RobustZScoreDetector uses the median and the MAD (sim.stats.robust.robust_zscores):
 one outlier moves neither, so it is caught; threshold 3.5 by default
@@ -38,7 +38,7 @@ METRICS = ("mean_norm", "std_norm", "max_norm")
 
 @dataclass
 class ClientScore:
-    """Seed 003's record: client id, score (largest |z| over the metrics), outlier flag, details."""
+    """The original module's record: client id, score (largest |z| over the metrics), outlier flag, details."""
 
     client_id: int
     score: float
@@ -56,7 +56,7 @@ def norm_statistics(client_updates) -> tuple[np.ndarray, np.ndarray]:
         a = np.asarray(u, dtype=float)
         a = a[None, :] if a.ndim == 1 else a
         if a.ndim != 2:
-            raise ParamError(f"client_updates[{i}]: must be a [n_i, d] array, got shape {a.shape}")
+            raise ParamError(f"client_updates[{i}]: expected a [n_i, d] array, got shape {a.shape}")
         if a.shape[0] == 0 or not np.isfinite(a).all():
             ok[i] = False
             continue
@@ -73,6 +73,9 @@ THRESHOLD = Param("threshold", float, 3.0, "an outlier's least |z|", low=0.0, lo
 FALSE_ALARM_RATE = Param("false_alarm", float, 0.0027, "an honest client's flag rate", low=0.0, high=1.0)
 FALSE_ALARM_RATE = replace(FALSE_ALARM_RATE, low_open=True, high_open=True)
 CALIBRATION_N = Param("n", int, 5, "clients a calibrated threshold is for", low=3)
+DDOF = Param(
+    "ddof", int, 0, "std's delta degrees of freedom: 0 numpy's std (the original code), 1 the sample std", low=0, high=1
+)
 
 
 def _threshold(t) -> float:
@@ -95,13 +98,11 @@ def _scores(z: np.ndarray, vals: np.ndarray, ok: np.ndarray, threshold: float, m
 
 
 class ZScoreDetector:
-    """Seed 003: |z| of mean/std/max norm across clients; outlier when the largest |z| >= threshold."""
+    """The original module's: |z| of mean/std/max norm across clients; outlier when the largest |z| >= threshold."""
 
-    def __init__(self, threshold: float = 3.0, ddof: int = 0):
+    def __init__(self, threshold: float = THRESHOLD.default, ddof: int = DDOF.default):
         self.threshold = _threshold(threshold)
-        if ddof not in (0, 1):
-            raise ParamError(f"ddof: must be 0 (numpy's std, the seed's code) or 1, got {ddof!r}")
-        self.ddof = ddof
+        self.ddof = DDOF.coerce(ddof)
 
     def zscores(self, vals: np.ndarray, ok: np.ndarray) -> np.ndarray:
         z = np.zeros(vals.shape)
@@ -120,7 +121,7 @@ class ZScoreDetector:
         return _scores(self.zscores(vals, ok), vals, ok, self.threshold, "zscore")
 
 
-FALSE_ALARM = 0.0027  # P(|Z| >= 3) for a normal Z: the false-alarm rate seed 003's threshold 3 aims at
+FALSE_ALARM = 0.0027  # P(|Z| >= 3) for a normal Z: the false-alarm rate the original threshold 3 aims at
 
 
 @lru_cache(maxsize=256)

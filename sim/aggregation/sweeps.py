@@ -14,17 +14,19 @@ shows its own breakdown point.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from ..core.errors import ParamError
 from ..core.params import LiveChoices, Param
-from ..core.population import n_byzantine
+from ..core.population import check_honest_left, n_byzantine
 from ..core.sweeps import Field, sweep
 from ..stats.intervals import mean_ci, wilson
 from ..stats.robust import bad_rows
 from . import rules
-from .attacks import apply_attack, attack_names
+from .aggregators import TRIM_FRACTION
+from .attacks import ATTACK, apply_attack
 
 DEFAULT_AGGREGATORS = (
     "mean",
@@ -57,9 +59,8 @@ def _pipeline_choices() -> tuple[str, ...]:
 
 def _check(p: dict) -> None:
     n = p["n_clients"]
+    check_honest_left(p["byz_fraction"], n, "client")
     f = n_byzantine(p["byz_fraction"], n)
-    if n - f < 1:
-        raise ParamError(f"byz_fraction: must leave at least one honest client, got {p['byz_fraction']:g} with n = {n}")
     pre, rule = rules.parse_pipeline(p["aggregator"])
     k = n - (f if p["attack"] == "nonfinite" else 0)
     f_rule = 0 if p["attack"] == "nonfinite" else f
@@ -129,23 +130,14 @@ def _summarise(out) -> list[str]:
             "rule, optionally after nnm+/bucketing+/clipping+",
             choices=LiveChoices(_pipeline_choices),
         ),
-        Param("attack", str, "sign_flip", "attack of the Byzantine clients", choices=LiveChoices(attack_names)),
+        ATTACK,
         Param("byz_fraction", float, 0.2, "fraction of Byzantine clients", low=0.0, high=0.5, high_open=True),
     ),
     fixed=(
         Param("n_clients", int, 15, "clients", low=3, high=10_000),
         Param("dim", int, 10, "dimension of an update", low=1, high=1_000_000),
         Param("sigma", float, 1.0, "honest standard deviation per coordinate", low=0.0, high=1e6, low_open=True),
-        Param(
-            "trim_fraction",
-            float,
-            0.2,
-            "trimmed mean: fraction trimmed at each end",
-            low=0.0,
-            high=0.5,
-            low_open=True,
-            high_open=True,
-        ),
+        replace(TRIM_FRACTION, default=0.2, doc="trimmed mean: fraction trimmed at each end"),
         Param("break_at", float, 3.0, "error above which a trial counts as broken", low=0.0, low_open=True),
     ),
     defaults={

@@ -90,6 +90,8 @@ class Param:
             return "true or false"
         if self.choices:
             return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.type is str:
+            return "a string"
         lo = "-inf" if self.low is None else _fmt(self.low)
         hi = "inf" if self.high is None else _fmt(self.high)
         left = "(" if (self.low is None or self.low_open) else "["

@@ -34,3 +34,10 @@ def make_rng(seed: int) -> np.random.Generator:
 def spawn_rngs(seed: int, n: int) -> list[np.random.Generator]:
     """``n`` independent child Generators (trial i always gets child i)."""
     return [np.random.Generator(np.random.PCG64(s)) for s in seed_sequence(seed).spawn(n)]
+
+
+def check_generator(rng) -> np.random.Generator:
+    """``rng`` itself when it is a numpy Generator; ParamError naming ``rng`` otherwise (a seed is no Generator)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ParamError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+    return rng

@@ -25,8 +25,12 @@ class FigureContext:
 
     @property
     def colors(self):
-        """The paper palette (white background) from assets/theme.toml."""
+        """The paper palette (white background) from assets/theme.toml: neutrals and roles."""
         return theme().paper
+
+    def family(self, name: str):
+        """A family of paper colours (estimators, tasks, methods, cells, geometry, attacks, series)."""
+        return theme().family(name, "paper")
 
     def trace(self, spec: TraceSpec, name: str):
         return ensure_trace(spec, name, quiet=True)

@@ -53,7 +53,7 @@ def draw_breakdown(ctx: FigureContext, out, stem: str, provenance: Sequence[str]
             ax.fill_between(x, np.maximum(lo, 1e-3), hi, color=col, alpha=0.15, linewidth=0)
         orc = sorted(((r["byz_fraction"], r["oracle_error_mean"]) for r in sub if r["aggregator"] == aggs[0]))
         if orc:
-            ax.plot(*zip(*orc), color=c.honest, linewidth=1.0, linestyle=(0, (1, 1)), label="oracle: mean of honest")
+            ax.plot(*zip(*orc), color=c.true_value, linewidth=1.0, linestyle=(0, (1, 1)), label="oracle: mean of honest")
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

@@ -34,13 +34,14 @@ def seed_example_figure(ctx: FigureContext) -> None:
     zc = [s.score for s in e.classic]
     z1 = [s.score for s in e.classic_ddof1]
     zr = [s.score for s in e.robust]
-    a1.bar(ids - w, zc, w, color=c.muted, label=f"seed z-score, numpy std (client 0: {zc[0]:.2f})")
-    a1.bar(ids, z1, w, color=c.blacklisted, label=f"seed z-score, sample std (client 0: {z1[0]:.2f}; the seed's 1.8)")
-    a1.bar(ids + w, zr, w, color=c.true_value, label=f"median/MAD z-score (client 0: {zr[0]:.0f})")
+    est, s = ctx.family("estimators"), ctx.family("series")
+    a1.bar(ids - w, zc, w, color=s.s1, label=f"seed z-score, numpy std (client 0: {zc[0]:.2f})")
+    a1.bar(ids, z1, w, color=s.s2, label=f"seed z-score, sample std (client 0: {z1[0]:.2f}; the seed's 1.8)")
+    a1.bar(ids + w, zr, w, color=est.median, label=f"median/MAD z-score (client 0: {zr[0]:.0f})")
     a1.set_yscale("log")
-    a1.axhline(3.0, color=c.byzantine, linestyle="--", linewidth=1.1, label="seed threshold 3")
-    a1.axhline(3.5, color=c.true_value, linestyle=":", linewidth=1.1, label="robust threshold 3.5")
-    a1.axhline(np.sqrt(4), color=c.muted, linestyle="-.", linewidth=0.9, label="Samuelson bound √(n−1) = 2")
+    a1.axhline(3.0, color=c.threshold, linestyle="--", linewidth=1.1, label="seed threshold 3")
+    a1.axhline(3.5, color=c.threshold, linestyle=":", linewidth=1.1, label="robust threshold 3.5")
+    a1.axhline(np.sqrt(4), color=c.theory, linestyle="-.", linewidth=0.9, label="Samuelson bound √(n−1) = 2")
     a1.set_xticks(ids, [f"client {i}" for i in ids], fontsize=8)
     a1.set_ylim(0.02, 5000)
     a1.set_ylabel("largest |z| over mean/std/max norm")
@@ -48,7 +49,7 @@ def seed_example_figure(ctx: FigureContext) -> None:
     a1.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     vals = [e.honest_median_norm, e.median_norm, e.mean_norm]
     names = ["median\n(no attack)", "median\n(attacked)", "mean\n(attacked)"]
-    a2.bar(range(3), vals, color=[c.estimate, c.estimate, c.volatile])
+    a2.bar(range(3), vals, color=[est.median, est.median, est.mean])
     for i, v in enumerate(vals):
         a2.text(i, v * 1.1, f"{v:.2f}", ha="center", fontsize=8, color=c.text)
     a2.set_yscale("log")

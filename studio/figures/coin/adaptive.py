@@ -28,7 +28,8 @@ def _label(v: int) -> str:
 
 def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str = "coin_fig3") -> None:
     c = ctx.colors
-    colours = {0: c.honest, 1: c.estimate, 2: c.true_value, HALF_SQRT: c.theory, SQRT: c.byzantine}
+    s = ctx.family("series")
+    colours = {0: s.s1, 1: s.s2, 2: s.s3, HALF_SQRT: s.s4, SQRT: s.s5}  # one budget each (never a role colour)
     fig, ax = ctx.subplots(figsize=(7.2, 4.8))
     mr = out.grid.fixed["max_rounds"]
     vols = sorted({cell.params["volatile"] for cell in out.cells}, key=lambda v: (v < 0, -v if v < 0 else v))
@@ -39,7 +40,7 @@ def draw(ctx: FigureContext, out: SweepOutput, provenance: list[str], stem: str 
             if cell.params["volatile"] == v
         )
         n, m, lo, hi, k, R = (np.array(x, dtype=float) for x in zip(*rows))
-        col = colours.get(v, c.volatile)
+        col = colours.get(v, s.s6)
         full = k == 0
         ax.errorbar(
             n[full],

@@ -24,8 +24,7 @@ SOLVER_LABEL = {"auto": "exact (auto)", "exact": "exact", "approx": "approx (1 â
 
 
 def _n_colours(ctx: FigureContext, ns) -> dict:
-    c = ctx.colors
-    pal = [c.true_value, c.honest, c.estimate, c.threshold, c.byzantine, c.theory, c.accent, c.volatile]
+    pal = list(ctx.family("series").values())  # one colour per n, in order (never a role colour)
     return {n: pal[i % len(pal)] for i, n in enumerate(sorted(ns))}
 
 

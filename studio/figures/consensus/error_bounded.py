@@ -20,15 +20,21 @@ STRATEGY_LABELS = {"shift": "shift (constant)", "random": "random in [0, 1]", "e
                    "just_inside": "just inside 2\u03b5/3"}
 
 
-def strategy_colors(c) -> dict:
-    return {"shift": c.byzantine, "random": c.volatile, "equivocate": c.estimate, "just_inside": c.true_value}
+def strategy_colors(c=None) -> dict:
+    """The attacks family of the theme (paper)."""
+    from kit.theme import theme
+
+    return dict(theme().family("attacks", "paper"))
 
 
 STRATEGY_MARKS = {"shift": ("s", "-"), "random": ("D", "-"), "equivocate": ("o", "--"), "just_inside": ("^", "-")}
 
 
-def series_colors(c) -> list:
-    return [c.true_value, c.honest, c.estimate, c.volatile, c.byzantine, c.muted]
+def series_colors(c=None) -> list:
+    """The series family of the theme (paper), in order."""
+    from kit.theme import theme
+
+    return list(theme().family("series", "paper").values())
 
 
 def _rows(out: SweepOutput) -> list[dict]:

@@ -53,8 +53,9 @@ def paper_seed_figures(ctx: FigureContext, out: SweepOutput, provenance: list[st
     seeds = list(out.grid.fixed["first_seed"] + np.arange(out.grid.trials))
     for ax, F in zip(axes[0], fs):
         totals = {}
-        for dev, color, dx, name in ((True, ctx.colors.byzantine, -0.2, "authors' code (both deviations)"),
-                                     (False, ctx.colors.honest, 0.2, "correct rule")):
+        s = ctx.family("series")
+        for dev, color, dx, name in ((True, s.s1, -0.2, "authors' code (both deviations)"),
+                                     (False, s.s2, 0.2, "correct rule")):
             rec = next((r for c, r in zip(out.cells, out.records)
                         if c.params["n_byzantine"] == F and c.params["deviations"] == dev), None)
             if rec is None:

@@ -88,8 +88,8 @@ def draw_fig4(ctx: FigureContext, results, stem: str, subtitle: str = ""):
     n_cells = len(results)
     fs = 6 if n_cells <= 144 else 0
     for ax, (label, fn, cmap) in zip(axes, (
-            ("P(honest source blacklisted)", lambda r: r.p_honest, _cmap(ctx, "paper", "byzantine")),
-            ("P(Byzantine source blacklisted)", lambda r: r.p_byz, _cmap(ctx, "paper", "honest")))):
+            ("P(honest source blacklisted)", lambda r: r.p_honest, _cmap(ctx, "paper", "text")),
+            ("P(Byzantine source blacklisted)", lambda r: r.p_byz, _cmap(ctx, "paper", "text")))):
         etas, taus, z = _grid(results, fn)
         im = ax.imshow(z, origin="lower", cmap=cmap, vmin=0, vmax=1, aspect="auto")
         _ticks(ax, etas, taus)
@@ -107,10 +107,10 @@ def draw_fig4(ctx: FigureContext, results, stem: str, subtitle: str = ""):
     for ax in axes:
         for i, j in zip(*np.nonzero(ok == 1)):
             ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
-                (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=ctx.colors.true_value, linewidth=0.9))
+                (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=ctx.colors.threshold, linewidth=0.9))
     r0 = results[0]
     title = _sub(f"Fig. 4: blacklisting probabilities, {r0.trials} trial{'s' if r0.trials > 1 else ''} per cell "
-                 f"(blue outline: meets both targets)", subtitle, width=150)
+                 f"(outlined: meets both targets)", subtitle, width=150)
     fig.suptitle(title, fontsize=11, y=1.0 + 0.045 * title.count("\n") if subtitle else 0.99)
     return ctx.save(fig, stem)
 
@@ -129,12 +129,12 @@ def draw_fig5(ctx: FigureContext, results, stem: str, subtitle: str = "", best=N
     ax.plot(t, b.mean_honest, color=c.honest, linewidth=2.4, label="average honest weight (mean over trials)")
     ax.plot(t, b.mean_byz, color=c.byzantine, linewidth=2.4, linestyle="--",
             label="average Byzantine weight (mean over trials)")
-    ax.axhline(b.cell.tau, color=c.text, linestyle=":", linewidth=1.3, label=fr"threshold $\tau$ = {b.cell.tau:.3g}")
+    ax.axhline(b.cell.tau, color=c.threshold, linestyle=":", linewidth=1.3, label=fr"threshold $\tau$ = {b.cell.tau:.3g}")
     st = b.T_stats()
     if math.isfinite(st["T_emp_mean"]):
-        ax.axvline(st["T_emp_mean"], color=c.estimate, linewidth=1.6,
+        ax.axvline(st["T_emp_mean"], color=c.measured, linewidth=1.6,
                    label=f"empirical T = {st['T_emp_mean']:.1f} (range {st['T_emp_min']:.0f}-{st['T_emp_max']:.0f})")
-    ax.axvline(b.T_theory, color=c.true_value, linestyle="--", linewidth=1.6,
+    ax.axvline(b.T_theory, color=c.theory, linestyle="--", linewidth=1.6,
                label=r"theoretical T = $\lceil \frac{1}{\eta}\ln\frac{1}{\tau}\rceil$" + f" = {b.T_theory}")
     ax.set_yscale("log")
     ax.set_xlim(0, max(b.rounds, b.T_theory + 1))        # the theoretical T may lie past the last round
@@ -209,18 +209,18 @@ def draw_fig7(ctx: FigureContext, results, fit: LineFit, stem: str, subtitle: st
     xs = np.array([r.x_theory for r in inc])
     ys = np.array([r.T_stats()["T_emp_mean"] for r in inc])
     rule = getattr(fit, "note", "") or "cells meeting the targets"
-    ax.scatter(xs, ys, s=22, color=c.true_value, edgecolors=c.text, linewidths=0.4, zorder=3,
+    ax.scatter(xs, ys, s=22, color=c.measured, edgecolors=c.text, linewidths=0.4, zorder=3,
                label=f"empirical data ({rule}, n = {len(inc)})")
     if inc:                                      # the exact round for loss 1 every round, per cell, joined by x
         order = np.argsort(xs)
         ex = np.array([exact_T(r.cell.eta, r.cell.tau) for r in inc], float)[order]
-        ax.plot(xs[order], ex, color=c.estimate, linewidth=0.9, marker="+", ms=7, zorder=4,
+        ax.plot(xs[order], ex, color=c.theory, linewidth=0.9, marker="+", ms=7, zorder=4,
                 label=r"exact T = $\lfloor \ln\tau / \ln(1-\eta) \rfloor + 1$ (loss 1 every round)")
     top = max(float(xs.max()) if xs.size else 1.0, float(ys.max()) if ys.size else 1.0) * 1.08
     grid = np.linspace(0, top, 50)
     ax.plot(grid, grid, color=c.text, linestyle="--", linewidth=1.2, label="ideal line y = x")
     if math.isfinite(fit.slope):
-        ax.plot(grid, fit.slope * grid + fit.intercept, color=c.byzantine, linewidth=1.6,
+        ax.plot(grid, fit.slope * grid + fit.intercept, color=ctx.family("series").s1, linewidth=1.6,
                 label=f"best fit: y = {fit.slope:.4f} x {'+' if fit.intercept >= 0 else '-'} {abs(fit.intercept):.4f}"
                       f"   (R² = {fit.r2:.4f})")
     else:
@@ -245,11 +245,11 @@ def draw_errors(ctx: FigureContext, results, fit: LineFit, stem: str, subtitle: 
         err = np.concatenate([r.T_emp[r.T_emp != NEVER] - r.T_theory for r in inc]).astype(float)
         cell_err = np.array([r.T_stats()["T_emp_mean"] - r.T_theory for r in inc])
         bins = np.arange(np.floor(min(err.min(), cell_err.min())) - 0.5, np.ceil(max(err.max(), cell_err.max())) + 1.5)
-        ax.hist(err, bins=bins, color=c.true_value, alpha=0.55, density=True, rwidth=0.9,
+        ax.hist(err, bins=bins, color=c.measured, alpha=0.55, density=True, rwidth=0.9,
                 label=f"per trial ({err.size} trials in {len(inc)} cells)")
-        ax.hist(cell_err, bins=bins, color=c.estimate, density=True, histtype="step", linewidth=2.2,
+        ax.hist(cell_err, bins=bins, color=ctx.family("series").s1, density=True, histtype="step", linewidth=2.2,
                 label="per cell (mean over trials)")
-        ax.axvline(err.mean(), color=c.byzantine, linewidth=1.4, label=f"mean error {err.mean():+.2f} rounds")
+        ax.axvline(err.mean(), color=ctx.family("series").s2, linewidth=1.4, label=f"mean error {err.mean():+.2f} rounds")
         ax.axvline(0, color=c.text, linestyle="--", linewidth=1.0)
     ax.set_xlabel(r"empirical T $-$ theoretical T = $\lceil \frac{1}{\eta}\ln\frac{1}{\tau}\rceil$ (rounds)")
     ax.set_ylabel("fraction")
