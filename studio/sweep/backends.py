@@ -83,6 +83,23 @@ def _worker_init(parent: int) -> None:
 POLL_S = 0.25  # the parent wakes this often to see a signal whose exception was swallowed (interrupts.check)
 
 
+def _unblock_result_reader(ex: ProcessPoolExecutor) -> None:
+    """After the workers are killed: close this process's end of the pool's result pipe.
+
+    A worker killed while it sends a result leaves half a message in the pipe; the pool's manager thread then
+    waits in ``recv()`` for the rest, forever (this process holds a write end, so no end of file comes), and
+    ``shutdown`` waits for that thread: the sweep hung after Ctrl-C. With the last write end closed the read
+    ends (EOFError), the pool counts itself broken and its thread exits.
+    """
+    queue = getattr(ex, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
+
+
 def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: int) -> None:
     """The cells on ``workers`` forked processes; on any exception (Ctrl-C included) every worker is killed
     and waited for before the exception goes on: no worker outlives the run, nothing hangs at exit."""
@@ -110,6 +127,7 @@ def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: i
             p.kill()
         for p in procs:
             p.join(5)
+        _unblock_result_reader(ex)
         ex.shutdown(wait=True, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
