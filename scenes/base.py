@@ -129,6 +129,11 @@ class StudioScene(Scene):
     # opening one and those taken after the conclusion
     paper_stills: ClassVar[tuple[str, ...] | None] = None
     pace: ClassVar[Pace] = Pace()
+    # What the scene can draw (issue 24): for some parameters of its trace kind, the range it accepts through
+    # SET=, {name: (low, high)}, inside the kind's own range (the kind's type and open ends are kept). Checked by
+    # trace_spec_for before the trace is simulated; a value outside is one line naming the parameter, the scene
+    # and its range. Subclasses inherit it (a subclass replaces it whole).
+    draws: ClassVar[dict[str, tuple[float, float]]] = {}
 
     def __init__(self, *args, options: RenderOptions | None = None, observers: Iterable[RenderObserver] = (), **kw):
         self.options = options if options is not None else RenderOptions.from_env()
@@ -159,11 +164,44 @@ class StudioScene(Scene):
                     f"allowed: {', '.join(allowed)}"
                 )
         resolved = kind.resolve({**spec.params, **options.sets})
+        cls.check_drawable(resolved)
         chosen = {k: resolved[k] for k in sorted(options.sets)}
         seed = spec.seed if options.seed is None else options.seed
         if seed != spec.seed:
             chosen["seed"] = seed
         return TraceSpec(spec.kind, seed, {**spec.params, **{k: v for k, v in chosen.items() if k != "seed"}}), chosen
+
+    @classmethod
+    def drawable(cls) -> dict:
+        """The :class:`~sim.core.params.Param` of each parameter in ``draws``: the kind's, with the scene's range."""
+        from dataclasses import replace
+
+        from sim.core.kinds import get_kind
+
+        if not cls.draws:
+            return {}
+        params = {p.name: p for p in get_kind(cls.trace_spec.kind).params}
+        out = {}
+        for name, (lo, hi) in cls.draws.items():
+            p = params[name]
+            out[name] = replace(
+                p, low=lo, high=hi, low_open=p.low_open and lo == p.low, high_open=p.high_open and hi == p.high
+            )
+        return out
+
+    @classmethod
+    def check_drawable(cls, resolved: dict) -> None:
+        """ParamError (one line) for the first resolved parameter outside the range the scene draws."""
+        from sim.core.errors import ParamError
+
+        for name, p in cls.drawable().items():
+            try:
+                p.coerce(resolved[name])
+            except ParamError:
+                raise ParamError(
+                    f"SET: {name}: {cls.__name__} draws {p.range_text()}, got {resolved[name]!r} "
+                    f"(the trace kind accepts more: 'byzmw trace {cls.trace_spec.kind}' simulates it)"
+                ) from None
 
     def render(self, preview: bool = False):
         """Render in the options' theme (every piece reads its colours and sizes from it while the scene is built)."""

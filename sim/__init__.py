@@ -18,8 +18,28 @@ Layout: :mod:`sim.core` (trace format, kinds, sweeps, parameters, seeding, plugi
 or matplotlib. ``docs/notebook.md`` walks from ``simulate`` to a figure and a scene.
 """
 
-from ._version import __version__
-from .api import *  # noqa: F403  (the notebook API: its __all__)
-from .api import __all__ as _api_all
+from ._version import __version__  # noqa: F401  (sim.__version__)
 
-__all__ = ["__version__", *_api_all]
+
+def __getattr__(name: str):
+    """The notebook API (:mod:`sim.api`), imported on first use: ``import sim`` itself is instant, so a command
+    installs its Ctrl-C handling (sim.core.interrupts) before NumPy and SciPy load."""
+    if name.startswith("__") and name != "__all__":
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    import importlib
+
+    api = importlib.import_module("sim.api")
+    if name == "__all__":
+        return ["__version__", *api.__all__]
+    if name in api.__all__:
+        return getattr(api, name)
+    if name in globals():  # a subpackage the API imported (sim.mw, sim.stats ...)
+        return globals()[name]
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    import importlib
+
+    api = importlib.import_module("sim.api")
+    return sorted({*globals(), *api.__all__})

@@ -1,5 +1,7 @@
+"""``python -m sim``: Ctrl-C handling first (sim.core.interrupts), then the CLI (sim.core.cli)."""
+
 import sys
 
-from .core.cli import main
+from .core.interrupts import entry
 
-sys.exit(main())
+sys.exit(entry("sim.core.cli"))

@@ -134,3 +134,27 @@ def test_default_eta_is_the_reports_below_one_half():
     assert default_eta(1000) == pytest.approx(math.sqrt(math.log(1000) / 1000))
     assert all(0 < default_eta(n) < 0.5 for n in range(2, 50))
     assert max_volatile(16) == 4 and max_volatile(15) == 3
+
+
+@pytest.mark.parametrize("max_rounds", [1, 2, 5])
+@pytest.mark.parametrize("adversary", ["none", "nonadaptive", "adaptive"])
+def test_final_weights_of_a_censored_run_are_one_more_update(max_rounds, adversary):
+    """A run censored after max_rounds rounds ends with the weights of round max_rounds: the recorded start
+    weights of its last round times (1 + eta) for the experts that advised d, (1 - eta) for the others.
+    (max_rounds=1 raised IndexError: the table of the last round's start has one entry too few.)"""
+    eta = 0.3
+    res = run_coin(8, 2, eta, 40, np.random.default_rng(5), adversary=adversary, max_rounds=max_rounds, record=True)
+    censored = np.flatnonzero(res.censored)
+    assert censored.size  # with 1 to 5 rounds some of 40 runs do not end
+    for i in censored:
+        rec = res.records[i]
+        assert len(rec["weights"]) == max_rounds
+        w, a, d = rec["weights"][-1], rec["advice"][-1], rec["d"][-1]
+        np.testing.assert_allclose(rec["final_weights"], w * np.where(a == d, 1 + eta, 1 - eta), rtol=1e-12)
+    for i in np.flatnonzero(~res.censored):
+        assert res.records[i]["final_weights"] is None
+
+
+def test_coin_run_traces_a_single_round():
+    t = simulate("coin_run", 0, {"max_rounds": 1, "n": 10, "tau": 2})
+    assert t.arrays["weights"].shape == (1, 10) and t.meta["rounds"] in (1, 2)

@@ -374,3 +374,15 @@ def test_a_huge_weight_span_neither_overflows_nor_drops_classes():
         J, X = brute_force.solve_items(w, G, d)
         for s in ("exact", "approx", "auto"):
             assert solve(p, s).X == pytest.approx(X, rel=1e-12)
+
+
+def test_exact_refuses_a_programme_beyond_its_budget_at_once():
+    """solver=exact on 60 corrupted experts of distinct weights (2^60 count vectors): one line naming the
+    solver, not hours and tens of GB (it took 10**9 states per half before, issue 24)."""
+    from sim.core.errors import ParamError
+
+    w = 1.0 + np.arange(60) / 64.0
+    problem, _ = make_problem(w, 0.5 * w.sum(), 1)
+    with pytest.raises(ParamError, match=r"^solver: exact: .* count vectors, more than the exact solver does"):
+        solve(problem, "exact")  # refused before the half sums are built (exact_solver.solve returns None)
+    assert solve(problem, "auto").found  # auto falls back to the certified approximation

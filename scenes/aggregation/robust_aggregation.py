@@ -67,6 +67,15 @@ def _and(words) -> str:
 
 class RobustAggregation(StudioScene):
     trace_spec = TraceSpec("aggregation_demo", seed=1, params={})
+    draws = {
+        "n_clients": (3, 30),
+        "n_byzantine": (0, 14),
+        "steps": (1, 20),
+        "max_scale": (1, 100),
+        "mu_x": (-10, 10),
+        "mu_y": (-10, 10),
+        "sigma": (0, 10),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "attack", "dragged", "final")
     paper_stills = ("dragged",)
     pace = Pace(round=1.9, event_round=2.4, key_hold=2.5, intro_hold=2.5, end_hold=3.5)

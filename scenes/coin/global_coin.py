@@ -144,6 +144,7 @@ class GlobalCoinAdversary(StudioScene):
     trace_spec = TraceSpec(
         "coin_run", seed=29, params={"n": 30, "tau": 3, "adversary": "nonadaptive", "max_rounds": 60}
     )
+    draws = {"n": (2, 60), "max_rounds": (1, 200)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "first_round", "peak_share", "final")
     paper_stills = ("first_round", "peak_share", "final")
     pace = Pace(round=2.4, event_round=3.2, key_hold=2.0, intro_hold=2.0, end_hold=3.0)
@@ -637,6 +638,7 @@ class AdaptiveCoinAdversary(GlobalCoinAdversary):
     trace_spec = TraceSpec(
         "coin_run", seed=2, params={"n": 16, "tau": 2, "adversary": "adaptive", "volatile": 1, "max_rounds": 60}
     )
+    draws = {"n": (2, 20), "max_rounds": (1, 200), "volatile": (-2, 10)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "first_round", "peak_share", "final")
     heading = "Adaptive adversary: captures and flips"
     # other seeds, a larger capture budget, two volatile experts a round, none at all

@@ -49,6 +49,12 @@ def signed(x: float) -> str:
 
 class BlacklistingProtocol(StudioScene):
     trace_spec = TraceSpec("error_bounded", seed=2, params=dict(SEED_BLACKLISTING))
+    draws = {
+        "n_sources": (1, 100),
+        "n_peers": (2, 8),
+        "shift": (-10, 10),
+        "C": (0, 100),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "pair_test", "blacklisted", "just_inside", "bias", "conclusion")
     paper_stills = ("pair_test", "blacklisted", "bias")
     pace = Pace(round=1.2, event_round=2.0, key_hold=2.0, intro_hold=2.5, end_hold=3.0)

@@ -62,6 +62,7 @@ RULE_TEXT = {
 
 class CommitteeConsensus(StudioScene):
     trace_spec = TraceSpec("committee_download", seed=0, params={**SEED_COMMITTEE, "p_correct": 0.9})
+    draws = {"n_cells": (1, 12), "n_peers": (2, 12), "queries": (1, 10)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "committee_queries", "reports", "first_blacklist", "byzantine_revealed", "conclusion")
     paper_stills = ("reports", "first_blacklist", "byzantine_revealed")
     pace = Pace(round=4.0, event_round=5.5, key_hold=2.0, intro_hold=2.5, end_hold=3.0)

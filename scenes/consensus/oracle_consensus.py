@@ -57,6 +57,7 @@ def state_fill(mem, i: int, state: int, level: float):
 
 class OracleConsensus(StudioScene):
     trace_spec = TraceSpec("oracle_threshold", seed=6, params=dict(SEED_ORACLE))
+    draws = {"n_cells": (1, 16), "n_peers": (2, 16)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "first_queries", "first_broadcast", "first_acceptance", "conclusion")
     paper_stills = ("first_broadcast", "first_acceptance", "conclusion")
     pace = Pace(round=2.4, event_round=4.2, key_hold=2.0, intro_hold=2.5, end_hold=3.0)

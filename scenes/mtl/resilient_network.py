@@ -90,6 +90,15 @@ class ResilientNetwork(StudioScene):
         seed=6,
         params={"n_agents": 32, "n_byzantine": 6, "radius": 0.9, "max_neighbours": 8, "n_noisy": 2, "iterations": 200},
     )
+    draws = {
+        "n_agents": (4, 100),
+        "n_byzantine": (0, 30),
+        "n_noisy": (0, 30),
+        "max_neighbours": (1, 20),
+        "iterations": (1, 1000),
+        "box": (0, 100),
+        "radius": (0, 100),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "filtered", "final")
     paper_stills = ("filtered", "final")
     pace = Pace(round=0.12, event_round=0.5, key_hold=2.5, intro_hold=3.0, end_hold=3.0)

@@ -202,6 +202,14 @@ class BlacklistingRace(StudioScene):
             "c": 1.5,
         },
     )
+    draws = {
+        "n_sources": (2, 40),
+        "rounds": (1, 100),
+        "trials": (1, 1000),
+        "byz_distance": (-1000, 1000),
+        "sigma": (0, 1000),
+        "byz_spread": (0, 1000),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "byzantine_caught", "final")
     paper_stills = ("byzantine_caught", "final")
     # 50 rounds: the dull stretch runs fast, the rounds around T and the blacklistings slowly

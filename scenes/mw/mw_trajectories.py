@@ -151,6 +151,19 @@ class MWTrajectories(StudioScene):
         seed=21,
         params={"n_sources": 30, "byz_fraction": 0.3, "rounds": 10, "trials": 1, "blacklist": True},
     )
+    draws = {
+        "n_sources": (2, 100),
+        "rounds": (1, 40),
+        "d": (2, 2),
+        "trials": (1, 10),
+        "mu": (-100, 100),
+        "sigma": (0, 10),
+        "source_spread": (0, 10),
+        "distance": (0, 100),
+        "spread": (0, 10),
+        "scale_bad": (0, 20),
+        "flip": (0, 20),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "before_blacklisting", "final")
     paper_stills = ("before_blacklisting", "final")
     pace = Pace(round=1.6, event_round=2.6, key_hold=2.5, intro_hold=2.5, end_hold=3.5)

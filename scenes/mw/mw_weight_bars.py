@@ -273,6 +273,7 @@ class MWWeightBars(StudioScene):
             "byz_spread": 1.0,
         },
     )
+    draws = {"n_sources": (2, 24), "rounds": (1, 40)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "after_round_3", "final")
     paper_stills = ("after_round_3", "final")
     # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower

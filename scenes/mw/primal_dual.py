@@ -66,6 +66,14 @@ def _at(arr: np.ndarray, s: float) -> np.ndarray:
 
 class PrimalDual(StudioScene):
     trace_spec = TraceSpec("primal_dual", seed=0, params={"ax": -1.5, "ay": 0.5, "bx": 2.0, "by": 2.25, "steps": 9})
+    draws = {
+        "ax": (-20, 20),
+        "ay": (-20, 20),
+        "bx": (-20, 20),
+        "by": (-20, 20),
+        "probe_slope": (-20, 20),
+        "steps": (2, 60),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("primal", "dual", "sweep_mid", "final")
     paper_stills = ("dual", "final")  # the primal still would be half empty (no dual lines yet): "dual" shows both
     # "round" = one trace sample of the sweep

@@ -67,6 +67,11 @@ class WisdomOfTheCrowd(StudioScene):
             "buckets": 5,
         },
     )
+    draws = {
+        "n_guesses": (1, 200),
+        "buckets": (1, 20),
+        "high_factor": (1, 100),
+    }  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "first_attack", "all_guesses", "final")
     paper_stills = ("all_guesses", "final")
     # one guess a "round"; a Byzantine guess is an event and lands slowly

@@ -206,9 +206,11 @@ def run_coin(
                 ups[i] += m.advice == d[j]
         active = active[~finished]
     if record:
+        # after all max_rounds rounds: ups counts every round, so the table of r = max_rounds (not the table of the
+        # last round's start, which had one entry too few: max_rounds=1 indexed past it)
+        end = weight_table(max_rounds, eta) if bool((rounds > max_rounds).any()) else None
         for i, rec in enumerate(recs):
-            last = table[ups[i]] if rounds[i] > max_rounds else None
-            rec["final_weights"] = last
+            rec["final_weights"] = end[ups[i]] if rounds[i] > max_rounds else None
     return _result(rounds, max_rounds, stop_code, cw, cs, recs, st)
 
 

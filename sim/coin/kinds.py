@@ -79,7 +79,7 @@ RE = ("round", "expert")
         "z": ArraySpec("int8", ROUND, "output sgn(sum w a)"),
         "solver": ArraySpec("int8", ROUND, "solver code (-1 none, 0 exact, 1/2 approx, 3 greedy, 4 brute)"),
         "X": ArraySpec("float64", ROUND, "weight of J"),
-        "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)"),
+        "bound": ArraySpec("float64", ROUND, "proven upper bound on the optimal X (NaN: none)", finite="nan"),
         "corrupted_weight": ArraySpec("float64", ROUND, "total weight of K"),
         "corrupted_share": ArraySpec("float64", ROUND, "share of the total weight held by K"),
         "corrupted_above_good": ArraySpec(

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.errors import ParamError
 from ..core.params import Param
 from . import approx_solver, brute_force, exact_solver, greedy_solver
 from .knapsack import BRUTE, EXACT, Problem, Solution, assign, infeasible, make_problem
 
 SOLVERS = ("auto", "exact", "approx", "greedy", "brute")
 SOLVER = Param("solver", str, "auto", "solver of the non-adaptive programme", choices=SOLVERS)
+EXACT_MAX_STATES = 4_000_000  # solver=exact: partial sums per half (about a second and 100 MB a round at most)
 
 
 def solve(
@@ -34,7 +36,13 @@ def solve(
     if solver == "approx":
         return approx_solver.solve(problem, eps)
     if solver == "exact":
-        s = exact_solver.solve(problem, max_states=10**9)
+        s = exact_solver.solve(problem, max_states=EXACT_MAX_STATES)
+        if s is None:  # would not finish in minutes (10**9 states per half before: hours and tens of GB)
+            raise ParamError(
+                f"solver: exact: a round's programme has {exact_solver.work(problem):.3g} count vectors, more than "
+                f"the exact solver does in seconds ({EXACT_MAX_STATES} partial sums per half); use solver=auto "
+                f"(exact while it fits, else the certified approximation) or a smaller tau"
+            )
         return s
     if solver == "brute":
         w = np.repeat(problem.values, problem.counts)

@@ -243,7 +243,9 @@ def _check_error_bounded(p: dict) -> None:
         "max_diff": ArraySpec("float64", ("attack", "peer", "peer"), "max over sources of |report - own estimate|"),
         "worst_source": ArraySpec("int32", ("attack", "peer", "peer"), "source of that maximum"),
         "blacklist": ArraySpec("bool", ("attack", "peer", "peer"), "observer blacklists reporter (honest observers)"),
-        "final": ArraySpec("float64", ("attack", "peer", "source"), "surviving average (Byzantine rows: NaN)"),
+        "final": ArraySpec(
+            "float64", ("attack", "peer", "source"), "surviving average (Byzantine rows: NaN)", finite="nan"
+        ),
         "queries": ArraySpec("int64", ("peer",), "queries made by each peer (n m)"),
     },
     sizes=lambda p: {"source": p["n_sources"], "peer": p["n_peers"], "attack": len(parse_strategies(p["strategies"]))},

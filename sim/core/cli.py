@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import interrupts
 from .errors import ParamError, TraceError
 from .kinds import all_kinds, get_kind, load_trace, simulate
 from .trace import save_trace
@@ -84,17 +85,30 @@ def exit_2_on(errors: tuple, fn, *args) -> int:
         return 2
 
 
+def _tolerant_streams() -> None:
+    """stdout and stderr write what they cannot encode as backslash escapes (an ASCII locale, a file name with
+    undecodable bytes) instead of failing with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
+
+
 def run_main(fn, argv) -> int:
-    """``fn(argv)`` with the CLI conventions: argparse's exits returned as codes, a closed stdout quiet (141)."""
+    """``fn(argv)`` with the CLI conventions: argparse's exits returned as codes, Ctrl-C and SIGTERM one line and
+    130 or 143 (:mod:`sim.core.interrupts`), a closed stdout quiet (141)."""
+    previous = interrupts.install()
+    _tolerant_streams()
     try:
         code = fn(argv)
         sys.stdout.flush()
         return code
     except SystemExit as e:  # -h / --help (0); argparse errors are ParamErrors already
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
-    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT (what was written is complete)
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: one line (what was written is complete, temp files removed)
+        return interrupts.report(e)
     except BrokenPipeError:
         # the reader went away (| head): silence the flush at interpreter exit too
         try:
@@ -104,6 +118,9 @@ def run_main(fn, argv) -> int:
         except (OSError, ValueError):
             pass
         return 141
+    finally:
+        if not interrupts.owns_process():  # called in-process (a test, a notebook): the caller's handlers again
+            interrupts.restore(previous)
 
 
 def cmd_list(args) -> int:

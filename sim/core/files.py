@@ -135,6 +135,26 @@ def _check_target(path: Path) -> tuple[Path, int | None]:
     return real, stat.S_IMODE(mode)
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def discard(tmp: Path) -> None:
+    """Remove a temp file of this process's write, if it is there.
+
+    A second interruption (Ctrl-C twice) raised while removing it does not keep it: the removal is retried, and
+    the interruption is left to :func:`sim.core.interrupts.check` (it is recorded as pending when it arrives).
+    Temp names carry this process's pid and a random token, so the file is this write's own.
+    """
+    for _ in range(5):
+        try:
+            os.unlink(tmp)
+            return
+        except OSError:  # gone already, or the folder refuses: nothing more to do here
+            return
+        except KeyboardInterrupt:
+            continue
+
+
 def atomic_write(path, data: bytes) -> Path:
     """Temp file in the same folder, fsync, rename: readers see the old file or the whole new one.
 
@@ -149,11 +169,9 @@ def atomic_write(path, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     sweep_stale_temps(folder)
     tmp = folder / temp_name(target)
-    # 0o666 filtered by the process umask (no umask() call: that would race with other threads)
-    fd = os.open(
-        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666
-    )
-    try:
+    try:  # the open is inside: an interruption raised right after it (a signal handler) still removes the file
+        # 0o666 filtered by the process umask (no umask() call: that would race with other threads)
+        fd = os.open(tmp, _CREATE, 0o666)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -163,10 +181,7 @@ def atomic_write(path, data: bytes) -> Path:
         _check_target(path)  # refuse if a FIFO/directory appeared meanwhile
         os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise
     try:  # make the rename durable (best effort)
         dfd = os.open(folder, os.O_RDONLY)

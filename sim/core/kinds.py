@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .code import function_digest
 from .errors import ParamError, TraceError
 from .params import Param, resolve
 from .rng import check_seed, make_rng
@@ -56,6 +57,16 @@ class TraceKind:
                     f"operations; the cap is {self.max_work:.3g}; use smaller sizes"
                 )
         return p
+
+    def code(self, params: Mapping[str, Any] | None = None) -> str:
+        """Digest of the code that computes this kind's traces (:func:`sim.core.code.function_digest` of its
+        functions, and the source of any plugin named among ``params``). The trace cache (kit/traces.py) keeps it
+        beside each trace; it is not part of the trace file, whose bytes depend on the inputs and seed only."""
+        from .plugins import code_of
+
+        digest = function_digest((self.simulate, self.check, self.sizes, self.work))
+        plugins = code_of((params or {}).values())
+        return f"{digest}+{plugins}" if plugins else digest
 
 
 def trace_kind(
@@ -177,6 +188,52 @@ def validate_against_kind(path, header: dict, arrays: Mapping[str, Any]) -> None
         raise TraceError(path, f"arrays.{extra[0]}", f"not an array of kind {name!r}")
 
 
+def _bound(b, params: Mapping) -> float | None:
+    if b is None:
+        return None
+    if callable(b):
+        return float(b(params))
+    return float(params[b]) if isinstance(b, str) else float(b)
+
+
+def value_problem(spec: ArraySpec, a: np.ndarray, params: Mapping) -> str | None:
+    """Why the values of ``a`` break its declaration ``spec`` (None: they keep it): finite, integer, bounds."""
+    if a.size == 0 or a.dtype == bool:
+        return None
+    if a.dtype.kind == "f":
+        nan, inf = np.isnan(a), np.isinf(a)
+        allowed = {True: "", "nan": "NaN", False: "NaN, inf"}[spec.finite]
+        if nan.any() and "NaN" not in allowed:
+            return f"holds NaN at index {tuple(int(i) for i in np.argwhere(nan)[0])} (finite numbers expected)"
+        if inf.any() and "inf" not in allowed:
+            return f"holds ±inf at index {tuple(int(i) for i in np.argwhere(inf)[0])} (finite numbers expected)"
+        fin = a[~(nan | inf)] if (nan.any() or inf.any()) else a
+        if spec.integer and fin.size and not np.array_equal(fin, np.round(fin)):
+            return "holds a fraction (whole numbers expected)"
+    else:
+        fin = a
+    if fin.size == 0:
+        return None
+    lo, hi = _bound(spec.low, params), _bound(spec.high, params)
+    if lo is not None and fin.min() < lo:
+        return f"holds {fin.min()!r}, below its lower bound {lo:g}"
+    if hi is not None and fin.max() > hi:
+        return f"holds {fin.max()!r}, above its upper bound {hi:g}"
+    return None
+
+
+def check_values(path, header: dict, arrays: Mapping[str, np.ndarray]) -> None:
+    """The arrays' values against their kind's declarations (finite, integer, bounds): a TraceError naming the
+    array. Shapes and parameters were checked before (:func:`validate_against_kind`)."""
+    kind = all_kinds()[header["kind"]]
+    params = kind.resolve(header["params"])
+    for name, spec in kind.arrays.items():
+        why = value_problem(spec, np.asarray(arrays[name]), params)
+        if why:
+            raise TraceError(path, f"arrays.{name}", why)
+
+
 def load_trace(path, kind: str | None = None) -> Trace:
-    """Load a trace file, validated for format, content hash and its kind's declared arrays and parameters."""
-    return read_trace(path, kind, precheck=validate_against_kind)
+    """Load a trace file, validated for format, content hash and its kind's declared arrays, parameters and
+    values (a cached trace of NaNs with a recomputed hash is refused, not drawn)."""
+    return read_trace(path, kind, precheck=validate_against_kind, validate=check_values)

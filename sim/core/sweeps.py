@@ -27,8 +27,6 @@ against a sweep's name; a sweep never names them.
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import itertools
 import json
 import math
@@ -41,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .code import code_digest
 from .errors import ParamError
 from .params import Param
 from .plugins import code_of
@@ -352,13 +351,10 @@ def make_grid(sweep_kind: SweepKind | str, sets: Mapping[str, Any] | None = None
 
 # --------------------------------------------------------------------------- cells
 @cache
-def code_digest(modules: tuple[str, ...]) -> str:
-    """sha256 of the source of the named modules: part of every checkpoint key."""
-    h = hashlib.sha256()
-    for name in modules:
-        mod = importlib.import_module(name)
-        h.update(name.encode() + b"\0" + inspect.getsource(mod).encode())
-    return h.hexdigest()[:16]
+def sweep_code(modules: tuple[str, ...]) -> str:
+    """:func:`sim.core.code.code_digest` of the named modules and every ``sim`` module they import: part of every
+    checkpoint key (once per process: a sweep's cells share it)."""
+    return code_digest(modules)
 
 
 def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
@@ -369,7 +365,7 @@ def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
         "sweep": sw.name,
         "version": sw.version,
         "sim": __version__,
-        "code": code_digest(sw.code),
+        "code": sweep_code(sw.code),
         "params": dict(cell.params),
         "spawn": [grid.seed, cell.index, grid.n_cells],
     }

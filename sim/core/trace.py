@@ -59,11 +59,22 @@ class ArraySpec:
 
     ``dims`` holds symbolic names ("round", "source", ...) or fixed ints;
     a symbolic name must have the same length in every array of a trace.
+
+    Values (checked on load, :func:`sim.core.kinds.check_values`): a float array
+    holds finite numbers unless ``finite`` says otherwise (``"nan"``: NaN
+    allowed, e.g. "no estimate"; ``False``: NaN and ±inf allowed); ``low`` and
+    ``high`` bound every finite entry (a number, the name of a parameter, or a
+    callable ``params -> number``); ``integer`` asks whole numbers of a float
+    array (counts).
     """
 
     dtype: str
     dims: tuple = ()
     doc: str = ""
+    low: Any = None
+    high: Any = None
+    finite: bool | str = True
+    integer: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,10 @@ ARRAYS = {
     "weights": ArraySpec("float32", ("method", "iteration", "edge"), "combination weight a_kl of each edge"),
     "admitted": ArraySpec("bool", ("iteration", "edge"), "loss rule: l in S_k (r_kl <= r_kk)"),
     "acc_loss": ArraySpec("float32", ("iteration", "edge"), "loss rule: accumulated loss r_kl"),
-    "loss": ArraySpec("float64", ("method", "iteration", "agent"), "ℓ_k(w_k(i)) after combining (NaN: Byzantine)"),
-    "msd": ArraySpec("float64", ("method", "iteration", "agent"), "||w_k(i) - w°_k||^2 (NaN: Byzantine)"),
+    "loss": ArraySpec(
+        "float64", ("method", "iteration", "agent"), "ℓ_k(w_k(i)) after combining (NaN: Byzantine)", finite=False
+    ),
+    "msd": ArraySpec("float64", ("method", "iteration", "agent"), "||w_k(i) - w°_k||^2 (NaN: Byzantine)", finite=False),
 }
 
 

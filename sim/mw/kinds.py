@@ -220,37 +220,50 @@ def _meta(cfg: StudyConfig) -> dict:
 
 
 _ARRAYS = {
-    "x": ArraySpec("float64", ("trial", "round", "source", "dim"), "reports x_i(t) (MoM-guided run)"),
+    "x": ArraySpec("float64", ("trial", "round", "source", "dim"), "reports x_i(t) (MoM-guided run)", finite=False),
     "x_mw": ArraySpec(
         "float64",
         ("trial", "round", "source", "dim"),
         "reports of the MW-mean run (differ only for state-dependent strategies)",
+        finite=False,
     ),
     "estimates": ArraySpec(
-        "float64", ("trial", "round", "estimator", "dim"), "every estimate per round, meta.estimators order"
+        "float64",
+        ("trial", "round", "estimator", "dim"),
+        "every estimate per round, meta.estimators order",
+        finite=False,
     ),
-    "error": ArraySpec("float64", ("trial", "round", "estimator"), "||estimate - mu|| (inf if non-finite)"),
+    "error": ArraySpec(
+        "float64", ("trial", "round", "estimator"), "||estimate - mu|| (inf if non-finite)", low=0, finite=False
+    ),
     "true_mean": ArraySpec("float64", ("dim",), "mu"),
     "source_means": ArraySpec("float64", ("trial", "source", "dim"), "honest source means mu_i"),
     "is_byzantine": ArraySpec("bool", ("trial", "source"), "ground truth"),
-    "weights": ArraySpec("float64", ("trial", "step", "source"), "w_i(t), MoM-guided run"),
-    "loss": ArraySpec("float64", ("trial", "round", "source"), "pseudo-loss, MoM-guided run"),
-    "c": ArraySpec("float64", ("trial", "round"), "loss scale c(t), MoM-guided run"),
+    "weights": ArraySpec("float64", ("trial", "step", "source"), "w_i(t), MoM-guided run", low=0, high=1),
+    "loss": ArraySpec("float64", ("trial", "round", "source"), "pseudo-loss, MoM-guided run", low=0, finite="nan"),
+    "c": ArraySpec("float64", ("trial", "round"), "loss scale c(t), MoM-guided run", low=0, finite=False),
     "active": ArraySpec("bool", ("trial", "round", "source"), "not blacklisted before round t, MoM-guided run"),
     "blacklisted_at": ArraySpec(
-        "int64", ("trial", "source"), "round of blacklisting (1-based), -1 if never, MoM-guided run"
+        "int64",
+        ("trial", "source"),
+        "round of blacklisting (1-based), -1 if never, MoM-guided run",
+        low=-1,
+        high="rounds",
     ),
-    "weights_mw": ArraySpec("float64", ("trial", "step", "source"), "w_i(t), MW-mean run"),
-    "loss_mw": ArraySpec("float64", ("trial", "round", "source"), "pseudo-loss, MW-mean run"),
-    "c_mw": ArraySpec("float64", ("trial", "round"), "loss scale, MW-mean run"),
+    "weights_mw": ArraySpec("float64", ("trial", "step", "source"), "w_i(t), MW-mean run", low=0, high=1),
+    "loss_mw": ArraySpec("float64", ("trial", "round", "source"), "pseudo-loss, MW-mean run", low=0, finite="nan"),
+    "c_mw": ArraySpec("float64", ("trial", "round"), "loss scale, MW-mean run", low=0, finite=False),
     "active_mw": ArraySpec("bool", ("trial", "round", "source"), "active, MW-mean run"),
-    "blacklisted_at_mw": ArraySpec("int64", ("trial", "source"), "round of blacklisting, MW-mean run"),
+    "blacklisted_at_mw": ArraySpec(
+        "int64", ("trial", "source"), "round of blacklisting, MW-mean run", low=-1, high="rounds"
+    ),
 }
 
 
 @trace_kind(
     "robust_study",
-    version=2,  # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
+    version=3,  # 2: ±inf reports keep their sign in the order statistics; 3: the engine measures losses
+    # against a centre and scale of the finite reports (issue 24); both change only strategy nonfinite
     summary="The prototype's MW.py: robust estimators and MW (to MW mean, MoM-guided), Byzantine sub-Gaussian sources",
     params=_params(),
     arrays=_ARRAYS,
@@ -294,12 +307,13 @@ def _robust_study(p: dict, rng: np.random.Generator):
 
 @trace_kind(
     "robust_sweep",
-    version=2,  # 2: ±inf reports keep their sign in the order statistics (strategy nonfinite changes)
+    version=3,  # 2: ±inf reports keep their sign in the order statistics; 3: the engine measures losses
+    # against a centre and scale of the finite reports (issue 24); both change only strategy nonfinite
     summary="Final error of every estimator across Byzantine fraction 0 ... 0.45 and strategy",
     params=tuple(p for p in _params(trials=200) if p.name not in ("byz_fraction", "strategy")),
     arrays={
         "final_error": ArraySpec(
-            "float64", ("strategy", "fraction", "estimator", "trial"), "error after the last round"
+            "float64", ("strategy", "fraction", "estimator", "trial"), "error after the last round", low=0, finite=False
         ),
         "fractions": ArraySpec("float64", ("fraction",), "Byzantine fractions beta"),
     },
@@ -365,19 +379,24 @@ def _study_meta(cfg: PaperStudyConfig) -> dict:
 
 @trace_kind(
     "robust_study_paper",
-    version=1,
+    version=2,  # 2 (issue 24): a run that blacklists every source ends there (NaN estimates, n_active 0; MW.py
+    # failed), and the median of means takes at most n buckets (fewer than 5 sources left gave NaN)
     summary=STUDY_SUMMARY,
     params=_study_params(),
     arrays={
-        "estimates": ArraySpec("float64", ("run", "round", "estimator", "dim"), "estimates before each update"),
-        "error": ArraySpec("float64", ("run", "round", "estimator"), "||estimate - mu|| per run"),
-        "curve": ArraySpec("float64", ("round", "estimator"), "the published curve: mean over runs"),
+        "estimates": ArraySpec(
+            "float64", ("run", "round", "estimator", "dim"), "estimates before each update", finite=False
+        ),
+        "error": ArraySpec("float64", ("run", "round", "estimator"), "||estimate - mu|| per run", low=0, finite=False),
+        "curve": ArraySpec(
+            "float64", ("round", "estimator"), "the published curve: mean over runs", low=0, finite=False
+        ),
         "true_mean": ArraySpec("float64", ("dim",), "mu"),
         "source_means": ArraySpec("float64", ("source", "dim"), "fixed source means (after the shuffle)"),
         "is_byzantine": ArraySpec("bool", ("source",), "labels (after the shuffle)"),
         "blacklisted_at": ArraySpec("int64", ("run", "source"), "round of removal (1-based), -1 if it survived"),
         "n_active": ArraySpec("int64", ("run", "round"), "sources queried per round"),
-        "eta_mom": ArraySpec("float64", ("run", "round"), "adaptive rate of the MoM-guided MW"),
+        "eta_mom": ArraySpec("float64", ("run", "round"), "adaptive rate of the MoM-guided MW", finite=False),
     },
     sizes=lambda p: {
         "run": p["runs"],
@@ -419,10 +438,10 @@ def _check_mw(p: dict) -> None:
     arrays={
         "x": ArraySpec("float64", ("round", "source"), "reports x_i(t)"),
         "mu_hat": ArraySpec("float64", ("round",), "median of active reports"),
-        "loss": ArraySpec("float64", ("round", "source"), "pseudo-loss l_i(t)"),
-        "weights": ArraySpec("float64", ("step", "source"), "w_i(t), t = 0..T"),
+        "loss": ArraySpec("float64", ("round", "source"), "pseudo-loss l_i(t)", low=0, high=1),
+        "weights": ArraySpec("float64", ("step", "source"), "w_i(t), t = 0..T", low=0, high=1),
         "active": ArraySpec("bool", ("round", "source"), "source not blacklisted before round t"),
-        "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never"),
+        "blacklisted_at": ArraySpec("int64", ("source",), "round of blacklisting, -1 if never", low=-1, high="rounds"),
         "is_byzantine": ArraySpec("bool", ("source",), "ground truth"),
     },
     work=lambda p: p["rounds"] * p["n_sources"],  # reports; four (round, source) arrays are kept

@@ -195,10 +195,19 @@ def run_mw_batch(
             return out
 
     def centre_scale_all(xt, w, mask):
+        # A non-finite report is no number: its distance is +inf (loss 1), and the centre and the scale the
+        # losses are measured with come from the finite reports. (Before, one NaN report made the MW-mean
+        # centre NaN, every loss 1, and blacklisting removed the honest sources with the Byzantine ones.)
+        # The MW mean reported as an estimate (mw) keeps every active row, as Sec. III-C.2 defines it.
         mw = weighted_mean(xt, w, mask)
-        mu = mw if est is None else robust_centre(xt, mask)
+        fin = np.isfinite(xt).all(-1)
+        mask_f = mask if fin.all() else mask & fin
+        if est is None:
+            mu = mw if mask_f is mask else weighted_mean(xt, w, mask_f)
+        else:
+            mu = robust_centre(xt, mask_f)
         dist = row_distances(xt, mu)
-        ct = np.full(len(xt), float(c)) if c != "mad" else c_k * mad_scale(dist, mask)
+        ct = np.full(len(xt), float(c)) if c != "mad" else c_k * mad_scale(dist, mask_f)
         return mw, mu, dist, np.maximum(ct, 1e-12)
 
     for t in range(rounds):

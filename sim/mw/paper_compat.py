@@ -191,8 +191,12 @@ class PaperStudy:
 
 
 def _mom_buckets(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """MW.py's median of means: coordinate median of the means of max(5, n//50) consecutive buckets."""
-    b = max(5, len(x) // 50)
+    """MW.py's median of means: coordinate median of the means of max(5, n//50) consecutive buckets.
+
+    At most n buckets: with fewer than 5 sources left (after blacklisting) MW.py's empty buckets made the
+    estimate NaN; here each source is a bucket (version 2 of robust_study_paper, as :func:`_per_scale`).
+    """
+    b = min(max(5, len(x) // 50), len(x))
     bm = np.array([p.mean(0) for p in np.array_split(x, b)])
     return np.median(bm, axis=0), bm
 
@@ -206,9 +210,17 @@ def _clipped_maxnorm(x: np.ndarray, centre: np.ndarray, c: float, loss: str, cfg
     r = np.linalg.norm(x - centre, axis=1)
     if loss == "logistic":
         with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-cfg.logistic_k * (r / c - cfg.logistic_center)))
+            return 1.0 / (1.0 + np.exp(-cfg.logistic_k * (_per_scale(r, c) - cfg.logistic_center)))
     r = r / (r.max() + 1e-8)
-    return np.minimum(1.0, r / c)
+    return np.minimum(1.0, _per_scale(r, c))
+
+
+def _per_scale(r: np.ndarray, c: float) -> np.ndarray:
+    """r / c, where a scale c = 0 (one source left, or most reports on the median) gives 0 for a report at the
+    centre and inf for any other (MW.py: NaN for 0/0, which then took every weight with it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = r / c
+    return np.where(r == 0, 0.0, q)
 
 
 def _study_data(cfg: PaperStudyConfig, rs: np.random.RandomState):
@@ -256,6 +268,9 @@ def _study_run(cfg: PaperStudyConfig, rs, mu, means0, labels0, loss: str):
                 black[idx[~keep]] = t + 1
                 means, labels, idx, x = means[keep], labels[keep], idx[keep], x[keep]
                 w_mw, w_mom = w_mw[keep], w_mom[keep]
+            if not keep.any():  # every source removed (MW.py fails here): no later round has a source to query
+                est[t + 1 :], n_act[t + 1 :], eta_mom[t:] = np.nan, 0, np.nan
+                break
         # 8. normalise; 9. MoM-guided MW with the adaptive rate
         w_mw = w_mw / w_mw.sum()
         eta_mom[t] = min(cfg.eta, 0.5 + 10.0 * float(np.linalg.norm(bucket_means.var(axis=0))))

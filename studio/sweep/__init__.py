@@ -21,11 +21,29 @@ Modules: runner (the run), checkpoints, backends, csvfiles, progress, draw, cli.
 
 from __future__ import annotations
 
-from .checkpoints import cell_path
-from .checkpoints import load as load_checkpoint
-from .checkpoints import save as save_checkpoint
-from .csvfiles import csv_bytes, provenance, read_csv
-from .runner import SweepRun, check_name, run, run_sets, sweeps_dir
+import importlib
+
+_LAZY = {  # name -> (module, attribute): imported on first use, so `python -m studio.sweep` starts instantly
+    "cell_path": ("checkpoints", "cell_path"),
+    "load_checkpoint": ("checkpoints", "load"),
+    "save_checkpoint": ("checkpoints", "save"),
+    "csv_bytes": ("csvfiles", "csv_bytes"),
+    "provenance": ("csvfiles", "provenance"),
+    "read_csv": ("csvfiles", "read_csv"),
+    "SweepRun": ("runner", "SweepRun"),
+    "check_name": ("runner", "check_name"),
+    "run": ("runner", "run"),
+    "run_sets": ("runner", "run_sets"),
+    "sweeps_dir": ("runner", "sweeps_dir"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SweepRun",
@@ -45,9 +63,10 @@ __all__ = [
 ]
 
 
-def run_sweep(sweep, grid, name, *, figures: bool = True, **kw) -> SweepRun:
-    """:func:`run` that also draws the sweep's declared figures (unless ``figures=False``)."""
+def run_sweep(sweep, grid, name, *, figures: bool = True, **kw):
+    """:func:`run` that also draws the sweep's declared figures (unless ``figures=False``); a SweepRun."""
     from .draw import draw_figures
+    from .runner import run
 
     return run(sweep, grid, name, draw=draw_figures if figures else None, **kw)
 
@@ -91,6 +110,8 @@ def load_frame(sweep, table: str = "cells"):
         from sim.core.errors import ParamError
 
         raise ParamError("load_frame: needs pandas (pip install 'byzmw-studio[sweep]')") from None
+    from .runner import check_name, sweeps_dir
+
     p = Path(sweep)
     if not p.exists() and isinstance(sweep, str) and "/" not in sweep:
         p = sweeps_dir() / check_name(sweep)

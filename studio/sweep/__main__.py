@@ -1,7 +1,7 @@
-"""``python -m studio.sweep``: an alias of ``byzmw sweep``."""
+"""``python -m studio.sweep``: an alias of ``byzmw sweep`` (Ctrl-C handling first, then the CLI)."""
 
 import sys
 
-from .cli import main
+from sim.core.interrupts import entry
 
-sys.exit(main())
+sys.exit(entry("studio.sweep.cli"))

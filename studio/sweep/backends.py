@@ -17,12 +17,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core import interrupts
 from sim.core.errors import ParamError
 from sim.core.sweeps import compute_cell
 
@@ -47,6 +48,7 @@ OnDone = Callable[[int, dict], None]
 # --------------------------------------------------------------------------- serial
 def run_serial(sweep: str, tasks: Sequence[Task], on_done: OnDone) -> None:
     for t in tasks:
+        interrupts.check()
         on_done(t.index, compute_cell(sweep, t.params, t.seed))
 
 
@@ -59,8 +61,15 @@ def _watch_parent(parent: int) -> None:
 
 
 def _worker_init(parent: int) -> None:
-    """Die with the parent: PR_SET_PDEATHSIG(SIGKILL) where available, and a thread watching its pid."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    """Die with the parent: PR_SET_PDEATHSIG(SIGKILL) where available, and a thread watching its pid.
+
+    Ctrl-C and SIGTERM are the parent's to handle (it kills its workers): a worker ignores both. The parent forks
+    with them blocked (:func:`run_processes`), so a signal that reaches the process group while a worker starts
+    waits here, and is dropped, instead of raising in the worker before this line.
+    """
+    for s in interrupts.SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts.SIGNALS)
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
@@ -71,17 +80,55 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
+POLL_S = 0.25  # the parent wakes this often to see a signal whose exception was swallowed (interrupts.check)
+
+
+def _unblock_result_reader(ex: ProcessPoolExecutor) -> None:
+    """After the workers are killed: close this process's end of the pool's result pipe.
+
+    A worker killed while it sends a result leaves half a message in the pipe; the pool's manager thread then
+    waits in ``recv()`` for the rest, forever (this process holds a write end, so no end of file comes), and
+    ``shutdown`` waits for that thread: the sweep hung after Ctrl-C. With the last write end closed the read
+    ends (EOFError), the pool counts itself broken and its thread exits.
+    """
+    queue = getattr(ex, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
+
+
 def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: int) -> None:
-    ex = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),))
+    """The cells on ``workers`` forked processes; on any exception (Ctrl-C included) every worker is killed
+    and waited for before the exception goes on: no worker outlives the run, nothing hangs at exit."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
+    procs = []
     try:
-        futs = {ex.submit(compute_cell, sweep, dict(t.params), t.seed): t.index for t in tasks}
-        for f in as_completed(futs):
-            on_done(futs[f], f.result())
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, interrupts.SIGNALS)  # workers are forked in submit()
+        try:
+            futs = {ex.submit(compute_cell, sweep, dict(t.params), t.seed): t.index for t in tasks}
+            procs = list((getattr(ex, "_processes", None) or {}).values())
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a signal that came meanwhile is raised here
+        left = set(futs)
+        while left:
+            done, left = wait(left, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            interrupts.check()
+            for f in done:
+                on_done(futs[f], f.result())
     except BaseException:
-        procs = list((getattr(ex, "_processes", None) or {}).values())  # shutdown() sets _processes to None
-        ex.shutdown(wait=False, cancel_futures=True)
+        procs = procs or list((getattr(ex, "_processes", None) or {}).values())
         for p in procs:  # don't wait for running cells
             p.kill()
+        for p in procs:
+            p.join(5)
+        _unblock_result_reader(ex)
+        ex.shutdown(wait=True, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
 
@@ -170,12 +217,29 @@ def _identity(address: str, timeout: float) -> None:
         raise ParamError(f"scheduler: {address} is not a Dask scheduler")
 
 
+def _inproc_listening(address: str) -> bool:
+    """Whether an in-process Dask scheduler of this process listens at ``address`` (inproc://...)."""
+    try:
+        from distributed.comm.inproc import global_manager
+    except ImportError:
+        return False
+    try:
+        return global_manager.get_listener_for(address.removeprefix("inproc://")) is not None
+    except Exception:  # noqa: BLE001 - a private registry of distributed; any surprise means "not here"
+        return False
+
+
 def connect(scheduler, timeout: float = CONNECT_TIMEOUT_S):
     """(client, owned): a distributed.Client for an address (checked first), or the Client / cluster given."""
     if hasattr(scheduler, "submit"):
         return scheduler, False
     address = getattr(scheduler, "scheduler_address", scheduler)
     scheme, host, port = check_address(address)
+    if scheme == "inproc" and not _inproc_listening(host):
+        raise ParamError(
+            f"scheduler: {address!r} is an in-process address, and no scheduler of this process listens there; "
+            "give a running cluster's tcp://HOST:PORT (or tls://)"
+        )
     if port is not None:
         _probe(host, port, timeout)
         _identity(address if "://" in address else f"tcp://{address}", timeout)
@@ -197,6 +261,7 @@ def run_dask(sweep: str, tasks: Sequence[Task], on_done: OnDone, client) -> None
     try:
         with client.as_current():
             for f in dask_completed([f for f, _ in futs.values()]):
+                interrupts.check()
                 on_done(futs[f.key][1], f.result())
     except BaseException:
         client.cancel([f for f, _ in futs.values()])

@@ -1,7 +1,7 @@
 """``byzmw sweep list | run SWEEP --name NAME --set axis=a:b:n ...`` (also ``python -m studio.sweep``).
 
 The exit codes of every byzmw command (sim.core.cli.run_main): bad input is one line and exit 2, a closed
-stdout 141, Ctrl-C 130 (finished cells are kept: the same command resumes).
+stdout 141, Ctrl-C 130 and SIGTERM 143 (finished cells are kept: the same command resumes).
 """
 
 from __future__ import annotations
@@ -158,11 +158,7 @@ def run_command(args, argv) -> int:
     if args.sweep_cmd == "list":
         return _list()
     if args.sweep_cmd == "run":
-        try:
-            return _run(args, argv)
-        except KeyboardInterrupt:
-            print("error: interrupted (finished cells are kept; run the same command again to resume)", file=sys.stderr)
-            return 130
+        return _run(args, argv)  # Ctrl-C: "error: interrupted; N of M cells kept, rerun to resume", 130 (run_main)
     raise ParamError("command: expected 'list' or 'run' (byzmw sweep list | run SWEEP ...)")
 
 

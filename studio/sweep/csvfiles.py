@@ -88,10 +88,27 @@ def _fmt(v) -> str:
     return str(v)
 
 
+_BREAKS = {0x85, 0x2028, 0x2029}  # NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: str.splitlines() breaks there too
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1, Unicode line and paragraph separators) written as
+    a backslash escape (``\\n``, ``\\x1b``, ``\\u2028``): a provenance line stays one line whatever the user typed."""
+
+    def esc(ch: str) -> str:
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0 or o in _BREAKS:
+            return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+        return ch
+
+    return "".join(esc(c) for c in str(text))
+
+
 def csv_bytes(header_lines: Sequence[str], rows: Sequence[dict]) -> bytes:
+    """``# `` provenance lines (each one line: :func:`one_line`), then the rows as CSV."""
     buf = io.StringIO()
     for line in header_lines:
-        buf.write(f"# {line}\n")
+        buf.write(f"# {one_line(line)}\n")
     if rows:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(list(rows[0]))

@@ -16,6 +16,7 @@ import errno
 import fcntl
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.paths import sweeps_dir  # noqa: F401  (part of this module's interface)
+from sim.core import interrupts
 from sim.core.errors import ParamError
 from sim.core.sweeps import Grid, SweepKind, SweepOutput, cell_key, get_sweep, make_grid
 
@@ -191,6 +193,30 @@ def remove_stale_temps(sdir: Path) -> int:
     return n
 
 
+def finish_writes(writer: ThreadPoolExecutor, writes: Sequence, *, interrupted: bool = False) -> None:
+    """Wait until every checkpoint write of ``writes`` is done, then stop ``writer``.
+
+    Not by ``Thread.join`` alone: before Python 3.12 a signal that interrupts ``join()`` marks the running thread
+    as stopped (CPython gh-90882), and the interpreter then exits under a write half done, leaving its temp file.
+    Polling the futures has no such effect. A signal during the wait is held until the writes are done and raised
+    then; when the run is already ``interrupted``, a further signal ends the wait at once (Ctrl-C twice: a temp
+    file a write leaves then is removed by the next run, as after kill -9).
+    """
+    held = None
+    while True:
+        try:
+            while not all(f.done() for f in writes):
+                time.sleep(0.01)
+            writer.shutdown(wait=True)  # idle now: an interrupted join leaves nothing half done
+            break
+        except KeyboardInterrupt as e:
+            if interrupted or held is not None:
+                raise
+            held = e
+    if held is not None:
+        raise held
+
+
 def _report_invalid(name: str, invalid: dict, log) -> None:
     for why, idx in invalid.items():
         cells = ", ".join(str(i) for i in idx[:5]) + (f" (+{len(idx) - 5} more)" if len(idx) > 5 else "")
@@ -273,8 +299,16 @@ def run(
                             run_serial(sw.name, tasks, on_done)
                         else:
                             run_processes(sw.name, tasks, on_done, w)
+                finish_writes(writer, writes)  # a signal meanwhile is held until every write is done
+            except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: say what is kept (written whole before this line)
+                finish_writes(writer, writes, interrupted=True)
+                bar.close()
+                kept = reused + sum(1 for f in writes if f.done() and not f.cancelled() and f.exception() is None)
+                raise interrupts.Interrupted(
+                    getattr(e, "signum", signal.SIGINT), f"{kept} of {len(cells)} cells kept, rerun to resume"
+                ) from None
             finally:
-                writer.shutdown(wait=True)  # every finished cell is on disk before anything else
+                finish_writes(writer, writes, interrupted=True)  # every finished cell is on disk before anything else
                 bar.close()
             for f in writes:
                 f.result()  # a failed write is an error of this run

@@ -1,0 +1,174 @@
+"""An interruption at any moment of a write leaves no temp file, and a sweep's clean-up never hangs (issue 24).
+
+The defects these pin: a checkpoint temp file left by a sweep that Ctrl-C reached while it waited for its writer
+thread (CPython gh-90882 marks a thread whose join() a signal interrupts as stopped, and the interpreter then
+exits under the write), and a sweep on two processes that hung after Ctrl-C because a worker was killed while
+it sent a result (the pool's manager thread waits for the rest of the message forever).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from sim.core import files
+from sim.core.files import atomic_write
+from studio.sweep.runner import finish_writes
+
+
+def _temps(d: Path) -> list[str]:
+    return sorted(p.name for p in d.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("where", ["after_open", "write", "fsync", "replace"])
+def test_an_interruption_anywhere_in_a_write_leaves_no_temp(tmp_path, monkeypatch, where):
+    """A KeyboardInterrupt (what the signal handler raises) right after the temp file is created, or in any
+    later step, removes the temp file and keeps the old target."""
+    target = tmp_path / "t.bin"
+    target.write_bytes(b"old")
+    real_open, real_fsync, real_replace = os.open, os.fsync, os.replace
+
+    def boom(*a):
+        raise KeyboardInterrupt
+
+    if where == "after_open":  # the file exists, its descriptor never reaches the caller
+
+        def opened(path, flags, mode=0o777):
+            real_open(path, flags, mode)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(files.os, "open", opened)
+    elif where == "write":
+        monkeypatch.setattr(files.os, "fchmod", boom)  # called after the bytes are written (old mode kept)
+    elif where == "fsync":
+        monkeypatch.setattr(files.os, "fsync", boom)
+    else:
+        monkeypatch.setattr(files.os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new")
+    monkeypatch.setattr(files.os, "open", real_open)
+    monkeypatch.setattr(files.os, "fsync", real_fsync)
+    monkeypatch.setattr(files.os, "replace", real_replace)
+    assert _temps(tmp_path) == []
+    assert target.read_bytes() == b"old"
+
+
+def test_a_second_interruption_while_removing_the_temp_still_removes_it(tmp_path, monkeypatch):
+    target = tmp_path / "t.bin"
+    real_unlink = os.unlink
+    calls = []
+
+    def unlink_interrupted_once(path, *a, **k):
+        calls.append(path)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # Ctrl-C twice: the second lands in the clean-up
+        return real_unlink(path, *a, **k)
+
+    monkeypatch.setattr(files.os, "fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(files.os, "unlink", unlink_interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new")
+    monkeypatch.undo()
+    assert len(calls) == 2 and _temps(tmp_path) == []
+
+
+def _signal_soon(after_s: float) -> threading.Timer:
+    t = threading.Timer(after_s, os.kill, (os.getpid(), signal.SIGUSR1))
+    t.start()
+    return t
+
+
+@pytest.fixture
+def usr1_interrupts():
+    """SIGUSR1 raises KeyboardInterrupt in the main thread, like the commands' SIGINT handler."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGUSR1, handler)
+    yield
+    signal.signal(signal.SIGUSR1, old)
+
+
+def test_a_signal_while_waiting_for_the_writer_is_held_until_the_write_is_done(tmp_path, usr1_interrupts):
+    """The signal lands while a checkpoint is half written: finish_writes raises it only after the write is
+    whole (Thread.join alone would give up on the thread, and the interpreter exit would cut the write)."""
+    writer = ThreadPoolExecutor(1)
+    done = threading.Event()
+
+    def slow_write():
+        time.sleep(0.6)
+        atomic_write(tmp_path / "cell.npz", b"x" * 1000)
+        done.set()
+
+    writes = [writer.submit(slow_write)]
+    timer = _signal_soon(0.15)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        finish_writes(writer, writes)
+    timer.join()
+    assert done.is_set() and time.monotonic() - t0 >= 0.6
+    assert (tmp_path / "cell.npz").read_bytes() == b"x" * 1000 and _temps(tmp_path) == []
+
+
+def test_a_second_signal_after_an_interruption_ends_the_wait(usr1_interrupts):
+    """Ctrl-C twice: the second ends the wait at once (a temp file is then the next run's to remove)."""
+    writer = ThreadPoolExecutor(1)
+    release = threading.Event()
+    writes = [writer.submit(release.wait, 30)]
+    timer = _signal_soon(0.1)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        finish_writes(writer, writes, interrupted=True)
+    assert time.monotonic() - t0 < 5
+    timer.join()
+    release.set()
+    writer.shutdown(wait=True)
+
+
+HALF_MESSAGE = textwrap.dedent(
+    """
+    import os, signal, struct, sys, threading, time
+    from sim.core import interrupts
+    from studio.sweep import backends
+
+    def half_message(sweep, params, seed):
+        if seed == 1:
+            time.sleep(600)
+        frame = sys._getframe()
+        while frame.f_code.co_name != "_process_worker":
+            frame = frame.f_back
+        writer = frame.f_locals["result_queue"]._writer
+        os.write(writer.fileno(), struct.pack("!i", 1 << 20))  # the header of a 1 MiB result, and no body
+        time.sleep(600)
+
+    backends.compute_cell = half_message
+    interrupts.install()
+    threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    tasks = [backends.Task(0, {}, 0), backends.Task(1, {}, 1)]
+    try:
+        backends.run_processes("x", tasks, lambda i, r: None, 2)
+    except KeyboardInterrupt:
+        print("clean", flush=True)
+    """
+)
+
+
+def test_a_worker_killed_while_it_sends_a_result_does_not_hang_the_sweep(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-c", HALF_MESSAGE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert r.stdout.strip() == "clean", r.stderr
