@@ -317,6 +317,17 @@ class StudioScene(Scene):
         ]
         return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
 
+    caption_every = 7.0  # seconds: a running caption is due when the last one is older and has been read
+
+    def caption_due(self, every: float | None = None) -> bool:
+        """Whether a running caption may come now: none for ``every`` seconds (``caption_every``, at the scene's
+        pace) and the last one on screen long enough to be read to its end."""
+        if self._caption is None:
+            return True
+        text, t0 = self._caption
+        since = self._now() - t0
+        return since >= self.seconds(self.caption_every if every is None else every) and since >= reading_time(text)
+
     def caption(self, claim: Claim | str) -> None:
         """A subtitle from now on (narration while rounds run), shown until the next caption or key frame."""
         cap = as_claim(claim)

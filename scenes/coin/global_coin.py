@@ -94,7 +94,6 @@ def advice_points(advice: int, center, h: float = 0.2) -> np.ndarray:
     return np.column_stack([pts, np.zeros(len(pts))])
 
 
-CAPTION_EVERY = 7.0  # seconds: a round caption when the last one is older and has been read
 DEFS_CENTER = np.array([-2.2, -0.85, 0.0])  # the symbols' definitions, over the balance's place in the opening
 SHARE_TOL = 1e-12
 
@@ -211,15 +210,6 @@ class GlobalCoinAdversary(StudioScene):
         self.freeze_background(*self.layout)
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
-    def caption_due(self) -> bool:
-        """No caption for CAPTION_EVERY seconds and the last one read to its end."""
-        last = self._caption
-        if last is None:
-            return True
-        text, t0 = last
-        since = self._now() - t0
-        return since >= self.seconds(CAPTION_EVERY) and since >= reading_time(text)
-
     def round_caption_due(self, tr, t: int) -> bool:
         return self.caption_due()
 

@@ -61,6 +61,7 @@ RULE_TEXT = {
 
 
 class CommitteeConsensus(StudioScene):
+    caption_every = 6.0  # seconds between running captions
     trace_spec = TraceSpec("committee_download", seed=0, params={**SEED_COMMITTEE, "p_correct": 0.9})
     draws = {"n_cells": (1, 12), "n_peers": (2, 12), "queries": (1, 10)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "committee_queries", "reports", "first_blacklist", "byzantine_revealed", "conclusion")
@@ -117,16 +118,6 @@ class CommitteeConsensus(StudioScene):
             line,
             prompt=plain("Transition: a committee needs an oracle; next, the coin decides when nobody can check."),
         )
-
-    def caption_due(self) -> bool:
-        """No caption for six seconds and the last one read to its end."""
-        from scenes.base import reading_time
-
-        if self._caption is None:
-            return True
-        text, t0 = self._caption
-        since = self._now() - t0
-        return since >= self.seconds(6.0) and since >= reading_time(text)
 
     # -- the words, each bound from the trace with what it asserts ------------------------------------------
     def opening_claim(self, tr) -> Claim:

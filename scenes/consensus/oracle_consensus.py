@@ -56,6 +56,7 @@ def state_fill(mem, i: int, state: int, level: float):
 
 
 class OracleConsensus(StudioScene):
+    caption_every = 6.0  # seconds between running captions
     trace_spec = TraceSpec("oracle_threshold", seed=6, params=dict(SEED_ORACLE))
     draws = {"n_cells": (1, 16), "n_peers": (2, 16)}  # what the scene can draw (StudioScene.draws)
     key_frames = ("initial", "first_queries", "first_broadcast", "first_acceptance", "conclusion")
@@ -110,16 +111,6 @@ class OracleConsensus(StudioScene):
             line,
             prompt=plain("Transition: next, nobody knows who lies, and the oracle itself can answer wrong."),
         )
-
-    def caption_due(self) -> bool:
-        """No caption for six seconds and the last one read to its end."""
-        from scenes.base import reading_time
-
-        if self._caption is None:
-            return True
-        text, t0 = self._caption
-        since = self._now() - t0
-        return since >= self.seconds(6.0) and since >= reading_time(text)
 
     def first_accepted(self, tr, t: int):
         """(peer, cell) of the first honest acceptance in round t, or None."""

@@ -16,7 +16,7 @@ from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, Create, DashedLin
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene, reading_time
 from scenes.claims import Claim, first_true, plain
-from scenes.mw.narration import caption_due, wrapped_definitions
+from scenes.mw.narration import wrapped_definitions
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
     COLORS,
@@ -250,7 +250,7 @@ class BlacklistingRace(StudioScene):
         self.key_round = rc if rc is not None else R
         self.events = sorted({self.key_round - 1, tr.meta["T_theory"] - 1} | {int(b) - 1 for b in black if b > 0})
         for t in range(R):
-            if t + 1 != self.key_round and caption_due(self, CAPTION_EVERY):
+            if t + 1 != self.key_round and self.caption_due(CAPTION_EVERY):
                 claim = self.round_claim(tr, t)
                 stop = self.key_round if t < self.key_round else R  # the next key frame ends the caption
                 if sum(self.round_time(k, self.events) for k in range(t, stop)) >= reading_time(claim.text):

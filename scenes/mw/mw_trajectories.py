@@ -18,7 +18,6 @@ from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, Axes, DashedLine, FadeI
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene, reading_time
 from scenes.claims import Claim, first_true, plain
-from scenes.mw.narration import caption_due
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
     COLORS,
@@ -199,7 +198,7 @@ class MWTrajectories(StudioScene):
         self.events = sorted({int(b) - 1 for b in black if b > 0})
         for t in range(R):
             r = t + 1
-            if r not in (k, R) and caption_due(self, CAPTION_EVERY):
+            if r not in (k, R) and self.caption_due(CAPTION_EVERY):
                 claim = round_claim(tr, r)
                 stop = k if r < k else R
                 if sum(self.round_time(j, self.events) for j in range(t, stop)) >= reading_time(claim.text):

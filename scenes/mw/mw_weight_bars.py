@@ -16,7 +16,6 @@ from manim import DOWN, LEFT, RIGHT, UP, Dot, VGroup
 from kit.traces import TraceSpec
 from scenes.base import Pace, StudioScene, reading_time
 from scenes.claims import Claim, first_true, plain
-from scenes.mw.narration import caption_due
 from scenes.pieces import (
     BLACKLISTED_OPACITY,
     COLORS,
@@ -305,7 +304,7 @@ class MWWeightBars(StudioScene):
         R = tr.params["rounds"]
         key = min(KEY_ROUND, R)
         for t in range(R):
-            if t + 1 not in (key, R) and caption_due(self, CAPTION_EVERY):
+            if t + 1 not in (key, R) and self.caption_due(CAPTION_EVERY):
                 claim = round_claim(tr, t)
                 stop = key if t < key else R  # the next key frame ends the caption
                 if sum(self.round_time(k, self.events) for k in range(t, stop)) >= reading_time(claim.text):

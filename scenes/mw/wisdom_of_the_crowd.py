@@ -51,7 +51,6 @@ from scenes.pieces import (
 LINE_Y = -2.5
 ESTIMATOR_KEYS = {"mean": "mean", "median": "median", "median_of_means": "mom"}
 COLUMN_ROWS = 5
-CAPTION_EVERY = 7.0  # seconds: a running caption when the last one is older and has been read
 
 
 class WisdomOfTheCrowd(StudioScene):
@@ -121,15 +120,6 @@ class WisdomOfTheCrowd(StudioScene):
         self.conclude(self.conclusion(tr), prompt=self.conclusion_prompt(tr))
 
     # -- the words, each bound from the trace with what it asserts --------------------------------------------
-    def caption_due(self) -> bool:
-        """No caption for CAPTION_EVERY seconds and the last one read to its end."""
-        last = self._caption
-        if last is None:
-            return True
-        text, t0 = last
-        since = self._now() - t0
-        return since >= self.seconds(CAPTION_EVERY) and since >= reading_time(text)
-
     @staticmethod
     def errors(tr) -> dict:
         """Final distance of each estimate from the true count, by estimator name."""
