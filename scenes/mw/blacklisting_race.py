@@ -248,7 +248,7 @@ class BlacklistingRace(StudioScene):
         lines = VGroup(
             label(f"theoretical $T$: {meta['T_theory']}", FS.tiny, COLORS.theory),
             label(f"empirical $T$, this trial: {meta['T_emp_trial']}", FS.tiny, COLORS.measured),
-            label(f"mean of {tr.params['trials']} trials: {meta['T_emp_mean']:.1f}", FS.tiny, COLORS.measured),
+            label(f"mean of {tr.params['trials']} trials: {_T_mean(meta['T_emp_mean'])}", FS.tiny, COLORS.measured),
             label(f"P(an honest source out): {meta['p_honest']:.2f}", FS.tiny, COLORS.text),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         lines.move_to(self.key, aligned_edge=LEFT + UP)  # the summary takes the legend's place
@@ -259,3 +259,8 @@ class BlacklistingRace(StudioScene):
         self.remove(self.key)
         self.panel.remove(self.key)
         self.play(FadeIn(lines, shift=UP * 0.2), run_time=self.seconds(0.8))
+
+
+def _T_mean(t) -> str:
+    """The mean empirical T, or why there is none (no trial removed every Byzantine source: meta None)."""
+    return "not reached" if t is None else f"{t:.1f}"
