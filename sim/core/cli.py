@@ -109,11 +109,6 @@ def run_main(fn, argv) -> int:
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
     except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: one line (what was written is complete, temp files removed)
         return interrupts.report(e)
-    except Exception as e:  # an error of the clean-up under an interruption is the interruption (cause_of)
-        ki = interrupts.cause_of(e)
-        if ki is None:
-            raise
-        return interrupts.report(ki)
     except BrokenPipeError:
         # the reader went away (| head): silence the flush at interpreter exit too
         try:
@@ -123,6 +118,11 @@ def run_main(fn, argv) -> int:
         except (OSError, ValueError):
             pass
         return 141
+    except Exception as e:  # an error of the clean-up under an interruption is the interruption (cause_of)
+        ki = interrupts.cause_of(e)
+        if ki is None:
+            raise
+        return interrupts.report(ki)
     finally:
         if not interrupts.owns_process():  # called in-process (a test, a notebook): the caller's handlers again
             interrupts.restore(previous)
