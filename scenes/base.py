@@ -152,6 +152,7 @@ class StudioScene(Scene):
             return spec, {}
         from sim.core.errors import ParamError
         from sim.core.kinds import get_kind
+        from sim.core.params import resolve as resolve_params
 
         if spec is None:
             raise ParamError(f"SET: scene {cls.__name__} replays no trace, so it has no parameters")
@@ -163,8 +164,10 @@ class StudioScene(Scene):
                     f"SET: {k}: unknown parameter of {cls.__name__}'s trace kind '{kind.name}'; "
                     f"allowed: {', '.join(allowed)}"
                 )
-        resolved = kind.resolve({**spec.params, **options.sets})
-        cls.check_drawable(resolved)
+        merged = {**spec.params, **options.sets}
+        # what the scene draws, before the kind's checks across parameters and its work cap (a more precise line)
+        cls.check_drawable(resolve_params(kind.params, merged, f"{cls.__name__}'s trace kind '{kind.name}'"))
+        resolved = kind.resolve(merged)
         chosen = {k: resolved[k] for k in sorted(options.sets)}
         seed = spec.seed if options.seed is None else options.seed
         if seed != spec.seed:

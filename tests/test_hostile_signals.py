@@ -25,7 +25,7 @@ PY = sys.executable
 LINE = re.compile(r"^error: (interrupted|terminated \(SIGTERM\))(; \d+ of \d+ cells kept, rerun to resume)?$")
 SIGNALS = st.sampled_from([signal.SIGINT, signal.SIGTERM])
 SETTINGS = settings(
-    max_examples=int(os.environ.get("BYZMW_SIGNAL_EXAMPLES", "6")),
+    max_examples=int(os.environ.get("BYZMW_SIGNAL_EXAMPLES", "4")),  # CI default: about 30 s; more for a long probe
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -75,12 +75,10 @@ def test_trace_command(tmp_path_factory, delay, signum):
         out.write_bytes(b"previous output")
         cmd = [PY, "-m", "sim", "trace", "mw_sources", "--set", "n_sources=3000 rounds=60", "--out", str(out)]
         code, _ = interrupt(cmd, delay, signum, d)
-        if code == 0:
+        if code == 0 or out.read_bytes() != b"previous output":  # interrupted after the rename: the new file whole
             from sim.core.kinds import load_trace
 
             assert load_trace(out).params["n_sources"] == 3000
-        else:
-            assert out.read_bytes() == b"previous output"
         assert _temp_files(d) == []
 
 
@@ -109,7 +107,7 @@ def test_sweep_resumes_to_the_same_table(tmp_path_factory, sweep_reference, dela
         cmd += ["--no-progress", "--no-figures"]
         code, lines = interrupt(cmd, delay, signum, d)
         assert _temp_files(d) == []
-        if code != 0 and lines[0].count("cells kept"):
+        if code > 0 and lines and "cells kept" in lines[0]:  # (code -signum: killed at start or exit, no line)
             kept, total = map(int, re.findall(r"(\d+) of (\d+)", lines[0])[0])
             on_disk = len(list((d / "s" / "cells").glob("*.npz"))) if (d / "s" / "cells").exists() else 0
             assert on_disk == kept <= total

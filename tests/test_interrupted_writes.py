@@ -172,3 +172,23 @@ def test_a_worker_killed_while_it_sends_a_result_does_not_hang_the_sweep(tmp_pat
         cwd=Path(__file__).parent.parent,
     )
     assert r.stdout.strip() == "clean", r.stderr
+
+
+def test_an_error_of_the_clean_up_under_an_interruption_is_the_interruption(capsys):
+    """Ctrl-C inside np.savez: zipfile's close then raises ValueError ("open writing handle") with the
+    KeyboardInterrupt as its context; the command says "interrupted" in one line and exits 130, no traceback."""
+    from sim.core.cli import run_main
+
+    def fn(argv):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ValueError("Can't close the ZIP file while there is an open writing handle on it.") from None
+
+    def plain(argv):
+        raise ValueError("a bug, not an interruption")
+
+    assert run_main(fn, []) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+    with pytest.raises(ValueError, match="a bug"):
+        run_main(plain, [])

@@ -4,10 +4,14 @@ range (``byzmw render MWWeightBars --set n_sources=3000`` exits 2 at once instea
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
+from _tally import tally
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kit.options import RenderOptions
 from sim.core.errors import ParamError
@@ -76,3 +80,43 @@ def test_a_subclass_draws_what_its_parent_draws():
     from scenes.mw.mw_weight_bars import MWWeightBars, MWWeightBarsNormalised
 
     assert MWWeightBarsNormalised.draws is MWWeightBars.draws
+
+
+N_TIMELINE = int(os.environ.get("BYZMW_SCENE_LIMIT_EXAMPLES", "4"))
+
+
+@st.composite
+def scene_sets(draw):
+    """A scene and SET values for one or two of its drawn parameters, from the kind's whole range (most near
+    the scene's ends, some beyond them)."""
+    name = draw(st.sampled_from(sorted(SCENES)))
+    drawable = SCENES[name].drawable()
+    kind = {p.name: p for p in get_kind(SCENES[name].trace_spec.kind).params}
+    sets = {}
+    for pname in draw(st.lists(st.sampled_from(sorted(drawable)), min_size=1, max_size=2, unique=True)):
+        p, k = drawable[pname], kind[pname]
+        lo = k.low if k.low is not None else p.low - 1e6
+        hi = k.high if k.high is not None else p.high + 1e6
+        near = st.sampled_from([p.low, p.high, (p.low + p.high) / 2, min(hi, p.high * 2 + 1)])
+        value = draw(st.one_of(near, st.floats(lo, hi)) if p.type is float else st.one_of(near, st.integers(lo, hi)))
+        sets[pname] = str(int(value) if p.type is int else value)
+    return name, sets
+
+
+@pytest.mark.render
+@given(case=scene_sets())
+@settings(max_examples=N_TIMELINE, deadline=None, suppress_health_check=list(HealthCheck))
+def test_random_settings_give_a_drawable_trace_or_one_line(case):
+    """Random SET values: a one-line refusal (the kind's or the scene's), or a trace the scene plays through
+    (its timeline, animations skipped: no video is written)."""
+    from studio.timing import timeline
+
+    name, sets = case
+    with tally("scene limits"):
+        try:
+            SCENES[name].trace_spec_for(RenderOptions(sets=sets))
+        except ParamError as e:
+            assert "\n" not in str(e) and any(str(e).startswith(w) for w in (*sets, "SET: ", "work: ")), str(e)
+            return
+        t = timeline(name, RenderOptions(sets=sets))
+        assert t.length > 0 and t.key_frames

@@ -118,6 +118,11 @@ def run_main(fn, argv) -> int:
         except (OSError, ValueError):
             pass
         return 141
+    except Exception as e:  # an error of the clean-up under an interruption is the interruption (cause_of)
+        ki = interrupts.cause_of(e)
+        if ki is None:
+            raise
+        return interrupts.report(ki)
     finally:
         if not interrupts.owns_process():  # called in-process (a test, a notebook): the caller's handlers again
             interrupts.restore(previous)

@@ -94,6 +94,20 @@ def check() -> None:
         raise Interrupted(_pending[0])
 
 
+def cause_of(e: BaseException) -> KeyboardInterrupt | None:
+    """The interruption behind ``e``, if any: a signal can land inside a library's clean-up (``zipfile`` closing
+    an archive half written raises ValueError while the KeyboardInterrupt unwinds), and the exception that
+    reaches the command then has the interruption as its context. None when ``e`` has no interruption behind it.
+    """
+    seen = set()
+    while e is not None and id(e) not in seen and len(seen) < 50:
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def code_of(e: BaseException) -> int:
     """The exit code of an interruption: 128 + the signal (130 for a plain KeyboardInterrupt)."""
     return e.code if isinstance(e, Interrupted) else 128 + signal.SIGINT
