@@ -6,6 +6,14 @@ import os
 
 import pytest
 
+# Hypothesis draws the same examples on every run of `make test` (a red CI is a real finding, reproducible);
+# BYZMW_HYPOTHESIS=explore draws new ones each run, to look for more.
+from hypothesis import settings as _hsettings
+
+_hsettings.register_profile("byzmw", derandomize=True)
+_hsettings.register_profile("explore", derandomize=False)
+_hsettings.load_profile("explore" if os.environ.get("BYZMW_HYPOTHESIS") == "explore" else "byzmw")
+
 _SCENE_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0}
 _VISUAL_SKIPPED: list[str] = []
 
