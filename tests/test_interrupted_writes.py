@@ -137,7 +137,7 @@ def test_a_second_signal_after_an_interruption_ends_the_wait(usr1_interrupts):
 
 HALF_MESSAGE = textwrap.dedent(
     """
-    import os, signal, struct, sys, threading, time
+    import os, signal, struct, sys, time
     from sim.core import interrupts
     from studio.sweep import backends
 
@@ -149,11 +149,11 @@ HALF_MESSAGE = textwrap.dedent(
             frame = frame.f_back
         writer = frame.f_locals["result_queue"]._writer
         os.write(writer.fileno(), struct.pack("!i", 1 << 20))  # the header of a 1 MiB result, and no body
+        os.kill(os.getppid(), signal.SIGINT)  # Ctrl-C once the half message is in the pipe (no race with a timer)
         time.sleep(600)
 
     backends.compute_cell = half_message
     interrupts.install()
-    threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()
     tasks = [backends.Task(0, {}, 0), backends.Task(1, {}, 1)]
     try:
         backends.run_processes("x", tasks, lambda i, r: None, 2)

@@ -51,7 +51,7 @@ class BlacklistingProtocol(StudioScene):
     trace_spec = TraceSpec("error_bounded", seed=2, params=dict(SEED_BLACKLISTING))
     draws = {
         "n_sources": (1, 100),
-        "n_peers": (2, 8),
+        "n_peers": (2, 9),
         "shift": (-10, 10),
         "C": (0, 100),
     }  # what the scene can draw (StudioScene.draws)
