@@ -487,10 +487,10 @@ class StudioScene(Scene):
         if not ends_here and played < MIN_SLIDE_S - 1e-9 and any(e["what"] == "break" for e in self.timeline):
             current = getattr(self, "_base_slide_config", None)
             if notes and current is not None and getattr(self, "next_slide", None) is not None:
-                current.notes = notes  # the slide goes on: it carries these notes instead
+                current.notes = self._joined_notes(current.notes, notes)  # the slide goes on: it carries both
             for e in reversed(self.timeline):  # and so does the timeline's record of it
                 if e["what"] == "break":
-                    e["notes"] = notes or e["notes"]
+                    e["notes"] = self._joined_notes(e["notes"], notes)
                     break
             return
         self.timeline.append({"what": "break", "t": self._now(), "notes": notes, "auto_next": not ends_here})
@@ -501,7 +501,7 @@ class StudioScene(Scene):
         if current is not None:
             try:
                 if ends_here:
-                    current.notes = notes or current.notes
+                    current.notes = self._joined_notes(current.notes, notes)
                 else:
                     current.auto_next = True
                     if not current.notes:
@@ -518,6 +518,16 @@ class StudioScene(Scene):
             if e["what"] == "play" or (e["what"] == "wait" and not e.get("slide_pause")):
                 total += e["d"]
         return total
+
+    @staticmethod
+    def _joined_notes(kept: str, more: str) -> str:
+        """A slide's notes when a too-short slide after it is folded into it: a prompt of its own stays, and the
+        folded slide's prompt follows it (a plays-on note gives way)."""
+        if not more or more in (kept or ""):
+            return kept or ""
+        if not kept or kept.startswith("(plays on by itself)"):
+            return more
+        return f"{kept}\n\n{more}"
 
     def _plays_on_note(self) -> str:
         """Speaker notes of a slide that plays on by itself: where it is heading."""
