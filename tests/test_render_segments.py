@@ -296,6 +296,7 @@ print(len({encode(seed) for seed in range(12)}))
 """
 
 
+@pytest.mark.render  # it encodes video (x264): the full suite's, not the fast loop's
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 @pytest.mark.parametrize("fill", ["on", "off"])
 def test_the_encoder_makes_the_same_bytes_whatever_the_heap_held(fill):
