@@ -16,8 +16,6 @@ from studio.timing import SymbolInspector, timeline, undefined_symbols
 
 SCENES = registry.scenes()
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
-# Scenes that use symbols before defining them (strict: remove an entry once its scene defines them).
-KNOWN: set[str] = set()
 
 
 def test_the_glossary_gives_each_symbol_one_meaning():
@@ -37,13 +35,7 @@ def test_symbols_are_found_in_text_and_formulas():
 
 
 @pytest.mark.scene
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="symbols used before defined")) if n in KNOWN else n
-        for n in SCENES
-    ],
-)
+@pytest.mark.parametrize("name", list(SCENES))
 def test_every_symbol_is_defined_before_use(name):
     if not HAVE_LATEX:
         pytest.skip("LaTeX (latex, dvisvgm) is not installed")

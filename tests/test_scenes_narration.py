@@ -21,9 +21,6 @@ from studio.timing import narration_problems, timeline
 SCENES = registry.scenes()
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
 MIN_CHECKS = 3
-# Scenes whose words are not yet claims bound from their traces (strict: an entry fails once its scene is
-# converted, so that it is removed here).
-KNOWN: set[str] = set()
 
 
 def _cases():
@@ -31,10 +28,7 @@ def _cases():
     for name, entry in SCENES.items():
         sets = [{}] + [dict(c) for c in getattr(entry.cls, "claim_checks", ())]
         for i, s in enumerate(sets):
-            marks = [pytest.mark.scene]
-            if name in KNOWN:
-                marks.append(pytest.mark.xfail(strict=True, reason="words not yet bound from the trace"))
-            out.append(pytest.param(name, s, id=f"{name}-{i}", marks=marks))
+            out.append(pytest.param(name, s, id=f"{name}-{i}", marks=[pytest.mark.scene]))
     return out
 
 
@@ -48,7 +42,7 @@ def test_every_claim_holds_and_reads(name, sets):
     assert any(e["what"] == "claim" and e["checked"] for e in tm.events), "no claim with a predicate"
 
 
-@pytest.mark.parametrize("name", [n for n in SCENES if n not in KNOWN])
+@pytest.mark.parametrize("name", list(SCENES))
 def test_claims_are_checked_for_enough_parameter_sets(name):
     checks = getattr(SCENES[name].cls, "claim_checks", ())
     assert len(checks) >= MIN_CHECKS, f"{name}: claim_checks lists {len(checks)} parameter sets, needs {MIN_CHECKS}"

@@ -20,18 +20,10 @@ from studio.overlap import Sampler, sweep_overlaps
 
 SCENES = registry.scenes()
 HAVE_LATEX = shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
-# Scenes that still overlap somewhere (strict: an entry fails once its scene is fixed, so it is removed here).
-KNOWN: set[str] = set()
 
 
 @pytest.mark.scene
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="overlaps not fixed yet")) if n in KNOWN else n
-        for n in SCENES
-    ],
-)
+@pytest.mark.parametrize("name", list(SCENES))
 def test_no_text_is_overlapped_crossed_or_hidden(name):
     if not HAVE_LATEX:
         pytest.skip("LaTeX (latex, dvisvgm) is not installed")
