@@ -170,6 +170,22 @@ def test_aggregator_classes_take_the_plain_path_with_the_general_numbers():
         assert st_["excluded"] == [int(i) for i in np.flatnonzero(w[0] <= 1e-12)], name
 
 
+def test_one_aggregator_called_round_after_round_gives_each_rounds_general_numbers():
+    """The work block a class keeps between calls (Krum's centred stack) carries nothing from one call to the
+    next: rounds of one shape, of a new shape, and the first shape again, each equal to the general path."""
+    rng = np.random.default_rng(8)
+    ones = {}
+    for name in ("krum", "multi_krum"):
+        agg_obj = AGGREGATORS[name](num_byzantine=2, num_samples_per_client=None)
+        for shape in ((12, 30), (12, 30), (9, 5), (12, 30)):
+            x = rng.standard_normal(shape) * rng.uniform(0.1, 50.0)
+            mask = ones.setdefault(shape[0], np.ones((1, shape[0]), bool))
+            agg, st_ = agg_obj.aggregate(list(x))
+            ref, w = rules.RULES[name](x[None], mask, f=2)
+            assert_same(agg, ref, name)
+            assert_same(st_["shares"], w[0], name)
+
+
 def test_aggregator_plain_route_still_drops_nonfinite_clients():
     rng = np.random.default_rng(6)
     x = rng.standard_normal((9, 4))

@@ -373,6 +373,7 @@ class KrumAggregator(_FAware):
     name = "krum"
     takes_mean = True
     checks_itself = True
+    _scratch: np.ndarray | None = None  # _plain's work block, kept between calls
 
     def __init__(self, num_byzantine: int = 0, m: int = 1, neighbours: int | None = None, **kw):
         self.m = robust.int_param(rules.M, m)
@@ -389,7 +390,11 @@ class KrumAggregator(_FAware):
 
     def _plain(self, x):
         f = self._f(x, None)
-        return rules._krum_plain(x, f, self._m(x, None, f), self.neighbours)
+        # the centred stack goes into a block this aggregator keeps between calls (a round-by-round caller
+        # passes stacks of one shape): without it each call faults in a fresh stack-sized block
+        if self._scratch is None or self._scratch.shape != x.shape:
+            self._scratch = np.empty(x.shape)
+        return rules._krum_plain(x, f, self._m(x, None, f), self.neighbours, scratch=self._scratch)
 
     def _extra_stats(self):
         k = None if self.neighbours is None else self.neighbours

@@ -313,9 +313,9 @@ def krum(x, mask=None, rng=None, *, f=0, m=1, neighbours=None, track=True, centr
     return (np.ldexp(agg, p) if p else agg), w
 
 
-def _krum_plain(x, f: int, m: int, neighbours=None, centre=None):
+def _krum_plain(x, f: int, m: int, neighbours=None, centre=None, scratch=None):
     """krum's plain path: (aggregate, shares) from robust.krum_scores_plain, or None (then the general path)."""
-    scores = robust.krum_scores_plain(x, f, neighbours, centre)
+    scores = robust.krum_scores_plain(x, f, neighbours, centre, scratch)
     if scores is None:
         return None
     n = x.shape[-2]

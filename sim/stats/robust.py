@@ -764,12 +764,14 @@ def krum_scores(x, f: int, mask=None, neighbours: int | None = None, centre=None
     return np.where(ok, s, np.inf)
 
 
-def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np.ndarray | None:
+def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None, scratch=None) -> np.ndarray | None:
     """krum_scores of a plainly fine x without a mask (the general path's numbers), or None (sq_distances_plain).
 
     One (n, d) stack narrow enough for one block of _centred_gram is done inline (is_plain, centre, Gram
     product, the centred squared norms below SQ_SAFE, distances, the recentring test, the partition); wider
-    or batched stacks go through sq_distances_plain.
+    or batched stacks go through sq_distances_plain. ``scratch``: a float64 array of x's shape the centred
+    stack may be written into (a caller that calls again and again keeps one, so no fresh stack-sized block
+    is faulted in on every call; the numbers do not depend on it).
     """
     n, d = x.shape[-2:]
     k = n - f - 2 if neighbours is None else neighbours
@@ -793,7 +795,10 @@ def krum_scores_plain(x: np.ndarray, f: int, neighbours=None, centre=None) -> np
         mu = centre if type(centre) is np.ndarray and centre.shape == (d,) else _centre_arg(centre, x.shape)
         if not (is_plain(x) and is_plain(mu)):
             return None
-    c = x - mu
+    if scratch is not None and scratch.shape == x.shape and scratch.dtype == np.float64:
+        c = np.subtract(x, mu, out=scratch)
+    else:
+        c = x - mu
     gram = c @ c.T
     sq = gram.diagonal()
     top = np.maximum.reduce(sq)
