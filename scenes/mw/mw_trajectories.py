@@ -32,6 +32,7 @@ from scenes.pieces import (
     legend,
     marker,
     params_line,
+    plot_frame,
     side,
     source,
     swatch_blacklisted,
@@ -286,13 +287,15 @@ class MWTrajectories(StudioScene):
                 y_range=[lo[1], hi[1], 1],
                 x_length=8.0,
                 y_length=5.2,
-                axis_config={"color": COLORS.muted, "include_numbers": False},
+                axis_config={"color": COLORS.muted, "include_numbers": False, "include_ticks": not self.figure_mode},
                 tips=False,
             )
             .to_edge(LEFT, buff=0.75)
             .set_y(0.0)  # clear of the conclusion band at the bottom
         )
-        # no tick numbers: the axes cross inside the cloud of reports, and the panel gives every distance
+        # no tick numbers on the axes that cross inside the cloud of reports (the panel gives every distance);
+        # a paper figure gets a numbered frame along the plot's bottom and left edges
+        self.frame = plot_frame(self.axes) if self.figure_mode else VGroup()
         byz = tr["is_byzantine"][0]
         self.byz = byz
         self.dots = VGroup(
@@ -345,7 +348,7 @@ class MWTrajectories(StudioScene):
             defs.chrome = True
         defs.move_to([MAIN_LEFT, self.axes.get_bottom()[1] - 0.2, 0], aligned_edge=UP + LEFT)
         self.under_band = VGroup(note, defs)  # what the conclusion's band would cover
-        layout = [head, self.axes, self.star, key, table_head, VGroup(*[r[0] for r in rows]), note, defs]
+        layout = [head, self.axes, self.frame, self.star, key, table_head, VGroup(*[r[0] for r in rows]), note, defs]
         self.add(*layout)
         self.freeze_background(*layout)
         self.add(self.dots, self.paths, self.heads, self.crosses, self.round, self.alive, self.dist)

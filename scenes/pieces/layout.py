@@ -62,8 +62,9 @@ def side(*items, buff: float = SIDE_BUFF, top: float = SIDE_TOP) -> VGroup:
     """The side column: ``items`` stacked down from its top-left corner (at single column width: a row under
     the main area)."""
     g = VGroup(*[m for m in items if m is not None])
-    for m in g:
-        m.is_side = True  # a paper figure at single width moves the panel up under the picture
+    for m in g:  # a paper figure at single width moves the panel up under the picture: every part of it, also
+        for x in m.get_family():  # the parts a scene adds to itself one by one (a table's head, its rows)
+            x.is_side = True
     if single_column():  # rows under the picture, each no wider than the main area
         room, rows, cur = MAIN_RIGHT - MAIN_LEFT, [], []
         for m in sorted(g, key=lambda m: isinstance(m, Legend)):  # the legend last: it is the widest
@@ -79,6 +80,35 @@ def side(*items, buff: float = SIDE_BUFF, top: float = SIDE_TOP) -> VGroup:
     g.arrange(DOWN, aligned_edge=LEFT, buff=buff)
     # flush with the right margin; a panel narrower than the column starts at its left edge
     g.move_to([min(SIDE_LEFT, SIDE_RIGHT - g.width), top, 0], aligned_edge=UP + LEFT)
+    return g
+
+
+def nice_step(span: float, most: int = 7) -> float:
+    """The tick step of 1, 2 or 5 times a power of ten that puts at most ``most`` ticks on ``span``."""
+    import math
+
+    p = 10.0 ** math.floor(math.log10(max(span, 1e-12) / most))
+    return next(m * p for m in (1, 2, 5, 10) if span / (m * p) <= most)
+
+
+def plot_frame(axes, size: float | None = None) -> VGroup:
+    """A journal plot's frame for ``axes`` (a paper figure): a line along the bottom and the left edge of the
+    plotted ranges with ticks and their numbers outside, so the numbers never sit in the data (crossing axes
+    through the data stay as the zero lines)."""
+    import numpy as np
+
+    (x0, x1), (y0, y1) = (axes.x_range[:2], axes.y_range[:2])
+    g, tick = VGroup(), 0.08
+    line = dict(color=COLORS.muted, stroke_width=2)
+    g.add(Line(axes.c2p(x0, y0), axes.c2p(x1, y0), **line), Line(axes.c2p(x0, y0), axes.c2p(x0, y1), **line))
+    for lo, hi, along in ((x0, x1, True), (y0, y1, False)):
+        step = nice_step(hi - lo)
+        for v in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step):
+            v = 0.0 if abs(v) < step * 1e-9 else float(v)
+            p = axes.c2p(v, y0) if along else axes.c2p(x0, v)
+            d = DOWN if along else LEFT
+            g.add(Line(p, p + d * tick, **line))
+            g.add(label(f"{v:g}".replace("-", "−"), size or FS.tiny, COLORS.muted).next_to(p + d * tick, d, buff=0.08))
     return g
 
 
@@ -166,7 +196,9 @@ __all__ = [
     "conclusion_line",
     "headline",
     "legend",
+    "nice_step",
     "params_line",
+    "plot_frame",
     "side",
     "single_column",
     "title",
