@@ -458,6 +458,8 @@ class RobustAggregation(StudioScene):
                 blbl = label(
                     rf"dotted: largest possible $|z| = \sqrt{{n-1}}$ = {bnd:.2f}", FS.tiny, COLORS.muted
                 ).move_to([mid, y0 + BAR_H + 0.02, 0])
+                if blbl.get_top()[1] + 0.06 > cap.get_bottom()[1]:  # larger paper text: the panel's title goes up
+                    cap.next_to(blbl, UP, buff=0.08)
                 self.bound_line, self.bound_label = bline, blbl  # drawn, then lit up as the conclusion's ruler
             z = tr[f"z_{name}"][0]
             bars = VGroup(*[self.bar(x, y0, zi, b) for x, zi, b in zip(self.zx, z, self.byz)])
