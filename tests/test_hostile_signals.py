@@ -66,15 +66,29 @@ def _temp_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.name.endswith(".tmp") or "_private" in p.parts]
 
 
-@given(delay=st.floats(0.0, 4.0), signum=SIGNALS)
+TRACE = ["-m", "sim", "trace", "mw_sources", "--set", "n_sources=3000 rounds=60", "--out"]
+
+
+@pytest.fixture(scope="module")
+def trace_seconds(tmp_path_factory) -> float:
+    """How long the traced command takes here and now, start to exit (the moments drawn below span it)."""
+    d = tmp_path_factory.mktemp("trace_time")
+    t0 = time.monotonic()
+    subprocess.run([PY, *TRACE, str(d / "t.npz")], check=True, capture_output=True, timeout=600)
+    return time.monotonic() - t0
+
+
+# the signal lands at a drawn fraction of the command's own run time (measured alongside: the machine may be
+# busy), from before the interpreter is up to after the command has finished
+@given(at=st.floats(0.0, 1.2), signum=SIGNALS)
 @SETTINGS
-def test_trace_command(tmp_path_factory, delay, signum):
+def test_trace_command(tmp_path_factory, trace_seconds, at, signum):
     with tally("signals: sim trace"):
         d = tmp_path_factory.mktemp("trace")
         out = d / "t.npz"
         out.write_bytes(b"previous output")
-        cmd = [PY, "-m", "sim", "trace", "mw_sources", "--set", "n_sources=3000 rounds=60", "--out", str(out)]
-        code, _ = interrupt(cmd, delay, signum, d)
+        cmd = [PY, *TRACE, str(out)]
+        code, _ = interrupt(cmd, at * trace_seconds, signum, d)
         if code == 0 or out.read_bytes() != b"previous output":  # interrupted after the rename: the new file whole
             from sim.core.kinds import load_trace
 
@@ -86,11 +100,13 @@ SWEEP = ["aggregation_breakdown", "--set", "aggregator=mean,krum attack=sign_fli
 
 
 @pytest.fixture(scope="module")
-def sweep_reference(tmp_path_factory):
+def sweep_reference(tmp_path_factory) -> tuple[list[str], float]:
+    """(the uninterrupted sweep's table, how long that run took here and now)."""
     d = tmp_path_factory.mktemp("ref")
     cmd = [PY, "-m", "studio.sweep", "run", *SWEEP, "--name", "s", "--out", str(d), "--workers", "1"]
+    t0 = time.monotonic()
     subprocess.run([*cmd, "--no-progress", "--no-figures"], check=True, capture_output=True, timeout=600)
-    return _table(d / "s" / "cells.csv")
+    return _table(d / "s" / "cells.csv"), time.monotonic() - t0
 
 
 def _table(csv: Path) -> list[str]:
@@ -98,9 +114,11 @@ def _table(csv: Path) -> list[str]:
     return [ln for ln in csv.read_text().splitlines() if not ln.startswith("#")]
 
 
-@given(delay=st.floats(0.3, 6.0), signum=SIGNALS, workers=st.sampled_from([1, 2]))
+@given(at=st.floats(0.1, 1.2), signum=SIGNALS, workers=st.sampled_from([1, 2]))
 @SETTINGS
-def test_sweep_resumes_to_the_same_table(tmp_path_factory, sweep_reference, delay, signum, workers):
+def test_sweep_resumes_to_the_same_table(tmp_path_factory, sweep_reference, at, signum, workers):
+    table, seconds = sweep_reference
+    delay = at * seconds * (1.5 if workers == 2 else 1.0)  # two workers start a pool first
     with tally("signals: sweep"):
         d = tmp_path_factory.mktemp("sweep")
         cmd = [PY, "-m", "studio.sweep", "run", *SWEEP, "--name", "s", "--out", str(d), "--workers", str(workers)]
@@ -112,7 +130,7 @@ def test_sweep_resumes_to_the_same_table(tmp_path_factory, sweep_reference, dela
             on_disk = len(list((d / "s" / "cells").glob("*.npz"))) if (d / "s" / "cells").exists() else 0
             assert on_disk == kept <= total
         subprocess.run(cmd, check=True, capture_output=True, timeout=600)  # rerun: resumes
-        assert _table(d / "s" / "cells.csv") == sweep_reference
+        assert _table(d / "s" / "cells.csv") == table
 
 
 @pytest.mark.render
