@@ -23,7 +23,8 @@ A job (:func:`render_scenes`) takes scenes in one mode (talk videos, or the play
 Probes run on the workers too (local processes are forked before this process starts any thread, so the
 caller's ``__main__`` is not imported again; they die with it).
 
-One progress bar covers the whole job: video seconds done (cached plays count at once), segments done, ETA.
+One progress bar covers the whole job: the scenes probed (k/N), then video seconds done (cached plays count at
+once), segments done, ETA.
 """
 
 from __future__ import annotations
@@ -385,17 +386,43 @@ class _Workers:
 
 
 class _Bar:
-    """One progress bar for the whole job: seconds of video done, segments done, ETA."""
+    """One progress bar for the whole job: first the scenes probed (a scene's plays are measured before its
+    segments can be planned), then seconds of video done, segments done, ETA."""
 
-    def __init__(self, total: float, done: float, segments: int, desc: str, show: bool):
-        self.segments, self.done_segments = segments, 0
-        self.bar = None
-        if show:
+    VIDEO = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of video{postfix} [{elapsed}<{remaining}]"
+    PROBING = "{desc}: probing scenes {n}/{total} [{elapsed}]"
+
+    def __init__(self, desc: str, show: bool):
+        self.segments, self.done_segments = 0, 0
+        self.desc, self.show, self.bar = desc, show, None
+
+    def _open(self, total: float, bar_format: str, unit: str) -> None:
+        if not self.show:
+            return
+        if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=round(total, 1), initial=round(done, 1), unit="s", desc=desc, leave=True,
-                            file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of "
-                            "video{postfix} [{elapsed}<{remaining}]")  # fmt: skip
+            self.bar = tqdm(total=total, unit=unit, desc=self.desc, leave=True, file=sys.stderr, bar_format=bar_format)
+        else:  # the same line goes on; the ETA from the rate of rendering, not of probing
+            self.bar.bar_format, self.bar.unit = bar_format, unit
+            self.bar.reset(total=total)
+
+    def probing(self, scenes: int) -> None:
+        """``scenes`` are to be probed (nothing shown while none is)."""
+        if scenes:
+            self._open(scenes, self.PROBING, "scene")
+
+    def probed(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.refresh()  # a probe takes seconds: show each
+
+    def start(self, total: float, done: float, segments: int) -> None:
+        """The plan is made: ``total`` seconds of video, ``done`` of them cached, in ``segments`` segments."""
+        self.segments = segments
+        self._open(round(total, 1), self.VIDEO, "s")
+        if self.bar is not None:
+            self.bar.update(round(done, 1))
             self._postfix()
 
     def _postfix(self):
@@ -464,74 +491,78 @@ def render_scenes(
     scenes = [_scene(n, options, mode, threads) for n in names]
     context = _context(options, threads)
     work: list[SceneWork | None] = [None] * len(scenes)
-    for k, sc in enumerate(scenes):
-        m = rc.load_manifest(sc.key) if use_cache and sc.key is not None else None
-        if m is not None:
-            work[k] = _from_manifest(sc, options, mode, m)
-        elif mode == "slides":
-            work[k] = _from_probe(sc, options, mode, probe(sc.name, options, mode, folder), context)
-    with _Workers(jobs, scheduler) as workers:
-        unknown = [k for k, w in enumerate(work) if w is None]
+    manifests = [rc.load_manifest(sc.key) if use_cache and sc.key is not None else None for sc in scenes]
+    desc = (names[0] if len(names) == 1 else f"{len(names)} scenes") + f" -q{options.quality}"
+    bar = _Bar(desc, progress)
+    try:
+        bar.probing(sum(m is None for m in manifests))
+        for k, (sc, m) in enumerate(zip(scenes, manifests)):
+            if m is not None:
+                work[k] = _from_manifest(sc, options, mode, m)
+            elif mode == "slides":
+                work[k] = _from_probe(sc, options, mode, probe(sc.name, options, mode, folder), context)
+                bar.probed()
+        with _Workers(jobs, scheduler) as workers:
+            unknown = [k for k, w in enumerate(work) if w is None]
 
-        def probed(n, p):
-            k = unknown[n]
-            work[k] = _from_probe(scenes[k], options, mode, p, context)
+            def probed(n, p):
+                k = unknown[n]
+                work[k] = _from_probe(scenes[k], options, mode, p, context)
+                bar.probed()
 
-        workers.run(run_probe, [ProbeTask(scenes[k].name, state, scenes[k].output) for k in unknown], probed)
-        for w in work:
-            _lookup(w, use_cache)
-        rep.work = work
-        rep.probe_s = time.perf_counter() - t0
-        segs = plan(work, jobs if scheduler is None else max(jobs, 2))
-        tasks = [Task(work[s.scene].name, mode, state, s.plays, threads) for s in segs]
-        total = sum(w.seconds for w in work)
-        cached = sum(w.frames[i] / w.fps for w in work for i in w.entries)
-        desc = (names[0] if len(names) == 1 else f"{len(names)} scenes") + f" -q{options.quality}"
-        seconds = {(w.name, i): n / w.fps for w in work for i, n in enumerate(w.frames)}
-        by_name = {w.name: w for w in work}
-        reported: dict[int, float] = {}  # task -> video seconds its plays reported so far
-        by_play = {(t.name, t.mode, i): n for n, t in enumerate(tasks) for i in t.plays}
-        measured: dict[str, dict[int, float]] = {}
-        bar = _Bar(total, cached, len(tasks), desc, progress)
+            workers.run(run_probe, [ProbeTask(scenes[k].name, state, scenes[k].output) for k in unknown], probed)
+            for w in work:
+                _lookup(w, use_cache)
+            rep.work = work
+            rep.probe_s = time.perf_counter() - t0
+            segs = plan(work, jobs if scheduler is None else max(jobs, 2))
+            tasks = [Task(work[s.scene].name, mode, state, s.plays, threads) for s in segs]
+            total = sum(w.seconds for w in work)
+            cached = sum(w.frames[i] / w.fps for w in work for i in w.entries)
+            seconds = {(w.name, i): n / w.fps for w in work for i, n in enumerate(w.frames)}
+            by_name = {w.name: w for w in work}
+            reported: dict[int, float] = {}  # task -> video seconds its plays reported so far
+            by_play = {(t.name, t.mode, i): n for n, t in enumerate(tasks) for i in t.plays}
+            measured: dict[str, dict[int, float]] = {}
+            bar.start(total, cached, len(tasks))
 
-        def tick():
-            while True:
-                try:
-                    name, m, i, secs = workers.progress.get_nowait()
-                except queue_mod.Empty:
-                    return
-                n = by_play.get((name, m, i))
-                if n is not None:
+            def tick():
+                while True:
+                    try:
+                        name, m, i, secs = workers.progress.get_nowait()
+                    except queue_mod.Empty:
+                        return
+                    n = by_play.get((name, m, i))
+                    if n is not None:
+                        reported[n] = reported.get(n, 0.0) + secs
+                        bar.add(secs)
+
+            def local(task):
+                n = tasks.index(task)
+
+                def report(i, secs):
                     reported[n] = reported.get(n, 0.0) + secs
                     bar.add(secs)
 
-        def local(task):
-            n = tasks.index(task)
+                return run_task(task, report)
 
-            def report(i, secs):
-                reported[n] = reported.get(n, 0.0) + secs
-                bar.add(secs)
+            def done(n, pieces: Pieces):
+                if workers.progress is not None:
+                    tick()
+                t = tasks[n]
+                bar.add(max(0.0, sum(seconds[(t.name, i)] for i in t.plays) - reported.get(n, 0.0)))
+                bar.segment_done()
+                w = by_name[t.name]
+                for i in t.plays:
+                    w.entries[i] = rc.put(w.keys[i], pieces.files[i], w.frames[i], pieces.seconds.get(i, 0.0))
+                measured.setdefault(w.output, {}).update(pieces.seconds)
+                rep.segments.append((t.name, t.plays, segs[n].cost, pieces.total_s, pieces.worker))
 
-            return run_task(task, report)
-
-        def done(n, pieces: Pieces):
-            if workers.progress is not None:
-                tick()
-            t = tasks[n]
-            bar.add(max(0.0, sum(seconds[(t.name, i)] for i in t.plays) - reported.get(n, 0.0)))
-            bar.segment_done()
-            w = by_name[t.name]
-            for i in t.plays:
-                w.entries[i] = rc.put(w.keys[i], pieces.files[i], w.frames[i], pieces.seconds.get(i, 0.0))
-            measured.setdefault(w.output, {}).update(pieces.seconds)
-            rep.segments.append((t.name, t.plays, segs[n].cost, pieces.total_s, pieces.worker))
-
-        t1 = time.perf_counter()
-        try:
+            t1 = time.perf_counter()
             workers.run(run_task, tasks, done, local=local, tick=tick if workers.progress is not None else None)
-        finally:
-            bar.close()
-        rep.render_s = time.perf_counter() - t1
+            rep.render_s = time.perf_counter() - t1
+    finally:
+        bar.close()
     for name, secs in measured.items():
         rc.save_costs(name, mode, options.quality, secs)
     rep.rendered = sum(len(t.plays) for t in tasks)

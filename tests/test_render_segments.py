@@ -244,6 +244,28 @@ def test_makespan_is_the_critical_path_of_list_scheduling():
     assert seg.cost == 1.0
 
 
+def test_one_bar_shows_the_probes_then_the_video_seconds(capsys):
+    """The job's one bar: scenes probed k/N while the plays are measured, then video seconds and segments."""
+    from studio.render_jobs import _Bar
+
+    bar = _Bar("2 scenes -ql", True)
+    bar.probing(2)
+    bar.probed()
+    bar.probed()
+    bar.start(10.0, 4.0, 3)
+    for _ in range(3):
+        bar.add(2.0)
+        bar.segment_done()
+    bar.close()
+    err = capsys.readouterr().err
+    assert "probing scenes 1/2" in err and "probing scenes 2/2" in err
+    assert err.index("probing scenes 2/2") < err.index("4.0/10.0 s of video, segments 0/3")
+    assert "10.0/10.0 s of video, segments 3/3" in err
+    quiet = _Bar("x", False)
+    quiet.probing(1), quiet.probed(), quiet.start(1.0, 0.0, 1), quiet.add(1.0), quiet.segment_done(), quiet.close()
+    assert capsys.readouterr().err == ""
+
+
 # -- the encoder's leftovers -----------------------------------------------------------------------------------
 ENCODE_WITH_DIRTY_HEAPS = """
 import ctypes, hashlib, io, sys, threading
