@@ -54,13 +54,58 @@ def _quiet_unraisable(u) -> None:
     sys.__unraisablehook__(u)
 
 
+_fork_mask: list = []  # the signal mask before a fork (while this module's handlers are installed)
+
+
+def _ours() -> bool:
+    return any(getattr(signal.getsignal(s), "_interrupts", False) for s in SIGNALS)
+
+
+def _before_fork() -> None:
+    """Block SIGINT and SIGTERM across a fork, so a signal landing in the child before its handlers are reset
+    waits for the reset (and then acts by default) instead of raising in the child."""
+    if _ours() and threading.current_thread() is threading.main_thread():
+        _fork_mask.append(signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS))
+
+
+def _after_fork_in_parent() -> None:
+    if _fork_mask:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _fork_mask.pop())
+
+
+def _default_in_child() -> None:
+    """In a forked child: the default action for SIGINT and SIGTERM where this module's handlers were inherited.
+
+    A library's process pool (manim-slides reverses long videos on a ``multiprocessing.Pool``) ends its idle
+    workers with SIGTERM when it closes; with the parent's handler each of them printed an ``Interrupted``
+    traceback. A child now dies of the signal as an exec'd program would, silently. The project's own workers
+    set their handlers in their initializer (they ignore both: the parent kills them), and the parent forks them
+    with the signals blocked, so none is acted on in between; the mask is the parent's from before the fork.
+    """
+    for s in SIGNALS:
+        if getattr(signal.getsignal(s), "_interrupts", False):
+            signal.signal(s, signal.SIG_DFL)
+    _pending.clear()
+    if _fork_mask:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _fork_mask.pop())
+
+
+_raise._interrupts = True
+_fork_hook: list[bool] = []
+
+
 def install() -> dict | None:
-    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread.
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread (a forked child: see _default_in_child).
 
     Returns the previous handlers (for :func:`restore`), or None outside the main thread (nothing done).
     """
     if threading.current_thread() is not threading.main_thread():
         return None
+    if not _fork_hook and hasattr(os, "register_at_fork"):
+        os.register_at_fork(
+            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_default_in_child
+        )
+        _fork_hook.append(True)
     _pending.clear()
     previous = {}
     if sys.unraisablehook is sys.__unraisablehook__:
@@ -128,6 +173,8 @@ def settle(code: int) -> None:
 
     def now(signum, frame):
         os._exit(code)
+
+    now._interrupts = True
 
     for s in SIGNALS:
         if signal.getsignal(s) is not signal.SIG_IGN:
