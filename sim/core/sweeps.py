@@ -26,9 +26,13 @@ SeedSequence (:func:`cell_blocks`), and its record is the blocks' records end
 to end (:func:`join_blocks`). The blocks are fixed by the declaration, not by
 the machine, so the engine may compute them on different workers and still
 give the serial numbers bit for bit; a cell of one block draws from the cell's
-own SeedSequence, as every cell did before blocks existed. Everything here is pure (no files, no plotting): checkpoints, CSV
-files and figures live in the shell above, whose figure modules register
-against a sweep's name; a sweep never names them.
+own SeedSequence, as every cell did before blocks existed. Only a cell whose
+trials are exchangeable draws from its Generator may be split (not one whose
+trial t means something of its own, like a seed first_seed + t).
+
+Everything here is pure (no files, no plotting): checkpoints, CSV files and
+figures live in the shell above, whose figure modules register against a
+sweep's name; a sweep never names them.
 """
 
 from __future__ import annotations
@@ -465,7 +469,7 @@ def cell_blocks(
 def join_blocks(sw: SweepKind, params: Mapping, recs: Sequence[Mapping]) -> dict:
     """The cell's record from its blocks' records (in block order): each field end to end, then validated."""
     p = dict(params)
-    rec = dict(recs[0]) if len(recs) == 1 else {k: np.concatenate([r[k] for r in recs]) for k in sw.record}
+    rec = dict(recs[0]) if len(recs) == 1 else {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
     why = validate_record(sw, p, rec)
     if why is not None:
         raise RuntimeError(f"sweep {sw.name}: cell function returned an invalid record: {why}")

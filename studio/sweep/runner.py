@@ -289,13 +289,18 @@ def run(
 
             writer = ThreadPoolExecutor(1, thread_name_prefix="checkpoints")  # file I/O overlaps compute
             writes = []
+            saved: list[int] = []  # cells whose checkpoint is written whole (appended by the writer thread)
+
+            def write(index: int, rec: dict) -> None:
+                save(cell_path(sdir / "cells", index), sw, cells[index], keys[index], rec)
+                saved.append(index)
 
             def on_done(i: int, part: dict) -> None:
                 rec = assembly.add(units[i], part)
                 if rec is None:  # more blocks of this cell to come
                     return
                 index = units[i].cell
-                writes.append(writer.submit(save, cell_path(sdir / "cells", index), sw, cells[index], keys[index], rec))
+                writes.append(writer.submit(write, index, rec))
                 records[index] = rec
                 bar.advance()
                 if on_cell:
@@ -313,7 +318,9 @@ def run(
             except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: say what is kept (written whole before this line)
                 finish_writes(writer, writes, interrupted=True)
                 bar.close()
-                kept = reused + sum(1 for f in writes if f.done() and not f.cancelled() and f.exception() is None)
+                # counted by the writes themselves: a signal between submit() and append() leaves a write queued
+                # (done by the writer's shutdown above) whose future ``writes`` never got
+                kept = reused + len(saved)
                 raise interrupts.Interrupted(
                     getattr(e, "signum", signal.SIGINT), f"{kept} of {len(cells)} cells kept, rerun to resume"
                 ) from None
