@@ -59,6 +59,7 @@ from .rng import check_seed
 _SWEEPS: dict[str, SweepKind] = {}
 DEFAULT_MAX_WORK = 2e10  # element operations of a whole sweep (cells x trials x sources x rounds ...)
 MAX_CELLS = 100_000
+_BLOCK = Param("block", int, 0, "trials per seeding block of a cell (0: one Generator for the cell)", low=0)
 
 
 # --------------------------------------------------------------------------- declarations
@@ -175,10 +176,9 @@ def sweep(
         names = [p.name for p in (*axes, *fixed)]
         if len(set(names)) != len(names) or {"trials", "seed"} & set(names):
             raise ValueError(f"sweep {name!r}: parameter names must be unique and not 'trials' or 'seed'")
-        if isinstance(block, bool) or not isinstance(block, int) or block < 0:
-            raise ValueError(f"sweep {name!r}: block must be an integer >= 0, got {block!r}")
+        size = _BLOCK.coerce(block)
         per_trial = all(not callable(f.shape) and f.shape[:1] == ("trials",) for f in record.values())
-        if block and not per_trial:
+        if size and not per_trial:
             raise ValueError(f"sweep {name!r}: block needs every record field to have shape ('trials', ...)")
         if name in _SWEEPS and _SWEEPS[name].cell.__qualname__ != fn.__qualname__:
             raise ValueError(f"sweep {name!r} registered twice")
@@ -208,7 +208,7 @@ def sweep(
             tuple(code) or (fn.__module__,),
             model,
             MappingProxyType(dict(smoke or {})),
-            block,
+            size,
         )
         return fn
 
