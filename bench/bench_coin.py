@@ -12,11 +12,13 @@
 
 3. ``--survival``: the survival study of docs/coin.md through the sweep engine (local processes, a fresh
    checkpoint folder): ``coin_survival`` at n = 100, 200, 500 with the exact solver (``auto``) and at its
-   defaults (n = 100 ... 2000, approx and greedy), 1000 runs per cell, every run to its end or the float
+   defaults (n = 100 ... 2000, approx and greedy), 1000 runs per cell in seeding blocks of 50 that the
+   engine shares out over its processes, costliest first, every run to its end or the float
    limit (no early stop); the wall time of each and of both against the 10-minute target, with the summary
    lines (P(corrupted > good) with Wilson intervals, how many of those runs ended, Kaplan-Meier medians).
 
-Run: ``.venv/bin/python bench/bench_coin.py [--quick | --survival]``. Timings on a shared machine are noisy.
+Run: ``.venv/bin/python bench/bench_coin.py [--quick | --survival [--keep DIR]]`` (``--keep``: leave the
+survival sweeps' folders, CSVs included, in DIR). Timings on a shared machine are noisy.
 """
 
 from __future__ import annotations
@@ -155,13 +157,15 @@ def solvers(quick: bool) -> None:
             )
 
 
-def survival() -> None:
+def survival(keep: str | None = None) -> None:
+    """``keep``: a folder to leave the two sweeps' CSVs in (default: a temporary one, removed)."""
+    import contextlib
     import tempfile
 
     from studio.sweep.runner import run
 
     total = 0.0
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory() as tmp:
         for name, sets, seed in SURVIVAL_RUNS:
             grid = make_grid("coin_survival", sets, seed=seed)
             t0 = time.perf_counter()
@@ -178,7 +182,7 @@ def survival() -> None:
 
 def main() -> None:
     if "--survival" in sys.argv:
-        survival()
+        survival(sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv[:-1] else None)
         return
     quick = "--quick" in sys.argv
     solvers(quick)

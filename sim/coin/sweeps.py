@@ -8,7 +8,9 @@
 - ``coin_adaptive`` (Fig. 3): rounds against n for the adaptive adversary (exact search, n <= 20),
   by volatile budget (0, 1, 2, floor(sqrt n) / 2, floor(sqrt n)).
 
-Each cell runs its trials vectorised in :func:`sim.coin.coin_mwu.run_coin`. Every sweep records each
+Each cell runs its trials vectorised in :func:`sim.coin.coin_mwu.run_coin` (``coin_survival`` and
+``coin_adaptive``: in seeding blocks of ``RUN_BLOCK`` runs, which the sweep engine shares out over its
+workers). Every sweep records each
 run's rounds with why it stopped (``stop``: 0 ended, 1 censored at the cap ``max_rounds``, 2 censored at
 the floating-point limit of :func:`sim.coin.coin_mwu.round_limit`) and the first round that began with the
 corrupted weight above the good experts' (``first_cross``, 0 = never): means are reported with their
@@ -44,6 +46,7 @@ CODE = (
 )
 FIG1_N = (10, 30, 100, 300, 1000, 2000, 3000, 5000, 7500, 10000)
 MAX_ROUNDS = 20_000  # the weight sweep's cap (the float limit binds first for every n >= 2)
+RUN_BLOCK = 50  # runs per seeding block (sim/core/sweeps.py): a 1000-run cell is 20 units the engine shares out
 
 
 def _tau(p) -> int:
@@ -277,7 +280,7 @@ def _survival_summary(out) -> list[str]:
 
 @sweep(
     "coin_survival",
-    version=1,
+    version=2,
     summary="global coin: rounds as survival data per n and solver; P(corrupted > good) (Fig. 1 companion)",
     axes=(
         Param("n", int, 500, "experts", low=10, high=20_000),
@@ -315,6 +318,7 @@ def _survival_summary(out) -> list[str]:
     code=CODE,
     smoke={"n": (20, 40), "solver": ("greedy", "approx"), "trials": 30},
     model="global-coin MWU vs greedy non-adaptive adversary (Sec. 2), tau = n/10: rounds as right-censored data",
+    block=RUN_BLOCK,
 )
 def survival_cell(p: dict, rng: np.random.Generator) -> dict:
     res = run_coin(
@@ -450,7 +454,7 @@ def _adaptive_summary(out) -> list[str]:
 
 @sweep(
     "coin_adaptive",
-    version=2,
+    version=3,
     summary="global coin: rounds vs n against the adaptive adversary (Fig. 3)",
     axes=(Param("n", int, 13, "experts", low=2, high=20), Param("volatile", int, -1, VOLATILE_DOC, low=-2, high=10)),
     fixed=(
@@ -467,6 +471,7 @@ def _adaptive_summary(out) -> list[str]:
     code=CODE,
     smoke={"n": (6, 8), "volatile": (0, 1), "trials": 3, "max_rounds": 20},
     model="global-coin MWU vs greedy adaptive adversary with volatile flips (Sec. 3, Eq. 8), exact search",
+    block=RUN_BLOCK,  # the defaults' 20 runs are one block (their numbers as before); more runs are shared out
 )
 def adaptive_cell(p: dict, rng: np.random.Generator) -> dict:
     res = run_coin(

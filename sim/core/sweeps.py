@@ -19,9 +19,20 @@ trials and a seed. A subject declares it where its code lives::
 The sweep engine of the shell runs any declared sweep serially, on local
 processes or on a Dask cluster: cell i always draws from
 ``SeedSequence(seed).spawn(n_cells)[i]``, so the numbers do not depend on where
-a cell runs. Everything here is pure (no files, no plotting): checkpoints, CSV
-files and figures live in the shell above, whose figure modules register
-against a sweep's name; a sweep never names them.
+a cell runs. A sweep whose record is all per-trial arrays may declare
+``block=B``: a cell of more than B trials then runs them in seeding blocks of
+B (the last one shorter), block b drawing from child b of the cell's
+SeedSequence (:func:`cell_blocks`), and its record is the blocks' records end
+to end (:func:`join_blocks`). The blocks are fixed by the declaration, not by
+the machine, so the engine may compute them on different workers and still
+give the serial numbers bit for bit; a cell of one block draws from the cell's
+own SeedSequence, as every cell did before blocks existed. Only a cell whose
+trials are exchangeable draws from its Generator may be split (not one whose
+trial t means something of its own, like a seed first_seed + t).
+
+Everything here is pure (no files, no plotting): checkpoints, CSV files and
+figures live in the shell above, whose figure modules register against a
+sweep's name; a sweep never names them.
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ from .rng import check_seed
 _SWEEPS: dict[str, SweepKind] = {}
 DEFAULT_MAX_WORK = 2e10  # element operations of a whole sweep (cells x trials x sources x rounds ...)
 MAX_CELLS = 100_000
+_BLOCK = Param("block", int, 0, "trials per seeding block of a cell (0: one Generator for the cell)", low=0)
 
 
 # --------------------------------------------------------------------------- declarations
@@ -108,6 +120,7 @@ class SweepKind:
     code: tuple[str, ...] = ()
     model: str = ""
     smoke: Mapping[str, Any] = field(default_factory=dict)
+    block: int = 0  # trials per seeding block (0: the whole cell draws from one Generator)
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -144,6 +157,7 @@ def sweep(
     code: Sequence[str] = (),
     model: str = "",
     smoke: Mapping[str, Any] | None = None,
+    block: int = 0,
 ):
     """Decorator registering ``cell(p, rng) -> record`` as the sweep ``name``.
 
@@ -154,12 +168,18 @@ def sweep(
     ``smoke`` is a tiny grid (``sets`` for :func:`make_grid`, "trials" included,
     at most 4 cells of well under a second) that the engine's generic tests run
     for every declared sweep (serial = processes = Dask, checkpoint fuzzing).
+    ``block`` (trials per seeding block, module docstring) needs every record field
+    to be an array over the trials first (shape ``("trials", ...)``).
     """
 
     def deco(fn):
         names = [p.name for p in (*axes, *fixed)]
         if len(set(names)) != len(names) or {"trials", "seed"} & set(names):
             raise ValueError(f"sweep {name!r}: parameter names must be unique and not 'trials' or 'seed'")
+        size = _BLOCK.coerce(block)
+        per_trial = all(not callable(f.shape) and f.shape[:1] == ("trials",) for f in record.values())
+        if size and not per_trial:
+            raise ValueError(f"sweep {name!r}: block needs every record field to have shape ('trials', ...)")
         if name in _SWEEPS and _SWEEPS[name].cell.__qualname__ != fn.__qualname__:
             raise ValueError(f"sweep {name!r} registered twice")
         d = {p.name: (p.default,) for p in axes}
@@ -188,6 +208,7 @@ def sweep(
             tuple(code) or (fn.__module__,),
             model,
             MappingProxyType(dict(smoke or {})),
+            size,
         )
         return fn
 
@@ -369,6 +390,8 @@ def cell_key(sw: SweepKind, grid: Grid, cell: Cell) -> str:
         "params": dict(cell.params),
         "spawn": [grid.seed, cell.index, grid.n_cells],
     }
+    if sw.block:
+        blob["block"] = sw.block
     plugin_code = code_of(cell.params.values())  # a plugin's rule or attack in this cell: its source too
     if plugin_code:
         blob["plugins"] = plugin_code
@@ -421,15 +444,47 @@ def validate_record(sw: SweepKind, p: Mapping, rec: Mapping) -> str | None:
     return None
 
 
-def compute_cell(sweep_name: str, params: Mapping, ss: np.random.SeedSequence) -> dict:
-    """One cell with its own Generator, normalised and validated (what the engine ships to workers)."""
-    sw = get_sweep(sweep_name)
+def cell_blocks(
+    sw: SweepKind, params: Mapping, ss: np.random.SeedSequence
+) -> list[tuple[dict, np.random.SeedSequence]]:
+    """A cell's seeding blocks, each as (parameters, SeedSequence) of a cell of its own.
+
+    One block (the sweep declares no ``block``, or the cell has at most ``block`` trials): the cell itself.
+    Otherwise block b holds trials [bB, min((b + 1)B, trials)) and draws from child b of ``ss``, built from
+    its spawn key (``ss.spawn(k)[b]`` for any k > b, without spawn's state): a block is a cell of one block.
+    """
     p = dict(params)
-    rec = normalise_record(sw, p, sw.cell(dict(p), np.random.Generator(np.random.PCG64(ss))))
+    trials, size = int(p["trials"]), sw.block
+    if not size or trials <= size:
+        return [(p, ss)]
+    return [
+        (
+            {**p, "trials": min(size, trials - start)},
+            np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, b), pool_size=ss.pool_size),
+        )
+        for b, start in enumerate(range(0, trials, size))
+    ]
+
+
+def join_blocks(sw: SweepKind, params: Mapping, recs: Sequence[Mapping]) -> dict:
+    """The cell's record from its blocks' records (in block order): each field end to end, then validated."""
+    p = dict(params)
+    rec = dict(recs[0]) if len(recs) == 1 else {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
     why = validate_record(sw, p, rec)
     if why is not None:
-        raise RuntimeError(f"sweep {sweep_name}: cell function returned an invalid record: {why}")
+        raise RuntimeError(f"sweep {sw.name}: cell function returned an invalid record: {why}")
     return rec
+
+
+def compute_cell(sweep_name: str, params: Mapping, ss: np.random.SeedSequence) -> dict:
+    """One cell with its own Generator (block by block), normalised and validated (what the engine ships to
+    workers; a seeding block of :func:`cell_blocks` is computed by it as a cell of its own)."""
+    sw = get_sweep(sweep_name)
+    blocks = cell_blocks(sw, params, ss)
+    if len(blocks) > 1:
+        return join_blocks(sw, params, [compute_cell(sweep_name, q, s) for q, s in blocks])
+    p = dict(params)
+    return join_blocks(sw, p, [normalise_record(sw, p, sw.cell(dict(p), np.random.Generator(np.random.PCG64(ss))))])
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@
 
 - cell i draws from child i of ``SeedSequence(seed).spawn(n_cells)``: serial,
   local processes and a Dask cluster give identical numbers (:mod:`.backends`);
+  on more than one worker a sweep that declares ``block`` has its cells split
+  into their seeding blocks, costliest first, and joined again (:mod:`.units`);
 - each finished cell is written at once, atomically, to
   ``sweeps/NAME/cells/cell_IIIII.npz`` with the key of everything it depends on,
   and trusted on a rerun only after validation (:mod:`.checkpoints`); a killed
@@ -16,7 +18,7 @@
   (:mod:`.csvfiles`), and the figures of the function the sweep names
   (:mod:`.draw`) -- the engine never imports a subject.
 
-Modules: runner (the run), checkpoints, backends, csvfiles, progress, draw, cli.
+Modules: runner (the run), units, checkpoints, backends, csvfiles, progress, draw, cli.
 """
 
 from __future__ import annotations

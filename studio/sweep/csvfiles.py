@@ -72,7 +72,13 @@ def provenance(sw: SweepKind, grid: Grid, name: str, command: str) -> list[str]:
         f"sweep: {sw.name} version {sw.version}, name {name} (spec digest {grid.digest()})",
         f"command: {command}",
         f"grid: {json.dumps(grid.to_json(), sort_keys=True)}",
-        f"seeds: numpy SeedSequence({grid.seed}).spawn({grid.n_cells}); cell i uses child i",
+        f"seeds: numpy SeedSequence({grid.seed}).spawn({grid.n_cells}); cell i uses child i"
+        + (
+            f"; a cell of more than {sw.block} trials runs them in blocks of {sw.block}, block b from child b of its"
+            f" SeedSequence"
+            if sw.block and grid.trials > sw.block
+            else ""
+        ),
         f"model: {sw.model or sw.summary}",
         f"versions: byzmw sim {sim.__version__}, git {git_revision()}, python {platform.python_version()}, "
         f"numpy {np.__version__}, scipy {scipy_v}",

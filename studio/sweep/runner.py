@@ -34,6 +34,7 @@ from .backends import Task, connect, run_dask, run_processes, run_serial
 from .checkpoints import cell_path, load, save
 from .csvfiles import default_command, provenance, write_csvs
 from .progress import Progress
+from .units import Assembly, plan
 
 SPEC_FORMAT = "byzmw-sweep-spec"
 _SPEC_MAX = 1 << 22
@@ -243,8 +244,11 @@ def run(
     """Compute the missing cells of ``grid`` under ``root/name`` (reusing valid checkpoints), then write CSVs.
 
     ``workers``: 1 = serial in this process, N > 1 = N local processes (default:
-    the number of CPUs, at most the cells to compute). ``scheduler``: a Dask
-    scheduler address (or Client / LocalCluster) instead. ``draw(out, dir,
+    the number of CPUs, at most the work units to compute). ``scheduler``: a Dask
+    scheduler address (or Client / LocalCluster) instead. On more than one
+    worker, the cells of a sweep that declares ``block`` are split into their
+    seeding blocks, costliest first (:mod:`.units`); a cell's checkpoint is
+    written once all its blocks are in. ``draw(out, dir,
     provenance)`` draws figures into ``dir`` (see :mod:`studio.sweep.draw`).
     """
     sw = get_sweep(sweep) if isinstance(sweep, str) else sweep
@@ -266,24 +270,37 @@ def run(
             keys = [cell_key(sw, grid, c) for c in cells]
             records: dict[int, dict] = {}
             invalid: dict[str, list[int]] = {}
-            tasks = []
+            todo = []
             for c, ss, key in zip(cells, seeds, keys):
                 rec, why = load(cell_path(sdir / "cells", c.index), sw, c, key)
                 if rec is not None:
                     records[c.index] = rec
                 else:
-                    tasks.append(Task(c.index, c.params, ss))
+                    todo.append((c, ss))
                     if why:
                         invalid.setdefault(why, []).append(c.index)
             _report_invalid(name, invalid, log)
             reused = len(records)
             bar = Progress(progress, len(cells), reused, f"{sw.name} {name}")
+            w = max(1, workers or os.cpu_count() or 1) if client is None else 0  # 0: the cluster's workers
+            units = plan(sw, [c for c, _ in todo], [ss for _, ss in todo], split=w != 1)
+            tasks = [Task(i, u.params, u.seed) for i, u in enumerate(units)]
+            assembly = Assembly(sw, [c for c, _ in todo])
 
             writer = ThreadPoolExecutor(1, thread_name_prefix="checkpoints")  # file I/O overlaps compute
             writes = []
+            saved: list[int] = []  # cells whose checkpoint is written whole (appended by the writer thread)
 
-            def on_done(index: int, rec: dict) -> None:
-                writes.append(writer.submit(save, cell_path(sdir / "cells", index), sw, cells[index], keys[index], rec))
+            def write(index: int, rec: dict) -> None:
+                save(cell_path(sdir / "cells", index), sw, cells[index], keys[index], rec)
+                saved.append(index)
+
+            def on_done(i: int, part: dict) -> None:
+                rec = assembly.add(units[i], part)
+                if rec is None:  # more blocks of this cell to come
+                    return
+                index = units[i].cell
+                writes.append(writer.submit(write, index, rec))
                 records[index] = rec
                 bar.advance()
                 if on_cell:
@@ -293,17 +310,17 @@ def run(
                 if tasks:
                     if client is not None:
                         run_dask(sw.name, tasks, on_done, client)
+                    elif min(w, len(tasks)) == 1:
+                        run_serial(sw.name, tasks, on_done)
                     else:
-                        w = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-                        if w == 1:
-                            run_serial(sw.name, tasks, on_done)
-                        else:
-                            run_processes(sw.name, tasks, on_done, w)
+                        run_processes(sw.name, tasks, on_done, min(w, len(tasks)))
                 finish_writes(writer, writes)  # a signal meanwhile is held until every write is done
             except KeyboardInterrupt as e:  # Ctrl-C, SIGTERM: say what is kept (written whole before this line)
                 finish_writes(writer, writes, interrupted=True)
                 bar.close()
-                kept = reused + sum(1 for f in writes if f.done() and not f.cancelled() and f.exception() is None)
+                # counted by the writes themselves: a signal between submit() and append() leaves a write queued
+                # (done by the writer's shutdown above) whose future ``writes`` never got
+                kept = reused + len(saved)
                 raise interrupts.Interrupted(
                     getattr(e, "signum", signal.SIGINT), f"{kept} of {len(cells)} cells kept, rerun to resume"
                 ) from None
@@ -320,7 +337,7 @@ def run(
     finally:
         if own:
             client.close()
-    return SweepRun(name, sdir, out, len(tasks), reused, time.perf_counter() - t0, invalid, files)
+    return SweepRun(name, sdir, out, len(todo), reused, time.perf_counter() - t0, invalid, files)
 
 
 def run_sets(sweep: str, name: str, sets: dict | None = None, *, trials=None, seed=0, **kw) -> SweepRun:
