@@ -134,6 +134,63 @@ def settle(code: int) -> None:
             signal.signal(s, now)
 
 
+class held:
+    """``with held() as h:`` SIGINT and SIGTERM are recorded, not raised, until ``h.check()`` or the block's end.
+
+    For code that calls into a library which takes locks in the main thread: an exception raised by a signal
+    handler between a lock's acquire and the ``with`` that releases it leaves the lock held forever (a
+    ``concurrent.futures`` future's condition: the pool's manager thread then blocks on it and ``shutdown``
+    waits for that thread, the sweep hung after Ctrl-C). Inside the block the interruption is raised only where
+    the caller says no lock is held. ``check()`` raises it through the handler it replaced (so a command gets
+    its :class:`Interrupted`, a plain script its ``KeyboardInterrupt``); the handlers stay replaced until the
+    block ends, so the clean-up that follows is not cut by a second signal (in a command that one ends the
+    process at once, as after :func:`settle`). Outside the main thread nothing is replaced.
+    """
+
+    def __init__(self):
+        self.got: list[int] = []
+        self.raised = False
+        self.previous: dict = {}
+
+    def __enter__(self) -> held:
+        if threading.current_thread() is threading.main_thread():
+            for s in SIGNALS:
+                old = signal.getsignal(s)
+                if old is not signal.SIG_IGN and old is not None:  # None: a handler set outside Python, kept
+                    self.previous[s] = old
+                    signal.signal(s, self._record)
+        return self
+
+    def _record(self, signum, frame) -> None:
+        if self.got and _owner:
+            os._exit(128 + self.got[0])  # a second signal in a command: at once, no traceback out of the clean-up
+        self.got.append(signum)
+
+    def check(self) -> None:
+        """Raise the first signal recorded (once), as the replaced handler would have."""
+        if self.got and not self.raised:
+            self.raised = True
+            signum = self.got[0]
+            old = self.previous.get(signum)
+            if callable(old):
+                old(signum, None)  # raises (Interrupted, KeyboardInterrupt), or is a handler that does not
+                return
+            self._restore()  # SIG_DFL: the default action, now
+            signal.raise_signal(signum)
+
+    def _restore(self) -> None:
+        for s, old in self.previous.items():
+            signal.signal(s, old)
+        self.previous = {}
+
+    def __exit__(self, et, ev, tb) -> None:
+        try:
+            if et is None or not issubclass(et, KeyboardInterrupt):
+                self.check()
+        finally:
+            self._restore()
+
+
 _owner = False  # True when entry() runs the process: after an interruption, a second signal exits at once
 
 
