@@ -235,3 +235,24 @@ def test_a_held_signal_is_raised_only_where_the_caller_checks_and_by_the_handler
             raise ValueError("a cell failed")
     assert isinstance(e.value.__context__, ValueError)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_pool_forked_by_a_command_ends_quietly():
+    """A library's multiprocessing.Pool in a command (manim-slides reverses videos in one): its terminate()
+    sends SIGTERM to the workers, which end quietly instead of raising the command's interruption (a traceback
+    per worker at the end of every successful `byzmw slides`)."""
+    script = textwrap.dedent(
+        """
+        import multiprocessing, time
+        from sim.core import interrupts
+        interrupts.install()
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            assert pool.map(abs, [-1, -2]) == [1, 2]
+            time.sleep(0.2)  # the workers wait for the next task when terminate() comes
+        print("done", flush=True)
+        """
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent
+    )
+    assert r.returncode == 0 and r.stdout.strip() == "done" and r.stderr == "", r.stderr

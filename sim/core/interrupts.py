@@ -54,6 +54,25 @@ def _quiet_unraisable(u) -> None:
     sys.__unraisablehook__(u)
 
 
+def _after_fork_in_child() -> None:
+    """A process forked by a command (a ``multiprocessing.Pool`` of a library: manim-slides reverses videos in
+    one) does not inherit the command's handlers: its ``Pool.terminate()`` sends SIGTERM, which must end the
+    worker quietly (the default), not raise :class:`Interrupted` and print a traceback; Ctrl-C is the parent's
+    to handle (it ends its workers), so the child ignores SIGINT. Handlers set by others are left alone."""
+    ours = {"_raise", "_record", "now"}
+    for s, child in ((signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, signal.SIG_DFL)):
+        try:
+            h = signal.getsignal(s)
+            if getattr(h, "__module__", None) == __name__ and getattr(h, "__name__", None) in ours:
+                signal.signal(s, child)
+        except (ValueError, OSError):  # not the main thread of the main interpreter
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def install() -> dict | None:
     """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread.
 
