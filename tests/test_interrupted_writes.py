@@ -213,16 +213,29 @@ def test_an_error_of_the_clean_up_under_an_interruption_is_the_interruption(caps
         run_main(plain, [])
 
 
-def test_a_held_signal_is_raised_only_where_the_caller_checks_and_by_the_handler_it_replaced():
+@pytest.fixture
+def plain_sigint():
+    """SIGINT raises a plain KeyboardInterrupt during the test (whatever handler an earlier in-process command
+    left), and no signal stays recorded as pending after it (a later interrupts.check() would raise it)."""
+    from sim.core import interrupts
+
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+    interrupts._pending.clear()
+
+
+def test_a_held_signal_is_raised_only_where_the_caller_checks_and_by_the_handler_it_replaced(plain_sigint):
     from sim.core import interrupts
 
     before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as e:
         with interrupts.held() as h:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)  # the handler has run: recorded, not raised
             assert h.got == [signal.SIGINT] and not h.raised
             h.check()
+    assert type(e.value) is KeyboardInterrupt  # raised by the handler it replaced
     assert signal.getsignal(signal.SIGINT) is before
     with pytest.raises(KeyboardInterrupt):  # not checked inside: the block's end raises it
         with interrupts.held():
