@@ -209,3 +209,87 @@ def test_ascii_only_locale(args):
 def test_oracle_threshold_with_10000_peers_is_one_line():
     code, _, err = _cli(["sim", "trace", "oracle_threshold", "--set", "n_peers=10000", "--out", os.devnull])
     assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error: work:")
+
+
+# -------------------------------------------------------------------------------- names
+def _argv_text(raw) -> str:
+    """What a command sees of a hostile argument: random bytes as Python decodes argv (surrogateescape)."""
+    return os.fsdecode(raw) if isinstance(raw, bytes) else raw
+
+
+NAMES = (
+    st.one_of(st.binary(min_size=1, max_size=40), st.text(min_size=1, max_size=40))
+    .map(_argv_text)
+    .filter(lambda s: "\x00" not in s)  # no argv holds NUL (execve ends the string there)
+)
+
+
+def _files(root) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def _name_commands():
+    from sim.core.sweeps import all_sweeps
+    from studio import cli as studio_cli
+    from studio.registry import scenes
+    from studio.sweep import cli as sweep_cli
+
+    return {
+        "render": (studio_cli.main, lambda out, name: ["--out", out, "render", "--", name], set(scenes())),
+        "slides": (studio_cli.main, lambda out, name: ["--out", out, "slides", "--", name], set(scenes())),
+        "sweep run": (sweep_cli.main, lambda out, name: ["run", "--out", out, "--", name], set(all_sweeps())),
+    }
+
+
+@pytest.mark.parametrize("command", ["render", "slides", "sweep run"])
+@given(name=NAMES)
+@SETTINGS
+def test_a_random_name_is_one_line_and_exit_2(tmp_path_factory, capsys, command, name):
+    """Random bytes or text as a scene name (`byzmw render`, `byzmw slides`) or a sweep name (`python -m
+    studio.sweep run`): one line naming it, exit 2, no traceback, and no file written anywhere (the output folder
+    stays empty, the working folder too)."""
+    main, argv, real = _name_commands()[command]
+    if name in real:
+        return
+    root = tmp_path_factory.mktemp("names")
+    out, cwd = root / "out", root / "cwd"
+    cwd.mkdir()
+    here = os.getcwd()
+    capsys.readouterr()
+    with tally(f"names: {command}"):
+        os.chdir(cwd)
+        try:
+            code = main(argv(str(out), name))
+        finally:
+            os.chdir(here)
+        res = capsys.readouterr()
+        assert code == 2, (code, res.err)
+        assert len(res.err.splitlines()) == 1 and res.err.startswith("error: ") and "Traceback" not in res.err, res.err
+        assert res.out == ""
+        assert _files(root) <= {"cwd", "out"} and not _files(cwd), _files(root)
+
+
+@pytest.mark.parametrize(
+    ("command", "raw"),
+    [
+        (["studio", "render"], b"x\ntouch pwned\n"),
+        (["studio", "slides"], b"\xff\x1b[2J../../etc"),
+        (["studio.sweep", "run"], b"-x\r\n$(touch pwned)"),
+    ],
+)
+def test_a_hostile_name_through_the_real_argv_is_one_line(tmp_path, command, raw):
+    """The same through the process boundary: the bytes as the OS hands them over (not valid UTF-8 either)."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    head, sub = command
+    r = subprocess.run(
+        [sys.executable, "-m", head, *(["--out", str(tmp_path / "out")] if head == "studio" else []), sub]
+        + (["--out", str(tmp_path / "out")] if head != "studio" else [])
+        + ["--", raw],
+        capture_output=True,
+        timeout=120,
+        cwd=cwd,
+    )
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 2 and len(err.splitlines()) == 1 and err.startswith("error: "), err
+    assert "Traceback" not in err and not list(cwd.iterdir()) and not (tmp_path / "out").exists()

@@ -70,7 +70,7 @@ def test_render_refuses_3000_sources_in_one_line(tmp_path):
     )
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        "error: SET: n_sources: MWWeightBars draws an integer in [2, 24], got 3000 "
+        "error: SET: n_sources: MWWeightBars draws an integer in [3, 24], got 3000 "
         "(the trace kind accepts more: 'byzmw trace mw_sources' simulates it)"
     )
     assert not list(tmp_path.rglob("*.npz"))

@@ -51,7 +51,7 @@ class BlacklistingProtocol(StudioScene):
     trace_spec = TraceSpec("error_bounded", seed=2, params=dict(SEED_BLACKLISTING))
     draws = {
         "n_sources": (1, 100),
-        "n_peers": (2, 9),
+        "n_peers": (6, 9),  # below 6 the default byz_fraction 1/6 gives no Byzantine peer to show
         "shift": (-10, 10),
         "C": (0, 100),
     }  # what the scene can draw (StudioScene.draws)

@@ -261,7 +261,7 @@ class ResilientNetwork(StudioScene):
         after = np.flatnonzero(w_byz)
         self.t_filtered = int(after.max()) + 2 if after.size else 1  # iterations are 1-based below
         self.t_filtered = min(self.t_filtered, self.T)
-        steps = set(range(1, 41)) | set(range(45, self.T + 1, 5)) | {self.t_filtered, self.T}
+        steps = set(range(1, min(self.T, 40) + 1)) | set(range(45, self.T + 1, 5)) | {self.t_filtered, self.T}
         self.steps = sorted(steps)
         # undirected links: pair (k, l), k < l, thickness = the larger of a_kl and a_lk
         pairs = {}

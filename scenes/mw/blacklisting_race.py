@@ -447,7 +447,10 @@ class BlacklistingRace(StudioScene):
             segs.append(Create(seg))
             moves.append(self.heads[i].animate.move_to(b))
         self.round.number.set_value(t + 1)
-        self.play(*segs, *moves, run_time=self.round_time(t, self.events))
+        if segs:
+            self.play(*segs, *moves, run_time=self.round_time(t, self.events))
+        else:  # every source blacklisted (a long SET rounds=): the round counter alone moves on
+            self.wait(self.round_time(t, self.events))
         caught = np.flatnonzero(black == t + 1)
         if caught.size:
             self.drop_out(caught)

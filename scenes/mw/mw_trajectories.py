@@ -262,8 +262,8 @@ class MWTrajectories(StudioScene):
             Claim(
                 "Round {R}: {c} of {f} Byzantine sources blacklisted, {h} honest; the estimates are {lo} to {hi} "
                 "from μ.",
-                holds=lambda: caught < int(byz.sum()),
-                says="some Byzantine source still active at the end",
+                holds=lambda: caught < int(byz.sum()) or not only_honest,
+                says="some Byzantine source still active in the last round (not caught, or caught in it)",
                 **vals,
             ),
         )

@@ -272,7 +272,10 @@ class MWWeightBars(StudioScene):
             "byz_spread": 1.0,
         },
     )
-    draws = {"n_sources": (2, 24), "rounds": (1, 40)}  # what the scene can draw (StudioScene.draws)
+    draws = {
+        "n_sources": (3, 24),
+        "rounds": (1, 40),
+    }  # what the scene can draw (StudioScene.draws); n >= 3: a Byzantine source at 1/3
     key_frames = ("initial", "after_round_3", "final")
     paper_stills = ("after_round_3", "final")
     # a round is three steps (reports, losses, update); rounds next to a blacklisting run slower

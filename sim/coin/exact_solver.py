@@ -47,6 +47,21 @@ def _half_sums(values: np.ndarray, counts: np.ndarray, limit: float):
     return sums, codes
 
 
+SEARCH_CHUNK = 1 << 16  # queries per searchsorted call (a signal waits for one call: well under a second)
+
+
+def _search(sorted_sums: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Index of the largest sum <= each limit (-1: none), in chunks.
+
+    One ``searchsorted`` of millions of unsorted queries is one C call of seconds (tens under load), and a
+    SIGINT or SIGTERM waits for the call to end: in chunks, the interruption is raised between two of them.
+    """
+    out = np.empty(limits.size, dtype=np.intp)
+    for i in range(0, limits.size, SEARCH_CHUNK):
+        out[i : i + SEARCH_CHUNK] = np.searchsorted(sorted_sums, limits[i : i + SEARCH_CHUNK], side="right")
+    return out - 1
+
+
 def _decode(code: int, counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts), dtype=np.int64)
     for i, c in enumerate(counts):
@@ -96,7 +111,7 @@ def solve(problem: Problem, max_states: int = MAX_STATES) -> Solution | None:
     order = np.argsort(sb, kind="stable")
     sb, cb = sb[order], cb[order]
     # largest b with a + b <= cap (+ slack), then step down while the exact predicate fails
-    j = np.searchsorted(sb, cap + slack - sa, side="right") - 1
+    j = _search(sb, cap + slack - sa)
     ok = j >= 0
     sa, ca, j = sa[ok], ca[ok], j[ok]
     tot = sa + sb[j]

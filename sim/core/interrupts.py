@@ -54,17 +54,18 @@ def _quiet_unraisable(u) -> None:
     sys.__unraisablehook__(u)
 
 
-_fork_mask: list = []  # the signal mask before a fork (while this module's handlers are installed)
+_fork_mask: list = []  # the signal mask before a fork (while one of this module's handlers is installed)
 
 
-def _ours() -> bool:
-    return any(getattr(signal.getsignal(s), "_interrupts", False) for s in SIGNALS)
+def _ours(h) -> bool:
+    """Whether ``h`` is one of this module's handlers (a command's, a held block's, or settle's)."""
+    return getattr(h, "__module__", None) == __name__ and getattr(h, "__name__", None) in {"_raise", "_record", "now"}
 
 
 def _before_fork() -> None:
-    """Block SIGINT and SIGTERM across a fork, so a signal landing in the child before its handlers are reset
-    waits for the reset (and then acts by default) instead of raising in the child."""
-    if _ours() and threading.current_thread() is threading.main_thread():
+    """Block SIGINT and SIGTERM across a fork while this module handles them, so a signal landing in the child
+    before its handlers are reset waits for the reset instead of raising there."""
+    if threading.current_thread() is threading.main_thread() and any(_ours(signal.getsignal(s)) for s in SIGNALS):
         _fork_mask.append(signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS))
 
 
@@ -73,39 +74,35 @@ def _after_fork_in_parent() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, _fork_mask.pop())
 
 
-def _default_in_child() -> None:
-    """In a forked child: the default action for SIGINT and SIGTERM where this module's handlers were inherited.
-
-    A library's process pool (manim-slides reverses long videos on a ``multiprocessing.Pool``) ends its idle
-    workers with SIGTERM when it closes; with the parent's handler each of them printed an ``Interrupted``
-    traceback. A child now dies of the signal as an exec'd program would, silently. The project's own workers
-    set their handlers in their initializer (they ignore both: the parent kills them), and the parent forks them
-    with the signals blocked, so none is acted on in between; the mask is the parent's from before the fork.
-    """
-    for s in SIGNALS:
-        if getattr(signal.getsignal(s), "_interrupts", False):
-            signal.signal(s, signal.SIG_DFL)
+def _after_fork_in_child() -> None:
+    """A process forked by a command (a ``multiprocessing.Pool`` of a library: manim-slides reverses videos in
+    one) does not inherit the command's handlers: its ``Pool.terminate()`` sends SIGTERM, which must end the
+    worker quietly (the default), not raise :class:`Interrupted` and print a traceback; Ctrl-C is the parent's
+    to handle (it ends its workers), so the child ignores SIGINT. Handlers set by others are left alone. The
+    signal mask is the parent's from before the fork (the project's own workers are forked with both signals
+    blocked and unblock them in their initializer)."""
+    for s, child in ((signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, signal.SIG_DFL)):
+        try:
+            if _ours(signal.getsignal(s)):
+                signal.signal(s, child)
+        except (ValueError, OSError):  # not the main thread of the main interpreter
+            pass
     _pending.clear()
     if _fork_mask:
         signal.pthread_sigmask(signal.SIG_SETMASK, _fork_mask.pop())
 
 
-_raise._interrupts = True
-_fork_hook: list[bool] = []
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 def install() -> dict | None:
-    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread (a forked child: see _default_in_child).
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread (a forked child: see _after_fork_in_child).
 
     Returns the previous handlers (for :func:`restore`), or None outside the main thread (nothing done).
     """
     if threading.current_thread() is not threading.main_thread():
         return None
-    if not _fork_hook and hasattr(os, "register_at_fork"):
-        os.register_at_fork(
-            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_default_in_child
-        )
-        _fork_hook.append(True)
     _pending.clear()
     previous = {}
     if sys.unraisablehook is sys.__unraisablehook__:
@@ -174,11 +171,66 @@ def settle(code: int) -> None:
     def now(signum, frame):
         os._exit(code)
 
-    now._interrupts = True
-
     for s in SIGNALS:
         if signal.getsignal(s) is not signal.SIG_IGN:
             signal.signal(s, now)
+
+
+class held:
+    """``with held() as h:`` SIGINT and SIGTERM are recorded, not raised, until ``h.check()`` or the block's end.
+
+    For code that calls into a library which takes locks in the main thread: an exception raised by a signal
+    handler between a lock's acquire and the ``with`` that releases it leaves the lock held forever (a
+    ``concurrent.futures`` future's condition: the pool's manager thread then blocks on it and ``shutdown``
+    waits for that thread, the sweep hung after Ctrl-C). Inside the block the interruption is raised only where
+    the caller says no lock is held. ``check()`` raises it through the handler it replaced (so a command gets
+    its :class:`Interrupted`, a plain script its ``KeyboardInterrupt``); the handlers stay replaced until the
+    block ends, so the clean-up that follows is not cut by a second signal (in a command that one ends the
+    process at once, as after :func:`settle`). Outside the main thread nothing is replaced.
+    """
+
+    def __init__(self):
+        self.got: list[int] = []
+        self.raised = False
+        self.previous: dict = {}
+
+    def __enter__(self) -> held:
+        if threading.current_thread() is threading.main_thread():
+            for s in SIGNALS:
+                old = signal.getsignal(s)
+                if old is not signal.SIG_IGN and old is not None:  # None: a handler set outside Python, kept
+                    self.previous[s] = old
+                    signal.signal(s, self._record)
+        return self
+
+    def _record(self, signum, frame) -> None:
+        if self.got and _owner:
+            os._exit(128 + self.got[0])  # a second signal in a command: at once, no traceback out of the clean-up
+        self.got.append(signum)
+
+    def check(self) -> None:
+        """Raise the first signal recorded (once), as the replaced handler would have."""
+        if self.got and not self.raised:
+            self.raised = True
+            signum = self.got[0]
+            old = self.previous.get(signum)
+            if callable(old):
+                old(signum, None)  # raises (Interrupted, KeyboardInterrupt), or is a handler that does not
+                return
+            self._restore()  # SIG_DFL: the default action, now
+            signal.raise_signal(signum)
+
+    def _restore(self) -> None:
+        for s, old in self.previous.items():
+            signal.signal(s, old)
+        self.previous = {}
+
+    def __exit__(self, et, ev, tb) -> None:
+        try:
+            if et is None or not issubclass(et, KeyboardInterrupt):
+                self.check()
+        finally:
+            self._restore()
 
 
 _owner = False  # True when entry() runs the process: after an interruption, a second signal exits at once

@@ -49,7 +49,9 @@ OnDone = Callable[[int, dict], None]
 def run_serial(sweep: str, tasks: Sequence[Task], on_done: OnDone) -> None:
     for t in tasks:
         interrupts.check()
-        on_done(t.index, compute_cell(sweep, t.params, t.seed))
+        rec = compute_cell(sweep, t.params, t.seed)  # a signal raises here at once
+        with interrupts.held():  # not inside on_done's locks (the checkpoint writer's submit)
+            on_done(t.index, rec)
 
 
 # --------------------------------------------------------------------------- local processes
@@ -102,35 +104,45 @@ def _unblock_result_reader(ex: ProcessPoolExecutor) -> None:
 
 def run_processes(sweep: str, tasks: Sequence[Task], on_done: OnDone, workers: int) -> None:
     """The cells on ``workers`` forked processes; on any exception (Ctrl-C included) every worker is killed
-    and waited for before the exception goes on: no worker outlives the run, nothing hangs at exit."""
+    and waited for before the exception goes on: no worker outlives the run, nothing hangs at exit.
+
+    SIGINT and SIGTERM are held (:class:`sim.core.interrupts.held`) for the whole run and raised only between
+    two calls into the pool, where this thread holds none of its locks: a KeyboardInterrupt raised inside
+    ``wait`` or ``Future.result`` can leave a future's condition lock held by this thread, and the pool's manager
+    thread, which takes that lock to fail the futures of a dead worker, then blocks forever, and so does
+    ``shutdown`` (the sweep hung after Ctrl-C when a worker died as it sent a result). Held, a signal is raised
+    within ``POLL_S``.
+    """
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
-    procs = []
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, interrupts.SIGNALS)  # workers are forked in submit()
+    with interrupts.held() as signals:
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
+        procs = []
         try:
-            futs = {ex.submit(compute_cell, sweep, dict(t.params), t.seed): t.index for t in tasks}
-            procs = list((getattr(ex, "_processes", None) or {}).values())
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a signal that came meanwhile is raised here
-        left = set(futs)
-        while left:
-            done, left = wait(left, timeout=POLL_S, return_when=FIRST_COMPLETED)
-            interrupts.check()
-            for f in done:
-                on_done(futs[f], f.result())
-    except BaseException:
-        procs = procs or list((getattr(ex, "_processes", None) or {}).values())
-        for p in procs:  # don't wait for running cells
-            p.kill()
-        for p in procs:
-            p.join(5)
-        _unblock_result_reader(ex)
-        ex.shutdown(wait=True, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True)
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, interrupts.SIGNALS)  # workers are forked in submit()
+            try:
+                futs = {ex.submit(compute_cell, sweep, dict(t.params), t.seed): t.index for t in tasks}
+                procs = list((getattr(ex, "_processes", None) or {}).values())
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)  # the pool's threads keep signals blocked
+            left = set(futs)
+            while left:
+                signals.check()
+                interrupts.check()
+                done, left = wait(left, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                for f in done:
+                    on_done(futs[f], f.result())
+        except BaseException:
+            procs = procs or list((getattr(ex, "_processes", None) or {}).values())
+            for p in procs:  # don't wait for running cells
+                p.kill()
+            for p in procs:
+                p.join(5)
+            _unblock_result_reader(ex)
+            ex.shutdown(wait=True, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
 
 
 # --------------------------------------------------------------------------- Dask
@@ -262,7 +274,9 @@ def run_dask(sweep: str, tasks: Sequence[Task], on_done: OnDone, client) -> None
         with client.as_current():
             for f in dask_completed([f for f, _ in futs.values()]):
                 interrupts.check()
-                on_done(futs[f.key][1], f.result())
+                rec = f.result()
+                with interrupts.held():  # not inside on_done's locks
+                    on_done(futs[f.key][1], rec)
     except BaseException:
         client.cancel([f for f, _ in futs.values()])
         raise
