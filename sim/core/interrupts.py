@@ -54,7 +54,7 @@ def _quiet_unraisable(u) -> None:
     sys.__unraisablehook__(u)
 
 
-_fork_mask: list = []  # the signal mask before a fork (while one of this module's handlers is installed)
+_fork = threading.local()  # .mask: the forking thread's signal mask before a fork (None: nothing blocked by us)
 
 
 def _ours(h) -> bool:
@@ -63,15 +63,19 @@ def _ours(h) -> bool:
 
 
 def _before_fork() -> None:
-    """Block SIGINT and SIGTERM across a fork while this module handles them, so a signal landing in the child
-    before its handlers are reset waits for the reset instead of raising there."""
-    if threading.current_thread() is threading.main_thread() and any(_ours(signal.getsignal(s)) for s in SIGNALS):
-        _fork_mask.append(signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS))
+    """Block SIGINT and SIGTERM in the forking thread (any thread: a pool's worker handler forks replacements
+    from its own) while this module handles them, so a signal landing in the child before its handlers are
+    reset waits for the reset instead of reaching the inherited handler: raised inside the at-fork hooks, the
+    interruption was swallowed (unraisable), the child lived on and a pool's ``terminate()`` waited for it
+    forever."""
+    if any(_ours(signal.getsignal(s)) for s in SIGNALS):
+        _fork.mask = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
 
 
-def _after_fork_in_parent() -> None:
-    if _fork_mask:
-        signal.pthread_sigmask(signal.SIG_SETMASK, _fork_mask.pop())
+def _restore_fork_mask() -> None:
+    mask, _fork.mask = getattr(_fork, "mask", None), None
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _after_fork_in_child() -> None:
@@ -88,12 +92,11 @@ def _after_fork_in_child() -> None:
         except (ValueError, OSError):  # not the main thread of the main interpreter
             pass
     _pending.clear()
-    if _fork_mask:
-        signal.pthread_sigmask(signal.SIG_SETMASK, _fork_mask.pop())
+    _restore_fork_mask()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_parent=_restore_fork_mask, after_in_child=_after_fork_in_child)
 
 
 def install() -> dict | None:
