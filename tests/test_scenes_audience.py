@@ -187,3 +187,19 @@ def test_paper_figures(name, tmp_path):
         for text, drawn in shown:
             if text in sum(writer.figures[key].legends, []):
                 assert drawn, f"{name}/{key}: legend row {text!r} kept but nothing drawn in its colour"
+
+
+@pytest.mark.parametrize("span", [0.03, 0.7, 1.0, 6.5, 13.0, 14.0, 99.0, 2.4e5])
+def test_a_plot_frame_takes_the_coarsest_1_2_5_step_that_fits(span):
+    """plot_frame's ticks: a step of 1, 2 or 5 times a power of ten, at most 7 ticks on the span, and the next
+    finer such step would put more (so the numbers are as many as fit, never crowded)."""
+    import math
+
+    from scenes.pieces.layout import nice_step
+
+    step = nice_step(span)
+    mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+    assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-9
+    assert span / step <= 7 + 1e-9
+    finer = {1: 0.5, 2: 0.5, 5: 0.4}[round(mantissa)] * step
+    assert span / finer > 7

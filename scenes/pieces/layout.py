@@ -17,6 +17,9 @@ goes under the main area (in a row) and every font is larger (kit.theme font_sca
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, Rectangle, VGroup
 
 from kit.theme import current_width
@@ -85,8 +88,6 @@ def side(*items, buff: float = SIDE_BUFF, top: float = SIDE_TOP) -> VGroup:
 
 def nice_step(span: float, most: int = 7) -> float:
     """The tick step of 1, 2 or 5 times a power of ten that puts at most ``most`` ticks on ``span``."""
-    import math
-
     p = 10.0 ** math.floor(math.log10(max(span, 1e-12) / most))
     return next(m * p for m in (1, 2, 5, 10) if span / (m * p) <= most)
 
@@ -95,8 +96,6 @@ def plot_frame(axes, size: float | None = None) -> VGroup:
     """A journal plot's frame for ``axes`` (a paper figure): a line along the bottom and the left edge of the
     plotted ranges with ticks and their numbers outside, so the numbers never sit in the data (crossing axes
     through the data stay as the zero lines)."""
-    import numpy as np
-
     (x0, x1), (y0, y1) = (axes.x_range[:2], axes.y_range[:2])
     g, tick = VGroup(), 0.08
     line = dict(color=COLORS.muted, stroke_width=2)
