@@ -493,8 +493,14 @@ class StudioScene(Scene):
                     e["notes"] = self._joined_notes(e["notes"], notes)
                     break
             return
-        self.timeline.append({"what": "break", "t": self._now(), "notes": notes, "auto_next": not ends_here})
         next_slide = getattr(self, "next_slide", None)
+        if ends_here and next_slide is not None:
+            # the slide's last frame is where the speaker pauses: one frame of the scene as it is now, so that what
+            # changed after the last animation (a number set when its bar arrived) is on screen during the pause
+            from manim import config
+
+            self.wait(1 / config.frame_rate)
+        self.timeline.append({"what": "break", "t": self._now(), "notes": notes, "auto_next": not ends_here})
         if next_slide is None:
             return
         current = getattr(self, "_base_slide_config", None)
