@@ -140,6 +140,49 @@ def test_plain_krum_and_mda_match_the_general_path_in_column_blocks(monkeypatch,
         assert_same(rules.minimum_diameter_averaging(x, f=2), rules.minimum_diameter_averaging(x, ones, f=2), "mda")
 
 
+@pytest.mark.parametrize("kind", ["normal", "ties", "signed zeros", "offset", "tiny"])
+def test_column_blocked_sort_is_the_general_path_bit_for_bit(monkeypatch, kind):
+    """A large 2-D stack is sorted by columns in cached blocks (robust.sorted_columns, issue 25), made small here:
+    the median's and the trimmed mean's numbers and shares are the general path's, block edges included (a
+    last block of one column joins the one before), and a non-finite or huge entry leaves the blocked path."""
+    monkeypatch.setattr(robust, "_BLOCKED", 0)
+    monkeypatch.setattr(robust, "_BLOCK", 64 * 12)  # blocks of 64 columns at n = 12, of 768 // n wider below
+    rng = np.random.default_rng(25)
+    for n, d in [(12, 16), (12, 129), (12, 300), (5, 307), (2, 154), (11, 1000)]:
+        x = plain_stacks_kind(rng, kind, (n, d))
+        assert robust.blocked(x)
+        ones = np.ones(n, bool)
+        for track in (False, True):
+            for trim in (0.1, 0.2, 0.45):
+                fast = rules.trimmed_mean(x, trim=trim, track=track)
+                assert_same(fast, rules.trimmed_mean(x, ones, trim=trim, track=track), f"trimmed {n}x{d} {trim}")
+            fast = rules.coordinate_median(x, track=track)
+            assert_same(fast, rules.coordinate_median(x, ones, track=track), f"median {n}x{d}")
+        got = robust.trimmed_mean(x, trim=0.2, return_cuts=True)
+        assert_same(got, robust.trimmed_mean(x, ones, trim=0.2, return_cuts=True), "estimator")
+        assert_same(robust.median(x), robust.median(x, ones), "estimator median")
+        s = np.sort(x, axis=0)
+        rows, total = robust.sorted_columns(x, (0, n // 2, n - 1), (1, n - 1))
+        assert rows.tobytes() == s[[0, n // 2, n - 1]].tobytes()
+        assert total.tobytes() == np.add.reduce(s[1 : n - 1], axis=0, initial=0.0).tobytes()
+        for bad in (np.nan, np.inf, -np.inf, 2 * robust.PLAIN):
+            y = x.copy()
+            y[rng.integers(n), rng.integers(d)] = bad
+            assert robust.sorted_columns(y, (0,)) == (None, None)
+            assert_same(outcome(rules.trimmed_mean, y), outcome(rules.trimmed_mean, y, ones), f"bad {bad}")
+            assert_same(outcome(rules.coordinate_median, y), outcome(rules.coordinate_median, y, ones), f"bad {bad}")
+
+
+def plain_stacks_kind(rng, kind, shape):
+    """One stack of plain_stacks' kind ``kind`` (without hypothesis)."""
+    x = rng.standard_normal(shape)
+    if kind == "ties":
+        return rng.integers(-2, 3, shape).astype(float)
+    if kind == "signed zeros":
+        return np.where(rng.random(shape) < 0.5, -0.0, 0.0) * (rng.random(shape) < 0.7) + (rng.random(shape) < 0.2)
+    return {"offset": x + 1e8, "tiny": x * 1e-300}.get(kind, x)
+
+
 def test_plain_shares_of_long_vectors_match_the_general_path(monkeypatch):
     """Rows longer than TRACK_COORDS: shares measured on every s-th coordinate, the same on both paths."""
     monkeypatch.setattr(rules, "TRACK_COORDS", 7)
