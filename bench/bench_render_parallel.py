@@ -178,6 +178,7 @@ def main(argv=None) -> int:
 def _one_caption(name, opts, render_scenes, rc):
     """Render ``name`` with its second key-frame caption longer (text and hold), as after an edit of it."""
     import scenes.base as base
+    from scenes.claims import Claim
     from studio.timing import timeline
 
     second = [e["caption"] for e in timeline(name, opts).events if e["what"] == "key" and e["caption"]][1]
@@ -186,10 +187,8 @@ def _one_caption(name, opts, render_scenes, rc):
 
     def as_claim(c):
         claim = original(c)
-        if claim.text == second:
-            from dataclasses import replace
-
-            return replace(claim, template=claim.template + extra)
+        if claim.text == second:  # (its values are keywords of Claim, not fields: dataclasses.replace can't)
+            return Claim(claim.template + extra, holds=claim.holds, says=claim.says, **claim.values)
         return claim
 
     base.as_claim = as_claim
