@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -13,6 +14,12 @@ from hypothesis import settings as _hsettings
 _hsettings.register_profile("byzmw", derandomize=True)
 _hsettings.register_profile("explore", derandomize=False)
 _hsettings.load_profile("explore" if os.environ.get("BYZMW_HYPOTHESIS") == "explore" else "byzmw")
+
+# A suite started as a background job of a non-interactive shell (`make test &`, `nohup ... &`) inherits SIGINT
+# ignored, and so does every command it starts (an ignored signal stays ignored across exec): the Ctrl-C tests
+# would then test nothing and hang or fail. They test a command started from a terminal, so the suite is one.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _SCENE_OUTCOMES = {"passed": 0, "skipped": 0, "failed": 0}
 _VISUAL_SKIPPED: list[str] = []
